@@ -1,0 +1,20 @@
+//! The schema of staffdev, one small migration per change. Both backends (SQLite and
+//! PostgreSQL) run the same migrations. A migration that has landed is never edited:
+//! add a new one instead.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_people;
+mod m20261122_000002_auth;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_people::Migration),
+            Box::new(m20261122_000002_auth::Migration),
+        ]
+    }
+}

@@ -1,0 +1,241 @@
+//! Building the application: state, routes, middleware and the listener. `App::build`
+//! binds the listener first, so tests can ask for port 0 and read the real one.
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context;
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler,
+    http::{HeaderValue, StatusCode, header},
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+    middleware::{CookieJarManager, RequestId, Tracing},
+    post,
+    web::Data,
+};
+
+use crate::{
+    api,
+    auth::{self, SessionPolicy},
+    config::Settings,
+    db::Db,
+    error::AppError,
+    people::{self, NewPerson, Role},
+    web,
+};
+
+/// What every handler can reach, handed out with `Data<&AppState>`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: self.settings.session_idle,
+            max_age: self.settings.session_max_age,
+        }
+    }
+}
+
+pub struct App {
+    acceptor: TcpAcceptor,
+    state: AppState,
+    port: u16,
+}
+
+/// Pages and the API: no inline script or style anywhere, and never inside a frame.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Swagger UI ships as one page with inline script and style; it reads nothing but the
+/// spec, so it alone gets them.
+const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+impl App {
+    /// Connects to the database, applies pending migrations, makes sure someone can
+    /// administer the service, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+        db.migrate_up().await?;
+        if let Some(email) = &settings.first_cio_email {
+            ensure_first_cio(&db, email, &settings).await?;
+        }
+        let acceptor = TcpListener::bind(settings.bind)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("could not listen on {}", settings.bind))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .context("the listener has no address")?;
+        Ok(App {
+            acceptor,
+            state: AppState {
+                db,
+                settings: Arc::new(settings),
+            },
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish within the
+    /// grace period.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        let grace = self.state.settings.shutdown_grace;
+        let db = self.state.db.clone();
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(grace))
+            .await;
+        db.close().await;
+        result
+    }
+}
+
+/// When nobody can administer the service (a fresh database), creates a cio with a random
+/// password and prints how to sign in, once.
+async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::Result<()> {
+    if people::has_usable_cio(db).await.map_err(anyhow_from_app)? {
+        return Ok(());
+    }
+    let password = auth::secrets::random_token().map_err(anyhow_from_app)?;
+    let password = password.chars().take(20).collect::<String>();
+    let created = people::create_unchecked(
+        db,
+        NewPerson {
+            email: Some(email.to_owned()),
+            name: Some("First CIO".to_owned()),
+            job_title: Some("Chief Information Officer".to_owned()),
+            team: Some("Leadership".to_owned()),
+            role: Some(Role::Cio.as_str().to_owned()),
+            manager_id: None,
+            password: Some(password.clone()),
+        },
+    )
+    .await;
+    let address = settings
+        .public_url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| format!("http://{}/", settings.bind));
+    match created {
+        Ok(_) => {
+            eprintln!(
+                "\nNobody could administer staffdev yet, so a cio account was created.\n\
+                 Sign in at {address}sign-in as {email} with the password {password}\n\
+                 and change it under Account. This is shown only once.\n"
+            );
+            Ok(())
+        }
+        // Another instance created it at the same moment, or the address is taken by
+        // someone without a password: say how to recover instead of failing.
+        Err(AppError::Conflict { .. }) => {
+            tracing::warn!(
+                "no active cio can sign in; create one with `staffdev create-user --role cio`"
+            );
+            Ok(())
+        }
+        Err(err) => Err(anyhow_from_app(err)),
+    }
+}
+
+fn anyhow_from_app(err: AppError) -> anyhow::Error {
+    match err {
+        AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+async fn readyz(state: Data<&AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            err.log();
+            api::problem_response(api::Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database cannot be reached.",
+            ))
+        }
+    }
+}
+
+/// Security headers on every response; a route that set its own policy keeps it.
+async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let mut response = ep.call(req).await?.into_response();
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    Ok(response)
+}
+
+async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let mut response = ep.call(req).await?.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCS_CONTENT_SECURITY_POLICY),
+    );
+    Ok(response)
+}
+
+fn page_routes() -> Route {
+    use crate::{auth::pages as auth_pages, people::pages as people_pages};
+    Route::new()
+        .at("/", get(people_pages::home))
+        .at("/sign-in", get(auth_pages::sign_in_form).post(auth_pages::sign_in))
+        .at("/sign-out", post(auth_pages::sign_out))
+        .at("/account", get(auth_pages::account))
+        .at("/account/password", post(auth_pages::change_password))
+        .at("/account/tokens", post(auth_pages::create_token))
+        .at("/account/tokens/:id/revoke", post(auth_pages::revoke_token))
+        .at("/people", get(people_pages::directory).post(people_pages::create))
+        .at("/people/new", get(people_pages::new_form))
+        .at("/people/:id", get(people_pages::profile).post(people_pages::update))
+        .at("/people/:id/edit", get(people_pages::edit_form))
+        .at("/people/:id/deactivate", post(people_pages::deactivate))
+        .at("/people/:id/reactivate", post(people_pages::reactivate))
+}
+
+pub fn routes(state: AppState) -> impl Endpoint {
+    let api = api::service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/static/style.css", get(web::stylesheet))
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs.around(docs_headers))
+        .nest(
+            "/api/v1",
+            api.into_endpoint().catch_all_error(api::problem_for_any_error),
+        )
+        .nest("/", page_routes().around(web::resolve_session))
+        .with(CookieJarManager::new())
+        .data(state)
+        .around(security_headers)
+        .with(Tracing)
+        .with(RequestId::default())
+}

@@ -1,0 +1,256 @@
+//! Sign-in, sign-out and the account page (password and API tokens).
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use poem::{
+    IntoResponse, Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::{
+        self, Actor,
+        extract::{ClientAddress, MaybeActor, SESSION_COOKIE, removal_cookie, session_cookie},
+        secrets,
+    },
+    error::{AppError, AppResult},
+    web::{self, CsrfForm, FormErrors, Layout, SIGN_IN_CSRF_COOKIE, render, see_other},
+};
+
+#[derive(Template)]
+#[template(path = "auth/sign_in.html")]
+struct SignInPage {
+    layout: Layout,
+    csrf_token: String,
+    next: String,
+    email: String,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// The CSRF token of the sign-in form: the one in the browser's cookie, or a new one.
+fn sign_in_csrf(req: &Request, state: &AppState) -> AppResult<String> {
+    if let Some(existing) = req.cookie().get(SIGN_IN_CSRF_COOKIE) {
+        return Ok(existing.value_str().to_owned());
+    }
+    let token = secrets::random_token()?;
+    let mut cookie = session_cookie(state, &token);
+    cookie.set_name(SIGN_IN_CSRF_COOKIE);
+    req.cookie().add(cookie);
+    Ok(token)
+}
+
+fn sign_in_page(
+    req: &Request,
+    state: &AppState,
+    next: String,
+    email: String,
+    problem: Option<String>,
+) -> AppResult<Html<String>> {
+    render(&SignInPage {
+        layout: Layout::new(None, "Sign in", "sign-in"),
+        csrf_token: sign_in_csrf(req, state)?,
+        next,
+        email,
+        problem,
+    })
+}
+
+#[handler]
+pub async fn sign_in_form(
+    req: &Request,
+    state: Data<&AppState>,
+    actor: MaybeActor,
+    Query(query): Query<NextQuery>,
+) -> AppResult<Response> {
+    let next = web::local_path(query.next.as_deref());
+    if actor.0.is_some() {
+        return Ok(see_other(next));
+    }
+    Ok(sign_in_page(req, &state, next, String::new(), None)?.into_response())
+}
+
+#[handler]
+pub async fn sign_in(
+    req: &Request,
+    state: Data<&AppState>,
+    client: ClientAddress,
+    CsrfForm(form): CsrfForm<SignInForm>,
+) -> AppResult<Response> {
+    let next = web::local_path(form.next.as_deref());
+    match auth::check_credentials(&state.db, &form.email, &form.password, &client.0).await {
+        Ok(person_id) => {
+            let previous = req.cookie().get(SESSION_COOKIE).map(|c| c.value_str().to_owned());
+            let session = auth::start_session(&state.db, person_id, previous.as_deref()).await?;
+            req.cookie().add(session_cookie(&state, &session.cookie_value));
+            req.cookie().add(removal_cookie(SIGN_IN_CSRF_COOKIE));
+            Ok(see_other(next))
+        }
+        Err(err @ (AppError::BadCredentials | AppError::TooManyRequests { .. })) => {
+            let status = err.status();
+            let page = sign_in_page(req, &state, next, form.email, Some(err.public_message()))?;
+            let mut response = page.with_status(status).into_response();
+            if let AppError::TooManyRequests { retry_after } = err
+                && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
+            {
+                response.headers_mut().insert(poem::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+#[handler]
+pub async fn sign_out(req: &Request, state: Data<&AppState>, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+    if let Some(cookie) = req.cookie().get(SESSION_COOKIE) {
+        auth::end_session(&state.db, cookie.value_str()).await?;
+    }
+    req.cookie().add(removal_cookie(SESSION_COOKIE));
+    Ok(see_other("/sign-in"))
+}
+
+struct TokenRow {
+    id: i32,
+    name: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/account.html")]
+struct AccountPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    token_name: String,
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+async fn account_page(
+    state: &AppState,
+    actor: &Actor,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+    new_token: Option<String>,
+    token_name: String,
+) -> AppResult<Html<String>> {
+    let tokens = auth::list_tokens(&state.db, actor)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: when(t.created_at),
+            last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".to_owned()),
+        })
+        .collect();
+    render(&AccountPage {
+        layout: Layout::new(Some(actor), "Your account", "account"),
+        notice,
+        errors,
+        tokens,
+        new_token,
+        token_name,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn account(state: Data<&AppState>, actor: Actor, Query(q): Query<NoticeQuery>) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("password") => Some("Your password has been changed."),
+        Some("revoked") => Some("The token has been revoked."),
+        _ => None,
+    };
+    account_page(&state, &actor, notice, FormErrors::default(), None, String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+#[handler]
+pub async fn change_password(
+    state: Data<&AppState>,
+    actor: Actor,
+    client: ClientAddress,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    match auth::change_password(&state.db, &actor, &form.current_password, &form.new_password, &client.0).await {
+        Ok(()) => Ok(see_other("/account?notice=password")),
+        Err(AppError::Invalid(errors)) => Ok(account_page(&state, &actor, None, FormErrors::new(errors), None, String::new())
+            .await?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response()),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+#[handler]
+pub async fn create_token(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> AppResult<Response> {
+    match auth::create_token(&state.db, &actor, Some(&form.name)).await {
+        // The secret is shown on this response only, so no redirect.
+        Ok(created) => Ok(account_page(&state, &actor, None, FormErrors::default(), Some(created.secret), String::new())
+            .await?
+            .into_response()),
+        Err(AppError::Invalid(errors)) => Ok(account_page(&state, &actor, None, FormErrors::new(errors), None, form.name)
+            .await?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response()),
+        Err(other) => Err(other),
+    }
+}
+
+#[handler]
+pub async fn revoke_token(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    auth::revoke_token(&state.db, &actor, id).await?;
+    Ok(see_other("/account?notice=revoked"))
+}

@@ -1,0 +1,164 @@
+//! Settings from flags and `STAFFDEV_*` environment variables. The defaults work on a
+//! fresh machine: an SQLite file in the working directory and a loopback address.
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "staffdev", version, about = "Develop and recognise the people of a service department.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "STAFFDEV_DATABASE_URL", default_value = "sqlite://staffdev.db")]
+    pub database_url: String,
+    /// Largest number of pooled database connections per instance.
+    #[arg(long, global = true, env = "STAFFDEV_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+    /// Log format: text for people, json for log collectors.
+    #[arg(long, global = true, env = "STAFFDEV_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, in tracing's EnvFilter syntax (for example "info,sqlx=warn").
+    #[arg(long, global = true, env = "STAFFDEV_LOG", default_value = "info,sqlx=warn,sea_orm=warn")]
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the web pages and the JSON API.
+    Serve(ServeArgs),
+    /// Apply or revert migrations, or show their status.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Add a person who can sign in; the password is read from standard input or a prompt.
+    CreateUser(CreateUserArgs),
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the most recent migrations.
+    Down {
+        /// How many migrations to revert.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "STAFFDEV_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The address people use to reach the service; an https URL makes cookies Secure.
+    #[arg(long, env = "STAFFDEV_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "STAFFDEV_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+    /// Hours after sign-in after which a session ends, active or not.
+    #[arg(long, env = "STAFFDEV_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+    /// Take the client address from the last X-Forwarded-For entry (behind a proxy you trust).
+    #[arg(long, env = "STAFFDEV_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Seconds that in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "STAFFDEV_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    pub shutdown_grace_seconds: u64,
+    /// Email of the first cio account, created with a random password when nobody can
+    /// administer the service yet.
+    #[arg(long, env = "STAFFDEV_FIRST_CIO_EMAIL", default_value = "cio@staffdev.local")]
+    pub first_cio_email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    /// staff, cio or advisor.
+    #[arg(long, default_value = "staff")]
+    pub role: String,
+    /// Email of the person's manager.
+    #[arg(long)]
+    pub manager: Option<String>,
+    #[arg(long, default_value = "")]
+    pub job_title: String,
+    #[arg(long, default_value = "")]
+    pub team: String,
+}
+
+/// What the running service needs, independent of how it was configured, so that tests
+/// can build the app directly.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub bind: SocketAddr,
+    pub public_url: Option<url::Url>,
+    pub session_idle: Duration,
+    pub session_max_age: Duration,
+    pub trust_forwarded_for: bool,
+    pub shutdown_grace: Duration,
+    pub first_cio_email: Option<String>,
+}
+
+impl Settings {
+    pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
+        Settings {
+            database_url: global.database_url.clone(),
+            db_max_connections: global.db_max_connections.max(1),
+            bind: serve.bind,
+            public_url: serve.public_url.clone(),
+            session_idle: Duration::from_secs(serve.session_idle_minutes.saturating_mul(60)),
+            session_max_age: Duration::from_secs(serve.session_max_hours.saturating_mul(3600)),
+            trust_forwarded_for: serve.trust_forwarded_for,
+            shutdown_grace: Duration::from_secs(serve.shutdown_grace_seconds),
+            first_cio_email: Some(serve.first_cio_email.clone()),
+        }
+    }
+
+    /// Settings for a given database with every other value at its default; used by tests
+    /// and by commands that do not serve.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Settings {
+            database_url: database_url.into(),
+            db_max_connections: 10,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            session_idle: Duration::from_secs(120 * 60),
+            session_max_age: Duration::from_secs(12 * 3600),
+            trust_forwarded_for: false,
+            shutdown_grace: Duration::from_secs(30),
+            first_cio_email: None,
+        }
+    }
+
+    /// Cookies carry the Secure flag when people reach the service over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https")
+    }
+}

@@ -1,0 +1,170 @@
+//! Database connections, migrations and write transactions for both backends.
+//!
+//! SQLite runs in WAL mode with foreign keys on and a busy timeout. Writers are serialized
+//! in the process and start with `BEGIN IMMEDIATE`: a deferred transaction that reads and
+//! then writes fails at once with SQLITE_BUSY whatever the timeout, which would surface
+//! "database is locked" to a user. PostgreSQL uses an ordinary pool and plain transactions.
+
+use std::{ops::Deref, str::FromStr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::error::AppError;
+
+/// How long SQLite waits for another process's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// Serializes writers on SQLite, which allows one writer at a time anyway; waiting here
+    /// is fair and cheap, where waiting in SQLite's busy handler means sleeping and polling.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. Dropping it without `commit` rolls it back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    // Declared after `txn` so the transaction is released before the writer lock.
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// The database URL with any password replaced, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Connects and checks the connection, so a bad URL or an unreachable server is
+    /// reported at start-up in one sentence.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let shown = redacted_url(url);
+        let is_sqlite = url.starts_with("sqlite:");
+        if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            anyhow::bail!(
+                "the database URL {shown:?} is not supported: use sqlite://FILE or postgres://USER@HOST/DATABASE"
+            );
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if is_sqlite {
+            // Validate the URL here, where we can say what is wrong with it.
+            SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("the database URL {shown:?} is not a valid SQLite URL"))?;
+            options.map_sqlx_sqlite_opts(|opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                // Each pooled connection to an in-memory database sees its own empty one.
+                options.max_connections(1).min_connections(1);
+            }
+        }
+        let conn = Database::connect(options)
+            .await
+            .with_context(|| format!("could not connect to the database at {shown}"))?;
+        conn.ping()
+            .await
+            .with_context(|| format!("could not reach the database at {shown}"))?;
+        Ok(Db {
+            sqlite_writer: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            conn,
+        })
+    }
+
+    /// The connection for reads (and for the migrator).
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Starts a write transaction: one per operation, so a failure writes nothing.
+    pub async fn write(&self) -> Result<WriteTxn, AppError> {
+        let writer = match &self.sqlite_writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: writer.as_ref().map(|_| SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let txn = self.conn.begin_with_options(options).await?;
+        Ok(WriteTxn {
+            txn,
+            _writer: writer,
+        })
+    }
+
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.conn.ping().await.map_err(AppError::from)
+    }
+
+    pub async fn migrate_up(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.conn, None)
+            .await
+            .context("could not apply the database migrations")
+    }
+
+    pub async fn migrate_down(&self, steps: u32) -> anyhow::Result<()> {
+        Migrator::down(&self.conn, Some(steps))
+            .await
+            .context("could not revert the database migrations")
+    }
+
+    /// Every known migration with whether it has been applied.
+    pub async fn migration_status(&self) -> anyhow::Result<Vec<(String, bool)>> {
+        let applied = Migrator::get_applied_migrations(&self.conn)
+            .await
+            .context("could not read the applied migrations")?;
+        let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| {
+                let name = m.name().to_owned();
+                let done = applied.contains(&name);
+                (name, done)
+            })
+            .collect())
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}

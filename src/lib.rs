@@ -1,0 +1,26 @@
+//! staffdev: develop and recognise the people of a service department.
+
+/// JSON API plumbing: problem responses, bearer authentication, the OpenAPI service.
+pub mod api;
+/// Application state, routes, middleware and the listener.
+pub mod app;
+/// Sign-in, sessions, API tokens, CSRF and the actor of a request.
+pub mod auth;
+/// Settings from flags and `STAFFDEV_*` environment variables.
+pub mod config;
+/// Connections, migrations and write transactions for SQLite and PostgreSQL.
+pub mod db;
+/// sea-orm entities, used only by services.
+pub mod entities;
+/// The one error type and its mappings.
+pub mod error;
+/// Keyset pagination shared by every collection.
+pub mod paging;
+/// People, roles and the manager chain.
+pub mod people;
+/// Who may do what.
+pub mod policy;
+/// Start-up helpers for the command line: logging and shutdown signals.
+pub mod telemetry;
+/// Page plumbing shared by every area.
+pub mod web;

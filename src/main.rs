@@ -1,0 +1,154 @@
+//! The command line: parse, load settings, dispatch. Every failure ends in one sentence
+//! on standard error and a non-zero exit code, never a panic.
+
+use std::{
+    io::{BufRead, IsTerminal},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use clap::Parser;
+use staffdev::{
+    app::App,
+    config::{Cli, Command, CreateUserArgs, MigrateAction, Settings},
+    db::Db,
+    error::AppError,
+    people::{self, NewPerson},
+    telemetry,
+};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("staffdev: could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("staffdev: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", staffdev::api::spec_json());
+            Ok(())
+        }
+        Command::Serve(args) => {
+            telemetry::init_logging(global.log_format, &global.log)?;
+            let settings = Settings::from_args(&global, &args);
+            let app = App::build(settings).await?;
+            tracing::info!(
+                address = %args.bind,
+                port = app.port(),
+                database = %staffdev::db::redacted_url(&global.database_url),
+                "staffdev is serving"
+            );
+            app.run_until(telemetry::shutdown_signal())
+                .await
+                .context("the server stopped with an error")
+        }
+        Command::Migrate { action } => {
+            let db = Db::connect(&global.database_url, 1).await?;
+            match action {
+                MigrateAction::Up => {
+                    db.migrate_up().await?;
+                    println!("All migrations are applied.");
+                }
+                MigrateAction::Down { steps } => {
+                    db.migrate_down(steps).await?;
+                    println!("Reverted {steps} migration(s).");
+                }
+                MigrateAction::Status => {
+                    for (name, applied) in db.migration_status().await? {
+                        println!("{} {name}", if applied { "applied" } else { "pending" });
+                    }
+                }
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::CreateUser(args) => {
+            let db = Db::connect(&global.database_url, 1).await?;
+            db.migrate_up().await?;
+            let result = create_user(&db, args).await;
+            db.close().await;
+            result
+        }
+    }
+}
+
+async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
+    let manager_id = match &args.manager {
+        Some(email) => Some(
+            people::id_by_email(db, email)
+                .await
+                .map_err(explain)?
+                .with_context(|| format!("there is nobody with the email {email} to be the manager"))?,
+        ),
+        None => None,
+    };
+    let password = read_password()?;
+    let person = people::create_unchecked(
+        db,
+        NewPerson {
+            email: Some(args.email),
+            name: Some(args.name),
+            job_title: Some(args.job_title),
+            team: Some(args.team),
+            role: Some(args.role),
+            manager_id,
+            password: Some(password),
+        },
+    )
+    .await
+    .map_err(explain)?;
+    println!(
+        "Created {} <{}> as {}; they can sign in now.",
+        person.name,
+        person.email,
+        person.role.as_str()
+    );
+    Ok(())
+}
+
+/// The password from a prompt (typed twice, not echoed) or the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 10 characters): ").context("could not read the password")?;
+        let second = rpassword::prompt_password("Password again: ").context("could not read the password")?;
+        anyhow::ensure!(first == second, "the two passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("could not read the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(!password.is_empty(), "give the password on standard input");
+        Ok(password)
+    }
+}
+
+/// A service error as one sentence for the terminal, naming the fields at fault.
+fn explain(err: AppError) -> anyhow::Error {
+    let fields = err
+        .field_errors()
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>();
+    match err {
+        AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
+        other if fields.is_empty() => anyhow::anyhow!("{other}"),
+        other => anyhow::anyhow!("{} ({})", other, fields.join("; ")),
+    }
+}

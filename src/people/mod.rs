@@ -1,0 +1,664 @@
+//! People: the directory, roles and the manager chain. The cio adds, edits and
+//! deactivates people; nobody is ever deleted, because goals, reviews and kudos refer to them.
+
+pub mod api;
+pub mod pages;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement, prelude::Expr, sea_query::Func,
+};
+
+use crate::{
+    auth::{self, Actor},
+    db::Db,
+    entities::person,
+    error::{AppError, AppResult, FieldError},
+    paging::{self, Page},
+    policy::{self, Action, Subject},
+};
+
+pub const NAME_MAX: usize = 200;
+pub const EMAIL_MAX: usize = 254;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Staff,
+    Cio,
+    Advisor,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Staff, Role::Cio, Role::Advisor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Cio => "cio",
+            Role::Advisor => "advisor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "Staff",
+            Role::Cio => "CIO",
+            Role::Advisor => "Advisor",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == value.trim().to_ascii_lowercase())
+    }
+
+    /// A role stored in the database; an unknown value is a bug, not user input.
+    fn from_db(value: &str) -> AppResult<Role> {
+        Role::parse(value)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role {value:?} in the people table")))
+    }
+}
+
+/// A valid email address, trimmed and lower-cased: emails are compared without case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("Enter an email address.".into());
+        }
+        if trimmed.chars().count() > EMAIL_MAX {
+            return Err(format!("An email address has at most {EMAIL_MAX} characters."));
+        }
+        let valid = email_address::EmailAddress::parse_with_options(
+            trimmed,
+            email_address::Options::default().without_display_text(),
+        )
+        .is_ok();
+        // The parser accepts a bare host ("a@b"); an address people can reach has a dot
+        // in its domain.
+        let has_dotted_domain = trimmed
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+        if !valid || !has_dotted_domain {
+            return Err(format!("{trimmed:?} is not a valid email address."));
+        }
+        Ok(Email(trimmed.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person in the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub job_title: String,
+    pub team: String,
+    pub role: Role,
+    pub manager: Option<PersonRef>,
+    pub active: bool,
+    pub can_sign_in: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A profile: the person, and whom they manage directly.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub person: Person,
+    pub reports: Vec<PersonRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRef {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A new person as typed in a form or sent to the API, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub job_title: Option<String>,
+    pub team: Option<String>,
+    pub role: Option<String>,
+    pub manager_id: Option<i32>,
+    /// An initial password; without one the person cannot sign in until it is set.
+    pub password: Option<String>,
+}
+
+/// Changes to a person; `None` leaves a field as it is. `manager_id: Some(None)` removes
+/// the manager.
+#[derive(Debug, Clone, Default)]
+pub struct PersonChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub job_title: Option<String>,
+    pub team: Option<String>,
+    pub role: Option<String>,
+    pub manager_id: Option<Option<i32>>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFilter {
+    /// Matches name, email, job title or team, without case.
+    pub query: Option<String>,
+    pub team: Option<String>,
+    pub include_inactive: bool,
+    pub limit: Option<u64>,
+    pub after: Option<String>,
+}
+
+struct ValidFields {
+    email: Option<Email>,
+    name: Option<String>,
+    job_title: Option<String>,
+    team: Option<String>,
+    role: Option<Role>,
+}
+
+fn required_text(field: &str, label: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(FieldError::new(field, format!("Enter {label}.")));
+        None
+    } else {
+        optional_text(field, trimmed, max, errors)
+    }
+}
+
+fn optional_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() > max {
+        errors.push(FieldError::new(field, format!("Use at most {max} characters.")));
+        None
+    } else {
+        Some(trimmed.to_owned())
+    }
+}
+
+fn validate_fields(
+    email: Option<&str>,
+    name: Option<&str>,
+    job_title: Option<&str>,
+    team: Option<&str>,
+    role: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> ValidFields {
+    ValidFields {
+        email: email.and_then(|raw| Email::parse(raw).map_err(|m| errors.push(FieldError::new("email", m))).ok()),
+        name: name.and_then(|raw| required_text("name", "a name", raw, NAME_MAX, errors)),
+        job_title: job_title.and_then(|raw| optional_text("job_title", raw, NAME_MAX, errors)),
+        team: team.and_then(|raw| optional_text("team", raw, NAME_MAX, errors)),
+        role: role.and_then(|raw| {
+            let parsed = Role::parse(raw);
+            if parsed.is_none() {
+                errors.push(FieldError::new("role", "Choose staff, cio or advisor."));
+            }
+            parsed
+        }),
+    }
+}
+
+fn to_person(model: person::Model, manager: Option<PersonRef>) -> AppResult<Person> {
+    Ok(Person {
+        role: Role::from_db(&model.role)?,
+        can_sign_in: model.active && model.password_hash.is_some(),
+        id: model.id,
+        email: model.email,
+        name: model.name,
+        job_title: model.job_title,
+        team: model.team,
+        manager,
+        active: model.active,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+/// The people above `person_id`, nearest first, in one recursive query. The depth bound
+/// keeps a corrupted chain from looping forever.
+pub async fn managers_of(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<Vec<i32>> {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            r#"WITH RECURSIVE chain(id, manager_id, depth) AS (
+                   SELECT id, manager_id, 0 FROM people WHERE id = $1
+                   UNION ALL
+                   SELECT p.id, p.manager_id, c.depth + 1
+                   FROM people p JOIN chain c ON p.id = c.manager_id
+                   WHERE c.depth < 64
+               )
+               SELECT id FROM chain WHERE depth > 0 ORDER BY depth"#,
+            [person_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<i32>("", "id").map_err(AppError::from))
+        .collect()
+}
+
+/// The subject of a privacy decision about `person_id`: the person and their chain.
+pub async fn subject(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<Subject> {
+    Ok(Subject {
+        person_id,
+        managers: managers_of(conn, person_id).await?,
+    })
+}
+
+async fn person_ref(conn: &impl ConnectionTrait, id: Option<i32>) -> AppResult<Option<PersonRef>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(person::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|m| PersonRef { id: m.id, name: m.name }))
+}
+
+/// Checks a proposed manager: they exist, are active, and `person_id` (when editing) does
+/// not end up managing themselves through the chain.
+async fn check_manager(
+    conn: &impl ConnectionTrait,
+    person_id: Option<i32>,
+    manager_id: i32,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
+    let manager = person::Entity::find_by_id(manager_id).one(conn).await?;
+    match manager {
+        None => errors.push(FieldError::new("manager_id", format!("There is no person with id {manager_id}."))),
+        Some(m) if !m.active => errors.push(FieldError::new(
+            "manager_id",
+            format!("{} is no longer active and cannot manage anyone.", m.name),
+        )),
+        Some(m) => {
+            if let Some(person_id) = person_id {
+                if manager_id == person_id {
+                    errors.push(FieldError::new("manager_id", "A person cannot be their own manager."));
+                } else if managers_of(conn, manager_id).await?.contains(&person_id) {
+                    errors.push(FieldError::new(
+                        "manager_id",
+                        format!("{} reports to this person already; that would make a loop.", m.name),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn email_taken(conn: &impl ConnectionTrait, email: &Email, except: Option<i32>) -> AppResult<bool> {
+    let mut query = person::Entity::find().filter(person::Column::Email.eq(email.as_str()));
+    if let Some(id) = except {
+        query = query.filter(person::Column::Id.ne(id));
+    }
+    Ok(query.count(conn).await? > 0)
+}
+
+fn duplicate_email() -> AppError {
+    AppError::conflict_on("email", "Someone in the directory already has this email address.")
+}
+
+async fn active_cio_count(conn: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Role.eq(Role::Cio.as_str()))
+        .filter(person::Column::Active.eq(true))
+        .count(conn)
+        .await?)
+}
+
+/// Whether the actor may add and edit people (for showing the buttons).
+pub fn may_manage(actor: &Actor) -> bool {
+    policy::decide(actor.principal(), Action::ManagePeople) == policy::Decision::Allow
+}
+
+/// Refuses unless the actor may add and edit people (for the forms' GET pages).
+pub fn authorize_manage(actor: &Actor) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePeople)
+}
+
+/// Adds a person. Only the cio may.
+pub async fn create(db: &Db, actor: &Actor, input: NewPerson) -> AppResult<Person> {
+    policy::check(actor.principal(), Action::ManagePeople)?;
+    create_unchecked(db, input).await
+}
+
+/// Adds a person without asking policy: for the command line and the first start, where
+/// the operator of the machine is the authority.
+pub async fn create_unchecked(db: &Db, input: NewPerson) -> AppResult<Person> {
+    let mut errors = Vec::new();
+    let fields = validate_fields(
+        Some(input.email.as_deref().unwrap_or("")),
+        Some(input.name.as_deref().unwrap_or("")),
+        input.job_title.as_deref(),
+        input.team.as_deref(),
+        Some(input.role.as_deref().unwrap_or("")),
+        &mut errors,
+    );
+    let password_hash = match input.password.as_deref() {
+        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
+            Ok(()) => Some(auth::passwords::hash(password).await?),
+            Err(message) => {
+                errors.push(FieldError::new("password", message));
+                None
+            }
+        },
+        _ => None,
+    };
+
+    let txn = db.write().await?;
+    if let Some(manager_id) = input.manager_id {
+        check_manager(&*txn, None, manager_id, &mut errors).await?;
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let (Some(email), Some(name), Some(role)) = (fields.email, fields.name, fields.role) else {
+        return Err(AppError::internal(anyhow::anyhow!("validated fields missing")));
+    };
+    if email_taken(&*txn, &email, None).await? {
+        return Err(duplicate_email());
+    }
+    let now = Utc::now();
+    let model = person::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        name: Set(name),
+        job_title: Set(fields.job_title.unwrap_or_default()),
+        team: Set(fields.team.unwrap_or_default()),
+        role: Set(role.as_str().to_owned()),
+        manager_id: Set(input.manager_id),
+        active: Set(true),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    // Two instances adding the same email at once: the index decides.
+    .map_err(|err| AppError::on_unique(err, "people_email_key", "people.email", duplicate_email))?;
+    let manager = person_ref(&*txn, model.manager_id).await?;
+    txn.commit().await?;
+    to_person(model, manager)
+}
+
+/// Edits a person. Only the cio may.
+pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> AppResult<Person> {
+    policy::check(actor.principal(), Action::ManagePeople)?;
+    let mut errors = Vec::new();
+    let fields = validate_fields(
+        changes.email.as_deref(),
+        changes.name.as_deref(),
+        changes.job_title.as_deref(),
+        changes.team.as_deref(),
+        changes.role.as_deref(),
+        &mut errors,
+    );
+    let password_hash = match changes.password.as_deref() {
+        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
+            Ok(()) => Some(auth::passwords::hash(password).await?),
+            Err(message) => {
+                errors.push(FieldError::new("password", message));
+                None
+            }
+        },
+        _ => None,
+    };
+
+    let txn = db.write().await?;
+    let existing = person::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound)?;
+    if let Some(Some(manager_id)) = changes.manager_id
+        && Some(manager_id) != existing.manager_id
+    {
+        check_manager(&*txn, Some(id), manager_id, &mut errors).await?;
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    if let Some(email) = &fields.email
+        && email_taken(&*txn, email, Some(id)).await?
+    {
+        return Err(duplicate_email());
+    }
+
+    let was_active_cio = existing.active && existing.role == Role::Cio.as_str();
+    let stays_cio = fields.role.is_none_or(|role| role == Role::Cio);
+    let stays_active = changes.active.unwrap_or(existing.active);
+    if was_active_cio && !(stays_cio && stays_active) && active_cio_count(&*txn).await? <= 1 {
+        return Err(AppError::conflict(
+            "This is the only active cio; make someone else cio first, or nobody could administer staffdev.",
+        ));
+    }
+
+    let deactivating = existing.active && !stays_active;
+    let mut model: person::ActiveModel = existing.into();
+    if let Some(email) = fields.email {
+        model.email = Set(email.as_str().to_owned());
+    }
+    if let Some(name) = fields.name {
+        model.name = Set(name);
+    }
+    if let Some(job_title) = fields.job_title {
+        model.job_title = Set(job_title);
+    }
+    if let Some(team) = fields.team {
+        model.team = Set(team);
+    }
+    if let Some(role) = fields.role {
+        model.role = Set(role.as_str().to_owned());
+    }
+    if let Some(manager_id) = changes.manager_id {
+        model.manager_id = Set(manager_id);
+    }
+    if let Some(active) = changes.active {
+        model.active = Set(active);
+    }
+    if let Some(hash) = password_hash {
+        model.password_hash = Set(Some(hash));
+    }
+    model.updated_at = Set(Utc::now());
+    let model = model
+        .update(&*txn)
+        .await
+        .map_err(|err| AppError::on_unique(err, "people_email_key", "people.email", duplicate_email))?;
+    if deactivating {
+        // Someone who has left signs out everywhere at once.
+        auth::end_all_sessions_and_tokens(&*txn, id).await?;
+    }
+    let manager = person_ref(&*txn, model.manager_id).await?;
+    txn.commit().await?;
+    to_person(model, manager)
+}
+
+/// Deactivates or reactivates a person. Only the cio may.
+pub async fn set_active(db: &Db, actor: &Actor, id: i32, active: bool) -> AppResult<Person> {
+    update(
+        db,
+        actor,
+        id,
+        PersonChanges {
+            active: Some(active),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// A profile: anyone signed in may read it.
+pub async fn profile(db: &Db, actor: &Actor, id: i32) -> AppResult<Profile> {
+    policy::check(actor.principal(), Action::ViewProfile)?;
+    let conn = db.conn();
+    let model = person::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::NotFound)?;
+    let manager = person_ref(conn, model.manager_id).await?;
+    let reports = person::Entity::find()
+        .filter(person::Column::ManagerId.eq(id))
+        .filter(person::Column::Active.eq(true))
+        .order_by_asc(person::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| PersonRef { id: m.id, name: m.name })
+        .collect();
+    Ok(Profile {
+        person: to_person(model, manager)?,
+        reports,
+    })
+}
+
+/// The directory, in name order, one keyset page at a time.
+pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppResult<Page<Person>> {
+    policy::check(actor.principal(), Action::ListPeople)?;
+    let limit = paging::limit(filter.limit)?;
+    let mut query = person::Entity::find();
+    if !filter.include_inactive {
+        query = query.filter(person::Column::Active.eq(true));
+    }
+    if let Some(team) = filter.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        query = query.filter(person::Column::Team.eq(team));
+    }
+    if let Some(text) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let lower = |col: person::Column| Expr::expr(Func::lower(Expr::col(col)));
+        query = query.filter(
+            lower(person::Column::Name)
+                .like(pattern.clone())
+                .or(lower(person::Column::Email).like(pattern.clone()))
+                .or(lower(person::Column::JobTitle).like(pattern.clone()))
+                .or(lower(person::Column::Team).like(pattern)),
+        );
+    }
+    if let Some(after) = &filter.after {
+        let (name, id): (String, i32) = paging::decode_cursor(after)?;
+        query = query.filter(
+            person::Column::Name
+                .gt(name.clone())
+                .or(person::Column::Name.eq(name).and(person::Column::Id.gt(id))),
+        );
+    }
+    let rows = query
+        .order_by_asc(person::Column::Name)
+        .order_by_asc(person::Column::Id)
+        .limit(limit + 1)
+        .all(db.conn())
+        .await?;
+    let page = paging::finish(rows, limit, |m| (m.name.clone(), m.id));
+
+    // Managers' names for the whole page in one query, not one per row.
+    let manager_ids: Vec<i32> = page.items.iter().filter_map(|m| m.manager_id).collect();
+    let managers: Vec<PersonRef> = if manager_ids.is_empty() {
+        Vec::new()
+    } else {
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(manager_ids))
+            .all(db.conn())
+            .await?
+            .into_iter()
+            .map(|m| PersonRef { id: m.id, name: m.name })
+            .collect()
+    };
+    let items = page
+        .items
+        .into_iter()
+        .map(|model| {
+            let manager = model
+                .manager_id
+                .and_then(|id| managers.iter().find(|m| m.id == id).cloned());
+            to_person(model, manager)
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Page { items, next: page.next })
+}
+
+/// Active people, for choosing a manager in a form.
+pub async fn active_people(db: &Db) -> AppResult<Vec<PersonRef>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Active.eq(true))
+        .order_by_asc(person::Column::Name)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|m| PersonRef { id: m.id, name: m.name })
+        .collect())
+}
+
+/// The distinct teams, for the directory filter.
+pub async fn teams(db: &Db) -> AppResult<Vec<String>> {
+    let teams: Vec<String> = person::Entity::find()
+        .select_only()
+        .column(person::Column::Team)
+        .distinct()
+        .filter(person::Column::Team.ne(""))
+        .order_by_asc(person::Column::Team)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    Ok(teams)
+}
+
+/// The id of the person with this email, for the command line.
+pub async fn id_by_email(db: &Db, email: &str) -> AppResult<Option<i32>> {
+    let Ok(email) = Email::parse(email) else { return Ok(None) };
+    Ok(person::Entity::find()
+        .filter(person::Column::Email.eq(email.as_str()))
+        .one(db.conn())
+        .await?
+        .map(|m| m.id))
+}
+
+/// Whether anyone could administer the service: an active cio who can sign in.
+pub async fn has_usable_cio(db: &Db) -> AppResult<bool> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Role.eq(Role::Cio.as_str()))
+        .filter(person::Column::Active.eq(true))
+        .filter(person::Column::PasswordHash.is_not_null())
+        .count(db.conn())
+        .await?
+        > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Ada@Example.ORG ").unwrap().as_str(), "ada@example.org");
+    }
+
+    #[test]
+    fn bad_emails_are_refused_with_a_reason() {
+        let long = format!("{}@example.org", "a".repeat(250));
+        for (raw, why) in [
+            ("", "empty"),
+            ("   ", "blank"),
+            ("ada", "no at sign"),
+            ("ada@", "no domain"),
+            ("@example.org", "no local part"),
+            ("ada@localhost", "no dot in the domain"),
+            ("ada@example.", "trailing dot"),
+            ("ada lovelace@example.org", "a space"),
+            ("Ada <ada@example.org>", "display text"),
+            (long.as_str(), "too long"),
+        ] {
+            assert!(Email::parse(raw).is_err(), "{why}: {raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn roles_parse_without_case() {
+        assert_eq!(Role::parse("CIO"), Some(Role::Cio));
+        assert_eq!(Role::parse(" staff "), Some(Role::Staff));
+        assert_eq!(Role::parse("manager"), None);
+    }
+}

@@ -1,0 +1,371 @@
+//! The directory, profiles and the cio's forms for adding and editing people.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    error::{AppError, AppResult},
+    people::{self, DirectoryFilter, NewPerson, Person, PersonChanges, Role},
+    web::{CsrfForm, FormErrors, Layout, render, see_other},
+};
+
+struct DirectoryRow {
+    id: i32,
+    name: String,
+    email: String,
+    job_title: String,
+    team: String,
+    role: &'static str,
+    manager: Option<(i32, String)>,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "people/directory.html")]
+struct DirectoryPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    query: String,
+    team: String,
+    teams: Vec<String>,
+    include_inactive: bool,
+    can_manage: bool,
+    rows: Vec<DirectoryRow>,
+    next_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DirectoryQuery {
+    q: Option<String>,
+    team: Option<String>,
+    inactive: Option<String>,
+    after: Option<String>,
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn home(_actor: Actor) -> Response {
+    see_other("/people")
+}
+
+#[handler]
+pub async fn directory(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<DirectoryQuery>,
+) -> AppResult<Html<String>> {
+    let include_inactive = q.inactive.as_deref() == Some("1");
+    let page = people::directory(
+        &state.db,
+        &actor,
+        DirectoryFilter {
+            query: q.q.clone(),
+            team: q.team.clone(),
+            include_inactive,
+            limit: Some(100),
+            after: q.after.clone(),
+        },
+    )
+    .await?;
+    let next_url = page.next.map(|cursor| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("q", q.q.as_deref().unwrap_or(""));
+        query.append_pair("team", q.team.as_deref().unwrap_or(""));
+        if include_inactive {
+            query.append_pair("inactive", "1");
+        }
+        query.append_pair("after", &cursor);
+        format!("/people?{}", query.finish())
+    });
+    let notice = match q.notice.as_deref() {
+        Some("deactivated") => Some("The person has been deactivated and signed out everywhere."),
+        _ => None,
+    };
+    render(&DirectoryPage {
+        layout: Layout::new(Some(&actor), "People", "people"),
+        notice,
+        query: q.q.unwrap_or_default(),
+        team: q.team.unwrap_or_default(),
+        teams: people::teams(&state.db).await?,
+        include_inactive,
+        can_manage: people::may_manage(&actor),
+        rows: page
+            .items
+            .into_iter()
+            .map(|p| DirectoryRow {
+                id: p.id,
+                name: p.name,
+                email: p.email,
+                job_title: p.job_title,
+                team: p.team,
+                role: p.role.label(),
+                manager: p.manager.map(|m| (m.id, m.name)),
+                active: p.active,
+            })
+            .collect(),
+        next_url,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "people/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    id: i32,
+    name: String,
+    email: String,
+    job_title: String,
+    team: String,
+    role: &'static str,
+    manager: Option<(i32, String)>,
+    reports: Vec<(i32, String)>,
+    active: bool,
+    can_sign_in: bool,
+    can_manage: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn profile(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Html<String>> {
+    let found = people::profile(&state.db, &actor, id).await?;
+    let person = found.person;
+    let notice = match q.notice.as_deref() {
+        Some("created") => Some("The person has been added."),
+        Some("saved") => Some("Your changes have been saved."),
+        Some("reactivated") => Some("The person is active again."),
+        _ => None,
+    };
+    render(&ProfilePage {
+        layout: Layout::new(Some(&actor), person.name.clone(), "people"),
+        notice,
+        id: person.id,
+        email: person.email,
+        job_title: person.job_title,
+        team: person.team,
+        role: person.role.label(),
+        manager: person.manager.map(|m| (m.id, m.name)),
+        reports: found.reports.into_iter().map(|r| (r.id, r.name)).collect(),
+        active: person.active,
+        can_sign_in: person.can_sign_in,
+        can_manage: people::may_manage(&actor),
+        name: person.name,
+    })
+}
+
+/// What the person form holds, as typed: shown again when something is wrong.
+#[derive(Debug, Default, Deserialize)]
+pub struct PersonForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    manager_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+impl PersonForm {
+    fn from_person(p: &Person) -> Self {
+        PersonForm {
+            name: p.name.clone(),
+            email: p.email.clone(),
+            job_title: p.job_title.clone(),
+            team: p.team.clone(),
+            role: p.role.as_str().to_owned(),
+            manager_id: p.manager.as_ref().map(|m| m.id.to_string()).unwrap_or_default(),
+            password: String::new(),
+        }
+    }
+
+    /// The chosen manager: empty is none; anything but a listed id is a field error.
+    fn manager_id(&self) -> AppResult<Option<i32>> {
+        let raw = self.manager_id.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid("manager_id", "Choose a manager from the list."))
+    }
+
+    fn password(&self) -> Option<String> {
+        (!self.password.is_empty()).then(|| self.password.clone())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "people/form.html")]
+struct PersonFormPage {
+    layout: Layout,
+    action: String,
+    cancel: String,
+    editing: bool,
+    form: PersonForm,
+    errors: FormErrors,
+    roles: Vec<(&'static str, &'static str)>,
+    managers: Vec<(i32, String)>,
+    teams: Vec<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    actor: &Actor,
+    editing: Option<i32>,
+    form: PersonForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let (title, action, cancel) = match editing {
+        Some(id) => ("Edit person".to_owned(), format!("/people/{id}"), format!("/people/{id}")),
+        None => ("Add a person".to_owned(), "/people".to_owned(), "/people".to_owned()),
+    };
+    let managers = people::active_people(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| Some(p.id) != editing)
+        .map(|p| (p.id, p.name))
+        .collect();
+    render(&PersonFormPage {
+        layout: Layout::new(Some(actor), title, if editing.is_some() { "people" } else { "people-new" }),
+        action,
+        cancel,
+        editing: editing.is_some(),
+        form,
+        errors,
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        managers,
+        teams: people::teams(&state.db).await?,
+    })
+}
+
+/// A form that did not pass: the same page, the typed values, the errors by the fields.
+async fn form_with_errors(
+    state: &AppState,
+    actor: &Actor,
+    editing: Option<i32>,
+    form: PersonForm,
+    err: AppError,
+) -> AppResult<Response> {
+    let status = err.status();
+    match err {
+        AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
+            Ok(form_page(state, actor, editing, form, FormErrors::new(errors))
+                .await?
+                .with_status(status)
+                .into_response())
+        }
+        other => Err(other),
+    }
+}
+
+#[handler]
+pub async fn new_form(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    people::authorize_manage(&actor)?;
+    let form = PersonForm {
+        role: Role::Staff.as_str().to_owned(),
+        ..PersonForm::default()
+    };
+    form_page(&state, &actor, None, form, FormErrors::default()).await
+}
+
+#[handler]
+pub async fn create(state: Data<&AppState>, actor: Actor, CsrfForm(form): CsrfForm<PersonForm>) -> AppResult<Response> {
+    let manager_id = match form.manager_id() {
+        Ok(id) => id,
+        Err(err) => return form_with_errors(&state, &actor, None, form, err).await,
+    };
+    let input = NewPerson {
+        email: Some(form.email.clone()),
+        name: Some(form.name.clone()),
+        job_title: Some(form.job_title.clone()),
+        team: Some(form.team.clone()),
+        role: Some(form.role.clone()),
+        manager_id,
+        password: form.password(),
+    };
+    match people::create(&state.db, &actor, input).await {
+        Ok(person) => Ok(see_other(format!("/people/{}?notice=created", person.id))),
+        Err(err) => form_with_errors(&state, &actor, None, form, err).await,
+    }
+}
+
+#[handler]
+pub async fn edit_form(state: Data<&AppState>, actor: Actor, Path(id): Path<i32>) -> AppResult<Html<String>> {
+    people::authorize_manage(&actor)?;
+    let current = people::profile(&state.db, &actor, id).await?;
+    form_page(&state, &actor, Some(id), PersonForm::from_person(&current.person), FormErrors::default()).await
+}
+
+#[handler]
+pub async fn update(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> AppResult<Response> {
+    let manager_id = match form.manager_id() {
+        Ok(id) => id,
+        Err(err) => return form_with_errors(&state, &actor, Some(id), form, err).await,
+    };
+    let changes = PersonChanges {
+        email: Some(form.email.clone()),
+        name: Some(form.name.clone()),
+        job_title: Some(form.job_title.clone()),
+        team: Some(form.team.clone()),
+        role: Some(form.role.clone()),
+        manager_id: Some(manager_id),
+        active: None,
+        password: form.password(),
+    };
+    match people::update(&state.db, &actor, id, changes).await {
+        Ok(_) => Ok(see_other(format!("/people/{id}?notice=saved"))),
+        Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+#[handler]
+pub async fn deactivate(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    people::set_active(&state.db, &actor, id, false).await?;
+    Ok(see_other("/people?notice=deactivated"))
+}
+
+#[handler]
+pub async fn reactivate(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    people::set_active(&state.db, &actor, id, true).await?;
+    Ok(see_other(format!("/people/{id}?notice=reactivated")))
+}

@@ -1,0 +1,200 @@
+//! Who may do what, in one place. API handlers and pages never compare roles themselves:
+//! services ask `check`, which answers Ok, 403 (visible but not allowed) or 404 (hidden).
+
+use crate::{error::AppError, people::Role};
+
+/// The signed-in person as policy sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub person_id: i32,
+    pub role: Role,
+}
+
+/// Someone whose private records (goals, self-evaluations, skill levels) are at stake,
+/// with their manager chain from the direct manager upwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub person_id: i32,
+    pub managers: Vec<i32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// List the people directory.
+    ListPeople,
+    /// Read a person's public profile.
+    ViewProfile,
+    /// Add, edit, deactivate or reactivate people, and set their passwords.
+    ManagePeople,
+    /// Create, list and revoke one's own API tokens; change one's own password.
+    ManageOwnAccount,
+    /// Read someone's private records: goals, self-evaluations, skill levels.
+    ViewPrivateRecords(&'a Subject),
+    /// Approve, review or assess someone's private records (their managers and the cio).
+    ReviewPrivateRecords(&'a Subject),
+}
+
+/// True when `actor_id` is somewhere above the subject in the manager chain.
+pub fn is_in_chain(actor_id: i32, subject: &Subject) -> bool {
+    subject.managers.contains(&actor_id)
+}
+
+/// The decision, without an error type, so the table test reads plainly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The caller may know the resource exists but may not do this (403).
+    Forbid,
+    /// The caller may not know the resource exists (404).
+    Hide,
+}
+
+pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
+    use Decision::*;
+    let is_cio = actor.role == Role::Cio;
+    match action {
+        Action::ListPeople | Action::ViewProfile | Action::ManageOwnAccount => Allow,
+        Action::ManagePeople => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
+        Action::ViewPrivateRecords(subject) => {
+            let own = subject.person_id == actor.person_id;
+            // Advisors never see individual records, even their own would-be chain.
+            if actor.role == Role::Advisor && !own {
+                Hide
+            } else if own || is_cio || is_in_chain(actor.person_id, subject) {
+                Allow
+            } else {
+                Hide
+            }
+        }
+        Action::ReviewPrivateRecords(subject) => {
+            if actor.role == Role::Advisor {
+                Hide
+            } else if is_cio || is_in_chain(actor.person_id, subject) {
+                Allow
+            } else if subject.person_id == actor.person_id {
+                // One may see one's own records but not approve or review them.
+                Forbid
+            } else {
+                Hide
+            }
+        }
+    }
+}
+
+/// `decide`, as the error a service returns.
+pub fn check(actor: Principal, action: Action<'_>) -> Result<(), AppError> {
+    match decide(actor, action) {
+        Decision::Allow => Ok(()),
+        Decision::Forbid => Err(AppError::Forbidden(forbidden_message(action).to_owned())),
+        Decision::Hide => Err(AppError::NotFound),
+    }
+}
+
+fn forbidden_message(action: Action<'_>) -> &'static str {
+    match action {
+        Action::ManagePeople => "Only the cio can add, edit or deactivate people.",
+        Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",
+        _ => "You are not allowed to do this.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+
+    // The department used by the table:
+    //   1 cio (no manager)
+    //   2 lead      (reports to 1)
+    //   3 engineer  (reports to 2)
+    //   4 peer      (reports to 2)
+    //   5 other lead (reports to 1)
+    //   6 advisor
+    fn subject_engineer() -> Subject {
+        Subject {
+            person_id: 3,
+            managers: vec![2, 1],
+        }
+    }
+
+    fn principal(person_id: i32, role: Role) -> Principal {
+        Principal { person_id, role }
+    }
+
+    #[test]
+    fn the_role_table_holds() {
+        let engineer = subject_engineer();
+        let cio = principal(1, Role::Cio);
+        let lead = principal(2, Role::Staff);
+        let me = principal(3, Role::Staff);
+        let peer = principal(4, Role::Staff);
+        let other_lead = principal(5, Role::Staff);
+        let advisor = principal(6, Role::Advisor);
+
+        #[rustfmt::skip]
+        let table: Vec<(&str, Principal, Action, Decision)> = vec![
+            ("cio lists people",            cio,        Action::ListPeople, Allow),
+            ("staff lists people",          peer,       Action::ListPeople, Allow),
+            ("advisor lists people",        advisor,    Action::ListPeople, Allow),
+            ("advisor views a profile",     advisor,    Action::ViewProfile, Allow),
+            ("cio manages people",          cio,        Action::ManagePeople, Allow),
+            ("a manager cannot manage people", lead,    Action::ManagePeople, Forbid),
+            ("staff cannot manage people",  me,         Action::ManagePeople, Forbid),
+            ("advisor cannot manage people", advisor,   Action::ManagePeople, Forbid),
+            ("everyone manages own account", advisor,   Action::ManageOwnAccount, Allow),
+            ("owner sees own records",      me,         Action::ViewPrivateRecords(&engineer), Allow),
+            ("manager sees report's records", lead,     Action::ViewPrivateRecords(&engineer), Allow),
+            ("manager's manager sees them", cio,        Action::ViewPrivateRecords(&engineer), Allow),
+            ("peer does not see them",      peer,       Action::ViewPrivateRecords(&engineer), Hide),
+            ("lead of another team does not", other_lead, Action::ViewPrivateRecords(&engineer), Hide),
+            ("advisor never sees them",     advisor,    Action::ViewPrivateRecords(&engineer), Hide),
+            ("manager reviews report",      lead,       Action::ReviewPrivateRecords(&engineer), Allow),
+            ("cio reviews anyone",          cio,        Action::ReviewPrivateRecords(&engineer), Allow),
+            ("owner cannot review self",    me,         Action::ReviewPrivateRecords(&engineer), Forbid),
+            ("peer cannot review",          peer,       Action::ReviewPrivateRecords(&engineer), Hide),
+            ("advisor cannot review",       advisor,    Action::ReviewPrivateRecords(&engineer), Hide),
+        ];
+        for (case, actor, action, expected) in table {
+            assert_eq!(decide(actor, action), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn a_cio_who_is_not_in_the_chain_still_sees_private_records() {
+        let subject = Subject {
+            person_id: 3,
+            managers: vec![2],
+        };
+        assert_eq!(
+            decide(principal(9, Role::Cio), Action::ViewPrivateRecords(&subject)),
+            Allow
+        );
+    }
+
+    #[test]
+    fn the_chain_is_every_manager_above_not_only_the_direct_one() {
+        let subject = Subject {
+            person_id: 10,
+            managers: vec![11, 12, 13],
+        };
+        assert!(is_in_chain(11, &subject));
+        assert!(is_in_chain(13, &subject));
+        assert!(!is_in_chain(10, &subject));
+        assert!(!is_in_chain(14, &subject));
+    }
+
+    #[test]
+    fn hidden_records_answer_not_found_and_forbidden_actions_answer_forbidden() {
+        let subject = subject_engineer();
+        let hidden = check(principal(4, Role::Staff), Action::ViewPrivateRecords(&subject));
+        assert!(matches!(hidden, Err(AppError::NotFound)));
+        let forbidden = check(principal(3, Role::Staff), Action::ManagePeople);
+        assert!(matches!(forbidden, Err(AppError::Forbidden(_))));
+    }
+}

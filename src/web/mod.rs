@@ -1,0 +1,266 @@
+//! Page plumbing shared by every area: the layout, rendering, the session and CSRF
+//! checks for forms, redirects, the error page and the stylesheet.
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::{
+    Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response,
+    http::{StatusCode, Uri, header},
+    web::{Html, Redirect},
+};
+use serde::{Deserialize, de::DeserializeOwned};
+
+use crate::{
+    app::AppState,
+    auth::{
+        self, Actor,
+        extract::{MaybeActor, SESSION_COOKIE, removal_cookie},
+        secrets,
+    },
+    error::{AppError, FieldError},
+    policy::{self, Action, Decision},
+};
+
+/// The cookie that carries the CSRF token of the sign-in form, before there is a session.
+pub const SIGN_IN_CSRF_COOKIE: &str = "staffdev_csrf";
+
+/// What the base layout needs: who is signed in (for the navigation) and the CSRF token
+/// for the sign-out form.
+pub struct Layout {
+    pub title: String,
+    pub actor: Option<NavActor>,
+    pub csrf_token: String,
+    /// Which navigation entry is current.
+    pub section: &'static str,
+}
+
+pub struct NavActor {
+    pub id: i32,
+    pub name: String,
+    pub can_manage_people: bool,
+    pub is_manager: bool,
+}
+
+impl Layout {
+    pub fn new(actor: Option<&Actor>, title: impl Into<String>, section: &'static str) -> Layout {
+        Layout {
+            title: title.into(),
+            actor: actor.map(|a| NavActor {
+                id: a.person_id,
+                name: a.name.clone(),
+                can_manage_people: policy::decide(a.principal(), Action::ManagePeople) == Decision::Allow,
+                is_manager: a.is_manager,
+            }),
+            csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
+            section,
+        }
+    }
+}
+
+/// Renders a template into a page.
+pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+    template
+        .render()
+        .map(Html)
+        .map_err(|err| AppError::internal(anyhow::Error::new(err).context("rendering a page")))
+}
+
+/// After a successful form post: 303, so reloading the next page does not post again.
+pub fn see_other(location: impl AsRef<str>) -> Response {
+    Redirect::see_other(location.as_ref()).into_response()
+}
+
+/// Field errors of a form, looked up by field name in templates.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(Vec<FieldError>);
+
+impl FormErrors {
+    pub fn new(errors: Vec<FieldError>) -> Self {
+        FormErrors(errors)
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Errors on fields the form does not show (shown at the top instead).
+    pub fn other(&self, shown: &[&str]) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|e| !shown.contains(&e.field.as_str()))
+            .map(|e| e.message.as_str())
+            .collect()
+    }
+}
+
+/// Resolves the session cookie once per page request and keeps the actor in the request.
+pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
+    let state = req
+        .data::<AppState>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+    let cookie = req.cookie().get(SESSION_COOKIE).map(|c| c.value_str().to_owned());
+    let actor = match cookie.as_deref() {
+        Some(value) => match auth::actor_for_session(&state.db, value, state.session_policy()).await {
+            Ok(None) => {
+                // A stale cookie: forget it in the browser too.
+                req.cookie().add(removal_cookie(SESSION_COOKIE));
+                None
+            }
+            Ok(actor) => actor,
+            Err(err) => return Ok(error_page(&err, req.uri())),
+        },
+        None => None,
+    };
+    req.extensions_mut().insert(MaybeActor(actor));
+    let uri = req.uri().clone();
+    match ep.call(req).await {
+        Ok(response) => Ok(response.into_response()),
+        Err(err) => Ok(error_response(err, &uri)),
+    }
+}
+
+/// A form post with its CSRF token checked. With a session, the token is the session's;
+/// on the sign-in form, it is the one in the `staffdev_csrf` cookie. A post without the
+/// right token is refused with 403 before the handler runs.
+pub struct CsrfForm<T>(pub T);
+
+#[derive(Deserialize)]
+struct CsrfField {
+    csrf_token: Option<String>,
+}
+
+impl<'a, T: DeserializeOwned + Send> FromRequest<'a> for CsrfForm<T> {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(AppError::BadRequest("Send this form as application/x-www-form-urlencoded.".into()).into());
+        }
+        let bytes = body.take()?.into_bytes().await?;
+        let sent = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
+            .ok()
+            .and_then(|f| f.csrf_token)
+            .unwrap_or_default();
+        let session_token = req
+            .extensions()
+            .get::<MaybeActor>()
+            .and_then(|m| m.0.as_ref())
+            .and_then(|actor| actor.csrf_token.clone());
+        let expected =
+            session_token.or_else(|| req.cookie().get(SIGN_IN_CSRF_COOKIE).map(|c| c.value_str().to_owned()));
+        match expected {
+            Some(expected) if !sent.is_empty() && secrets::same_secret(&sent, &expected) => {}
+            _ => {
+                return Err(AppError::Forbidden(
+                    "This form has expired or did not come from staffdev. Go back, reload the page and try again."
+                        .into(),
+                )
+                .into());
+            }
+        }
+        let form = serde_urlencoded::from_bytes::<T>(&bytes)
+            .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
+        Ok(CsrfForm(form))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+/// The friendly HTML page for an error; a missing sign-in becomes a redirect to the
+/// sign-in page that comes back here afterwards.
+pub fn error_page(err: &AppError, uri: &Uri) -> Response {
+    err.log();
+    if matches!(err, AppError::Unauthenticated) {
+        let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let location = format!(
+            "/sign-in?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        return see_other(location);
+    }
+    let status = err.status();
+    let heading = match err {
+        AppError::NotFound => "We could not find that page".to_owned(),
+        AppError::Forbidden(_) => "You cannot do that".to_owned(),
+        AppError::TooManyRequests { .. } => "Too many attempts".to_owned(),
+        AppError::Unavailable(_) => "staffdev is unavailable for a moment".to_owned(),
+        AppError::Internal(_) => "Something went wrong".to_owned(),
+        _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let page = ErrorPage {
+        layout: Layout::new(None, heading.clone(), ""),
+        status: status.as_u16(),
+        heading,
+        message: err.public_message(),
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned());
+    let mut response = Html(body).with_status(status).into_response();
+    if let AppError::TooManyRequests { retry_after } = err
+        && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Any error on a page route, as an HTML page: our own errors keep their message; poem's
+/// (unknown route, unreadable form) are described by their status.
+pub fn error_response(err: poem::Error, uri: &Uri) -> Response {
+    if let Some(app) = err.downcast_ref::<AppError>() {
+        return error_page(app, uri);
+    }
+    let app = match err.status() {
+        StatusCode::NOT_FOUND => AppError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::NotFound,
+        StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
+        s if s.is_server_error() => AppError::internal(anyhow::anyhow!("{err}")),
+        _ => AppError::BadRequest(err.to_string()),
+    };
+    error_page(&app, uri)
+}
+
+/// The one stylesheet, compiled into the binary.
+#[poem::handler]
+pub async fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .body(include_str!("../../templates/static/style.css"))
+}
+
+/// A `next` parameter that stays on this site: a local path, never `//host` or a URL.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_only_leads_to_local_paths() {
+        assert_eq!(local_path(Some("/people/3")), "/people/3");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}
