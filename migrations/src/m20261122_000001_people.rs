@@ -84,6 +84,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // SQLite drops a table by deleting its rows first, and the manager foreign key
+        // (ON DELETE RESTRICT) refuses that while anyone has a manager.
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(People::Table)
+                    .value(People::ManagerId, Option::<i32>::None)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(People::Table).to_owned())
             .await

@@ -1,1 +1,12 @@
-fn main(){}
+//! The integration tests: one binary, every test on SQLite and, when
+//! `STAFFDEV_TEST_POSTGRES_URL` is set, on PostgreSQL too (see `both_backends!`).
+
+#[macro_use]
+mod helpers;
+
+mod auth;
+mod db;
+mod openapi;
+mod operations;
+mod pages;
+mod people;

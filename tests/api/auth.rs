@@ -1,0 +1,418 @@
+//! Sign-in, sessions, the throttle, CSRF and API tokens.
+
+use chrono::Utc;
+use reqwest::StatusCode;
+use sea_orm::{EntityTrait, PaginatorTrait, prelude::Expr};
+use serde_json::json;
+use staffdev::entities::{api_token, session};
+
+use crate::helpers::*;
+
+both_backends! {
+    async fn signing_in_with_the_right_password_opens_a_session(app) {
+        app.department().await;
+        let browser = app.browser();
+        let response = browser.sign_in("eng@example.org", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/people");
+        let cookie = set_cookie(&response, "staffdev_session").expect("a session cookie");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "plain http must not mark the cookie Secure: {cookie}");
+        let page = browser.get_html("/people").await;
+        assert!(page.contains("Erin Engineer"));
+        assert!(page.contains("Sign out"));
+    }
+}
+
+both_backends! {
+    async fn the_session_cookie_is_secure_when_the_public_url_is_https(
+        app,
+        settings = |s: &mut staffdev::config::Settings| s.public_url = Some("https://staffdev.example.org/".parse().unwrap())
+    ) {
+        app.department().await;
+        let response = app.browser().sign_in("eng@example.org", PASSWORD).await;
+        let cookie = set_cookie(&response, "staffdev_session").expect("a session cookie");
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+}
+
+both_backends! {
+    async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(app) {
+        app.department().await;
+        let wrong = app.browser().sign_in("eng@example.org", "not the password").await;
+        let unknown = app.browser().sign_in("nobody@example.org", PASSWORD).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+        let wrong = wrong.text().await.unwrap();
+        let unknown = unknown.text().await.unwrap();
+        assert!(wrong.contains("The email or password is not correct."));
+        assert!(unknown.contains("The email or password is not correct."));
+        // The form keeps the email that was typed, and says nothing else.
+        assert!(wrong.contains(r#"value="eng@example.org""#));
+        assert!(!unknown.contains("exist"), "the answer must not say whether an email exists");
+
+        let api_wrong = app.post_json("", "/api/v1/auth/tokens", json!({"email": "eng@example.org", "password": "nope nope nope"})).await;
+        let api_unknown = app.post_json("", "/api/v1/auth/tokens", json!({"email": "nobody@example.org", "password": PASSWORD})).await;
+        assert_eq!(api_wrong.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(api_wrong, api_unknown);
+    }
+}
+
+both_backends! {
+    async fn a_deactivated_person_cannot_sign_in(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer_browser = app.signed_in("eng@example.org").await;
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"active": false})).await;
+        assert_eq!(status, StatusCode::OK);
+        // Their session ended with the deactivation...
+        let response = engineer_browser.get("/people").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // ...and the right password no longer opens a new one.
+        let response = app.browser().sign_in("eng@example.org", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends! {
+    async fn after_nine_wrong_passwords_even_the_right_one_gets_429(app) {
+        app.department().await;
+        for attempt in 1..=9 {
+            let response = app.browser().sign_in("eng@example.org", "wrong password!").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        }
+        let response = app.browser().sign_in("eng@example.org", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "retry after {retry_after}s");
+        assert!(response.text().await.unwrap().contains("Too many attempts"));
+
+        // The API shares the same throttle, and says so as a problem.
+        let (status, problem) = app
+            .post_json("", "/api/v1/auth/tokens", json!({"email": "eng@example.org", "password": PASSWORD}))
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(problem["status"], 429);
+
+        // Another account from another address is not affected... (all tests come from
+        // 127.0.0.1, so the per-address count is checked in its own test)
+    }
+}
+
+both_backends! {
+    async fn the_throttle_lifts_when_the_window_has_passed(app) {
+        app.department().await;
+        for _ in 1..=9 {
+            app.browser().sign_in("eng@example.org", "wrong password!").await;
+        }
+        assert_eq!(app.browser().sign_in("eng@example.org", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+        // Move every failure back past the 15-minute window, as time would.
+        staffdev::entities::sign_in_failure::Entity::update_many()
+            .col_expr(
+                staffdev::entities::sign_in_failure::Column::FailedAt,
+                Expr::value(Utc::now() - chrono::Duration::minutes(16)),
+            )
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(app.browser().sign_in("eng@example.org", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+both_backends! {
+    async fn nine_failures_from_one_address_block_other_accounts_from_it(app) {
+        app.department().await;
+        for n in 1..=9 {
+            let email = format!("guess{n}@example.org");
+            let response = app.browser().sign_in(&email, "wrong password!").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        let response = app.browser().sign_in("eng@example.org", PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+both_backends! {
+    async fn the_client_address_comes_from_the_proxy_only_when_it_is_trusted(
+        app,
+        settings = |s: &mut staffdev::config::Settings| s.trust_forwarded_for = true
+    ) {
+        app.department().await;
+        for n in 1..=9 {
+            let email = format!("guess{n}@example.org");
+            let browser = app.browser();
+            let html = browser.get_html("/sign-in").await;
+            let token = csrf_token_in(&html).unwrap();
+            let response = browser
+                .client
+                .post(browser.url("/sign-in"))
+                .header("x-forwarded-for", "203.0.113.7")
+                .form(&[("csrf_token", token.as_str()), ("email", &email), ("password", "wrong password!")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        // The guessing address is blocked; a colleague behind another address is not.
+        let blocked = app
+            .api
+            .post(app.url("/api/v1/auth/tokens"))
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&json!({"email": "eng@example.org", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+        let other = app
+            .api
+            .post(app.url("/api/v1/auth/tokens"))
+            .header("x-forwarded-for", "198.51.100.20")
+            .json(&json!({"email": "eng@example.org", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::CREATED);
+    }
+}
+
+both_backends! {
+    async fn signing_in_again_rotates_the_session_id(app) {
+        app.department().await;
+        let browser = app.browser();
+        let first = browser.sign_in("eng@example.org", PASSWORD).await;
+        let first = set_cookie(&first, "staffdev_session").unwrap();
+        // Signed in, the browser is sent past the sign-in form, but a post still counts.
+        let second = browser
+            .post_form("/people", "/sign-in", &[("email", "lead@example.org"), ("password", PASSWORD)])
+            .await;
+        let second = set_cookie(&second, "staffdev_session").unwrap();
+        assert_ne!(first, second);
+        assert_eq!(session::Entity::find().count(app.db().conn()).await.unwrap(), 1, "the old session is gone");
+        // The old cookie value no longer opens anything.
+        let old_value = first.split(';').next().unwrap();
+        let response = app.api.get(app.url("/people")).header("cookie", old_value).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+both_backends! {
+    async fn signing_out_removes_the_session(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        let response = browser.post_form("/people", "/sign-out", &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/sign-in");
+        assert_eq!(session::Entity::find().count(app.db().conn()).await.unwrap(), 0);
+        let response = browser.get("/people").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/sign-in?next=%2Fpeople");
+    }
+}
+
+both_backends! {
+    async fn an_idle_session_expires(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now() - chrono::Duration::minutes(121)))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        let response = browser.get("/people").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(session::Entity::find().count(app.db().conn()).await.unwrap(), 0, "the expired session is removed");
+    }
+}
+
+both_backends! {
+    async fn a_session_expires_at_its_maximum_age_even_when_active(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        session::Entity::update_many()
+            .col_expr(session::Column::CreatedAt, Expr::value(Utc::now() - chrono::Duration::hours(13)))
+            .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now()))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(browser.get("/people").await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+both_backends! {
+    async fn an_active_session_stays_open(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now() - chrono::Duration::minutes(100)))
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        assert_eq!(browser.get("/people").await.status(), StatusCode::OK);
+        // The visit counts as activity.
+        let seen = session::Entity::find().one(app.db().conn()).await.unwrap().unwrap().last_seen_at;
+        assert!(Utc::now() - seen < chrono::Duration::minutes(1));
+    }
+}
+
+both_backends! {
+    async fn a_forged_form_post_is_refused_and_changes_nothing(app) {
+        app.department().await;
+        let cio = app.signed_in("cio@example.org").await;
+        let before = staffdev::entities::person::Entity::find().count(app.db().conn()).await.unwrap();
+        let fields = [("name", "Mallory"), ("email", "mallory@example.org"), ("role", "cio")];
+        // No token at all.
+        let response = cio.post_raw("/people", &fields).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.text().await.unwrap().contains("did not come from staffdev"));
+        // A token from another session.
+        let other = app.signed_in("lead@example.org").await;
+        let other_token = csrf_token_in(&other.get_html("/people").await).unwrap();
+        let mut with_other = vec![("csrf_token", other_token.as_str())];
+        with_other.extend_from_slice(&fields);
+        assert_eq!(cio.post_raw("/people", &with_other).await.status(), StatusCode::FORBIDDEN);
+        // Sign-out cannot be forged either.
+        assert_eq!(cio.post_raw("/sign-out", &[]).await.status(), StatusCode::FORBIDDEN);
+        let after = staffdev::entities::person::Entity::find().count(app.db().conn()).await.unwrap();
+        assert_eq!(before, after);
+        assert_eq!(cio.get("/people").await.status(), StatusCode::OK, "still signed in");
+    }
+}
+
+both_backends! {
+    async fn the_sign_in_form_cannot_be_posted_from_elsewhere(app) {
+        app.department().await;
+        // A fresh browser that never loaded the form has no CSRF cookie.
+        let response = app
+            .browser()
+            .post_raw("/sign-in", &[("csrf_token", "made-up"), ("email", "eng@example.org"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(set_cookie(&response, "staffdev_session").is_none());
+    }
+}
+
+both_backends! {
+    async fn a_token_is_created_used_listed_and_revoked(app) {
+        app.department().await;
+        let response = app
+            .api
+            .post(app.url("/api/v1/auth/tokens"))
+            .json(&json!({"email": "Eng@Example.org", "password": PASSWORD, "name": "report script"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, created) = split(response).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let token = created["token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("sdv_"));
+        // Only the hash is stored.
+        let stored = api_token::Entity::find().one(app.db().conn()).await.unwrap().unwrap();
+        assert_ne!(stored.token_hash, token);
+        assert!(!stored.token_hash.contains(&token[4..]));
+
+        let (status, me) = app.get_json(&token, "/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["email"], "eng@example.org");
+        assert_eq!(me["is_manager"], false);
+
+        let (status, list) = app.get_json(&token, "/api/v1/auth/tokens").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list[0]["name"], "report script");
+        assert!(list[0].get("token").is_none(), "the secret is never listed");
+        assert!(!list[0]["last_used_at"].is_null(), "use is recorded");
+
+        let id = created["id"].as_i64().unwrap();
+        let response = app.api.delete(app.url(&format!("/api/v1/auth/tokens/{id}"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (status, problem) = app.get_json(&token, "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["status"], 401);
+    }
+}
+
+both_backends! {
+    async fn someone_elses_token_cannot_be_revoked(app) {
+        app.department().await;
+        let mine = app.token("eng@example.org").await;
+        let theirs = app.token("peer@example.org").await;
+        let (_, list) = app.get_json(&theirs, "/api/v1/auth/tokens").await;
+        let id = list[0]["id"].as_i64().unwrap();
+        let response = app.api.delete(app.url(&format!("/api/v1/auth/tokens/{id}"))).bearer_auth(&mine).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.get_json(&theirs, "/api/v1/me").await.0, StatusCode::OK);
+    }
+}
+
+both_backends! {
+    async fn bad_token_requests_name_the_field(app) {
+        app.department().await;
+        let cases = [
+            (json!({"email": "", "password": PASSWORD}), StatusCode::UNPROCESSABLE_ENTITY, vec!["email"]),
+            (json!({"email": "eng@example.org", "password": ""}), StatusCode::UNPROCESSABLE_ENTITY, vec!["password"]),
+            (json!({"email": "eng@example.org", "password": PASSWORD, "name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, vec!["name"]),
+            (json!({"email": "eng@example.org"}), StatusCode::BAD_REQUEST, vec![]),
+        ];
+        for (body, status, fields) in cases {
+            let (got, problem) = app.post_json("", "/api/v1/auth/tokens", body.clone()).await;
+            assert_eq!(got, status, "{body}");
+            assert_eq!(error_fields(&problem), fields, "{body}");
+            assert_eq!(problem["status"], status.as_u16(), "{body}");
+        }
+    }
+}
+
+both_backends! {
+    async fn a_garbage_or_missing_bearer_token_is_401(app) {
+        app.department().await;
+        for header in ["Bearer sdv_nothing", "Bearer ", "Basic abc", "sdv_x"] {
+            let response = app.api.get(app.url("/api/v1/me")).header("authorization", header).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+            assert_eq!(response.headers()["content-type"], "application/problem+json");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_account_page_changes_the_password(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        let response = browser
+            .post_form("/account", "/account/password", &[("current_password", "wrong one!!"), ("new_password", "a brand new password")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("This is not your current password."));
+        let response = browser
+            .post_form("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "short")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Use at least 10 characters."));
+        let response = browser
+            .post_form("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "a brand new password")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.browser().sign_in("eng@example.org", "a brand new password").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.browser().sign_in("eng@example.org", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends! {
+    async fn the_account_page_shows_a_new_token_once_and_revokes_it(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        let response = browser.post_form("/account", "/account/tokens", &[("name", "laptop")]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        let start = html.find("sdv_").expect("the token is shown");
+        let token: String = html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+        assert_eq!(app.get_json(&token, "/api/v1/me").await.0, StatusCode::OK);
+        let page = browser.get_html("/account").await;
+        assert!(page.contains("laptop"));
+        assert!(!page.contains(&token), "shown only once");
+        let id = api_token::Entity::find().one(app.db().conn()).await.unwrap().unwrap().id;
+        let response = browser.post_form("/account", &format!("/account/tokens/{id}/revoke"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_json(&token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+}
