@@ -5,7 +5,8 @@ use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get, handler,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get,
+    handler,
     http::{HeaderValue, StatusCode, header},
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
     middleware::{CookieJarManager, RequestId, Tracing},
@@ -59,13 +60,14 @@ impl App {
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
         let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
         db.migrate_up().await?;
-        if let Some(email) = &settings.first_cio_email {
-            ensure_first_cio(&db, email, &settings).await?;
-        }
+        // Bind before anything is created, so a taken port changes nothing.
         let acceptor = TcpListener::bind(settings.bind)
             .into_acceptor()
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
+        if let Some(email) = &settings.first_cio_email {
+            ensure_first_cio(&db, email, &settings).await?;
+        }
         let port = acceptor
             .local_addr()
             .first()
@@ -185,9 +187,15 @@ async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     Ok(response)
 }
 
@@ -204,15 +212,24 @@ fn page_routes() -> Route {
     use crate::{auth::pages as auth_pages, people::pages as people_pages};
     Route::new()
         .at("/", get(people_pages::home))
-        .at("/sign-in", get(auth_pages::sign_in_form).post(auth_pages::sign_in))
+        .at(
+            "/sign-in",
+            get(auth_pages::sign_in_form).post(auth_pages::sign_in),
+        )
         .at("/sign-out", post(auth_pages::sign_out))
         .at("/account", get(auth_pages::account))
         .at("/account/password", post(auth_pages::change_password))
         .at("/account/tokens", post(auth_pages::create_token))
         .at("/account/tokens/:id/revoke", post(auth_pages::revoke_token))
-        .at("/people", get(people_pages::directory).post(people_pages::create))
+        .at(
+            "/people",
+            get(people_pages::directory).post(people_pages::create),
+        )
         .at("/people/new", get(people_pages::new_form))
-        .at("/people/:id", get(people_pages::profile).post(people_pages::update))
+        .at(
+            "/people/:id",
+            get(people_pages::profile).post(people_pages::update),
+        )
         .at("/people/:id/edit", get(people_pages::edit_form))
         .at("/people/:id/deactivate", post(people_pages::deactivate))
         .at("/people/:id/reactivate", post(people_pages::reactivate))
@@ -230,7 +247,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest("/api/docs", docs.around(docs_headers))
         .nest(
             "/api/v1",
-            api.into_endpoint().catch_all_error(api::problem_for_any_error),
+            api.into_endpoint()
+                .catch_all_error(api::problem_for_any_error),
         )
         .nest("/", page_routes().around(web::resolve_session))
         .with(CookieJarManager::new())

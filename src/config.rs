@@ -6,7 +6,11 @@ use std::{net::SocketAddr, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "staffdev", version, about = "Develop and recognise the people of a service department.")]
+#[command(
+    name = "staffdev",
+    version,
+    about = "Develop and recognise the people of a service department."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -17,16 +21,31 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "STAFFDEV_DATABASE_URL", default_value = "sqlite://staffdev.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "STAFFDEV_DATABASE_URL",
+        default_value = "sqlite://staffdev.db"
+    )]
     pub database_url: String,
     /// Largest number of pooled database connections per instance.
-    #[arg(long, global = true, env = "STAFFDEV_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "STAFFDEV_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
     pub db_max_connections: u32,
     /// Log format: text for people, json for log collectors.
     #[arg(long, global = true, env = "STAFFDEV_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Log filter, in tracing's EnvFilter syntax (for example "info,sqlx=warn").
-    #[arg(long, global = true, env = "STAFFDEV_LOG", default_value = "info,sqlx=warn,sea_orm=warn")]
+    #[arg(
+        long,
+        global = true,
+        env = "STAFFDEV_LOG",
+        default_value = "info,sqlx=warn,sea_orm=warn"
+    )]
     pub log: String,
 }
 
@@ -87,7 +106,11 @@ pub struct ServeArgs {
     pub shutdown_grace_seconds: u64,
     /// Email of the first cio account, created with a random password when nobody can
     /// administer the service yet.
-    #[arg(long, env = "STAFFDEV_FIRST_CIO_EMAIL", default_value = "cio@staffdev.local")]
+    #[arg(
+        long,
+        env = "STAFFDEV_FIRST_CIO_EMAIL",
+        default_value = "cio@staffdev.local"
+    )]
     pub first_cio_email: String,
 }
 

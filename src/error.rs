@@ -118,7 +118,9 @@ impl AppError {
     /// error is turned into a response.
     pub fn log(&self) {
         match self {
-            AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "request failed"),
+            AppError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed")
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "database unavailable")
             }
@@ -129,7 +131,12 @@ impl AppError {
     /// Turns a unique-constraint violation on the named index into `then()`, and any
     /// other database error into the usual mapping. SQLite names the columns, not the
     /// index, in its message, so both are matched.
-    pub fn on_unique(err: DbErr, index: &str, columns: &str, then: impl FnOnce() -> AppError) -> AppError {
+    pub fn on_unique(
+        err: DbErr,
+        index: &str,
+        columns: &str,
+        then: impl FnOnce() -> AppError,
+    ) -> AppError {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) = err.sql_err()
             && (message.contains(index) || message.contains(columns))
         {

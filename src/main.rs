@@ -92,7 +92,9 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
             people::id_by_email(db, email)
                 .await
                 .map_err(explain)?
-                .with_context(|| format!("there is nobody with the email {email} to be the manager"))?,
+                .with_context(|| {
+                    format!("there is nobody with the email {email} to be the manager")
+                })?,
         ),
         None => None,
     };
@@ -123,8 +125,10 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
 /// The password from a prompt (typed twice, not echoed) or the first line of standard input.
 fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password (at least 10 characters): ").context("could not read the password")?;
-        let second = rpassword::prompt_password("Password again: ").context("could not read the password")?;
+        let first = rpassword::prompt_password("Password (at least 10 characters): ")
+            .context("could not read the password")?;
+        let second = rpassword::prompt_password("Password again: ")
+            .context("could not read the password")?;
         anyhow::ensure!(first == second, "the two passwords differ");
         Ok(first)
     } else {

@@ -84,7 +84,10 @@ mod tests {
     fn finishing_a_page_gives_a_cursor_only_when_more_rows_exist() {
         let page = finish(vec![1, 2, 3], 2, |n| *n);
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(decode_cursor::<i32>(page.next.as_deref().unwrap()).unwrap(), 2);
+        assert_eq!(
+            decode_cursor::<i32>(page.next.as_deref().unwrap()).unwrap(),
+            2
+        );
         let last = finish(vec![1, 2], 2, |n| *n);
         assert!(last.next.is_none());
     }

@@ -172,7 +172,10 @@ mod tests {
             managers: vec![2],
         };
         assert_eq!(
-            decide(principal(9, Role::Cio), Action::ViewPrivateRecords(&subject)),
+            decide(
+                principal(9, Role::Cio),
+                Action::ViewPrivateRecords(&subject)
+            ),
             Allow
         );
     }
@@ -192,7 +195,10 @@ mod tests {
     #[test]
     fn hidden_records_answer_not_found_and_forbidden_actions_answer_forbidden() {
         let subject = subject_engineer();
-        let hidden = check(principal(4, Role::Staff), Action::ViewPrivateRecords(&subject));
+        let hidden = check(
+            principal(4, Role::Staff),
+            Action::ViewPrivateRecords(&subject),
+        );
         assert!(matches!(hidden, Err(AppError::NotFound)));
         let forbidden = check(principal(3, Role::Staff), Action::ManagePeople);
         assert!(matches!(forbidden, Err(AppError::Forbidden(_))));

@@ -2,7 +2,9 @@
 //! the assembled OpenAPI service. Each area's endpoints live in its own `api.rs`.
 
 use poem::{Request, Response, http::StatusCode};
-use poem_openapi::{ApiResponse, Object, OpenApiService, SecurityScheme, auth::Bearer, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApiService, SecurityScheme, auth::Bearer, payload::Json,
+};
 
 use crate::{app::AppState, auth, error::AppError};
 
@@ -111,7 +113,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// A personal API token: `Authorization: Bearer sdv_…`, from `POST /api/v1/auth/tokens`.
 #[derive(SecurityScheme)]
-#[oai(ty = "bearer", key_name = "Authorization", checker = "actor_from_token")]
+#[oai(
+    ty = "bearer",
+    key_name = "Authorization",
+    checker = "actor_from_token"
+)]
 pub struct BearerAuth(pub auth::Actor);
 
 async fn actor_from_token(req: &Request, bearer: Bearer) -> poem::Result<auth::Actor> {

@@ -79,9 +79,14 @@ impl AuthApi {
         client: ClientAddress,
         body: Json<CreateTokenBody>,
     ) -> ApiResult<CreatedToken> {
-        let created =
-            auth::create_token_with_password(&state.db, &body.email, &body.password, body.name.as_deref(), &client.0)
-                .await?;
+        let created = auth::create_token_with_password(
+            &state.db,
+            &body.email,
+            &body.password,
+            body.name.as_deref(),
+            &client.0,
+        )
+        .await?;
         Ok(CreatedToken::Created(Json(NewTokenBody {
             id: created.info.id,
             name: created.info.name,
@@ -92,14 +97,27 @@ impl AuthApi {
 
     /// The signed-in person's tokens (never the secrets).
     #[oai(path = "/auth/tokens", method = "get", operation_id = "list_tokens")]
-    async fn list(&self, auth: BearerAuth, state: Data<&AppState>) -> ApiResult<Json<Vec<TokenBody>>> {
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<Vec<TokenBody>>> {
         let tokens = auth::list_tokens(&state.db, &auth.0).await?;
         Ok(Json(tokens.into_iter().map(token_body).collect()))
     }
 
     /// Revoke one of the signed-in person's tokens.
-    #[oai(path = "/auth/tokens/:id", method = "delete", operation_id = "revoke_token")]
-    async fn revoke(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<i32>) -> ApiResult<Revoked> {
+    #[oai(
+        path = "/auth/tokens/:id",
+        method = "delete",
+        operation_id = "revoke_token"
+    )]
+    async fn revoke(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Revoked> {
         auth::revoke_token(&state.db, &auth.0, id.0).await?;
         Ok(Revoked::NoContent)
     }

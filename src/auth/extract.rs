@@ -16,7 +16,11 @@ pub struct MaybeActor(pub Option<Actor>);
 
 impl<'a> FromRequest<'a> for MaybeActor {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(req.extensions().get::<MaybeActor>().cloned().unwrap_or(MaybeActor(None)))
+        Ok(req
+            .extensions()
+            .get::<MaybeActor>()
+            .cloned()
+            .unwrap_or(MaybeActor(None)))
     }
 }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set, Statement,
 };
 
 use crate::{
@@ -90,7 +90,12 @@ fn to_info(model: api_token::Model) -> TokenInfo {
 
 /// Checks an email and password and returns the person's id. Every failure gives the same
 /// answer, whether the email exists or not, and counts towards the throttle.
-pub async fn check_credentials(db: &Db, email: &str, password: &str, client_address: &str) -> AppResult<i32> {
+pub async fn check_credentials(
+    db: &Db,
+    email: &str,
+    password: &str,
+    client_address: &str,
+) -> AppResult<i32> {
     let account = throttle::account_key(email);
     let keys = [account.clone(), throttle::address_key(client_address)];
     throttle::check(db, &keys).await?;
@@ -121,12 +126,18 @@ pub async fn check_credentials(db: &Db, email: &str, password: &str, client_addr
 
 /// Starts a session for a person who has just signed in. The previous session of this
 /// browser, if any, ends: the id is never reused across a sign-in.
-pub async fn start_session(db: &Db, person_id: i32, previous_cookie: Option<&str>) -> AppResult<NewSession> {
+pub async fn start_session(
+    db: &Db,
+    person_id: i32,
+    previous_cookie: Option<&str>,
+) -> AppResult<NewSession> {
     let cookie_value = secrets::random_token()?;
     let now = Utc::now();
     let txn = db.write().await?;
     if let Some(previous) = previous_cookie {
-        session::Entity::delete_by_id(secrets::digest(previous)).exec(&*txn).await?;
+        session::Entity::delete_by_id(secrets::digest(previous))
+            .exec(&*txn)
+            .await?;
     }
     session::ActiveModel {
         id: Set(secrets::digest(&cookie_value)),
@@ -143,12 +154,17 @@ pub async fn start_session(db: &Db, person_id: i32, previous_cookie: Option<&str
 
 pub async fn end_session(db: &Db, cookie_value: &str) -> AppResult<()> {
     let txn = db.write().await?;
-    session::Entity::delete_by_id(secrets::digest(cookie_value)).exec(&*txn).await?;
+    session::Entity::delete_by_id(secrets::digest(cookie_value))
+        .exec(&*txn)
+        .await?;
     txn.commit().await
 }
 
 /// Ends every session and revokes every token of a person (when they are deactivated).
-pub async fn end_all_sessions_and_tokens(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<()> {
+pub async fn end_all_sessions_and_tokens(
+    conn: &impl ConnectionTrait,
+    person_id: i32,
+) -> AppResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::PersonId.eq(person_id))
         .exec(conn)
@@ -192,7 +208,11 @@ const ACTOR_COLUMNS: &str = "p.id AS person_id, p.name, p.email, p.role, p.activ
 
 /// The person behind a session cookie, or None when the session is unknown, expired or
 /// belongs to someone deactivated. An expired session is removed.
-pub async fn actor_for_session(db: &Db, cookie_value: &str, limits: SessionPolicy) -> AppResult<Option<Actor>> {
+pub async fn actor_for_session(
+    db: &Db,
+    cookie_value: &str,
+    limits: SessionPolicy,
+) -> AppResult<Option<Actor>> {
     let id = secrets::digest(cookie_value);
     let sql = format!(
         "SELECT {ACTOR_COLUMNS}, s.csrf_token, s.created_at, s.last_seen_at AS seen_at
@@ -209,7 +229,10 @@ pub async fn actor_for_session(db: &Db, cookie_value: &str, limits: SessionPolic
 
     let now = Utc::now();
     let age = (now - row.created_at).to_std().unwrap_or_default();
-    let idle = row.seen_at.map(|seen| (now - seen).to_std().unwrap_or_default()).unwrap_or_default();
+    let idle = row
+        .seen_at
+        .map(|seen| (now - seen).to_std().unwrap_or_default())
+        .unwrap_or_default();
     if !row.active || age > limits.max_age || idle > limits.idle {
         end_session(db, cookie_value).await?;
         return Ok(None);
@@ -217,7 +240,10 @@ pub async fn actor_for_session(db: &Db, cookie_value: &str, limits: SessionPolic
     if idle > TOUCH_EVERY {
         let txn = db.write().await?;
         session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, sea_orm::prelude::Expr::value(now))
+            .col_expr(
+                session::Column::LastSeenAt,
+                sea_orm::prelude::Expr::value(now),
+            )
             .filter(session::Column::Id.eq(id))
             .exec(&*txn)
             .await?;
@@ -237,18 +263,25 @@ pub async fn actor_for_token(db: &Db, token: &str) -> AppResult<Option<Actor>> {
          FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = $1"
     );
     let stmt = Statement::from_sql_and_values(db.backend(), sql, [hash.into(), true.into()]);
-    let Some(result) = db.conn().query_one_raw(stmt).await? else { return Ok(None) };
+    let Some(result) = db.conn().query_one_raw(stmt).await? else {
+        return Ok(None);
+    };
     let row = ActorRow::from_query_result(&result, "")?;
     let token_id: i32 = result.try_get("", "token_id")?;
     if !row.active {
         return Ok(None);
     }
     let now = Utc::now();
-    let stale = row.seen_at.is_none_or(|seen| (now - seen).to_std().unwrap_or_default() > TOUCH_EVERY);
+    let stale = row
+        .seen_at
+        .is_none_or(|seen| (now - seen).to_std().unwrap_or_default() > TOUCH_EVERY);
     if stale {
         let txn = db.write().await?;
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::prelude::Expr::value(now))
+            .col_expr(
+                api_token::Column::LastUsedAt,
+                sea_orm::prelude::Expr::value(now),
+            )
             .filter(api_token::Column::Id.eq(token_id))
             .exec(&*txn)
             .await?;
@@ -260,9 +293,16 @@ pub async fn actor_for_token(db: &Db, token: &str) -> AppResult<Option<Actor>> {
 fn token_name(raw: Option<&str>) -> AppResult<String> {
     let name = raw.map(str::trim).unwrap_or("");
     if name.chars().count() > TOKEN_NAME_MAX {
-        return Err(AppError::invalid("name", format!("Use at most {TOKEN_NAME_MAX} characters.")));
+        return Err(AppError::invalid(
+            "name",
+            format!("Use at most {TOKEN_NAME_MAX} characters."),
+        ));
     }
-    Ok(if name.is_empty() { "API token".to_owned() } else { name.to_owned() })
+    Ok(if name.is_empty() {
+        "API token".to_owned()
+    } else {
+        name.to_owned()
+    })
 }
 
 async fn insert_token(db: &Db, person_id: i32, name: String) -> AppResult<NewToken> {
@@ -358,15 +398,24 @@ pub async fn change_password(
     match check_credentials(db, &actor.email, current, client_address).await {
         Ok(_) => {}
         Err(AppError::BadCredentials) => {
-            return Err(AppError::invalid("current_password", "This is not your current password."));
+            return Err(AppError::invalid(
+                "current_password",
+                "This is not your current password.",
+            ));
         }
         Err(other) => return Err(other),
     }
     let hash = passwords::hash(new).await?;
     let txn = db.write().await?;
     person::Entity::update_many()
-        .col_expr(person::Column::PasswordHash, sea_orm::prelude::Expr::value(hash))
-        .col_expr(person::Column::UpdatedAt, sea_orm::prelude::Expr::value(Utc::now()))
+        .col_expr(
+            person::Column::PasswordHash,
+            sea_orm::prelude::Expr::value(hash),
+        )
+        .col_expr(
+            person::Column::UpdatedAt,
+            sea_orm::prelude::Expr::value(Utc::now()),
+        )
         .filter(person::Column::Id.eq(actor.person_id))
         .exec(&*txn)
         .await?;

@@ -96,9 +96,13 @@ pub async fn sign_in(
     let next = web::local_path(form.next.as_deref());
     match auth::check_credentials(&state.db, &form.email, &form.password, &client.0).await {
         Ok(person_id) => {
-            let previous = req.cookie().get(SESSION_COOKIE).map(|c| c.value_str().to_owned());
+            let previous = req
+                .cookie()
+                .get(SESSION_COOKIE)
+                .map(|c| c.value_str().to_owned());
             let session = auth::start_session(&state.db, person_id, previous.as_deref()).await?;
-            req.cookie().add(session_cookie(&state, &session.cookie_value));
+            req.cookie()
+                .add(session_cookie(&state, &session.cookie_value));
             req.cookie().add(removal_cookie(SIGN_IN_CSRF_COOKIE));
             Ok(see_other(next))
         }
@@ -109,7 +113,9 @@ pub async fn sign_in(
             if let AppError::TooManyRequests { retry_after } = err
                 && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
             {
-                response.headers_mut().insert(poem::http::header::RETRY_AFTER, value);
+                response
+                    .headers_mut()
+                    .insert(poem::http::header::RETRY_AFTER, value);
             }
             Ok(response)
         }
@@ -121,7 +127,11 @@ pub async fn sign_in(
 pub struct EmptyForm {}
 
 #[handler]
-pub async fn sign_out(req: &Request, state: Data<&AppState>, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<Response> {
+pub async fn sign_out(
+    req: &Request,
+    state: Data<&AppState>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
     if let Some(cookie) = req.cookie().get(SESSION_COOKIE) {
         auth::end_session(&state.db, cookie.value_str()).await?;
     }
@@ -166,7 +176,10 @@ async fn account_page(
             id: t.id,
             name: t.name,
             created: when(t.created_at),
-            last_used: t.last_used_at.map(when).unwrap_or_else(|| "never".to_owned()),
+            last_used: t
+                .last_used_at
+                .map(when)
+                .unwrap_or_else(|| "never".to_owned()),
         })
         .collect();
     render(&AccountPage {
@@ -185,13 +198,25 @@ pub struct NoticeQuery {
 }
 
 #[handler]
-pub async fn account(state: Data<&AppState>, actor: Actor, Query(q): Query<NoticeQuery>) -> AppResult<Html<String>> {
+pub async fn account(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Html<String>> {
     let notice = match q.notice.as_deref() {
         Some("password") => Some("Your password has been changed."),
         Some("revoked") => Some("The token has been revoked."),
         _ => None,
     };
-    account_page(&state, &actor, notice, FormErrors::default(), None, String::new()).await
+    account_page(
+        &state,
+        &actor,
+        notice,
+        FormErrors::default(),
+        None,
+        String::new(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -209,12 +234,27 @@ pub async fn change_password(
     client: ClientAddress,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
-    match auth::change_password(&state.db, &actor, &form.current_password, &form.new_password, &client.0).await {
+    match auth::change_password(
+        &state.db,
+        &actor,
+        &form.current_password,
+        &form.new_password,
+        &client.0,
+    )
+    .await
+    {
         Ok(()) => Ok(see_other("/account?notice=password")),
-        Err(AppError::Invalid(errors)) => Ok(account_page(&state, &actor, None, FormErrors::new(errors), None, String::new())
-            .await?
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response()),
+        Err(AppError::Invalid(errors)) => Ok(account_page(
+            &state,
+            &actor,
+            None,
+            FormErrors::new(errors),
+            None,
+            String::new(),
+        )
+        .await?
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()),
         Err(other) => Err(other),
     }
 }
@@ -233,13 +273,27 @@ pub async fn create_token(
 ) -> AppResult<Response> {
     match auth::create_token(&state.db, &actor, Some(&form.name)).await {
         // The secret is shown on this response only, so no redirect.
-        Ok(created) => Ok(account_page(&state, &actor, None, FormErrors::default(), Some(created.secret), String::new())
-            .await?
-            .into_response()),
-        Err(AppError::Invalid(errors)) => Ok(account_page(&state, &actor, None, FormErrors::new(errors), None, form.name)
-            .await?
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response()),
+        Ok(created) => Ok(account_page(
+            &state,
+            &actor,
+            None,
+            FormErrors::default(),
+            Some(created.secret),
+            String::new(),
+        )
+        .await?
+        .into_response()),
+        Err(AppError::Invalid(errors)) => Ok(account_page(
+            &state,
+            &actor,
+            None,
+            FormErrors::new(errors),
+            None,
+            form.name,
+        )
+        .await?
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()),
         Err(other) => Err(other),
     }
 }

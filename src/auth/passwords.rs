@@ -50,12 +50,16 @@ pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
         let Some(stored) = stored else {
             let dummy = dummy_hash()?;
-            let parsed = PasswordHash::new(dummy).map_err(|err| anyhow::anyhow!("argon2: {err}"))?;
+            let parsed =
+                PasswordHash::new(dummy).map_err(|err| anyhow::anyhow!("argon2: {err}"))?;
             let _ = Argon2::default().verify_password(password.as_bytes(), &parsed);
             return Ok(false);
         };
-        let parsed = PasswordHash::new(&stored).map_err(|err| anyhow::anyhow!("stored password hash: {err}"))?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|err| anyhow::anyhow!("stored password hash: {err}"))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .context("the password checking task failed")

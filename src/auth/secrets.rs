@@ -8,7 +8,8 @@ use crate::error::{AppError, AppResult};
 /// 32 random bytes from the operating system, URL-safe base64.
 pub fn random_token() -> AppResult<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|err| AppError::internal(anyhow::anyhow!("no randomness: {err}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|err| AppError::internal(anyhow::anyhow!("no randomness: {err}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

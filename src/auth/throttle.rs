@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QuerySelect, Set, prelude::Expr};
+use sea_orm::{
+    ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QuerySelect, Set,
+    prelude::Expr,
+};
 
 use crate::{
     db::Db,
@@ -26,7 +29,8 @@ pub fn address_key(address: &str) -> String {
 }
 
 fn window_start() -> chrono::DateTime<Utc> {
-    Utc::now() - chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::minutes(15))
+    Utc::now()
+        - chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::minutes(15))
 }
 
 #[derive(FromQueryResult)]
@@ -48,13 +52,18 @@ pub async fn check(db: &Db, keys: &[String]) -> AppResult<()> {
             .into_model::<FailureCount>()
             .one(db.conn())
             .await?;
-        if let Some(FailureCount { failures, oldest: Some(oldest) }) = counted
+        if let Some(FailureCount {
+            failures,
+            oldest: Some(oldest),
+        }) = counted
             && failures >= MAX_FAILURES
         {
             // Blocked attempts are not recorded, so the block lifts when the oldest
             // failure leaves the window.
             let lifts_at = oldest + chrono::Duration::from_std(WINDOW).unwrap_or_default();
-            let retry_after = (lifts_at - Utc::now()).to_std().unwrap_or(Duration::from_secs(1));
+            let retry_after = (lifts_at - Utc::now())
+                .to_std()
+                .unwrap_or(Duration::from_secs(1));
             return Err(AppError::TooManyRequests {
                 retry_after: retry_after.max(Duration::from_secs(1)),
             });

@@ -110,7 +110,10 @@ pub enum CreatedPerson {
 }
 
 fn person_ref_body(r: PersonRef) -> PersonRefBody {
-    PersonRefBody { id: r.id, name: r.name }
+    PersonRefBody {
+        id: r.id,
+        name: r.name,
+    }
 }
 
 pub fn person_body(p: Person) -> PersonBody {
@@ -146,6 +149,7 @@ impl PeopleApi {
 
     /// The directory, in name order. Everyone signed in may read it.
     #[oai(path = "/people", method = "get", operation_id = "list_people")]
+    #[allow(clippy::too_many_arguments)] // poem-openapi takes each query parameter as an argument
     async fn list(
         &self,
         auth: BearerAuth,
@@ -208,7 +212,12 @@ impl PeopleApi {
 
     /// A person's profile, with their direct reports.
     #[oai(path = "/people/:id", method = "get", operation_id = "get_person")]
-    async fn get(&self, auth: BearerAuth, state: Data<&AppState>, id: Path<i32>) -> ApiResult<Json<ProfileBody>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProfileBody>> {
         let profile = people::profile(&state.db, &auth.0, id.0).await?;
         Ok(Json(ProfileBody {
             person: person_body(profile.person),

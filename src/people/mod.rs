@@ -6,8 +6,8 @@ pub mod pages;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, prelude::Expr, sea_query::Func,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, prelude::Expr, sea_query::Func,
 };
 
 use crate::{
@@ -57,8 +57,11 @@ impl Role {
 
     /// A role stored in the database; an unknown value is a bug, not user input.
     fn from_db(value: &str) -> AppResult<Role> {
-        Role::parse(value)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role {value:?} in the people table")))
+        Role::parse(value).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "unknown role {value:?} in the people table"
+            ))
+        })
     }
 }
 
@@ -73,7 +76,9 @@ impl Email {
             return Err("Enter an email address.".into());
         }
         if trimmed.chars().count() > EMAIL_MAX {
-            return Err(format!("An email address has at most {EMAIL_MAX} characters."));
+            return Err(format!(
+                "An email address has at most {EMAIL_MAX} characters."
+            ));
         }
         let valid = email_address::EmailAddress::parse_with_options(
             trimmed,
@@ -170,7 +175,13 @@ struct ValidFields {
     role: Option<Role>,
 }
 
-fn required_text(field: &str, label: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+fn required_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         errors.push(FieldError::new(field, format!("Enter {label}.")));
@@ -180,10 +191,18 @@ fn required_text(field: &str, label: &str, value: &str, max: usize, errors: &mut
     }
 }
 
-fn optional_text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+fn optional_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let trimmed = value.trim();
     if trimmed.chars().count() > max {
-        errors.push(FieldError::new(field, format!("Use at most {max} characters.")));
+        errors.push(FieldError::new(
+            field,
+            format!("Use at most {max} characters."),
+        ));
         None
     } else {
         Some(trimmed.to_owned())
@@ -199,7 +218,11 @@ fn validate_fields(
     errors: &mut Vec<FieldError>,
 ) -> ValidFields {
     ValidFields {
-        email: email.and_then(|raw| Email::parse(raw).map_err(|m| errors.push(FieldError::new("email", m))).ok()),
+        email: email.and_then(|raw| {
+            Email::parse(raw)
+                .map_err(|m| errors.push(FieldError::new("email", m)))
+                .ok()
+        }),
         name: name.and_then(|raw| required_text("name", "a name", raw, NAME_MAX, errors)),
         job_title: job_title.and_then(|raw| optional_text("job_title", raw, NAME_MAX, errors)),
         team: team.and_then(|raw| optional_text("team", raw, NAME_MAX, errors)),
@@ -264,7 +287,10 @@ async fn person_ref(conn: &impl ConnectionTrait, id: Option<i32>) -> AppResult<O
     Ok(person::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .map(|m| PersonRef { id: m.id, name: m.name }))
+        .map(|m| PersonRef {
+            id: m.id,
+            name: m.name,
+        }))
 }
 
 /// Checks a proposed manager: they exist, are active, and `person_id` (when editing) does
@@ -277,7 +303,10 @@ async fn check_manager(
 ) -> AppResult<()> {
     let manager = person::Entity::find_by_id(manager_id).one(conn).await?;
     match manager {
-        None => errors.push(FieldError::new("manager_id", format!("There is no person with id {manager_id}."))),
+        None => errors.push(FieldError::new(
+            "manager_id",
+            format!("There is no person with id {manager_id}."),
+        )),
         Some(m) if !m.active => errors.push(FieldError::new(
             "manager_id",
             format!("{} is no longer active and cannot manage anyone.", m.name),
@@ -285,11 +314,17 @@ async fn check_manager(
         Some(m) => {
             if let Some(person_id) = person_id {
                 if manager_id == person_id {
-                    errors.push(FieldError::new("manager_id", "A person cannot be their own manager."));
+                    errors.push(FieldError::new(
+                        "manager_id",
+                        "A person cannot be their own manager.",
+                    ));
                 } else if managers_of(conn, manager_id).await?.contains(&person_id) {
                     errors.push(FieldError::new(
                         "manager_id",
-                        format!("{} reports to this person already; that would make a loop.", m.name),
+                        format!(
+                            "{} reports to this person already; that would make a loop.",
+                            m.name
+                        ),
                     ));
                 }
             }
@@ -298,7 +333,11 @@ async fn check_manager(
     Ok(())
 }
 
-async fn email_taken(conn: &impl ConnectionTrait, email: &Email, except: Option<i32>) -> AppResult<bool> {
+async fn email_taken(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+    except: Option<i32>,
+) -> AppResult<bool> {
     let mut query = person::Entity::find().filter(person::Column::Email.eq(email.as_str()));
     if let Some(id) = except {
         query = query.filter(person::Column::Id.ne(id));
@@ -307,7 +346,10 @@ async fn email_taken(conn: &impl ConnectionTrait, email: &Email, except: Option<
 }
 
 fn duplicate_email() -> AppError {
-    AppError::conflict_on("email", "Someone in the directory already has this email address.")
+    AppError::conflict_on(
+        "email",
+        "Someone in the directory already has this email address.",
+    )
 }
 
 async fn active_cio_count(conn: &impl ConnectionTrait) -> AppResult<u64> {
@@ -365,7 +407,9 @@ pub async fn create_unchecked(db: &Db, input: NewPerson) -> AppResult<Person> {
         return Err(AppError::Invalid(errors));
     }
     let (Some(email), Some(name), Some(role)) = (fields.email, fields.name, fields.role) else {
-        return Err(AppError::internal(anyhow::anyhow!("validated fields missing")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
     };
     if email_taken(&*txn, &email, None).await? {
         return Err(duplicate_email());
@@ -417,7 +461,10 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
     };
 
     let txn = db.write().await?;
-    let existing = person::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound)?;
+    let existing = person::Entity::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(Some(manager_id)) = changes.manager_id
         && Some(manager_id) != existing.manager_id
     {
@@ -468,10 +515,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
         model.password_hash = Set(Some(hash));
     }
     model.updated_at = Set(Utc::now());
-    let model = model
-        .update(&*txn)
-        .await
-        .map_err(|err| AppError::on_unique(err, "people_email_key", "people.email", duplicate_email))?;
+    let model = model.update(&*txn).await.map_err(|err| {
+        AppError::on_unique(err, "people_email_key", "people.email", duplicate_email)
+    })?;
     if deactivating {
         // Someone who has left signs out everywhere at once.
         auth::end_all_sessions_and_tokens(&*txn, id).await?;
@@ -499,7 +545,10 @@ pub async fn set_active(db: &Db, actor: &Actor, id: i32, active: bool) -> AppRes
 pub async fn profile(db: &Db, actor: &Actor, id: i32) -> AppResult<Profile> {
     policy::check(actor.principal(), Action::ViewProfile)?;
     let conn = db.conn();
-    let model = person::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::NotFound)?;
+    let model = person::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let manager = person_ref(conn, model.manager_id).await?;
     let reports = person::Entity::find()
         .filter(person::Column::ManagerId.eq(id))
@@ -508,7 +557,10 @@ pub async fn profile(db: &Db, actor: &Actor, id: i32) -> AppResult<Profile> {
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| PersonRef { id: m.id, name: m.name })
+        .map(|m| PersonRef {
+            id: m.id,
+            name: m.name,
+        })
         .collect();
     Ok(Profile {
         person: to_person(model, manager)?,
@@ -524,10 +576,20 @@ pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppRe
     if !filter.include_inactive {
         query = query.filter(person::Column::Active.eq(true));
     }
-    if let Some(team) = filter.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(team) = filter
+        .team
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         query = query.filter(person::Column::Team.eq(team));
     }
-    if let Some(text) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(text) = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
         let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let lower = |col: person::Column| Expr::expr(Func::lower(Expr::col(col)));
         query = query.filter(
@@ -564,7 +626,10 @@ pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppRe
             .all(db.conn())
             .await?
             .into_iter()
-            .map(|m| PersonRef { id: m.id, name: m.name })
+            .map(|m| PersonRef {
+                id: m.id,
+                name: m.name,
+            })
             .collect()
     };
     let items = page
@@ -577,7 +642,10 @@ pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppRe
             to_person(model, manager)
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Page { items, next: page.next })
+    Ok(Page {
+        items,
+        next: page.next,
+    })
 }
 
 /// Active people, for choosing a manager in a form.
@@ -588,7 +656,10 @@ pub async fn active_people(db: &Db) -> AppResult<Vec<PersonRef>> {
         .all(db.conn())
         .await?
         .into_iter()
-        .map(|m| PersonRef { id: m.id, name: m.name })
+        .map(|m| PersonRef {
+            id: m.id,
+            name: m.name,
+        })
         .collect())
 }
 
@@ -608,7 +679,9 @@ pub async fn teams(db: &Db) -> AppResult<Vec<String>> {
 
 /// The id of the person with this email, for the command line.
 pub async fn id_by_email(db: &Db, email: &str) -> AppResult<Option<i32>> {
-    let Ok(email) = Email::parse(email) else { return Ok(None) };
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
     Ok(person::Entity::find()
         .filter(person::Column::Email.eq(email.as_str()))
         .one(db.conn())
@@ -633,7 +706,10 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Ada@Example.ORG ").unwrap().as_str(), "ada@example.org");
+        assert_eq!(
+            Email::parse("  Ada@Example.ORG ").unwrap().as_str(),
+            "ada@example.org"
+        );
     }
 
     #[test]

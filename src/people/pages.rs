@@ -195,7 +195,11 @@ impl PersonForm {
             job_title: p.job_title.clone(),
             team: p.team.clone(),
             role: p.role.as_str().to_owned(),
-            manager_id: p.manager.as_ref().map(|m| m.id.to_string()).unwrap_or_default(),
+            manager_id: p
+                .manager
+                .as_ref()
+                .map(|m| m.id.to_string())
+                .unwrap_or_default(),
             password: String::new(),
         }
     }
@@ -238,8 +242,16 @@ async fn form_page(
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let (title, action, cancel) = match editing {
-        Some(id) => ("Edit person".to_owned(), format!("/people/{id}"), format!("/people/{id}")),
-        None => ("Add a person".to_owned(), "/people".to_owned(), "/people".to_owned()),
+        Some(id) => (
+            "Edit person".to_owned(),
+            format!("/people/{id}"),
+            format!("/people/{id}"),
+        ),
+        None => (
+            "Add a person".to_owned(),
+            "/people".to_owned(),
+            "/people".to_owned(),
+        ),
     };
     let managers = people::active_people(&state.db)
         .await?
@@ -248,7 +260,15 @@ async fn form_page(
         .map(|p| (p.id, p.name))
         .collect();
     render(&PersonFormPage {
-        layout: Layout::new(Some(actor), title, if editing.is_some() { "people" } else { "people-new" }),
+        layout: Layout::new(
+            Some(actor),
+            title,
+            if editing.is_some() {
+                "people"
+            } else {
+                "people-new"
+            },
+        ),
         action,
         cancel,
         editing: editing.is_some(),
@@ -270,12 +290,12 @@ async fn form_with_errors(
 ) -> AppResult<Response> {
     let status = err.status();
     match err {
-        AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
-            Ok(form_page(state, actor, editing, form, FormErrors::new(errors))
+        AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => Ok(
+            form_page(state, actor, editing, form, FormErrors::new(errors))
                 .await?
                 .with_status(status)
-                .into_response())
-        }
+                .into_response(),
+        ),
         other => Err(other),
     }
 }
@@ -291,7 +311,11 @@ pub async fn new_form(state: Data<&AppState>, actor: Actor) -> AppResult<Html<St
 }
 
 #[handler]
-pub async fn create(state: Data<&AppState>, actor: Actor, CsrfForm(form): CsrfForm<PersonForm>) -> AppResult<Response> {
+pub async fn create(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> AppResult<Response> {
     let manager_id = match form.manager_id() {
         Ok(id) => id,
         Err(err) => return form_with_errors(&state, &actor, None, form, err).await,
@@ -312,10 +336,21 @@ pub async fn create(state: Data<&AppState>, actor: Actor, CsrfForm(form): CsrfFo
 }
 
 #[handler]
-pub async fn edit_form(state: Data<&AppState>, actor: Actor, Path(id): Path<i32>) -> AppResult<Html<String>> {
+pub async fn edit_form(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
     people::authorize_manage(&actor)?;
     let current = people::profile(&state.db, &actor, id).await?;
-    form_page(&state, &actor, Some(id), PersonForm::from_person(&current.person), FormErrors::default()).await
+    form_page(
+        &state,
+        &actor,
+        Some(id),
+        PersonForm::from_person(&current.person),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[handler]

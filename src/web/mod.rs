@@ -49,7 +49,8 @@ impl Layout {
             actor: actor.map(|a| NavActor {
                 id: a.person_id,
                 name: a.name.clone(),
-                can_manage_people: policy::decide(a.principal(), Action::ManagePeople) == Decision::Allow,
+                can_manage_people: policy::decide(a.principal(), Action::ManagePeople)
+                    == Decision::Allow,
                 is_manager: a.is_manager,
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
@@ -80,7 +81,10 @@ impl FormErrors {
         FormErrors(errors)
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -101,17 +105,22 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         .data::<AppState>()
         .cloned()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
-    let cookie = req.cookie().get(SESSION_COOKIE).map(|c| c.value_str().to_owned());
+    let cookie = req
+        .cookie()
+        .get(SESSION_COOKIE)
+        .map(|c| c.value_str().to_owned());
     let actor = match cookie.as_deref() {
-        Some(value) => match auth::actor_for_session(&state.db, value, state.session_policy()).await {
-            Ok(None) => {
-                // A stale cookie: forget it in the browser too.
-                req.cookie().add(removal_cookie(SESSION_COOKIE));
-                None
+        Some(value) => {
+            match auth::actor_for_session(&state.db, value, state.session_policy()).await {
+                Ok(None) => {
+                    // A stale cookie: forget it in the browser too.
+                    req.cookie().add(removal_cookie(SESSION_COOKIE));
+                    None
+                }
+                Ok(actor) => actor,
+                Err(err) => return Ok(error_page(&err, req.uri())),
             }
-            Ok(actor) => actor,
-            Err(err) => return Ok(error_page(&err, req.uri())),
-        },
+        }
         None => None,
     };
     req.extensions_mut().insert(MaybeActor(actor));
@@ -140,7 +149,10 @@ impl<'a, T: DeserializeOwned + Send> FromRequest<'a> for CsrfForm<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(AppError::BadRequest("Send this form as application/x-www-form-urlencoded.".into()).into());
+            return Err(AppError::BadRequest(
+                "Send this form as application/x-www-form-urlencoded.".into(),
+            )
+            .into());
         }
         let bytes = body.take()?.into_bytes().await?;
         let sent = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
@@ -152,8 +164,11 @@ impl<'a, T: DeserializeOwned + Send> FromRequest<'a> for CsrfForm<T> {
             .get::<MaybeActor>()
             .and_then(|m| m.0.as_ref())
             .and_then(|actor| actor.csrf_token.clone());
-        let expected =
-            session_token.or_else(|| req.cookie().get(SIGN_IN_CSRF_COOKIE).map(|c| c.value_str().to_owned()));
+        let expected = session_token.or_else(|| {
+            req.cookie()
+                .get(SIGN_IN_CSRF_COOKIE)
+                .map(|c| c.value_str().to_owned())
+        });
         match expected {
             Some(expected) if !sent.is_empty() && secrets::same_secret(&sent, &expected) => {}
             _ => {
@@ -206,9 +221,9 @@ pub fn error_page(err: &AppError, uri: &Uri) -> Response {
         heading,
         message: err.public_message(),
     };
-    let body = page
-        .render()
-        .unwrap_or_else(|_| "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned());
+    let body = page.render().unwrap_or_else(|_| {
+        "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned()
+    });
     let mut response = Html(body).with_status(status).into_response();
     if let AppError::TooManyRequests { retry_after } = err
         && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
@@ -246,7 +261,11 @@ pub async fn stylesheet() -> Response {
 /// A `next` parameter that stays on this site: a local path, never `//host` or a URL.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_owned(),
+        Some(path)
+            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -71,11 +71,26 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let db = Db::connect(&database.url, 2).await.unwrap();
     use sea_orm::{ConnectionTrait, Statement};
     let backend = db.backend();
-    let mode = db.conn().query_one_raw(Statement::from_string(backend, "PRAGMA journal_mode")).await.unwrap().unwrap();
+    let mode = db
+        .conn()
+        .query_one_raw(Statement::from_string(backend, "PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
-    let fk = db.conn().query_one_raw(Statement::from_string(backend, "PRAGMA foreign_keys")).await.unwrap().unwrap();
+    let fk = db
+        .conn()
+        .query_one_raw(Statement::from_string(backend, "PRAGMA foreign_keys"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(fk.try_get_by_index::<i32>(0).unwrap(), 1);
-    let timeout = db.conn().query_one_raw(Statement::from_string(backend, "PRAGMA busy_timeout")).await.unwrap().unwrap();
+    let timeout = db
+        .conn()
+        .query_one_raw(Statement::from_string(backend, "PRAGMA busy_timeout"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(timeout.try_get_by_index::<i32>(0).unwrap() >= 5000);
     db.close().await;
 }
@@ -84,8 +99,14 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
 async fn a_bad_database_url_is_one_clear_sentence() {
     for (url, expected) in [
         ("mysql://localhost/x", "is not supported"),
-        ("postgres://nobody@127.0.0.1:1/none", "could not connect to the database at postgres://nobody@127.0.0.1:1/none"),
-        ("sqlite:///no/such/dir/at/all/staffdev.db", "could not connect to the database"),
+        (
+            "postgres://nobody@127.0.0.1:1/none",
+            "could not connect to the database at postgres://nobody@127.0.0.1:1/none",
+        ),
+        (
+            "sqlite:///no/such/dir/at/all/staffdev.db",
+            "could not connect to the database",
+        ),
     ] {
         let err = Db::connect(url, 1).await.err().expect(url);
         let message = format!("{err:#}");

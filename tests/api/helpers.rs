@@ -82,7 +82,9 @@ impl TestDatabase {
             Backend::Postgres => {
                 let admin_url = std::env::var(POSTGRES_ENV).expect("STAFFDEV_TEST_POSTGRES_URL");
                 let name = format!("staffdev_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Db::connect(&admin_url, 1).await.expect("connect to PostgreSQL");
+                let admin = Db::connect(&admin_url, 1)
+                    .await
+                    .expect("connect to PostgreSQL");
                 admin
                     .conn()
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -103,10 +105,14 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else { return };
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs outside async; a small runtime of its own drops the database.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
                 if let Ok(admin) = Db::connect(&admin_url, 1).await {
                     let _ = admin
@@ -169,7 +175,11 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_html(&self, path: &str) -> String {
@@ -179,7 +189,12 @@ impl Browser {
     }
 
     /// Posts a form as the page would: with the CSRF token found on `form_page`.
-    pub async fn post_form(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let html = self.get_html(form_page).await;
         let token = csrf_token_in(&html).expect("the page has a CSRF token");
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
@@ -189,12 +204,25 @@ impl Browser {
 
     /// Posts a form exactly as given (for forged posts).
     pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> Response {
-        self.client.post(self.url(action)).form(fields).send().await.expect("request")
+        self.client
+            .post(self.url(action))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.post_form("/sign-in", "/sign-in", &[("email", email), ("password", password), ("next", "/people")])
-            .await
+        self.post_form(
+            "/sign-in",
+            "/sign-in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/people"),
+            ],
+        )
+        .await
     }
 }
 
@@ -241,12 +269,22 @@ impl TestApp {
     pub async fn signed_in(&self, email: &str) -> Browser {
         let browser = self.browser();
         let response = browser.sign_in(email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}"
+        );
         browser
     }
 
     /// Adds a person straight through the service (test set-up), with the shared password.
-    pub async fn add_person(&self, email: &str, name: &str, role: &str, manager_id: Option<i32>) -> i32 {
+    pub async fn add_person(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+        manager_id: Option<i32>,
+    ) -> i32 {
         people::create_unchecked(
             self.db(),
             NewPerson {
@@ -267,11 +305,21 @@ impl TestApp {
     /// The usual cast: a cio, a lead reporting to the cio, two engineers under the lead,
     /// and an advisor.
     pub async fn department(&self) -> Department {
-        let cio = self.add_person("cio@example.org", "Carla CIO", "cio", None).await;
-        let lead = self.add_person("lead@example.org", "Lee Lead", "staff", Some(cio)).await;
-        let engineer = self.add_person("eng@example.org", "Erin Engineer", "staff", Some(lead)).await;
-        let peer = self.add_person("peer@example.org", "Pat Peer", "staff", Some(lead)).await;
-        let advisor = self.add_person("advisor@example.org", "Ada Advisor", "advisor", None).await;
+        let cio = self
+            .add_person("cio@example.org", "Carla CIO", "cio", None)
+            .await;
+        let lead = self
+            .add_person("lead@example.org", "Lee Lead", "staff", Some(cio))
+            .await;
+        let engineer = self
+            .add_person("eng@example.org", "Erin Engineer", "staff", Some(lead))
+            .await;
+        let peer = self
+            .add_person("peer@example.org", "Pat Peer", "staff", Some(lead))
+            .await;
+        let advisor = self
+            .add_person("advisor@example.org", "Ada Advisor", "advisor", None)
+            .await;
         Department {
             cio,
             lead,
@@ -296,7 +344,13 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let response = self.api.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        let response = self
+            .api
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
         split(response).await
     }
 

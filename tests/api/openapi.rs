@@ -4,7 +4,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
     let generated = staffdev::api::spec_json();

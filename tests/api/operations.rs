@@ -2,7 +2,6 @@
 
 use reqwest::StatusCode;
 
-
 both_backends! {
     async fn health_and_readiness_answer_while_the_database_is_up(app) {
         let response = app.api.get(app.url("/healthz")).send().await.unwrap();
