@@ -383,7 +383,8 @@ pub async fn revoke_token(db: &Db, actor: &Actor, token_id: i32) -> AppResult<()
     txn.commit().await
 }
 
-/// Changes one's own password after checking the current one. Other sessions end.
+/// Changes one's own password after checking the current one. Sessions stay open: the
+/// person is signed in and proved they know the current password.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,

@@ -118,16 +118,16 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
                     None
                 }
                 Ok(actor) => actor,
-                Err(err) => return Ok(error_page(&err, req.uri())),
+                Err(err) => return Ok(error_page(&err, req.uri(), None)),
             }
         }
         None => None,
     };
-    req.extensions_mut().insert(MaybeActor(actor));
+    req.extensions_mut().insert(MaybeActor(actor.clone()));
     let uri = req.uri().clone();
     match ep.call(req).await {
         Ok(response) => Ok(response.into_response()),
-        Err(err) => Ok(error_response(err, &uri)),
+        Err(err) => Ok(error_response(err, &uri, actor.as_ref())),
     }
 }
 
@@ -194,9 +194,9 @@ struct ErrorPage {
     message: String,
 }
 
-/// The friendly HTML page for an error; a missing sign-in becomes a redirect to the
-/// sign-in page that comes back here afterwards.
-pub fn error_page(err: &AppError, uri: &Uri) -> Response {
+/// The friendly HTML page for an error, in the layout of whoever is signed in; a missing
+/// sign-in becomes a redirect to the sign-in page that comes back here afterwards.
+pub fn error_page(err: &AppError, uri: &Uri, actor: Option<&Actor>) -> Response {
     err.log();
     if matches!(err, AppError::Unauthenticated) {
         let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -216,7 +216,7 @@ pub fn error_page(err: &AppError, uri: &Uri) -> Response {
         _ => status.canonical_reason().unwrap_or("Error").to_owned(),
     };
     let page = ErrorPage {
-        layout: Layout::new(None, heading.clone(), ""),
+        layout: Layout::new(actor, heading.clone(), ""),
         status: status.as_u16(),
         heading,
         message: err.public_message(),
@@ -235,9 +235,9 @@ pub fn error_page(err: &AppError, uri: &Uri) -> Response {
 
 /// Any error on a page route, as an HTML page: our own errors keep their message; poem's
 /// (unknown route, unreadable form) are described by their status.
-pub fn error_response(err: poem::Error, uri: &Uri) -> Response {
+pub fn error_response(err: poem::Error, uri: &Uri, actor: Option<&Actor>) -> Response {
     if let Some(app) = err.downcast_ref::<AppError>() {
-        return error_page(app, uri);
+        return error_page(app, uri, actor);
     }
     let app = match err.status() {
         StatusCode::NOT_FOUND => AppError::NotFound,
@@ -246,7 +246,7 @@ pub fn error_response(err: poem::Error, uri: &Uri) -> Response {
         s if s.is_server_error() => AppError::internal(anyhow::anyhow!("{err}")),
         _ => AppError::BadRequest(err.to_string()),
     };
-    error_page(&app, uri)
+    error_page(&app, uri, actor)
 }
 
 /// The one stylesheet, compiled into the binary.
