@@ -46,6 +46,9 @@ pub struct App {
     port: u16,
 }
 
+/// The largest request body accepted (forms, JSON, a CSV import).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 /// Pages and the API: no inline script or style anywhere, and never inside a frame.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -107,10 +110,13 @@ impl App {
 /// When nobody can administer the service (a fresh database), creates a cio with a random
 /// password and prints how to sign in, once.
 async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::Result<()> {
-    if people::has_usable_cio(db).await.map_err(anyhow_from_app)? {
+    if people::has_usable_cio(db)
+        .await
+        .map_err(AppError::into_anyhow)?
+    {
         return Ok(());
     }
-    let password = auth::secrets::random_token().map_err(anyhow_from_app)?;
+    let password = auth::secrets::random_token().map_err(AppError::into_anyhow)?;
     let password = password.chars().take(20).collect::<String>();
     let created = people::create_unchecked(
         db,
@@ -147,14 +153,7 @@ async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::
             );
             Ok(())
         }
-        Err(err) => Err(anyhow_from_app(err)),
-    }
-}
-
-fn anyhow_from_app(err: AppError) -> anyhow::Error {
-    match err {
-        AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
-        other => anyhow::anyhow!("{other}"),
+        Err(err) => Err(err.into_anyhow()),
     }
 }
 
@@ -197,6 +196,21 @@ async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result
         HeaderValue::from_static("same-origin"),
     );
     Ok(response)
+}
+
+/// Forms and JSON bodies are small: a body announced as larger is refused before it is
+/// read. (poem's SizeLimit also refuses requests without a Content-Length, every GET
+/// included, so it does not fit.)
+async fn limit_body_size<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    }
+    Ok(ep.call(req).await?.into_response())
 }
 
 async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
@@ -252,6 +266,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         )
         .nest("/", page_routes().around(web::resolve_session))
         .with(CookieJarManager::new())
+        .around(limit_body_size)
         .data(state)
         .around(security_headers)
         .with(Tracing)

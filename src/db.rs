@@ -10,8 +10,8 @@ use std::{ops::Deref, str::FromStr, sync::Arc, time::Duration};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -46,6 +46,29 @@ impl Deref for WriteTxn {
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), AppError> {
         self.txn.commit().await?;
+        Ok(())
+    }
+
+    /// Serializes, across instances, the transactions that read shared rows and then
+    /// decide (the sign-in throttle, the last cio, the manager chain). SQLite writers are
+    /// serialized already; PostgreSQL takes a transaction-scoped advisory lock per key,
+    /// in a fixed order so two transactions cannot deadlock.
+    pub async fn lock(&self, keys: &[impl AsRef<str>]) -> Result<(), AppError> {
+        if self.txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let mut keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_advisory_xact_lock(hashtext($1))",
+                    [key.into()],
+                ))
+                .await?;
+        }
         Ok(())
     }
 }

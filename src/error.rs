@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use poem::http::StatusCode;
+use http::StatusCode;
 use sea_orm::DbErr;
 use serde::Serialize;
 
@@ -109,6 +109,29 @@ impl AppError {
         }
     }
 
+    /// Seconds to wait, for a 429.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        }
+    }
+
+    /// The error as one sentence for a terminal, naming the fields at fault; server
+    /// errors keep their cause chain.
+    pub fn into_anyhow(self) -> anyhow::Error {
+        let fields: Vec<String> = self
+            .field_errors()
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        match self {
+            AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
+            other if fields.is_empty() => anyhow::anyhow!("{other}"),
+            other => anyhow::anyhow!("{} ({})", other, fields.join("; ")),
+        }
+    }
+
     /// The message shown to the person: for server errors a generic sentence, never the cause.
     pub fn public_message(&self) -> String {
         self.to_string()
@@ -143,14 +166,6 @@ impl AppError {
             return then();
         }
         AppError::from(err)
-    }
-}
-
-/// Lets page handlers return `AppError` through poem; `web::error_response` finds it
-/// again with `downcast_ref` and renders the page.
-impl poem::error::ResponseError for AppError {
-    fn status(&self) -> StatusCode {
-        AppError::status(self)
     }
 }
 

@@ -22,5 +22,7 @@ pub mod people;
 pub mod policy;
 /// Start-up helpers for the command line: logging and shutdown signals.
 pub mod telemetry;
+/// Small input checks shared by every service.
+pub mod validate;
 /// Page plumbing shared by every area.
 pub mod web;

@@ -91,7 +91,7 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
         Some(email) => Some(
             people::id_by_email(db, email)
                 .await
-                .map_err(explain)?
+                .map_err(AppError::into_anyhow)?
                 .with_context(|| {
                     format!("there is nobody with the email {email} to be the manager")
                 })?,
@@ -112,7 +112,7 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
         },
     )
     .await
-    .map_err(explain)?;
+    .map_err(AppError::into_anyhow)?;
     println!(
         "Created {} <{}> as {}; they can sign in now.",
         person.name,
@@ -130,6 +130,10 @@ fn read_password() -> anyhow::Result<String> {
         let second = rpassword::prompt_password("Password again: ")
             .context("could not read the password")?;
         anyhow::ensure!(first == second, "the two passwords differ");
+        anyhow::ensure!(
+            !first.is_empty(),
+            "type a password, or the person could not sign in"
+        );
         Ok(first)
     } else {
         let mut line = String::new();
@@ -140,19 +144,5 @@ fn read_password() -> anyhow::Result<String> {
         let password = line.trim_end_matches(['\r', '\n']).to_owned();
         anyhow::ensure!(!password.is_empty(), "give the password on standard input");
         Ok(password)
-    }
-}
-
-/// A service error as one sentence for the terminal, naming the fields at fault.
-fn explain(err: AppError) -> anyhow::Error {
-    let fields = err
-        .field_errors()
-        .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
-        .collect::<Vec<_>>();
-    match err {
-        AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
-        other if fields.is_empty() => anyhow::anyhow!("{other}"),
-        other => anyhow::anyhow!("{} ({})", other, fields.join("; ")),
     }
 }

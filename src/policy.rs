@@ -28,8 +28,14 @@ pub enum Action<'a> {
     ManagePeople,
     /// Create, list and revoke one's own API tokens; change one's own password.
     ManageOwnAccount,
+    /// Read the strategic plan and the review cycles.
+    ReadPlan,
+    /// Write the strategic plan and run the review cycles.
+    ManagePlan,
     /// Read someone's private records: goals, self-evaluations, skill levels.
     ViewPrivateRecords(&'a Subject),
+    /// Write one's own records: report progress, write one's self-evaluation.
+    WriteOwnRecords(&'a Subject),
     /// Approve, review or assess someone's private records (their managers and the cio).
     ReviewPrivateRecords(&'a Subject),
 }
@@ -53,8 +59,10 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     use Decision::*;
     let is_cio = actor.role == Role::Cio;
     match action {
-        Action::ListPeople | Action::ViewProfile | Action::ManageOwnAccount => Allow,
-        Action::ManagePeople => {
+        Action::ListPeople | Action::ViewProfile | Action::ManageOwnAccount | Action::ReadPlan => {
+            Allow
+        }
+        Action::ManagePeople | Action::ManagePlan => {
             if is_cio {
                 Allow
             } else {
@@ -68,6 +76,16 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Hide
             } else if own || is_cio || is_in_chain(actor.person_id, subject) {
                 Allow
+            } else {
+                Hide
+            }
+        }
+        Action::WriteOwnRecords(subject) => {
+            if subject.person_id == actor.person_id {
+                Allow
+            } else if decide(actor, Action::ViewPrivateRecords(subject)) == Allow {
+                // Their managers see the record but write only their own part of it.
+                Forbid
             } else {
                 Hide
             }
@@ -99,6 +117,8 @@ pub fn check(actor: Principal, action: Action<'_>) -> Result<(), AppError> {
 fn forbidden_message(action: Action<'_>) -> &'static str {
     match action {
         Action::ManagePeople => "Only the cio can add, edit or deactivate people.",
+        Action::ManagePlan => "Only the cio can change the strategic plan and the review cycles.",
+        Action::WriteOwnRecords(_) => "Only the person themselves can do this.",
         Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",
         _ => "You are not allowed to do this.",
     }
@@ -159,6 +179,15 @@ mod tests {
             ("owner cannot review self",    me,         Action::ReviewPrivateRecords(&engineer), Forbid),
             ("peer cannot review",          peer,       Action::ReviewPrivateRecords(&engineer), Hide),
             ("advisor cannot review",       advisor,    Action::ReviewPrivateRecords(&engineer), Hide),
+            ("everyone reads the plan",     advisor,    Action::ReadPlan, Allow),
+            ("cio manages the plan",        cio,        Action::ManagePlan, Allow),
+            ("a manager cannot change the plan", lead,  Action::ManagePlan, Forbid),
+            ("advisor cannot change the plan", advisor, Action::ManagePlan, Forbid),
+            ("owner writes own records",    me,         Action::WriteOwnRecords(&engineer), Allow),
+            ("manager cannot write them",   lead,       Action::WriteOwnRecords(&engineer), Forbid),
+            ("cio cannot write them",       cio,        Action::WriteOwnRecords(&engineer), Forbid),
+            ("peer cannot see to write",    peer,       Action::WriteOwnRecords(&engineer), Hide),
+            ("advisor cannot see to write", advisor,    Action::WriteOwnRecords(&engineer), Hide),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

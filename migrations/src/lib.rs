@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_people;
 mod m20261122_000002_auth;
+mod m20261122_000003_plan_and_goals;
+mod m20261122_000004_self_evaluations;
 
 pub struct Migrator;
 
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_people::Migration),
             Box::new(m20261122_000002_auth::Migration),
+            Box::new(m20261122_000003_plan_and_goals::Migration),
+            Box::new(m20261122_000004_self_evaluations::Migration),
         ]
     }
 }

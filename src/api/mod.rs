@@ -100,8 +100,8 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::NotFound(problem),
             AppError::Conflict { .. } => ApiError::Conflict(problem),
             AppError::Invalid(_) => ApiError::Unprocessable(problem),
-            AppError::TooManyRequests { retry_after } => {
-                ApiError::TooManyRequests(problem, retry_after.as_secs().max(1))
+            AppError::TooManyRequests { .. } => {
+                ApiError::TooManyRequests(problem, err.retry_after_secs().unwrap_or(1))
             }
             AppError::Unavailable(_) => ApiError::Unavailable(problem),
             AppError::Internal(_) => ApiError::Internal(problem),
@@ -185,15 +185,10 @@ pub async fn problem_for_any_error(err: poem::Error) -> Response {
 }
 
 pub fn problem_response(problem: Problem) -> Response {
+    use poem_openapi::types::ToJSON;
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({
-        "type": problem.kind,
-        "title": problem.title,
-        "status": problem.status,
-        "detail": problem.detail,
-    });
     Response::builder()
         .status(status)
         .content_type("application/problem+json")
-        .body(body.to_string())
+        .body(problem.to_json_string())
 }

@@ -41,6 +41,8 @@ pub struct Actor {
     pub is_manager: bool,
     /// Present when the request came with a browser session; forms must echo it.
     pub csrf_token: Option<String>,
+    /// The stored id (digest) of that session.
+    pub session_id: Option<String>,
 }
 
 impl Actor {
@@ -98,7 +100,7 @@ pub async fn check_credentials(
 ) -> AppResult<i32> {
     let account = throttle::account_key(email);
     let keys = [account.clone(), throttle::address_key(client_address)];
-    throttle::check(db, &keys).await?;
+    let reservation = throttle::reserve(db, &keys).await?;
 
     let found = match Email::parse(email) {
         Ok(email) => {
@@ -114,13 +116,11 @@ pub async fn check_credentials(
     let matches = passwords::verify(password, stored).await?;
     match usable {
         Some(person) if matches => {
-            throttle::clear(db, &account).await?;
+            throttle::release(db, reservation, &account).await?;
             Ok(person.id)
         }
-        _ => {
-            throttle::record_failure(db, &keys).await?;
-            Err(AppError::BadCredentials)
-        }
+        // The reservation stays: it was a failure.
+        _ => Err(AppError::BadCredentials),
     }
 }
 
@@ -186,6 +186,7 @@ struct ActorRow {
     active: bool,
     is_manager: bool,
     csrf_token: Option<String>,
+    session_id: Option<String>,
     created_at: DateTime<Utc>,
     seen_at: Option<DateTime<Utc>>,
 }
@@ -199,6 +200,7 @@ impl ActorRow {
             email: self.email,
             is_manager: self.is_manager,
             csrf_token: self.csrf_token,
+            session_id: self.session_id,
         })
     }
 }
@@ -215,7 +217,7 @@ pub async fn actor_for_session(
 ) -> AppResult<Option<Actor>> {
     let id = secrets::digest(cookie_value);
     let sql = format!(
-        "SELECT {ACTOR_COLUMNS}, s.csrf_token, s.created_at, s.last_seen_at AS seen_at
+        "SELECT {ACTOR_COLUMNS}, s.csrf_token, s.id AS session_id, s.created_at, s.last_seen_at AS seen_at
          FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = $1"
     );
     let row = ActorRow::find_by_statement(Statement::from_sql_and_values(
@@ -259,7 +261,7 @@ pub async fn actor_for_token(db: &Db, token: &str) -> AppResult<Option<Actor>> {
     }
     let hash = secrets::digest(token);
     let sql = format!(
-        "SELECT {ACTOR_COLUMNS}, NULL AS csrf_token, t.created_at, t.last_used_at AS seen_at, t.id AS token_id
+        "SELECT {ACTOR_COLUMNS}, NULL AS csrf_token, NULL AS session_id, t.created_at, t.last_used_at AS seen_at, t.id AS token_id
          FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = $1"
     );
     let stmt = Statement::from_sql_and_values(db.backend(), sql, [hash.into(), true.into()]);
@@ -383,8 +385,9 @@ pub async fn revoke_token(db: &Db, actor: &Actor, token_id: i32) -> AppResult<()
     txn.commit().await
 }
 
-/// Changes one's own password after checking the current one. Sessions stay open: the
-/// person is signed in and proved they know the current password.
+/// Changes one's own password after checking the current one. Every other session of the
+/// person ends (whoever knew the old password is signed out); API tokens stay, as they
+/// are credentials of their own.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
@@ -420,5 +423,11 @@ pub async fn change_password(
         .filter(person::Column::Id.eq(actor.person_id))
         .exec(&*txn)
         .await?;
+    let mut others =
+        session::Entity::delete_many().filter(session::Column::PersonId.eq(actor.person_id));
+    if let Some(current) = &actor.session_id {
+        others = others.filter(session::Column::Id.ne(current.as_str()));
+    }
+    others.exec(&*txn).await?;
     txn.commit().await
 }

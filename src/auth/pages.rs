@@ -17,7 +17,10 @@ use crate::{
         secrets,
     },
     error::{AppError, AppResult},
-    web::{self, CsrfForm, FormErrors, Layout, SIGN_IN_CSRF_COOKIE, render, see_other},
+    web::{
+        self, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, SIGN_IN_CSRF_COOKIE, render,
+        see_other,
+    },
 };
 
 #[derive(Template)]
@@ -109,31 +112,28 @@ pub async fn sign_in(
         Err(err @ (AppError::BadCredentials | AppError::TooManyRequests { .. })) => {
             let status = err.status();
             let page = sign_in_page(req, &state, next, form.email, Some(err.public_message()))?;
-            let mut response = page.with_status(status).into_response();
-            if let AppError::TooManyRequests { retry_after } = err
-                && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
-            {
-                response
-                    .headers_mut()
-                    .insert(poem::http::header::RETRY_AFTER, value);
-            }
-            Ok(response)
+            Ok(web::with_retry_after(
+                page.with_status(status).into_response(),
+                &err,
+            ))
         }
         Err(other) => Err(other),
     }
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 #[handler]
 pub async fn sign_out(
     req: &Request,
     state: Data<&AppState>,
-    CsrfForm(_): CsrfForm<EmptyForm>,
-) -> AppResult<Response> {
-    if let Some(cookie) = req.cookie().get(SESSION_COOKIE) {
-        auth::end_session(&state.db, cookie.value_str()).await?;
+    actor: MaybeActor,
+    form: poem::Result<CsrfForm<EmptyForm>>,
+) -> poem::Result<Response> {
+    // With the session already over there is nothing to forge: just tidy the browser up.
+    if actor.0.is_some() {
+        form?;
+        if let Some(cookie) = req.cookie().get(SESSION_COOKIE) {
+            auth::end_session(&state.db, cookie.value_str()).await?;
+        }
     }
     req.cookie().add(removal_cookie(SESSION_COOKIE));
     Ok(see_other("/sign-in"))
@@ -190,11 +190,6 @@ async fn account_page(
         new_token,
         token_name,
     })
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 #[handler]

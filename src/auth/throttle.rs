@@ -2,8 +2,12 @@
 //! `MAX_FAILURES` wrong passwords within `WINDOW`, every further attempt gets 429 until the
 //! window has passed, even with the right password. The counts live in the database, so
 //! every instance behind a load balancer sees the same ones.
+//!
+//! An attempt is reserved (counted) before the password is checked and released only if
+//! it was right, so a burst of parallel guesses cannot slip past the count while the
+//! slow password hashes run.
 
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{
@@ -12,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::{
+    auth::secrets,
     db::Db,
     entities::sign_in_failure,
     error::{AppError, AppResult},
@@ -20,17 +25,30 @@ use crate::{
 pub const MAX_FAILURES: i64 = 9;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The key of an account: a digest, so any typed email fits the column.
 pub fn account_key(email: &str) -> String {
-    format!("account:{}", email.trim().to_lowercase())
+    format!("account:{}", secrets::digest(&email.trim().to_lowercase()))
 }
 
+/// The key of a client address. IPv6 clients get a /64 each, as one host usually holds one.
 pub fn address_key(address: &str) -> String {
-    format!("address:{address}")
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => format!(
+            "address:{}",
+            v6.to_ipv4_mapped()
+                .map(|v4| v4.to_string())
+                .unwrap_or_default()
+        ),
+        _ => format!("address:{address}"),
+    }
 }
 
-fn window_start() -> chrono::DateTime<Utc> {
-    Utc::now()
-        - chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::minutes(15))
+fn window() -> chrono::Duration {
+    chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::minutes(15))
 }
 
 #[derive(FromQueryResult)]
@@ -39,10 +57,25 @@ struct FailureCount {
     oldest: Option<chrono::DateTime<Utc>>,
 }
 
-/// Refuses the attempt when any of the keys has had too many failures in the window.
-pub async fn check(db: &Db, keys: &[String]) -> AppResult<()> {
-    let since = window_start();
+/// Attempts counted against their keys until `release` says they were right.
+pub struct Reservation {
+    row_ids: Vec<i64>,
+}
+
+/// Counts one attempt under each key, or refuses with 429 (and the longest wait of the
+/// keys that are used up). The count and the insert happen under a lock per key.
+pub async fn reserve(db: &Db, keys: &[String]) -> AppResult<Reservation> {
+    let now = Utc::now();
+    let since = now - window();
+    let txn = db.write().await?;
+    txn.lock(keys).await?;
+    let mut wait: Option<Duration> = None;
     for key in keys {
+        sign_in_failure::Entity::delete_many()
+            .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
+            .filter(sign_in_failure::Column::FailedAt.lte(since))
+            .exec(&*txn)
+            .await?;
         let counted = sign_in_failure::Entity::find()
             .select_only()
             .column_as(Expr::col(sign_in_failure::Column::Id).count(), "failures")
@@ -50,7 +83,7 @@ pub async fn check(db: &Db, keys: &[String]) -> AppResult<()> {
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
             .filter(sign_in_failure::Column::FailedAt.gt(since))
             .into_model::<FailureCount>()
-            .one(db.conn())
+            .one(&*txn)
             .await?;
         if let Some(FailureCount {
             failures,
@@ -58,48 +91,73 @@ pub async fn check(db: &Db, keys: &[String]) -> AppResult<()> {
         }) = counted
             && failures >= MAX_FAILURES
         {
-            // Blocked attempts are not recorded, so the block lifts when the oldest
+            // Refused attempts are not counted, so the block lifts when the oldest
             // failure leaves the window.
-            let lifts_at = oldest + chrono::Duration::from_std(WINDOW).unwrap_or_default();
-            let retry_after = (lifts_at - Utc::now())
+            let lifts_in = (oldest + window() - now)
                 .to_std()
-                .unwrap_or(Duration::from_secs(1));
-            return Err(AppError::TooManyRequests {
-                retry_after: retry_after.max(Duration::from_secs(1)),
-            });
+                .unwrap_or_default()
+                .max(Duration::from_secs(1));
+            wait = Some(wait.map_or(lifts_in, |w| w.max(lifts_in)));
         }
     }
-    Ok(())
-}
-
-/// Records one failure under each key, and forgets that key's failures older than the window.
-pub async fn record_failure(db: &Db, keys: &[String]) -> AppResult<()> {
-    let txn = db.write().await?;
-    let now = Utc::now();
+    if let Some(retry_after) = wait {
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    let mut row_ids = Vec::with_capacity(keys.len());
     for key in keys {
-        sign_in_failure::Entity::delete_many()
-            .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
-            .filter(sign_in_failure::Column::FailedAt.lt(window_start()))
-            .exec(&*txn)
-            .await?;
-        sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
+        let inserted = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
             throttle_key: Set(key.clone()),
             failed_at: Set(now),
             ..Default::default()
         })
         .exec(&*txn)
         .await?;
+        row_ids.push(inserted.last_insert_id);
     }
-    txn.commit().await
+    txn.commit().await?;
+    Ok(Reservation { row_ids })
 }
 
-/// Forgets an account's failures after a successful sign-in. The address's failures stay:
-/// signing in to one's own account must not reset a guessing run against others.
-pub async fn clear(db: &Db, key: &str) -> AppResult<()> {
+/// The attempt was right: it does not count, and the account's earlier failures are
+/// forgotten. The address's earlier failures stay: signing in to one's own account must
+/// not reset a guessing run against others.
+pub async fn release(db: &Db, reservation: Reservation, account: &str) -> AppResult<()> {
     let txn = db.write().await?;
     sign_in_failure::Entity::delete_many()
-        .filter(sign_in_failure::Column::ThrottleKey.eq(key))
+        .filter(
+            sign_in_failure::Column::Id
+                .is_in(reservation.row_ids)
+                .or(sign_in_failure::Column::ThrottleKey.eq(account)),
+        )
         .exec(&*txn)
         .await?;
     txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_keys_ignore_case_and_have_a_fixed_length() {
+        assert_eq!(
+            account_key(" Ada@Example.org"),
+            account_key("ada@example.org")
+        );
+        assert_eq!(account_key(&"x".repeat(5000)).len(), account_key("a").len());
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_slash_64() {
+        assert_eq!(
+            address_key("2001:db8:1:2:3:4:5:6"),
+            address_key("2001:db8:1:2:ffff::1")
+        );
+        assert_ne!(
+            address_key("2001:db8:1:2::1"),
+            address_key("2001:db8:1:3::1")
+        );
+        assert_eq!(address_key("::ffff:192.0.2.1"), "address:192.0.2.1");
+        assert_eq!(address_key("192.0.2.1"), "address:192.0.2.1");
+    }
 }

@@ -2,6 +2,16 @@
 //! speak in their own request, response and view types.
 
 pub mod api_token;
+pub mod evaluation_entry;
+pub mod evaluation_proposal;
+pub mod evaluation_reopening;
+pub mod goal_progress_note;
+pub mod objective;
+pub mod performance_goal;
 pub mod person;
+pub mod plan;
+pub mod review_cycle;
+pub mod self_evaluation;
 pub mod session;
 pub mod sign_in_failure;
+pub mod strategic_goal;

@@ -7,7 +7,9 @@ pub mod pages;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, prelude::Expr, sea_query::Func,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    prelude::Expr,
+    sea_query::{Func, LikeExpr},
 };
 
 use crate::{
@@ -333,6 +335,28 @@ async fn check_manager(
     Ok(())
 }
 
+/// Changes to the manager chain and to who is cio read the people table and then decide;
+/// this lock keeps two such changes from deciding at once.
+const PEOPLE_LOCK: &str = "people";
+
+/// The hash of a password being set, after checking it is acceptable; an empty password
+/// means "leave it as it is".
+async fn new_password_hash(
+    password: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
+    match password {
+        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
+            Ok(()) => Ok(Some(auth::passwords::hash(password).await?)),
+            Err(message) => {
+                errors.push(FieldError::new("password", message));
+                Ok(None)
+            }
+        },
+        _ => Ok(None),
+    }
+}
+
 async fn email_taken(
     conn: &impl ConnectionTrait,
     email: &Email,
@@ -388,18 +412,10 @@ pub async fn create_unchecked(db: &Db, input: NewPerson) -> AppResult<Person> {
         Some(input.role.as_deref().unwrap_or("")),
         &mut errors,
     );
-    let password_hash = match input.password.as_deref() {
-        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
-            Ok(()) => Some(auth::passwords::hash(password).await?),
-            Err(message) => {
-                errors.push(FieldError::new("password", message));
-                None
-            }
-        },
-        _ => None,
-    };
+    let password_hash = new_password_hash(input.password.as_deref(), &mut errors).await?;
 
     let txn = db.write().await?;
+    txn.lock(&[PEOPLE_LOCK]).await?;
     if let Some(manager_id) = input.manager_id {
         check_manager(&*txn, None, manager_id, &mut errors).await?;
     }
@@ -449,18 +465,10 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
         changes.role.as_deref(),
         &mut errors,
     );
-    let password_hash = match changes.password.as_deref() {
-        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
-            Ok(()) => Some(auth::passwords::hash(password).await?),
-            Err(message) => {
-                errors.push(FieldError::new("password", message));
-                None
-            }
-        },
-        _ => None,
-    };
+    let password_hash = new_password_hash(changes.password.as_deref(), &mut errors).await?;
 
     let txn = db.write().await?;
+    txn.lock(&[PEOPLE_LOCK]).await?;
     let existing = person::Entity::find_by_id(id)
         .one(&*txn)
         .await?
@@ -488,7 +496,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
         ));
     }
 
-    let deactivating = existing.active && !stays_active;
+    // Someone who has left, or whose password the cio has reset, is signed out everywhere.
+    let sign_out_everywhere = (existing.active && !stays_active) || password_hash.is_some();
     let mut model: person::ActiveModel = existing.into();
     if let Some(email) = fields.email {
         model.email = Set(email.as_str().to_owned());
@@ -518,8 +527,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
     let model = model.update(&*txn).await.map_err(|err| {
         AppError::on_unique(err, "people_email_key", "people.email", duplicate_email)
     })?;
-    if deactivating {
-        // Someone who has left signs out everywhere at once.
+    if sign_out_everywhere {
         auth::end_all_sessions_and_tokens(&*txn, id).await?;
     }
     let manager = person_ref(&*txn, model.manager_id).await?;
@@ -590,14 +598,20 @@ pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppRe
         .map(str::trim)
         .filter(|q| !q.is_empty())
     {
-        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        // Typed % and _ are literal characters, not wildcards.
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
         let lower = |col: person::Column| Expr::expr(Func::lower(Expr::col(col)));
         query = query.filter(
             lower(person::Column::Name)
-                .like(pattern.clone())
-                .or(lower(person::Column::Email).like(pattern.clone()))
-                .or(lower(person::Column::JobTitle).like(pattern.clone()))
-                .or(lower(person::Column::Team).like(pattern)),
+                .like(pattern())
+                .or(lower(person::Column::Email).like(pattern()))
+                .or(lower(person::Column::JobTitle).like(pattern()))
+                .or(lower(person::Column::Team).like(pattern())),
         );
     }
     if let Some(after) = &filter.after {

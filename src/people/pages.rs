@@ -12,7 +12,7 @@ use crate::{
     auth::Actor,
     error::{AppError, AppResult},
     people::{self, DirectoryFilter, NewPerson, Person, PersonChanges, Role},
-    web::{CsrfForm, FormErrors, Layout, render, see_other},
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, render, see_other},
 };
 
 struct DirectoryRow {
@@ -129,11 +129,6 @@ struct ProfilePage {
     active: bool,
     can_sign_in: bool,
     can_manage: bool,
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 #[handler]
@@ -316,6 +311,7 @@ pub async fn create(
     actor: Actor,
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> AppResult<Response> {
+    people::authorize_manage(&actor)?;
     let manager_id = match form.manager_id() {
         Ok(id) => id,
         Err(err) => return form_with_errors(&state, &actor, None, form, err).await,
@@ -360,6 +356,7 @@ pub async fn update(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> AppResult<Response> {
+    people::authorize_manage(&actor)?;
     let manager_id = match form.manager_id() {
         Ok(id) => id,
         Err(err) => return form_with_errors(&state, &actor, Some(id), form, err).await,
@@ -379,9 +376,6 @@ pub async fn update(
         Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
     }
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 #[handler]
 pub async fn deactivate(

@@ -224,13 +224,35 @@ pub fn error_page(err: &AppError, uri: &Uri, actor: Option<&Actor>) -> Response 
     let body = page.render().unwrap_or_else(|_| {
         "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned()
     });
-    let mut response = Html(body).with_status(status).into_response();
-    if let AppError::TooManyRequests { retry_after } = err
-        && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
+    with_retry_after(Html(body).with_status(status).into_response(), err)
+}
+
+/// Adds Retry-After to the response of a 429.
+pub fn with_retry_after(mut response: Response, err: &AppError) -> Response {
+    if let Some(seconds) = err.retry_after_secs()
+        && let Ok(value) = seconds.to_string().parse()
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
+}
+
+/// Lets page handlers return `AppError` through poem; `error_response` finds it again
+/// with `downcast_ref` and renders the page.
+impl poem::error::ResponseError for AppError {
+    fn status(&self) -> StatusCode {
+        AppError::status(self)
+    }
+}
+
+/// A form with nothing but its CSRF token (a button).
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+/// `?notice=…` after a redirect: which confirmation to show.
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
 }
 
 /// Any error on a page route, as an HTML page: our own errors keep their message; poem's
@@ -261,8 +283,13 @@ pub async fn stylesheet() -> Response {
 /// A `next` parameter that stays on this site: a local path, never `//host` or a URL.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
+        // Browsers drop tabs and newlines from URLs and read `\` as `/`, so any of those
+        // could turn "/x" into "//evil.example".
         Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
         {
             path.to_owned()
         }
@@ -280,6 +307,9 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/\n/evil.example")), "/");
+        assert_eq!(local_path(Some("/people?x=a\\b")), "/");
         assert_eq!(local_path(None), "/");
     }
 }

@@ -416,3 +416,147 @@ both_backends! {
         assert_eq!(app.get_json(&token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     }
 }
+
+/// Posts a sign-in from a given client address (the app trusts X-Forwarded-For here).
+async fn sign_in_from(app: &TestApp, address: &str, email: &str, password: &str) -> StatusCode {
+    let browser = app.browser();
+    let html = browser.get_html("/sign-in").await;
+    let token = csrf_token_in(&html).unwrap();
+    browser
+        .client
+        .post(browser.url("/sign-in"))
+        .header("x-forwarded-for", address)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+both_backends! {
+    async fn nine_failures_against_one_account_block_it_from_every_address(
+        app,
+        settings = |s: &mut staffdev::config::Settings| s.trust_forwarded_for = true
+    ) {
+        app.department().await;
+        for n in 1..=9 {
+            let status = sign_in_from(&app, &format!("192.0.2.{n}"), "eng@example.org", "wrong password!").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {n}");
+        }
+        let status = sign_in_from(&app, "198.51.100.77", "eng@example.org", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the account is blocked, whatever the address");
+        let status = sign_in_from(&app, "198.51.100.77", "lead@example.org", PASSWORD).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "other accounts are not");
+    }
+}
+
+both_backends! {
+    async fn eight_failures_do_not_block_and_a_success_starts_the_count_again(
+        app,
+        settings = |s: &mut staffdev::config::Settings| s.trust_forwarded_for = true
+    ) {
+        app.department().await;
+        for n in 1..=8 {
+            sign_in_from(&app, &format!("192.0.2.{n}"), "eng@example.org", "wrong password!").await;
+        }
+        assert_eq!(sign_in_from(&app, "192.0.2.50", "eng@example.org", PASSWORD).await, StatusCode::SEE_OTHER);
+        for n in 1..=8 {
+            let status = sign_in_from(&app, &format!("192.0.2.{}", 100 + n), "eng@example.org", "wrong password!").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "the count started again at {n}");
+        }
+        assert_eq!(sign_in_from(&app, "192.0.2.51", "eng@example.org", PASSWORD).await, StatusCode::SEE_OTHER);
+    }
+}
+
+both_backends! {
+    async fn parallel_guesses_get_no_more_than_nine_tries(
+        app,
+        settings = |s: &mut staffdev::config::Settings| s.trust_forwarded_for = true
+    ) {
+        app.department().await;
+        let mut guesses = tokio::task::JoinSet::new();
+        for n in 0..30 {
+            let client = app.api.clone();
+            let url = app.url("/api/v1/auth/tokens");
+            guesses.spawn(async move {
+                client
+                    .post(url)
+                    .header("x-forwarded-for", format!("203.0.113.{n}"))
+                    .json(&json!({"email": "eng@example.org", "password": format!("guess number {n}")}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            });
+        }
+        let mut tried = 0;
+        while let Some(status) = guesses.join_next().await {
+            match status.unwrap() {
+                StatusCode::UNAUTHORIZED => tried += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!(tried, 9, "exactly nine guesses were checked");
+    }
+}
+
+both_backends! {
+    async fn signing_out_after_the_session_expired_just_signs_out(app) {
+        app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        let token = csrf_token_in(&browser.get_html("/people").await).unwrap();
+        session::Entity::delete_many().exec(app.db().conn()).await.unwrap();
+        let response = browser.post_raw("/sign-out", &[("csrf_token", token.as_str())]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/sign-in");
+    }
+}
+
+both_backends! {
+    async fn a_password_reset_by_the_cio_signs_the_person_out_everywhere(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer_token = app.token("eng@example.org").await;
+        let engineer = app.signed_in("eng@example.org").await;
+        let (status, _) = app
+            .patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"password": "a fresh password 1"}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(engineer.get("/people").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.get_json(&engineer_token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        let (status, problem) = app
+            .patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"password": "short"}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["password"]);
+    }
+}
+
+both_backends! {
+    async fn changing_ones_password_ends_the_other_sessions(app) {
+        app.department().await;
+        let laptop = app.signed_in("eng@example.org").await;
+        let phone = app.signed_in("eng@example.org").await;
+        let response = laptop
+            .post_form("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "a brand new password")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(laptop.get("/people").await.status(), StatusCode::OK, "this session stays");
+        assert_eq!(phone.get("/people").await.status(), StatusCode::SEE_OTHER, "the other one ends");
+    }
+}
+
+both_backends! {
+    async fn a_deactivated_persons_token_stops_working(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"active": false})).await;
+        assert_eq!(app.get_json(&engineer, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    }
+}

@@ -46,7 +46,7 @@ both_backends! {
 }
 
 both_backends! {
-    async fn a_get_never_writes(app) {
+    async fn loading_pages_creates_no_sessions_and_sign_out_needs_a_post(app) {
         app.department().await;
         let browser = app.browser();
         // Loading the sign-in form many times creates no sessions and no failures.

@@ -174,6 +174,8 @@ both_backends! {
             ("unknown role",         with("role", json!("manager")),           vec!["role"]),
             ("unknown manager",      with("manager_id", json!(9999)),          vec!["manager_id"]),
             ("short password",       with("password", json!("short")),         vec!["password"]),
+            ("huge password",        with("password", json!("p".repeat(1025))), vec!["password"]),
+            ("email too long",       with("email", json!(format!("{}@example.org", "a".repeat(250)))), vec!["email"]),
         ];
         for (case, body, fields) in cases {
             let (status, problem) = app.post_json(&cio, "/api/v1/people", body).await;
@@ -260,5 +262,48 @@ both_backends! {
         let engineer = app.token("eng@example.org").await;
         assert_eq!(app.get_json(&lead, "/api/v1/me").await.1["is_manager"], true);
         assert_eq!(app.get_json(&engineer, "/api/v1/me").await.1["is_manager"], false);
+    }
+}
+
+both_backends! {
+    async fn an_inactive_person_cannot_become_a_manager(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"active": false})).await;
+        let mut body = valid_person();
+        body["manager_id"] = json!(d.peer);
+        let (status, problem) = app.post_json(&cio, "/api/v1/people", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["manager_id"]);
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("no longer active"));
+    }
+}
+
+both_backends! {
+    async fn odd_requests_get_exact_answers(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (status, problem) = app.get_json(&cio, "/api/v1/people/424242").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(problem["status"], 404);
+        let (status, _) = app.get_json(&cio, "/api/v1/people/not-a-number").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = app.patch_json(&cio, "/api/v1/people/1", json!({"active": "yes"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}
+
+both_backends! {
+    async fn the_directory_filters_by_team_and_searches_literally(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"team": "Infra", "name": "Pat 100%_Peer"})).await;
+        let (_, page) = app.get_json(&cio, "/api/v1/people?team=Infra").await;
+        let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Pat 100%_Peer"]);
+        let (_, page) = app.get_json(&cio, "/api/v1/people?q=100%25_").await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "% and _ match themselves");
+        let (_, page) = app.get_json(&cio, "/api/v1/people?q=_").await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "_ is not a wildcard");
     }
 }
