@@ -8,18 +8,26 @@ pub mod app;
 pub mod auth;
 /// Settings from flags and `STAFFDEV_*` environment variables.
 pub mod config;
+/// Review cycles and their phases.
+pub mod cycles;
 /// Connections, migrations and write transactions for SQLite and PostgreSQL.
 pub mod db;
 /// sea-orm entities, used only by services.
 pub mod entities;
 /// The one error type and its mappings.
 pub mod error;
+/// Performance goals linked to the plan.
+pub mod goals;
 /// Keyset pagination shared by every collection.
 pub mod paging;
 /// People, roles and the manager chain.
 pub mod people;
+/// The strategic plan: goals, objectives and coverage.
+pub mod plan;
 /// Who may do what.
 pub mod policy;
+/// Self-evaluations, manager reviews and the team view.
+pub mod reviews;
 /// Start-up helpers for the command line: logging and shutdown signals.
 pub mod telemetry;
 /// Small input checks shared by every service.

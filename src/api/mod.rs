@@ -111,6 +111,22 @@ impl From<AppError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// 201 with the created resource.
+#[derive(ApiResponse)]
+pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+/// 204: done, nothing to say.
+#[derive(ApiResponse)]
+pub enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    NoContent,
+}
+
 /// A personal API token: `Authorization: Bearer sdv_…`, from `POST /api/v1/auth/tokens`.
 #[derive(SecurityScheme)]
 #[oai(
@@ -131,13 +147,27 @@ async fn actor_from_token(req: &Request, bearer: Bearer) -> poem::Result<auth::A
     }
 }
 
-pub type Endpoints = (crate::auth::api::AuthApi, crate::people::api::PeopleApi);
+pub type Endpoints = (
+    crate::auth::api::AuthApi,
+    crate::people::api::PeopleApi,
+    crate::plan::api::PlanApi,
+    crate::cycles::api::CyclesApi,
+    crate::goals::api::GoalsApi,
+    crate::reviews::api::ReviewsApi,
+);
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
 /// and the drift test can produce the spec offline.
 pub fn service() -> OpenApiService<Endpoints, ()> {
     OpenApiService::new(
-        (crate::auth::api::AuthApi, crate::people::api::PeopleApi),
+        (
+            crate::auth::api::AuthApi,
+            crate::people::api::PeopleApi,
+            crate::plan::api::PlanApi,
+            crate::cycles::api::CyclesApi,
+            crate::goals::api::GoalsApi,
+            crate::reviews::api::ReviewsApi,
+        ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),
     )

@@ -1,0 +1,144 @@
+//! The review cycle endpoints.
+
+use chrono::NaiveDate;
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json};
+
+use crate::{
+    api::{ApiResult, BearerAuth, Created},
+    app::AppState,
+    cycles::{self, Cycle, CycleInput},
+};
+
+#[derive(Tags)]
+enum CycleTags {
+    /// Review cycles: goal setting, work, self-evaluation, closed.
+    Cycles,
+}
+
+#[derive(Debug, Object)]
+pub struct CycleBody {
+    pub id: i32,
+    pub name: String,
+    pub plan_id: i32,
+    pub plan_title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// goal_setting, in_progress, self_evaluation or closed.
+    pub phase: String,
+}
+
+/// A cycle to open, or changes to one.
+#[derive(Debug, Object)]
+pub struct CycleInputBody {
+    pub name: Option<String>,
+    pub plan_id: Option<i32>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// The phase to move to: only the next one.
+#[derive(Debug, Object)]
+pub struct PhaseBody {
+    pub phase: String,
+}
+
+pub fn cycle_body(c: Cycle) -> CycleBody {
+    CycleBody {
+        id: c.id,
+        name: c.name,
+        plan_id: c.plan_id,
+        plan_title: c.plan_title,
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+        phase: c.phase.as_str().to_owned(),
+    }
+}
+
+fn input(body: CycleInputBody) -> CycleInput {
+    CycleInput {
+        name: body.name,
+        plan_id: body.plan_id,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+    }
+}
+
+pub struct CyclesApi;
+
+#[OpenApi(tag = "CycleTags::Cycles")]
+impl CyclesApi {
+    /// Every review cycle, newest first.
+    #[oai(path = "/cycles", method = "get", operation_id = "list_cycles")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<Vec<CycleBody>>> {
+        Ok(Json(
+            cycles::list(&state.db, &auth.0)
+                .await?
+                .into_iter()
+                .map(cycle_body)
+                .collect(),
+        ))
+    }
+
+    /// Open a cycle in goal setting (cio only). Goals proposed for the coming year in
+    /// submitted self-evaluations arrive in it as proposed goals.
+    #[oai(path = "/cycles", method = "post", operation_id = "create_cycle")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<CycleInputBody>,
+    ) -> ApiResult<Created<CycleBody>> {
+        let cycle = cycles::create(&state.db, &auth.0, input(body.0)).await?;
+        Ok(Created::Created(Json(cycle_body(cycle))))
+    }
+
+    #[oai(path = "/cycles/:id", method = "get", operation_id = "get_cycle")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<CycleBody>> {
+        Ok(Json(cycle_body(
+            cycles::get(&state.db, &auth.0, id.0).await?,
+        )))
+    }
+
+    /// Rename a cycle or move its dates (cio only; not once closed).
+    #[oai(path = "/cycles/:id", method = "patch", operation_id = "update_cycle")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<CycleInputBody>,
+    ) -> ApiResult<Json<CycleBody>> {
+        Ok(Json(cycle_body(
+            cycles::update(&state.db, &auth.0, id.0, input(body.0)).await?,
+        )))
+    }
+
+    /// Move a cycle to its next phase (cio only). Skipping a phase or reopening a closed
+    /// cycle is 409 with the reason.
+    #[oai(
+        path = "/cycles/:id/phase",
+        method = "post",
+        operation_id = "move_cycle"
+    )]
+    async fn move_to(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<PhaseBody>,
+    ) -> ApiResult<Json<CycleBody>> {
+        Ok(Json(cycle_body(
+            cycles::move_to(&state.db, &auth.0, id.0, &body.phase).await?,
+        )))
+    }
+}

@@ -1,0 +1,331 @@
+//! The performance goal endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
+
+use crate::{
+    api::{ApiResult, BearerAuth, Created},
+    app::AppState,
+    goals::{self, Assignees, Goal, GoalDetail, GoalInput},
+    people::api::PersonRefBody,
+};
+
+#[derive(Tags)]
+enum GoalTags {
+    /// Performance goals, each linked to one objective of the cycle's plan. Visible to
+    /// the owner, their managers and the cio only.
+    Goals,
+}
+
+#[derive(Debug, Object)]
+pub struct ObjectiveRefBody {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+}
+
+#[derive(Debug, Object)]
+pub struct GoalBody {
+    pub id: i32,
+    pub owner: PersonRefBody,
+    pub cycle_id: i32,
+    pub objective: ObjectiveRefBody,
+    pub title: String,
+    pub description: String,
+    /// technical, communication, service or other.
+    pub category: String,
+    /// For development goals, once the skills area exists.
+    pub skill_id: Option<i32>,
+    pub target_level: Option<i16>,
+    pub due_on: Option<NaiveDate>,
+    /// 0 to 100.
+    pub progress: i16,
+    /// proposed, agreed, in_progress, achieved, partially_achieved, not_achieved or dropped.
+    pub status: String,
+    pub agreed_by: Option<PersonRefBody>,
+    pub agreed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ProgressNoteBody {
+    pub progress: i16,
+    pub note: String,
+    pub noted_on: NaiveDate,
+    pub author: PersonRefBody,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct GoalDetailBody {
+    #[oai(flatten)]
+    pub goal: GoalBody,
+    /// Newest first.
+    pub history: Vec<ProgressNoteBody>,
+}
+
+/// A goal to propose, or changes to one.
+#[derive(Debug, Object)]
+pub struct GoalInputBody {
+    /// Whose goal; the caller's own when absent. A manager may propose for a report.
+    pub person_id: Option<i32>,
+    /// An objective of the cycle's plan.
+    pub objective_id: Option<i32>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// technical, communication, service or other.
+    pub category: Option<String>,
+    /// Within the cycle's dates.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// One goal for many people: `person_ids`, a `team`, or both.
+#[derive(Debug, Object)]
+pub struct AssignBody {
+    #[oai(default)]
+    pub person_ids: Vec<i32>,
+    pub team: Option<String>,
+    pub objective_id: Option<i32>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Object)]
+pub struct ProgressBody {
+    /// 0 to 100.
+    pub progress: Option<i64>,
+    pub note: Option<String>,
+    /// The day the progress is reported for; today when absent.
+    pub noted_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Object)]
+pub struct OutcomeBody {
+    /// achieved, partially_achieved, not_achieved or dropped.
+    pub status: String,
+}
+
+pub fn goal_body(g: Goal) -> GoalBody {
+    GoalBody {
+        id: g.id,
+        owner: PersonRefBody {
+            id: g.owner.id,
+            name: g.owner.name,
+        },
+        cycle_id: g.cycle_id,
+        objective: ObjectiveRefBody {
+            id: g.objective.id,
+            code: g.objective.code,
+            title: g.objective.title,
+        },
+        title: g.title,
+        description: g.description,
+        category: g.category.as_str().to_owned(),
+        skill_id: g.skill_id,
+        target_level: g.target_level,
+        due_on: g.due_on,
+        progress: g.progress,
+        status: g.status.as_str().to_owned(),
+        agreed_by: g.agreed_by.map(|p| PersonRefBody {
+            id: p.id,
+            name: p.name,
+        }),
+        agreed_at: g.agreed_at,
+        created_at: g.created_at,
+        updated_at: g.updated_at,
+    }
+}
+
+fn detail_body(d: GoalDetail) -> GoalDetailBody {
+    GoalDetailBody {
+        history: d
+            .history
+            .into_iter()
+            .map(|n| ProgressNoteBody {
+                progress: n.progress,
+                note: n.note,
+                noted_on: n.noted_on,
+                author: PersonRefBody {
+                    id: n.author.id,
+                    name: n.author.name,
+                },
+                created_at: n.created_at,
+            })
+            .collect(),
+        goal: goal_body(d.goal),
+    }
+}
+
+fn goal_input(body: &GoalInputBody) -> GoalInput {
+    GoalInput {
+        objective_id: body.objective_id,
+        title: body.title.clone(),
+        description: body.description.clone(),
+        category: body.category.clone(),
+        due_on: body.due_on,
+    }
+}
+
+pub struct GoalsApi;
+
+#[OpenApi(tag = "GoalTags::Goals")]
+impl GoalsApi {
+    /// A person's goals in a cycle (the caller's own without `person_id`).
+    #[oai(
+        path = "/cycles/:id/goals",
+        method = "get",
+        operation_id = "list_goals"
+    )]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Query<Option<i32>>,
+    ) -> ApiResult<Json<Vec<GoalBody>>> {
+        let person = person_id.0.unwrap_or(auth.0.person_id);
+        let goals = goals::for_person(&state.db, &auth.0, id.0, person).await?;
+        Ok(Json(goals.into_iter().map(goal_body).collect()))
+    }
+
+    /// Propose a goal, linked to an objective of the cycle's plan.
+    #[oai(
+        path = "/cycles/:id/goals",
+        method = "post",
+        operation_id = "propose_goal"
+    )]
+    async fn propose(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<GoalInputBody>,
+    ) -> ApiResult<Created<GoalBody>> {
+        let person = body.person_id.unwrap_or(auth.0.person_id);
+        let goal = goals::propose(&state.db, &auth.0, id.0, person, goal_input(&body)).await?;
+        Ok(Created::Created(Json(goal_body(goal))))
+    }
+
+    /// Give one goal to several people or a whole team at once (their manager or the cio):
+    /// one agreed goal each, all or none.
+    #[oai(
+        path = "/cycles/:id/goals/assign",
+        method = "post",
+        operation_id = "assign_goal"
+    )]
+    async fn assign(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<AssignBody>,
+    ) -> ApiResult<Created<Vec<GoalBody>>> {
+        let body = body.0;
+        let who = Assignees {
+            person_ids: body.person_ids,
+            team: body.team,
+        };
+        let input = GoalInput {
+            objective_id: body.objective_id,
+            title: body.title,
+            description: body.description,
+            category: body.category,
+            due_on: body.due_on,
+        };
+        let goals = goals::assign(&state.db, &auth.0, id.0, who, input).await?;
+        Ok(Created::Created(Json(
+            goals.into_iter().map(goal_body).collect(),
+        )))
+    }
+
+    /// A goal with its progress history.
+    #[oai(path = "/goals/:id", method = "get", operation_id = "get_goal")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<GoalDetailBody>> {
+        Ok(Json(detail_body(
+            goals::get(&state.db, &auth.0, id.0).await?,
+        )))
+    }
+
+    /// Change a proposed or agreed goal. An agreed goal the owner changes goes back to proposed.
+    #[oai(path = "/goals/:id", method = "patch", operation_id = "update_goal")]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<GoalInputBody>,
+    ) -> ApiResult<Json<GoalBody>> {
+        Ok(Json(goal_body(
+            goals::update(&state.db, &auth.0, id.0, goal_input(&body)).await?,
+        )))
+    }
+
+    /// Agree to a proposed goal (a manager above the owner, or the cio).
+    #[oai(
+        path = "/goals/:id/agree",
+        method = "post",
+        operation_id = "agree_goal"
+    )]
+    async fn agree(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<GoalBody>> {
+        Ok(Json(goal_body(
+            goals::agree(&state.db, &auth.0, id.0).await?,
+        )))
+    }
+
+    /// Report progress (the owner): 0–100 with a dated note; the history is kept.
+    #[oai(
+        path = "/goals/:id/progress",
+        method = "post",
+        operation_id = "report_progress"
+    )]
+    async fn progress(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<ProgressBody>,
+    ) -> ApiResult<Json<GoalBody>> {
+        let goal = goals::report_progress(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.progress,
+            body.note.as_deref(),
+            body.noted_on,
+        )
+        .await?;
+        Ok(Json(goal_body(goal)))
+    }
+
+    /// End a goal with its outcome (the owner), or drop it (the owner or a manager).
+    #[oai(
+        path = "/goals/:id/outcome",
+        method = "post",
+        operation_id = "set_goal_outcome"
+    )]
+    async fn outcome(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<OutcomeBody>,
+    ) -> ApiResult<Json<GoalBody>> {
+        Ok(Json(goal_body(
+            goals::set_outcome(&state.db, &auth.0, id.0, &body.status).await?,
+        )))
+    }
+}

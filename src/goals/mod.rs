@@ -1,0 +1,904 @@
+//! Performance goals: each belongs to one person and one cycle and is linked to exactly
+//! one objective of that cycle's plan. The owner proposes and reports progress; a manager
+//! above them (or the cio) agrees; a whole team can be given one goal at once.
+
+pub mod api;
+pub mod pages;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::{
+    auth::Actor,
+    cycles::{self, Cycle, Phase},
+    db::Db,
+    entities::{goal_progress_note, performance_goal, person},
+    error::{AppError, AppResult},
+    people::{self, PersonRef},
+    plan::{self, ObjectiveRef},
+    policy::{self, Action, Decision},
+    validate::{Errors, TEXT_MAX, TITLE_MAX},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Technical,
+    Communication,
+    Service,
+    Other,
+}
+
+impl Category {
+    pub const OPTIONS: [(&'static str, Category); 4] = [
+        ("technical", Category::Technical),
+        ("communication", Category::Communication),
+        ("service", Category::Service),
+        ("other", Category::Other),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Technical => "technical",
+            Category::Communication => "communication",
+            Category::Service => "service",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Category> {
+        Self::OPTIONS
+            .iter()
+            .find(|(w, _)| *w == value)
+            .map(|(_, c)| *c)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalStatus {
+    Proposed,
+    Agreed,
+    InProgress,
+    Achieved,
+    PartiallyAchieved,
+    NotAchieved,
+    Dropped,
+}
+
+impl GoalStatus {
+    pub const OPTIONS: [(&'static str, GoalStatus); 7] = [
+        ("proposed", GoalStatus::Proposed),
+        ("agreed", GoalStatus::Agreed),
+        ("in_progress", GoalStatus::InProgress),
+        ("achieved", GoalStatus::Achieved),
+        ("partially_achieved", GoalStatus::PartiallyAchieved),
+        ("not_achieved", GoalStatus::NotAchieved),
+        ("dropped", GoalStatus::Dropped),
+    ];
+    /// The outcomes a goal can end with.
+    pub const OUTCOMES: [(&'static str, GoalStatus); 4] = [
+        ("achieved", GoalStatus::Achieved),
+        ("partially_achieved", GoalStatus::PartiallyAchieved),
+        ("not_achieved", GoalStatus::NotAchieved),
+        ("dropped", GoalStatus::Dropped),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::OPTIONS
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(w, _)| *w)
+            .unwrap_or("proposed")
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GoalStatus::Proposed => "Proposed",
+            GoalStatus::Agreed => "Agreed",
+            GoalStatus::InProgress => "In progress",
+            GoalStatus::Achieved => "Achieved",
+            GoalStatus::PartiallyAchieved => "Partially achieved",
+            GoalStatus::NotAchieved => "Not achieved",
+            GoalStatus::Dropped => "Dropped",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<GoalStatus> {
+        Self::OPTIONS
+            .iter()
+            .find(|(w, _)| *w == value)
+            .map(|(_, s)| *s)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            GoalStatus::Achieved
+                | GoalStatus::PartiallyAchieved
+                | GoalStatus::NotAchieved
+                | GoalStatus::Dropped
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Goal {
+    pub id: i32,
+    pub owner: PersonRef,
+    pub cycle_id: i32,
+    pub objective: ObjectiveRef,
+    pub title: String,
+    pub description: String,
+    pub category: Category,
+    pub skill_id: Option<i32>,
+    pub target_level: Option<i16>,
+    pub due_on: Option<NaiveDate>,
+    pub progress: i16,
+    pub status: GoalStatus,
+    pub agreed_by: Option<PersonRef>,
+    pub agreed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProgressNote {
+    pub progress: i16,
+    pub note: String,
+    pub noted_on: NaiveDate,
+    pub author: PersonRef,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A goal with its progress history (newest first) and what the viewer may do with it.
+#[derive(Debug, Clone)]
+pub struct GoalDetail {
+    pub goal: Goal,
+    pub cycle: Cycle,
+    pub history: Vec<ProgressNote>,
+    pub may_edit: bool,
+    pub may_agree: bool,
+    pub may_report: bool,
+}
+
+/// A goal as typed; on edits, `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GoalInput {
+    pub objective_id: Option<i32>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Whom a group assignment is for: a list of people, a whole team, or both.
+#[derive(Debug, Clone, Default)]
+pub struct Assignees {
+    pub person_ids: Vec<i32>,
+    pub team: Option<String>,
+}
+
+fn status_of(model: &performance_goal::Model) -> AppResult<GoalStatus> {
+    GoalStatus::parse(&model.status).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("unknown goal status {:?}", model.status))
+    })
+}
+
+/// Names of the people a set of goals refers to, in one query.
+async fn names(conn: &impl ConnectionTrait, mut ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+fn person_ref(names: &HashMap<i32, String>, id: i32) -> PersonRef {
+    PersonRef {
+        id,
+        name: names.get(&id).cloned().unwrap_or_default(),
+    }
+}
+
+/// Turns goal rows into goals with owner, agreer and objective filled in, in a fixed
+/// number of queries (names, and the objectives of the plans involved).
+pub async fn hydrate(
+    conn: &impl ConnectionTrait,
+    rows: Vec<performance_goal::Model>,
+) -> AppResult<Vec<Goal>> {
+    let people: Vec<i32> = rows
+        .iter()
+        .flat_map(|g| [Some(g.person_id), g.agreed_by_id])
+        .flatten()
+        .collect();
+    let names = names(conn, people).await?;
+    let mut objectives: HashMap<i32, ObjectiveRef> = HashMap::new();
+    let mut plan_ids: Vec<i32> = Vec::new();
+    for row in &rows {
+        if !objectives.contains_key(&row.objective_id) {
+            if let Some(o) = plan::objective_ref(conn, row.objective_id).await? {
+                if !plan_ids.contains(&o.plan_id) {
+                    plan_ids.push(o.plan_id);
+                    for each in plan::objectives_of(conn, o.plan_id).await? {
+                        objectives.insert(each.id, each);
+                    }
+                }
+                objectives.entry(o.id).or_insert(o);
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(Goal {
+                status: status_of(&row)?,
+                category: Category::parse(&row.category).unwrap_or(Category::Other),
+                owner: person_ref(&names, row.person_id),
+                agreed_by: row.agreed_by_id.map(|id| person_ref(&names, id)),
+                objective: objectives.get(&row.objective_id).cloned().ok_or_else(|| {
+                    AppError::internal(anyhow::anyhow!("goal {} links a missing objective", row.id))
+                })?,
+                id: row.id,
+                cycle_id: row.cycle_id,
+                title: row.title,
+                description: row.description,
+                skill_id: row.skill_id,
+                target_level: row.target_level,
+                due_on: row.due_on,
+                progress: row.progress,
+                agreed_at: row.agreed_at,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
+}
+
+async fn cycle_or_404(conn: &impl ConnectionTrait, cycle_id: i32) -> AppResult<Cycle> {
+    cycles::find(conn, cycle_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Checks the objective of a goal: it exists, belongs to the cycle's plan and is not retired.
+async fn check_objective(
+    conn: &impl ConnectionTrait,
+    cycle: &Cycle,
+    objective_id: Option<i32>,
+    errors: &mut Errors,
+) -> AppResult<()> {
+    let Some(objective_id) = objective_id else {
+        errors.add("objective_id", "Link the goal to an objective of the plan.");
+        return Ok(());
+    };
+    match plan::objective_ref(conn, objective_id).await? {
+        None => errors.add(
+            "objective_id",
+            format!("There is no objective with id {objective_id}."),
+        ),
+        Some(o) if o.plan_id != cycle.plan_id => errors.add(
+            "objective_id",
+            format!(
+                "{} belongs to another plan; {} follows {}.",
+                o.code, cycle.name, cycle.plan_title
+            ),
+        ),
+        Some(o) if o.retired => errors.add("objective_id", format!("{} has been retired.", o.code)),
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+fn check_due(cycle: &Cycle, due_on: Option<NaiveDate>, errors: &mut Errors) {
+    if let Some(due) = due_on
+        && !cycle.contains(due)
+    {
+        errors.add(
+            "due_on",
+            format!(
+                "Choose a date within the cycle, {} to {}.",
+                cycle.starts_on, cycle.ends_on
+            ),
+        );
+    }
+}
+
+struct ValidGoal {
+    title: Option<String>,
+    description: Option<String>,
+    category: Option<Category>,
+}
+
+fn validate_fields(input: &GoalInput, creating: bool, errors: &mut Errors) -> ValidGoal {
+    ValidGoal {
+        title: if creating || input.title.is_some() {
+            errors.required("title", input.title.as_deref(), TITLE_MAX)
+        } else {
+            None
+        },
+        description: input
+            .description
+            .as_deref()
+            .and_then(|d| errors.optional("description", Some(d), TEXT_MAX)),
+        category: if creating || input.category.is_some() {
+            errors.one_of("category", input.category.as_deref(), &Category::OPTIONS)
+        } else {
+            None
+        },
+    }
+}
+
+fn may(actor: &Actor, action: Action<'_>) -> bool {
+    policy::decide(actor.principal(), action) == Decision::Allow
+}
+
+/// A person's goals in a cycle; 404 for anyone who may not see that person's records.
+pub async fn for_person(
+    db: &Db,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+) -> AppResult<Vec<Goal>> {
+    let subject = people::subject(db.conn(), person_id).await?;
+    policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
+    cycle_or_404(db.conn(), cycle_id).await?;
+    let rows = performance_goal::Entity::find()
+        .filter(performance_goal::Column::CycleId.eq(cycle_id))
+        .filter(performance_goal::Column::PersonId.eq(person_id))
+        .order_by_asc(performance_goal::Column::Id)
+        .all(db.conn())
+        .await?;
+    hydrate(db.conn(), rows).await
+}
+
+async fn load(
+    db: &Db,
+    actor: &Actor,
+    goal_id: i32,
+) -> AppResult<(performance_goal::Model, policy::Subject)> {
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let subject = people::subject(db.conn(), row.person_id).await?;
+    policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
+    Ok((row, subject))
+}
+
+pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> {
+    let (row, subject) = load(db, actor, goal_id).await?;
+    let cycle = cycle_or_404(db.conn(), row.cycle_id).await?;
+    let notes = goal_progress_note::Entity::find()
+        .filter(goal_progress_note::Column::GoalId.eq(goal_id))
+        .order_by_desc(goal_progress_note::Column::NotedOn)
+        .order_by_desc(goal_progress_note::Column::Id)
+        .all(db.conn())
+        .await?;
+    let authors = names(db.conn(), notes.iter().map(|n| n.author_id).collect()).await?;
+    let goal = hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))?;
+    let open = cycle.phase != Phase::Closed;
+    let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
+    let is_owner = may(actor, Action::WriteOwnRecords(&subject));
+    Ok(GoalDetail {
+        may_edit: open
+            && (is_owner || is_reviewer)
+            && matches!(goal.status, GoalStatus::Proposed | GoalStatus::Agreed),
+        may_agree: open && is_reviewer && goal.status == GoalStatus::Proposed,
+        may_report: open
+            && is_owner
+            && matches!(cycle.phase, Phase::InProgress | Phase::SelfEvaluation)
+            && matches!(goal.status, GoalStatus::Agreed | GoalStatus::InProgress),
+        history: notes
+            .into_iter()
+            .map(|n| ProgressNote {
+                author: person_ref(&authors, n.author_id),
+                progress: n.progress,
+                note: n.note,
+                noted_on: n.noted_on,
+                created_at: n.created_at,
+            })
+            .collect(),
+        goal,
+        cycle,
+    })
+}
+
+/// Proposes a goal for a person: the person themselves, or a manager above them, or the cio.
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+    input: GoalInput,
+) -> AppResult<Goal> {
+    let subject = people::subject(db.conn(), person_id).await?;
+    policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
+    let own = subject.person_id == actor.person_id;
+    if !own {
+        policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
+    }
+    let mut errors = Errors::default();
+    let valid = validate_fields(&input, true, &mut errors);
+    let txn = db.write().await?;
+    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    check_due(&cycle, input.due_on, &mut errors);
+    errors.finish()?;
+    cycle.ensure_open()?;
+    if cycle.phase == Phase::SelfEvaluation {
+        return Err(AppError::conflict(format!(
+            "{} is in self-evaluation; new goals go into the next cycle.",
+            cycle.name
+        )));
+    }
+    let row = insert(
+        &*txn,
+        actor,
+        cycle_id,
+        person_id,
+        &input,
+        valid,
+        GoalStatus::Proposed,
+    )
+    .await?;
+    txn.commit().await?;
+    hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+    input: &GoalInput,
+    valid: ValidGoal,
+    status: GoalStatus,
+) -> AppResult<performance_goal::Model> {
+    let now = Utc::now();
+    let agreed = status == GoalStatus::Agreed;
+    Ok(performance_goal::ActiveModel {
+        person_id: Set(person_id),
+        cycle_id: Set(cycle_id),
+        objective_id: Set(input.objective_id.unwrap_or_default()),
+        title: Set(valid.title.unwrap_or_default()),
+        description: Set(valid.description.unwrap_or_default()),
+        category: Set(valid
+            .category
+            .unwrap_or(Category::Other)
+            .as_str()
+            .to_owned()),
+        skill_id: Set(None),
+        target_level: Set(None),
+        due_on: Set(input.due_on),
+        progress: Set(0),
+        status: Set(status.as_str().to_owned()),
+        agreed_by_id: Set(agreed.then_some(actor.person_id)),
+        agreed_at: Set(agreed.then_some(now)),
+        created_by_id: Set(actor.person_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// Inserts a proposed goal carried over from a self-evaluation into a new cycle.
+pub async fn insert_carried(
+    conn: &impl ConnectionTrait,
+    cycle_id: i32,
+    person_id: i32,
+    objective_id: i32,
+    title: &str,
+    description: &str,
+    category: &str,
+) -> AppResult<i32> {
+    let now = Utc::now();
+    Ok(performance_goal::ActiveModel {
+        person_id: Set(person_id),
+        cycle_id: Set(cycle_id),
+        objective_id: Set(objective_id),
+        title: Set(title.to_owned()),
+        description: Set(description.to_owned()),
+        category: Set(category.to_owned()),
+        skill_id: Set(None),
+        target_level: Set(None),
+        due_on: Set(None),
+        progress: Set(0),
+        status: Set(GoalStatus::Proposed.as_str().to_owned()),
+        agreed_by_id: Set(None),
+        agreed_at: Set(None),
+        created_by_id: Set(person_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?
+    .id)
+}
+
+/// Edits a goal while it is proposed or agreed. When the owner changes an agreed goal it
+/// goes back to proposed, to be agreed again.
+pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> AppResult<Goal> {
+    let (_, subject) = load(db, actor, goal_id).await?;
+    let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
+    if !is_reviewer {
+        policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+    }
+    let mut errors = Errors::default();
+    let valid = validate_fields(&input, false, &mut errors);
+    let txn = db.write().await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cycle = cycle_or_404(&*txn, row.cycle_id).await?;
+    if input.objective_id.is_some() {
+        check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    }
+    check_due(&cycle, input.due_on, &mut errors);
+    errors.finish()?;
+    cycle.ensure_open()?;
+    let status = status_of(&row)?;
+    if !matches!(status, GoalStatus::Proposed | GoalStatus::Agreed) {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; only proposed or agreed goals can be changed.",
+            status.label().to_lowercase()
+        )));
+    }
+    let mut model: performance_goal::ActiveModel = row.into();
+    if let Some(objective_id) = input.objective_id {
+        model.objective_id = Set(objective_id);
+    }
+    if let Some(title) = valid.title {
+        model.title = Set(title);
+    }
+    if let Some(description) = valid.description {
+        model.description = Set(description);
+    }
+    if let Some(category) = valid.category {
+        model.category = Set(category.as_str().to_owned());
+    }
+    if input.due_on.is_some() {
+        model.due_on = Set(input.due_on);
+    }
+    if status == GoalStatus::Agreed && !is_reviewer {
+        model.status = Set(GoalStatus::Proposed.as_str().to_owned());
+        model.agreed_by_id = Set(None);
+        model.agreed_at = Set(None);
+    }
+    model.updated_at = Set(Utc::now());
+    let row = model.update(&*txn).await?;
+    txn.commit().await?;
+    hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+}
+
+/// A manager above the owner, or the cio, agrees to a proposed goal.
+pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
+    let (_, subject) = load(db, actor, goal_id).await?;
+    policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
+    let txn = db.write().await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cycle_or_404(&*txn, row.cycle_id).await?.ensure_open()?;
+    let status = status_of(&row)?;
+    if status != GoalStatus::Proposed {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; only a proposed goal can be agreed.",
+            status.label().to_lowercase()
+        )));
+    }
+    let now = Utc::now();
+    let mut model: performance_goal::ActiveModel = row.into();
+    model.status = Set(GoalStatus::Agreed.as_str().to_owned());
+    model.agreed_by_id = Set(Some(actor.person_id));
+    model.agreed_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let row = model.update(&*txn).await?;
+    txn.commit().await?;
+    hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+}
+
+/// The owner reports progress (0–100) with a dated note; the history is kept.
+pub async fn report_progress(
+    db: &Db,
+    actor: &Actor,
+    goal_id: i32,
+    progress: Option<i64>,
+    note: Option<&str>,
+    noted_on: Option<NaiveDate>,
+) -> AppResult<Goal> {
+    let (_, subject) = load(db, actor, goal_id).await?;
+    policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+    let mut errors = Errors::default();
+    let progress = errors
+        .present("progress", progress)
+        .and_then(|p| errors.in_range("progress", p, 0, 100));
+    let note = errors.required("note", note, TEXT_MAX);
+    let today = Utc::now().date_naive();
+    let noted_on = noted_on.unwrap_or(today);
+    if noted_on > today {
+        errors.add(
+            "noted_on",
+            "Progress cannot be reported for a day that has not come yet.",
+        );
+    }
+    let txn = db.write().await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cycle = cycle_or_404(&*txn, row.cycle_id).await?;
+    if noted_on <= today && !cycle.contains(noted_on) {
+        errors.add(
+            "noted_on",
+            format!(
+                "Choose a date within the cycle, {} to {}.",
+                cycle.starts_on, cycle.ends_on
+            ),
+        );
+    }
+    errors.finish()?;
+    cycle.ensure_open()?;
+    if !matches!(cycle.phase, Phase::InProgress | Phase::SelfEvaluation) {
+        return Err(AppError::conflict(format!(
+            "{} is in {}; progress is reported once the cycle is in progress.",
+            cycle.name,
+            cycle.phase.label().to_lowercase()
+        )));
+    }
+    let status = status_of(&row)?;
+    if !matches!(status, GoalStatus::Agreed | GoalStatus::InProgress) {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; progress is reported on agreed goals.",
+            status.label().to_lowercase()
+        )));
+    }
+    let (Some(progress), Some(note)) = (progress, note) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated progress missing"
+        )));
+    };
+    let progress = i16::try_from(progress).unwrap_or(0);
+    let now = Utc::now();
+    goal_progress_note::ActiveModel {
+        goal_id: Set(goal_id),
+        progress: Set(progress),
+        note: Set(note),
+        noted_on: Set(noted_on),
+        author_id: Set(actor.person_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    let mut model: performance_goal::ActiveModel = row.into();
+    model.progress = Set(progress);
+    model.status = Set(GoalStatus::InProgress.as_str().to_owned());
+    model.updated_at = Set(now);
+    let row = model.update(&*txn).await?;
+    txn.commit().await?;
+    hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+}
+
+/// Ends a goal with its outcome. The owner records achieved, partially achieved or not
+/// achieved once it is under way; the owner or a manager may drop a goal that is not over.
+pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) -> AppResult<Goal> {
+    let (_, subject) = load(db, actor, goal_id).await?;
+    let mut errors = Errors::default();
+    let outcome = errors.one_of("status", Some(outcome), &GoalStatus::OUTCOMES);
+    errors.finish()?;
+    let Some(outcome) = outcome else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated outcome missing"
+        )));
+    };
+    if outcome == GoalStatus::Dropped && may(actor, Action::ReviewPrivateRecords(&subject)) {
+        // a manager or the cio may drop
+    } else {
+        policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+    }
+    let txn = db.write().await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cycle_or_404(&*txn, row.cycle_id).await?.ensure_open()?;
+    let status = status_of(&row)?;
+    let allowed = match outcome {
+        GoalStatus::Dropped => !status.is_final(),
+        _ => matches!(status, GoalStatus::Agreed | GoalStatus::InProgress),
+    };
+    if !allowed {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; it cannot become {}.",
+            status.label().to_lowercase(),
+            outcome.label().to_lowercase()
+        )));
+    }
+    let row = apply_outcome(&*txn, row, outcome).await?;
+    txn.commit().await?;
+    hydrate(db.conn(), vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+}
+
+async fn apply_outcome(
+    conn: &impl ConnectionTrait,
+    row: performance_goal::Model,
+    outcome: GoalStatus,
+) -> AppResult<performance_goal::Model> {
+    let mut model: performance_goal::ActiveModel = row.into();
+    model.status = Set(outcome.as_str().to_owned());
+    if outcome == GoalStatus::Achieved {
+        model.progress = Set(100);
+    }
+    model.updated_at = Set(Utc::now());
+    Ok(model.update(conn).await?)
+}
+
+/// Records the outcomes a person gave in their submitted self-evaluation on goals that are
+/// not over yet (part of the submit transaction).
+pub async fn record_outcomes(
+    conn: &impl ConnectionTrait,
+    outcomes: &[(i32, GoalStatus)],
+) -> AppResult<()> {
+    for (goal_id, outcome) in outcomes {
+        if let Some(row) = performance_goal::Entity::find_by_id(*goal_id)
+            .one(conn)
+            .await?
+            && !status_of(&row)?.is_final()
+        {
+            apply_outcome(conn, row, *outcome).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives one goal to many people at once: a list of people, a team, or both. Every one of
+/// them must be someone the actor manages (or the actor is the cio); the goals are created
+/// agreed, all in one transaction, or none at all.
+pub async fn assign(
+    db: &Db,
+    actor: &Actor,
+    cycle_id: i32,
+    who: Assignees,
+    input: GoalInput,
+) -> AppResult<Vec<Goal>> {
+    let mut errors = Errors::default();
+    let valid = validate_fields(&input, true, &mut errors);
+    let team = who.team.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if who.person_ids.is_empty() && team.is_none() {
+        errors.add(
+            "person_ids",
+            "Choose the people or the team the goal is for.",
+        );
+    }
+    let txn = db.write().await?;
+    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    check_due(&cycle, input.due_on, &mut errors);
+
+    let mut people_ids = who.person_ids.clone();
+    if let Some(team) = team {
+        let members = person::Entity::find()
+            .filter(person::Column::Team.eq(team))
+            .filter(person::Column::Active.eq(true))
+            .filter(person::Column::Role.ne(people::Role::Advisor.as_str()))
+            .all(&*txn)
+            .await?;
+        // On a team, the actor's own goal is not theirs to assign.
+        people_ids.extend(
+            members
+                .iter()
+                .map(|m| m.id)
+                .filter(|id| *id != actor.person_id),
+        );
+        if members.is_empty() {
+            errors.add("team", format!("Nobody active is in the team {team:?}."));
+        }
+    }
+    people_ids.sort_unstable();
+    people_ids.dedup();
+    let found = person::Entity::find()
+        .filter(person::Column::Id.is_in(people_ids.clone()))
+        .all(&*txn)
+        .await?;
+    for id in &people_ids {
+        let Some(person) = found.iter().find(|p| p.id == *id) else {
+            errors.add("person_ids", format!("There is no person with id {id}."));
+            continue;
+        };
+        let subject = people::subject(&*txn, *id).await?;
+        if !person.active || person.role == people::Role::Advisor.as_str() {
+            errors.add(
+                "person_ids",
+                format!("{} cannot be given goals.", person.name),
+            );
+        } else if !may(actor, Action::ReviewPrivateRecords(&subject)) {
+            errors.add("person_ids", format!("You do not manage {}.", person.name));
+        }
+    }
+    errors.finish()?;
+    cycle.ensure_open()?;
+    if cycle.phase == Phase::SelfEvaluation {
+        return Err(AppError::conflict(format!(
+            "{} is in self-evaluation; new goals go into the next cycle.",
+            cycle.name
+        )));
+    }
+    let mut rows = Vec::with_capacity(people_ids.len());
+    for person_id in people_ids {
+        let valid = ValidGoal {
+            title: valid.title.clone(),
+            description: valid.description.clone(),
+            category: valid.category,
+        };
+        rows.push(
+            insert(
+                &*txn,
+                actor,
+                cycle_id,
+                person_id,
+                &input,
+                valid,
+                GoalStatus::Agreed,
+            )
+            .await?,
+        );
+    }
+    txn.commit().await?;
+    hydrate(db.conn(), rows).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_outcomes_are_final() {
+        for (_, status) in GoalStatus::OPTIONS {
+            let is_outcome = GoalStatus::OUTCOMES.iter().any(|(_, o)| *o == status);
+            assert_eq!(status.is_final(), is_outcome, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_and_categories_round_trip() {
+        for (word, status) in GoalStatus::OPTIONS {
+            assert_eq!(GoalStatus::parse(word), Some(status));
+            assert_eq!(status.as_str(), word);
+        }
+        for (word, category) in Category::OPTIONS {
+            assert_eq!(Category::parse(word), Some(category));
+        }
+    }
+}

@@ -1,0 +1,789 @@
+//! The strategic plan: its mission, vision and values, its ordered strategic goals and
+//! their ordered objectives, and which objectives people are working on. The cio writes
+//! it; everyone signed in reads it.
+
+pub mod api;
+pub mod pages;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, Statement,
+};
+
+use crate::{
+    auth::Actor,
+    db::Db,
+    entities::{evaluation_proposal, objective, performance_goal, plan, strategic_goal},
+    error::{AppError, AppResult},
+    policy::{self, Action},
+    validate::{Errors, TEXT_MAX, TITLE_MAX},
+};
+
+pub const VALUES_MAX: usize = 20;
+pub const VALUE_MAX: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+impl PlanStatus {
+    pub const OPTIONS: [(&'static str, PlanStatus); 3] = [
+        ("draft", PlanStatus::Draft),
+        ("active", PlanStatus::Active),
+        ("archived", PlanStatus::Archived),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "draft",
+            PlanStatus::Active => "active",
+            PlanStatus::Archived => "archived",
+        }
+    }
+
+    fn from_db(value: &str) -> AppResult<PlanStatus> {
+        Self::OPTIONS
+            .iter()
+            .find(|(word, _)| *word == value)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown plan status {value:?}")))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanSummary {
+    pub id: i32,
+    pub title: String,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub status: PlanStatus,
+}
+
+/// A plan with its tree and, per objective, how many goals are linked and achieved.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub summary: PlanSummary,
+    pub mission: String,
+    pub vision: String,
+    pub values: Vec<String>,
+    pub goals: Vec<StrategicGoal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StrategicGoal {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub objectives: Vec<Objective>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Objective {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub measure: String,
+    pub retired: bool,
+    /// Goals linked (not counting dropped ones).
+    pub linked_goals: i64,
+    pub achieved_goals: i64,
+}
+
+impl Objective {
+    /// Nobody works on it: the plan page marks it.
+    pub fn uncovered(&self) -> bool {
+        self.linked_goals == 0 && !self.retired
+    }
+}
+
+/// An objective as other areas need it: which plan, whether retired, and its label.
+#[derive(Debug, Clone)]
+pub struct ObjectiveRef {
+    pub id: i32,
+    pub plan_id: i32,
+    pub code: String,
+    pub title: String,
+    pub retired: bool,
+}
+
+/// A plan as typed: `None` leaves a field as it is (or empty, on creation).
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    pub title: Option<String>,
+    pub start_year: Option<i32>,
+    pub end_year: Option<i32>,
+    pub mission: Option<String>,
+    pub vision: Option<String>,
+    pub values: Option<Vec<String>>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PartInput {
+    pub title: Option<String>,
+    /// The description of a strategic goal, or the measure of an objective.
+    pub detail: Option<String>,
+    /// 1-based place among its siblings.
+    pub position: Option<i32>,
+    /// Objectives only.
+    pub retired: Option<bool>,
+}
+
+fn goal_code(number: i32) -> String {
+    format!("G{number}")
+}
+
+fn objective_code(goal_number: i32, number: i32) -> String {
+    format!("G{goal_number}.{number}")
+}
+
+fn summary(model: &plan::Model) -> AppResult<PlanSummary> {
+    Ok(PlanSummary {
+        id: model.id,
+        title: model.title.clone(),
+        start_year: model.start_year,
+        end_year: model.end_year,
+        status: PlanStatus::from_db(&model.status)?,
+    })
+}
+
+fn split_values(values: &str) -> Vec<String> {
+    values
+        .lines()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn list(db: &Db, actor: &Actor) -> AppResult<Vec<PlanSummary>> {
+    policy::check(actor.principal(), Action::ReadPlan)?;
+    plan::Entity::find()
+        .order_by_desc(plan::Column::StartYear)
+        .order_by_desc(plan::Column::Id)
+        .all(db.conn())
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+}
+
+/// The plan currently in force, if any.
+pub async fn active_id(conn: &impl ConnectionTrait) -> AppResult<Option<i32>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::Status.eq(PlanStatus::Active.as_str()))
+        .one(conn)
+        .await?
+        .map(|p| p.id))
+}
+
+#[derive(FromQueryResult)]
+struct CoverageRow {
+    objective_id: i32,
+    linked: i64,
+    achieved: i64,
+}
+
+/// A plan with its tree and coverage, in four queries whatever its size: the plan, its
+/// strategic goals, its objectives, and one aggregate over the linked goals. With
+/// `cycle_id`, coverage counts that cycle's goals only.
+pub async fn get(db: &Db, actor: &Actor, id: i32, cycle_id: Option<i32>) -> AppResult<Plan> {
+    policy::check(actor.principal(), Action::ReadPlan)?;
+    let conn = db.conn();
+    let model = plan::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let goals = strategic_goal::Entity::find()
+        .filter(strategic_goal::Column::PlanId.eq(id))
+        .order_by_asc(strategic_goal::Column::Position)
+        .order_by_asc(strategic_goal::Column::Id)
+        .all(conn)
+        .await?;
+    let objectives = objective::Entity::find()
+        .filter(objective::Column::PlanId.eq(id))
+        .order_by_asc(objective::Column::Position)
+        .order_by_asc(objective::Column::Id)
+        .all(conn)
+        .await?;
+    let mut sql = "SELECT g.objective_id AS objective_id, COUNT(*) AS linked,
+               SUM(CASE WHEN g.status = 'achieved' THEN 1 ELSE 0 END) AS achieved
+           FROM performance_goals g JOIN objectives o ON o.id = g.objective_id
+           WHERE o.plan_id = $1 AND g.status <> 'dropped'"
+        .to_owned();
+    let mut values: Vec<sea_orm::Value> = vec![id.into()];
+    if let Some(cycle_id) = cycle_id {
+        sql.push_str(" AND g.cycle_id = $2");
+        values.push(cycle_id.into());
+    }
+    sql.push_str(" GROUP BY g.objective_id");
+    let coverage: HashMap<i32, (i64, i64)> =
+        CoverageRow::find_by_statement(Statement::from_sql_and_values(db.backend(), sql, values))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| (row.objective_id, (row.linked, row.achieved)))
+            .collect();
+
+    let mut by_goal: HashMap<i32, Vec<Objective>> = HashMap::new();
+    let numbers: HashMap<i32, i32> = goals.iter().map(|g| (g.id, g.number)).collect();
+    for o in objectives {
+        let (linked, achieved) = coverage.get(&o.id).copied().unwrap_or((0, 0));
+        let goal_number = numbers
+            .get(&o.strategic_goal_id)
+            .copied()
+            .unwrap_or_default();
+        by_goal
+            .entry(o.strategic_goal_id)
+            .or_default()
+            .push(Objective {
+                id: o.id,
+                code: objective_code(goal_number, o.number),
+                title: o.title,
+                measure: o.measure,
+                retired: o.retired,
+                linked_goals: linked,
+                achieved_goals: achieved,
+            });
+    }
+    Ok(Plan {
+        summary: summary(&model)?,
+        mission: model.mission,
+        vision: model.vision,
+        values: split_values(&model.values),
+        goals: goals
+            .into_iter()
+            .map(|g| StrategicGoal {
+                code: goal_code(g.number),
+                objectives: by_goal.remove(&g.id).unwrap_or_default(),
+                id: g.id,
+                title: g.title,
+                description: g.description,
+            })
+            .collect(),
+    })
+}
+
+/// The values of the active plan (kudos tags, the portal).
+pub async fn active_values(db: &Db) -> AppResult<Vec<String>> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::Status.eq(PlanStatus::Active.as_str()))
+        .one(db.conn())
+        .await?
+        .map(|p| split_values(&p.values))
+        .unwrap_or_default())
+}
+
+struct ValidPlan {
+    title: Option<String>,
+    start_year: Option<i32>,
+    end_year: Option<i32>,
+    mission: Option<String>,
+    vision: Option<String>,
+    values: Option<String>,
+    status: Option<PlanStatus>,
+}
+
+fn validate_plan(input: &PlanInput, creating: bool, errors: &mut Errors) -> ValidPlan {
+    let title = if creating || input.title.is_some() {
+        errors.required("title", input.title.as_deref(), TITLE_MAX)
+    } else {
+        None
+    };
+    let mut year = |field: &str, value: Option<i32>| -> Option<i32> {
+        match value {
+            Some(y) => errors.in_range(field, y, 2000, 2100),
+            None if creating => errors.present(field, None),
+            None => None,
+        }
+    };
+    let start_year = year("start_year", input.start_year);
+    let end_year = year("end_year", input.end_year);
+    let values = input.values.as_ref().and_then(|values| {
+        let cleaned: Vec<String> = values
+            .iter()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if cleaned.len() > VALUES_MAX {
+            errors.add("values", format!("List at most {VALUES_MAX} values."));
+            None
+        } else if cleaned
+            .iter()
+            .any(|v| v.chars().count() > VALUE_MAX || v.contains('\n'))
+        {
+            errors.add(
+                "values",
+                format!("Keep each value to one line of at most {VALUE_MAX} characters."),
+            );
+            None
+        } else {
+            Some(cleaned.join("\n"))
+        }
+    });
+    ValidPlan {
+        title,
+        start_year,
+        end_year,
+        mission: input
+            .mission
+            .as_deref()
+            .and_then(|m| errors.optional("mission", Some(m), TEXT_MAX)),
+        vision: input
+            .vision
+            .as_deref()
+            .and_then(|v| errors.optional("vision", Some(v), TEXT_MAX)),
+        values,
+        status: input
+            .status
+            .as_deref()
+            .and_then(|s| errors.one_of("status", Some(s), &PlanStatus::OPTIONS)),
+    }
+}
+
+/// Makes `id` the active plan, archiving the one in force before.
+async fn activate(conn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+    plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Status,
+            sea_orm::prelude::Expr::value(PlanStatus::Archived.as_str()),
+        )
+        .col_expr(
+            plan::Column::UpdatedAt,
+            sea_orm::prelude::Expr::value(Utc::now()),
+        )
+        .filter(plan::Column::Status.eq(PlanStatus::Active.as_str()))
+        .filter(plan::Column::Id.ne(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn create(db: &Db, actor: &Actor, input: PlanInput) -> AppResult<PlanSummary> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let valid = validate_plan(&input, true, &mut errors);
+    if let (Some(start), Some(end)) = (valid.start_year, valid.end_year)
+        && end < start
+    {
+        errors.add("end_year", "The plan cannot end before it starts.");
+    }
+    errors.finish()?;
+    let (Some(title), Some(start_year), Some(end_year)) =
+        (valid.title, valid.start_year, valid.end_year)
+    else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated plan fields missing"
+        )));
+    };
+    let status = valid.status.unwrap_or(PlanStatus::Draft);
+    let now = Utc::now();
+    let txn = db.write().await?;
+    let model = plan::ActiveModel {
+        title: Set(title),
+        start_year: Set(start_year),
+        end_year: Set(end_year),
+        mission: Set(valid.mission.unwrap_or_default()),
+        vision: Set(valid.vision.unwrap_or_default()),
+        values: Set(valid.values.unwrap_or_default()),
+        status: Set(status.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    if status == PlanStatus::Active {
+        activate(&*txn, model.id).await?;
+    }
+    txn.commit().await?;
+    summary(&model)
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: i32, input: PlanInput) -> AppResult<PlanSummary> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let valid = validate_plan(&input, false, &mut errors);
+    let txn = db.write().await?;
+    let existing = plan::Entity::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let start = valid.start_year.unwrap_or(existing.start_year);
+    let end = valid.end_year.unwrap_or(existing.end_year);
+    if errors.is_empty() && end < start {
+        errors.add("end_year", "The plan cannot end before it starts.");
+    }
+    errors.finish()?;
+    let current = PlanStatus::from_db(&existing.status)?;
+    if current == PlanStatus::Archived && valid.status != Some(PlanStatus::Active) {
+        return Err(AppError::conflict(
+            "This plan is archived and read-only; make it active again to change it.",
+        ));
+    }
+    if current != PlanStatus::Draft && valid.status == Some(PlanStatus::Draft) {
+        return Err(AppError::conflict_on(
+            "status",
+            "A plan that has been in force cannot go back to draft.",
+        ));
+    }
+    let mut model: plan::ActiveModel = existing.into();
+    if let Some(title) = valid.title {
+        model.title = Set(title);
+    }
+    model.start_year = Set(start);
+    model.end_year = Set(end);
+    if let Some(mission) = valid.mission {
+        model.mission = Set(mission);
+    }
+    if let Some(vision) = valid.vision {
+        model.vision = Set(vision);
+    }
+    if let Some(values) = valid.values {
+        model.values = Set(values);
+    }
+    if let Some(status) = valid.status {
+        model.status = Set(status.as_str().to_owned());
+    }
+    model.updated_at = Set(Utc::now());
+    let model = model.update(&*txn).await?;
+    if valid.status == Some(PlanStatus::Active) {
+        activate(&*txn, id).await?;
+    }
+    txn.commit().await?;
+    summary(&model)
+}
+
+async fn editable_plan(conn: &impl ConnectionTrait, plan_id: i32) -> AppResult<plan::Model> {
+    let model = plan::Entity::find_by_id(plan_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if model.status == PlanStatus::Archived.as_str() {
+        return Err(AppError::conflict("This plan is archived and read-only."));
+    }
+    Ok(model)
+}
+
+/// Moves `id` to the 1-based `position` among `siblings` (in their current order) and
+/// rewrites every sibling's position.
+fn reorder(mut siblings: Vec<i32>, id: i32, position: i32) -> Vec<(i32, i32)> {
+    siblings.retain(|s| *s != id);
+    let index = usize::try_from(position.max(1) - 1)
+        .unwrap_or(0)
+        .min(siblings.len());
+    siblings.insert(index, id);
+    siblings.into_iter().zip(1..).collect()
+}
+
+pub async fn add_goal(db: &Db, actor: &Actor, plan_id: i32, input: PartInput) -> AppResult<i32> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
+    let description = errors.optional("description", input.detail.as_deref(), TEXT_MAX);
+    errors.finish()?;
+    let txn = db.write().await?;
+    editable_plan(&*txn, plan_id).await?;
+    let existing = strategic_goal::Entity::find()
+        .filter(strategic_goal::Column::PlanId.eq(plan_id))
+        .all(&*txn)
+        .await?;
+    let number = existing.iter().map(|g| g.number).max().unwrap_or(0) + 1;
+    let position = existing.iter().map(|g| g.position).max().unwrap_or(0) + 1;
+    let model = strategic_goal::ActiveModel {
+        plan_id: Set(plan_id),
+        number: Set(number),
+        position: Set(position),
+        title: Set(title.unwrap_or_default()),
+        description: Set(description.unwrap_or_default()),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model.id)
+}
+
+pub async fn update_goal(db: &Db, actor: &Actor, goal_id: i32, input: PartInput) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let title = input
+        .title
+        .as_deref()
+        .and_then(|t| errors.required("title", Some(t), TITLE_MAX));
+    let description = input
+        .detail
+        .as_deref()
+        .and_then(|d| errors.optional("description", Some(d), TEXT_MAX));
+    errors.finish()?;
+    let txn = db.write().await?;
+    let goal = strategic_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    editable_plan(&*txn, goal.plan_id).await?;
+    if let Some(position) = input.position {
+        let siblings = strategic_goal::Entity::find()
+            .filter(strategic_goal::Column::PlanId.eq(goal.plan_id))
+            .order_by_asc(strategic_goal::Column::Position)
+            .order_by_asc(strategic_goal::Column::Id)
+            .all(&*txn)
+            .await?;
+        for (id, place) in reorder(siblings.iter().map(|g| g.id).collect(), goal_id, position) {
+            strategic_goal::Entity::update_many()
+                .col_expr(
+                    strategic_goal::Column::Position,
+                    sea_orm::prelude::Expr::value(place),
+                )
+                .filter(strategic_goal::Column::Id.eq(id))
+                .exec(&*txn)
+                .await?;
+        }
+    }
+    let mut model: strategic_goal::ActiveModel = strategic_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .into();
+    if let Some(title) = title {
+        model.title = Set(title);
+    }
+    if let Some(description) = description {
+        model.description = Set(description);
+    }
+    model.update(&*txn).await?;
+    txn.commit().await
+}
+
+pub async fn delete_goal(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let txn = db.write().await?;
+    let goal = strategic_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    editable_plan(&*txn, goal.plan_id).await?;
+    let objectives = objective::Entity::find()
+        .filter(objective::Column::StrategicGoalId.eq(goal_id))
+        .count(&*txn)
+        .await?;
+    if objectives > 0 {
+        return Err(AppError::conflict(format!(
+            "{} still has {objectives} objective(s); delete or move them first.",
+            goal_code(goal.number)
+        )));
+    }
+    strategic_goal::Entity::delete_by_id(goal_id)
+        .exec(&*txn)
+        .await?;
+    txn.commit().await
+}
+
+pub async fn add_objective(
+    db: &Db,
+    actor: &Actor,
+    goal_id: i32,
+    input: PartInput,
+) -> AppResult<i32> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
+    let measure = errors.optional("measure", input.detail.as_deref(), TEXT_MAX);
+    errors.finish()?;
+    let txn = db.write().await?;
+    let goal = strategic_goal::Entity::find_by_id(goal_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    editable_plan(&*txn, goal.plan_id).await?;
+    let siblings = objective::Entity::find()
+        .filter(objective::Column::StrategicGoalId.eq(goal_id))
+        .all(&*txn)
+        .await?;
+    let model = objective::ActiveModel {
+        plan_id: Set(goal.plan_id),
+        strategic_goal_id: Set(goal_id),
+        number: Set(siblings.iter().map(|o| o.number).max().unwrap_or(0) + 1),
+        position: Set(siblings.iter().map(|o| o.position).max().unwrap_or(0) + 1),
+        title: Set(title.unwrap_or_default()),
+        measure: Set(measure.unwrap_or_default()),
+        retired: Set(false),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model.id)
+}
+
+pub async fn update_objective(
+    db: &Db,
+    actor: &Actor,
+    objective_id: i32,
+    input: PartInput,
+) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let mut errors = Errors::default();
+    let title = input
+        .title
+        .as_deref()
+        .and_then(|t| errors.required("title", Some(t), TITLE_MAX));
+    let measure = input
+        .detail
+        .as_deref()
+        .and_then(|m| errors.optional("measure", Some(m), TEXT_MAX));
+    errors.finish()?;
+    let txn = db.write().await?;
+    let existing = objective::Entity::find_by_id(objective_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    editable_plan(&*txn, existing.plan_id).await?;
+    if let Some(position) = input.position {
+        let siblings = objective::Entity::find()
+            .filter(objective::Column::StrategicGoalId.eq(existing.strategic_goal_id))
+            .order_by_asc(objective::Column::Position)
+            .order_by_asc(objective::Column::Id)
+            .all(&*txn)
+            .await?;
+        for (id, place) in reorder(
+            siblings.iter().map(|o| o.id).collect(),
+            objective_id,
+            position,
+        ) {
+            objective::Entity::update_many()
+                .col_expr(
+                    objective::Column::Position,
+                    sea_orm::prelude::Expr::value(place),
+                )
+                .filter(objective::Column::Id.eq(id))
+                .exec(&*txn)
+                .await?;
+        }
+    }
+    let mut model: objective::ActiveModel = objective::Entity::find_by_id(objective_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .into();
+    if let Some(title) = title {
+        model.title = Set(title);
+    }
+    if let Some(measure) = measure {
+        model.measure = Set(measure);
+    }
+    if let Some(retired) = input.retired {
+        model.retired = Set(retired);
+    }
+    model.update(&*txn).await?;
+    txn.commit().await
+}
+
+/// Deletes an objective nobody has linked anything to; a linked one can only be retired.
+pub async fn delete_objective(db: &Db, actor: &Actor, objective_id: i32) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let txn = db.write().await?;
+    let existing = objective::Entity::find_by_id(objective_id)
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    editable_plan(&*txn, existing.plan_id).await?;
+    let goals = performance_goal::Entity::find()
+        .filter(performance_goal::Column::ObjectiveId.eq(objective_id))
+        .count(&*txn)
+        .await?;
+    let proposals = evaluation_proposal::Entity::find()
+        .filter(evaluation_proposal::Column::ObjectiveId.eq(objective_id))
+        .count(&*txn)
+        .await?;
+    if goals + proposals > 0 {
+        return Err(AppError::conflict(format!(
+            "{} goal(s) are linked to this objective, so it cannot be deleted; retire it instead.",
+            goals + proposals
+        )));
+    }
+    objective::Entity::delete_by_id(objective_id)
+        .exec(&*txn)
+        .await?;
+    txn.commit().await
+}
+
+/// An objective with its plan and code, for linking goals to it.
+pub async fn objective_ref(
+    conn: &impl ConnectionTrait,
+    objective_id: i32,
+) -> AppResult<Option<ObjectiveRef>> {
+    let Some(o) = objective::Entity::find_by_id(objective_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let goal_number = strategic_goal::Entity::find_by_id(o.strategic_goal_id)
+        .one(conn)
+        .await?
+        .map(|g| g.number)
+        .unwrap_or_default();
+    Ok(Some(ObjectiveRef {
+        id: o.id,
+        plan_id: o.plan_id,
+        code: objective_code(goal_number, o.number),
+        title: o.title,
+        retired: o.retired,
+    }))
+}
+
+/// Every objective of a plan in plan order, for choosing one in a form. Two queries.
+pub async fn objectives_of(
+    conn: &impl ConnectionTrait,
+    plan_id: i32,
+) -> AppResult<Vec<ObjectiveRef>> {
+    let goals = strategic_goal::Entity::find()
+        .filter(strategic_goal::Column::PlanId.eq(plan_id))
+        .order_by_asc(strategic_goal::Column::Position)
+        .all(conn)
+        .await?;
+    let objectives = objective::Entity::find()
+        .filter(objective::Column::PlanId.eq(plan_id))
+        .order_by_asc(objective::Column::Position)
+        .all(conn)
+        .await?;
+    let mut refs = Vec::with_capacity(objectives.len());
+    for goal in &goals {
+        for o in objectives.iter().filter(|o| o.strategic_goal_id == goal.id) {
+            refs.push(ObjectiveRef {
+                id: o.id,
+                plan_id: o.plan_id,
+                code: objective_code(goal.number, o.number),
+                title: o.title.clone(),
+                retired: o.retired,
+            });
+        }
+    }
+    Ok(refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reordering_moves_one_and_renumbers_all() {
+        assert_eq!(reorder(vec![1, 2, 3], 3, 1), vec![(3, 1), (1, 2), (2, 3)]);
+        assert_eq!(reorder(vec![1, 2, 3], 1, 99), vec![(2, 1), (3, 2), (1, 3)]);
+        assert_eq!(reorder(vec![1, 2, 3], 2, 0), vec![(2, 1), (1, 2), (3, 3)]);
+    }
+
+    #[test]
+    fn codes_are_made_from_numbers() {
+        assert_eq!(goal_code(3), "G3");
+        assert_eq!(objective_code(1, 2), "G1.2");
+    }
+}

@@ -1,0 +1,402 @@
+//! Self-evaluation and team endpoints.
+
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
+
+use crate::{
+    api::{ApiResult, BearerAuth},
+    app::AppState,
+    cycles::api::{CycleBody, cycle_body},
+    goals::api::{GoalBody, ObjectiveRefBody, goal_body},
+    people::api::PersonRefBody,
+    reviews::{self, EntryInput, Evaluation, EvaluationInput, Evidence, ProposalInput, TeamView},
+};
+
+#[derive(Tags)]
+enum ReviewTags {
+    /// Self-evaluations, manager reviews and the team view. Visible to the person, their
+    /// managers and the cio only.
+    Reviews,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct EvidenceBody {
+    /// text or link.
+    pub kind: String,
+    pub text: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryBody {
+    pub goal: GoalBody,
+    pub narrative: String,
+    pub outcome: Option<String>,
+    pub self_rating: Option<i16>,
+    pub evidence: Vec<EvidenceBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct ProposalBody {
+    pub objective: ObjectiveRefBody,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    /// The goal it became when the next cycle opened.
+    pub carried_goal_id: Option<i32>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReviewBody {
+    pub reviewer: PersonRefBody,
+    pub comment: String,
+    pub rating: i16,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReopeningBody {
+    pub reason: String,
+    pub by: PersonRefBody,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct EvaluationBody {
+    pub id: Option<i32>,
+    pub person: PersonRefBody,
+    pub cycle: CycleBody,
+    /// not_started, draft, submitted or reviewed.
+    pub status: String,
+    pub reflection: String,
+    pub skills_developed: String,
+    pub entries: Vec<EntryBody>,
+    pub proposals: Vec<ProposalBody>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub review: Option<ReviewBody>,
+    pub reopenings: Vec<ReopeningBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct EntryInputBody {
+    pub goal_id: i32,
+    pub narrative: Option<String>,
+    /// achieved, partially_achieved, not_achieved or dropped.
+    pub outcome: Option<String>,
+    /// 1 to 5.
+    pub self_rating: Option<i64>,
+    #[oai(default)]
+    pub evidence: Vec<EvidenceBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct ProposalInputBody {
+    /// An objective of the plan in force.
+    pub objective_id: Option<i32>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The whole draft; entries and proposals replace the saved ones.
+#[derive(Debug, Object)]
+pub struct EvaluationInputBody {
+    pub reflection: Option<String>,
+    pub skills_developed: Option<String>,
+    #[oai(default)]
+    pub entries: Vec<EntryInputBody>,
+    #[oai(default)]
+    pub proposals: Vec<ProposalInputBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReviewInputBody {
+    pub comment: Option<String>,
+    /// 1 to 5.
+    pub rating: Option<i64>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReopenBody {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct TeamGoalBody {
+    pub id: i32,
+    pub title: String,
+    pub objective_code: String,
+    pub status: String,
+    pub progress: i16,
+}
+
+#[derive(Debug, Object)]
+pub struct TeamMemberBody {
+    pub person: PersonRefBody,
+    pub manager: Option<PersonRefBody>,
+    pub team: String,
+    pub goals: Vec<TeamGoalBody>,
+    /// not_started, draft, submitted or reviewed.
+    pub self_evaluation: String,
+}
+
+#[derive(Debug, Object)]
+pub struct TeamBody {
+    pub cycle: Option<CycleBody>,
+    pub members: Vec<TeamMemberBody>,
+}
+
+fn person(p: crate::people::PersonRef) -> PersonRefBody {
+    PersonRefBody {
+        id: p.id,
+        name: p.name,
+    }
+}
+
+fn evaluation_body(e: Evaluation) -> EvaluationBody {
+    EvaluationBody {
+        id: e.id,
+        person: person(e.person),
+        cycle: cycle_body(e.cycle),
+        status: e.status.as_str().to_owned(),
+        reflection: e.reflection,
+        skills_developed: e.skills_developed,
+        entries: e
+            .entries
+            .into_iter()
+            .map(|entry| EntryBody {
+                goal: goal_body(entry.goal),
+                narrative: entry.narrative,
+                outcome: entry.outcome.map(|o| o.as_str().to_owned()),
+                self_rating: entry.self_rating,
+                evidence: entry
+                    .evidence
+                    .into_iter()
+                    .map(|ev| EvidenceBody {
+                        kind: ev.kind,
+                        text: ev.text,
+                        url: ev.url,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        proposals: e
+            .proposals
+            .into_iter()
+            .map(|p| ProposalBody {
+                objective: ObjectiveRefBody {
+                    id: p.objective.id,
+                    code: p.objective.code,
+                    title: p.objective.title,
+                },
+                title: p.title,
+                description: p.description,
+                category: p.category.as_str().to_owned(),
+                carried_goal_id: p.carried_goal_id,
+            })
+            .collect(),
+        submitted_at: e.submitted_at,
+        review: e.review.map(|r| ReviewBody {
+            reviewer: person(r.reviewer),
+            comment: r.comment,
+            rating: r.rating,
+            reviewed_at: r.reviewed_at,
+        }),
+        reopenings: e
+            .reopenings
+            .into_iter()
+            .map(|r| ReopeningBody {
+                reason: r.reason,
+                by: person(r.by),
+                at: r.at,
+            })
+            .collect(),
+    }
+}
+
+fn team_body(view: TeamView) -> TeamBody {
+    TeamBody {
+        cycle: view.cycle.map(cycle_body),
+        members: view
+            .members
+            .into_iter()
+            .map(|m| TeamMemberBody {
+                person: person(m.person),
+                manager: m.manager.map(person),
+                team: m.team,
+                goals: m
+                    .goals
+                    .into_iter()
+                    .map(|g| TeamGoalBody {
+                        id: g.id,
+                        title: g.title,
+                        objective_code: g.objective_code,
+                        status: g.status.as_str().to_owned(),
+                        progress: g.progress,
+                    })
+                    .collect(),
+                self_evaluation: m.evaluation.as_str().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+pub struct ReviewsApi;
+
+#[OpenApi(tag = "ReviewTags::Reviews")]
+impl ReviewsApi {
+    /// A person's self-evaluation for a cycle (status not_started when there is none yet).
+    #[oai(
+        path = "/cycles/:id/self-evaluations/:person_id",
+        method = "get",
+        operation_id = "get_self_evaluation"
+    )]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Path<i32>,
+    ) -> ApiResult<Json<EvaluationBody>> {
+        Ok(Json(evaluation_body(
+            reviews::get(&state.db, &auth.0, id.0, person_id.0).await?,
+        )))
+    }
+
+    /// Save one's draft (starting it if needed); only while the cycle is in self-evaluation.
+    #[oai(
+        path = "/cycles/:id/self-evaluations/:person_id",
+        method = "put",
+        operation_id = "save_self_evaluation"
+    )]
+    async fn save(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Path<i32>,
+        body: Json<EvaluationInputBody>,
+    ) -> ApiResult<Json<EvaluationBody>> {
+        let body = body.0;
+        let input = EvaluationInput {
+            reflection: body.reflection,
+            skills_developed: body.skills_developed,
+            entries: body
+                .entries
+                .into_iter()
+                .map(|e| EntryInput {
+                    goal_id: e.goal_id,
+                    narrative: e.narrative,
+                    outcome: e.outcome,
+                    self_rating: e.self_rating,
+                    evidence: e
+                        .evidence
+                        .into_iter()
+                        .map(|ev| Evidence {
+                            kind: ev.kind,
+                            text: ev.text,
+                            url: ev.url,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            proposals: body
+                .proposals
+                .into_iter()
+                .map(|p| ProposalInput {
+                    objective_id: p.objective_id,
+                    title: p.title,
+                    description: p.description,
+                    category: p.category,
+                })
+                .collect(),
+        };
+        Ok(Json(evaluation_body(
+            reviews::save_draft(&state.db, &auth.0, id.0, person_id.0, input).await?,
+        )))
+    }
+
+    /// Submit one's self-evaluation; it is locked afterwards.
+    #[oai(
+        path = "/cycles/:id/self-evaluations/:person_id/submit",
+        method = "post",
+        operation_id = "submit_self_evaluation"
+    )]
+    async fn submit(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Path<i32>,
+    ) -> ApiResult<Json<EvaluationBody>> {
+        Ok(Json(evaluation_body(
+            reviews::submit(&state.db, &auth.0, id.0, person_id.0).await?,
+        )))
+    }
+
+    /// Review a submitted self-evaluation (a manager above the person, or the cio).
+    #[oai(
+        path = "/cycles/:id/self-evaluations/:person_id/review",
+        method = "post",
+        operation_id = "review_self_evaluation"
+    )]
+    async fn review(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Path<i32>,
+        body: Json<ReviewInputBody>,
+    ) -> ApiResult<Json<EvaluationBody>> {
+        let evaluation = reviews::review(
+            &state.db,
+            &auth.0,
+            id.0,
+            person_id.0,
+            body.comment.as_deref(),
+            body.rating,
+        )
+        .await?;
+        Ok(Json(evaluation_body(evaluation)))
+    }
+
+    /// Send a submitted or reviewed self-evaluation back to draft, with a reason that is kept.
+    #[oai(
+        path = "/cycles/:id/self-evaluations/:person_id/reopen",
+        method = "post",
+        operation_id = "reopen_self_evaluation"
+    )]
+    async fn reopen(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        person_id: Path<i32>,
+        body: Json<ReopenBody>,
+    ) -> ApiResult<Json<EvaluationBody>> {
+        let evaluation = reviews::reopen(
+            &state.db,
+            &auth.0,
+            id.0,
+            person_id.0,
+            body.reason.as_deref(),
+        )
+        .await?;
+        Ok(Json(evaluation_body(evaluation)))
+    }
+
+    /// Everyone below the caller in the chain (everyone, for the cio): their goals and
+    /// self-evaluation status in a cycle (the current one by default).
+    #[oai(path = "/team", method = "get", operation_id = "get_team")]
+    async fn team(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cycle_id: Query<Option<i32>>,
+    ) -> ApiResult<Json<TeamBody>> {
+        Ok(Json(team_body(
+            reviews::team(&state.db, &auth.0, cycle_id.0).await?,
+        )))
+    }
+}
