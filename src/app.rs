@@ -19,6 +19,7 @@ use crate::{
     auth::{self, SessionPolicy},
     config::Settings,
     db::Db,
+    demo,
     error::AppError,
     people::{self, NewPerson, Role},
     web,
@@ -68,6 +69,10 @@ impl App {
             .into_acceptor()
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
+        if settings.demo && demo::is_empty(&db).await.map_err(AppError::into_anyhow)? {
+            demo::load(&db).await.map_err(AppError::into_anyhow)?;
+            eprintln!("\n{}\n", demo::sign_in_help(&public_address(&settings)));
+        }
         if let Some(email) = &settings.first_cio_email {
             ensure_first_cio(&db, email, &settings).await?;
         }
@@ -131,11 +136,7 @@ async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::
         },
     )
     .await;
-    let address = settings
-        .public_url
-        .as_ref()
-        .map(|u| u.to_string())
-        .unwrap_or_else(|| format!("http://{}/", settings.bind));
+    let address = public_address(settings);
     match created {
         Ok(_) => {
             eprintln!(
@@ -155,6 +156,15 @@ async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::
         }
         Err(err) => Err(err.into_anyhow()),
     }
+}
+
+/// Where people reach this instance, ending in a slash.
+fn public_address(settings: &Settings) -> String {
+    settings
+        .public_url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| format!("http://{}/", settings.bind))
 }
 
 #[handler]

@@ -68,6 +68,8 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Load a demo IT department into an empty database and say how to sign in.
+    Demo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +114,9 @@ pub struct ServeArgs {
         default_value = "cio@staffdev.local"
     )]
     pub first_cio_email: String,
+    /// Load the demo department first when the database is empty.
+    #[arg(long, env = "STAFFDEV_DEMO", default_value_t = false)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +150,8 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub shutdown_grace: Duration,
     pub first_cio_email: Option<String>,
+    /// Load the demo department when the database is empty.
+    pub demo: bool,
 }
 
 impl Settings {
@@ -159,6 +166,7 @@ impl Settings {
             trust_forwarded_for: serve.trust_forwarded_for,
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_seconds),
             first_cio_email: Some(serve.first_cio_email.clone()),
+            demo: serve.demo,
         }
     }
 
@@ -175,6 +183,7 @@ impl Settings {
             trust_forwarded_for: false,
             shutdown_grace: Duration::from_secs(30),
             first_cio_email: None,
+            demo: false,
         }
     }
 

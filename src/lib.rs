@@ -12,6 +12,8 @@ pub mod config;
 pub mod cycles;
 /// Connections, migrations and write transactions for SQLite and PostgreSQL.
 pub mod db;
+/// The demo department.
+pub mod demo;
 /// sea-orm entities, used only by services.
 pub mod entities;
 /// The one error type and its mappings.

@@ -38,6 +38,18 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command {
+        Command::Demo => {
+            let db = Db::connect(&global.database_url, 2).await?;
+            db.migrate_up().await?;
+            let result = staffdev::demo::load(&db)
+                .await
+                .map_err(AppError::into_anyhow);
+            db.close().await;
+            result?;
+            println!("{}", staffdev::demo::sign_in_help("http://127.0.0.1:8080/"));
+            println!("Start the service with: staffdev serve");
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", staffdev::api::spec_json());
             Ok(())
