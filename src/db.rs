@@ -5,7 +5,15 @@
 //! then writes fails at once with SQLITE_BUSY whatever the timeout, which would surface
 //! "database is locked" to a user. PostgreSQL uses an ordinary pool and plain transactions.
 
-use std::{ops::Deref, str::FromStr, sync::Arc, time::Duration};
+use std::{
+    ops::Deref,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -24,6 +32,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// Statements run through this pool since it was opened: lets tests prove that a page
+    /// runs a fixed number of queries whatever the data, and is cheap enough to keep.
+    statements: Arc<AtomicU64>,
     /// Serializes writers on SQLite, which allows one writer at a time anyway; waiting here
     /// is fair and cheap, where waiting in SQLite's busy handler means sleeping and polling.
     sqlite_writer: Option<Arc<Mutex<()>>>,
@@ -117,21 +128,32 @@ impl Db {
                 options.max_connections(1).min_connections(1);
             }
         }
-        let conn = Database::connect(options)
+        let mut conn = Database::connect(options)
             .await
             .with_context(|| format!("could not connect to the database at {shown}"))?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         conn.ping()
             .await
             .with_context(|| format!("could not reach the database at {shown}"))?;
         Ok(Db {
             sqlite_writer: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             conn,
+            statements,
         })
     }
 
     /// The connection for reads (and for the migrator).
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// How many statements have run through this pool.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> DbBackend {

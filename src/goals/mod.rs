@@ -783,9 +783,10 @@ pub async fn record_outcomes(
     Ok(())
 }
 
-/// Gives one goal to many people at once: a list of people, a team, or both. Every one of
-/// them must be someone the actor manages (or the actor is the cio); the goals are created
-/// agreed, all in one transaction, or none at all.
+/// Gives one goal to many people at once: a list of people, a team, or both. Everyone
+/// listed must be someone the actor manages (or the actor is the cio); a team stands for
+/// the members the actor manages. The goals are created agreed, all in one transaction,
+/// or none at all.
 pub async fn assign(
     db: &Db,
     actor: &Actor,
@@ -815,15 +816,21 @@ pub async fn assign(
             .filter(person::Column::Role.ne(people::Role::Advisor.as_str()))
             .all(&*txn)
             .await?;
-        // On a team, the actor's own goal is not theirs to assign.
-        people_ids.extend(
-            members
-                .iter()
-                .map(|m| m.id)
-                .filter(|id| *id != actor.person_id),
-        );
-        if members.is_empty() {
-            errors.add("team", format!("Nobody active is in the team {team:?}."));
+        // A team means the members the actor manages (all of them, for the cio); the
+        // actor's own goals are not theirs to assign.
+        let mut managed = 0;
+        for member in members.iter().filter(|m| m.id != actor.person_id) {
+            let subject = people::subject(&*txn, member.id).await?;
+            if may(actor, Action::ReviewPrivateRecords(&subject)) {
+                people_ids.push(member.id);
+                managed += 1;
+            }
+        }
+        if managed == 0 {
+            errors.add(
+                "team",
+                format!("You manage nobody active in the team {team:?}."),
+            );
         }
     }
     people_ids.sort_unstable();

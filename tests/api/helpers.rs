@@ -302,6 +302,25 @@ impl TestApp {
         .id
     }
 
+    /// Adds a staff member without a password (hashing is slow; many of these are made).
+    pub async fn add_person_fast(&self, email: &str, name: &str, manager_id: i32) -> i32 {
+        people::create_unchecked(
+            self.db(),
+            NewPerson {
+                email: Some(email.to_owned()),
+                name: Some(name.to_owned()),
+                job_title: Some("Engineer".to_owned()),
+                team: Some("Service Desk".to_owned()),
+                role: Some("staff".to_owned()),
+                manager_id: Some(manager_id),
+                password: None,
+            },
+        )
+        .await
+        .expect("set-up person")
+        .id
+    }
+
     /// The usual cast: a cio, a lead reporting to the cio, two engineers under the lead,
     /// and an advisor.
     pub async fn department(&self) -> Department {
@@ -406,4 +425,88 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A plan in force with two strategic goals (G1 with G1.1 and G1.2, G2 with G2.1) and a
+/// cycle around today that follows it, in goal setting.
+pub struct Fixture {
+    pub plan: i64,
+    /// G1.1, G1.2, G2.1
+    pub objectives: Vec<i64>,
+    pub cycle: i64,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+}
+
+impl TestApp {
+    pub async fn plan_and_cycle(&self, cio: &str) -> Fixture {
+        let (status, plan) = self
+            .post_json(cio, "/api/v1/plans", json!({"title": "Plan", "start_year": 2025, "end_year": 2028, "status": "active", "values": ["Service first"]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        let plan_id = plan["id"].as_i64().unwrap();
+        let mut objectives = Vec::new();
+        for (goal, titles) in [
+            ("Service", vec!["First contact", "Plain language"]),
+            ("Infrastructure", vec!["Lifecycle"]),
+        ] {
+            let (_, created) = self
+                .post_json(
+                    cio,
+                    &format!("/api/v1/plans/{plan_id}/goals"),
+                    json!({"title": goal}),
+                )
+                .await;
+            let goal_id = created["id"].as_i64().unwrap();
+            for title in titles {
+                let (status, created) = self
+                    .post_json(
+                        cio,
+                        &format!("/api/v1/strategic-goals/{goal_id}/objectives"),
+                        json!({"title": title}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED);
+                objectives.push(created["id"].as_i64().unwrap());
+            }
+        }
+        let today = chrono::Utc::now().date_naive();
+        let starts_on = today - chrono::Duration::days(180);
+        let ends_on = today + chrono::Duration::days(180);
+        let (status, cycle) = self
+            .post_json(cio, "/api/v1/cycles", json!({"name": "This year", "plan_id": plan_id, "starts_on": starts_on, "ends_on": ends_on}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{cycle}");
+        Fixture {
+            plan: plan_id,
+            objectives,
+            cycle: cycle["id"].as_i64().unwrap(),
+            starts_on,
+            ends_on,
+        }
+    }
+
+    pub async fn move_cycle(&self, cio: &str, cycle: i64, phase: &str) {
+        let (status, body) = self
+            .post_json(
+                cio,
+                &format!("/api/v1/cycles/{cycle}/phase"),
+                json!({"phase": phase}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "move to {phase}: {body}");
+    }
+
+    /// Proposes a goal through the API and returns its id.
+    pub async fn propose_goal(&self, token: &str, cycle: i64, objective: i64, title: &str) -> i64 {
+        let (status, goal) = self
+            .post_json(
+                token,
+                &format!("/api/v1/cycles/{cycle}/goals"),
+                json!({"objective_id": objective, "title": title, "category": "service"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{goal}");
+        goal["id"].as_i64().unwrap()
+    }
 }

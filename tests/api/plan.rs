@@ -1,0 +1,228 @@
+//! The strategic plan and the review cycles through the API.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+both_backends! {
+    async fn the_cio_builds_a_plan_with_stable_codes_and_everyone_reads_it(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        for email in ["eng@example.org", "advisor@example.org"] {
+            let token = app.token(email).await;
+            let (status, plan) = app.get_json(&token, &format!("/api/v1/plans/{}", f.plan)).await;
+            assert_eq!(status, StatusCode::OK, "{email}");
+            let codes: Vec<&str> = plan["goals"].as_array().unwrap().iter()
+                .flat_map(|g| g["objectives"].as_array().unwrap().iter().map(|o| o["code"].as_str().unwrap()))
+                .collect();
+            assert_eq!(codes, ["G1.1", "G1.2", "G2.1"]);
+            assert_eq!(plan["values"], json!(["Service first"]));
+        }
+        // Moving G2 first changes the order, not the codes.
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        let g2 = plan["goals"][1]["id"].as_i64().unwrap();
+        let response = app.api.patch(app.url(&format!("/api/v1/strategic-goals/{g2}"))).bearer_auth(&cio).json(&json!({"position": 1})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        assert_eq!(plan["goals"][0]["code"], "G2");
+        assert_eq!(plan["goals"][1]["code"], "G1");
+        // A third goal gets the next number.
+        let (_, created) = app.post_json(&cio, &format!("/api/v1/plans/{}/goals", f.plan), json!({"title": "People"})).await;
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        let new = plan["goals"].as_array().unwrap().iter().find(|g| g["id"] == created["id"]).unwrap();
+        assert_eq!(new["code"], "G3");
+    }
+}
+
+both_backends! {
+    async fn only_the_cio_changes_the_plan_and_the_cycles(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        for email in ["lead@example.org", "eng@example.org", "advisor@example.org"] {
+            let token = app.token(email).await;
+            let (status, _) = app.post_json(&token, "/api/v1/plans", json!({"title": "Mine", "start_year": 2026, "end_year": 2027})).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            let (status, _) = app.patch_json(&token, &format!("/api/v1/plans/{}", f.plan), json!({"title": "Mine"})).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            let (status, _) = app.post_json(&token, &format!("/api/v1/cycles/{}/phase", f.cycle), json!({"phase": "in_progress"})).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            let (status, _) = app.get_json(&token, "/api/v1/cycles").await;
+            assert_eq!(status, StatusCode::OK, "{email} reads the cycles");
+        }
+    }
+}
+
+both_backends! {
+    async fn activating_a_plan_archives_the_one_in_force(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let (_, next) = app.post_json(&cio, "/api/v1/plans", json!({"title": "Next", "start_year": 2028, "end_year": 2031})).await;
+        assert_eq!(next["status"], "draft");
+        let (status, next) = app.patch_json(&cio, &format!("/api/v1/plans/{}", next["id"]), json!({"status": "active"})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(next["status"], "active");
+        let (_, old) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        assert_eq!(old["status"], "archived");
+        // An archived plan is read-only, and never goes back to draft.
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/plans/{}/goals", f.plan), json!({"title": "Late"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/plans/{}", next["id"]), json!({"status": "draft"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+    }
+}
+
+both_backends! {
+    async fn an_objective_with_goals_cannot_be_deleted_but_can_be_retired(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let response = app.api.delete(app.url(&format!("/api/v1/objectives/{}", f.objectives[0]))).bearer_auth(&cio).send().await.unwrap();
+        let (status, problem) = split(response).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().unwrap().contains("retire it instead"), "{problem}");
+        let response = app.api.patch(app.url(&format!("/api/v1/objectives/{}", f.objectives[0]))).bearer_auth(&cio).json(&json!({"retired": true})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        // A retired objective takes no new goals.
+        let (status, problem) = app.post_json(&engineer, &format!("/api/v1/cycles/{}/goals", f.cycle), json!({"objective_id": f.objectives[0], "title": "More", "category": "service"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["objective_id"]);
+        // An objective nobody used can go.
+        let response = app.api.delete(app.url(&format!("/api/v1/objectives/{}", f.objectives[2]))).bearer_auth(&cio).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+}
+
+both_backends! {
+    async fn the_plan_shows_coverage_and_the_objectives_nobody_works_on(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mine = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        app.propose_goal(&peer, f.cycle, f.objectives[0], "Answer better").await;
+        let dropped = app.propose_goal(&peer, f.cycle, f.objectives[1], "Never mind").await;
+        app.post_json(&peer, &format!("/api/v1/goals/{dropped}/outcome"), json!({"status": "dropped"})).await;
+        app.post_json(&lead, &format!("/api/v1/goals/{mine}/agree"), json!({})).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let (status, _) = app.post_json(&engineer, &format!("/api/v1/goals/{mine}/outcome"), json!({"status": "achieved"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        let objectives: Vec<&serde_json::Value> = plan["goals"].as_array().unwrap().iter().flat_map(|g| g["objectives"].as_array().unwrap()).collect();
+        assert_eq!((objectives[0]["linked_goals"].as_i64(), objectives[0]["achieved_goals"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(objectives[0]["uncovered"], false);
+        assert_eq!(objectives[1]["linked_goals"], 0, "dropped goals do not count");
+        assert_eq!(objectives[1]["uncovered"], true);
+        assert_eq!(objectives[2]["uncovered"], true);
+        let _ = d;
+    }
+}
+
+/// Every phase, every target: only the next phase is legal.
+const PHASES: [&str; 4] = ["goal_setting", "in_progress", "self_evaluation", "closed"];
+
+both_backends! {
+    async fn a_cycle_moves_one_phase_at_a_time_and_never_reopens(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        for (i, current) in PHASES.iter().enumerate() {
+            for (j, target) in PHASES.iter().enumerate() {
+                if j == i + 1 {
+                    continue;
+                }
+                let (status, problem) = app.post_json(&cio, &format!("/api/v1/cycles/{}/phase", f.cycle), json!({"phase": target})).await;
+                assert_eq!(status, StatusCode::CONFLICT, "{current} -> {target}");
+                assert!(!problem["detail"].as_str().unwrap().is_empty());
+            }
+            if let Some(next) = PHASES.get(i + 1) {
+                app.move_cycle(&cio, f.cycle, next).await;
+            }
+        }
+        let (_, cycle) = app.get_json(&cio, &format!("/api/v1/cycles/{}", f.cycle)).await;
+        assert_eq!(cycle["phase"], "closed");
+        let (status, problem) = app.post_json(&cio, &format!("/api/v1/cycles/{}/phase", f.cycle), json!({"phase": "in_progress"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().unwrap().contains("cannot be reopened"));
+        let (status, problem) = app.post_json(&cio, &format!("/api/v1/cycles/{}/phase", f.cycle), json!({"phase": "finished"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["phase"]);
+    }
+}
+
+both_backends! {
+    async fn a_closed_cycle_is_read_only_for_everyone(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        for phase in ["in_progress", "self_evaluation", "closed"] {
+            app.move_cycle(&cio, f.cycle, phase).await;
+        }
+        let attempts = [
+            (&cio, format!("/api/v1/cycles/{}", f.cycle), json!({"name": "Renamed"}), "patch"),
+            (&engineer, format!("/api/v1/goals/{goal}"), json!({"title": "Changed"}), "patch"),
+            (&lead, format!("/api/v1/goals/{goal}/agree"), json!({}), "post"),
+            (&engineer, format!("/api/v1/goals/{goal}/outcome"), json!({"status": "dropped"}), "post"),
+            (&engineer, format!("/api/v1/cycles/{}/goals", f.cycle), json!({"objective_id": f.objectives[0], "title": "New", "category": "other"}), "post"),
+            (&engineer, format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer), json!({}), "put"),
+        ];
+        for (token, path, body, method) in attempts {
+            let request = match method {
+                "patch" => app.api.patch(app.url(&path)),
+                "put" => app.api.put(app.url(&path)),
+                _ => app.api.post(app.url(&path)),
+            };
+            let response = request.bearer_auth(token).json(&body).send().await.unwrap();
+            let (status, problem) = split(response).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {problem}");
+        }
+    }
+}
+
+both_backends! {
+    async fn bad_plans_and_cycles_get_422_naming_each_field(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let long = "x".repeat(10_000);
+        #[rustfmt::skip]
+        let plans = [
+            (json!({}), vec!["title", "start_year", "end_year"]),
+            (json!({"title": "", "start_year": 2026, "end_year": 2027}), vec!["title"]),
+            (json!({"title": long, "start_year": 2026, "end_year": 2027}), vec!["title"]),
+            (json!({"title": "P", "start_year": 1900, "end_year": 2027}), vec!["start_year"]),
+            (json!({"title": "P", "start_year": 2028, "end_year": 2026}), vec!["end_year"]),
+            (json!({"title": "P", "start_year": 2026, "end_year": 2027, "status": "done"}), vec!["status"]),
+            (json!({"title": "P", "start_year": 2026, "end_year": 2027, "values": [long.clone()]}), vec!["values"]),
+        ];
+        for (body, fields) in plans {
+            let (status, problem) = app.post_json(&cio, "/api/v1/plans", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), fields, "{body}");
+        }
+        #[rustfmt::skip]
+        let cycles = [
+            (json!({}), vec!["name", "plan_id", "starts_on", "ends_on"]),
+            (json!({"name": "C", "plan_id": 999, "starts_on": "2026-07-01", "ends_on": "2027-06-30"}), vec!["plan_id"]),
+            (json!({"name": "C", "plan_id": f.plan, "starts_on": "2027-07-01", "ends_on": "2027-06-30"}), vec!["ends_on"]),
+            (json!({"name": long, "plan_id": f.plan, "starts_on": "2026-07-01", "ends_on": "2027-06-30"}), vec!["name"]),
+        ];
+        for (body, fields) in cycles {
+            let (status, problem) = app.post_json(&cio, "/api/v1/cycles", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), fields, "{body}");
+        }
+        let (status, _) = app.post_json(&cio, "/api/v1/cycles", json!({"name": "C", "plan_id": f.plan, "starts_on": "not a date", "ends_on": "2027-06-30"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}

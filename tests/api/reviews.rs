@@ -1,0 +1,297 @@
+//! Self-evaluations: the lifecycle with its lock and reopen, carried proposals, privacy,
+//! bad input, and the team view.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// The engineer has two agreed goals with progress, and the cycle is in self-evaluation.
+async fn ready_for_self_evaluation(app: &TestApp) -> (Department, Fixture, String, Vec<i64>) {
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let engineer = app.token("eng@example.org").await;
+    let lead = app.token("lead@example.org").await;
+    let f = app.plan_and_cycle(&cio).await;
+    let mut goals = Vec::new();
+    for (objective, title) in [
+        (f.objectives[0], "Answer faster"),
+        (f.objectives[1], "Plain words"),
+    ] {
+        let id = app.propose_goal(&engineer, f.cycle, objective, title).await;
+        app.post_json(&lead, &format!("/api/v1/goals/{id}/agree"), json!({}))
+            .await;
+        goals.push(id);
+    }
+    app.move_cycle(&cio, f.cycle, "in_progress").await;
+    app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+    (d, f, engineer, goals)
+}
+
+fn full_draft(goals: &[i64], objective: i64) -> Value {
+    json!({
+        "reflection": "I learned to listen first.",
+        "skills_developed": "Plain-language writing",
+        "entries": goals.iter().map(|g| json!({
+            "goal_id": g,
+            "narrative": "Done with help.",
+            "outcome": "achieved",
+            "self_rating": 4,
+            "evidence": [{"kind": "text", "text": "Client thank-you"}, {"kind": "link", "text": "Article", "url": "https://kb.example.org/1"}],
+        })).collect::<Vec<_>>(),
+        "proposals": [{"objective_id": objective, "title": "Run a listening session", "category": "communication"}],
+    })
+}
+
+both_backends! {
+    async fn a_self_evaluation_is_drafted_submitted_locked_reviewed_and_reopened(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let lead = app.token("lead@example.org").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let (status, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(evaluation["status"], "not_started");
+        assert_eq!(evaluation["entries"].as_array().unwrap().len(), 2, "it lists the goals of the cycle");
+
+        // Drafts save as often as one likes.
+        let partial = json!({"reflection": "So far so good", "entries": [{"goal_id": goals[0], "narrative": "Half way"}]});
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&partial).send().await.unwrap();
+        let (status, evaluation) = split(response).await;
+        assert_eq!(status, StatusCode::OK, "{evaluation}");
+        assert_eq!(evaluation["status"], "draft");
+        assert_eq!(evaluation["entries"][0]["narrative"], "Half way");
+
+        // Submitting an incomplete draft names what is missing.
+        let (status, problem) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["entries[0].outcome", "entries[0].self_rating", "entries[1].outcome", "entries[1].self_rating"]);
+
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let (status, evaluation) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(evaluation["status"], "submitted");
+        assert_eq!(evaluation["entries"][1]["evidence"][1]["url"], "https://kb.example.org/1");
+        // The outcomes given are recorded on the goals.
+        let (_, goal) = app.get_json(&engineer, &format!("/api/v1/goals/{}", goals[0])).await;
+        assert_eq!(goal["status"], "achieved");
+
+        // Locked: any later edit is 409.
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let (status, _) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+
+        // The owner cannot review themselves; the lead reviews.
+        let (status, _) = app.post_json(&engineer, &format!("{path}/review"), json!({"comment": "Great", "rating": 5})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, evaluation) = app.post_json(&lead, &format!("{path}/review"), json!({"comment": "A strong year.", "rating": 4})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(evaluation["status"], "reviewed");
+        assert_eq!(evaluation["review"]["reviewer"]["name"], "Lee Lead");
+        assert_eq!(evaluation["review"]["rating"], 4);
+
+        // Reopening needs a reason, and the reason is kept.
+        let (status, problem) = app.post_json(&lead, &format!("{path}/reopen"), json!({"reason": " "})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["reason"]);
+        let (status, evaluation) = app.post_json(&lead, &format!("{path}/reopen"), json!({"reason": "Please add the outage work."})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(evaluation["status"], "draft");
+        assert_eq!(evaluation["reopenings"][0]["reason"], "Please add the outage work.");
+        assert_eq!(evaluation["reopenings"][0]["by"]["name"], "Lee Lead");
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "editable again");
+        let (status, _) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, evaluation) = app.get_json(&lead, &path).await;
+        assert_eq!(evaluation["reopenings"].as_array().unwrap().len(), 1, "the reason stays on record");
+    }
+}
+
+both_backends! {
+    async fn self_evaluations_open_only_in_the_self_evaluation_phase(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&json!({"reflection": "Early"})).send().await.unwrap();
+        let (status, problem) = split(response).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().unwrap().contains("self-evaluation"));
+    }
+}
+
+both_backends! {
+    async fn proposed_goals_arrive_in_the_next_cycle(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let cio = app.token("cio@example.org").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        app.move_cycle(&cio, f.cycle, "closed").await;
+        let (status, next) = app
+            .post_json(&cio, "/api/v1/cycles", json!({"name": "Next year", "plan_id": f.plan, "starts_on": f.ends_on + chrono::Duration::days(1), "ends_on": f.ends_on + chrono::Duration::days(365)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, carried) = app.get_json(&engineer, &format!("/api/v1/cycles/{}/goals", next["id"])).await;
+        let carried = carried.as_array().unwrap();
+        assert_eq!(carried.len(), 1);
+        assert_eq!(carried[0]["title"], "Run a listening session");
+        assert_eq!(carried[0]["status"], "proposed");
+        assert_eq!(carried[0]["objective"]["code"], "G2.1");
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(evaluation["proposals"][0]["carried_goal_id"], carried[0]["id"]);
+        // A further cycle does not carry it again.
+        let (_, later) = app
+            .post_json(&cio, "/api/v1/cycles", json!({"name": "Later", "plan_id": f.plan, "starts_on": f.ends_on + chrono::Duration::days(400), "ends_on": f.ends_on + chrono::Duration::days(700)}))
+            .await;
+        let (_, none) = app.get_json(&engineer, &format!("/api/v1/cycles/{}/goals", later["id"])).await;
+        assert_eq!(none.as_array().unwrap().len(), 0);
+    }
+}
+
+both_backends! {
+    async fn bad_self_evaluation_input_gets_exact_field_errors(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let lead = app.token("lead@example.org").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let g = goals[0];
+        let long = "x".repeat(10_001);
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Value, Vec<&str>)> = vec![
+            ("rating 0",        json!({"entries": [{"goal_id": g, "self_rating": 0}]}), vec!["entries[0].self_rating"]),
+            ("rating 6",        json!({"entries": [{"goal_id": g, "self_rating": 6}]}), vec!["entries[0].self_rating"]),
+            ("odd outcome",     json!({"entries": [{"goal_id": g, "outcome": "won"}]}), vec!["entries[0].outcome"]),
+            ("not my goal",     json!({"entries": [{"goal_id": 999999}]}), vec!["entries[0].goal_id"]),
+            ("huge reflection", json!({"reflection": long}), vec!["reflection"]),
+            ("bad link",        json!({"entries": [{"goal_id": g, "evidence": [{"kind": "link", "text": "x", "url": "javascript:alert(1)"}]}]}), vec!["entries[0].evidence[0].url"]),
+            ("odd evidence",    json!({"entries": [{"goal_id": g, "evidence": [{"kind": "photo", "text": "x"}]}]}), vec!["entries[0].evidence[0].kind"]),
+            ("empty evidence",  json!({"entries": [{"goal_id": g, "evidence": [{"kind": "text", "text": " "}]}]}), vec!["entries[0].evidence[0].text"]),
+            ("proposal, no objective", json!({"proposals": [{"title": "T", "category": "other"}]}), vec!["proposals[0].objective_id"]),
+            ("proposal, no title",     json!({"proposals": [{"objective_id": f.objectives[0], "category": "other"}]}), vec!["proposals[0].title"]),
+        ];
+        for (case, body, fields) in cases {
+            let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&body).send().await.unwrap();
+            let (status, problem) = split(response).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+            assert_eq!(error_fields(&problem), fields, "{case}");
+        }
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(evaluation["status"], "not_started", "nothing was written");
+        // Review input.
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        for (body, fields) in [
+            (json!({"comment": "ok", "rating": 0}), vec!["rating"]),
+            (json!({"comment": "ok", "rating": 6}), vec!["rating"]),
+            (json!({"comment": "", "rating": 3}), vec!["comment"]),
+            (json!({}), vec!["comment", "rating"]),
+        ] {
+            let (status, problem) = app.post_json(&lead, &format!("{path}/review"), body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), fields, "{body}");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_team_view_shows_reports_with_goals_and_evaluation_status(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let lead = app.token("lead@example.org").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        let (status, team) = app.get_json(&lead, "/api/v1/team").await;
+        assert_eq!(status, StatusCode::OK);
+        let members = team["members"].as_array().unwrap();
+        let names: Vec<&str> = members.iter().map(|m| m["person"]["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Erin Engineer", "Pat Peer"]);
+        assert_eq!(members[0]["self_evaluation"], "draft");
+        assert_eq!(members[0]["goals"].as_array().unwrap().len(), 2);
+        assert_eq!(members[0]["goals"][0]["objective_code"], "G1.1");
+        assert_eq!(members[1]["self_evaluation"], "not_started");
+        // Staff without reports see nobody; the cio sees everyone but advisors.
+        let (_, mine) = app.get_json(&engineer, "/api/v1/team").await;
+        assert_eq!(mine["members"].as_array().unwrap().len(), 0);
+        let cio = app.token("cio@example.org").await;
+        let (_, all) = app.get_json(&cio, "/api/v1/team").await;
+        assert_eq!(all["members"].as_array().unwrap().len(), 3, "lead, engineer, peer");
+    }
+}
+
+/// Adds `people` staff under the lead, each with `goals_each` goals, through the service
+/// layer's API.
+async fn grow_team(
+    app: &TestApp,
+    cio: &str,
+    f: &Fixture,
+    lead: i32,
+    people: usize,
+    goals_each: usize,
+) {
+    let mut ids = Vec::new();
+    for n in 0..people {
+        ids.push(
+            app.add_person_fast(
+                &format!("member{n}@example.org"),
+                &format!("Member {n:04}"),
+                lead,
+            )
+            .await,
+        );
+    }
+    for _ in 0..goals_each {
+        let (status, _) = app
+            .post_json(cio, &format!("/api/v1/cycles/{}/goals/assign", f.cycle), json!({"person_ids": ids, "objective_id": f.objectives[0], "title": "Shared goal", "category": "service"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+}
+
+/// Statements the server runs to answer one GET, after a first call has done any
+/// once-a-minute bookkeeping (a token's last use).
+async fn statements_for(app: &TestApp, token: &str, path: &str) -> u64 {
+    let (status, _) = app.get_json(token, path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    let before = app.db().statements_run();
+    app.get_json(token, path).await;
+    app.db().statements_run() - before
+}
+
+both_backends! {
+    async fn the_plan_and_the_team_view_run_the_same_number_of_queries_for_any_size(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        grow_team(&app, &cio, &f, d.lead, 3, 1).await;
+        let team_small = statements_for(&app, &lead, "/api/v1/team").await;
+        let plan_small = statements_for(&app, &cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        grow_team_more(&app, &cio, &f, d.lead).await;
+        let team_large = statements_for(&app, &lead, "/api/v1/team").await;
+        let plan_large = statements_for(&app, &cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        assert_eq!(team_small, team_large, "team: {team_small} statements for 3 people, {team_large} for 60");
+        assert_eq!(plan_small, plan_large, "plan: {plan_small} statements with few goals, {plan_large} with many");
+        assert!(team_small <= 8, "team view took {team_small} statements");
+        assert!(plan_small <= 6, "plan took {plan_small} statements");
+    }
+}
+
+async fn grow_team_more(app: &TestApp, cio: &str, f: &Fixture, lead: i32) {
+    let mut ids = Vec::new();
+    for n in 100..157 {
+        ids.push(
+            app.add_person_fast(
+                &format!("member{n}@example.org"),
+                &format!("Member {n:04}"),
+                lead,
+            )
+            .await,
+        );
+    }
+    for _ in 0..3 {
+        app.post_json(cio, &format!("/api/v1/cycles/{}/goals/assign", f.cycle), json!({"person_ids": ids, "objective_id": f.objectives[1], "title": "More", "category": "service"})).await;
+    }
+}
