@@ -626,9 +626,10 @@ async fn reviewable(
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
     cycle_or_404(&*txn, cycle_id).await?.ensure_open()?;
-    let row = find_row(&*txn, cycle_id, person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Readers see a not-started evaluation, so it is not missing: it has nothing to review yet.
+    let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
+        AppError::conflict("This self-evaluation has not been started or submitted yet.")
+    })?;
     Ok((txn, row))
 }
 

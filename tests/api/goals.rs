@@ -207,6 +207,27 @@ both_backends! {
             if expected == StatusCode::NOT_FOUND {
                 assert_eq!(status, StatusCode::NOT_FOUND, "{email} PATCH");
             }
+            // The self-evaluation's writes: hidden from outsiders, the owner's alone to write.
+            let evaluation = format!("/api/v1/cycles/{}/self-evaluations/{engineer_id}", f.cycle);
+            let response = app.api.put(app.url(&evaluation)).bearer_auth(&token).json(&json!({"reflection": "x"})).send().await.unwrap();
+            let put_status = response.status();
+            for (path, body) in [
+                (format!("{evaluation}/submit"), json!({})),
+                (format!("{evaluation}/review"), json!({"comment": "c", "rating": 3})),
+                (format!("{evaluation}/reopen"), json!({"reason": "r"})),
+            ] {
+                let (status, _) = app.post_json(&token, &path, body).await;
+                if expected == StatusCode::NOT_FOUND {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{email} POST {path}");
+                } else {
+                    assert_ne!(status, StatusCode::NOT_FOUND, "{email} POST {path}");
+                }
+            }
+            match email {
+                "eng@example.org" => assert_eq!(put_status, StatusCode::CONFLICT, "the owner writes, once the phase comes"),
+                "peer@example.org" | "advisor@example.org" => assert_eq!(put_status, StatusCode::NOT_FOUND, "{email} PUT"),
+                _ => assert_eq!(put_status, StatusCode::FORBIDDEN, "{email} cannot write someone else's self-evaluation"),
+            }
         }
         // A peer cannot propose a goal for someone else either.
         let peer = app.token("peer@example.org").await;
