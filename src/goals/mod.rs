@@ -263,6 +263,13 @@ pub async fn hydrate(
         .collect()
 }
 
+async fn hydrate_one(conn: &impl ConnectionTrait, row: performance_goal::Model) -> AppResult<Goal> {
+    hydrate(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a goal row did not hydrate")))
+}
+
 async fn cycle_or_404(conn: &impl ConnectionTrait, cycle_id: i32) -> AppResult<Cycle> {
     cycles::find(conn, cycle_id)
         .await?
@@ -384,10 +391,7 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
         .all(db.conn())
         .await?;
     let authors = names(db.conn(), notes.iter().map(|n| n.author_id).collect()).await?;
-    let goal = hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))?;
+    let goal = hydrate_one(db.conn(), row).await?;
     let open = cycle.phase != Phase::Closed;
     let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
     let is_owner = may(actor, Action::WriteOwnRecords(&subject));
@@ -454,10 +458,7 @@ pub async fn propose(
     )
     .await?;
     txn.commit().await?;
-    hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+    hydrate_one(db.conn(), row).await
 }
 
 async fn insert(
@@ -586,10 +587,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     model.updated_at = Set(Utc::now());
     let row = model.update(&*txn).await?;
     txn.commit().await?;
-    hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+    hydrate_one(db.conn(), row).await
 }
 
 /// A manager above the owner, or the cio, agrees to a proposed goal.
@@ -617,10 +615,7 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     model.updated_at = Set(now);
     let row = model.update(&*txn).await?;
     txn.commit().await?;
-    hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+    hydrate_one(db.conn(), row).await
 }
 
 /// The owner reports progress (0–100) with a dated note; the history is kept.
@@ -702,10 +697,7 @@ pub async fn report_progress(
     model.updated_at = Set(now);
     let row = model.update(&*txn).await?;
     txn.commit().await?;
-    hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+    hydrate_one(db.conn(), row).await
 }
 
 /// Ends a goal with its outcome. The owner records achieved, partially achieved or not
@@ -745,10 +737,7 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
     }
     let row = apply_outcome(&*txn, row, outcome).await?;
     txn.commit().await?;
-    hydrate(db.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("goal vanished")))
+    hydrate_one(db.conn(), row).await
 }
 
 async fn apply_outcome(

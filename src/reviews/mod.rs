@@ -856,26 +856,24 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     ))
     .all(db.conn())
     .await?;
+    let member = |m: MemberRow| TeamMember {
+        person: PersonRef {
+            id: m.id,
+            name: m.name,
+        },
+        manager: m
+            .manager_id
+            .zip(m.manager_name)
+            .map(|(id, name)| PersonRef { id, name }),
+        team: m.team,
+        goals: Vec::new(),
+        evaluation: EvaluationStatus::NotStarted,
+    };
     let Some(cycle) = cycle else {
         return Ok(TeamView {
             cycle: None,
             cycles,
-            members: members
-                .into_iter()
-                .map(|m| TeamMember {
-                    person: PersonRef {
-                        id: m.id,
-                        name: m.name,
-                    },
-                    manager: m
-                        .manager_id
-                        .zip(m.manager_name)
-                        .map(|(id, name)| PersonRef { id, name }),
-                    team: m.team,
-                    goals: Vec::new(),
-                    evaluation: EvaluationStatus::NotStarted,
-                })
-                .collect(),
+            members: members.into_iter().map(member).collect(),
         });
     };
     let scope = if everyone {
@@ -931,21 +929,16 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     Ok(TeamView {
         members: members
             .into_iter()
-            .map(|m| TeamMember {
-                goals: goals_by_person.remove(&m.id).unwrap_or_default(),
-                evaluation: evaluations
-                    .get(&m.id)
-                    .copied()
-                    .unwrap_or(EvaluationStatus::NotStarted),
-                person: PersonRef {
-                    id: m.id,
-                    name: m.name,
-                },
-                manager: m
-                    .manager_id
-                    .zip(m.manager_name)
-                    .map(|(id, name)| PersonRef { id, name }),
-                team: m.team,
+            .map(|m| {
+                let id = m.id;
+                TeamMember {
+                    goals: goals_by_person.remove(&id).unwrap_or_default(),
+                    evaluation: evaluations
+                        .get(&id)
+                        .copied()
+                        .unwrap_or(EvaluationStatus::NotStarted),
+                    ..member(m)
+                }
             })
             .collect(),
         cycle: Some(cycle),
