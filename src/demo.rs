@@ -190,6 +190,13 @@ async fn add(
     .id)
 }
 
+/// A strategic goal of the demo plan: title, description, and its objectives (title, measure).
+type StrategicGoalSeed = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// A staff goal template: objective (by code), title, category.
 const GOAL_IDEAS: [(&str, &str, &str); 12] = [
     (
@@ -340,7 +347,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
         },
     )
     .await?;
-    let tree: [(&str, &str, &[(&str, &str)]); 4] = [
+    let tree: [StrategicGoalSeed; 4] = [
         (
             "Service excellence",
             "Clients get help that is fast, right the first time and easy to understand.",

@@ -225,16 +225,17 @@ pub async fn hydrate(
     let mut objectives: HashMap<i32, ObjectiveRef> = HashMap::new();
     let mut plan_ids: Vec<i32> = Vec::new();
     for row in &rows {
-        if !objectives.contains_key(&row.objective_id) {
-            if let Some(o) = plan::objective_ref(conn, row.objective_id).await? {
-                if !plan_ids.contains(&o.plan_id) {
-                    plan_ids.push(o.plan_id);
-                    for each in plan::objectives_of(conn, o.plan_id).await? {
-                        objectives.insert(each.id, each);
-                    }
+        // The first goal of each plan loads all of that plan's objectives at once.
+        if !objectives.contains_key(&row.objective_id)
+            && let Some(o) = plan::objective_ref(conn, row.objective_id).await?
+        {
+            if !plan_ids.contains(&o.plan_id) {
+                plan_ids.push(o.plan_id);
+                for each in plan::objectives_of(conn, o.plan_id).await? {
+                    objectives.insert(each.id, each);
                 }
-                objectives.entry(o.id).or_insert(o);
             }
+            objectives.entry(o.id).or_insert(o);
         }
     }
     rows.into_iter()
