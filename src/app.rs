@@ -233,7 +233,10 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 }
 
 fn page_routes() -> Route {
-    use crate::{auth::pages as auth_pages, people::pages as people_pages};
+    use crate::{
+        auth::pages as auth_pages, cycles::pages as cycle_pages, goals::pages as goal_pages,
+        people::pages as people_pages, plan::pages as plan_pages, reviews::pages as review_pages,
+    };
     Route::new()
         .at("/", get(people_pages::home))
         .at(
@@ -257,6 +260,55 @@ fn page_routes() -> Route {
         .at("/people/:id/edit", get(people_pages::edit_form))
         .at("/people/:id/deactivate", post(people_pages::deactivate))
         .at("/people/:id/reactivate", post(people_pages::reactivate))
+        .at("/people/:id/goals", get(goal_pages::of_person))
+        .at("/plan", get(plan_pages::current))
+        .at("/plans", get(plan_pages::list).post(plan_pages::create))
+        .at("/plans/:id", get(plan_pages::show).post(plan_pages::update))
+        .at("/plans/:id/edit", get(plan_pages::edit))
+        .at("/plans/:id/goals", post(plan_pages::add_goal))
+        .at("/strategic-goals/:id", post(plan_pages::update_goal))
+        .at("/strategic-goals/:id/edit", get(plan_pages::edit_goal))
+        .at("/strategic-goals/:id/move", post(plan_pages::move_goal))
+        .at("/strategic-goals/:id/delete", post(plan_pages::delete_goal))
+        .at(
+            "/strategic-goals/:id/objectives",
+            post(plan_pages::add_objective),
+        )
+        .at("/objectives/:id", post(plan_pages::update_objective))
+        .at("/objectives/:id/edit", get(plan_pages::edit_objective))
+        .at("/objectives/:id/change", post(plan_pages::change_objective))
+        .at("/objectives/:id/delete", post(plan_pages::delete_objective))
+        .at("/cycles", get(cycle_pages::list).post(cycle_pages::create))
+        .at("/cycles/:id/phase", post(cycle_pages::move_to))
+        .at("/cycles/:id/goals", post(goal_pages::propose))
+        .at(
+            "/cycles/:id/assign",
+            get(goal_pages::assign_form).post(goal_pages::assign),
+        )
+        .at("/goals", get(goal_pages::mine))
+        .at("/goals/:id", get(goal_pages::show).post(goal_pages::update))
+        .at("/goals/:id/edit", get(goal_pages::edit))
+        .at("/goals/:id/agree", post(goal_pages::agree))
+        .at("/goals/:id/progress", post(goal_pages::progress))
+        .at("/goals/:id/outcome", post(goal_pages::outcome))
+        .at("/self-evaluation", get(review_pages::mine))
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id",
+            get(review_pages::show).post(review_pages::save),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/submit",
+            post(review_pages::submit),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/review",
+            post(review_pages::review),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/reopen",
+            post(review_pages::reopen),
+        )
+        .at("/team", get(review_pages::team))
 }
 
 pub fn routes(state: AppState) -> impl Endpoint {

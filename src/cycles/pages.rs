@@ -1,1 +1,137 @@
-//! cycles pages
+//! The review cycles page: the list for everyone, opening and moving cycles for the cio.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    cycles::{self, Cycle, CycleInput},
+    error::{AppError, AppResult},
+    plan::{self, PlanStatus, PlanSummary},
+    validate::Errors,
+    web::{CsrfForm, FormErrors, Layout, NoticeQuery, render, see_other},
+};
+
+#[derive(Template)]
+#[template(path = "cycles/list.html")]
+struct CyclesPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    cycles: Vec<Cycle>,
+    plans: Vec<PlanSummary>,
+    can_manage: bool,
+    form: CycleForm,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CycleForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    plan_id: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+async fn page(
+    state: &AppState,
+    actor: &Actor,
+    notice: Option<&'static str>,
+    form: CycleForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let plans = plan::list(&state.db, actor)
+        .await?
+        .into_iter()
+        .filter(|p| p.status != PlanStatus::Archived)
+        .collect();
+    render(&CyclesPage {
+        layout: Layout::new(Some(actor), "Review cycles", "cycles"),
+        notice,
+        cycles: cycles::list(&state.db, actor).await?,
+        plans,
+        can_manage: plan::may_manage(actor),
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn list(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("created") => Some("The cycle is open for goal setting."),
+        Some("moved") => Some("The cycle has moved on."),
+        _ => None,
+    };
+    page(
+        &state,
+        &actor,
+        notice,
+        CycleForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn create(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<CycleForm>,
+) -> AppResult<Response> {
+    plan::authorize_manage(&actor)?;
+    let mut errors = Errors::default();
+    let starts_on = errors.date("starts_on", &form.starts_on);
+    let ends_on = errors.date("ends_on", &form.ends_on);
+    let input = CycleInput {
+        name: Some(form.name.clone()),
+        plan_id: form.plan_id.trim().parse().ok(),
+        starts_on,
+        ends_on,
+    };
+    let result = match errors.finish() {
+        Ok(()) => cycles::create(&state.db, &actor, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/cycles?notice=created")),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
+            if !err.field_errors().is_empty() =>
+        {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            Ok(page(&state, &actor, None, form, errors)
+                .await?
+                .with_status(err.status())
+                .into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PhaseForm {
+    phase: String,
+}
+
+#[handler]
+pub async fn move_to(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PhaseForm>,
+) -> AppResult<Response> {
+    cycles::move_to(&state.db, &actor, id, &form.phase).await?;
+    Ok(see_other("/cycles?notice=moved"))
+}

@@ -1,1 +1,574 @@
-//! goals pages
+//! Goal pages: my goals and proposing one, a goal with its history and the forms its
+//! reader may use, and assigning one goal to several people.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    cycles::{self, Cycle, Phase},
+    error::{AppError, AppResult},
+    goals::{self, Assignees, Category, Goal, GoalDetail, GoalInput, GoalStatus},
+    people::{self, PersonRef},
+    plan::{self, ObjectiveRef},
+    reviews,
+    validate::Errors,
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
+};
+
+/// The goal form as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct GoalForm {
+    #[serde(default)]
+    objective_id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+impl GoalForm {
+    fn from_goal(goal: &Goal) -> Self {
+        GoalForm {
+            objective_id: goal.objective.id.to_string(),
+            title: goal.title.clone(),
+            description: goal.description.clone(),
+            category: goal.category.as_str().to_owned(),
+            due_on: goal.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn input(&self) -> AppResult<GoalInput> {
+        let mut errors = Errors::default();
+        let due_on = if self.due_on.trim().is_empty() {
+            None
+        } else {
+            errors.date("due_on", &self.due_on)
+        };
+        errors.finish()?;
+        Ok(GoalInput {
+            objective_id: self.objective_id.trim().parse().ok(),
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            category: Some(self.category.clone()),
+            due_on,
+        })
+    }
+}
+
+fn categories() -> Vec<&'static str> {
+    Category::OPTIONS.iter().map(|(w, _)| *w).collect()
+}
+
+async fn objectives_for(state: &AppState, cycle: &Cycle) -> AppResult<Vec<ObjectiveRef>> {
+    Ok(plan::objectives_of(state.db.conn(), cycle.plan_id)
+        .await?
+        .into_iter()
+        .filter(|o| !o.retired)
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "goals/list.html")]
+struct GoalsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    person: PersonRef,
+    own: bool,
+    cycles: Vec<Cycle>,
+    cycle: Option<Cycle>,
+    goals: Vec<Goal>,
+    may_propose: bool,
+    objectives: Vec<ObjectiveRef>,
+    categories: Vec<&'static str>,
+    form: GoalForm,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub struct CycleQuery {
+    cycle_id: Option<String>,
+    notice: Option<String>,
+}
+
+fn chosen_cycle(cycles: &[Cycle], wanted: Option<&str>) -> AppResult<Option<Cycle>> {
+    match wanted.filter(|w| !w.is_empty()) {
+        Some(raw) => {
+            let id: i32 = raw.parse().map_err(|_| AppError::NotFound)?;
+            Ok(Some(
+                cycles
+                    .iter()
+                    .find(|c| c.id == id)
+                    .cloned()
+                    .ok_or(AppError::NotFound)?,
+            ))
+        }
+        None => Ok(cycles
+            .iter()
+            .find(|c| c.phase != Phase::Closed)
+            .or(cycles.first())
+            .cloned()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one page, many parts
+async fn goals_page(
+    state: &AppState,
+    actor: &Actor,
+    person_id: i32,
+    cycle_query: Option<&str>,
+    notice: Option<&'static str>,
+    form: GoalForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let cycles = cycles::list(&state.db, actor).await?;
+    let cycle = chosen_cycle(&cycles, cycle_query)?;
+    let profile = people::profile(&state.db, actor, person_id).await?;
+    let goals = match &cycle {
+        Some(c) => goals::for_person(&state.db, actor, c.id, person_id).await?,
+        None => Vec::new(),
+    };
+    let own = person_id == actor.person_id;
+    let may_propose = own
+        && cycle
+            .as_ref()
+            .is_some_and(|c| matches!(c.phase, Phase::GoalSetting | Phase::InProgress));
+    let objectives = match (&cycle, may_propose) {
+        (Some(c), true) => objectives_for(state, c).await?,
+        _ => Vec::new(),
+    };
+    let title = if own {
+        "My goals".to_owned()
+    } else {
+        format!("Goals of {}", profile.person.name)
+    };
+    render(&GoalsPage {
+        layout: Layout::new(Some(actor), title, if own { "goals" } else { "team" }),
+        notice,
+        person: PersonRef {
+            id: profile.person.id,
+            name: profile.person.name,
+        },
+        own,
+        cycles,
+        cycle,
+        goals,
+        may_propose,
+        objectives,
+        categories: categories(),
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn mine(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<CycleQuery>,
+) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("proposed") => Some("Your goal has been proposed; your manager will agree to it."),
+        _ => None,
+    };
+    let form = GoalForm {
+        category: "service".into(),
+        ..GoalForm::default()
+    };
+    goals_page(
+        &state,
+        &actor,
+        actor.person_id,
+        q.cycle_id.as_deref(),
+        notice,
+        form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn of_person(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(person_id): Path<i32>,
+    Query(q): Query<CycleQuery>,
+) -> AppResult<Html<String>> {
+    goals_page(
+        &state,
+        &actor,
+        person_id,
+        q.cycle_id.as_deref(),
+        None,
+        GoalForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn propose(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(cycle_id): Path<i32>,
+    CsrfForm(form): CsrfForm<GoalForm>,
+) -> AppResult<Response> {
+    let result = match form.input() {
+        Ok(input) => goals::propose(&state.db, &actor, cycle_id, actor.person_id, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other(format!(
+            "/goals?cycle_id={cycle_id}&notice=proposed"
+        ))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
+            if !err.field_errors().is_empty() =>
+        {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            let cycle = cycle_id.to_string();
+            let page = goals_page(
+                &state,
+                &actor,
+                actor.person_id,
+                Some(&cycle),
+                None,
+                form,
+                errors,
+            )
+            .await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "goals/show.html")]
+struct GoalPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    detail: GoalDetail,
+    outcomes: Vec<(&'static str, &'static str)>,
+    may_finish: bool,
+    may_drop: bool,
+    today: String,
+    errors: FormErrors,
+}
+
+async fn goal_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let detail = goals::get(&state.db, actor, id).await?;
+    let open = detail.cycle.phase != Phase::Closed && !detail.goal.status.is_final();
+    let may_finish = detail.may_report;
+    let may_drop = open && (detail.may_agree || detail.may_edit || detail.may_report);
+    render(&GoalPage {
+        layout: Layout::new(Some(actor), detail.goal.title.clone(), "goals"),
+        notice,
+        outcomes: GoalStatus::OUTCOMES
+            .iter()
+            .filter(|(_, s)| may_finish || *s == GoalStatus::Dropped)
+            .map(|(w, s)| (*w, s.label()))
+            .collect(),
+        may_finish,
+        may_drop,
+        today: chrono::Utc::now().date_naive().to_string(),
+        detail,
+        errors,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct GoalNotice {
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn show(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    Query(q): Query<GoalNotice>,
+) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("saved") => Some("Your changes have been saved."),
+        Some("agreed") => Some("The goal is agreed."),
+        Some("progress") => Some("Progress recorded."),
+        Some("outcome") => Some("The outcome is recorded."),
+        _ => None,
+    };
+    goal_page(&state, &actor, id, notice, FormErrors::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "goals/edit.html")]
+struct EditPage {
+    layout: Layout,
+    id: i32,
+    objectives: Vec<ObjectiveRef>,
+    categories: Vec<&'static str>,
+    form: GoalForm,
+    errors: FormErrors,
+}
+
+async fn edit_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    form: Option<GoalForm>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let detail = goals::get(&state.db, actor, id).await?;
+    if !detail.may_edit {
+        return Err(AppError::Forbidden(
+            "This goal cannot be changed now.".into(),
+        ));
+    }
+    render(&EditPage {
+        layout: Layout::new(Some(actor), "Edit the goal", "goals"),
+        id,
+        objectives: objectives_for(state, &detail.cycle).await?,
+        categories: categories(),
+        form: form.unwrap_or_else(|| GoalForm::from_goal(&detail.goal)),
+        errors,
+    })
+}
+
+#[handler]
+pub async fn edit(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
+    edit_page(&state, &actor, id, None, FormErrors::default()).await
+}
+
+#[handler]
+pub async fn update(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<GoalForm>,
+) -> AppResult<Response> {
+    let result = match form.input() {
+        Ok(input) => goals::update(&state.db, &actor, id, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other(format!("/goals/{id}?notice=saved"))),
+        Err(err @ AppError::Invalid(_)) => {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            Ok(edit_page(&state, &actor, id, Some(form), errors)
+                .await?
+                .with_status(err.status())
+                .into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[handler]
+pub async fn agree(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    goals::agree(&state.db, &actor, id).await?;
+    Ok(see_other(format!("/goals/{id}?notice=agreed")))
+}
+
+#[derive(Deserialize)]
+pub struct ProgressForm {
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    noted_on: String,
+}
+
+#[handler]
+pub async fn progress(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<ProgressForm>,
+) -> AppResult<Response> {
+    let mut errors = Errors::default();
+    let progress = match form.progress.trim().parse::<i64>() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            errors.add("progress", "Give the progress as a number from 0 to 100.");
+            None
+        }
+    };
+    let noted_on = if form.noted_on.trim().is_empty() {
+        None
+    } else {
+        errors.date("noted_on", &form.noted_on)
+    };
+    let result = match errors.finish() {
+        Ok(()) => {
+            goals::report_progress(&state.db, &actor, id, progress, Some(&form.note), noted_on)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other(format!("/goals/{id}?notice=progress"))),
+        Err(err @ AppError::Invalid(_)) => {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            Ok(goal_page(&state, &actor, id, None, errors)
+                .await?
+                .with_status(err.status())
+                .into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    status: String,
+}
+
+#[handler]
+pub async fn outcome(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<OutcomeForm>,
+) -> AppResult<Response> {
+    goals::set_outcome(&state.db, &actor, id, &form.status).await?;
+    Ok(see_other(format!("/goals/{id}?notice=outcome")))
+}
+
+#[derive(Template)]
+#[template(path = "goals/assign.html")]
+struct AssignPage {
+    layout: Layout,
+    cycle: Cycle,
+    people: Vec<(PersonRef, String)>,
+    chosen: Vec<i32>,
+    team: String,
+    objectives: Vec<ObjectiveRef>,
+    categories: Vec<&'static str>,
+    form: GoalForm,
+    errors: FormErrors,
+}
+
+async fn assign_page(
+    state: &AppState,
+    actor: &Actor,
+    cycle_id: i32,
+    chosen: Vec<i32>,
+    team: String,
+    form: GoalForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let cycle = cycles::get(&state.db, actor, cycle_id).await?;
+    let view = reviews::team(&state.db, actor, Some(cycle_id)).await?;
+    render(&AssignPage {
+        layout: Layout::new(Some(actor), "Give one goal to several people", "team"),
+        people: view
+            .members
+            .into_iter()
+            .map(|m| (m.person, m.team))
+            .collect(),
+        objectives: objectives_for(state, &cycle).await?,
+        categories: categories(),
+        cycle,
+        chosen,
+        team,
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn assign_form(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(cycle_id): Path<i32>,
+) -> AppResult<Html<String>> {
+    let form = GoalForm {
+        category: "service".into(),
+        ..GoalForm::default()
+    };
+    assign_page(
+        &state,
+        &actor,
+        cycle_id,
+        Vec::new(),
+        String::new(),
+        form,
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[handler]
+pub async fn assign(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(cycle_id): Path<i32>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let chosen: Vec<i32> = fields
+        .iter()
+        .filter(|(k, _)| k == "person_id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let team = value("team");
+    let form = GoalForm {
+        objective_id: value("objective_id"),
+        title: value("title"),
+        description: value("description"),
+        category: value("category"),
+        due_on: value("due_on"),
+    };
+    let who = Assignees {
+        person_ids: chosen.clone(),
+        team: Some(team.clone()),
+    };
+    let result = match form.input() {
+        Ok(input) => goals::assign(&state.db, &actor, cycle_id, who, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(created) => Ok(see_other(format!(
+            "/team?cycle_id={cycle_id}&notice=assigned{}",
+            created.len()
+        ))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
+            if !err.field_errors().is_empty() =>
+        {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            let page = assign_page(&state, &actor, cycle_id, chosen, team, form, errors).await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -163,6 +163,16 @@ fn split_values(values: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether the actor may change the plan and run the cycles (for showing the forms).
+pub fn may_manage(actor: &Actor) -> bool {
+    policy::decide(actor.principal(), Action::ManagePlan) == policy::Decision::Allow
+}
+
+/// Refuses unless the actor may change the plan (for the forms' GET pages).
+pub fn authorize_manage(actor: &Actor) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManagePlan)
+}
+
 pub async fn list(db: &Db, actor: &Actor) -> AppResult<Vec<PlanSummary>> {
     policy::check(actor.principal(), Action::ReadPlan)?;
     plan::Entity::find()

@@ -1,1 +1,519 @@
-//! plan pages
+//! The plan pages: the tree with coverage for everyone, and the cio's forms.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    cycles::{self, Cycle},
+    error::{AppError, AppResult},
+    plan::{self, PartInput, Plan, PlanInput, PlanStatus, PlanSummary},
+    web::{CsrfForm, FormErrors, Layout, render, see_other},
+};
+
+#[derive(Template)]
+#[template(path = "plan/list.html")]
+struct PlansPage {
+    layout: Layout,
+    plans: Vec<PlanSummary>,
+    can_manage: bool,
+    form: PlanForm,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "plan/show.html")]
+struct PlanPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    plan: Plan,
+    can_manage: bool,
+    editable: bool,
+    cycles: Vec<Cycle>,
+    cycle_id: Option<i32>,
+}
+
+/// The plan form as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    start_year: String,
+    #[serde(default)]
+    end_year: String,
+    #[serde(default)]
+    mission: String,
+    #[serde(default)]
+    vision: String,
+    #[serde(default)]
+    values: String,
+    #[serde(default)]
+    status: String,
+}
+
+impl PlanForm {
+    fn input(&self) -> AppResult<PlanInput> {
+        let mut errors = crate::validate::Errors::default();
+        let mut year = |field: &str, raw: &str| -> Option<i32> {
+            match raw.trim().parse() {
+                Ok(y) => Some(y),
+                Err(_) => {
+                    errors.add(field, "Write the year as four digits.");
+                    None
+                }
+            }
+        };
+        let start_year = year("start_year", &self.start_year);
+        let end_year = year("end_year", &self.end_year);
+        errors.finish()?;
+        Ok(PlanInput {
+            title: Some(self.title.clone()),
+            start_year,
+            end_year,
+            mission: Some(self.mission.clone()),
+            vision: Some(self.vision.clone()),
+            values: Some(self.values.lines().map(str::to_owned).collect()),
+            status: (!self.status.is_empty()).then(|| self.status.clone()),
+        })
+    }
+}
+
+async fn plans_page(
+    state: &AppState,
+    actor: &Actor,
+    form: PlanForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    render(&PlansPage {
+        layout: Layout::new(Some(actor), "Strategic plans", "plan"),
+        plans: plan::list(&state.db, actor).await?,
+        can_manage: plan::may_manage(actor),
+        form,
+        errors,
+    })
+}
+
+/// The plan in force, or the list when there is none yet.
+#[handler]
+pub async fn current(state: Data<&AppState>, _actor: Actor) -> AppResult<Response> {
+    match plan::active_id(state.db.conn()).await? {
+        Some(id) => Ok(see_other(format!("/plans/{id}"))),
+        None => Ok(see_other("/plans")),
+    }
+}
+
+#[handler]
+pub async fn list(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    let form = PlanForm {
+        status: "draft".into(),
+        ..PlanForm::default()
+    };
+    plans_page(&state, &actor, form, FormErrors::default()).await
+}
+
+fn with_errors(page: Html<String>, err: &AppError) -> Response {
+    page.with_status(err.status()).into_response()
+}
+
+#[handler]
+pub async fn create(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> AppResult<Response> {
+    plan::authorize_manage(&actor)?;
+    let result = match form.input() {
+        Ok(input) => plan::create(&state.db, &actor, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(created) => Ok(see_other(format!("/plans/{}?notice=created", created.id))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            Ok(with_errors(
+                plans_page(&state, &actor, form, errors).await?,
+                &err,
+            ))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    cycle_id: Option<String>,
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn show(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    Query(q): Query<PlanQuery>,
+) -> AppResult<Html<String>> {
+    let cycle_id = q.cycle_id.as_deref().and_then(|c| c.parse().ok());
+    let shown = plan::get(&state.db, &actor, id, cycle_id).await?;
+    let cycles = cycles::list(&state.db, &actor)
+        .await?
+        .into_iter()
+        .filter(|c| c.plan_id == id)
+        .collect();
+    let notice = match q.notice.as_deref() {
+        Some("created") => Some("The plan has been created."),
+        Some("saved") => Some("Your changes have been saved."),
+        Some("deleted") => Some("Deleted."),
+        _ => None,
+    };
+    render(&PlanPage {
+        layout: Layout::new(Some(&actor), shown.summary.title.clone(), "plan"),
+        notice,
+        editable: shown.summary.status != PlanStatus::Archived,
+        can_manage: plan::may_manage(&actor),
+        plan: shown,
+        cycles,
+        cycle_id,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "plan/edit.html")]
+struct PlanEditPage {
+    layout: Layout,
+    id: i32,
+    form: PlanForm,
+    errors: FormErrors,
+}
+
+#[handler]
+pub async fn edit(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
+    plan::authorize_manage(&actor)?;
+    let shown = plan::get(&state.db, &actor, id, None).await?;
+    let form = PlanForm {
+        title: shown.summary.title.clone(),
+        start_year: shown.summary.start_year.to_string(),
+        end_year: shown.summary.end_year.to_string(),
+        mission: shown.mission.clone(),
+        vision: shown.vision.clone(),
+        values: shown.values.join("\n"),
+        status: shown.summary.status.as_str().to_owned(),
+    };
+    render(&PlanEditPage {
+        layout: Layout::new(Some(&actor), "Edit the plan", "plan"),
+        id,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+#[handler]
+pub async fn update(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> AppResult<Response> {
+    plan::authorize_manage(&actor)?;
+    let result = match form.input() {
+        Ok(input) => plan::update(&state.db, &actor, id, input).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other(format!("/plans/{id}?notice=saved"))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
+            if !err.field_errors().is_empty() =>
+        {
+            let page = render(&PlanEditPage {
+                layout: Layout::new(Some(&actor), "Edit the plan", "plan"),
+                id,
+                errors: FormErrors::new(err.field_errors().to_vec()),
+                form,
+            })?;
+            Ok(with_errors(page, &err))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A strategic goal or an objective as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct PartForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    plan_id: Option<i32>,
+}
+
+impl PartForm {
+    fn input(&self) -> PartInput {
+        PartInput {
+            title: Some(self.title.clone()),
+            detail: Some(self.detail.clone()),
+            position: None,
+            retired: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan/part.html")]
+struct PartPage {
+    layout: Layout,
+    action: String,
+    cancel: String,
+    detail_label: &'static str,
+    form: PartForm,
+    errors: FormErrors,
+}
+
+fn part_page(
+    actor: &Actor,
+    title: &str,
+    action: String,
+    cancel: String,
+    detail_label: &'static str,
+    form: PartForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    render(&PartPage {
+        layout: Layout::new(Some(actor), title, "plan"),
+        action,
+        cancel,
+        detail_label,
+        form,
+        errors,
+    })
+}
+
+/// A part form that did not pass: shown again on its own page with the errors.
+fn part_errors(
+    actor: &Actor,
+    err: AppError,
+    title: &str,
+    action: String,
+    cancel: String,
+    detail_label: &'static str,
+    form: PartForm,
+) -> AppResult<Response> {
+    if err.field_errors().is_empty() {
+        return Err(err);
+    }
+    let errors = FormErrors::new(err.field_errors().to_vec());
+    Ok(with_errors(
+        part_page(actor, title, action, cancel, detail_label, form, errors)?,
+        &err,
+    ))
+}
+
+#[handler]
+pub async fn add_goal(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartForm>,
+) -> AppResult<Response> {
+    match plan::add_goal(&state.db, &actor, id, form.input()).await {
+        Ok(_) => Ok(see_other(format!("/plans/{id}?notice=saved"))),
+        Err(err) => part_errors(
+            &actor,
+            err,
+            "Add a strategic goal",
+            format!("/plans/{id}/goals"),
+            format!("/plans/{id}"),
+            "Description",
+            form,
+        ),
+    }
+}
+
+#[handler]
+pub async fn add_objective(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(goal_id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartForm>,
+) -> AppResult<Response> {
+    let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
+    match plan::add_objective(&state.db, &actor, goal_id, form.input()).await {
+        Ok(_) => Ok(see_other(format!("{back}?notice=saved"))),
+        Err(err) => part_errors(
+            &actor,
+            err,
+            "Add an objective",
+            format!("/strategic-goals/{goal_id}/objectives"),
+            back,
+            "Measure",
+            form,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PartQuery {
+    plan_id: i32,
+    title: Option<String>,
+    detail: Option<String>,
+}
+
+#[handler]
+pub async fn edit_goal(
+    actor: Actor,
+    Path(goal_id): Path<i32>,
+    Query(q): Query<PartQuery>,
+) -> AppResult<Html<String>> {
+    plan::authorize_manage(&actor)?;
+    let form = PartForm {
+        title: q.title.unwrap_or_default(),
+        detail: q.detail.unwrap_or_default(),
+        plan_id: Some(q.plan_id),
+    };
+    part_page(
+        &actor,
+        "Edit the strategic goal",
+        format!("/strategic-goals/{goal_id}"),
+        format!("/plans/{}", q.plan_id),
+        "Description",
+        form,
+        FormErrors::default(),
+    )
+}
+
+#[handler]
+pub async fn update_goal(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(goal_id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartForm>,
+) -> AppResult<Response> {
+    let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
+    match plan::update_goal(&state.db, &actor, goal_id, form.input()).await {
+        Ok(()) => Ok(see_other(format!("{back}?notice=saved"))),
+        Err(err) => part_errors(
+            &actor,
+            err,
+            "Edit the strategic goal",
+            format!("/strategic-goals/{goal_id}"),
+            back,
+            "Description",
+            form,
+        ),
+    }
+}
+
+#[handler]
+pub async fn edit_objective(
+    actor: Actor,
+    Path(id): Path<i32>,
+    Query(q): Query<PartQuery>,
+) -> AppResult<Html<String>> {
+    plan::authorize_manage(&actor)?;
+    let form = PartForm {
+        title: q.title.unwrap_or_default(),
+        detail: q.detail.unwrap_or_default(),
+        plan_id: Some(q.plan_id),
+    };
+    part_page(
+        &actor,
+        "Edit the objective",
+        format!("/objectives/{id}"),
+        format!("/plans/{}", q.plan_id),
+        "Measure",
+        form,
+        FormErrors::default(),
+    )
+}
+
+#[handler]
+pub async fn update_objective(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartForm>,
+) -> AppResult<Response> {
+    let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
+    match plan::update_objective(&state.db, &actor, id, form.input()).await {
+        Ok(()) => Ok(see_other(format!("{back}?notice=saved"))),
+        Err(err) => part_errors(
+            &actor,
+            err,
+            "Edit the objective",
+            format!("/objectives/{id}"),
+            back,
+            "Measure",
+            form,
+        ),
+    }
+}
+
+/// A button on the plan page: move, retire or delete a part, then back to the plan.
+#[derive(Deserialize)]
+pub struct PartAction {
+    plan_id: i32,
+    position: Option<i32>,
+    retired: Option<String>,
+}
+
+#[handler]
+pub async fn move_goal(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartAction>,
+) -> AppResult<Response> {
+    let input = PartInput {
+        position: form.position,
+        ..PartInput::default()
+    };
+    plan::update_goal(&state.db, &actor, id, input).await?;
+    Ok(see_other(format!("/plans/{}", form.plan_id)))
+}
+
+#[handler]
+pub async fn delete_goal(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartAction>,
+) -> AppResult<Response> {
+    plan::delete_goal(&state.db, &actor, id).await?;
+    Ok(see_other(format!("/plans/{}?notice=deleted", form.plan_id)))
+}
+
+#[handler]
+pub async fn change_objective(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartAction>,
+) -> AppResult<Response> {
+    let input = PartInput {
+        position: form.position,
+        retired: form.retired.as_deref().map(|r| r == "true"),
+        ..PartInput::default()
+    };
+    plan::update_objective(&state.db, &actor, id, input).await?;
+    Ok(see_other(format!("/plans/{}", form.plan_id)))
+}
+
+#[handler]
+pub async fn delete_objective(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PartAction>,
+) -> AppResult<Response> {
+    plan::delete_objective(&state.db, &actor, id).await?;
+    Ok(see_other(format!("/plans/{}?notice=deleted", form.plan_id)))
+}

@@ -134,6 +134,20 @@ pub struct Evaluation {
     pub reopenings: Vec<Reopening>,
     pub may_write: bool,
     pub may_review: bool,
+    /// The reader is a manager above the person, or the cio.
+    pub may_review_any: bool,
+}
+
+impl Evaluation {
+    /// A reviewer may send a submitted or reviewed evaluation back, while the cycle is open.
+    pub fn may_reopen(&self) -> bool {
+        self.may_review_any
+            && matches!(
+                self.status,
+                EvaluationStatus::Submitted | EvaluationStatus::Reviewed
+            )
+            && self.cycle.phase != Phase::Closed
+    }
 }
 
 /// A draft as typed. Entries and proposals replace the saved ones wholesale.
@@ -237,6 +251,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
                 EvaluationStatus::NotStarted | EvaluationStatus::Draft
             ),
         may_review: is_reviewer && in_phase && status == EvaluationStatus::Submitted,
+        may_review_any: is_reviewer,
         cycle,
     };
     let Some(row) = row else {

@@ -1,1 +1,461 @@
-//! reviews pages
+//! Self-evaluation pages (write, submit, review, reopen) and the team view.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    cycles::{self, Cycle, Phase},
+    error::{AppError, AppResult, FieldError},
+    goals::{Category, GoalStatus},
+    plan::{self, ObjectiveRef},
+    reviews::{
+        self, EntryInput, Evaluation, EvaluationInput, Evidence, PROPOSALS_MAX, ProposalInput,
+        TeamView,
+    },
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
+};
+
+/// Blank rows offered for proposing next year's goals.
+const BLANK_PROPOSALS: usize = 3;
+
+/// One proposal row of the form.
+struct ProposalRow {
+    objective_id: String,
+    title: String,
+    description: String,
+    category: String,
+}
+
+#[derive(Template)]
+#[template(path = "reviews/evaluation.html")]
+struct EvaluationPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    evaluation: Evaluation,
+    /// Per entry: the evidence as the textarea shows it, one item a line.
+    evidence: Vec<String>,
+    proposals: Vec<ProposalRow>,
+    objectives: Vec<ObjectiveRef>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    categories: Vec<&'static str>,
+    errors: FormErrors,
+}
+
+fn evidence_lines(items: &[Evidence]) -> String {
+    items
+        .iter()
+        .map(|e| match &e.url {
+            Some(url) if !e.text.contains(url.as_str()) => format!("{} {url}", e.text),
+            _ => e.text.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One line, one piece of evidence; a line that ends in an http(s) link is a link.
+fn parse_evidence(text: &str) -> Vec<Evidence> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let last = line.rsplit(' ').next().unwrap_or(line);
+            if last.starts_with("http://") || last.starts_with("https://") {
+                Evidence {
+                    kind: "link".into(),
+                    text: line.to_owned(),
+                    url: Some(last.to_owned()),
+                }
+            } else {
+                Evidence {
+                    kind: "text".into(),
+                    text: line.to_owned(),
+                    url: None,
+                }
+            }
+        })
+        .collect()
+}
+
+/// The service names entries and proposals by their place (`entries[2].self_rating`);
+/// the form names them by goal and row (`rating_17`, `proposal_title_1`).
+fn form_errors(evaluation: &Evaluation, errors: &[FieldError]) -> FormErrors {
+    let renamed = errors
+        .iter()
+        .map(|e| {
+            let mut field = e.field.clone();
+            if let Some(rest) = e.field.strip_prefix("entries[")
+                && let Some((index, name)) = rest.split_once("].")
+                && let Some(entry) = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| evaluation.entries.get(i))
+            {
+                let name = name.split('[').next().unwrap_or(name);
+                let short = match name {
+                    "self_rating" => "rating",
+                    other => other,
+                };
+                field = format!("{short}_{}", entry.goal.id);
+            } else if let Some(rest) = e.field.strip_prefix("proposals[")
+                && let Some((index, name)) = rest.split_once("].")
+            {
+                field = format!("proposal_{name}_{index}");
+            }
+            FieldError::new(field, e.message.clone())
+        })
+        .collect();
+    FormErrors::new(renamed)
+}
+
+async fn evaluation_page(
+    state: &AppState,
+    actor: &Actor,
+    evaluation: Evaluation,
+    notice: Option<&'static str>,
+    typed: Option<Vec<(String, String)>>,
+    errors: &[FieldError],
+) -> AppResult<Html<String>> {
+    let value = |name: &str| {
+        typed
+            .as_ref()
+            .and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    };
+    let mut evaluation = evaluation;
+    let mut evidence = Vec::new();
+    for entry in &mut evaluation.entries {
+        let id = entry.goal.id;
+        if typed.is_some() {
+            entry.narrative = value(&format!("narrative_{id}")).unwrap_or_default();
+            entry.outcome = value(&format!("outcome_{id}"))
+                .as_deref()
+                .and_then(GoalStatus::parse);
+            entry.self_rating = value(&format!("rating_{id}")).and_then(|r| r.parse().ok());
+            evidence.push(value(&format!("evidence_{id}")).unwrap_or_default());
+        } else {
+            evidence.push(evidence_lines(&entry.evidence));
+        }
+    }
+    if typed.is_some() {
+        evaluation.reflection = value("reflection").unwrap_or_default();
+        evaluation.skills_developed = value("skills_developed").unwrap_or_default();
+    }
+    let mut proposals: Vec<ProposalRow> = if typed.is_some() {
+        (0..PROPOSALS_MAX)
+            .map(|i| ProposalRow {
+                objective_id: value(&format!("proposal_objective_id_{i}")).unwrap_or_default(),
+                title: value(&format!("proposal_title_{i}")).unwrap_or_default(),
+                description: value(&format!("proposal_description_{i}")).unwrap_or_default(),
+                category: value(&format!("proposal_category_{i}")).unwrap_or_default(),
+            })
+            .filter(|p| !p.title.is_empty() || !p.objective_id.is_empty())
+            .collect()
+    } else {
+        evaluation
+            .proposals
+            .iter()
+            .map(|p| ProposalRow {
+                objective_id: p.objective.id.to_string(),
+                title: p.title.clone(),
+                description: p.description.clone(),
+                category: p.category.as_str().to_owned(),
+            })
+            .collect()
+    };
+    while proposals.len() < (evaluation.proposals.len() + BLANK_PROPOSALS).min(PROPOSALS_MAX) {
+        proposals.push(ProposalRow {
+            objective_id: String::new(),
+            title: String::new(),
+            description: String::new(),
+            category: "service".into(),
+        });
+    }
+    let objectives = match plan::active_id(state.db.conn()).await? {
+        Some(id) if evaluation.may_write => plan::objectives_of(state.db.conn(), id)
+            .await?
+            .into_iter()
+            .filter(|o| !o.retired)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let title = if evaluation.person.id == actor.person_id {
+        format!("My self-evaluation, {}", evaluation.cycle.name)
+    } else {
+        format!(
+            "Self-evaluation of {}, {}",
+            evaluation.person.name, evaluation.cycle.name
+        )
+    };
+    let errors = form_errors(&evaluation, errors);
+    render(&EvaluationPage {
+        layout: Layout::new(Some(actor), title, "evaluation"),
+        notice,
+        evidence,
+        proposals,
+        objectives,
+        outcomes: GoalStatus::OUTCOMES
+            .iter()
+            .map(|(w, s)| (*w, s.label()))
+            .collect(),
+        categories: Category::OPTIONS.iter().map(|(w, _)| *w).collect(),
+        errors,
+        evaluation,
+    })
+}
+
+/// My self-evaluation in the current cycle.
+#[handler]
+pub async fn mine(state: Data<&AppState>, actor: Actor) -> AppResult<Response> {
+    match cycles::current(&state.db, &actor).await? {
+        Some(cycle) => Ok(see_other(format!(
+            "/cycles/{}/self-evaluations/{}",
+            cycle.id, actor.person_id
+        ))),
+        None => Err(AppError::NotFound),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn show(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+    Query(q): Query<Notice>,
+) -> AppResult<Html<String>> {
+    let evaluation = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+    let notice = match q.notice.as_deref() {
+        Some("saved") => Some("Your draft is saved. Come back to it as often as you like."),
+        Some("submitted") => Some("Submitted. Your manager has been given it to review."),
+        Some("reviewed") => Some("The review is recorded."),
+        Some("reopened") => Some("The self-evaluation is a draft again."),
+        _ => None,
+    };
+    evaluation_page(&state, &actor, evaluation, notice, None, &[]).await
+}
+
+#[handler]
+pub async fn save(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let entries = current
+        .entries
+        .iter()
+        .map(|entry| {
+            let id = entry.goal.id;
+            EntryInput {
+                goal_id: id,
+                narrative: value(&format!("narrative_{id}")),
+                outcome: value(&format!("outcome_{id}")).filter(|o| !o.is_empty()),
+                self_rating: value(&format!("rating_{id}")).and_then(|r| r.parse().ok()),
+                evidence: parse_evidence(&value(&format!("evidence_{id}")).unwrap_or_default()),
+            }
+        })
+        .collect();
+    let proposals = (0..PROPOSALS_MAX)
+        .filter_map(|i| {
+            let title = value(&format!("proposal_title_{i}")).unwrap_or_default();
+            let objective = value(&format!("proposal_objective_id_{i}")).unwrap_or_default();
+            // A row left blank is not a proposal.
+            if title.trim().is_empty() && objective.is_empty() {
+                return None;
+            }
+            Some(ProposalInput {
+                objective_id: objective.parse().ok(),
+                title: Some(title),
+                description: value(&format!("proposal_description_{i}")),
+                category: value(&format!("proposal_category_{i}")),
+            })
+        })
+        .collect();
+    let input = EvaluationInput {
+        reflection: value("reflection"),
+        skills_developed: value("skills_developed"),
+        entries,
+        proposals,
+    };
+    match reviews::save_draft(&state.db, &actor, cycle_id, person_id, input).await {
+        Ok(_) => Ok(see_other(format!(
+            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=saved"
+        ))),
+        Err(err @ AppError::Invalid(_)) => {
+            let page = evaluation_page(
+                &state,
+                &actor,
+                current,
+                None,
+                Some(fields),
+                err.field_errors(),
+            )
+            .await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[handler]
+pub async fn submit(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> AppResult<Response> {
+    match reviews::submit(&state.db, &actor, cycle_id, person_id).await {
+        Ok(_) => Ok(see_other(format!(
+            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=submitted"
+        ))),
+        Err(err @ AppError::Invalid(_)) => {
+            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+            let page =
+                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[handler]
+pub async fn review(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> AppResult<Response> {
+    let rating = form.rating.trim().parse().ok();
+    match reviews::review(
+        &state.db,
+        &actor,
+        cycle_id,
+        person_id,
+        Some(&form.comment),
+        rating,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(format!(
+            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reviewed"
+        ))),
+        Err(err @ AppError::Invalid(_)) => {
+            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+            let page =
+                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[handler]
+pub async fn reopen(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> AppResult<Response> {
+    match reviews::reopen(&state.db, &actor, cycle_id, person_id, Some(&form.reason)).await {
+        Ok(_) => Ok(see_other(format!(
+            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reopened"
+        ))),
+        Err(err @ AppError::Invalid(_)) => {
+            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+            let page =
+                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
+            Ok(page.with_status(err.status()).into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reviews/team.html")]
+struct TeamPage {
+    layout: Layout,
+    notice: Option<String>,
+    view: TeamView,
+    may_assign: bool,
+}
+
+#[derive(Deserialize)]
+pub struct TeamQuery {
+    cycle_id: Option<String>,
+    notice: Option<String>,
+}
+
+#[handler]
+pub async fn team(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<TeamQuery>,
+) -> AppResult<Html<String>> {
+    let cycle_id = match q.cycle_id.as_deref().filter(|c| !c.is_empty()) {
+        Some(raw) => Some(raw.parse().map_err(|_| AppError::NotFound)?),
+        None => None,
+    };
+    let view = reviews::team(&state.db, &actor, cycle_id).await?;
+    let notice = q
+        .notice
+        .as_deref()
+        .and_then(|n| n.strip_prefix("assigned"))
+        .map(|count| format!("The goal was given to {count} people."));
+    let may_assign = !view.members.is_empty()
+        && view
+            .cycle
+            .as_ref()
+            .is_some_and(|c: &Cycle| matches!(c.phase, Phase::GoalSetting | Phase::InProgress));
+    render(&TeamPage {
+        layout: Layout::new(Some(&actor), "Team", "team"),
+        notice,
+        view,
+        may_assign,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_lines_become_text_or_links_and_back() {
+        let items = parse_evidence(
+            "Thank-you note from HR\n\nKB article https://kb.example.org/7\nhttps://x.example.org\n",
+        );
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].kind, "text");
+        assert_eq!(items[1].url.as_deref(), Some("https://kb.example.org/7"));
+        assert_eq!(items[2].kind, "link");
+        assert_eq!(
+            evidence_lines(&items),
+            "Thank-you note from HR\nKB article https://kb.example.org/7\nhttps://x.example.org"
+        );
+    }
+}
