@@ -13,4 +13,5 @@ mod operations;
 mod pages;
 mod people;
 mod plan;
+mod review_pages;
 mod reviews;

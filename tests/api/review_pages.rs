@@ -1,0 +1,249 @@
+//! The pages of the plan, cycles, goals, self-evaluations and team view: the same rules
+//! as the API, forms that keep what was typed, and 404 for what one may not see.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+both_backends! {
+    async fn the_cio_builds_the_plan_through_the_pages(app) {
+        app.department().await;
+        let cio = app.signed_in("cio@example.org").await;
+        let response = cio
+            .post_form("/plans", "/plans", &[
+                ("title", "Service Plan"), ("start_year", "2026"), ("end_year", "2029"),
+                ("mission", "Help"), ("vision", "Known for service"), ("values", "Service first\nPlain language"), ("status", "active"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let plan = response.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_owned();
+        let response = cio.post_form(&plan, &format!("{plan}/goals"), &[("title", "Service excellence"), ("detail", "")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = cio.get_html(&plan).await;
+        assert!(html.contains("G1 · Service excellence"), "{html}");
+        let goal_id = html.split("/strategic-goals/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let plan_id = plan.trim_start_matches("/plans/").to_owned();
+        let response = cio
+            .post_form(&plan, &format!("/strategic-goals/{goal_id}/objectives"), &[("title", "Answer at first contact"), ("detail", "Rate"), ("plan_id", plan_id.as_str())])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = cio.get_html(&plan).await;
+        assert!(html.contains("G1.1"));
+        assert!(html.contains("nobody is working on this"));
+        assert!(html.contains("Plain language"));
+        // A bad plan keeps what was typed and names the field.
+        let response = cio.post_form("/plans", "/plans", &[("title", ""), ("start_year", "20x6"), ("end_year", "2029"), ("status", "draft")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"id="start_year-error""#));
+        assert!(html.contains(r#"value="20x6""#));
+        // Staff read it but get no forms.
+        let staff = app.signed_in("eng@example.org").await;
+        let html = staff.get_html(&plan).await;
+        assert!(html.contains("G1.1"));
+        assert!(!html.contains("Add a strategic goal"));
+        assert_eq!(staff.post_form(&plan, &format!("{plan}/goals"), &[("title", "Mine")]).await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+both_backends! {
+    async fn staff_propose_goals_on_the_goals_page(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let staff = app.signed_in("eng@example.org").await;
+        let html = staff.get_html("/goals").await;
+        assert!(html.contains("Propose a goal"));
+        let objective = f.objectives[1].to_string();
+        let action = format!("/cycles/{}/goals", f.cycle);
+        let response = staff
+            .post_form("/goals", &action, &[("objective_id", ""), ("title", "Keep <this> title"), ("category", "service"), ("due_on", "")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"id="objective_id-error""#));
+        assert!(html.contains("Keep &#60;this&#62; title") || html.contains("Keep &lt;this&gt; title"));
+        let response = staff
+            .post_form("/goals", &action, &[("objective_id", objective.as_str()), ("title", "Plain words"), ("category", "communication"), ("due_on", "31/12/2026")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "a date the service cannot read");
+        assert!(response.text().await.unwrap().contains("YYYY-MM-DD"));
+        let response = staff
+            .post_form("/goals", &action, &[("objective_id", objective.as_str()), ("title", "Plain words"), ("category", "communication"), ("due_on", "")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = staff.get_html("/goals").await;
+        assert!(html.contains("Plain words"));
+        assert!(html.contains("G1.2"));
+        assert!(html.contains("Proposed"));
+    }
+}
+
+both_backends! {
+    async fn a_manager_agrees_and_the_owner_reports_progress_on_the_goal_page(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let path = format!("/goals/{goal}");
+        let lead = app.signed_in("lead@example.org").await;
+        assert!(lead.get_html(&path).await.contains("Agree to this goal"));
+        let response = lead.post_form(&path, &format!("{path}/agree"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let owner = app.signed_in("eng@example.org").await;
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("Report progress"));
+        assert!(!lead.get_html(&path).await.contains("Report progress"), "only the owner reports");
+        let response = owner.post_form(&path, &format!("{path}/progress"), &[("progress", "101"), ("note", "too much"), ("noted_on", "")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains(r#"id="progress-error""#));
+        let response = owner.post_form(&path, &format!("{path}/progress"), &[("progress", "55"), ("note", "Guide drafted"), ("noted_on", "")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("Guide drafted"));
+        assert!(html.contains("55%"));
+    }
+}
+
+both_backends! {
+    async fn goal_and_evaluation_pages_are_404_to_peers_and_advisors(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let pages = [
+            format!("/goals/{goal}"),
+            format!("/goals/{goal}/edit"),
+            format!("/people/{}/goals", d.engineer),
+            format!("/cycles/{}/self-evaluations/{}", f.cycle, d.engineer),
+        ];
+        for email in ["peer@example.org", "advisor@example.org"] {
+            let browser = app.signed_in(email).await;
+            for path in &pages {
+                let response = browser.get(path).await;
+                assert_eq!(response.status(), StatusCode::NOT_FOUND, "{email} {path}");
+                assert!(!response.text().await.unwrap().contains("Answer faster"));
+            }
+        }
+        for email in ["eng@example.org", "lead@example.org", "cio@example.org"] {
+            let browser = app.signed_in(email).await;
+            for path in [&pages[0], &pages[2], &pages[3]] {
+                assert_eq!(browser.get(path).await.status(), StatusCode::OK, "{email} {path}");
+            }
+        }
+    }
+}
+
+both_backends! {
+    async fn the_self_evaluation_page_saves_submits_reviews_and_reopens(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead_token = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        app.post_json(&lead_token, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let path = format!("/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let owner = app.signed_in("eng@example.org").await;
+        let narrative = format!("narrative_{goal}");
+        let outcome = format!("outcome_{goal}");
+        let rating = format!("rating_{goal}");
+        let evidence = format!("evidence_{goal}");
+        let objective = f.objectives[2].to_string();
+        // A bad rating is named by the field and everything typed stays.
+        let response = owner
+            .post_form(&path, &path, &[
+                (narrative.as_str(), "Went well"), (outcome.as_str(), "achieved"), (rating.as_str(), "9"),
+                (evidence.as_str(), "Thanks from HR\nKB https://kb.example.org/1"), ("reflection", "Listened more"),
+                ("skills_developed", "Writing"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!(r#"id="rating_{goal}-error""#)), "{html}");
+        assert!(html.contains("Listened more"));
+        assert!(html.contains("KB https://kb.example.org/1"));
+        let response = owner
+            .post_form(&path, &path, &[
+                (narrative.as_str(), "Went well"), (outcome.as_str(), "achieved"), (rating.as_str(), "4"),
+                (evidence.as_str(), "Thanks from HR\nKB https://kb.example.org/1"), ("reflection", "Listened more"),
+                ("skills_developed", "Writing"), ("proposal_objective_id_0", objective.as_str()),
+                ("proposal_title_0", "Run a listening session"), ("proposal_category_0", "communication"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("Went well") && html.contains("Run a listening session"), "saved values come back");
+        let response = owner.post_form(&path, &format!("{path}/submit"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(!html.contains("Save the draft"), "locked");
+        assert!(html.contains(r#"href="https://kb.example.org/1""#));
+
+        let lead = app.signed_in("lead@example.org").await;
+        let html = lead.get_html(&path).await;
+        assert!(html.contains("Record the review"));
+        let response = lead.post_form(&path, &format!("{path}/review"), &[("comment", "Strong year"), ("rating", "4")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = lead.post_form(&path, &format!("{path}/reopen"), &[("reason", "Add the outage work")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("Add the outage work"));
+        assert!(html.contains("Save the draft"), "a draft again");
+    }
+}
+
+both_backends! {
+    async fn the_team_page_lists_reports_and_assigns_one_goal_to_several(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let lead = app.signed_in("lead@example.org").await;
+        let html = lead.get_html("/team").await;
+        assert!(html.contains("Erin Engineer") && html.contains("Pat Peer"));
+        assert!(!html.contains("Carla CIO"), "only the people below");
+        let assign = format!("/cycles/{}/assign", f.cycle);
+        let engineer = d.engineer.to_string();
+        let peer = d.peer.to_string();
+        let objective = f.objectives[0].to_string();
+        let response = lead
+            .post_form(&assign, &assign, &[
+                ("person_id", engineer.as_str()), ("person_id", peer.as_str()), ("team", ""),
+                ("objective_id", objective.as_str()), ("title", "Write one KB article a month"), ("category", "service"), ("due_on", ""),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = lead.get_html(&format!("/team?cycle_id={}", f.cycle)).await;
+        assert_eq!(html.matches("Write one KB article a month").count(), 2);
+        // Staff without reports see an empty team.
+        let staff = app.signed_in("eng@example.org").await;
+        assert!(staff.get_html("/team").await.contains("Nobody reports to you."));
+    }
+}
+
+both_backends! {
+    async fn the_cio_moves_a_cycle_with_a_button_and_others_cannot(app) {
+        app.department().await;
+        let cio_token = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio_token).await;
+        let cio = app.signed_in("cio@example.org").await;
+        assert!(cio.get_html("/cycles").await.contains("Move to In progress"));
+        let action = format!("/cycles/{}/phase", f.cycle);
+        let response = cio.post_form("/cycles", &action, &[("phase", "in_progress")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(cio.get_html("/cycles").await.contains("Move to Self-evaluation"));
+        let response = cio.post_form("/cycles", &action, &[("phase", "closed")]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "skipping a phase");
+        assert!(response.text().await.unwrap().contains("can only move to"));
+        let staff = app.signed_in("eng@example.org").await;
+        let html = staff.get_html("/cycles").await;
+        assert!(!html.contains("Move to"));
+        assert_eq!(staff.post_form("/cycles", &action, &[("phase", "self_evaluation")]).await.status(), StatusCode::FORBIDDEN);
+    }
+}
