@@ -236,6 +236,7 @@ fn page_routes() -> Route {
     use crate::{
         auth::pages as auth_pages, cycles::pages as cycle_pages, goals::pages as goal_pages,
         people::pages as people_pages, plan::pages as plan_pages, reviews::pages as review_pages,
+        skills::pages as skill_pages,
     };
     Route::new()
         .at("/", get(people_pages::home))
@@ -309,6 +310,13 @@ fn page_routes() -> Route {
             post(review_pages::reopen),
         )
         .at("/team", get(review_pages::team))
+        .at("/skills", get(skill_pages::list).post(skill_pages::create))
+        .at(
+            "/skills/:id",
+            get(skill_pages::show).post(skill_pages::update),
+        )
+        .at("/skills/:id/retire", post(skill_pages::retire))
+        .at("/skills/:id/delete", post(skill_pages::delete))
 }
 
 pub fn routes(state: AppState) -> impl Endpoint {

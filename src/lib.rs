@@ -30,6 +30,8 @@ pub mod plan;
 pub mod policy;
 /// Self-evaluations, manager reviews and the team view.
 pub mod reviews;
+/// The skills catalog.
+pub mod skills;
 /// Start-up helpers for the command line: logging and shutdown signals.
 pub mod telemetry;
 /// Small input checks shared by every service.

@@ -32,6 +32,8 @@ pub enum Action<'a> {
     ReadPlan,
     /// Write the strategic plan and run the review cycles.
     ManagePlan,
+    /// Keep the skills catalog.
+    ManageSkills,
     /// Read someone's private records: goals, self-evaluations, skill levels.
     ViewPrivateRecords(&'a Subject),
     /// Write one's own records: report progress, write one's self-evaluation.
@@ -62,7 +64,7 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
         Action::ListPeople | Action::ViewProfile | Action::ManageOwnAccount | Action::ReadPlan => {
             Allow
         }
-        Action::ManagePeople | Action::ManagePlan => {
+        Action::ManagePeople | Action::ManagePlan | Action::ManageSkills => {
             if is_cio {
                 Allow
             } else {
@@ -118,6 +120,7 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
     match action {
         Action::ManagePeople => "Only the cio can add, edit or deactivate people.",
         Action::ManagePlan => "Only the cio can change the strategic plan and the review cycles.",
+        Action::ManageSkills => "Only the cio can change the skills catalog.",
         Action::WriteOwnRecords(_) => "Only the person themselves can do this.",
         Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",
         _ => "You are not allowed to do this.",
@@ -183,6 +186,8 @@ mod tests {
             ("cio manages the plan",        cio,        Action::ManagePlan, Allow),
             ("a manager cannot change the plan", lead,  Action::ManagePlan, Forbid),
             ("advisor cannot change the plan", advisor, Action::ManagePlan, Forbid),
+            ("cio keeps the skills catalog", cio,       Action::ManageSkills, Allow),
+            ("a manager does not",          lead,       Action::ManageSkills, Forbid),
             ("owner writes own records",    me,         Action::WriteOwnRecords(&engineer), Allow),
             ("manager cannot write them",   lead,       Action::WriteOwnRecords(&engineer), Forbid),
             ("cio cannot write them",       cio,        Action::WriteOwnRecords(&engineer), Forbid),

@@ -8,6 +8,7 @@ mod m20261122_000001_people;
 mod m20261122_000002_auth;
 mod m20261122_000003_plan_and_goals;
 mod m20261122_000004_self_evaluations;
+mod m20261122_000005_skills;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_auth::Migration),
             Box::new(m20261122_000003_plan_and_goals::Migration),
             Box::new(m20261122_000004_self_evaluations::Migration),
+            Box::new(m20261122_000005_skills::Migration),
         ]
     }
 }

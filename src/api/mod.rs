@@ -154,6 +154,7 @@ pub type Endpoints = (
     crate::cycles::api::CyclesApi,
     crate::goals::api::GoalsApi,
     crate::reviews::api::ReviewsApi,
+    crate::skills::api::SkillsApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -167,6 +168,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::cycles::api::CyclesApi,
             crate::goals::api::GoalsApi,
             crate::reviews::api::ReviewsApi,
+            crate::skills::api::SkillsApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

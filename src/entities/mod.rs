@@ -14,4 +14,7 @@ pub mod review_cycle;
 pub mod self_evaluation;
 pub mod session;
 pub mod sign_in_failure;
+pub mod skill;
+pub mod skill_assessment;
+pub mod skill_target;
 pub mod strategic_goal;

@@ -15,3 +15,4 @@ mod people;
 mod plan;
 mod review_pages;
 mod reviews;
+mod skills;
