@@ -4,7 +4,6 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::*;
 
 both_backends! {
     async fn the_cio_builds_the_plan_through_the_pages(app) {
