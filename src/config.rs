@@ -117,6 +117,9 @@ pub struct ServeArgs {
     /// Load the demo department first when the database is empty.
     #[arg(long, env = "STAFFDEV_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// The smallest group advisors see a figure for; smaller groups show "fewer than k".
+    #[arg(long, env = "STAFFDEV_PRIVACY_K", default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub privacy_k: i64,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +155,8 @@ pub struct Settings {
     pub first_cio_email: Option<String>,
     /// Load the demo department when the database is empty.
     pub demo: bool,
+    /// The smallest group advisors see a figure for.
+    pub privacy_k: i64,
 }
 
 impl Settings {
@@ -167,6 +172,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(serve.shutdown_grace_seconds),
             first_cio_email: Some(serve.first_cio_email.clone()),
             demo: serve.demo,
+            privacy_k: serve.privacy_k,
         }
     }
 
@@ -184,6 +190,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(30),
             first_cio_email: None,
             demo: false,
+            privacy_k: 3,
         }
     }
 

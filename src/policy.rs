@@ -38,6 +38,10 @@ pub enum Action<'a> {
     ViewPrivateRecords(&'a Subject),
     /// Write one's own records: report progress, write one's self-evaluation.
     WriteOwnRecords(&'a Subject),
+    /// See the team view: the people below one in the chain (everyone, for the cio).
+    ViewTeam,
+    /// See exact goal counts per objective, however small; others see "fewer than k".
+    ViewGoalCounts,
     /// Approve, review or assess someone's private records (their managers and the cio).
     ReviewPrivateRecords(&'a Subject),
 }
@@ -93,15 +97,31 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
             }
         }
         Action::ReviewPrivateRecords(subject) => {
-            if actor.role == Role::Advisor {
+            if subject.person_id == actor.person_id {
+                // One may see one's own records but never approve or review them, the cio
+                // included (another cio, or their own manager, reviews the cio).
+                Forbid
+            } else if actor.role == Role::Advisor {
                 Hide
             } else if is_cio || is_in_chain(actor.person_id, subject) {
                 Allow
-            } else if subject.person_id == actor.person_id {
-                // One may see one's own records but not approve or review them.
-                Forbid
             } else {
                 Hide
+            }
+        }
+        Action::ViewTeam => {
+            // Advisors see aggregates only, even if someone were put under one.
+            if actor.role == Role::Advisor {
+                Hide
+            } else {
+                Allow
+            }
+        }
+        Action::ViewGoalCounts => {
+            if actor.role == Role::Advisor {
+                Forbid
+            } else {
+                Allow
             }
         }
     }
@@ -159,6 +179,10 @@ mod tests {
         let peer = principal(4, Role::Staff);
         let other_lead = principal(5, Role::Staff);
         let advisor = principal(6, Role::Advisor);
+        let cio_self = Subject {
+            person_id: 1,
+            managers: vec![],
+        };
 
         #[rustfmt::skip]
         let table: Vec<(&str, Principal, Action, Decision)> = vec![
@@ -182,6 +206,11 @@ mod tests {
             ("owner cannot review self",    me,         Action::ReviewPrivateRecords(&engineer), Forbid),
             ("peer cannot review",          peer,       Action::ReviewPrivateRecords(&engineer), Hide),
             ("advisor cannot review",       advisor,    Action::ReviewPrivateRecords(&engineer), Hide),
+            ("cio cannot review own records", cio,      Action::ReviewPrivateRecords(&cio_self), Forbid),
+            ("staff see their team view",   lead,       Action::ViewTeam, Allow),
+            ("advisors have no team view",  advisor,    Action::ViewTeam, Hide),
+            ("advisors see no small counts", advisor,   Action::ViewGoalCounts, Forbid),
+            ("staff see goal counts",       me,         Action::ViewGoalCounts, Allow),
             ("everyone reads the plan",     advisor,    Action::ReadPlan, Allow),
             ("cio manages the plan",        cio,        Action::ManagePlan, Allow),
             ("a manager cannot change the plan", lead,  Action::ManagePlan, Forbid),

@@ -218,6 +218,8 @@ pub async fn create(db: &Db, actor: &Actor, input: CycleInput) -> AppResult<Cycl
         check_dates(s, e, &mut errors);
     }
     let txn = db.write().await?;
+    // Carrying proposals reads then marks them; two cycles opening at once must not both carry.
+    txn.lock(&["cycles"]).await?;
     let plan = match plan_id {
         Some(id) => plan::Entity::find_by_id(id).one(&*txn).await?,
         None => None,

@@ -162,6 +162,8 @@ pub struct GoalDetail {
     pub may_edit: bool,
     pub may_agree: bool,
     pub may_report: bool,
+    /// The owner or a manager may drop a goal that is not over.
+    pub may_drop: bool,
 }
 
 /// A goal as typed; on edits, `None` leaves a field as it is.
@@ -349,6 +351,12 @@ fn may(actor: &Actor, action: Action<'_>) -> bool {
     policy::decide(actor.principal(), action) == Decision::Allow
 }
 
+/// Refuses (404) anyone who may not see a person's goals.
+pub async fn authorize_view(db: &Db, actor: &Actor, person_id: i32) -> AppResult<()> {
+    let subject = people::subject(db.conn(), person_id).await?;
+    policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))
+}
+
 /// A person's goals in a cycle; 404 for anyone who may not see that person's records.
 pub async fn for_person(
     db: &Db,
@@ -397,6 +405,7 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
     let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
     let is_owner = may(actor, Action::WriteOwnRecords(&subject));
     Ok(GoalDetail {
+        may_drop: open && !goal.status.is_final() && (is_owner || is_reviewer),
         may_edit: open
             && (is_owner || is_reviewer)
             && matches!(goal.status, GoalStatus::Proposed | GoalStatus::Agreed),
@@ -546,6 +555,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     let mut errors = Errors::default();
     let valid = validate_fields(&input, false, &mut errors);
     let txn = db.write().await?;
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
         .one(&*txn)
         .await?
@@ -596,6 +606,7 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     let (_, subject) = load(db, actor, goal_id).await?;
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
         .one(&*txn)
         .await?
@@ -644,6 +655,7 @@ pub async fn report_progress(
         );
     }
     let txn = db.write().await?;
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
         .one(&*txn)
         .await?
@@ -719,6 +731,7 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
         policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
     }
     let txn = db.write().await?;
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
         .one(&*txn)
         .await?
@@ -755,8 +768,9 @@ async fn apply_outcome(
     Ok(model.update(conn).await?)
 }
 
-/// Records the outcomes a person gave in their submitted self-evaluation on goals that are
-/// not over yet (part of the submit transaction).
+/// Records the outcomes a person gave in their submitted self-evaluation (part of the
+/// submit transaction). The year-end statement wins over an outcome set before it, so a
+/// resubmission after a reopen updates them; goals never agreed, or dropped, stay as they are.
 pub async fn record_outcomes(
     conn: &impl ConnectionTrait,
     outcomes: &[(i32, GoalStatus)],
@@ -765,7 +779,7 @@ pub async fn record_outcomes(
         if let Some(row) = performance_goal::Entity::find_by_id(*goal_id)
             .one(conn)
             .await?
-            && !status_of(&row)?.is_final()
+            && !matches!(status_of(&row)?, GoalStatus::Proposed | GoalStatus::Dropped)
         {
             apply_outcome(conn, row, *outcome).await?;
         }

@@ -130,6 +130,7 @@ async fn goals_page(
     form: GoalForm,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
+    goals::authorize_view(&state.db, actor, person_id).await?;
     let cycles = cycles::list(&state.db, actor).await?;
     let cycle = chosen_cycle(&cycles, cycle_query)?;
     let profile = people::profile(&state.db, actor, person_id).await?;
@@ -261,6 +262,8 @@ struct GoalPage {
     may_finish: bool,
     may_drop: bool,
     today: String,
+    /// The progress form as typed, when it comes back with errors.
+    typed: Option<ProgressForm>,
     errors: FormErrors,
 }
 
@@ -269,12 +272,12 @@ async fn goal_page(
     actor: &Actor,
     id: i32,
     notice: Option<&'static str>,
+    typed: Option<ProgressForm>,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let detail = goals::get(&state.db, actor, id).await?;
-    let open = detail.cycle.phase != Phase::Closed && !detail.goal.status.is_final();
     let may_finish = detail.may_report;
-    let may_drop = open && (detail.may_agree || detail.may_edit || detail.may_report);
+    let may_drop = detail.may_drop;
     render(&GoalPage {
         layout: Layout::new(Some(actor), detail.goal.title.clone(), "goals"),
         notice,
@@ -287,6 +290,7 @@ async fn goal_page(
         may_drop,
         today: chrono::Utc::now().date_naive().to_string(),
         detail,
+        typed,
         errors,
     })
 }
@@ -310,7 +314,7 @@ pub async fn show(
         Some("outcome") => Some("The outcome is recorded."),
         _ => None,
     };
-    goal_page(&state, &actor, id, notice, FormErrors::default()).await
+    goal_page(&state, &actor, id, notice, None, FormErrors::default()).await
 }
 
 #[derive(Template)]
@@ -391,7 +395,7 @@ pub async fn agree(
     Ok(see_other(format!("/goals/{id}?notice=agreed")))
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct ProgressForm {
     #[serde(default)]
     progress: String,
@@ -432,7 +436,7 @@ pub async fn progress(
         Ok(_) => Ok(see_other(format!("/goals/{id}?notice=progress"))),
         Err(err @ AppError::Invalid(_)) => {
             let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(goal_page(&state, &actor, id, None, errors)
+            Ok(goal_page(&state, &actor, id, None, Some(form), errors)
                 .await?
                 .with_status(err.status())
                 .into_response())

@@ -313,6 +313,11 @@ async fn check_manager(
             "manager_id",
             format!("{} is no longer active and cannot manage anyone.", m.name),
         )),
+        // Managers see their reports' private records; advisors never see any.
+        Some(m) if m.role == Role::Advisor.as_str() => errors.push(FieldError::new(
+            "manager_id",
+            format!("{} is an advisor; advisors cannot manage anyone.", m.name),
+        )),
         Some(m) => {
             if let Some(person_id) = person_id {
                 if manager_id == person_id {

@@ -53,9 +53,11 @@ pub struct ObjectiveBody {
     pub title: String,
     pub measure: String,
     pub retired: bool,
-    /// Goals linked to it (dropped goals not counted).
-    pub linked_goals: i64,
-    pub achieved_goals: i64,
+    /// Goals linked to it (dropped goals not counted); absent when withheld.
+    pub linked_goals: Option<i64>,
+    pub achieved_goals: Option<i64>,
+    /// For advisors: counts are withheld because fewer than this many people work on it.
+    pub fewer_than: Option<i64>,
     /// Nobody works on it.
     pub uncovered: bool,
 }
@@ -133,8 +135,9 @@ fn plan_body(p: Plan) -> PlanBody {
                         title: o.title,
                         measure: o.measure,
                         retired: o.retired,
-                        linked_goals: o.linked_goals,
-                        achieved_goals: o.achieved_goals,
+                        linked_goals: o.fewer_than.is_none().then_some(o.linked_goals),
+                        achieved_goals: o.fewer_than.is_none().then_some(o.achieved_goals),
+                        fewer_than: o.fewer_than,
                     })
                     .collect(),
             })
@@ -197,7 +200,14 @@ impl PlanApi {
         cycle_id: Query<Option<i32>>,
     ) -> ApiResult<Json<PlanBody>> {
         Ok(Json(plan_body(
-            plan::get(&state.db, &auth.0, id.0, cycle_id.0).await?,
+            plan::get(
+                &state.db,
+                &auth.0,
+                id.0,
+                cycle_id.0,
+                state.settings.privacy_k,
+            )
+            .await?,
         )))
     }
 

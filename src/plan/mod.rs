@@ -94,12 +94,15 @@ pub struct Objective {
     /// Goals linked (not counting dropped ones).
     pub linked_goals: i64,
     pub achieved_goals: i64,
+    /// For readers who see aggregates only (advisors): the counts are withheld because
+    /// fewer than this many people have goals here. Zero means nobody, and is shown.
+    pub fewer_than: Option<i64>,
 }
 
 impl Objective {
     /// Nobody works on it: the plan page marks it.
     pub fn uncovered(&self) -> bool {
-        self.linked_goals == 0 && !self.retired
+        self.linked_goals == 0 && self.fewer_than.is_none() && !self.retired
     }
 }
 
@@ -199,12 +202,20 @@ struct CoverageRow {
     objective_id: i32,
     linked: i64,
     achieved: i64,
+    people: i64,
 }
 
 /// A plan with its tree and coverage, in four queries whatever its size: the plan, its
 /// strategic goals, its objectives, and one aggregate over the linked goals. With
-/// `cycle_id`, coverage counts that cycle's goals only.
-pub async fn get(db: &Db, actor: &Actor, id: i32, cycle_id: Option<i32>) -> AppResult<Plan> {
+/// `cycle_id`, coverage counts that cycle's goals only. Readers who see aggregates only
+/// get no counts for objectives that fewer than `k` people work on.
+pub async fn get(
+    db: &Db,
+    actor: &Actor,
+    id: i32,
+    cycle_id: Option<i32>,
+    k: i64,
+) -> AppResult<Plan> {
     policy::check(actor.principal(), Action::ReadPlan)?;
     let conn = db.conn();
     let model = plan::Entity::find_by_id(id)
@@ -224,7 +235,8 @@ pub async fn get(db: &Db, actor: &Actor, id: i32, cycle_id: Option<i32>) -> AppR
         .all(conn)
         .await?;
     let mut sql = "SELECT g.objective_id AS objective_id, COUNT(*) AS linked,
-               SUM(CASE WHEN g.status = 'achieved' THEN 1 ELSE 0 END) AS achieved
+               SUM(CASE WHEN g.status = 'achieved' THEN 1 ELSE 0 END) AS achieved,
+               COUNT(DISTINCT g.person_id) AS people
            FROM performance_goals g JOIN objectives o ON o.id = g.objective_id
            WHERE o.plan_id = $1 AND g.status <> 'dropped'"
         .to_owned();
@@ -234,18 +246,21 @@ pub async fn get(db: &Db, actor: &Actor, id: i32, cycle_id: Option<i32>) -> AppR
         values.push(cycle_id.into());
     }
     sql.push_str(" GROUP BY g.objective_id");
-    let coverage: HashMap<i32, (i64, i64)> =
+    let exact =
+        policy::decide(actor.principal(), Action::ViewGoalCounts) == policy::Decision::Allow;
+    let coverage: HashMap<i32, (i64, i64, i64)> =
         CoverageRow::find_by_statement(Statement::from_sql_and_values(db.backend(), sql, values))
             .all(conn)
             .await?
             .into_iter()
-            .map(|row| (row.objective_id, (row.linked, row.achieved)))
+            .map(|row| (row.objective_id, (row.linked, row.achieved, row.people)))
             .collect();
 
     let mut by_goal: HashMap<i32, Vec<Objective>> = HashMap::new();
     let numbers: HashMap<i32, i32> = goals.iter().map(|g| (g.id, g.number)).collect();
     for o in objectives {
-        let (linked, achieved) = coverage.get(&o.id).copied().unwrap_or((0, 0));
+        let (linked, achieved, people) = coverage.get(&o.id).copied().unwrap_or((0, 0, 0));
+        let withheld = !exact && people > 0 && people < k;
         let goal_number = numbers
             .get(&o.strategic_goal_id)
             .copied()
@@ -259,8 +274,9 @@ pub async fn get(db: &Db, actor: &Actor, id: i32, cycle_id: Option<i32>) -> AppR
                 title: o.title,
                 measure: o.measure,
                 retired: o.retired,
-                linked_goals: linked,
-                achieved_goals: achieved,
+                linked_goals: if withheld { 0 } else { linked },
+                achieved_goals: if withheld { 0 } else { achieved },
+                fewer_than: withheld.then_some(k),
             });
     }
     Ok(Plan {
@@ -396,6 +412,8 @@ pub async fn create(db: &Db, actor: &Actor, input: PlanInput) -> AppResult<PlanS
     let status = valid.status.unwrap_or(PlanStatus::Draft);
     let now = Utc::now();
     let txn = db.write().await?;
+    // Activation reads the plan in force and archives it; one at a time.
+    txn.lock(&["plans"]).await?;
     let model = plan::ActiveModel {
         title: Set(title),
         start_year: Set(start_year),
@@ -422,6 +440,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: PlanInput) -> AppRes
     let mut errors = Errors::default();
     let valid = validate_plan(&input, false, &mut errors);
     let txn = db.write().await?;
+    txn.lock(&["plans"]).await?;
     let existing = plan::Entity::find_by_id(id)
         .one(&*txn)
         .await?
@@ -723,6 +742,41 @@ pub async fn delete_objective(db: &Db, actor: &Actor, objective_id: i32) -> AppR
         .exec(&*txn)
         .await?;
     txn.commit().await
+}
+
+/// A strategic goal or an objective as its edit form shows it.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub plan_id: i32,
+    pub title: String,
+    /// The description of a strategic goal, or the measure of an objective.
+    pub detail: String,
+}
+
+pub async fn strategic_goal_part(db: &Db, actor: &Actor, id: i32) -> AppResult<Part> {
+    policy::check(actor.principal(), Action::ReadPlan)?;
+    let goal = strategic_goal::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Part {
+        plan_id: goal.plan_id,
+        title: goal.title,
+        detail: goal.description,
+    })
+}
+
+pub async fn objective_part(db: &Db, actor: &Actor, id: i32) -> AppResult<Part> {
+    policy::check(actor.principal(), Action::ReadPlan)?;
+    let objective = objective::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Part {
+        plan_id: objective.plan_id,
+        title: objective.title,
+        detail: objective.measure,
+    })
 }
 
 /// An objective with its plan and code, for linking goals to it.

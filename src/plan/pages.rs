@@ -159,7 +159,7 @@ pub async fn show(
     Query(q): Query<PlanQuery>,
 ) -> AppResult<Html<String>> {
     let cycle_id = q.cycle_id.as_deref().and_then(|c| c.parse().ok());
-    let shown = plan::get(&state.db, &actor, id, cycle_id).await?;
+    let shown = plan::get(&state.db, &actor, id, cycle_id, state.settings.privacy_k).await?;
     let cycles = cycles::list(&state.db, &actor)
         .await?
         .into_iter()
@@ -198,7 +198,7 @@ pub async fn edit(
     Path(id): Path<i32>,
 ) -> AppResult<Html<String>> {
     plan::authorize_manage(&actor)?;
-    let shown = plan::get(&state.db, &actor, id, None).await?;
+    let shown = plan::get(&state.db, &actor, id, None, state.settings.privacy_k).await?;
     let form = PlanForm {
         title: shown.summary.title.clone(),
         start_year: shown.summary.start_year.to_string(),
@@ -360,30 +360,28 @@ pub async fn add_objective(
     }
 }
 
-#[derive(Deserialize)]
-pub struct PartQuery {
-    plan_id: i32,
-    title: Option<String>,
-    detail: Option<String>,
-}
-
 #[handler]
 pub async fn edit_goal(
+    state: Data<&AppState>,
     actor: Actor,
     Path(goal_id): Path<i32>,
-    Query(q): Query<PartQuery>,
 ) -> AppResult<Html<String>> {
     plan::authorize_manage(&actor)?;
+    let part = plan::strategic_goal_part(&state.db, &actor, goal_id).await?;
     let form = PartForm {
-        title: q.title.unwrap_or_default(),
-        detail: q.detail.unwrap_or_default(),
-        plan_id: Some(q.plan_id),
+        title: part.title,
+        detail: part.detail,
+        plan_id: Some(part.plan_id),
     };
+    let (action, cancel) = (
+        format!("/strategic-goals/{goal_id}"),
+        format!("/plans/{}", part.plan_id),
+    );
     part_page(
         &actor,
         "Edit the strategic goal",
-        format!("/strategic-goals/{goal_id}"),
-        format!("/plans/{}", q.plan_id),
+        action,
+        cancel,
         "Description",
         form,
         FormErrors::default(),
@@ -414,21 +412,26 @@ pub async fn update_goal(
 
 #[handler]
 pub async fn edit_objective(
+    state: Data<&AppState>,
     actor: Actor,
     Path(id): Path<i32>,
-    Query(q): Query<PartQuery>,
 ) -> AppResult<Html<String>> {
     plan::authorize_manage(&actor)?;
+    let part = plan::objective_part(&state.db, &actor, id).await?;
     let form = PartForm {
-        title: q.title.unwrap_or_default(),
-        detail: q.detail.unwrap_or_default(),
-        plan_id: Some(q.plan_id),
+        title: part.title,
+        detail: part.detail,
+        plan_id: Some(part.plan_id),
     };
+    let (action, cancel) = (
+        format!("/objectives/{id}"),
+        format!("/plans/{}", part.plan_id),
+    );
     part_page(
         &actor,
         "Edit the objective",
-        format!("/objectives/{id}"),
-        format!("/plans/{}", q.plan_id),
+        action,
+        cancel,
         "Measure",
         form,
         FormErrors::default(),

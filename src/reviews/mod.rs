@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +82,16 @@ pub struct Evidence {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl Evidence {
+    /// The address to link to: only for a link whose URL is http or https, whatever was stored.
+    pub fn link(&self) -> Option<&str> {
+        let url = self.url.as_deref()?;
+        let safe =
+            self.kind == "link" && (url.starts_with("https://") || url.starts_with("http://"));
+        safe.then_some(url)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +184,11 @@ pub struct ProposalInput {
     pub title: Option<String>,
     pub description: Option<String>,
     pub category: Option<String>,
+}
+
+/// Writes to one person's evaluation in one cycle take this lock (see `WriteTxn::lock`).
+fn evaluation_lock(cycle_id: i32, person_id: i32) -> String {
+    format!("evaluation:{cycle_id}:{person_id}")
 }
 
 fn may(actor: &Actor, action: Action<'_>) -> bool {
@@ -357,6 +372,9 @@ fn check_evidence(field: &str, items: &[Evidence], errors: &mut Errors) {
     for (i, item) in items.iter().enumerate() {
         let at = format!("{field}[{i}]");
         match item.kind.as_str() {
+            "text" if item.url.is_some() => {
+                errors.add(format!("{at}.url"), "Only a link has a URL.")
+            }
             "text" => {}
             "link" => match item.url.as_deref().map(url::Url::parse) {
                 Some(Ok(u)) if matches!(u.scheme(), "http" | "https") => {}
@@ -397,6 +415,7 @@ pub async fn save_draft(
         TEXT_MAX,
     );
     let txn = db.write().await?;
+    txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     let cycle = cycle_or_404(&*txn, cycle_id).await?;
     let own_goals: Vec<i32> = performance_goal::Entity::find()
         .filter(performance_goal::Column::CycleId.eq(cycle_id))
@@ -414,6 +433,11 @@ pub async fn save_draft(
                 format!("{at}.goal_id"),
                 "This is not one of your goals in this cycle.",
             );
+        } else if input.entries[..i]
+            .iter()
+            .any(|earlier| earlier.goal_id == entry.goal_id)
+        {
+            errors.add(format!("{at}.goal_id"), "This goal is already in the list.");
         }
         let narrative = errors.optional(
             &format!("{at}.narrative"),
@@ -548,6 +572,18 @@ pub async fn save_draft(
         .insert(&*txn)
         .await?;
     }
+    // Proposals already carried into a later cycle stay as they are.
+    if evaluation_proposal::Entity::find()
+        .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
+        .filter(evaluation_proposal::Column::CarriedGoalId.is_not_null())
+        .count(&*txn)
+        .await?
+        > 0
+    {
+        return Err(AppError::conflict(
+            "Next year's goals from this self-evaluation are already in the next cycle; it cannot change now.",
+        ));
+    }
     evaluation_proposal::Entity::delete_many()
         .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
         .exec(&*txn)
@@ -580,8 +616,10 @@ pub async fn submit(
 ) -> AppResult<Evaluation> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
-    let current = get(db, actor, cycle_id, person_id).await?;
     let txn = db.write().await?;
+    // Under the lock nobody saves this evaluation meanwhile, so what is checked is what is locked.
+    txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
+    let current = get(db, actor, cycle_id, person_id).await?;
     let cycle = cycle_or_404(&*txn, cycle_id).await?;
     cycle.ensure_open()?;
     let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
@@ -640,6 +678,7 @@ async fn reviewable(
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
+    txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     cycle_or_404(&*txn, cycle_id).await?.ensure_open()?;
     // Readers see a not-started evaluation, so it is not missing: it has nothing to review yet.
     let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
@@ -711,8 +750,13 @@ pub async fn reopen(
     }
     .insert(&*txn)
     .await?;
+    // The review was of the submission being reopened; the next submission gets its own.
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Draft.as_str().to_owned());
+    model.reviewer_id = Set(None);
+    model.review_comment = Set(None);
+    model.review_rating = Set(None);
+    model.reviewed_at = Set(None);
     model.updated_at = Set(now);
     model.update(&*txn).await?;
     txn.commit().await?;
@@ -830,6 +874,7 @@ struct TeamEvaluationRow {
 /// and self-evaluation status in a cycle. A fixed number of queries whatever the size of
 /// the team: the cycles, the members (one recursive query), their goals, their evaluations.
 pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<TeamView> {
+    policy::check(actor.principal(), Action::ViewTeam)?;
     let cycles = cycles::list(db, actor).await?;
     let cycle = match cycle_id {
         Some(id) => Some(

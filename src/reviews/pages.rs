@@ -426,6 +426,7 @@ pub async fn team(
         .notice
         .as_deref()
         .and_then(|n| n.strip_prefix("assigned"))
+        .and_then(|count| count.parse::<u32>().ok())
         .map(|count| format!("The goal was given to {count} people."));
     let may_assign = !view.members.is_empty()
         && view

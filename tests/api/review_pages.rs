@@ -4,7 +4,6 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-
 both_backends! {
     async fn the_cio_builds_the_plan_through_the_pages(app) {
         app.department().await;
@@ -244,5 +243,15 @@ both_backends! {
         let html = staff.get_html("/cycles").await;
         assert!(!html.contains("Move to"));
         assert_eq!(staff.post_form("/cycles", &action, &[("phase", "self_evaluation")]).await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+both_backends! {
+    async fn someone_elses_goal_list_is_404_even_before_any_cycle(app) {
+        let d = app.department().await;
+        let peer = app.signed_in("peer@example.org").await;
+        assert_eq!(peer.get(&format!("/people/{}/goals", d.engineer)).await.status(), StatusCode::NOT_FOUND);
+        let lead = app.signed_in("lead@example.org").await;
+        assert_eq!(lead.get(&format!("/people/{}/goals", d.engineer)).await.status(), StatusCode::OK);
     }
 }

@@ -168,6 +168,8 @@ both_backends! {
             ("huge reflection", json!({"reflection": long}), vec!["reflection"]),
             ("bad link",        json!({"entries": [{"goal_id": g, "evidence": [{"kind": "link", "text": "x", "url": "javascript:alert(1)"}]}]}), vec!["entries[0].evidence[0].url"]),
             ("odd evidence",    json!({"entries": [{"goal_id": g, "evidence": [{"kind": "photo", "text": "x"}]}]}), vec!["entries[0].evidence[0].kind"]),
+            ("url on text",     json!({"entries": [{"goal_id": g, "evidence": [{"kind": "text", "text": "x", "url": "javascript:alert(1)"}]}]}), vec!["entries[0].evidence[0].url"]),
+            ("same goal twice", json!({"entries": [{"goal_id": g}, {"goal_id": g}]}), vec!["entries[1].goal_id"]),
             ("empty evidence",  json!({"entries": [{"goal_id": g, "evidence": [{"kind": "text", "text": " "}]}]}), vec!["entries[0].evidence[0].text"]),
             ("proposal, no objective", json!({"proposals": [{"title": "T", "category": "other"}]}), vec!["proposals[0].objective_id"]),
             ("proposal, no title",     json!({"proposals": [{"objective_id": f.objectives[0], "category": "other"}]}), vec!["proposals[0].title"]),
@@ -292,6 +294,85 @@ async fn grow_team_more(app: &TestApp, cio: &str, f: &Fixture, lead: i32) {
         );
     }
     for _ in 0..3 {
-        app.post_json(cio, &format!("/api/v1/cycles/{}/goals/assign", f.cycle), json!({"person_ids": ids, "objective_id": f.objectives[1], "title": "More", "category": "service"})).await;
+        let (status, _) = app
+            .post_json(cio, &format!("/api/v1/cycles/{}/goals/assign", f.cycle), json!({"person_ids": ids, "objective_id": f.objectives[1], "title": "More", "category": "service"}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "the large set-up must really grow"
+        );
+    }
+}
+
+both_backends! {
+    async fn a_reopened_evaluation_loses_its_old_review_and_a_new_outcome_reaches_the_goal(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let lead = app.token("lead@example.org").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full_draft(&goals, f.objectives[2])).send().await.unwrap();
+        app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        app.post_json(&lead, &format!("{path}/review"), json!({"comment": "Good", "rating": 4})).await;
+        let (_, evaluation) = app.post_json(&lead, &format!("{path}/reopen"), json!({"reason": "Revisit goal one"})).await;
+        assert!(evaluation["review"].is_null(), "the review belonged to the reopened submission");
+        let mut draft = full_draft(&goals, f.objectives[2]);
+        draft["entries"][0]["outcome"] = json!("partially_achieved");
+        app.api.put(app.url(&path)).bearer_auth(&engineer).json(&draft).send().await.unwrap();
+        let (status, _) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, goal) = app.get_json(&engineer, &format!("/api/v1/goals/{}", goals[0])).await;
+        assert_eq!(goal["status"], "partially_achieved");
+    }
+}
+
+both_backends! {
+    async fn advisors_manage_nobody_and_have_no_team_view(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (status, problem) = app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"manager_id": d.advisor})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["manager_id"]);
+        let advisor = app.token("advisor@example.org").await;
+        assert_eq!(app.get_json(&advisor, "/api/v1/team").await.0, StatusCode::NOT_FOUND);
+        let browser = app.signed_in("advisor@example.org").await;
+        assert_eq!(browser.get("/team").await.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+both_backends! {
+    async fn advisors_see_no_goal_counts_for_fewer_than_k_people(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        app.propose_goal(&engineer, f.cycle, f.objectives[0], "One person").await;
+        for token in [&engineer, &peer, &lead] {
+            app.propose_goal(token, f.cycle, f.objectives[1], "Three people").await;
+        }
+        let advisor = app.token("advisor@example.org").await;
+        let (_, plan) = app.get_json(&advisor, &format!("/api/v1/plans/{}", f.plan)).await;
+        let objectives = &plan["goals"][0]["objectives"];
+        assert!(objectives[0]["linked_goals"].is_null(), "one person is fewer than k");
+        assert_eq!(objectives[0]["fewer_than"], 3);
+        assert_eq!(objectives[0]["uncovered"], false);
+        assert_eq!(objectives[1]["linked_goals"], 3, "three people are enough");
+        assert_eq!(plan["goals"][1]["objectives"][0]["uncovered"], true, "nobody is not a person");
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        assert_eq!(plan["goals"][0]["objectives"][0]["linked_goals"], 1, "staff and the cio see exact counts");
+        let page = app.signed_in("advisor@example.org").await.get_html(&format!("/plans/{}", f.plan)).await;
+        assert!(page.contains("fewer than 3 people"));
+    }
+}
+
+both_backends! {
+    async fn nobody_approves_or_reviews_their_own_goals_not_even_the_cio(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let own = app.propose_goal(&cio, f.cycle, f.objectives[0], "Lead by example").await;
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/goals/{own}/agree"), json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
