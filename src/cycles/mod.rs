@@ -192,9 +192,25 @@ pub async fn list(db: &Db, actor: &Actor) -> AppResult<Vec<Cycle>> {
 /// The cycle people work in now: the most recent one that is not closed, or else the most
 /// recent one.
 pub async fn current(db: &Db, actor: &Actor) -> AppResult<Option<Cycle>> {
-    let cycles = list(db, actor).await?;
-    let open = cycles.iter().find(|c| c.phase != Phase::Closed).cloned();
-    Ok(open.or_else(|| cycles.into_iter().next()))
+    pick(&list(db, actor).await?, None)
+}
+
+/// From a list of cycles (newest first): the one asked for (404 if it is not there), or
+/// else the current one.
+pub fn pick(cycles: &[Cycle], wanted: Option<i32>) -> AppResult<Option<Cycle>> {
+    match wanted {
+        Some(id) => cycles
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .map(Some)
+            .ok_or(AppError::NotFound),
+        None => Ok(cycles
+            .iter()
+            .find(|c| c.phase != Phase::Closed)
+            .or(cycles.first())
+            .cloned()),
+    }
 }
 
 fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) {

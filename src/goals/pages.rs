@@ -101,23 +101,11 @@ pub struct CycleQuery {
 }
 
 fn chosen_cycle(cycles: &[Cycle], wanted: Option<&str>) -> AppResult<Option<Cycle>> {
-    match wanted.filter(|w| !w.is_empty()) {
-        Some(raw) => {
-            let id: i32 = raw.parse().map_err(|_| AppError::NotFound)?;
-            Ok(Some(
-                cycles
-                    .iter()
-                    .find(|c| c.id == id)
-                    .cloned()
-                    .ok_or(AppError::NotFound)?,
-            ))
-        }
-        None => Ok(cycles
-            .iter()
-            .find(|c| c.phase != Phase::Closed)
-            .or(cycles.first())
-            .cloned()),
-    }
+    let wanted = match wanted.filter(|w| !w.is_empty()) {
+        Some(raw) => Some(raw.parse().map_err(|_| AppError::NotFound)?),
+        None => None,
+    };
+    cycles::pick(cycles, wanted)
 }
 
 #[allow(clippy::too_many_arguments)] // one page, many parts

@@ -139,11 +139,11 @@ pub struct PartInput {
     pub retired: Option<bool>,
 }
 
-fn goal_code(number: i32) -> String {
+pub fn goal_code(number: i32) -> String {
     format!("G{number}")
 }
 
-fn objective_code(goal_number: i32, number: i32) -> String {
+pub fn objective_code(goal_number: i32, number: i32) -> String {
     format!("G{goal_number}.{number}")
 }
 

@@ -876,20 +876,7 @@ struct TeamEvaluationRow {
 pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<TeamView> {
     policy::check(actor.principal(), Action::ViewTeam)?;
     let cycles = cycles::list(db, actor).await?;
-    let cycle = match cycle_id {
-        Some(id) => Some(
-            cycles
-                .iter()
-                .find(|c| c.id == id)
-                .cloned()
-                .ok_or(AppError::NotFound)?,
-        ),
-        None => cycles
-            .iter()
-            .find(|c| c.phase != Phase::Closed)
-            .or(cycles.first())
-            .cloned(),
-    };
+    let cycle = cycles::pick(&cycles, cycle_id)?;
     let everyone = may(actor, Action::ManagePlan);
     // The members: for the cio, every active person who is not an advisor; otherwise the
     // active people below the actor, found by walking down the chain in one query.
@@ -977,7 +964,7 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
             .push(TeamGoal {
                 id: row.id,
                 title: row.title,
-                objective_code: format!("G{}.{}", row.goal_number, row.objective_number),
+                objective_code: plan::objective_code(row.goal_number, row.objective_number),
                 status: GoalStatus::parse(&row.status).unwrap_or(GoalStatus::Proposed),
                 progress: row.progress,
             });
