@@ -317,6 +317,10 @@ fn page_routes() -> Route {
         )
         .at("/skills/:id/retire", post(skill_pages::retire))
         .at("/skills/:id/delete", post(skill_pages::delete))
+        .at("/my-skills", get(skill_pages::mine))
+        .at("/people/:id/skills", get(skill_pages::of_person))
+        .at("/people/:id/skills/assessments", post(skill_pages::assess))
+        .at("/people/:id/skills/targets", post(skill_pages::target))
 }
 
 pub fn routes(state: AppState) -> impl Endpoint {

@@ -155,6 +155,7 @@ pub type Endpoints = (
     crate::goals::api::GoalsApi,
     crate::reviews::api::ReviewsApi,
     crate::skills::api::SkillsApi,
+    crate::skills::api::SkillLevelsApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -169,6 +170,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::goals::api::GoalsApi,
             crate::reviews::api::ReviewsApi,
             crate::skills::api::SkillsApi,
+            crate::skills::api::SkillLevelsApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

@@ -129,3 +129,203 @@ impl SkillsApi {
         Ok(Done::NoContent)
     }
 }
+
+#[derive(Debug, Object)]
+pub struct AssessmentBody {
+    pub id: i64,
+    pub level: i16,
+    /// self or manager.
+    pub source: String,
+    pub assessor: crate::people::api::PersonRefBody,
+    pub assessed_on: chrono::NaiveDate,
+    pub note: String,
+}
+
+#[derive(Debug, Object)]
+pub struct TrackBody {
+    /// The first assessment from this source.
+    pub baseline: i16,
+    /// The latest.
+    pub current: i16,
+    /// Oldest first.
+    pub history: Vec<AssessmentBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct TargetBody {
+    pub level: i16,
+    pub target_date: Option<chrono::NaiveDate>,
+    /// Proposed by the person, not yet set by a manager.
+    pub proposed: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct StandingBody {
+    pub skill: SkillBody,
+    #[oai(rename = "self")]
+    pub own: Option<TrackBody>,
+    pub manager: Option<TrackBody>,
+    pub target: Option<TargetBody>,
+    /// The manager's latest level, or else the person's own.
+    pub current: Option<i16>,
+    /// target − current.
+    pub gap: Option<i16>,
+    pub target_reached: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct SkillsProfileBody {
+    pub person: crate::people::api::PersonRefBody,
+    pub skills: Vec<StandingBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct AssessmentInputBody {
+    pub skill_id: Option<i32>,
+    /// 1 to 5.
+    pub level: Option<i64>,
+    /// Today when absent; never in the future.
+    pub assessed_on: Option<chrono::NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// Assessments of one person, recorded together: one's own (self) or, for a manager above
+/// them or the cio, a manager's.
+#[derive(Debug, Object)]
+pub struct AssessmentsBody {
+    pub assessments: Vec<AssessmentInputBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct RecordedBody {
+    pub recorded: u64,
+}
+
+#[derive(Debug, Object)]
+pub struct TargetInputBody {
+    /// 1 to 5.
+    pub level: Option<i64>,
+    pub target_date: Option<chrono::NaiveDate>,
+}
+
+fn track_body(t: skills::Track) -> TrackBody {
+    TrackBody {
+        baseline: t.baseline,
+        current: t.current,
+        history: t
+            .history
+            .into_iter()
+            .map(|a| AssessmentBody {
+                id: a.id,
+                level: a.level,
+                source: a.source.as_str().to_owned(),
+                assessor: crate::people::api::PersonRefBody {
+                    id: a.assessor.id,
+                    name: a.assessor.name,
+                },
+                assessed_on: a.assessed_on,
+                note: a.note,
+            })
+            .collect(),
+    }
+}
+
+pub struct SkillLevelsApi;
+
+#[OpenApi(tag = "SkillTags::Skills")]
+impl SkillLevelsApi {
+    /// A person's skills: baseline, current and target per skill, with the gap. Visible to
+    /// the person, their manager chain and the cio only.
+    #[oai(
+        path = "/people/:id/skills",
+        method = "get",
+        operation_id = "get_person_skills"
+    )]
+    async fn profile(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<SkillsProfileBody>> {
+        let profile = skills::profile(&state.db, &auth.0, id.0).await?;
+        Ok(Json(SkillsProfileBody {
+            person: crate::people::api::PersonRefBody {
+                id: profile.person.id,
+                name: profile.person.name,
+            },
+            skills: profile
+                .standings
+                .into_iter()
+                .map(|s| StandingBody {
+                    current: s.current(),
+                    gap: s.gap(),
+                    target_reached: s.target_reached(),
+                    target: s.target.clone().map(|t| TargetBody {
+                        level: t.level,
+                        target_date: t.target_date,
+                        proposed: t.proposed,
+                    }),
+                    own: s.own.map(track_body),
+                    manager: s.manager.map(track_body),
+                    skill: skill_body(s.skill),
+                })
+                .collect(),
+        }))
+    }
+
+    /// Record assessments of a person, several skills in one go, all or none.
+    #[oai(
+        path = "/people/:id/skill-assessments",
+        method = "post",
+        operation_id = "assess_skills"
+    )]
+    async fn assess(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<AssessmentsBody>,
+    ) -> ApiResult<Created<RecordedBody>> {
+        let items = body
+            .0
+            .assessments
+            .into_iter()
+            .map(|a| skills::AssessmentInput {
+                skill_id: a.skill_id,
+                level: a.level,
+                assessed_on: a.assessed_on,
+                note: a.note,
+            })
+            .collect();
+        let recorded = skills::assess(&state.db, &auth.0, id.0, items).await?;
+        Ok(Created::Created(Json(RecordedBody {
+            recorded: recorded as u64,
+        })))
+    }
+
+    /// Set a person's target in a skill (a manager above them, or the cio), or propose one's own.
+    #[oai(
+        path = "/people/:id/skill-targets/:skill_id",
+        method = "put",
+        operation_id = "set_skill_target"
+    )]
+    async fn set_target(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        skill_id: Path<i32>,
+        body: Json<TargetInputBody>,
+    ) -> ApiResult<Done> {
+        skills::set_target(
+            &state.db,
+            &auth.0,
+            id.0,
+            Some(skill_id.0),
+            body.level,
+            body.target_date,
+        )
+        .await?;
+        Ok(Done::NoContent)
+    }
+}

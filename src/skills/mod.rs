@@ -7,7 +7,7 @@
 pub mod api;
 pub mod pages;
 
-use chrono::Utc;
+use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -15,9 +15,10 @@ use sea_orm::{
 use crate::{
     auth::Actor,
     db::Db,
-    entities::{performance_goal, skill, skill_assessment, skill_target},
+    entities::{performance_goal, person, skill, skill_assessment, skill_target},
     error::{AppError, AppResult},
-    policy::{self, Action, Decision},
+    people::{self, PersonRef},
+    policy::{self, Action, Decision, Subject},
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -325,5 +326,374 @@ pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
         )));
     }
     skill::Entity::delete_by_id(id).exec(&*txn).await?;
+    txn.commit().await
+}
+
+// ---------------------------------------------------------------------------------------
+// Assessments and targets: a person's levels are private to them, their manager chain and
+// the cio (404 to anyone else).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The person assessed themselves.
+    Own,
+    /// A manager above them, or the cio, assessed them.
+    Manager,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Own => "self",
+            Source::Manager => "manager",
+        }
+    }
+
+    fn from_db(value: &str) -> Source {
+        if value == "manager" {
+            Source::Manager
+        } else {
+            Source::Own
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    pub id: i64,
+    pub skill_id: i32,
+    pub level: i16,
+    pub source: Source,
+    pub assessor: PersonRef,
+    pub assessed_on: NaiveDate,
+    pub note: String,
+}
+
+/// One line of an assessment form: a skill and the level seen in it.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentInput {
+    pub skill_id: Option<i32>,
+    pub level: Option<i64>,
+    /// Today when absent.
+    pub assessed_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+/// Where a person stands in one skill, by one source: the first assessment (baseline) and
+/// the latest (current), with the history in date order.
+#[derive(Debug, Clone)]
+pub struct Track {
+    pub baseline: i16,
+    pub current: i16,
+    pub history: Vec<Assessment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub level: i16,
+    pub target_date: Option<NaiveDate>,
+    /// Proposed by the person and not yet set by a manager.
+    pub proposed: bool,
+}
+
+/// One skill on a person's skills page.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub skill: Skill,
+    pub own: Option<Track>,
+    pub manager: Option<Track>,
+    pub target: Option<Target>,
+}
+
+impl Standing {
+    /// The level that counts: the manager's latest, or else the person's own.
+    pub fn current(&self) -> Option<i16> {
+        self.manager
+            .as_ref()
+            .or(self.own.as_ref())
+            .map(|t| t.current)
+    }
+
+    /// target − current; positive means still to grow.
+    pub fn gap(&self) -> Option<i16> {
+        Some(self.target.as_ref()?.level - self.current()?)
+    }
+
+    pub fn target_reached(&self) -> bool {
+        self.gap().is_some_and(|gap| gap <= 0)
+    }
+}
+
+/// A person's skills page: every skill they have been assessed in or have a target for.
+#[derive(Debug, Clone)]
+pub struct SkillsProfile {
+    pub person: PersonRef,
+    pub standings: Vec<Standing>,
+    /// The reader may assess as the person (self) or as a manager.
+    pub may_assess_self: bool,
+    pub may_assess_as_manager: bool,
+}
+
+async fn subject_or_404(db: &Db, actor: &Actor, person_id: i32) -> AppResult<Subject> {
+    let exists = person::Entity::find_by_id(person_id)
+        .one(db.conn())
+        .await?
+        .is_some();
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    let subject = people::subject(db.conn(), person_id).await?;
+    policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
+    Ok(subject)
+}
+
+/// A person's skills with baseline, current, target and gap, in three queries.
+pub async fn profile(db: &Db, actor: &Actor, person_id: i32) -> AppResult<SkillsProfile> {
+    let subject = subject_or_404(db, actor, person_id).await?;
+    let conn = db.conn();
+    let rows = skill_assessment::Entity::find()
+        .filter(skill_assessment::Column::PersonId.eq(person_id))
+        .order_by_asc(skill_assessment::Column::AssessedOn)
+        .order_by_asc(skill_assessment::Column::Id)
+        .all(conn)
+        .await?;
+    let targets = skill_target::Entity::find()
+        .filter(skill_target::Column::PersonId.eq(person_id))
+        .all(conn)
+        .await?;
+    let mut skill_ids: Vec<i32> = rows
+        .iter()
+        .map(|r| r.skill_id)
+        .chain(targets.iter().map(|t| t.skill_id))
+        .collect();
+    skill_ids.sort_unstable();
+    skill_ids.dedup();
+    let skills: Vec<Skill> = skill::Entity::find()
+        .filter(skill::Column::Id.is_in(skill_ids))
+        .order_by_asc(skill::Column::NameKey)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_skill)
+        .collect::<AppResult<_>>()?;
+    let mut assessor_ids: Vec<i32> = rows.iter().map(|r| r.assessor_id).collect();
+    assessor_ids.push(person_id);
+    assessor_ids.sort_unstable();
+    assessor_ids.dedup();
+    let names: std::collections::HashMap<i32, String> = person::Entity::find()
+        .filter(person::Column::Id.is_in(assessor_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let track = |skill_id: i32, source: Source| -> Option<Track> {
+        let history: Vec<Assessment> = rows
+            .iter()
+            .filter(|r| r.skill_id == skill_id && Source::from_db(&r.source) == source)
+            .map(|r| Assessment {
+                id: r.id,
+                skill_id: r.skill_id,
+                level: r.level,
+                source,
+                assessor: PersonRef {
+                    id: r.assessor_id,
+                    name: names.get(&r.assessor_id).cloned().unwrap_or_default(),
+                },
+                assessed_on: r.assessed_on,
+                note: r.note.clone(),
+            })
+            .collect();
+        Some(Track {
+            baseline: history.first()?.level,
+            current: history.last()?.level,
+            history,
+        })
+    };
+    let standings = skills
+        .into_iter()
+        .map(|skill| Standing {
+            own: track(skill.id, Source::Own),
+            manager: track(skill.id, Source::Manager),
+            target: targets
+                .iter()
+                .find(|t| t.skill_id == skill.id)
+                .map(|t| Target {
+                    level: t.level,
+                    target_date: t.target_date,
+                    proposed: t.proposed,
+                }),
+            skill,
+        })
+        .collect();
+    Ok(SkillsProfile {
+        person: PersonRef {
+            id: person_id,
+            name: names.get(&person_id).cloned().unwrap_or_default(),
+        },
+        standings,
+        may_assess_self: policy::decide(actor.principal(), Action::WriteOwnRecords(&subject))
+            == Decision::Allow,
+        may_assess_as_manager: policy::decide(
+            actor.principal(),
+            Action::ReviewPrivateRecords(&subject),
+        ) == Decision::Allow,
+    })
+}
+
+/// Records assessments of one person, one or many skills at once, in one transaction:
+/// a self-assessment when the actor is the person, a manager's when the actor is above
+/// them in the chain or the cio. History is kept: a correction is a new assessment.
+pub async fn assess(
+    db: &Db,
+    actor: &Actor,
+    person_id: i32,
+    items: Vec<AssessmentInput>,
+) -> AppResult<usize> {
+    let subject = subject_or_404(db, actor, person_id).await?;
+    let source = if subject.person_id == actor.person_id {
+        policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+        Source::Own
+    } else {
+        policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
+        Source::Manager
+    };
+    let mut errors = Errors::default();
+    if items.is_empty() {
+        errors.add("assessments", "Assess at least one skill.");
+    }
+    let today = Utc::now().date_naive();
+    let txn = db.write().await?;
+    let catalog = skill::Entity::find().all(&*txn).await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("assessments[{i}]");
+        match item.skill_id {
+            None => errors.add(format!("{at}.skill_id"), "Choose a skill."),
+            Some(id) => match catalog.iter().find(|s| s.id == id) {
+                None => errors.add(
+                    format!("{at}.skill_id"),
+                    format!("There is no skill with id {id}."),
+                ),
+                Some(s) if s.retired => errors.add(
+                    format!("{at}.skill_id"),
+                    format!("{} has been retired.", s.name),
+                ),
+                Some(_)
+                    if items[..i]
+                        .iter()
+                        .any(|earlier| earlier.skill_id == Some(id)) =>
+                {
+                    errors.add(
+                        format!("{at}.skill_id"),
+                        "This skill is already in the list.",
+                    )
+                }
+                Some(_) => {}
+            },
+        }
+        let level = errors
+            .present(&format!("{at}.level"), item.level)
+            .and_then(|l| errors.in_range(&format!("{at}.level"), l, 1, 5));
+        let assessed_on = item.assessed_on.unwrap_or(today);
+        if assessed_on > today {
+            errors.add(
+                format!("{at}.assessed_on"),
+                "An assessment cannot be dated in the future.",
+            );
+        } else if assessed_on.year() < 2000 {
+            errors.add(format!("{at}.assessed_on"), "Give a date from 2000 on.");
+        }
+        let note = errors.optional(&format!("{at}.note"), item.note.as_deref(), TEXT_MAX);
+        rows.push((item.skill_id, level, assessed_on, note));
+    }
+    errors.finish()?;
+    let now = Utc::now();
+    for (skill_id, level, assessed_on, note) in rows {
+        skill_assessment::ActiveModel {
+            person_id: Set(person_id),
+            skill_id: Set(skill_id.unwrap_or_default()),
+            level: Set(level.and_then(|l| i16::try_from(l).ok()).unwrap_or(1)),
+            source: Set(source.as_str().to_owned()),
+            assessor_id: Set(actor.person_id),
+            assessed_on: Set(assessed_on),
+            note: Set(note.unwrap_or_default()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(items.len())
+}
+
+/// Sets a person's target in a skill (a manager above them, or the cio), or proposes one
+/// (the person, while no manager has set it).
+pub async fn set_target(
+    db: &Db,
+    actor: &Actor,
+    person_id: i32,
+    skill_id: Option<i32>,
+    level: Option<i64>,
+    target_date: Option<NaiveDate>,
+) -> AppResult<()> {
+    let subject = subject_or_404(db, actor, person_id).await?;
+    let proposing = subject.person_id == actor.person_id;
+    if proposing {
+        policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+    } else {
+        policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
+    }
+    let mut errors = Errors::default();
+    let level = errors
+        .present("level", level)
+        .and_then(|l| errors.in_range("level", l, 1, 5));
+    if let Some(date) = target_date
+        && date < Utc::now().date_naive()
+    {
+        errors.add("target_date", "A target date is in the future.");
+    }
+    let txn = db.write().await?;
+    txn.lock(&[format!("skill-target:{person_id}")]).await?;
+    match skill_id {
+        None => errors.add("skill_id", "Choose a skill."),
+        Some(id) => match skill::Entity::find_by_id(id).one(&*txn).await? {
+            None => errors.add("skill_id", format!("There is no skill with id {id}.")),
+            Some(s) if s.retired => errors.add("skill_id", format!("{} has been retired.", s.name)),
+            Some(_) => {}
+        },
+    }
+    errors.finish()?;
+    let (Some(skill_id), Some(level)) = (skill_id, level.and_then(|l| i16::try_from(l).ok()))
+    else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated target missing"
+        )));
+    };
+    let existing = skill_target::Entity::find()
+        .filter(skill_target::Column::PersonId.eq(person_id))
+        .filter(skill_target::Column::SkillId.eq(skill_id))
+        .one(&*txn)
+        .await?;
+    if proposing && existing.as_ref().is_some_and(|t| !t.proposed) {
+        return Err(AppError::conflict(
+            "Your manager has set this target; talk to them to change it.",
+        ));
+    }
+    let mut model = match existing {
+        Some(t) => t.into(),
+        None => skill_target::ActiveModel {
+            person_id: Set(person_id),
+            skill_id: Set(skill_id),
+            ..Default::default()
+        },
+    };
+    model.level = Set(level);
+    model.target_date = Set(target_date);
+    model.set_by_id = Set(actor.person_id);
+    model.proposed = Set(proposing);
+    model.updated_at = Set(Utc::now());
+    model.save(&*txn).await?;
     txn.commit().await
 }

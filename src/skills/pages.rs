@@ -284,3 +284,233 @@ pub async fn delete(
     skills::delete(&state.db, &actor, id).await?;
     Ok(see_other("/skills?notice=deleted"))
 }
+
+/// One row of a person's skills page, with the history drawn as a small chart.
+struct StandingRow {
+    standing: skills::Standing,
+    /// SVG polyline points of every assessment (both sources) in date order.
+    chart_points: String,
+    /// The target as a horizontal line's y, when there is one.
+    target_y: Option<i32>,
+}
+
+const CHART_WIDTH: i32 = 160;
+const CHART_HEIGHT: i32 = 50;
+
+fn level_y(level: i16) -> i32 {
+    // Level 5 at the top, level 1 at the bottom, with a margin.
+    5 + (5 - i32::from(level)) * (CHART_HEIGHT - 10) / 4
+}
+
+fn chart_points(standing: &skills::Standing) -> String {
+    let mut history: Vec<&skills::Assessment> = standing
+        .own
+        .iter()
+        .chain(standing.manager.iter())
+        .flat_map(|t| t.history.iter())
+        .collect();
+    history.sort_by_key(|a| (a.assessed_on, a.id));
+    let steps = i32::try_from(history.len().saturating_sub(1))
+        .unwrap_or(1)
+        .max(1);
+    history
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let x = 5 + i32::try_from(i).unwrap_or(0) * (CHART_WIDTH - 10) / steps;
+            format!("{x},{}", level_y(a.level))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Template)]
+#[template(path = "skills/person.html")]
+struct PersonSkillsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    profile_name: String,
+    person_id: i32,
+    rows: Vec<StandingRow>,
+    catalog: Vec<Skill>,
+    may_assess_self: bool,
+    may_assess_as_manager: bool,
+    chart_width: i32,
+    chart_height: i32,
+    today: String,
+    errors: FormErrors,
+}
+
+async fn person_page(
+    state: &AppState,
+    actor: &Actor,
+    person_id: i32,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let profile = skills::profile(&state.db, actor, person_id).await?;
+    let own = profile.person.id == actor.person_id;
+    render(&PersonSkillsPage {
+        layout: Layout::new(
+            Some(actor),
+            if own {
+                "My skills".to_owned()
+            } else {
+                format!("Skills of {}", profile.person.name)
+            },
+            if own { "my-skills" } else { "team" },
+        ),
+        notice,
+        profile_name: profile.person.name.clone(),
+        person_id,
+        rows: profile
+            .standings
+            .into_iter()
+            .map(|standing| StandingRow {
+                chart_points: chart_points(&standing),
+                target_y: standing.target.as_ref().map(|t| level_y(t.level)),
+                standing,
+            })
+            .collect(),
+        catalog: skills::list(&state.db, actor, false).await?,
+        may_assess_self: profile.may_assess_self,
+        may_assess_as_manager: profile.may_assess_as_manager,
+        chart_width: CHART_WIDTH,
+        chart_height: CHART_HEIGHT,
+        today: chrono::Utc::now().date_naive().to_string(),
+        errors,
+    })
+}
+
+#[handler]
+pub async fn mine(actor: Actor) -> Response {
+    see_other(format!("/people/{}/skills", actor.person_id))
+}
+
+#[handler]
+pub async fn of_person(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(person_id): Path<i32>,
+    Query(q): Query<SkillQuery>,
+) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("assessed") => Some("The assessment is recorded."),
+        Some("target") => Some("The target is recorded."),
+        _ => None,
+    };
+    person_page(&state, &actor, person_id, notice, FormErrors::default()).await
+}
+
+/// The assessment form: one level select per catalog skill (`level_<skill id>`, blank to
+/// skip), one date and one note for all of them.
+#[handler]
+pub async fn assess(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(person_id): Path<i32>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut errors = crate::validate::Errors::default();
+    let date = value("assessed_on");
+    let assessed_on = if date.is_empty() {
+        None
+    } else {
+        errors.date("assessed_on", &date)
+    };
+    let note = value("note");
+    let items: Vec<skills::AssessmentInput> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("level_")?.parse::<i32>().ok()?, v.trim())))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(skill_id, level)| skills::AssessmentInput {
+            skill_id: Some(skill_id),
+            level: Some(level.parse().unwrap_or(0)),
+            assessed_on,
+            note: Some(note.clone()),
+        })
+        .collect();
+    let result = match errors.finish() {
+        Ok(()) => skills::assess(&state.db, &actor, person_id, items).await,
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other(format!(
+            "/people/{person_id}/skills?notice=assessed"
+        ))),
+        Err(err @ AppError::Invalid(_)) => {
+            let errors = FormErrors::new(err.field_errors().to_vec());
+            Ok(person_page(&state, &actor, person_id, None, errors)
+                .await?
+                .with_status(err.status())
+                .into_response())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    skill_id: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    target_date: String,
+}
+
+#[handler]
+pub async fn target(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(person_id): Path<i32>,
+    CsrfForm(form): CsrfForm<TargetForm>,
+) -> AppResult<Response> {
+    let mut errors = crate::validate::Errors::default();
+    let date = if form.target_date.trim().is_empty() {
+        None
+    } else {
+        errors.date("target_date", &form.target_date)
+    };
+    let result = match errors.finish() {
+        Ok(()) => {
+            skills::set_target(
+                &state.db,
+                &actor,
+                person_id,
+                form.skill_id.parse().ok(),
+                form.level.parse().ok(),
+                date,
+            )
+            .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(()) => Ok(see_other(format!(
+            "/people/{person_id}/skills?notice=target"
+        ))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = FormErrors::new(if err.field_errors().is_empty() {
+                vec![crate::error::FieldError::new(
+                    "target",
+                    err.public_message(),
+                )]
+            } else {
+                err.field_errors().to_vec()
+            });
+            Ok(person_page(&state, &actor, person_id, None, errors)
+                .await?
+                .with_status(err.status())
+                .into_response())
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -118,3 +118,149 @@ both_backends! {
         assert_eq!(staff.post_form(&location, &format!("{location}/retire"), &[("retired", "true")]).await.status(), StatusCode::FORBIDDEN);
     }
 }
+
+async fn two_skills(app: &TestApp, cio: &str) -> (i64, i64) {
+    let (_, a) = app
+        .post_json(
+            cio,
+            "/api/v1/skills",
+            json!({"name": "Plain language", "category": "communication"}),
+        )
+        .await;
+    let (_, b) = app
+        .post_json(
+            cio,
+            "/api/v1/skills",
+            json!({"name": "Networking", "category": "technical"}),
+        )
+        .await;
+    (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap())
+}
+
+both_backends! {
+    async fn assessments_keep_their_history_and_give_baseline_current_and_gap(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        let earlier = chrono::Utc::now().date_naive() - chrono::Duration::days(300);
+        let path = format!("/api/v1/people/{}/skill-assessments", d.engineer);
+        for (token, level, date) in [(&engineer, 2, Some(earlier)), (&engineer, 3, None), (&lead, 2, Some(earlier)), (&lead, 4, None)] {
+            let (status, body) = app.post_json(token, &path, json!({"assessments": [{"skill_id": plain, "level": level, "assessed_on": date}]})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let response = app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{plain}", d.engineer))).bearer_auth(&lead).json(&json!({"level": 5})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (status, profile) = app.get_json(&engineer, &format!("/api/v1/people/{}/skills", d.engineer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let standing = &profile["skills"][0];
+        assert_eq!((standing["self"]["baseline"].as_i64(), standing["self"]["current"].as_i64()), (Some(2), Some(3)));
+        assert_eq!((standing["manager"]["baseline"].as_i64(), standing["manager"]["current"].as_i64()), (Some(2), Some(4)));
+        assert_eq!(standing["self"]["history"].as_array().unwrap().len(), 2, "a correction is a new entry");
+        assert_eq!(standing["current"], 4, "the manager's level counts");
+        assert_eq!(standing["gap"], 1);
+        assert_eq!(standing["target_reached"], false);
+        app.post_json(&lead, &path, json!({"assessments": [{"skill_id": plain, "level": 5}]})).await;
+        let (_, profile) = app.get_json(&engineer, &format!("/api/v1/people/{}/skills", d.engineer)).await;
+        assert_eq!(profile["skills"][0]["gap"], 0);
+        assert_eq!(profile["skills"][0]["target_reached"], true);
+        // The person cannot override a target their manager set.
+        let response = app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{plain}", d.engineer))).bearer_auth(&engineer).json(&json!({"level": 3})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+    }
+}
+
+both_backends! {
+    async fn a_manager_assesses_several_skills_at_once_all_or_nothing(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, network) = two_skills(&app, &cio).await;
+        let path = format!("/api/v1/people/{}/skill-assessments", d.engineer);
+        let (status, problem) = app.post_json(&lead, &path, json!({"assessments": [{"skill_id": plain, "level": 3}, {"skill_id": network, "level": 6}]})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["assessments[1].level"]);
+        let (_, profile) = app.get_json(&lead, &format!("/api/v1/people/{}/skills", d.engineer)).await;
+        assert_eq!(profile["skills"].as_array().unwrap().len(), 0, "nothing was recorded");
+        let (status, body) = app.post_json(&lead, &path, json!({"assessments": [{"skill_id": plain, "level": 3}, {"skill_id": network, "level": 2}]})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["recorded"], 2);
+    }
+}
+
+both_backends! {
+    async fn skill_levels_are_private_to_the_person_their_chain_and_the_cio(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, &format!("/api/v1/people/{}/skill-assessments", d.engineer), json!({"assessments": [{"skill_id": plain, "level": 2}]})).await;
+        for (email, expected) in [("eng@example.org", StatusCode::OK), ("lead@example.org", StatusCode::OK), ("cio@example.org", StatusCode::OK), ("peer@example.org", StatusCode::NOT_FOUND), ("advisor@example.org", StatusCode::NOT_FOUND)] {
+            let token = app.token(email).await;
+            let (status, _) = app.get_json(&token, &format!("/api/v1/people/{}/skills", d.engineer)).await;
+            assert_eq!(status, expected, "{email} reads");
+            let (status, _) = app.post_json(&token, &format!("/api/v1/people/{}/skill-assessments", d.engineer), json!({"assessments": [{"skill_id": plain, "level": 3}]})).await;
+            if expected == StatusCode::NOT_FOUND {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{email} writes");
+            } else {
+                assert_eq!(status, StatusCode::CREATED, "{email} writes");
+            }
+            let browser = app.signed_in(email).await;
+            assert_eq!(browser.get(&format!("/people/{}/skills", d.engineer)).await.status(), expected, "{email} page");
+        }
+        let (status, _) = app.get_json(&cio, "/api/v1/people/424242/skills").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an unknown person");
+    }
+}
+
+both_backends! {
+    async fn bad_assessments_get_exact_field_errors(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+        #[rustfmt::skip]
+        let cases: Vec<(Value, Vec<&str>)> = vec![
+            (json!({"assessments": []}), vec!["assessments"]),
+            (json!({"assessments": [{"skill_id": plain, "level": 0}]}), vec!["assessments[0].level"]),
+            (json!({"assessments": [{"skill_id": plain, "level": 6}]}), vec!["assessments[0].level"]),
+            (json!({"assessments": [{"skill_id": plain}]}), vec!["assessments[0].level"]),
+            (json!({"assessments": [{"skill_id": 99999, "level": 3}]}), vec!["assessments[0].skill_id"]),
+            (json!({"assessments": [{"skill_id": plain, "level": 3, "assessed_on": tomorrow}]}), vec!["assessments[0].assessed_on"]),
+            (json!({"assessments": [{"skill_id": plain, "level": 3}, {"skill_id": plain, "level": 4}]}), vec!["assessments[1].skill_id"]),
+        ];
+        for (body, fields) in cases {
+            let (status, problem) = app.post_json(&engineer, &format!("/api/v1/people/{}/skill-assessments", d.engineer), body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), fields, "{body}");
+        }
+        for (body, field) in [(json!({"level": 0}), "level"), (json!({"level": 9}), "level"), (json!({"level": 3, "target_date": "2001-01-01"}), "target_date")] {
+            let response = app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{plain}", d.engineer))).bearer_auth(&engineer).json(&body).send().await.unwrap();
+            let (status, problem) = split(response).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), [field], "{body}");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_skills_page_records_a_self_assessment_and_draws_the_history(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        let browser = app.signed_in("eng@example.org").await;
+        let page = format!("/people/{}/skills", d.engineer);
+        let level_field = format!("level_{plain}");
+        let response = browser.post_form(&page, &format!("{page}/assessments"), &[(level_field.as_str(), "3"), ("assessed_on", ""), ("note", "After the course")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = browser.post_form(&page, &format!("{page}/assessments"), &[(level_field.as_str(), "9"), ("assessed_on", ""), ("note", "")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = browser.get_html(&page).await;
+        assert!(html.contains("Plain language"));
+        assert!(html.contains("<polyline"), "the history is drawn");
+        assert!(html.contains("Assess yourself"));
+        assert_eq!(browser.get("/my-skills").await.headers()["location"], page.as_str());
+    }
+}
