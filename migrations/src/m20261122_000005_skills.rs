@@ -41,6 +41,21 @@ enum SkillAssessments {
     CreatedAt,
 }
 
+/// Per person and skill, the baseline and current level (of any source), kept up to date
+/// with each assessment in the same transaction, so department and team figures are one
+/// aggregate over one row per person and skill instead of a scan of the whole history.
+#[derive(DeriveIden)]
+enum SkillLevels {
+    Table,
+    PersonId,
+    SkillId,
+    Baseline,
+    BaselineOn,
+    Current,
+    CurrentOn,
+    CurrentAssessmentId,
+}
+
 #[derive(DeriveIden)]
 enum SkillTargets {
     Table,
@@ -160,6 +175,45 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        manager
+            .create_table(
+                Table::create()
+                    .table(SkillLevels::Table)
+                    .col(integer(SkillLevels::PersonId))
+                    .col(integer(SkillLevels::SkillId))
+                    .col(small_integer(SkillLevels::Baseline))
+                    .col(date(SkillLevels::BaselineOn))
+                    .col(small_integer(SkillLevels::Current))
+                    .col(date(SkillLevels::CurrentOn))
+                    .col(big_integer(SkillLevels::CurrentAssessmentId))
+                    .primary_key(
+                        Index::create()
+                            .col(SkillLevels::PersonId)
+                            .col(SkillLevels::SkillId),
+                    )
+                    .foreign_key(&mut fk(
+                        "skill_levels_person_id_fkey",
+                        (SkillLevels::Table, SkillLevels::PersonId),
+                        (People::Table, People::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        "skill_levels_skill_id_fkey",
+                        (SkillLevels::Table, SkillLevels::SkillId),
+                        (Skills::Table, Skills::Id),
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("skill_levels_skill_idx")
+                    .table(SkillLevels::Table)
+                    .col(SkillLevels::SkillId)
+                    .to_owned(),
+            )
+            .await?;
+
         // One target per person per skill: set by a manager or the cio, or proposed by the person.
         manager
             .create_table(
@@ -201,6 +255,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            SkillLevels::Table.into_iden(),
             SkillTargets::Table.into_iden(),
             SkillAssessments::Table.into_iden(),
             Skills::Table.into_iden(),

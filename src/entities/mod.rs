@@ -16,5 +16,6 @@ pub mod session;
 pub mod sign_in_failure;
 pub mod skill;
 pub mod skill_assessment;
+pub mod skill_level;
 pub mod skill_target;
 pub mod strategic_goal;

@@ -230,6 +230,23 @@ fn track_body(t: skills::Track) -> TrackBody {
     }
 }
 
+#[derive(Debug, Object)]
+pub struct SkillFiguresBody {
+    pub skill: SkillBody,
+    /// People assessed in the skill; 0 when withheld.
+    pub people: i64,
+    /// Set when fewer than this many people were assessed: no figures are given.
+    pub fewer_than: Option<i64>,
+    pub average_baseline: Option<f64>,
+    pub average_current: Option<f64>,
+    pub average_target: Option<f64>,
+    /// People with a target, and of them those at or above it.
+    pub with_target: i64,
+    pub at_or_above_target: i64,
+    /// People currently at levels 1 to 5.
+    pub distribution: Vec<i64>,
+}
+
 pub struct SkillLevelsApi;
 
 #[OpenApi(tag = "SkillTags::Skills")]
@@ -271,6 +288,37 @@ impl SkillLevelsApi {
                 })
                 .collect(),
         }))
+    }
+
+    /// Department figures per skill: average baseline, current and target, the share at or
+    /// above target, and the distribution of levels. Groups under k people give no figures.
+    #[oai(
+        path = "/skills/department",
+        method = "get",
+        operation_id = "get_department_skills"
+    )]
+    async fn department(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<Vec<SkillFiguresBody>>> {
+        let figures = skills::department(&state.db, &auth.0, state.settings.privacy_k).await?;
+        Ok(Json(
+            figures
+                .into_iter()
+                .map(|f| SkillFiguresBody {
+                    skill: skill_body(f.skill),
+                    people: f.people,
+                    fewer_than: f.fewer_than,
+                    average_baseline: f.avg_baseline,
+                    average_current: f.avg_current,
+                    average_target: f.avg_target,
+                    with_target: f.with_target,
+                    at_or_above_target: f.at_or_above_target,
+                    distribution: f.distribution.to_vec(),
+                })
+                .collect(),
+        ))
     }
 
     /// Record assessments of a person, several skills in one go, all or none.

@@ -9,13 +9,14 @@ pub mod pages;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::{
     auth::Actor,
     db::Db,
-    entities::{performance_goal, person, skill, skill_assessment, skill_target},
+    entities::{performance_goal, person, skill, skill_assessment, skill_level, skill_target},
     error::{AppError, AppResult},
     people::{self, PersonRef},
     policy::{self, Action, Decision, Subject},
@@ -610,7 +611,7 @@ pub async fn assess(
     errors.finish()?;
     let now = Utc::now();
     for (skill_id, level, assessed_on, note) in rows {
-        skill_assessment::ActiveModel {
+        let inserted = skill_assessment::ActiveModel {
             person_id: Set(person_id),
             skill_id: Set(skill_id.unwrap_or_default()),
             level: Set(level.and_then(|l| i16::try_from(l).ok()).unwrap_or(1)),
@@ -623,9 +624,145 @@ pub async fn assess(
         }
         .insert(&*txn)
         .await?;
+        keep_level(&*txn, &inserted).await?;
     }
     txn.commit().await?;
     Ok(items.len())
+}
+
+/// Folds a new assessment into the person's baseline and current level for the skill
+/// (first and latest by date, the later entry winning a tie).
+async fn keep_level(
+    conn: &impl sea_orm::ConnectionTrait,
+    a: &skill_assessment::Model,
+) -> AppResult<()> {
+    let existing = skill_level::Entity::find_by_id((a.person_id, a.skill_id))
+        .one(conn)
+        .await?;
+    let Some(existing) = existing else {
+        skill_level::ActiveModel {
+            person_id: Set(a.person_id),
+            skill_id: Set(a.skill_id),
+            baseline: Set(a.level),
+            baseline_on: Set(a.assessed_on),
+            current: Set(a.level),
+            current_on: Set(a.assessed_on),
+            current_assessment_id: Set(a.id),
+        }
+        .insert(conn)
+        .await?;
+        return Ok(());
+    };
+    let earlier = a.assessed_on < existing.baseline_on;
+    let later = (a.assessed_on, a.id) >= (existing.current_on, existing.current_assessment_id);
+    if !earlier && !later {
+        return Ok(());
+    }
+    let mut model: skill_level::ActiveModel = existing.into();
+    if earlier {
+        model.baseline = Set(a.level);
+        model.baseline_on = Set(a.assessed_on);
+    }
+    if later {
+        model.current = Set(a.level);
+        model.current_on = Set(a.assessed_on);
+        model.current_assessment_id = Set(a.id);
+    }
+    model.update(conn).await?;
+    Ok(())
+}
+
+/// Department figures for one skill. Groups of fewer than k people show no figures.
+#[derive(Debug, Clone)]
+pub struct SkillFigures {
+    pub skill: Skill,
+    pub people: i64,
+    pub fewer_than: Option<i64>,
+    pub avg_baseline: Option<f64>,
+    pub avg_current: Option<f64>,
+    pub avg_target: Option<f64>,
+    pub with_target: i64,
+    pub at_or_above_target: i64,
+    /// How many people are currently at levels 1 to 5.
+    pub distribution: [i64; 5],
+}
+
+#[derive(FromQueryResult)]
+struct FiguresRow {
+    skill_id: i32,
+    people: i64,
+    avg_baseline: Option<f64>,
+    avg_current: Option<f64>,
+    avg_target: Option<f64>,
+    with_target: i64,
+    at_target: i64,
+    level1: i64,
+    level2: i64,
+    level3: i64,
+    level4: i64,
+    level5: i64,
+}
+
+/// Per skill, the department's average baseline, current and target levels, the share at
+/// or above target and the distribution of levels: one aggregate query over one row per
+/// person and skill. Everyone signed in sees it; any group of fewer than `k` people is
+/// shown as "fewer than k" with no figures.
+pub async fn department(db: &Db, actor: &Actor, k: i64) -> AppResult<Vec<SkillFigures>> {
+    policy::check(actor.principal(), Action::ReadPlan)?;
+    let sql = "SELECT l.skill_id, COUNT(*) AS people,
+            AVG(CAST(l.baseline AS DOUBLE PRECISION)) AS avg_baseline,
+            AVG(CAST(l.current AS DOUBLE PRECISION)) AS avg_current,
+            AVG(CAST(t.level AS DOUBLE PRECISION)) AS avg_target,
+            COUNT(t.level) AS with_target,
+            SUM(CASE WHEN t.level IS NOT NULL AND l.current >= t.level THEN 1 ELSE 0 END) AS at_target,
+            SUM(CASE WHEN l.current = 1 THEN 1 ELSE 0 END) AS level1,
+            SUM(CASE WHEN l.current = 2 THEN 1 ELSE 0 END) AS level2,
+            SUM(CASE WHEN l.current = 3 THEN 1 ELSE 0 END) AS level3,
+            SUM(CASE WHEN l.current = 4 THEN 1 ELSE 0 END) AS level4,
+            SUM(CASE WHEN l.current = 5 THEN 1 ELSE 0 END) AS level5
+        FROM skill_levels l
+        JOIN people p ON p.id = l.person_id AND p.active = $1
+        LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
+        GROUP BY l.skill_id";
+    let rows = FiguresRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        db.backend(),
+        sql,
+        [true.into()],
+    ))
+    .all(db.conn())
+    .await?;
+    let catalog = list(db, actor, false).await?;
+    Ok(catalog
+        .into_iter()
+        .map(|skill| {
+            let row = rows.iter().find(|r| r.skill_id == skill.id);
+            let people = row.map_or(0, |r| r.people);
+            match row {
+                Some(r) if people >= k => SkillFigures {
+                    skill,
+                    people,
+                    fewer_than: None,
+                    avg_baseline: r.avg_baseline,
+                    avg_current: r.avg_current,
+                    avg_target: r.avg_target,
+                    with_target: r.with_target,
+                    at_or_above_target: r.at_target,
+                    distribution: [r.level1, r.level2, r.level3, r.level4, r.level5],
+                },
+                _ => SkillFigures {
+                    skill,
+                    people: 0,
+                    fewer_than: (people > 0).then_some(k),
+                    avg_baseline: None,
+                    avg_current: None,
+                    avg_target: None,
+                    with_target: 0,
+                    at_or_above_target: 0,
+                    distribution: [0; 5],
+                },
+            }
+        })
+        .collect())
 }
 
 /// Sets a person's target in a skill (a manager above them, or the cio), or proposes one

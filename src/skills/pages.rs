@@ -514,3 +514,19 @@ pub async fn target(
         Err(err) => Err(err),
     }
 }
+
+#[derive(Template)]
+#[template(path = "skills/department.html")]
+struct DepartmentPage {
+    layout: Layout,
+    figures: Vec<skills::SkillFigures>,
+}
+
+#[handler]
+pub async fn department(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    let figures = skills::department(&state.db, &actor, state.settings.privacy_k).await?;
+    render(&DepartmentPage {
+        layout: Layout::new(Some(&actor), "Skills across the department", "skills"),
+        figures,
+    })
+}

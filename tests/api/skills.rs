@@ -264,3 +264,51 @@ both_backends! {
         assert_eq!(browser.get("/my-skills").await.headers()["location"], page.as_str());
     }
 }
+
+both_backends! {
+    async fn department_figures_show_only_groups_of_at_least_k_people(app) {
+        let d = app.department().await;
+        let extra = app.add_person("extra@example.org", "Ezra Extra", "staff", Some(d.lead)).await;
+        let cio = app.token("cio@example.org").await;
+        let mut skills = Vec::new();
+        for name in ["Two people", "Three people", "Four people"] {
+            let (_, s) = app.post_json(&cio, "/api/v1/skills", json!({"name": name, "category": "service"})).await;
+            skills.push(s["id"].as_i64().unwrap());
+        }
+        let people = [d.engineer, d.peer, d.lead, extra];
+        let earlier = chrono::Utc::now().date_naive() - chrono::Duration::days(200);
+        for (skill, group) in skills.iter().zip([2usize, 3, 4]) {
+            for (i, person) in people.iter().take(group).enumerate() {
+                let baseline = i as i64 + 1;
+                let path = format!("/api/v1/people/{person}/skill-assessments");
+                let (status, _) = app.post_json(&cio, &path, json!({"assessments": [{"skill_id": skill, "level": baseline, "assessed_on": earlier}]})).await;
+                assert_eq!(status, StatusCode::CREATED);
+                app.post_json(&cio, &path, json!({"assessments": [{"skill_id": skill, "level": baseline + 1}]})).await;
+            }
+        }
+        // Targets on the three-person skill: 3 for the first (current 2), 3 for the second (current 3).
+        for person in [d.engineer, d.peer] {
+            let response = app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{}", skills[1]))).bearer_auth(&cio).json(&json!({"level": 3})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+        let advisor = app.token("advisor@example.org").await;
+        let (status, figures) = app.get_json(&advisor, "/api/v1/skills/department").await;
+        assert_eq!(status, StatusCode::OK);
+        let by_name = |name: &str| figures.as_array().unwrap().iter().find(|f| f["skill"]["name"] == name).unwrap().clone();
+        let two = by_name("Two people");
+        assert_eq!(two["fewer_than"], 3);
+        assert!(two["average_current"].is_null() && two["people"] == 0, "k - 1 people: no figures");
+        let three = by_name("Three people");
+        assert!(three["fewer_than"].is_null());
+        assert_eq!(three["people"], 3);
+        assert_eq!(three["average_baseline"], 2.0);
+        assert_eq!(three["average_current"], 3.0);
+        assert_eq!(three["average_target"], 3.0);
+        assert_eq!((three["with_target"].as_i64(), three["at_or_above_target"].as_i64()), (Some(2), Some(1)));
+        assert_eq!(three["distribution"], json!([0, 1, 1, 1, 0]));
+        assert_eq!(by_name("Four people")["people"], 4, "k + 1 people");
+        let page = app.signed_in("advisor@example.org").await.get_html("/skills/department").await;
+        assert!(page.contains("fewer than 3 people"));
+        assert!(page.contains("3.0"));
+    }
+}
