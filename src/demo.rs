@@ -16,7 +16,72 @@ use crate::{
     people::{self, NewPerson, Role},
     plan::{self, PartInput, PlanInput},
     reviews::{self, EntryInput, EvaluationInput, Evidence, ProposalInput},
+    skills::{self, AssessmentInput, SkillInput},
 };
+
+/// The demo catalog: name, kind, description.
+const SKILLS: [(&str, &str, &str); 12] = [
+    (
+        "Explaining technical issues in plain language",
+        "communication",
+        "Saying what went wrong and what happens next without jargon.",
+    ),
+    (
+        "Listening to understand the client's real need",
+        "communication",
+        "Asking before answering; finding the need behind the request.",
+    ),
+    (
+        "Writing knowledge base articles",
+        "communication",
+        "Clear, findable, tested instructions.",
+    ),
+    (
+        "Running a meeting with clients",
+        "communication",
+        "An agenda, a timekeeper and a written outcome.",
+    ),
+    (
+        "Keeping clients informed during an incident",
+        "service",
+        "Regular, honest updates until it is over.",
+    ),
+    (
+        "Owning a request end to end",
+        "service",
+        "No hand-off without a warm introduction.",
+    ),
+    (
+        "Following up after a fix",
+        "service",
+        "Checking the fix held and the client is satisfied.",
+    ),
+    (
+        "Troubleshooting desktops",
+        "technical",
+        "Methodical diagnosis of hardware and operating system faults.",
+    ),
+    (
+        "Networking",
+        "technical",
+        "Switching, routing, wireless and their monitoring.",
+    ),
+    (
+        "Scripting and automation",
+        "technical",
+        "Automating the repetitive parts of the job.",
+    ),
+    (
+        "Cloud services",
+        "technical",
+        "Running and securing services in the cloud.",
+    ),
+    (
+        "Security awareness",
+        "technical",
+        "Spotting phishing, handling data safely, patching on time.",
+    ),
+];
 
 /// Every demo account has this password.
 pub const PASSWORD: &str = "staffdev-demo";
@@ -642,6 +707,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
             }
         }
     }
+    load_skills(db, &cio, &leads, &staff).await?;
     cycles::move_to(db, &cio, current.id, "in_progress").await?;
     for (n, (person, _)) in staff.iter().enumerate() {
         for goal in goals::for_person(db, person, current.id, person.person_id).await? {
@@ -656,6 +722,97 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 )
                 .await?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// A catalog of twelve skills, a baseline round a year ago, a later round showing progress
+/// for most people and a slip for a few, and targets set by the leads.
+async fn load_skills(
+    db: &Db,
+    cio: &Actor,
+    leads: &[(Actor, &str)],
+    staff: &[(Actor, i32)],
+) -> AppResult<()> {
+    let mut ids = Vec::new();
+    for (name, category, description) in SKILLS {
+        let skill = skills::create(
+            db,
+            cio,
+            SkillInput {
+                name: Some(name.into()),
+                category: Some(category.into()),
+                description: Some(description.into()),
+                levels: None,
+                retired: None,
+            },
+        )
+        .await?;
+        ids.push(skill.id);
+    }
+    let baseline_day = date(2025, 11, 15)?;
+    let later_day = date(2026, 10, 1)?;
+    for (n, (person, lead_id)) in staff.iter().enumerate() {
+        let lead = leads
+            .iter()
+            .find(|(l, _)| l.person_id == *lead_id)
+            .map(|(l, _)| l)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
+        // Six skills each, shifting through the catalog, communication ones for everyone.
+        let mine: Vec<i32> = [0, 1, (n % 5) + 2, (n % 5) + 7, 4, 5]
+            .iter()
+            .map(|i| ids[*i])
+            .collect();
+        let mut seen = Vec::new();
+        let mine: Vec<i32> = mine
+            .into_iter()
+            .filter(|id| {
+                if seen.contains(id) {
+                    false
+                } else {
+                    seen.push(*id);
+                    true
+                }
+            })
+            .collect();
+        let baseline: Vec<i64> = (0..mine.len()).map(|k| ((n + k) % 3 + 1) as i64).collect();
+        let round = |day, levels: &[i64]| -> Vec<AssessmentInput> {
+            mine.iter()
+                .zip(levels)
+                .map(|(skill_id, level)| AssessmentInput {
+                    skill_id: Some(*skill_id),
+                    level: Some(*level),
+                    assessed_on: Some(day),
+                    note: Some(String::new()),
+                })
+                .collect()
+        };
+        skills::assess(db, person, person.person_id, round(baseline_day, &baseline)).await?;
+        skills::assess(db, lead, person.person_id, round(baseline_day, &baseline)).await?;
+        // A year on: most grow by one or two levels; every seventh person slips in one skill.
+        let later: Vec<i64> = baseline
+            .iter()
+            .enumerate()
+            .map(|(k, level)| {
+                if n % 7 == 3 && k == 2 {
+                    (level - 1).max(1)
+                } else {
+                    (level + 1 + (k as i64 % 2)).min(5)
+                }
+            })
+            .collect();
+        skills::assess(db, lead, person.person_id, round(later_day, &later)).await?;
+        for skill_id in mine.iter().take(2) {
+            skills::set_target(
+                db,
+                lead,
+                person.person_id,
+                Some(*skill_id),
+                Some(4),
+                Some(date(2027, 6, 30)?),
+            )
+            .await?;
         }
     }
     Ok(())
