@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod db;
+mod demo;
 mod goals;
 mod openapi;
 mod operations;
