@@ -2,8 +2,6 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::*;
-
 both_backends! {
     async fn the_demo_department_loads_once_and_is_believable(app) {
         staffdev::demo::load(app.db()).await.expect("the demo loads");
