@@ -274,6 +274,7 @@ both_backends! {
         grow_team_more(&app, &cio, &f, d.lead).await;
         let team_large = statements_for(&app, &lead, "/api/v1/team").await;
         let plan_large = statements_for(&app, &cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        eprintln!("statements per request: team {team_small} (3 people) / {team_large} (60 people), plan {plan_small} / {plan_large}");
         assert_eq!(team_small, team_large, "team: {team_small} statements for 3 people, {team_large} for 60");
         assert_eq!(plan_small, plan_large, "plan: {plan_small} statements with few goals, {plan_large} with many");
         assert!(team_small <= 8, "team view took {team_small} statements");
