@@ -531,6 +531,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
                     description: Some(String::new()),
                     category: Some(category.into()),
                     due_on: Some(date(2026, 5, 31)?),
+                    skill_id: None,
+                    target_level: None,
                 },
             )
             .await?;
@@ -552,6 +554,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 description: Some(String::new()),
                 category: Some("service".into()),
                 due_on: None,
+                skill_id: None,
+                target_level: None,
             },
         )
         .await?;
@@ -673,6 +677,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 description: Some("Agreed at the August all-staff meeting.".into()),
                 category: Some("communication".into()),
                 due_on: Some(date(2027, 6, 1)?),
+                skill_id: None,
+                target_level: None,
             },
         )
         .await?;
@@ -690,6 +696,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 description: Some(String::new()),
                 category: Some(category.into()),
                 due_on: Some(date(2027, 5, 31)?),
+                skill_id: None,
+                target_level: None,
             },
         )
         .await?;

@@ -59,11 +59,25 @@ pub struct ProgressNoteBody {
 }
 
 #[derive(Debug, Object)]
+pub struct DevelopmentBody {
+    pub skill_id: i32,
+    pub skill_name: String,
+    pub target_level: i16,
+    /// The owner's latest assessed level in the skill.
+    pub current_level: Option<i16>,
+    /// Levels still to grow.
+    pub gap: Option<i16>,
+    pub target_reached: bool,
+}
+
+#[derive(Debug, Object)]
 pub struct GoalDetailBody {
     #[oai(flatten)]
     pub goal: GoalBody,
     /// Newest first.
     pub history: Vec<ProgressNoteBody>,
+    /// For a development goal: how far the latest assessment is from the target.
+    pub development: Option<DevelopmentBody>,
 }
 
 /// A goal to propose, or changes to one.
@@ -79,6 +93,9 @@ pub struct GoalInputBody {
     pub category: Option<String>,
     /// Within the cycle's dates.
     pub due_on: Option<NaiveDate>,
+    /// For a development goal: the skill to grow, and `target_level` (1 to 5) to reach.
+    pub skill_id: Option<i32>,
+    pub target_level: Option<i64>,
 }
 
 /// One goal for many people: `person_ids`, a `team`, or both.
@@ -92,6 +109,8 @@ pub struct AssignBody {
     pub description: Option<String>,
     pub category: Option<String>,
     pub due_on: Option<NaiveDate>,
+    pub skill_id: Option<i32>,
+    pub target_level: Option<i64>,
 }
 
 #[derive(Debug, Object)]
@@ -142,6 +161,14 @@ pub fn goal_body(g: Goal) -> GoalBody {
 
 fn detail_body(d: GoalDetail) -> GoalDetailBody {
     GoalDetailBody {
+        development: d.development.map(|dev| DevelopmentBody {
+            gap: dev.gap(),
+            target_reached: dev.reached(),
+            skill_id: dev.skill_id,
+            skill_name: dev.skill_name,
+            target_level: dev.target_level,
+            current_level: dev.current_level,
+        }),
         history: d
             .history
             .into_iter()
@@ -167,6 +194,8 @@ fn goal_input(body: &GoalInputBody) -> GoalInput {
         description: body.description.clone(),
         category: body.category.clone(),
         due_on: body.due_on,
+        skill_id: body.skill_id,
+        target_level: body.target_level,
     }
 }
 
@@ -235,6 +264,8 @@ impl GoalsApi {
             description: body.description,
             category: body.category,
             due_on: body.due_on,
+            skill_id: body.skill_id,
+            target_level: body.target_level,
         };
         let goals = goals::assign(&state.db, &auth.0, id.0, who, input).await?;
         Ok(Created::Created(Json(

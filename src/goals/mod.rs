@@ -21,6 +21,7 @@ use crate::{
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
     policy::{self, Action, Decision},
+    skills,
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -164,6 +165,8 @@ pub struct GoalDetail {
     pub may_report: bool,
     /// The owner or a manager may drop a goal that is not over.
     pub may_drop: bool,
+    /// For a development goal: the skill, the target and the latest assessed level.
+    pub development: Option<Development>,
 }
 
 /// A goal as typed; on edits, `None` leaves a field as it is.
@@ -174,6 +177,29 @@ pub struct GoalInput {
     pub description: Option<String>,
     pub category: Option<String>,
     pub due_on: Option<NaiveDate>,
+    /// A development goal: the skill to grow and the level to reach (both or neither).
+    pub skill_id: Option<i32>,
+    pub target_level: Option<i64>,
+}
+
+/// How a development goal stands against the owner's current level in its skill.
+#[derive(Debug, Clone)]
+pub struct Development {
+    pub skill_id: i32,
+    pub skill_name: String,
+    pub target_level: i16,
+    pub current_level: Option<i16>,
+}
+
+impl Development {
+    /// Levels still to grow; zero or less once the target is reached.
+    pub fn gap(&self) -> Option<i16> {
+        Some(self.target_level - self.current_level?)
+    }
+
+    pub fn reached(&self) -> bool {
+        self.gap().is_some_and(|gap| gap <= 0)
+    }
 }
 
 /// Whom a group assignment is for: a list of people, a whole team, or both.
@@ -326,6 +352,7 @@ struct ValidGoal {
     title: Option<String>,
     description: Option<String>,
     category: Option<Category>,
+    target_level: Option<i16>,
 }
 
 fn validate_fields(input: &GoalInput, creating: bool, errors: &mut Errors) -> ValidGoal {
@@ -344,7 +371,35 @@ fn validate_fields(input: &GoalInput, creating: bool, errors: &mut Errors) -> Va
         } else {
             None
         },
+        target_level: match (input.skill_id, input.target_level) {
+            (Some(_), Some(level)) => errors
+                .in_range("target_level", level, 1, 5)
+                .and_then(|l| i16::try_from(l).ok()),
+            (Some(_), None) => {
+                errors.add("target_level", "Give the level to reach in the skill.");
+                None
+            }
+            (None, Some(_)) => {
+                errors.add("skill_id", "Choose the skill this target level is for.");
+                None
+            }
+            (None, None) => None,
+        },
     }
+}
+
+/// The skill of a development goal must be in the catalog and not retired.
+async fn check_skill(
+    conn: &impl ConnectionTrait,
+    skill_id: Option<i32>,
+    errors: &mut Errors,
+) -> AppResult<()> {
+    if let Some(id) = skill_id
+        && let Err(message) = skills::usable(conn, id).await?
+    {
+        errors.add("skill_id", message);
+    }
+    Ok(())
 }
 
 fn may(actor: &Actor, action: Action<'_>) -> bool {
@@ -404,7 +459,21 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
     let open = cycle.phase != Phase::Closed;
     let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
     let is_owner = may(actor, Action::WriteOwnRecords(&subject));
+    let development = match (goal.skill_id, goal.target_level) {
+        (Some(skill_id), Some(target_level)) => {
+            skills::standing_of(db.conn(), goal.owner.id, skill_id)
+                .await?
+                .map(|(skill_name, current_level)| Development {
+                    skill_id,
+                    skill_name,
+                    target_level,
+                    current_level,
+                })
+        }
+        _ => None,
+    };
     Ok(GoalDetail {
+        development,
         may_drop: open && !goal.status.is_final() && (is_owner || is_reviewer),
         may_edit: open
             && (is_owner || is_reviewer)
@@ -448,6 +517,7 @@ pub async fn propose(
     let txn = db.write().await?;
     let cycle = cycle_or_404(&*txn, cycle_id).await?;
     check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    check_skill(&*txn, input.skill_id, &mut errors).await?;
     check_due(&cycle, input.due_on, &mut errors);
     errors.finish()?;
     cycle.ensure_open()?;
@@ -493,8 +563,8 @@ async fn insert(
             .unwrap_or(Category::Other)
             .as_str()
             .to_owned()),
-        skill_id: Set(None),
-        target_level: Set(None),
+        skill_id: Set(input.skill_id),
+        target_level: Set(valid.target_level),
         due_on: Set(input.due_on),
         progress: Set(0),
         status: Set(status.as_str().to_owned()),
@@ -564,6 +634,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     if input.objective_id.is_some() {
         check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
     }
+    check_skill(&*txn, input.skill_id, &mut errors).await?;
     check_due(&cycle, input.due_on, &mut errors);
     errors.finish()?;
     cycle.ensure_open()?;
@@ -589,6 +660,10 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     }
     if input.due_on.is_some() {
         model.due_on = Set(input.due_on);
+    }
+    if input.skill_id.is_some() {
+        model.skill_id = Set(input.skill_id);
+        model.target_level = Set(valid.target_level);
     }
     if status == GoalStatus::Agreed && !is_reviewer {
         model.status = Set(GoalStatus::Proposed.as_str().to_owned());
@@ -810,6 +885,7 @@ pub async fn assign(
     let txn = db.write().await?;
     let cycle = cycle_or_404(&*txn, cycle_id).await?;
     check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    check_skill(&*txn, input.skill_id, &mut errors).await?;
     check_due(&cycle, input.due_on, &mut errors);
 
     let mut people_ids = who.person_ids.clone();
@@ -872,6 +948,7 @@ pub async fn assign(
             title: valid.title.clone(),
             description: valid.description.clone(),
             category: valid.category,
+            target_level: valid.target_level,
         };
         rows.push(
             insert(

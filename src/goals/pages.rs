@@ -16,7 +16,7 @@ use crate::{
     goals::{self, Assignees, Category, Goal, GoalDetail, GoalInput, GoalStatus},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
-    reviews,
+    reviews, skills,
     validate::Errors,
     web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
 };
@@ -34,6 +34,11 @@ pub struct GoalForm {
     category: String,
     #[serde(default)]
     due_on: String,
+    /// A development goal's skill and target level; empty for an ordinary goal.
+    #[serde(default)]
+    skill_id: String,
+    #[serde(default)]
+    target_level: String,
 }
 
 impl GoalForm {
@@ -44,6 +49,8 @@ impl GoalForm {
             description: goal.description.clone(),
             category: goal.category.as_str().to_owned(),
             due_on: goal.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            skill_id: goal.skill_id.map(|s| s.to_string()).unwrap_or_default(),
+            target_level: goal.target_level.map(|l| l.to_string()).unwrap_or_default(),
         }
     }
 
@@ -61,6 +68,13 @@ impl GoalForm {
             description: Some(self.description.clone()),
             category: Some(self.category.clone()),
             due_on,
+            // A blank skill is an ordinary goal; a typed level that is not a number is
+            // sent as 0 so the service names it.
+            skill_id: self.skill_id.trim().parse().ok(),
+            target_level: match self.target_level.trim() {
+                "" => None,
+                level => Some(level.parse().unwrap_or(0)),
+            },
         })
     }
 }
@@ -80,6 +94,8 @@ async fn objectives_for(state: &AppState, cycle: &Cycle) -> AppResult<Vec<Object
 #[derive(Template)]
 #[template(path = "goals/list.html")]
 struct GoalsPage {
+    /// The catalog, for development goals.
+    skills: Vec<skills::Skill>,
     layout: Layout,
     notice: Option<&'static str>,
     person: PersonRef,
@@ -154,6 +170,7 @@ async fn goals_page(
         may_propose,
         objectives,
         categories: categories(),
+        skills: skills::list(&state.db, actor, false).await?,
         form,
         errors,
     })
@@ -308,6 +325,8 @@ pub async fn show(
 #[derive(Template)]
 #[template(path = "goals/edit.html")]
 struct EditPage {
+    /// The catalog, for development goals.
+    skills: Vec<skills::Skill>,
     layout: Layout,
     id: i32,
     objectives: Vec<ObjectiveRef>,
@@ -334,6 +353,7 @@ async fn edit_page(
         id,
         objectives: objectives_for(state, &detail.cycle).await?,
         categories: categories(),
+        skills: skills::list(&state.db, actor, false).await?,
         form: form.unwrap_or_else(|| GoalForm::from_goal(&detail.goal)),
         errors,
     })
@@ -453,6 +473,8 @@ pub async fn outcome(
 #[derive(Template)]
 #[template(path = "goals/assign.html")]
 struct AssignPage {
+    /// The catalog, for development goals.
+    skills: Vec<skills::Skill>,
     layout: Layout,
     cycle: Cycle,
     people: Vec<(PersonRef, String)>,
@@ -484,6 +506,7 @@ async fn assign_page(
             .collect(),
         objectives: objectives_for(state, &cycle).await?,
         categories: categories(),
+        skills: skills::list(&state.db, actor, false).await?,
         cycle,
         chosen,
         team,
@@ -540,6 +563,8 @@ pub async fn assign(
         description: value("description"),
         category: value("category"),
         due_on: value("due_on"),
+        skill_id: value("skill_id"),
+        target_level: value("target_level"),
     };
     let who = Assignees {
         person_ids: chosen.clone(),

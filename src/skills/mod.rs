@@ -425,6 +425,34 @@ impl Standing {
     }
 }
 
+/// Whether a skill can be the subject of a development goal: Ok, or the reason it cannot.
+pub async fn usable(
+    conn: &impl sea_orm::ConnectionTrait,
+    skill_id: i32,
+) -> AppResult<Result<(), String>> {
+    Ok(match skill::Entity::find_by_id(skill_id).one(conn).await? {
+        None => Err(format!("There is no skill with id {skill_id}.")),
+        Some(s) if s.retired => Err(format!("{} has been retired.", s.name)),
+        Some(_) => Ok(()),
+    })
+}
+
+/// A skill's name and the person's current level in it (for a development goal's page;
+/// the goal's own privacy check has already passed).
+pub async fn standing_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    person_id: i32,
+    skill_id: i32,
+) -> AppResult<Option<(String, Option<i16>)>> {
+    let Some(found) = skill::Entity::find_by_id(skill_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let level = skill_level::Entity::find_by_id((person_id, skill_id))
+        .one(conn)
+        .await?;
+    Ok(Some((found.name, level.map(|l| l.current))))
+}
+
 /// A person's skills page: every skill they have been assessed in or have a target for.
 #[derive(Debug, Clone)]
 pub struct SkillsProfile {

@@ -312,3 +312,49 @@ both_backends! {
         assert!(page.contains("3.0"));
     }
 }
+
+both_backends! {
+    async fn a_development_goal_shows_the_distance_to_its_target(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        let f = app.plan_and_cycle(&cio).await;
+        let path = format!("/api/v1/cycles/{}/goals", f.cycle);
+        let base = json!({"objective_id": f.objectives[1], "title": "Speak plainly", "category": "communication"});
+        let with = |extra: Value| {
+            let mut body = base.clone();
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body
+        };
+        #[rustfmt::skip]
+        let cases = [
+            (json!({"target_level": 4}), vec!["skill_id"]),
+            (json!({"skill_id": plain}), vec!["target_level"]),
+            (json!({"skill_id": plain, "target_level": 6}), vec!["target_level"]),
+            (json!({"skill_id": 99999, "target_level": 4}), vec!["skill_id"]),
+        ];
+        for (extra, fields) in cases {
+            let (status, problem) = app.post_json(&engineer, &path, with(extra.clone())).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{extra}");
+            assert_eq!(error_fields(&problem), fields, "{extra}");
+        }
+        let (status, goal) = app.post_json(&engineer, &path, with(json!({"skill_id": plain, "target_level": 4}))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!((goal["skill_id"].as_i64(), goal["target_level"].as_i64()), (Some(plain), Some(4)));
+        let goal_path = format!("/api/v1/goals/{}", goal["id"]);
+        let (_, detail) = app.get_json(&engineer, &goal_path).await;
+        assert!(detail["development"]["current_level"].is_null());
+        let assess = format!("/api/v1/people/{}/skill-assessments", d.engineer);
+        app.post_json(&lead, &assess, json!({"assessments": [{"skill_id": plain, "level": 2}]})).await;
+        let (_, detail) = app.get_json(&engineer, &goal_path).await;
+        assert_eq!((detail["development"]["current_level"].as_i64(), detail["development"]["gap"].as_i64()), (Some(2), Some(2)));
+        assert_eq!(detail["development"]["target_reached"], false);
+        app.post_json(&lead, &assess, json!({"assessments": [{"skill_id": plain, "level": 4}]})).await;
+        let (_, detail) = app.get_json(&engineer, &goal_path).await;
+        assert_eq!(detail["development"]["target_reached"], true);
+        let page = app.signed_in("eng@example.org").await.get_html(&format!("/goals/{}", goal["id"])).await;
+        assert!(page.contains("target reached"));
+    }
+}
