@@ -319,6 +319,7 @@ fn page_routes() -> Route {
         .at("/skills/:id/delete", post(skill_pages::delete))
         .at("/my-skills", get(skill_pages::mine))
         .at("/skills/department", get(skill_pages::department))
+        .at("/skills/team", get(skill_pages::team))
         .at("/people/:id/skills", get(skill_pages::of_person))
         .at("/people/:id/skills/assessments", post(skill_pages::assess))
         .at("/people/:id/skills/targets", post(skill_pages::target))

@@ -254,6 +254,14 @@ fn to_person(model: person::Model, manager: Option<PersonRef>) -> AppResult<Pers
     })
 }
 
+/// A recursive CTE named `below(id, depth)`: everyone under the person bound to `$1`, at
+/// any depth. Queries that list a manager's people start with it.
+pub const BELOW_CTE: &str = "WITH RECURSIVE below(id, depth) AS (
+        SELECT id, 1 FROM people WHERE manager_id = $1
+        UNION ALL
+        SELECT p.id, b.depth + 1 FROM people p JOIN below b ON p.manager_id = b.id WHERE b.depth < 64
+    )";
+
 /// The people above `person_id`, nearest first, in one recursive query. The depth bound
 /// keeps a corrupted chain from looping forever.
 pub async fn managers_of(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<Vec<i32>> {

@@ -880,11 +880,7 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     let everyone = may(actor, Action::ManagePlan);
     // The members: for the cio, every active person who is not an advisor; otherwise the
     // active people below the actor, found by walking down the chain in one query.
-    let below = "WITH RECURSIVE below(id, depth) AS (
-                     SELECT id, 1 FROM people WHERE manager_id = $1
-                     UNION ALL
-                     SELECT p.id, b.depth + 1 FROM people p JOIN below b ON p.manager_id = b.id WHERE b.depth < 64
-                 )";
+    let below = people::BELOW_CTE;
     let members_from = if everyone {
         "people p"
     } else {

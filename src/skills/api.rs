@@ -247,6 +247,28 @@ pub struct SkillFiguresBody {
     pub distribution: Vec<i64>,
 }
 
+#[derive(Debug, Object)]
+pub struct HeatCellBody {
+    pub skill_id: i32,
+    pub current: i16,
+    pub target: Option<i16>,
+    pub gap: Option<i16>,
+}
+
+#[derive(Debug, Object)]
+pub struct HeatRowBody {
+    pub person: crate::people::api::PersonRefBody,
+    /// The largest open gap over the person's skills.
+    pub largest_gap: i16,
+    pub cells: Vec<HeatCellBody>,
+}
+
+#[derive(Debug, Object)]
+pub struct HeatmapBody {
+    pub skills: Vec<SkillBody>,
+    pub people: Vec<HeatRowBody>,
+}
+
 pub struct SkillLevelsApi;
 
 #[OpenApi(tag = "SkillTags::Skills")]
@@ -319,6 +341,51 @@ impl SkillLevelsApi {
                 })
                 .collect(),
         ))
+    }
+
+    /// People × skills for the people below the caller (everyone, for the cio): current level
+    /// and target per cell. `sort=gap` puts the largest gap first.
+    #[oai(
+        path = "/skills/team",
+        method = "get",
+        operation_id = "get_team_skills"
+    )]
+    async fn team(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        sort: Query<Option<String>>,
+    ) -> ApiResult<Json<HeatmapBody>> {
+        let map =
+            skills::team_heatmap(&state.db, &auth.0, sort.0.as_deref() == Some("gap")).await?;
+        let skill_ids: Vec<i32> = map.skills.iter().map(|s| s.id).collect();
+        Ok(Json(HeatmapBody {
+            people: map
+                .rows
+                .into_iter()
+                .map(|row| HeatRowBody {
+                    person: crate::people::api::PersonRefBody {
+                        id: row.person.id,
+                        name: row.person.name,
+                    },
+                    largest_gap: row.largest_gap,
+                    cells: row
+                        .cells
+                        .iter()
+                        .zip(&skill_ids)
+                        .filter_map(|(cell, skill_id)| {
+                            cell.map(|c| HeatCellBody {
+                                skill_id: *skill_id,
+                                current: c.current,
+                                target: c.target,
+                                gap: c.gap(),
+                            })
+                        })
+                        .collect(),
+                })
+                .collect(),
+            skills: map.skills.into_iter().map(skill_body).collect(),
+        }))
     }
 
     /// Record assessments of a person, several skills in one go, all or none.

@@ -700,6 +700,107 @@ async fn keep_level(
     Ok(())
 }
 
+/// One person's row of the team heatmap: per skill of the map, their current level and
+/// target, if any.
+#[derive(Debug, Clone)]
+pub struct HeatRow {
+    pub person: PersonRef,
+    pub cells: Vec<Option<HeatCell>>,
+    /// The largest target − current over their skills (0 when no target is open).
+    pub largest_gap: i16,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HeatCell {
+    pub current: i16,
+    pub target: Option<i16>,
+}
+
+impl HeatCell {
+    pub fn gap(&self) -> Option<i16> {
+        self.target.map(|t| t - self.current)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    pub skills: Vec<Skill>,
+    pub rows: Vec<HeatRow>,
+}
+
+#[derive(FromQueryResult)]
+struct HeatRowSql {
+    person_id: i32,
+    name: String,
+    skill_id: i32,
+    current: i16,
+    target: Option<i16>,
+}
+
+/// People × skills for the people below the actor (everyone, for the cio): current level
+/// and target per cell, in one query over one row per person and skill. Sorted by name,
+/// or by the largest gap first.
+pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Heatmap> {
+    policy::check(actor.principal(), Action::ViewTeam)?;
+    let everyone = policy::decide(actor.principal(), Action::ManagePeople) == Decision::Allow;
+    let members = if everyone {
+        "people p"
+    } else {
+        "people p JOIN below ON below.id = p.id"
+    };
+    let sql = format!(
+        "{} SELECT DISTINCT p.id AS person_id, p.name, l.skill_id, l.current, t.level AS target
+         FROM {members}
+         JOIN skill_levels l ON l.person_id = p.id
+         LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
+         WHERE p.active = $2 AND p.id <> $1
+         ORDER BY p.name, p.id",
+        people::BELOW_CTE
+    );
+    let rows = HeatRowSql::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        db.backend(),
+        sql,
+        [actor.person_id.into(), true.into()],
+    ))
+    .all(db.conn())
+    .await?;
+    let catalog = list(db, actor, false).await?;
+    let skills: Vec<Skill> = catalog
+        .into_iter()
+        .filter(|s| rows.iter().any(|r| r.skill_id == s.id))
+        .collect();
+    let mut heat: Vec<HeatRow> = Vec::new();
+    for row in &rows {
+        let index = skills.iter().position(|s| s.id == row.skill_id);
+        if heat.last().is_none_or(|h| h.person.id != row.person_id) {
+            heat.push(HeatRow {
+                person: PersonRef {
+                    id: row.person_id,
+                    name: row.name.clone(),
+                },
+                cells: vec![None; skills.len()],
+                largest_gap: 0,
+            });
+        }
+        if let (Some(last), Some(index)) = (heat.last_mut(), index) {
+            let cell = HeatCell {
+                current: row.current,
+                target: row.target,
+            };
+            last.largest_gap = last.largest_gap.max(cell.gap().unwrap_or(0));
+            last.cells[index] = Some(cell);
+        }
+    }
+    if by_gap {
+        heat.sort_by(|a, b| {
+            b.largest_gap
+                .cmp(&a.largest_gap)
+                .then_with(|| a.person.name.cmp(&b.person.name))
+        });
+    }
+    Ok(Heatmap { skills, rows: heat })
+}
+
 /// Department figures for one skill. Groups of fewer than k people show no figures.
 #[derive(Debug, Clone)]
 pub struct SkillFigures {

@@ -530,3 +530,34 @@ pub async fn department(state: Data<&AppState>, actor: Actor) -> AppResult<Html<
         figures,
     })
 }
+
+#[derive(Template)]
+#[template(path = "skills/team.html")]
+struct TeamHeatmapPage {
+    layout: Layout,
+    map: skills::Heatmap,
+    by_gap: bool,
+    color_by_gap: bool,
+}
+
+#[derive(Deserialize)]
+pub struct HeatmapQuery {
+    sort: Option<String>,
+    color: Option<String>,
+}
+
+#[handler]
+pub async fn team(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<HeatmapQuery>,
+) -> AppResult<Html<String>> {
+    let by_gap = q.sort.as_deref() == Some("gap");
+    let map = skills::team_heatmap(&state.db, &actor, by_gap).await?;
+    render(&TeamHeatmapPage {
+        layout: Layout::new(Some(&actor), "Team skills", "team"),
+        map,
+        by_gap,
+        color_by_gap: q.color.as_deref() == Some("gap"),
+    })
+}

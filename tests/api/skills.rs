@@ -358,3 +358,29 @@ both_backends! {
         assert!(page.contains("target reached"));
     }
 }
+
+both_backends! {
+    async fn the_team_heatmap_shows_reports_by_skill_and_sorts_by_gap(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, network) = two_skills(&app, &cio).await;
+        for (person, level) in [(d.engineer, 2), (d.peer, 4)] {
+            app.post_json(&lead, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": [{"skill_id": plain, "level": level}, {"skill_id": network, "level": 3}]})).await;
+            app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{plain}"))).bearer_auth(&lead).json(&json!({"level": 5})).send().await.unwrap();
+        }
+        let (status, map) = app.get_json(&lead, "/api/v1/skills/team").await;
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<&str> = map["people"].as_array().unwrap().iter().map(|p| p["person"]["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Erin Engineer", "Pat Peer"]);
+        assert_eq!(map["skills"].as_array().unwrap().len(), 2);
+        let (_, by_gap) = app.get_json(&lead, "/api/v1/skills/team?sort=gap").await;
+        assert_eq!(by_gap["people"][0]["person"]["name"], "Erin Engineer");
+        assert_eq!(by_gap["people"][0]["largest_gap"], 3);
+        let (_, peer_view) = app.get_json(&app.token("peer@example.org").await, "/api/v1/skills/team").await;
+        assert_eq!(peer_view["people"].as_array().unwrap().len(), 0, "no reports, nobody shown");
+        assert_eq!(app.get_json(&app.token("advisor@example.org").await, "/api/v1/skills/team").await.0, StatusCode::NOT_FOUND);
+        let html = app.signed_in("lead@example.org").await.get_html("/skills/team?sort=gap&color=gap").await;
+        assert!(html.contains("gap-more") && html.contains("2/5"));
+    }
+}
