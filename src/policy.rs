@@ -127,6 +127,11 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     }
 }
 
+/// Whether `decide` allows it, for showing or hiding what a reader may use.
+pub fn allows(actor: Principal, action: Action<'_>) -> bool {
+    decide(actor, action) == Decision::Allow
+}
+
 /// `decide`, as the error a service returns.
 pub fn check(actor: Principal, action: Action<'_>) -> Result<(), AppError> {
     match decide(actor, action) {

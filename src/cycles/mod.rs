@@ -163,6 +163,11 @@ pub async fn find(conn: &impl ConnectionTrait, id: i32) -> AppResult<Option<Cycl
     to_cycle(model, title).map(Some)
 }
 
+/// A cycle by id for other services, 404 when there is none.
+pub async fn find_or_404(conn: &impl ConnectionTrait, id: i32) -> AppResult<Cycle> {
+    find(conn, id).await?.ok_or(AppError::NotFound)
+}
+
 pub async fn get(db: &Db, actor: &Actor, id: i32) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ReadPlan)?;
     find(db.conn(), id).await?.ok_or(AppError::NotFound)

@@ -20,7 +20,7 @@ use crate::{
     error::{AppError, AppResult},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
-    policy::{self, Action, Decision},
+    policy::{self, Action},
     skills,
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
@@ -299,12 +299,6 @@ async fn hydrate_one(conn: &impl ConnectionTrait, row: performance_goal::Model) 
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("a goal row did not hydrate")))
 }
 
-async fn cycle_or_404(conn: &impl ConnectionTrait, cycle_id: i32) -> AppResult<Cycle> {
-    cycles::find(conn, cycle_id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Checks the objective of a goal: it exists, belongs to the cycle's plan and is not retired.
 async fn check_objective(
     conn: &impl ConnectionTrait,
@@ -402,10 +396,6 @@ async fn check_skill(
     Ok(())
 }
 
-fn may(actor: &Actor, action: Action<'_>) -> bool {
-    policy::decide(actor.principal(), action) == Decision::Allow
-}
-
 /// Refuses (404) anyone who may not see a person's goals.
 pub async fn authorize_view(db: &Db, actor: &Actor, person_id: i32) -> AppResult<()> {
     let subject = people::subject(db.conn(), person_id).await?;
@@ -421,7 +411,7 @@ pub async fn for_person(
 ) -> AppResult<Vec<Goal>> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
-    cycle_or_404(db.conn(), cycle_id).await?;
+    cycles::find_or_404(db.conn(), cycle_id).await?;
     let rows = performance_goal::Entity::find()
         .filter(performance_goal::Column::CycleId.eq(cycle_id))
         .filter(performance_goal::Column::PersonId.eq(person_id))
@@ -447,7 +437,7 @@ async fn load(
 
 pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> {
     let (row, subject) = load(db, actor, goal_id).await?;
-    let cycle = cycle_or_404(db.conn(), row.cycle_id).await?;
+    let cycle = cycles::find_or_404(db.conn(), row.cycle_id).await?;
     let notes = goal_progress_note::Entity::find()
         .filter(goal_progress_note::Column::GoalId.eq(goal_id))
         .order_by_desc(goal_progress_note::Column::NotedOn)
@@ -457,8 +447,8 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
     let authors = names(db.conn(), notes.iter().map(|n| n.author_id).collect()).await?;
     let goal = hydrate_one(db.conn(), row).await?;
     let open = cycle.phase != Phase::Closed;
-    let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
-    let is_owner = may(actor, Action::WriteOwnRecords(&subject));
+    let is_reviewer = policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject));
+    let is_owner = policy::allows(actor.principal(), Action::WriteOwnRecords(&subject));
     let development = match (goal.skill_id, goal.target_level) {
         (Some(skill_id), Some(target_level)) => {
             skills::standing_of(db.conn(), goal.owner.id, skill_id)
@@ -515,7 +505,7 @@ pub async fn propose(
     let mut errors = Errors::default();
     let valid = validate_fields(&input, true, &mut errors);
     let txn = db.write().await?;
-    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
     check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
     check_skill(&*txn, input.skill_id, &mut errors).await?;
     check_due(&cycle, input.due_on, &mut errors);
@@ -618,7 +608,7 @@ pub async fn insert_carried(
 /// goes back to proposed, to be agreed again.
 pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> AppResult<Goal> {
     let (_, subject) = load(db, actor, goal_id).await?;
-    let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
+    let is_reviewer = policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject));
     if !is_reviewer {
         policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
     }
@@ -630,7 +620,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cycle = cycle_or_404(&*txn, row.cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, row.cycle_id).await?;
     if input.objective_id.is_some() {
         check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
     }
@@ -686,7 +676,9 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    cycle_or_404(&*txn, row.cycle_id).await?.ensure_open()?;
+    cycles::find_or_404(&*txn, row.cycle_id)
+        .await?
+        .ensure_open()?;
     let status = status_of(&row)?;
     if status != GoalStatus::Proposed {
         return Err(AppError::conflict(format!(
@@ -735,7 +727,7 @@ pub async fn report_progress(
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cycle = cycle_or_404(&*txn, row.cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, row.cycle_id).await?;
     if noted_on <= today && !cycle.contains(noted_on) {
         errors.add(
             "noted_on",
@@ -800,7 +792,9 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
             "validated outcome missing"
         )));
     };
-    if outcome == GoalStatus::Dropped && may(actor, Action::ReviewPrivateRecords(&subject)) {
+    if outcome == GoalStatus::Dropped
+        && policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject))
+    {
         // a manager or the cio may drop
     } else {
         policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
@@ -811,7 +805,9 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    cycle_or_404(&*txn, row.cycle_id).await?.ensure_open()?;
+    cycles::find_or_404(&*txn, row.cycle_id)
+        .await?
+        .ensure_open()?;
     let status = status_of(&row)?;
     let allowed = match outcome {
         GoalStatus::Dropped => !status.is_final(),
@@ -883,7 +879,7 @@ pub async fn assign(
         );
     }
     let txn = db.write().await?;
-    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
     check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
     check_skill(&*txn, input.skill_id, &mut errors).await?;
     check_due(&cycle, input.due_on, &mut errors);
@@ -901,7 +897,7 @@ pub async fn assign(
         let mut managed = 0;
         for member in members.iter().filter(|m| m.id != actor.person_id) {
             let subject = people::subject(&*txn, member.id).await?;
-            if may(actor, Action::ReviewPrivateRecords(&subject)) {
+            if policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject)) {
                 people_ids.push(member.id);
                 managed += 1;
             }
@@ -930,7 +926,7 @@ pub async fn assign(
                 "person_ids",
                 format!("{} cannot be given goals.", person.name),
             );
-        } else if !may(actor, Action::ReviewPrivateRecords(&subject)) {
+        } else if !policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject)) {
             errors.add("person_ids", format!("You do not manage {}.", person.name));
         }
     }

@@ -399,7 +399,7 @@ async fn active_cio_count(conn: &impl ConnectionTrait) -> AppResult<u64> {
 
 /// Whether the actor may add and edit people (for showing the buttons).
 pub fn may_manage(actor: &Actor) -> bool {
-    policy::decide(actor.principal(), Action::ManagePeople) == policy::Decision::Allow
+    policy::allows(actor.principal(), Action::ManagePeople)
 }
 
 /// Refuses unless the actor may add and edit people (for the forms' GET pages).

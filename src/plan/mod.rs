@@ -168,7 +168,7 @@ fn split_values(values: &str) -> Vec<String> {
 
 /// Whether the actor may change the plan and run the cycles (for showing the forms).
 pub fn may_manage(actor: &Actor) -> bool {
-    policy::decide(actor.principal(), Action::ManagePlan) == policy::Decision::Allow
+    policy::allows(actor.principal(), Action::ManagePlan)
 }
 
 /// Refuses unless the actor may change the plan (for the forms' GET pages).
@@ -246,8 +246,7 @@ pub async fn get(
         values.push(cycle_id.into());
     }
     sql.push_str(" GROUP BY g.objective_id");
-    let exact =
-        policy::decide(actor.principal(), Action::ViewGoalCounts) == policy::Decision::Allow;
+    let exact = policy::allows(actor.principal(), Action::ViewGoalCounts);
     let coverage: HashMap<i32, (i64, i64, i64)> =
         CoverageRow::find_by_statement(Statement::from_sql_and_values(db.backend(), sql, values))
             .all(conn)

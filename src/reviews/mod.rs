@@ -27,7 +27,7 @@ use crate::{
     goals::{self, Category, Goal, GoalStatus},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
-    policy::{self, Action, Decision},
+    policy::{self, Action},
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -191,16 +191,6 @@ fn evaluation_lock(cycle_id: i32, person_id: i32) -> String {
     format!("evaluation:{cycle_id}:{person_id}")
 }
 
-fn may(actor: &Actor, action: Action<'_>) -> bool {
-    policy::decide(actor.principal(), action) == Decision::Allow
-}
-
-async fn cycle_or_404(conn: &impl ConnectionTrait, cycle_id: i32) -> AppResult<Cycle> {
-    cycles::find(conn, cycle_id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 async fn find_row(
     conn: &impl ConnectionTrait,
     cycle_id: i32,
@@ -230,7 +220,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     let conn = db.conn();
     let subject = people::subject(conn, person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
-    let cycle = cycle_or_404(conn, cycle_id).await?;
+    let cycle = cycles::find_or_404(conn, cycle_id).await?;
     let person = person_name(conn, person_id).await?;
     let goal_rows = performance_goal::Entity::find()
         .filter(performance_goal::Column::CycleId.eq(cycle_id))
@@ -245,8 +235,8 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
         Some(r) => EvaluationStatus::from_db(&r.status)?,
         None => EvaluationStatus::NotStarted,
     };
-    let is_owner = may(actor, Action::WriteOwnRecords(&subject));
-    let is_reviewer = may(actor, Action::ReviewPrivateRecords(&subject));
+    let is_owner = policy::allows(actor.principal(), Action::WriteOwnRecords(&subject));
+    let is_reviewer = policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject));
     let in_phase = cycle.phase == Phase::SelfEvaluation;
     let mut evaluation = Evaluation {
         id: row.as_ref().map(|r| r.id),
@@ -416,7 +406,7 @@ pub async fn save_draft(
     );
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
-    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
     let own_goals: Vec<i32> = performance_goal::Entity::find()
         .filter(performance_goal::Column::CycleId.eq(cycle_id))
         .filter(performance_goal::Column::PersonId.eq(person_id))
@@ -620,7 +610,7 @@ pub async fn submit(
     // Under the lock nobody saves this evaluation meanwhile, so what is checked is what is locked.
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     let current = get(db, actor, cycle_id, person_id).await?;
-    let cycle = cycle_or_404(&*txn, cycle_id).await?;
+    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
     cycle.ensure_open()?;
     let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
         AppError::conflict("Save a draft of your self-evaluation before submitting it.")
@@ -679,7 +669,7 @@ async fn reviewable(
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
-    cycle_or_404(&*txn, cycle_id).await?.ensure_open()?;
+    cycles::find_or_404(&*txn, cycle_id).await?.ensure_open()?;
     // Readers see a not-started evaluation, so it is not missing: it has nothing to review yet.
     let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
         AppError::conflict("This self-evaluation has not been started or submitted yet.")
@@ -877,7 +867,7 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     policy::check(actor.principal(), Action::ViewTeam)?;
     let cycles = cycles::list(db, actor).await?;
     let cycle = cycles::pick(&cycles, cycle_id)?;
-    let everyone = may(actor, Action::ManagePlan);
+    let everyone = policy::allows(actor.principal(), Action::ManagePlan);
     // The members: for the cio, every active person who is not an advisor; otherwise the
     // active people below the actor, found by walking down the chain in one query.
     let below = people::BELOW_CTE;

@@ -19,7 +19,7 @@ use crate::{
     entities::{performance_goal, person, skill, skill_assessment, skill_level, skill_target},
     error::{AppError, AppResult},
     people::{self, PersonRef},
-    policy::{self, Action, Decision, Subject},
+    policy::{self, Action, Subject},
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -106,7 +106,7 @@ fn to_skill(model: skill::Model) -> AppResult<Skill> {
 
 /// Whether the actor may change the catalog (for showing the forms).
 pub fn may_manage(actor: &Actor) -> bool {
-    policy::decide(actor.principal(), Action::ManageSkills) == Decision::Allow
+    policy::allows(actor.principal(), Action::ManageSkills)
 }
 
 /// The catalog in name order; retired skills only when asked for.
@@ -561,12 +561,11 @@ pub async fn profile(db: &Db, actor: &Actor, person_id: i32) -> AppResult<Skills
             name: names.get(&person_id).cloned().unwrap_or_default(),
         },
         standings,
-        may_assess_self: policy::decide(actor.principal(), Action::WriteOwnRecords(&subject))
-            == Decision::Allow,
-        may_assess_as_manager: policy::decide(
+        may_assess_self: policy::allows(actor.principal(), Action::WriteOwnRecords(&subject)),
+        may_assess_as_manager: policy::allows(
             actor.principal(),
             Action::ReviewPrivateRecords(&subject),
-        ) == Decision::Allow,
+        ),
     })
 }
 
@@ -742,7 +741,7 @@ struct HeatRowSql {
 /// or by the largest gap first.
 pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Heatmap> {
     policy::check(actor.principal(), Action::ViewTeam)?;
-    let everyone = policy::decide(actor.principal(), Action::ManagePeople) == Decision::Allow;
+    let everyone = policy::allows(actor.principal(), Action::ManagePeople);
     let members = if everyone {
         "people p"
     } else {

@@ -19,7 +19,7 @@ use crate::{
         secrets,
     },
     error::{AppError, FieldError},
-    policy::{self, Action, Decision},
+    policy::{self, Action},
 };
 
 /// The cookie that carries the CSRF token of the sign-in form, before there is a session.
@@ -49,8 +49,7 @@ impl Layout {
             actor: actor.map(|a| NavActor {
                 id: a.person_id,
                 name: a.name.clone(),
-                can_manage_people: policy::decide(a.principal(), Action::ManagePeople)
-                    == Decision::Allow,
+                can_manage_people: policy::allows(a.principal(), Action::ManagePeople),
                 is_manager: a.is_manager,
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
