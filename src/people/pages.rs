@@ -283,15 +283,12 @@ async fn form_with_errors(
     form: PersonForm,
     err: AppError,
 ) -> AppResult<Response> {
-    let status = err.status();
-    match err {
-        AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => Ok(
-            form_page(state, actor, editing, form, FormErrors::new(errors))
-                .await?
-                .with_status(status)
-                .into_response(),
-        ),
-        other => Err(other),
+    match FormErrors::of(&err) {
+        Some(errors) => Ok(form_page(state, actor, editing, form, errors)
+            .await?
+            .with_status(err.status())
+            .into_response()),
+        None => Err(err),
     }
 }
 

@@ -307,10 +307,9 @@ fn part_errors(
     detail_label: &'static str,
     form: PartForm,
 ) -> AppResult<Response> {
-    if err.field_errors().is_empty() {
+    let Some(errors) = FormErrors::of(&err) else {
         return Err(err);
-    }
-    let errors = FormErrors::new(err.field_errors().to_vec());
+    };
     Ok(with_errors(
         part_page(actor, title, action, cancel, detail_label, form, errors)?,
         &err,

@@ -156,15 +156,6 @@ pub async fn list(
     .await
 }
 
-fn invalid(err: &AppError) -> Option<FormErrors> {
-    match err {
-        AppError::Invalid(_) | AppError::Conflict { .. } if !err.field_errors().is_empty() => {
-            Some(FormErrors::new(err.field_errors().to_vec()))
-        }
-        _ => None,
-    }
-}
-
 #[handler]
 pub async fn create(
     state: Data<&AppState>,
@@ -173,7 +164,7 @@ pub async fn create(
 ) -> AppResult<Response> {
     match skills::create(&state.db, &actor, form.input()).await {
         Ok(created) => Ok(see_other(format!("/skills/{}?notice=created", created.id))),
-        Err(err) => match invalid(&err) {
+        Err(err) => match FormErrors::of(&err) {
             Some(errors) => Ok(list_page(&state, &actor, false, None, form, errors)
                 .await?
                 .with_status(err.status())
@@ -244,7 +235,7 @@ pub async fn update(
 ) -> AppResult<Response> {
     match skills::update(&state.db, &actor, id, form.input()).await {
         Ok(_) => Ok(see_other(format!("/skills/{id}?notice=saved"))),
-        Err(err) => match invalid(&err) {
+        Err(err) => match FormErrors::of(&err) {
             Some(errors) => Ok(skill_page(&state, &actor, id, None, Some(form), errors)
                 .await?
                 .with_status(err.status())

@@ -79,6 +79,17 @@ impl FormErrors {
     pub fn new(errors: Vec<FieldError>) -> Self {
         FormErrors(errors)
     }
+    /// The field errors of a 422 or 409 to show by a form's fields; None for any other
+    /// error, which becomes the error page instead.
+    pub fn of(err: &AppError) -> Option<FormErrors> {
+        match err {
+            AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
+                Some(FormErrors(errors.clone()))
+            }
+            _ => None,
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
