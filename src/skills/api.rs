@@ -1,7 +1,11 @@
 //! The skills catalog endpoints.
 
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
+use poem_openapi::{
+    ApiRequest, Object, OpenApi, Tags,
+    param::{Path, Query},
+    payload::{Json, PlainText},
+};
 
 use crate::{
     api::{ApiResult, BearerAuth, Created, Done},
@@ -199,6 +203,23 @@ pub struct AssessmentsBody {
 #[derive(Debug, Object)]
 pub struct RecordedBody {
     pub recorded: u64,
+}
+
+/// A baseline round as CSV: a header row naming the columns email, skill, level, date
+/// (YYYY-MM-DD), source (self or manager) and optionally note, then one assessment a row.
+/// Comma, semicolon or tab separated.
+#[derive(Debug, ApiRequest)]
+pub enum BaselineFile {
+    #[oai(content_type = "text/csv")]
+    Csv(PlainText<String>),
+}
+
+/// What a baseline import wrote.
+#[derive(Debug, Object)]
+pub struct ImportSummaryBody {
+    pub assessments: u64,
+    pub people: u64,
+    pub skills: u64,
 }
 
 #[derive(Debug, Object)]
@@ -442,5 +463,28 @@ impl SkillLevelsApi {
         )
         .await?;
         Ok(Done::NoContent)
+    }
+
+    /// Import a baseline round (the cio): every row is checked first, and one bad row
+    /// rejects the whole file with 422 listing each row number and reason; nothing is
+    /// written then.
+    #[oai(
+        path = "/skills/baseline-imports",
+        method = "post",
+        operation_id = "import_skill_baseline"
+    )]
+    async fn import_baseline(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        file: BaselineFile,
+    ) -> ApiResult<Created<ImportSummaryBody>> {
+        let BaselineFile::Csv(PlainText(text)) = file;
+        let summary = skills::import_baseline(&state.db, &auth.0, &text).await?;
+        Ok(Created::Created(Json(ImportSummaryBody {
+            assessments: summary.assessments as u64,
+            people: summary.people as u64,
+            skills: summary.skills as u64,
+        })))
     }
 }

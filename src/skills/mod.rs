@@ -5,7 +5,10 @@
 //! Assessments, targets, gaps and trends build on this catalog (see the skills issue).
 
 pub mod api;
+mod import;
 pub mod pages;
+
+pub use import::{IMPORT_MAX_BYTES, ImportSummary, import_baseline};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
@@ -107,6 +110,11 @@ fn to_skill(model: skill::Model) -> AppResult<Skill> {
 /// Whether the actor may change the catalog (for showing the forms).
 pub fn may_manage(actor: &Actor) -> bool {
     policy::allows(actor.principal(), Action::ManageSkills)
+}
+
+/// Only the cio imports baseline rounds (for showing the page before anything is sent).
+pub fn authorize_import(actor: &Actor) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManageSkills)
 }
 
 /// The catalog in name order; retired skills only when asked for.

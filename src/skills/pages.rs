@@ -12,7 +12,7 @@ use crate::{
     auth::Actor,
     error::{AppError, AppResult},
     skills::{self, DEFAULT_LEVELS, Skill, SkillCategory, SkillInput},
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
+    web::{CsrfForm, CsrfUpload, EmptyForm, FormErrors, Layout, render, see_other},
 };
 
 /// The skill form as typed.
@@ -551,4 +551,62 @@ pub async fn team(
         by_gap,
         color_by_gap: q.color.as_deref() == Some("gap"),
     })
+}
+
+#[derive(Template)]
+#[template(path = "skills/import.html")]
+struct ImportPage {
+    layout: Layout,
+    summary: Option<skills::ImportSummary>,
+    problems: Vec<String>,
+    pasted: String,
+}
+
+#[handler]
+pub async fn import_form(actor: Actor) -> AppResult<Html<String>> {
+    skills::authorize_import(&actor)?;
+    render(&ImportPage {
+        layout: Layout::new(Some(&actor), "Import a baseline round", "skills"),
+        summary: None,
+        problems: Vec::new(),
+        pasted: String::new(),
+    })
+}
+
+/// The import form sends a file or pasted rows; a chosen file wins over the text box.
+#[handler]
+pub async fn import(
+    state: Data<&AppState>,
+    actor: Actor,
+    upload: CsrfUpload,
+) -> AppResult<Response> {
+    let pasted = upload.field("text").to_owned();
+    let file = match upload.field("file") {
+        "" => pasted.as_str(),
+        file => file,
+    };
+    let (summary, problems, status) = match skills::import_baseline(&state.db, &actor, file).await {
+        Ok(summary) => (Some(summary), Vec::new(), poem::http::StatusCode::CREATED),
+        Err(err @ AppError::Invalid(_)) => (
+            None,
+            err.field_errors()
+                .iter()
+                .map(|e| e.message.clone())
+                .collect(),
+            err.status(),
+        ),
+        Err(err) => return Err(err),
+    };
+    let page = render(&ImportPage {
+        layout: Layout::new(Some(&actor), "Import a baseline round", "skills"),
+        // After a good import the box is emptied, so a second click cannot import twice.
+        pasted: if summary.is_some() {
+            String::new()
+        } else {
+            pasted
+        },
+        summary,
+        problems,
+    })?;
+    Ok(page.with_status(status).into_response())
 }

@@ -169,29 +169,72 @@ impl<'a, T: DeserializeOwned + Send> FromRequest<'a> for CsrfForm<T> {
             .ok()
             .and_then(|f| f.csrf_token)
             .unwrap_or_default();
-        let session_token = req
-            .extensions()
-            .get::<MaybeActor>()
-            .and_then(|m| m.0.as_ref())
-            .and_then(|actor| actor.csrf_token.clone());
-        let expected = session_token.or_else(|| {
-            req.cookie()
-                .get(SIGN_IN_CSRF_COOKIE)
-                .map(|c| c.value_str().to_owned())
-        });
-        match expected {
-            Some(expected) if !sent.is_empty() && secrets::same_secret(&sent, &expected) => {}
-            _ => {
-                return Err(AppError::Forbidden(
-                    "This form has expired or did not come from staffdev. Go back, reload the page and try again."
-                        .into(),
-                )
-                .into());
-            }
-        }
+        check_csrf_token(req, &sent)?;
         let form = serde_urlencoded::from_bytes::<T>(&bytes)
             .map_err(|err| AppError::BadRequest(format!("The form could not be read: {err}.")))?;
         Ok(CsrfForm(form))
+    }
+}
+
+/// Ok when `sent` is the session's CSRF token (or, before sign-in, the sign-in cookie's).
+fn check_csrf_token(req: &Request, sent: &str) -> Result<(), AppError> {
+    let session_token = req
+        .extensions()
+        .get::<MaybeActor>()
+        .and_then(|m| m.0.as_ref())
+        .and_then(|actor| actor.csrf_token.clone());
+    let expected = session_token.or_else(|| {
+        req.cookie()
+            .get(SIGN_IN_CSRF_COOKIE)
+            .map(|c| c.value_str().to_owned())
+    });
+    match expected {
+        Some(expected) if !sent.is_empty() && secrets::same_secret(sent, &expected) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "This form has expired or did not come from staffdev. Go back, reload the page and try again."
+                .into(),
+        )),
+    }
+}
+
+/// A `multipart/form-data` post (a form with a file input), read whole into its text
+/// fields, with its CSRF token checked like `CsrfForm`. Files are read as UTF-8 text under
+/// their field name; the request body size limit bounds them.
+pub struct CsrfUpload(pub Vec<(String, String)>);
+
+impl CsrfUpload {
+    /// The value of a field, or "" when the form did not send it.
+    pub fn field(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+impl<'a> FromRequest<'a> for CsrfUpload {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let mut multipart = poem::web::Multipart::from_request(req, body)
+            .await
+            .map_err(|_| AppError::BadRequest("Send this form as multipart/form-data.".into()))?;
+        let unreadable = |err: poem::error::ParseMultipartError| {
+            AppError::BadRequest(format!("The form could not be read: {err}."))
+        };
+        let mut fields = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                AppError::BadRequest(
+                    "The file is not UTF-8 text; save it from your spreadsheet as \"CSV UTF-8\" and try again."
+                        .into(),
+                )
+            })?;
+            fields.push((name, text));
+        }
+        let upload = CsrfUpload(fields);
+        check_csrf_token(req, upload.field("csrf_token"))?;
+        Ok(upload)
     }
 }
 

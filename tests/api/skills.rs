@@ -384,3 +384,184 @@ both_backends! {
         assert!(html.contains("gap-more") && html.contains("2/5"));
     }
 }
+
+/// Posts a CSV file to the baseline import endpoint.
+async fn import_csv(app: &TestApp, token: &str, csv: &str) -> (StatusCode, Value) {
+    let response = app
+        .api
+        .post(app.url("/api/v1/skills/baseline-imports"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .expect("request");
+    split(response).await
+}
+
+async fn assessment_count(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    staffdev::entities::skill_assessment::Entity::find()
+        .count(app.db().conn())
+        .await
+        .unwrap()
+}
+
+both_backends! {
+    async fn a_baseline_round_imports_from_csv_and_sets_baselines(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (plain, network) = two_skills(&app, &cio).await;
+        let year_ago = chrono::Utc::now().date_naive() - chrono::Duration::days(365);
+        // A later assessment already on record stays the current level; the import is earlier.
+        let lead = app.token("lead@example.org").await;
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/people/{}/skill-assessments", d.engineer), json!({"assessments": [{"skill_id": plain, "level": 4}]})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let csv = format!(
+            "\u{feff}Email;Skill;Level;Date;Source;Note\n\
+             eng@example.org;plain language;2;{year_ago};self;\n\
+             eng@example.org;Plain language;3;{year_ago};manager;\"Assessed by Lee, on paper\"\n\
+             ENG@example.org;Networking;4;{year_ago};manager;\n\
+             peer@example.org;Networking;1;{year_ago};self;\n\
+             \n"
+        );
+        let (status, body) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body, json!({"assessments": 4, "people": 2, "skills": 2}));
+        let (_, profile) = app.get_json(&cio, &format!("/api/v1/people/{}/skills", d.engineer)).await;
+        let standing = |id: i64| profile["skills"].as_array().unwrap().iter().find(|s| s["skill"]["id"] == id).unwrap().clone();
+        let plain_standing = standing(plain);
+        assert_eq!((plain_standing["self"]["baseline"].as_i64(), plain_standing["self"]["current"].as_i64()), (Some(2), Some(2)));
+        assert_eq!((plain_standing["manager"]["baseline"].as_i64(), plain_standing["manager"]["current"].as_i64()), (Some(3), Some(4)), "the import is the baseline, today's assessment stays current");
+        assert_eq!(plain_standing["manager"]["history"][0]["note"], "Assessed by Lee, on paper");
+        assert_eq!(standing(network)["current"], 4);
+        let (_, peer) = app.get_json(&cio, &format!("/api/v1/people/{}/skills", d.peer)).await;
+        assert_eq!(peer["skills"][0]["self"]["baseline"], 1);
+        // The same file again would double the history: refused, row by row.
+        let (status, problem) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["rows[2].skill", "rows[3].skill", "rows[4].skill", "rows[5].skill"]);
+        assert_eq!(assessment_count(&app).await, 5);
+    }
+}
+
+both_backends! {
+    async fn one_bad_row_among_many_rejects_the_whole_file_and_writes_nothing(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        two_skills(&app, &cio).await;
+        let mut extra = Vec::new();
+        for i in 0..40 {
+            extra.push(app.add_person_fast(&format!("p{i}@example.org"), &format!("Person {i}"), d.lead).await);
+        }
+        let date = chrono::Utc::now().date_naive() - chrono::Duration::days(30);
+        let mut csv = String::from("email,skill,level,date,source,note\n");
+        for i in 0..40 {
+            for skill in ["Plain language", "Networking"] {
+                csv.push_str(&format!("p{i}@example.org,{skill},{},{date},self,\n", i % 5 + 1));
+            }
+        }
+        // Row 62 (the header is row 1) has a level of 6.
+        let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+        lines[61] = format!("p30@example.org,Plain language,6,{date},self,");
+        let bad = lines.join("\n");
+        let (status, problem) = import_csv(&app, &cio, &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(error_fields(&problem), ["rows[62].level"]);
+        assert!(problem["errors"][0]["message"].as_str().unwrap().starts_with("Row 62:"), "{problem}");
+        assert_eq!(assessment_count(&app).await, 0, "nothing was written");
+        let (status, body) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["assessments"], 80);
+        assert_eq!(assessment_count(&app).await, 80);
+    }
+}
+
+both_backends! {
+    async fn bad_import_rows_are_each_named_with_their_row_and_column(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (plain, _) = two_skills(&app, &cio).await;
+        app.patch_json(&cio, &format!("/api/v1/skills/{plain}"), json!({"retired": true})).await;
+        let (_, _) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Listening", "category": "communication"})).await;
+        let gone = app.add_person_fast("gone@example.org", "Gina Gone", d.lead).await;
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/people/{gone}"), json!({"active": false})).await;
+        assert_eq!(status, StatusCode::OK);
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+        let ok = "2025-01-15";
+        #[rustfmt::skip]
+        let cases: Vec<(String, &str)> = vec![
+            (format!("nobody@example.org,Listening,3,{ok},self,"), "email"),
+            (format!("not an email,Listening,3,{ok},self,"), "email"),
+            (format!(",Listening,3,{ok},self,"), "email"),
+            (format!("advisor@example.org,Listening,3,{ok},self,"), "email"),
+            (format!("gone@example.org,Listening,3,{ok},self,"), "email"),
+            (format!("eng@example.org,Juggling,3,{ok},self,"), "skill"),
+            (format!("eng@example.org,Plain language,3,{ok},self,"), "skill"),
+            (format!("eng@example.org,,3,{ok},self,"), "skill"),
+            (format!("eng@example.org,Listening,0,{ok},self,"), "level"),
+            (format!("eng@example.org,Listening,6,{ok},self,"), "level"),
+            (format!("eng@example.org,Listening,three,{ok},self,"), "level"),
+            (format!("eng@example.org,Listening,3,{tomorrow},self,"), "date"),
+            ("eng@example.org,Listening,3,15/01/2025,self,".to_owned(), "date"),
+            ("eng@example.org,Listening,3,1999-12-31,self,".to_owned(), "date"),
+            (format!("eng@example.org,Listening,3,{ok},peer,"), "source"),
+            (format!("eng@example.org,Listening,3,{ok},,"), "source"),
+            (format!("cio@example.org,Listening,3,{ok},manager,"), "source"),
+            (format!("eng@example.org,Listening,3,{ok},self,{}", "x".repeat(10_001)), "note"),
+        ];
+        for (row, column) in cases {
+            let csv = format!("email,skill,level,date,source,note\n{row}\n");
+            let (status, problem) = import_csv(&app, &cio, &csv).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{row}");
+            assert_eq!(error_fields(&problem), [format!("rows[2].{column}")], "{row}: {problem}");
+        }
+        // A row repeated within the file, a missing column, an empty file.
+        let csv = format!("email,skill,level,date,source\neng@example.org,Listening,3,{ok},self\neng@example.org,listening,4,{ok},self\n");
+        let (_, problem) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(error_fields(&problem), ["rows[3].skill"]);
+        for csv in ["email,skill,level,date\neng@example.org,Listening,3,2025-01-15\n", "", "email,skill,level,date,source\n"] {
+            let (status, problem) = import_csv(&app, &cio, csv).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{csv:?}");
+            assert_eq!(error_fields(&problem), ["file"], "{csv:?}");
+        }
+        assert_eq!(assessment_count(&app).await, 0);
+        // Only the cio imports.
+        let lead = app.token("lead@example.org").await;
+        let (status, _) = import_csv(&app, &lead, &format!("email,skill,level,date,source\neng@example.org,Listening,3,{ok},self\n")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+both_backends! {
+    async fn the_cio_imports_a_baseline_file_through_the_page(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        two_skills(&app, &cio).await;
+        let browser = app.signed_in("cio@example.org").await;
+        let html = browser.get_html("/skills/import").await;
+        let token = csrf_token_in(&html).unwrap();
+        let post = |file: String, token: String| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("text", "")
+                .part("file", reqwest::multipart::Part::text(file).file_name("baseline.csv").mime_str("text/csv").unwrap());
+            browser.client.post(browser.url("/skills/import")).multipart(form).send()
+        };
+        let bad = "email,skill,level,date,source\neng@example.org,Networking,9,2025-01-15,self\npeer@example.org,<script>alert(1)</script>,2,2025-01-15,self\n";
+        let response = post(bad.to_owned(), token.clone()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Nothing was imported"));
+        assert!(html.contains("Row 2:") && html.contains("Row 3:"), "{html}");
+        assert!(!html.contains("<script>alert(1)"), "file contents are escaped");
+        let good = "email,skill,level,date,source\neng@example.org,Networking,3,2025-01-15,self\n";
+        let response = post(good.to_owned(), token.clone()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert!(response.text().await.unwrap().contains("Imported 1 assessments of 1 people in 1 skills."));
+        let response = post(good.to_owned(), "forged".to_owned()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let lead = app.signed_in("lead@example.org").await;
+        assert_eq!(lead.get("/skills/import").await.status(), StatusCode::FORBIDDEN);
+    }
+}
