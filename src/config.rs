@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// The smallest group advisors see a figure for; smaller groups show "fewer than k".
     #[arg(long, env = "STAFFDEV_PRIVACY_K", default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..=1000))]
     pub privacy_k: i64,
+    /// Show the portal (trophies, kudos, compliments, announcements) and its Atom feed to
+    /// visitors who are not signed in, read-only.
+    #[arg(long, env = "STAFFDEV_PORTAL_PUBLIC", default_value_t = false)]
+    pub portal_public: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +161,8 @@ pub struct Settings {
     pub demo: bool,
     /// The smallest group advisors see a figure for.
     pub privacy_k: i64,
+    /// Anonymous visitors may read the portal and its feed.
+    pub portal_public: bool,
 }
 
 impl Settings {
@@ -173,6 +179,7 @@ impl Settings {
             first_cio_email: Some(serve.first_cio_email.clone()),
             demo: serve.demo,
             privacy_k: serve.privacy_k,
+            portal_public: serve.portal_public,
         }
     }
 
@@ -191,6 +198,7 @@ impl Settings {
             first_cio_email: None,
             demo: false,
             privacy_k: 3,
+            portal_public: false,
         }
     }
 

@@ -28,6 +28,8 @@ pub mod people;
 pub mod plan;
 /// Who may do what.
 pub mod policy;
+/// Kudos, trophies and their notebooks, compliments, announcements and the portal.
+pub mod recognition;
 /// Self-evaluations, manager reviews and the team view.
 pub mod reviews;
 /// The skills catalog.

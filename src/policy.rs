@@ -44,6 +44,15 @@ pub enum Action<'a> {
     ViewGoalCounts,
     /// Approve, review or assess someone's private records (their managers and the cio).
     ReviewPrivateRecords(&'a Subject),
+    /// Read the portal: the trophies and their notebooks, kudos, compliments, announcements.
+    ReadPortal,
+    /// Send kudos and pass a trophy one holds: members of the department, not advisors.
+    GiveRecognition,
+    /// Create and reassign trophies, post compliments and announcements, and hide what
+    /// should not be on the portal.
+    ManageRecognition,
+    /// See who has gone unrecognised lately and kudos per team (managers and the cio).
+    ViewRecognitionBalance,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -65,10 +74,27 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     use Decision::*;
     let is_cio = actor.role == Role::Cio;
     match action {
-        Action::ListPeople | Action::ViewProfile | Action::ManageOwnAccount | Action::ReadPlan => {
-            Allow
+        Action::ListPeople
+        | Action::ViewProfile
+        | Action::ManageOwnAccount
+        | Action::ReadPlan
+        | Action::ReadPortal => Allow,
+        Action::GiveRecognition => {
+            if actor.role == Role::Advisor {
+                Forbid
+            } else {
+                Allow
+            }
         }
-        Action::ManagePeople | Action::ManagePlan | Action::ManageSkills => {
+        Action::ViewRecognitionBalance => {
+            // Individual names of who is not being thanked: never for advisors.
+            if actor.role == Role::Advisor {
+                Hide
+            } else {
+                Allow
+            }
+        }
+        Action::ManagePeople | Action::ManagePlan | Action::ManageSkills | Action::ManageRecognition => {
             if is_cio {
                 Allow
             } else {
@@ -132,6 +158,16 @@ pub fn allows(actor: Principal, action: Action<'_>) -> bool {
     decide(actor, action) == Decision::Allow
 }
 
+/// The portal for a reader who may not be signed in: open to everyone signed in, and to
+/// anonymous visitors when the department has made it public.
+pub fn check_portal(actor: Option<Principal>, public: bool) -> Result<(), AppError> {
+    match actor {
+        Some(actor) => check(actor, Action::ReadPortal),
+        None if public => Ok(()),
+        None => Err(AppError::Unauthenticated),
+    }
+}
+
 /// `decide`, as the error a service returns.
 pub fn check(actor: Principal, action: Action<'_>) -> Result<(), AppError> {
     match decide(actor, action) {
@@ -146,6 +182,8 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         Action::ManagePeople => "Only the cio can add, edit or deactivate people.",
         Action::ManagePlan => "Only the cio can change the strategic plan and the review cycles.",
         Action::ManageSkills => "Only the cio can change the skills catalog.",
+        Action::GiveRecognition => "Advisors read the portal; kudos and the trophy are for the department's staff.",
+        Action::ManageRecognition => "Only the cio can do this.",
         Action::WriteOwnRecords(_) => "Only the person themselves can do this.",
         Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",
         _ => "You are not allowed to do this.",
@@ -227,6 +265,15 @@ mod tests {
             ("cio cannot write them",       cio,        Action::WriteOwnRecords(&engineer), Forbid),
             ("peer cannot see to write",    peer,       Action::WriteOwnRecords(&engineer), Hide),
             ("advisor cannot see to write", advisor,    Action::WriteOwnRecords(&engineer), Hide),
+            ("advisors read the portal",    advisor,    Action::ReadPortal, Allow),
+            ("staff give kudos",            me,         Action::GiveRecognition, Allow),
+            ("the cio gives kudos",         cio,        Action::GiveRecognition, Allow),
+            ("advisors do not",             advisor,    Action::GiveRecognition, Forbid),
+            ("the cio posts compliments",   cio,        Action::ManageRecognition, Allow),
+            ("a manager does not",          lead,       Action::ManageRecognition, Forbid),
+            ("staff do not",                me,         Action::ManageRecognition, Forbid),
+            ("managers see the balance",    lead,       Action::ViewRecognitionBalance, Allow),
+            ("advisors never see it",       advisor,    Action::ViewRecognitionBalance, Hide),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -9,6 +9,7 @@ mod m20261122_000002_auth;
 mod m20261122_000003_plan_and_goals;
 mod m20261122_000004_self_evaluations;
 mod m20261122_000005_skills;
+mod m20261123_000006_recognition;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_plan_and_goals::Migration),
             Box::new(m20261122_000004_self_evaluations::Migration),
             Box::new(m20261122_000005_skills::Migration),
+            Box::new(m20261123_000006_recognition::Migration),
         ]
     }
 }

@@ -1,11 +1,16 @@
 //! sea-orm entities, one file per table. Only services use them; handlers and templates
 //! speak in their own request, response and view types.
 
+pub mod announcement;
 pub mod api_token;
+pub mod compliment;
 pub mod evaluation_entry;
 pub mod evaluation_proposal;
 pub mod evaluation_reopening;
 pub mod goal_progress_note;
+pub mod kudos;
+pub mod kudos_recipient;
+pub mod notebook_entry;
 pub mod objective;
 pub mod performance_goal;
 pub mod person;
@@ -19,3 +24,4 @@ pub mod skill_assessment;
 pub mod skill_level;
 pub mod skill_target;
 pub mod strategic_goal;
+pub mod trophy;

@@ -1,0 +1,804 @@
+//! Recognition: appreciation shown often and in public. Colleagues send kudos; trophies
+//! pass from hand to hand with a notebook that travels with them; the cio posts the
+//! compliments heard about staff and the department's news; the portal shows it all.
+//!
+//! Moderation hides a row (recording who, when and why) and never deletes it: hidden rows
+//! leave the portal and the feed but stay on record.
+
+pub mod api;
+pub mod pages;
+mod trophies;
+
+pub use trophies::{
+    EntryKind, NotebookEntry, Trophy, TrophyInput, chain_is_unbroken, create_trophy,
+    list_trophies, notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
+};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement,
+};
+
+use crate::{
+    auth::Actor,
+    db::Db,
+    entities::{announcement, compliment, kudos, kudos_recipient, notebook_entry, person},
+    error::{AppError, AppResult},
+    paging::{self, Page},
+    people::{PersonRef, Role},
+    plan,
+    policy::{self, Action, Principal},
+    validate::{Errors, TITLE_MAX},
+};
+
+/// Kudos and notebook messages: long enough for a story, short enough for a wall.
+pub const MESSAGE_MAX: usize = 2_000;
+/// A trophy's notebook entry says why, in a sentence at least.
+pub const NOTEBOOK_MESSAGE_MIN: usize = 10;
+pub const KUDOS_RECIPIENTS_MAX: usize = 10;
+pub const ANNOUNCEMENT_BODY_MAX: usize = 5_000;
+
+/// Who is reading: someone signed in, or an anonymous visitor of a public portal.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    pub principal: Option<Principal>,
+    /// The department made the portal public (`STAFFDEV_PORTAL_PUBLIC`).
+    pub portal_public: bool,
+}
+
+impl Reader {
+    pub fn of(actor: Option<&Actor>, portal_public: bool) -> Reader {
+        Reader {
+            principal: actor.map(Actor::principal),
+            portal_public,
+        }
+    }
+
+    fn check(self) -> AppResult<()> {
+        policy::check_portal(self.principal, self.portal_public)
+    }
+
+    fn is_cio(self) -> bool {
+        self.principal
+            .is_some_and(|p| policy::allows(p, Action::ManageRecognition))
+    }
+}
+
+/// Why and by whom something was hidden (the cio sees it; others see that it was hidden).
+#[derive(Debug, Clone)]
+pub struct Hidden {
+    pub at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+fn hidden(at: Option<DateTime<Utc>>, reason: Option<String>, reader: Reader) -> Option<Hidden> {
+    at.map(|at| Hidden {
+        at,
+        reason: if reader.is_cio() { reason } else { None },
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Kudos
+
+#[derive(Debug, Clone, Default)]
+pub struct KudosInput {
+    pub recipient_ids: Option<Vec<i32>>,
+    pub message: Option<String>,
+    /// Names of department values, from the active plan's list.
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Kudos {
+    pub id: i64,
+    pub giver: PersonRef,
+    pub recipients: Vec<PersonRef>,
+    pub message: String,
+    pub values: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Sends kudos to one to ten colleagues: active members of the department other than
+/// oneself. Value tags must come from the department's values (the active plan's).
+pub async fn give_kudos(db: &Db, actor: &Actor, input: KudosInput) -> AppResult<Kudos> {
+    policy::check(actor.principal(), Action::GiveRecognition)?;
+    let mut errors = Errors::default();
+    let message = text_between(
+        &mut errors,
+        "message",
+        input.message.as_deref(),
+        1,
+        MESSAGE_MAX,
+    );
+    let department_values = plan::active_values(db).await?;
+    let mut values: Vec<String> = Vec::new();
+    for wanted in input.values.unwrap_or_default() {
+        let wanted = wanted.trim();
+        if wanted.is_empty() {
+            continue;
+        }
+        match department_values
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(wanted))
+        {
+            Some(value) if !values.contains(value) => values.push(value.clone()),
+            Some(_) => {}
+            None => errors.add(
+                "values",
+                if department_values.is_empty() {
+                    "The department has no values to tag yet (the cio lists them in the plan).".to_owned()
+                } else {
+                    format!(
+                        "{wanted:?} is not one of the department's values: {}.",
+                        department_values.join(", ")
+                    )
+                },
+            ),
+        }
+    }
+    let mut recipient_ids = input.recipient_ids.unwrap_or_default();
+    recipient_ids.sort_unstable();
+    recipient_ids.dedup();
+
+    let txn = db.write().await?;
+    let recipients = check_recipients(&*txn, actor.person_id, &recipient_ids, &mut errors).await?;
+    errors.finish()?;
+    let now = Utc::now();
+    let created = kudos::ActiveModel {
+        giver_id: Set(actor.person_id),
+        message: Set(message.unwrap_or_default()),
+        value_tags: Set(values.join("\n")),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    kudos_recipient::Entity::insert_many(recipients.iter().map(|r| kudos_recipient::ActiveModel {
+        kudos_id: Set(created.id),
+        person_id: Set(r.id),
+    }))
+    .exec_without_returning(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Kudos {
+        id: created.id,
+        giver: PersonRef {
+            id: actor.person_id,
+            name: actor.name.clone(),
+        },
+        recipients,
+        message: created.message,
+        values,
+        created_at: now,
+    })
+}
+
+/// The recipients of kudos, checked: 1 to 10 people, each an active member of the
+/// department other than the giver. Problems go to `recipient_ids`.
+async fn check_recipients(
+    conn: &impl ConnectionTrait,
+    giver_id: i32,
+    ids: &[i32],
+    errors: &mut Errors,
+) -> AppResult<Vec<PersonRef>> {
+    const FIELD: &str = "recipient_ids";
+    if ids.is_empty() {
+        errors.add(FIELD, "Choose at least one colleague to thank.");
+        return Ok(Vec::new());
+    }
+    if ids.len() > KUDOS_RECIPIENTS_MAX {
+        errors.add(
+            FIELD,
+            format!("Send kudos to at most {KUDOS_RECIPIENTS_MAX} people at once."),
+        );
+        return Ok(Vec::new());
+    }
+    let found = person::Entity::find()
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let mut recipients = Vec::new();
+    for id in ids {
+        match found.iter().find(|p| p.id == *id) {
+            None => errors.add(FIELD, format!("There is no one with id {id}.")),
+            Some(p) if p.id == giver_id => {
+                errors.add(FIELD, "Kudos are for others: you cannot send them to yourself.")
+            }
+            Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => errors.add(
+                FIELD,
+                format!("{} is an advisor; kudos go to the department's staff.", p.name),
+            ),
+            Some(p) if !p.active => {
+                errors.add(FIELD, format!("{} is no longer active.", p.name))
+            }
+            Some(p) => recipients.push(PersonRef {
+                id: p.id,
+                name: p.name.clone(),
+            }),
+        }
+    }
+    Ok(recipients)
+}
+
+use sea_orm::{ColumnTrait, QueryFilter};
+
+#[derive(FromQueryResult)]
+struct KudosRow {
+    id: i64,
+    giver_id: i32,
+    giver_name: String,
+    message: String,
+    value_tags: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(FromQueryResult)]
+struct RecipientRow {
+    kudos_id: i64,
+    person_id: i32,
+    name: String,
+}
+
+fn split_tags(tags: &str) -> Vec<String> {
+    tags.lines()
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Visible kudos rows (by keyset, newest first) with their recipients: two queries
+/// whatever the page size.
+async fn kudos_rows(
+    conn: &impl ConnectionTrait,
+    filter_sql: &str,
+    mut values: Vec<sea_orm::Value>,
+    limit: u64,
+) -> AppResult<Vec<Kudos>> {
+    let backend = conn.get_database_backend();
+    let limit_at = values.len() + 1;
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = KudosRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at
+             FROM kudos k JOIN people g ON g.id = k.giver_id
+             WHERE k.hidden_at IS NULL {filter_sql}
+             ORDER BY k.id DESC LIMIT ${limit_at}"
+        ),
+        values,
+    ))
+    .all(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let placeholders = (1..=ids.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let recipients = RecipientRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT r.kudos_id, r.person_id, p.name FROM kudos_recipients r
+             JOIN people p ON p.id = r.person_id
+             WHERE r.kudos_id IN ({placeholders}) ORDER BY p.name"
+        ),
+        ids.into_iter().map(sea_orm::Value::from),
+    ))
+    .all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Kudos {
+            recipients: recipients
+                .iter()
+                .filter(|r| r.kudos_id == row.id)
+                .map(|r| PersonRef {
+                    id: r.person_id,
+                    name: r.name.clone(),
+                })
+                .collect(),
+            id: row.id,
+            giver: PersonRef {
+                id: row.giver_id,
+                name: row.giver_name,
+            },
+            values: split_tags(&row.value_tags),
+            message: row.message,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+/// The kudos wall, newest first, paged with a keyset cursor; hidden kudos are left out.
+pub async fn kudos_wall(
+    db: &Db,
+    reader: Reader,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<Kudos>> {
+    reader.check()?;
+    let limit = paging::limit(limit)?;
+    let (filter, values) = match after {
+        Some(cursor) => {
+            let id: i64 = paging::decode_cursor(cursor)?;
+            ("AND k.id < $1", vec![id.into()])
+        }
+        None => ("", Vec::new()),
+    };
+    let rows = kudos_rows(db.conn(), filter, values, limit + 1).await?;
+    Ok(paging::finish(rows, limit, |k| k.id))
+}
+
+/// Kudos one person received between two instants (their profile, evidence for reviews).
+pub async fn kudos_received(
+    db: &Db,
+    person_id: i32,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: u64,
+) -> AppResult<Vec<Kudos>> {
+    kudos_rows(
+        db.conn(),
+        "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = $1)
+         AND k.created_at >= $2 AND k.created_at < $3",
+        vec![person_id.into(), since.into(), until.into()],
+        limit,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Compliments
+
+pub const CHANNELS: [(&str, &str); 7] = [
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("in_person", "In person"),
+    ("letter", "Letter or card"),
+    ("survey", "Service survey"),
+    ("social", "Social media"),
+    ("other", "Other"),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct ComplimentInput {
+    pub person_id: Option<i32>,
+    pub giver_name: Option<String>,
+    pub giver_affiliation: Option<String>,
+    pub channel: Option<String>,
+    pub received_on: Option<NaiveDate>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Compliment {
+    pub id: i64,
+    pub person: PersonRef,
+    pub giver_name: String,
+    pub giver_affiliation: String,
+    pub channel: String,
+    pub received_on: NaiveDate,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+    pub hidden: Option<Hidden>,
+}
+
+impl Compliment {
+    pub fn channel_label(&self) -> &str {
+        CHANNELS
+            .iter()
+            .find(|(w, _)| *w == self.channel)
+            .map_or(self.channel.as_str(), |(_, label)| label)
+    }
+}
+
+/// Posts a compliment heard about a staff member (the cio only).
+pub async fn post_compliment(
+    db: &Db,
+    actor: &Actor,
+    input: ComplimentInput,
+) -> AppResult<Compliment> {
+    policy::check(actor.principal(), Action::ManageRecognition)?;
+    let mut errors = Errors::default();
+    let giver_name = errors.required("giver_name", input.giver_name.as_deref(), TITLE_MAX);
+    let giver_affiliation =
+        errors.optional("giver_affiliation", input.giver_affiliation.as_deref(), TITLE_MAX);
+    let channel = errors
+        .one_of(
+            "channel",
+            input.channel.as_deref(),
+            &CHANNELS.map(|(w, _)| (w, w)),
+        )
+        .map(str::to_owned);
+    let received_on = errors.present("received_on", input.received_on);
+    if let Some(date) = received_on {
+        if date > Utc::now().date_naive() {
+            errors.add("received_on", "A compliment cannot be received in the future.");
+        } else if date.year() < 2000 {
+            errors.add("received_on", "Give a date from 2000 on.");
+        }
+    }
+    let message = text_between(&mut errors, "message", input.message.as_deref(), 1, MESSAGE_MAX);
+    let txn = db.write().await?;
+    let person = match input.person_id {
+        None => {
+            errors.add("person_id", "Choose the person the compliment is about.");
+            None
+        }
+        Some(id) => match person::Entity::find_by_id(id).one(&*txn).await? {
+            None => {
+                errors.add("person_id", format!("There is no one with id {id}."));
+                None
+            }
+            Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+                errors.add("person_id", format!("{} is an advisor, not staff.", p.name));
+                None
+            }
+            Some(p) => Some(PersonRef {
+                id: p.id,
+                name: p.name,
+            }),
+        },
+    };
+    errors.finish()?;
+    let (Some(person), Some(received_on)) = (person, received_on) else {
+        return Err(AppError::internal(anyhow::anyhow!("validated compliment missing")));
+    };
+    let created = compliment::ActiveModel {
+        person_id: Set(person.id),
+        giver_name: Set(giver_name.unwrap_or_default()),
+        giver_affiliation: Set(giver_affiliation.unwrap_or_default()),
+        channel: Set(channel.unwrap_or_default()),
+        received_on: Set(received_on),
+        message: Set(message.unwrap_or_default()),
+        posted_by_id: Set(actor.person_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(to_compliment(created, person, None))
+}
+
+fn to_compliment(m: compliment::Model, person: PersonRef, hidden: Option<Hidden>) -> Compliment {
+    Compliment {
+        id: m.id,
+        person,
+        giver_name: m.giver_name,
+        giver_affiliation: m.giver_affiliation,
+        channel: m.channel,
+        received_on: m.received_on,
+        message: m.message,
+        created_at: m.created_at,
+        hidden,
+    }
+}
+
+#[derive(FromQueryResult)]
+struct ComplimentRow {
+    id: i64,
+    person_id: i32,
+    person_name: String,
+    giver_name: String,
+    giver_affiliation: String,
+    channel: String,
+    received_on: NaiveDate,
+    message: String,
+    created_at: DateTime<Utc>,
+}
+
+impl ComplimentRow {
+    fn into_compliment(self) -> Compliment {
+        Compliment {
+            id: self.id,
+            person: PersonRef {
+                id: self.person_id,
+                name: self.person_name,
+            },
+            giver_name: self.giver_name,
+            giver_affiliation: self.giver_affiliation,
+            channel: self.channel,
+            received_on: self.received_on,
+            message: self.message,
+            created_at: self.created_at,
+            hidden: None,
+        }
+    }
+}
+
+async fn compliment_rows(
+    conn: &impl ConnectionTrait,
+    filter_sql: &str,
+    mut values: Vec<sea_orm::Value>,
+    limit: u64,
+) -> AppResult<Vec<Compliment>> {
+    let limit_at = values.len() + 1;
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    Ok(ComplimentRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!(
+            "SELECT c.id, c.person_id, p.name AS person_name, c.giver_name, c.giver_affiliation,
+                    c.channel, c.received_on, c.message, c.created_at
+             FROM compliments c JOIN people p ON p.id = c.person_id
+             WHERE c.hidden_at IS NULL {filter_sql}
+             ORDER BY c.id DESC LIMIT ${limit_at}"
+        ),
+        values,
+    ))
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(ComplimentRow::into_compliment)
+    .collect())
+}
+
+/// Compliments newest first, paged; hidden ones left out.
+pub async fn compliments(
+    db: &Db,
+    reader: Reader,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<Compliment>> {
+    reader.check()?;
+    let limit = paging::limit(limit)?;
+    let (filter, values) = match after {
+        Some(cursor) => {
+            let id: i64 = paging::decode_cursor(cursor)?;
+            ("AND c.id < $1", vec![id.into()])
+        }
+        None => ("", Vec::new()),
+    };
+    let rows = compliment_rows(db.conn(), filter, values, limit + 1).await?;
+    Ok(paging::finish(rows, limit, |c| c.id))
+}
+
+/// The compliments about one person, newest first (their profile).
+pub async fn compliments_about(
+    db: &Db,
+    reader: Reader,
+    person_id: i32,
+    limit: u64,
+) -> AppResult<Vec<Compliment>> {
+    reader.check()?;
+    compliment_rows(db.conn(), "AND c.person_id = $1", vec![person_id.into()], limit).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Announcements
+
+pub const ANNOUNCEMENT_KINDS: [(&str, &str); 5] = [
+    ("new_service", "New service"),
+    ("proactive_work", "Proactive work"),
+    ("upgrade", "Upgrade"),
+    ("accomplishment", "Staff accomplishment"),
+    ("other", "News"),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct AnnouncementInput {
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub posted_by: PersonRef,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Announcement {
+    pub fn kind_label(&self) -> &str {
+        ANNOUNCEMENT_KINDS
+            .iter()
+            .find(|(w, _)| *w == self.kind)
+            .map_or(self.kind.as_str(), |(_, label)| label)
+    }
+}
+
+/// Posts news to the portal (the cio only).
+pub async fn post_announcement(
+    db: &Db,
+    actor: &Actor,
+    input: AnnouncementInput,
+) -> AppResult<Announcement> {
+    policy::check(actor.principal(), Action::ManageRecognition)?;
+    let mut errors = Errors::default();
+    let kind = errors
+        .one_of(
+            "kind",
+            input.kind.as_deref(),
+            &ANNOUNCEMENT_KINDS.map(|(w, _)| (w, w)),
+        )
+        .map(str::to_owned);
+    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
+    let body = errors.optional("body", input.body.as_deref(), ANNOUNCEMENT_BODY_MAX);
+    errors.finish()?;
+    let txn = db.write().await?;
+    let created = announcement::ActiveModel {
+        kind: Set(kind.unwrap_or_default()),
+        title: Set(title.unwrap_or_default()),
+        body: Set(body.unwrap_or_default()),
+        posted_by_id: Set(actor.person_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Announcement {
+        id: created.id,
+        kind: created.kind,
+        title: created.title,
+        body: created.body,
+        posted_by: PersonRef {
+            id: actor.person_id,
+            name: actor.name.clone(),
+        },
+        created_at: created.created_at,
+    })
+}
+
+#[derive(FromQueryResult)]
+struct AnnouncementRow {
+    id: i64,
+    kind: String,
+    title: String,
+    body: String,
+    posted_by_id: i32,
+    posted_by_name: String,
+    created_at: DateTime<Utc>,
+}
+
+/// Announcements newest first, paged; hidden ones left out.
+pub async fn announcements(
+    db: &Db,
+    reader: Reader,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<Announcement>> {
+    reader.check()?;
+    let limit = paging::limit(limit)?;
+    let (filter, mut values): (&str, Vec<sea_orm::Value>) = match after {
+        Some(cursor) => {
+            let id: i64 = paging::decode_cursor(cursor)?;
+            ("AND a.id < $1", vec![id.into()])
+        }
+        None => ("", Vec::new()),
+    };
+    let limit_at = values.len() + 1;
+    values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+    let rows = AnnouncementRow::find_by_statement(Statement::from_sql_and_values(
+        db.backend(),
+        format!(
+            "SELECT a.id, a.kind, a.title, a.body, a.posted_by_id, p.name AS posted_by_name, a.created_at
+             FROM announcements a JOIN people p ON p.id = a.posted_by_id
+             WHERE a.hidden_at IS NULL {filter}
+             ORDER BY a.id DESC LIMIT ${limit_at}"
+        ),
+        values,
+    ))
+    .all(db.conn())
+    .await?
+    .into_iter()
+    .map(|r| Announcement {
+        id: r.id,
+        kind: r.kind,
+        title: r.title,
+        body: r.body,
+        posted_by: PersonRef {
+            id: r.posted_by_id,
+            name: r.posted_by_name,
+        },
+        created_at: r.created_at,
+    })
+    .collect();
+    Ok(paging::finish(rows, limit, |a| a.id))
+}
+
+// ---------------------------------------------------------------------------------------
+// Moderation
+
+/// What the cio can hide from the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hideable {
+    Kudos(i64),
+    NotebookEntry(i64),
+    Compliment(i64),
+    Announcement(i64),
+}
+
+/// Hides an item from the portal and the feed, recording who, when and why. It stays in
+/// the database. Hiding what is already hidden is a 409.
+pub async fn hide(db: &Db, actor: &Actor, item: Hideable, reason: Option<&str>) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ManageRecognition)?;
+    let mut errors = Errors::default();
+    let reason = errors.required("reason", reason, MESSAGE_MAX);
+    errors.finish()?;
+    let txn = db.write().await?;
+    let now = Utc::now();
+    let reason = reason.unwrap_or_default();
+    macro_rules! hide_row {
+        ($entity:ident, $id:expr) => {{
+            let row = $entity::Entity::find_by_id($id)
+                .one(&*txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if row.hidden_at.is_some() {
+                return Err(AppError::conflict("This is hidden already."));
+            }
+            let mut model: $entity::ActiveModel = row.into();
+            model.hidden_at = Set(Some(now));
+            model.hidden_by_id = Set(Some(actor.person_id));
+            model.hidden_reason = Set(Some(reason));
+            model.update(&*txn).await?;
+        }};
+    }
+    match item {
+        Hideable::Kudos(id) => hide_row!(kudos, id),
+        Hideable::NotebookEntry(id) => hide_row!(notebook_entry, id),
+        Hideable::Compliment(id) => hide_row!(compliment, id),
+        Hideable::Announcement(id) => hide_row!(announcement, id),
+    }
+    txn.commit().await
+}
+
+// ---------------------------------------------------------------------------------------
+// The portal
+
+/// How many of each the portal shows at once.
+pub const PORTAL_NOTEBOOK: u64 = 5;
+pub const PORTAL_COMPLIMENTS: u64 = 5;
+pub const PORTAL_ANNOUNCEMENTS: u64 = 5;
+pub const PORTAL_KUDOS: u64 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Portal {
+    pub trophies: Vec<Trophy>,
+    pub notebook: Vec<NotebookEntry>,
+    pub kudos: Page<Kudos>,
+    pub compliments: Vec<Compliment>,
+    pub announcements: Vec<Announcement>,
+}
+
+/// Everything on the portal in a fixed number of queries, whatever the number of kudos
+/// and entries: each list is one keyset-limited query (kudos add one for recipients).
+/// `after` pages the kudos wall.
+pub async fn portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Portal> {
+    reader.check()?;
+    Ok(Portal {
+        trophies: trophies::cards(db, reader).await?,
+        notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
+        kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
+        compliments: compliment_rows(db.conn(), "", Vec::new(), PORTAL_COMPLIMENTS).await?,
+        announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
+            .await?
+            .items,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// Text that must be present with between `min` and `max` characters, trimmed.
+fn text_between(
+    errors: &mut Errors,
+    field: &str,
+    value: Option<&str>,
+    min: usize,
+    max: usize,
+) -> Option<String> {
+    let text = errors.required(field, value, max)?;
+    if text.chars().count() < min {
+        errors.add(field, format!("Write at least {min} characters."));
+        return None;
+    }
+    Some(text)
+}

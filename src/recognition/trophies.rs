@@ -1,0 +1,556 @@
+//! Trophies and their notebooks. Exactly one holder at any instant: the holder is a column
+//! of the trophy's row and a pass is one conditional update on it (`… WHERE holder_id =
+//! the passer`), so of two racing passes the database lets exactly one through, on SQLite
+//! and on PostgreSQL, in one process or many. The notebook is append-only and numbered;
+//! (trophy, seq) is unique, so its chain cannot fork either.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryOrder, Set, Statement,
+};
+
+use super::{Hidden, MESSAGE_MAX, NOTEBOOK_MESSAGE_MIN, Reader, hidden, text_between};
+use crate::{
+    auth::Actor,
+    db::Db,
+    entities::{notebook_entry, person, trophy},
+    error::{AppError, AppResult},
+    paging::{self, Page},
+    people::{PersonRef, Role},
+    policy::{self, Action},
+    validate::{Errors, TEXT_MAX, TITLE_MAX},
+};
+
+#[derive(Debug, Clone)]
+pub struct Trophy {
+    pub id: i32,
+    pub name: String,
+    pub description: String,
+    pub holder: PersonRef,
+    pub held_since: DateTime<Utc>,
+    /// How many entries its notebook has.
+    pub entries: i32,
+}
+
+impl Trophy {
+    /// Whole days with the current holder.
+    pub fn days_held(&self) -> i64 {
+        (Utc::now() - self.held_since).num_days().max(0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// The notebook's first page: the cio gave the trophy its first holder.
+    Created,
+    /// The holder passed it on.
+    Pass,
+    /// The cio moved it from a holder who has left.
+    Reassign,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Created => "created",
+            EntryKind::Pass => "pass",
+            EntryKind::Reassign => "reassign",
+        }
+    }
+
+    fn from_db(value: &str) -> EntryKind {
+        match value {
+            "created" => EntryKind::Created,
+            "reassign" => EntryKind::Reassign,
+            _ => EntryKind::Pass,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NotebookEntry {
+    pub id: i64,
+    pub trophy_id: i32,
+    pub trophy_name: String,
+    pub seq: i32,
+    pub kind: EntryKind,
+    pub giver: Option<PersonRef>,
+    pub receiver: PersonRef,
+    /// None when the entry is hidden (the chain stays readable, the words do not).
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub hidden: Option<Hidden>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TrophyInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub holder_id: Option<i32>,
+}
+
+/// Problems with the person a trophy would go to, under `field`: someone active in the
+/// department, not an advisor, not `except` (the one passing it).
+async fn check_receiver(
+    conn: &impl ConnectionTrait,
+    field: &str,
+    id: Option<i32>,
+    except: Option<i32>,
+    errors: &mut Errors,
+) -> AppResult<Option<PersonRef>> {
+    let Some(id) = id else {
+        errors.add(field, "Choose who receives the trophy.");
+        return Ok(None);
+    };
+    let found = person::Entity::find_by_id(id).one(conn).await?;
+    Ok(match found {
+        None => {
+            errors.add(field, format!("There is no one with id {id}."));
+            None
+        }
+        Some(p) if Some(p.id) == except => {
+            errors.add(field, "You hold it already: pass it to someone else.");
+            None
+        }
+        Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+            errors.add(field, format!("{} is an advisor; the trophy stays with staff.", p.name));
+            None
+        }
+        Some(p) if !p.active => {
+            errors.add(field, format!("{} is no longer active.", p.name));
+            None
+        }
+        Some(p) => Some(PersonRef {
+            id: p.id,
+            name: p.name,
+        }),
+    })
+}
+
+/// Creates a trophy with its first holder, and the notebook's first entry (the cio only).
+pub async fn create_trophy(db: &Db, actor: &Actor, input: TrophyInput) -> AppResult<Trophy> {
+    policy::check(actor.principal(), Action::ManageRecognition)?;
+    let mut errors = Errors::default();
+    let name = errors.required("name", input.name.as_deref(), TITLE_MAX);
+    let description = errors.optional("description", input.description.as_deref(), TEXT_MAX);
+    let txn = db.write().await?;
+    let holder = check_receiver(&*txn, "holder_id", input.holder_id, None, &mut errors).await?;
+    errors.finish()?;
+    let Some(holder) = holder else {
+        return Err(AppError::internal(anyhow::anyhow!("validated holder missing")));
+    };
+    let now = Utc::now();
+    let created = trophy::ActiveModel {
+        name: Set(name.unwrap_or_default()),
+        description: Set(description.unwrap_or_default()),
+        holder_id: Set(holder.id),
+        held_since: Set(now),
+        entries: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    notebook_entry::ActiveModel {
+        trophy_id: Set(created.id),
+        seq: Set(1),
+        kind: Set(EntryKind::Created.as_str().to_owned()),
+        giver_id: Set(None),
+        receiver_id: Set(holder.id),
+        message: Set(format!("{} starts with {}.", created.name, holder.name)),
+        recorded_by_id: Set(actor.person_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Trophy {
+        id: created.id,
+        name: created.name,
+        description: created.description,
+        holder,
+        held_since: now,
+        entries: 1,
+    })
+}
+
+#[derive(FromQueryResult)]
+struct TrophyRow {
+    id: i32,
+    name: String,
+    description: String,
+    holder_id: i32,
+    holder_name: String,
+    held_since: DateTime<Utc>,
+    entries: i32,
+}
+
+impl From<TrophyRow> for Trophy {
+    fn from(r: TrophyRow) -> Trophy {
+        Trophy {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            holder: PersonRef {
+                id: r.holder_id,
+                name: r.holder_name,
+            },
+            held_since: r.held_since,
+            entries: r.entries,
+        }
+    }
+}
+
+const TROPHY_SELECT: &str = "SELECT t.id, t.name, t.description, t.holder_id, p.name AS holder_name,
+        t.held_since, t.entries
+    FROM trophies t JOIN people p ON p.id = t.holder_id";
+
+/// Every trophy with its holder, oldest trophy first: one query.
+pub(super) async fn cards(db: &Db, reader: Reader) -> AppResult<Vec<Trophy>> {
+    reader.check()?;
+    Ok(TrophyRow::find_by_statement(Statement::from_string(
+        db.backend(),
+        format!("{TROPHY_SELECT} ORDER BY t.id"),
+    ))
+    .all(db.conn())
+    .await?
+    .into_iter()
+    .map(Trophy::from)
+    .collect())
+}
+
+pub async fn list_trophies(db: &Db, reader: Reader) -> AppResult<Vec<Trophy>> {
+    cards(db, reader).await
+}
+
+async fn find_trophy(conn: &impl ConnectionTrait, id: i32) -> AppResult<Trophy> {
+    TrophyRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!("{TROPHY_SELECT} WHERE t.id = $1"),
+        [id.into()],
+    ))
+    .one(conn)
+    .await?
+    .map(Trophy::from)
+    .ok_or(AppError::NotFound)
+}
+
+pub async fn trophy(db: &Db, reader: Reader, id: i32) -> AppResult<Trophy> {
+    reader.check()?;
+    find_trophy(db.conn(), id).await
+}
+
+/// The holder passes the trophy to an active colleague, with a notebook message of 10 to
+/// 2,000 characters. If someone else holds it by the time the pass lands (another pass
+/// won a race), 409 says who holds it now and nothing is written.
+pub async fn pass_trophy(
+    db: &Db,
+    actor: &Actor,
+    trophy_id: i32,
+    receiver_id: Option<i32>,
+    message: Option<&str>,
+) -> AppResult<Trophy> {
+    policy::check(actor.principal(), Action::GiveRecognition)?;
+    let mut errors = Errors::default();
+    let message = text_between(
+        &mut errors,
+        "message",
+        message,
+        NOTEBOOK_MESSAGE_MIN,
+        MESSAGE_MAX,
+    );
+    let txn = db.write().await?;
+    let before = find_trophy(&*txn, trophy_id).await?;
+    let receiver = check_receiver(
+        &*txn,
+        "receiver_id",
+        receiver_id,
+        Some(actor.person_id),
+        &mut errors,
+    )
+    .await?;
+    if before.holder.id != actor.person_id {
+        return Err(not_the_holder(&before));
+    }
+    errors.finish()?;
+    let Some(receiver) = receiver else {
+        return Err(AppError::internal(anyhow::anyhow!("validated receiver missing")));
+    };
+    let now = Utc::now();
+    let Some(seq) = move_trophy(&*txn, trophy_id, actor.person_id, receiver.id, now).await? else {
+        // Another pass committed between our read and our update.
+        let now_held = find_trophy(&*txn, trophy_id).await?;
+        return Err(not_the_holder(&now_held));
+    };
+    notebook_entry::ActiveModel {
+        trophy_id: Set(trophy_id),
+        seq: Set(seq),
+        kind: Set(EntryKind::Pass.as_str().to_owned()),
+        giver_id: Set(Some(actor.person_id)),
+        receiver_id: Set(receiver.id),
+        message: Set(message.unwrap_or_default()),
+        recorded_by_id: Set(actor.person_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|err| {
+        AppError::on_unique(
+            err,
+            "notebook_entries_trophy_seq_key",
+            "notebook_entries.trophy_id, notebook_entries.seq",
+            || AppError::conflict("Someone else passed the trophy at the same moment; reload and look."),
+        )
+    })?;
+    txn.commit().await?;
+    Ok(Trophy {
+        holder: receiver,
+        held_since: now,
+        entries: seq,
+        ..before
+    })
+}
+
+fn not_the_holder(now: &Trophy) -> AppError {
+    AppError::conflict(format!(
+        "{} holds {} now; only the holder can pass it.",
+        now.holder.name, now.name
+    ))
+}
+
+#[derive(FromQueryResult)]
+struct MovedRow {
+    entries: i32,
+}
+
+/// The one conditional update that moves a trophy from `from` to `to`: the next notebook
+/// number when it moved, None when `from` no longer holds it.
+async fn move_trophy(
+    conn: &impl ConnectionTrait,
+    trophy_id: i32,
+    from: i32,
+    to: i32,
+    now: DateTime<Utc>,
+) -> AppResult<Option<i32>> {
+    let moved = MovedRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "UPDATE trophies SET holder_id = $1, held_since = $2, entries = entries + 1
+         WHERE id = $3 AND holder_id = $4
+         RETURNING entries",
+        [to.into(), now.into(), trophy_id.into(), from.into()],
+    ))
+    .one(conn)
+    .await?;
+    Ok(moved.map(|m| m.entries))
+}
+
+/// The cio moves a trophy whose holder has left to an active colleague, with a reason
+/// that goes into the notebook. The entry's giver is the holder who left, so the chain
+/// stays unbroken. A trophy whose holder is still active is theirs to pass (409).
+pub async fn reassign_trophy(
+    db: &Db,
+    actor: &Actor,
+    trophy_id: i32,
+    receiver_id: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<Trophy> {
+    policy::check(actor.principal(), Action::ManageRecognition)?;
+    let mut errors = Errors::default();
+    let reason = text_between(&mut errors, "reason", reason, NOTEBOOK_MESSAGE_MIN, MESSAGE_MAX);
+    let txn = db.write().await?;
+    let before = find_trophy(&*txn, trophy_id).await?;
+    let holder_active = person::Entity::find_by_id(before.holder.id)
+        .one(&*txn)
+        .await?
+        .is_some_and(|p| p.active);
+    if holder_active {
+        return Err(AppError::conflict(format!(
+            "{} is still active and holds {}; only they can pass it on.",
+            before.holder.name, before.name
+        )));
+    }
+    let receiver = check_receiver(&*txn, "receiver_id", receiver_id, None, &mut errors).await?;
+    errors.finish()?;
+    let Some(receiver) = receiver else {
+        return Err(AppError::internal(anyhow::anyhow!("validated receiver missing")));
+    };
+    let now = Utc::now();
+    let Some(seq) = move_trophy(&*txn, trophy_id, before.holder.id, receiver.id, now).await? else {
+        let now_held = find_trophy(&*txn, trophy_id).await?;
+        return Err(not_the_holder(&now_held));
+    };
+    notebook_entry::ActiveModel {
+        trophy_id: Set(trophy_id),
+        seq: Set(seq),
+        kind: Set(EntryKind::Reassign.as_str().to_owned()),
+        giver_id: Set(Some(before.holder.id)),
+        receiver_id: Set(receiver.id),
+        message: Set(reason.unwrap_or_default()),
+        recorded_by_id: Set(actor.person_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Trophy {
+        holder: receiver,
+        held_since: now,
+        entries: seq,
+        ..before
+    })
+}
+
+#[derive(FromQueryResult)]
+struct EntryRow {
+    id: i64,
+    trophy_id: i32,
+    trophy_name: String,
+    seq: i32,
+    kind: String,
+    giver_id: Option<i32>,
+    giver_name: Option<String>,
+    receiver_id: i32,
+    receiver_name: String,
+    message: String,
+    created_at: DateTime<Utc>,
+    hidden_at: Option<DateTime<Utc>>,
+    hidden_reason: Option<String>,
+}
+
+impl EntryRow {
+    fn into_entry(self, reader: Reader) -> NotebookEntry {
+        let hidden = hidden(self.hidden_at, self.hidden_reason, reader);
+        NotebookEntry {
+            id: self.id,
+            trophy_id: self.trophy_id,
+            trophy_name: self.trophy_name,
+            seq: self.seq,
+            kind: EntryKind::from_db(&self.kind),
+            giver: self.giver_id.zip(self.giver_name).map(|(id, name)| PersonRef { id, name }),
+            receiver: PersonRef {
+                id: self.receiver_id,
+                name: self.receiver_name,
+            },
+            message: hidden.is_none().then_some(self.message),
+            created_at: self.created_at,
+            hidden,
+        }
+    }
+}
+
+const ENTRY_SELECT: &str = "SELECT e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
+        e.giver_id, g.name AS giver_name, e.receiver_id, r.name AS receiver_name, e.message,
+        e.created_at, e.hidden_at, e.hidden_reason
+    FROM notebook_entries e
+    JOIN trophies t ON t.id = e.trophy_id
+    LEFT JOIN people g ON g.id = e.giver_id
+    JOIN people r ON r.id = e.receiver_id";
+
+/// A trophy's notebook, newest first, paged with a keyset cursor. Hidden entries keep
+/// their place (who passed to whom) without their words.
+pub async fn notebook(
+    db: &Db,
+    reader: Reader,
+    trophy_id: i32,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<NotebookEntry>> {
+    reader.check()?;
+    find_trophy(db.conn(), trophy_id).await?;
+    let limit = paging::limit(limit)?;
+    let before_seq: i32 = match after {
+        Some(cursor) => paging::decode_cursor(cursor)?,
+        None => i32::MAX,
+    };
+    let rows = EntryRow::find_by_statement(Statement::from_sql_and_values(
+        db.backend(),
+        format!("{ENTRY_SELECT} WHERE e.trophy_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"),
+        [
+            trophy_id.into(),
+            before_seq.into(),
+            i64::try_from(limit + 1).unwrap_or(i64::MAX).into(),
+        ],
+    ))
+    .all(db.conn())
+    .await?
+    .into_iter()
+    .map(|r| r.into_entry(reader))
+    .collect();
+    Ok(paging::finish(rows, limit, |e| e.seq))
+}
+
+/// The whole notebook, first entry first, for printing.
+pub async fn notebook_whole(
+    db: &Db,
+    reader: Reader,
+    trophy_id: i32,
+) -> AppResult<(Trophy, Vec<NotebookEntry>)> {
+    reader.check()?;
+    let found = find_trophy(db.conn(), trophy_id).await?;
+    let entries = EntryRow::find_by_statement(Statement::from_sql_and_values(
+        db.backend(),
+        format!("{ENTRY_SELECT} WHERE e.trophy_id = $1 ORDER BY e.seq"),
+        [trophy_id.into()],
+    ))
+    .all(db.conn())
+    .await?
+    .into_iter()
+    .map(|r| r.into_entry(reader))
+    .collect();
+    Ok((found, entries))
+}
+
+/// The latest visible entries of every trophy, newest first (the portal).
+pub(super) async fn latest_entries(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+) -> AppResult<Vec<NotebookEntry>> {
+    let reader = Reader {
+        principal: None,
+        portal_public: true,
+    };
+    Ok(EntryRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!("{ENTRY_SELECT} WHERE e.hidden_at IS NULL ORDER BY e.id DESC LIMIT $1"),
+        [i64::try_from(limit).unwrap_or(i64::MAX).into()],
+    ))
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(|r| r.into_entry(reader))
+    .collect())
+}
+
+/// Checks that a trophy's notebook is one unbroken chain ending with its holder: each
+/// entry's giver is the previous entry's receiver, numbered 1, 2, 3… (for tests and
+/// operators; the constraints make a break impossible, this proves it).
+pub async fn chain_is_unbroken(db: &Db, trophy_id: i32) -> AppResult<bool> {
+    let holder = trophy::Entity::find_by_id(trophy_id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entries = notebook_entry::Entity::find()
+        .filter(notebook_entry::Column::TrophyId.eq(trophy_id))
+        .order_by_asc(notebook_entry::Column::Seq)
+        .all(db.conn())
+        .await?;
+    let numbered = entries
+        .iter()
+        .enumerate()
+        .all(|(i, e)| usize::try_from(e.seq).is_ok_and(|seq| seq == i + 1));
+    let linked = entries
+        .windows(2)
+        .all(|pair| pair[1].giver_id == Some(pair[0].receiver_id));
+    let ends_with_holder = entries
+        .last()
+        .is_some_and(|last| last.receiver_id == holder.holder_id);
+    Ok(numbered
+        && linked
+        && ends_with_holder
+        && usize::try_from(holder.entries).is_ok_and(|n| n == entries.len()))
+}
+
+use sea_orm::{ColumnTrait, QueryFilter};
