@@ -156,6 +156,7 @@ pub type Endpoints = (
     crate::reviews::api::ReviewsApi,
     crate::skills::api::SkillsApi,
     crate::skills::api::SkillLevelsApi,
+    crate::recognition::api::RecognitionApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -171,6 +172,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::reviews::api::ReviewsApi,
             crate::skills::api::SkillsApi,
             crate::skills::api::SkillLevelsApi,
+            crate::recognition::api::RecognitionApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

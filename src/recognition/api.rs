@@ -1,1 +1,637 @@
-//! The recognition endpoints.
+//! The recognition endpoints: kudos, trophies and their notebooks, compliments,
+//! announcements, moderation and the portal. Thin: parse, call the service, map.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    Object, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use crate::{
+    api::{ApiResult, BearerAuth, Created, Done},
+    app::AppState,
+    auth::Actor,
+    paging::Page,
+    people::api::PersonRefBody,
+    recognition::{
+        self, Announcement, AnnouncementInput, Compliment, ComplimentInput, Hideable, Kudos,
+        KudosInput, NotebookEntry, Reader, Trophy, TrophyInput,
+    },
+};
+
+#[derive(Tags)]
+enum RecognitionTags {
+    /// Kudos, trophies and their notebooks, compliments, announcements and the portal.
+    Recognition,
+}
+
+fn person(r: crate::people::PersonRef) -> PersonRefBody {
+    PersonRefBody {
+        id: r.id,
+        name: r.name,
+    }
+}
+
+fn reader(state: &AppState, actor: &Actor) -> Reader {
+    Reader::of(Some(actor), state.settings.portal_public)
+}
+
+#[derive(Debug, Object)]
+pub struct KudosBody {
+    pub id: i64,
+    pub giver: PersonRefBody,
+    pub recipients: Vec<PersonRefBody>,
+    /// Plain text; show it as text, never as HTML.
+    pub message: String,
+    /// Department values it names.
+    pub values: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn kudos_body(k: Kudos) -> KudosBody {
+    KudosBody {
+        id: k.id,
+        giver: person(k.giver),
+        recipients: k.recipients.into_iter().map(person).collect(),
+        message: k.message,
+        values: k.values,
+        created_at: k.created_at,
+    }
+}
+
+/// Kudos to send: 1 to 10 colleagues (active staff, not oneself), a message of 1 to 2,000
+/// characters, and optionally some of the department's values.
+#[derive(Debug, Object)]
+pub struct KudosInputBody {
+    pub recipient_ids: Option<Vec<i32>>,
+    pub message: Option<String>,
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Object)]
+pub struct KudosPage {
+    pub items: Vec<KudosBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+fn kudos_page(page: Page<Kudos>) -> KudosPage {
+    KudosPage {
+        items: page.items.into_iter().map(kudos_body).collect(),
+        next: page.next,
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct TrophyBody {
+    pub id: i32,
+    pub name: String,
+    pub description: String,
+    pub holder: PersonRefBody,
+    pub held_since: DateTime<Utc>,
+    pub days_held: i64,
+    /// Entries in its notebook.
+    pub entries: i32,
+}
+
+fn trophy_body(t: Trophy) -> TrophyBody {
+    TrophyBody {
+        days_held: t.days_held(),
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        holder: person(t.holder),
+        held_since: t.held_since,
+        entries: t.entries,
+    }
+}
+
+/// A new trophy and its first holder.
+#[derive(Debug, Object)]
+pub struct TrophyInputBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub holder_id: Option<i32>,
+}
+
+/// A pass: to whom, and the notebook message (10 to 2,000 characters).
+#[derive(Debug, Object)]
+pub struct PassBody {
+    pub receiver_id: Option<i32>,
+    pub message: Option<String>,
+}
+
+/// A reassignment from a holder who has left: to whom, and why (10 to 2,000 characters).
+#[derive(Debug, Object)]
+pub struct ReassignBody {
+    pub receiver_id: Option<i32>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct NotebookEntryBody {
+    pub id: i64,
+    pub trophy_id: i32,
+    /// 1 for the first entry, then one more per pass.
+    pub seq: i32,
+    /// created, pass or reassign.
+    pub kind: String,
+    /// Absent on the first entry.
+    pub giver: Option<PersonRefBody>,
+    pub receiver: PersonRefBody,
+    /// Absent when the cio has hidden the entry.
+    pub message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub hidden: bool,
+    /// Why it was hidden (shown to the cio only).
+    pub hidden_reason: Option<String>,
+}
+
+fn entry_body(e: NotebookEntry) -> NotebookEntryBody {
+    NotebookEntryBody {
+        id: e.id,
+        trophy_id: e.trophy_id,
+        seq: e.seq,
+        kind: e.kind.as_str().to_owned(),
+        giver: e.giver.map(person),
+        receiver: person(e.receiver),
+        message: e.message,
+        created_at: e.created_at,
+        hidden: e.hidden.is_some(),
+        hidden_reason: e.hidden.and_then(|h| h.reason),
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct NotebookPage {
+    pub items: Vec<NotebookEntryBody>,
+    /// Pass as `after` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ComplimentBody {
+    pub id: i64,
+    pub person: PersonRefBody,
+    pub giver_name: String,
+    pub giver_affiliation: String,
+    /// email, phone, in_person, letter, survey, social or other.
+    pub channel: String,
+    pub received_on: NaiveDate,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn compliment_body(c: Compliment) -> ComplimentBody {
+    ComplimentBody {
+        id: c.id,
+        person: person(c.person),
+        giver_name: c.giver_name,
+        giver_affiliation: c.giver_affiliation,
+        channel: c.channel,
+        received_on: c.received_on,
+        message: c.message,
+        created_at: c.created_at,
+    }
+}
+
+/// A compliment heard about a staff member.
+#[derive(Debug, Object)]
+pub struct ComplimentInputBody {
+    pub person_id: Option<i32>,
+    pub giver_name: Option<String>,
+    pub giver_affiliation: Option<String>,
+    /// email, phone, in_person, letter, survey, social or other.
+    pub channel: Option<String>,
+    pub received_on: Option<NaiveDate>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ComplimentPage {
+    pub items: Vec<ComplimentBody>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct AnnouncementBody {
+    pub id: i64,
+    /// new_service, proactive_work, upgrade, accomplishment or other.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub posted_by: PersonRefBody,
+    pub created_at: DateTime<Utc>,
+}
+
+fn announcement_body(a: Announcement) -> AnnouncementBody {
+    AnnouncementBody {
+        id: a.id,
+        kind: a.kind,
+        title: a.title,
+        body: a.body,
+        posted_by: person(a.posted_by),
+        created_at: a.created_at,
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct AnnouncementInputBody {
+    /// new_service, proactive_work, upgrade, accomplishment or other.
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct AnnouncementPage {
+    pub items: Vec<AnnouncementBody>,
+    pub next: Option<String>,
+}
+
+/// Why an item is hidden from the portal.
+#[derive(Debug, Object)]
+pub struct HideBody {
+    pub reason: Option<String>,
+}
+
+/// The portal: trophies with their holders, the latest notebook entries, a page of the
+/// kudos wall, recent compliments and announcements.
+#[derive(Debug, Object)]
+pub struct PortalBody {
+    pub trophies: Vec<TrophyBody>,
+    pub notebook: Vec<NotebookEntryBody>,
+    pub kudos: KudosPage,
+    pub compliments: Vec<ComplimentBody>,
+    pub announcements: Vec<AnnouncementBody>,
+}
+
+pub struct RecognitionApi;
+
+#[OpenApi(tag = "RecognitionTags::Recognition")]
+impl RecognitionApi {
+    /// The portal in one answer; `after` pages its kudos wall.
+    #[oai(path = "/portal", method = "get", operation_id = "get_portal")]
+    async fn portal(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<PortalBody>> {
+        let portal =
+            recognition::portal(&state.db, reader(&state, &auth.0), after.0.as_deref()).await?;
+        Ok(Json(PortalBody {
+            trophies: portal.trophies.into_iter().map(trophy_body).collect(),
+            notebook: portal.notebook.into_iter().map(entry_body).collect(),
+            kudos: kudos_page(portal.kudos),
+            compliments: portal.compliments.into_iter().map(compliment_body).collect(),
+            announcements: portal
+                .announcements
+                .into_iter()
+                .map(announcement_body)
+                .collect(),
+        }))
+    }
+
+    /// Send kudos.
+    #[oai(path = "/kudos", method = "post", operation_id = "give_kudos")]
+    async fn give_kudos(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<KudosInputBody>,
+    ) -> ApiResult<Created<KudosBody>> {
+        let body = body.0;
+        let kudos = recognition::give_kudos(
+            &state.db,
+            &auth.0,
+            KudosInput {
+                recipient_ids: body.recipient_ids,
+                message: body.message,
+                values: body.values,
+            },
+        )
+        .await?;
+        Ok(Created::Created(Json(kudos_body(kudos))))
+    }
+
+    /// The kudos wall, newest first; hidden kudos are left out.
+    #[oai(path = "/kudos", method = "get", operation_id = "list_kudos")]
+    async fn list_kudos(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        limit: Query<Option<u64>>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<KudosPage>> {
+        let page = recognition::kudos_wall(
+            &state.db,
+            reader(&state, &auth.0),
+            limit.0,
+            after.0.as_deref(),
+        )
+        .await?;
+        Ok(Json(kudos_page(page)))
+    }
+
+    /// Hide kudos from the portal and the feed, with a reason (the cio).
+    #[oai(path = "/kudos/:id/hide", method = "post", operation_id = "hide_kudos")]
+    async fn hide_kudos(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: Json<HideBody>,
+    ) -> ApiResult<Done> {
+        recognition::hide(&state.db, &auth.0, Hideable::Kudos(id.0), body.0.reason.as_deref())
+            .await?;
+        Ok(Done::NoContent)
+    }
+
+    /// Every trophy and who holds it.
+    #[oai(path = "/trophies", method = "get", operation_id = "list_trophies")]
+    async fn list_trophies(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<Vec<TrophyBody>>> {
+        let trophies = recognition::list_trophies(&state.db, reader(&state, &auth.0)).await?;
+        Ok(Json(trophies.into_iter().map(trophy_body).collect()))
+    }
+
+    /// Create a trophy with its first holder (the cio).
+    #[oai(path = "/trophies", method = "post", operation_id = "create_trophy")]
+    async fn create_trophy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<TrophyInputBody>,
+    ) -> ApiResult<Created<TrophyBody>> {
+        let body = body.0;
+        let created = recognition::create_trophy(
+            &state.db,
+            &auth.0,
+            TrophyInput {
+                name: body.name,
+                description: body.description,
+                holder_id: body.holder_id,
+            },
+        )
+        .await?;
+        Ok(Created::Created(Json(trophy_body(created))))
+    }
+
+    #[oai(path = "/trophies/:id", method = "get", operation_id = "get_trophy")]
+    async fn get_trophy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<TrophyBody>> {
+        let found = recognition::trophy(&state.db, reader(&state, &auth.0), id.0).await?;
+        Ok(Json(trophy_body(found)))
+    }
+
+    /// Pass the trophy you hold. If another pass won a race, 409 says who holds it now.
+    #[oai(path = "/trophies/:id/passes", method = "post", operation_id = "pass_trophy")]
+    async fn pass_trophy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<PassBody>,
+    ) -> ApiResult<Created<TrophyBody>> {
+        let passed = recognition::pass_trophy(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.0.receiver_id,
+            body.0.message.as_deref(),
+        )
+        .await?;
+        Ok(Created::Created(Json(trophy_body(passed))))
+    }
+
+    /// Reassign a trophy whose holder has left (the cio), with a reason for the notebook.
+    #[oai(
+        path = "/trophies/:id/reassignments",
+        method = "post",
+        operation_id = "reassign_trophy"
+    )]
+    async fn reassign_trophy(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: Json<ReassignBody>,
+    ) -> ApiResult<Created<TrophyBody>> {
+        let moved = recognition::reassign_trophy(
+            &state.db,
+            &auth.0,
+            id.0,
+            body.0.receiver_id,
+            body.0.reason.as_deref(),
+        )
+        .await?;
+        Ok(Created::Created(Json(trophy_body(moved))))
+    }
+
+    /// A trophy's notebook, newest entry first.
+    #[oai(
+        path = "/trophies/:id/notebook",
+        method = "get",
+        operation_id = "get_trophy_notebook"
+    )]
+    async fn notebook(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        limit: Query<Option<u64>>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<NotebookPage>> {
+        let page = recognition::notebook(
+            &state.db,
+            reader(&state, &auth.0),
+            id.0,
+            limit.0,
+            after.0.as_deref(),
+        )
+        .await?;
+        Ok(Json(NotebookPage {
+            items: page.items.into_iter().map(entry_body).collect(),
+            next: page.next,
+        }))
+    }
+
+    /// Hide a notebook entry's message from the portal and the feed (the cio); the entry
+    /// keeps its place in the chain.
+    #[oai(
+        path = "/notebook-entries/:id/hide",
+        method = "post",
+        operation_id = "hide_notebook_entry"
+    )]
+    async fn hide_entry(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: Json<HideBody>,
+    ) -> ApiResult<Done> {
+        recognition::hide(
+            &state.db,
+            &auth.0,
+            Hideable::NotebookEntry(id.0),
+            body.0.reason.as_deref(),
+        )
+        .await?;
+        Ok(Done::NoContent)
+    }
+
+    /// Compliments heard about staff, newest first.
+    #[oai(path = "/compliments", method = "get", operation_id = "list_compliments")]
+    async fn list_compliments(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        limit: Query<Option<u64>>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<ComplimentPage>> {
+        let page = recognition::compliments(
+            &state.db,
+            reader(&state, &auth.0),
+            limit.0,
+            after.0.as_deref(),
+        )
+        .await?;
+        Ok(Json(ComplimentPage {
+            items: page.items.into_iter().map(compliment_body).collect(),
+            next: page.next,
+        }))
+    }
+
+    /// Post a compliment heard about a staff member (the cio only; 403 for others).
+    #[oai(path = "/compliments", method = "post", operation_id = "post_compliment")]
+    async fn post_compliment(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<ComplimentInputBody>,
+    ) -> ApiResult<Created<ComplimentBody>> {
+        let body = body.0;
+        let posted = recognition::post_compliment(
+            &state.db,
+            &auth.0,
+            ComplimentInput {
+                person_id: body.person_id,
+                giver_name: body.giver_name,
+                giver_affiliation: body.giver_affiliation,
+                channel: body.channel,
+                received_on: body.received_on,
+                message: body.message,
+            },
+        )
+        .await?;
+        Ok(Created::Created(Json(compliment_body(posted))))
+    }
+
+    /// Hide a compliment from the portal and the feed (the cio).
+    #[oai(
+        path = "/compliments/:id/hide",
+        method = "post",
+        operation_id = "hide_compliment"
+    )]
+    async fn hide_compliment(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: Json<HideBody>,
+    ) -> ApiResult<Done> {
+        recognition::hide(
+            &state.db,
+            &auth.0,
+            Hideable::Compliment(id.0),
+            body.0.reason.as_deref(),
+        )
+        .await?;
+        Ok(Done::NoContent)
+    }
+
+    /// The department's news, newest first.
+    #[oai(
+        path = "/announcements",
+        method = "get",
+        operation_id = "list_announcements"
+    )]
+    async fn list_announcements(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        limit: Query<Option<u64>>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<AnnouncementPage>> {
+        let page = recognition::announcements(
+            &state.db,
+            reader(&state, &auth.0),
+            limit.0,
+            after.0.as_deref(),
+        )
+        .await?;
+        Ok(Json(AnnouncementPage {
+            items: page.items.into_iter().map(announcement_body).collect(),
+            next: page.next,
+        }))
+    }
+
+    /// Post news to the portal (the cio).
+    #[oai(
+        path = "/announcements",
+        method = "post",
+        operation_id = "post_announcement"
+    )]
+    async fn post_announcement(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: Json<AnnouncementInputBody>,
+    ) -> ApiResult<Created<AnnouncementBody>> {
+        let body = body.0;
+        let posted = recognition::post_announcement(
+            &state.db,
+            &auth.0,
+            AnnouncementInput {
+                kind: body.kind,
+                title: body.title,
+                body: body.body,
+            },
+        )
+        .await?;
+        Ok(Created::Created(Json(announcement_body(posted))))
+    }
+
+    /// Hide an announcement from the portal and the feed (the cio).
+    #[oai(
+        path = "/announcements/:id/hide",
+        method = "post",
+        operation_id = "hide_announcement"
+    )]
+    async fn hide_announcement(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: Json<HideBody>,
+    ) -> ApiResult<Done> {
+        recognition::hide(
+            &state.db,
+            &auth.0,
+            Hideable::Announcement(id.0),
+            body.0.reason.as_deref(),
+        )
+        .await?;
+        Ok(Done::NoContent)
+    }
+}

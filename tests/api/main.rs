@@ -14,6 +14,7 @@ mod operations;
 mod pages;
 mod people;
 mod plan;
+mod recognition;
 mod review_pages;
 mod reviews;
 mod skills;
