@@ -236,7 +236,8 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 fn page_routes() -> Route {
     use crate::{
         auth::pages as auth_pages, cycles::pages as cycle_pages, goals::pages as goal_pages,
-        people::pages as people_pages, plan::pages as plan_pages, reviews::pages as review_pages,
+        people::pages as people_pages, plan::pages as plan_pages,
+        recognition::pages as recognition_pages, reviews::pages as review_pages,
         skills::pages as skill_pages,
     };
     Route::new()
@@ -328,6 +329,41 @@ fn page_routes() -> Route {
         .at("/people/:id/skills", get(skill_pages::of_person))
         .at("/people/:id/skills/assessments", post(skill_pages::assess))
         .at("/people/:id/skills/targets", post(skill_pages::target))
+        .at("/portal", get(recognition_pages::show_portal))
+        .at("/portal/feed.atom", get(recognition_pages::portal_feed))
+        .at("/kudos", post(recognition_pages::give_kudos))
+        .at("/kudos/new", get(recognition_pages::kudos_form))
+        .at("/kudos/:id/hide", post(recognition_pages::hide_kudos))
+        .at(
+            "/trophies",
+            get(recognition_pages::list_trophies).post(recognition_pages::create_trophy),
+        )
+        .at("/trophies/:id", get(recognition_pages::show_trophy))
+        .at("/trophies/:id/pass", post(recognition_pages::pass))
+        .at("/trophies/:id/reassign", post(recognition_pages::reassign))
+        .at(
+            "/trophies/:id/notebook/print",
+            get(recognition_pages::notebook_print),
+        )
+        .at(
+            "/notebook-entries/:id/hide",
+            post(recognition_pages::hide_entry),
+        )
+        .at("/compliments", post(recognition_pages::post_compliment))
+        .at("/compliments/new", get(recognition_pages::compliment_form))
+        .at(
+            "/compliments/:id/hide",
+            post(recognition_pages::hide_compliment),
+        )
+        .at("/announcements", post(recognition_pages::post_announcement))
+        .at(
+            "/announcements/new",
+            get(recognition_pages::announcement_form),
+        )
+        .at(
+            "/announcements/:id/hide",
+            post(recognition_pages::hide_announcement),
+        )
 }
 
 pub fn routes(state: AppState) -> impl Endpoint {

@@ -94,7 +94,10 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Allow
             }
         }
-        Action::ManagePeople | Action::ManagePlan | Action::ManageSkills | Action::ManageRecognition => {
+        Action::ManagePeople
+        | Action::ManagePlan
+        | Action::ManageSkills
+        | Action::ManageRecognition => {
             if is_cio {
                 Allow
             } else {
@@ -182,7 +185,9 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         Action::ManagePeople => "Only the cio can add, edit or deactivate people.",
         Action::ManagePlan => "Only the cio can change the strategic plan and the review cycles.",
         Action::ManageSkills => "Only the cio can change the skills catalog.",
-        Action::GiveRecognition => "Advisors read the portal; kudos and the trophy are for the department's staff.",
+        Action::GiveRecognition => {
+            "Advisors read the portal; kudos and the trophy are for the department's staff."
+        }
         Action::ManageRecognition => "Only the cio can do this.",
         Action::WriteOwnRecords(_) => "Only the person themselves can do this.",
         Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",

@@ -149,6 +149,14 @@ impl MigrationTrait for Migration {
         manager
             .create_index(index("kudos_giver_idx", Kudos::Table, &["giver_id", "id"]))
             .await?;
+        // The Atom feed merges every kind of item by time.
+        manager
+            .create_index(index(
+                "kudos_created_idx",
+                Kudos::Table,
+                &["created_at", "id"],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -266,6 +274,13 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(index(
+                "notebook_entries_created_idx",
+                NotebookEntries::Table,
+                &["created_at", "id"],
+            ))
             .await?;
         manager
             .create_index(index(

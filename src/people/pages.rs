@@ -50,8 +50,9 @@ pub struct DirectoryQuery {
 }
 
 #[handler]
-pub async fn home(_actor: Actor) -> Response {
-    see_other("/people")
+pub async fn home() -> Response {
+    // The portal decides for itself whether anonymous visitors may read it.
+    see_other("/portal")
 }
 
 #[handler]

@@ -286,7 +286,11 @@ impl RecognitionApi {
             trophies: portal.trophies.into_iter().map(trophy_body).collect(),
             notebook: portal.notebook.into_iter().map(entry_body).collect(),
             kudos: kudos_page(portal.kudos),
-            compliments: portal.compliments.into_iter().map(compliment_body).collect(),
+            compliments: portal
+                .compliments
+                .into_iter()
+                .map(compliment_body)
+                .collect(),
             announcements: portal
                 .announcements
                 .into_iter()
@@ -345,8 +349,13 @@ impl RecognitionApi {
         id: Path<i64>,
         body: Json<HideBody>,
     ) -> ApiResult<Done> {
-        recognition::hide(&state.db, &auth.0, Hideable::Kudos(id.0), body.0.reason.as_deref())
-            .await?;
+        recognition::hide(
+            &state.db,
+            &auth.0,
+            Hideable::Kudos(id.0),
+            body.0.reason.as_deref(),
+        )
+        .await?;
         Ok(Done::NoContent)
     }
 
@@ -395,7 +404,11 @@ impl RecognitionApi {
     }
 
     /// Pass the trophy you hold. If another pass won a race, 409 says who holds it now.
-    #[oai(path = "/trophies/:id/passes", method = "post", operation_id = "pass_trophy")]
+    #[oai(
+        path = "/trophies/:id/passes",
+        method = "post",
+        operation_id = "pass_trophy"
+    )]
     async fn pass_trophy(
         &self,
         auth: BearerAuth,
@@ -491,7 +504,11 @@ impl RecognitionApi {
     }
 
     /// Compliments heard about staff, newest first.
-    #[oai(path = "/compliments", method = "get", operation_id = "list_compliments")]
+    #[oai(
+        path = "/compliments",
+        method = "get",
+        operation_id = "list_compliments"
+    )]
     async fn list_compliments(
         &self,
         auth: BearerAuth,
@@ -513,7 +530,11 @@ impl RecognitionApi {
     }
 
     /// Post a compliment heard about a staff member (the cio only; 403 for others).
-    #[oai(path = "/compliments", method = "post", operation_id = "post_compliment")]
+    #[oai(
+        path = "/compliments",
+        method = "post",
+        operation_id = "post_compliment"
+    )]
     async fn post_compliment(
         &self,
         auth: BearerAuth,

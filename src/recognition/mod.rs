@@ -10,14 +10,12 @@ pub mod pages;
 mod trophies;
 
 pub use trophies::{
-    EntryKind, NotebookEntry, Trophy, TrophyInput, chain_is_unbroken, create_trophy,
-    list_trophies, notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
+    EntryKind, NotebookEntry, Trophy, TrophyInput, chain_is_unbroken, create_trophy, list_trophies,
+    notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
 };
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement};
 
 use crate::{
     auth::Actor,
@@ -78,6 +76,27 @@ fn hidden(at: Option<DateTime<Utc>>, reason: Option<String>, reader: Reader) -> 
     })
 }
 
+/// How a list runs newest first: by id (lists of one kind, where the primary key is the
+/// keyset index) or by time (the feed, which merges kinds).
+#[derive(Debug, Clone, Copy)]
+enum Newest {
+    ById,
+    ByTime,
+}
+
+impl Newest {
+    fn order_by(self, alias: &str) -> String {
+        match self {
+            Newest::ById => format!("{alias}.id DESC"),
+            Newest::ByTime => format!("{alias}.created_at DESC, {alias}.id DESC"),
+        }
+    }
+}
+
+fn limit_value(limit: u64) -> sea_orm::Value {
+    i64::try_from(limit).unwrap_or(i64::MAX).into()
+}
+
 // ---------------------------------------------------------------------------------------
 // Kudos
 
@@ -127,7 +146,8 @@ pub async fn give_kudos(db: &Db, actor: &Actor, input: KudosInput) -> AppResult<
             None => errors.add(
                 "values",
                 if department_values.is_empty() {
-                    "The department has no values to tag yet (the cio lists them in the plan).".to_owned()
+                    "The department has no values to tag yet (the cio lists them in the plan)."
+                        .to_owned()
                 } else {
                     format!(
                         "{wanted:?} is not one of the department's values: {}.",
@@ -202,16 +222,18 @@ async fn check_recipients(
     for id in ids {
         match found.iter().find(|p| p.id == *id) {
             None => errors.add(FIELD, format!("There is no one with id {id}.")),
-            Some(p) if p.id == giver_id => {
-                errors.add(FIELD, "Kudos are for others: you cannot send them to yourself.")
-            }
+            Some(p) if p.id == giver_id => errors.add(
+                FIELD,
+                "Kudos are for others: you cannot send them to yourself.",
+            ),
             Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => errors.add(
                 FIELD,
-                format!("{} is an advisor; kudos go to the department's staff.", p.name),
+                format!(
+                    "{} is an advisor; kudos go to the department's staff.",
+                    p.name
+                ),
             ),
-            Some(p) if !p.active => {
-                errors.add(FIELD, format!("{} is no longer active.", p.name))
-            }
+            Some(p) if !p.active => errors.add(FIELD, format!("{} is no longer active.", p.name)),
             Some(p) => recipients.push(PersonRef {
                 id: p.id,
                 name: p.name.clone(),
@@ -254,17 +276,19 @@ async fn kudos_rows(
     filter_sql: &str,
     mut values: Vec<sea_orm::Value>,
     limit: u64,
+    newest: Newest,
 ) -> AppResult<Vec<Kudos>> {
     let backend = conn.get_database_backend();
     let limit_at = values.len() + 1;
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    values.push(limit_value(limit));
+    let order = newest.order_by("k");
     let rows = KudosRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
             "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at
              FROM kudos k JOIN people g ON g.id = k.giver_id
              WHERE k.hidden_at IS NULL {filter_sql}
-             ORDER BY k.id DESC LIMIT ${limit_at}"
+             ORDER BY {order} LIMIT ${limit_at}"
         ),
         values,
     ))
@@ -328,7 +352,7 @@ pub async fn kudos_wall(
         }
         None => ("", Vec::new()),
     };
-    let rows = kudos_rows(db.conn(), filter, values, limit + 1).await?;
+    let rows = kudos_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |k| k.id))
 }
 
@@ -346,6 +370,7 @@ pub async fn kudos_received(
          AND k.created_at >= $2 AND k.created_at < $3",
         vec![person_id.into(), since.into(), until.into()],
         limit,
+        Newest::ById,
     )
     .await
 }
@@ -404,8 +429,11 @@ pub async fn post_compliment(
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
     let giver_name = errors.required("giver_name", input.giver_name.as_deref(), TITLE_MAX);
-    let giver_affiliation =
-        errors.optional("giver_affiliation", input.giver_affiliation.as_deref(), TITLE_MAX);
+    let giver_affiliation = errors.optional(
+        "giver_affiliation",
+        input.giver_affiliation.as_deref(),
+        TITLE_MAX,
+    );
     let channel = errors
         .one_of(
             "channel",
@@ -416,12 +444,21 @@ pub async fn post_compliment(
     let received_on = errors.present("received_on", input.received_on);
     if let Some(date) = received_on {
         if date > Utc::now().date_naive() {
-            errors.add("received_on", "A compliment cannot be received in the future.");
+            errors.add(
+                "received_on",
+                "A compliment cannot be received in the future.",
+            );
         } else if date.year() < 2000 {
             errors.add("received_on", "Give a date from 2000 on.");
         }
     }
-    let message = text_between(&mut errors, "message", input.message.as_deref(), 1, MESSAGE_MAX);
+    let message = text_between(
+        &mut errors,
+        "message",
+        input.message.as_deref(),
+        1,
+        MESSAGE_MAX,
+    );
     let txn = db.write().await?;
     let person = match input.person_id {
         None => {
@@ -445,7 +482,9 @@ pub async fn post_compliment(
     };
     errors.finish()?;
     let (Some(person), Some(received_on)) = (person, received_on) else {
-        return Err(AppError::internal(anyhow::anyhow!("validated compliment missing")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated compliment missing"
+        )));
     };
     let created = compliment::ActiveModel {
         person_id: Set(person.id),
@@ -515,25 +554,29 @@ async fn compliment_rows(
     filter_sql: &str,
     mut values: Vec<sea_orm::Value>,
     limit: u64,
+    newest: Newest,
 ) -> AppResult<Vec<Compliment>> {
     let limit_at = values.len() + 1;
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    Ok(ComplimentRow::find_by_statement(Statement::from_sql_and_values(
-        conn.get_database_backend(),
-        format!(
+    values.push(limit_value(limit));
+    let order = newest.order_by("c");
+    Ok(
+        ComplimentRow::find_by_statement(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            format!(
             "SELECT c.id, c.person_id, p.name AS person_name, c.giver_name, c.giver_affiliation,
                     c.channel, c.received_on, c.message, c.created_at
              FROM compliments c JOIN people p ON p.id = c.person_id
              WHERE c.hidden_at IS NULL {filter_sql}
-             ORDER BY c.id DESC LIMIT ${limit_at}"
+             ORDER BY {order} LIMIT ${limit_at}"
         ),
-        values,
-    ))
-    .all(conn)
-    .await?
-    .into_iter()
-    .map(ComplimentRow::into_compliment)
-    .collect())
+            values,
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(ComplimentRow::into_compliment)
+        .collect(),
+    )
 }
 
 /// Compliments newest first, paged; hidden ones left out.
@@ -552,7 +595,7 @@ pub async fn compliments(
         }
         None => ("", Vec::new()),
     };
-    let rows = compliment_rows(db.conn(), filter, values, limit + 1).await?;
+    let rows = compliment_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |c| c.id))
 }
 
@@ -564,7 +607,14 @@ pub async fn compliments_about(
     limit: u64,
 ) -> AppResult<Vec<Compliment>> {
     reader.check()?;
-    compliment_rows(db.conn(), "AND c.person_id = $1", vec![person_id.into()], limit).await
+    compliment_rows(
+        db.conn(),
+        "AND c.person_id = $1",
+        vec![person_id.into()],
+        limit,
+        Newest::ById,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -658,35 +708,27 @@ struct AnnouncementRow {
     created_at: DateTime<Utc>,
 }
 
-/// Announcements newest first, paged; hidden ones left out.
-pub async fn announcements(
-    db: &Db,
-    reader: Reader,
-    limit: Option<u64>,
-    after: Option<&str>,
-) -> AppResult<Page<Announcement>> {
-    reader.check()?;
-    let limit = paging::limit(limit)?;
-    let (filter, mut values): (&str, Vec<sea_orm::Value>) = match after {
-        Some(cursor) => {
-            let id: i64 = paging::decode_cursor(cursor)?;
-            ("AND a.id < $1", vec![id.into()])
-        }
-        None => ("", Vec::new()),
-    };
+async fn announcement_rows(
+    conn: &impl ConnectionTrait,
+    filter_sql: &str,
+    mut values: Vec<sea_orm::Value>,
+    limit: u64,
+    newest: Newest,
+) -> AppResult<Vec<Announcement>> {
     let limit_at = values.len() + 1;
-    values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
-    let rows = AnnouncementRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
+    values.push(limit_value(limit));
+    let order = newest.order_by("a");
+    Ok(AnnouncementRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
         format!(
             "SELECT a.id, a.kind, a.title, a.body, a.posted_by_id, p.name AS posted_by_name, a.created_at
              FROM announcements a JOIN people p ON p.id = a.posted_by_id
-             WHERE a.hidden_at IS NULL {filter}
-             ORDER BY a.id DESC LIMIT ${limit_at}"
+             WHERE a.hidden_at IS NULL {filter_sql}
+             ORDER BY {order} LIMIT ${limit_at}"
         ),
         values,
     ))
-    .all(db.conn())
+    .all(conn)
     .await?
     .into_iter()
     .map(|r| Announcement {
@@ -700,7 +742,26 @@ pub async fn announcements(
         },
         created_at: r.created_at,
     })
-    .collect();
+    .collect())
+}
+
+/// Announcements newest first, paged; hidden ones left out.
+pub async fn announcements(
+    db: &Db,
+    reader: Reader,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<Announcement>> {
+    reader.check()?;
+    let limit = paging::limit(limit)?;
+    let (filter, values): (&str, Vec<sea_orm::Value>) = match after {
+        Some(cursor) => {
+            let id: i64 = paging::decode_cursor(cursor)?;
+            ("AND a.id < $1", vec![id.into()])
+        }
+        None => ("", Vec::new()),
+    };
+    let rows = announcement_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |a| a.id))
 }
 
@@ -778,7 +839,8 @@ pub async fn portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<P
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
         kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
-        compliments: compliment_rows(db.conn(), "", Vec::new(), PORTAL_COMPLIMENTS).await?,
+        compliments: compliment_rows(db.conn(), "", Vec::new(), PORTAL_COMPLIMENTS, Newest::ById)
+            .await?,
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
@@ -801,4 +863,102 @@ fn text_between(
         return None;
     }
     Some(text)
+}
+
+// ---------------------------------------------------------------------------------------
+// The feed: every kind of item, merged newest first.
+
+pub const FEED_PAGE: u64 = 50;
+
+#[derive(Debug, Clone)]
+pub enum FeedItem {
+    Kudos(Kudos),
+    Entry(NotebookEntry),
+    Compliment(Compliment),
+    Announcement(Announcement),
+}
+
+impl FeedItem {
+    pub fn created_at(&self) -> DateTime<Utc> {
+        match self {
+            FeedItem::Kudos(k) => k.created_at,
+            FeedItem::Entry(e) => e.created_at,
+            FeedItem::Compliment(c) => c.created_at,
+            FeedItem::Announcement(a) => a.created_at,
+        }
+    }
+
+    /// Breaks ties between items of the same instant, so the order (and the cursor) is total.
+    fn rank(&self) -> u8 {
+        match self {
+            FeedItem::Kudos(_) => 0,
+            FeedItem::Entry(_) => 1,
+            FeedItem::Compliment(_) => 2,
+            FeedItem::Announcement(_) => 3,
+        }
+    }
+
+    fn id(&self) -> i64 {
+        match self {
+            FeedItem::Kudos(k) => k.id,
+            FeedItem::Entry(e) => e.id,
+            FeedItem::Compliment(c) => c.id,
+            FeedItem::Announcement(a) => a.id,
+        }
+    }
+
+    fn key(&self) -> (i64, u8, i64) {
+        (self.created_at().timestamp_micros(), self.rank(), self.id())
+    }
+}
+
+/// The condition that keeps a source's rows strictly after the cursor in the merged order
+/// (created_at, rank, id) descending; `$1` is the instant and `$2` the id.
+fn after_cursor(alias: &str, rank: u8, cursor_rank: u8) -> String {
+    use std::cmp::Ordering;
+    match rank.cmp(&cursor_rank) {
+        Ordering::Less => format!("AND {alias}.created_at <= $1"),
+        Ordering::Equal => format!(
+            "AND ({alias}.created_at < $1 OR ({alias}.created_at = $1 AND {alias}.id < $2))"
+        ),
+        Ordering::Greater => format!("AND {alias}.created_at < $1"),
+    }
+}
+
+/// One page of the feed: at most `FEED_PAGE` items of every kind, newest first. Each kind
+/// is one keyset-limited query (kudos add one for recipients); the merge happens here.
+pub async fn feed(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Page<FeedItem>> {
+    reader.check()?;
+    let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
+    let take = FEED_PAGE + 1;
+    let conn = db.conn();
+    let (cursor_rank, values): (Option<u8>, Vec<sea_orm::Value>) = match cursor {
+        Some((micros, rank, id)) => {
+            let at = DateTime::<Utc>::from_timestamp_micros(micros)
+                .ok_or_else(|| AppError::invalid("after", "This cursor is not one we gave out."))?;
+            (Some(rank), vec![at.into(), id.into()])
+        }
+        None => (None, Vec::new()),
+    };
+    let filter = |alias: &str, own: u8| {
+        cursor_rank.map_or_else(String::new, |rank| after_cursor(alias, own, rank))
+    };
+    // Each query orders by time: ids need not follow time (imports, the demo).
+    let kudos = kudos_rows(conn, &filter("k", 0), values.clone(), take, Newest::ByTime).await?;
+    let entries =
+        trophies::visible_entries_by_time(conn, &filter("e", 1), values.clone(), take).await?;
+    let compliments =
+        compliment_rows(conn, &filter("c", 2), values.clone(), take, Newest::ByTime).await?;
+    let announcements =
+        announcement_rows(conn, &filter("a", 3), values, take, Newest::ByTime).await?;
+    let mut items: Vec<FeedItem> = kudos
+        .into_iter()
+        .map(FeedItem::Kudos)
+        .chain(entries.into_iter().map(FeedItem::Entry))
+        .chain(compliments.into_iter().map(FeedItem::Compliment))
+        .chain(announcements.into_iter().map(FeedItem::Announcement))
+        .collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.key()));
+    items.truncate(usize::try_from(take).unwrap_or(usize::MAX));
+    Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
 }

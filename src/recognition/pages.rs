@@ -1,1 +1,841 @@
-//! The recognition pages.
+//! The recognition pages: the portal and its feed, giving kudos, a trophy with its
+//! notebook (and the printable notebook), the cio's forms for trophies, compliments and
+//! announcements, and the hide buttons. The same service calls as the API.
+
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use poem::{
+    IntoResponse, Response, handler,
+    http::header,
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::{Actor, extract::MaybeActor},
+    error::{AppError, AppResult},
+    people::{self, PersonRef},
+    plan,
+    recognition::{
+        self, ANNOUNCEMENT_KINDS, AnnouncementInput, CHANNELS, ComplimentInput, FeedItem, Hideable,
+        KudosInput, Reader, TrophyInput,
+    },
+    web::{CsrfForm, FormErrors, Layout, render, see_other},
+};
+
+fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
+    Reader::of(actor, state.settings.portal_public)
+}
+
+#[derive(Template)]
+#[template(path = "recognition/portal.html")]
+struct PortalPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    portal: recognition::Portal,
+    signed_in: bool,
+    can_give: bool,
+    is_cio: bool,
+    actor_id: i32,
+}
+
+#[derive(Deserialize)]
+pub struct PortalQuery {
+    after: Option<String>,
+    notice: Option<String>,
+}
+
+/// The department's page: open to everyone signed in, and to anonymous visitors when the
+/// portal is public.
+#[handler]
+pub async fn show_portal(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Query(q): Query<PortalQuery>,
+) -> AppResult<Html<String>> {
+    let portal = recognition::portal(
+        &state.db,
+        reader(&state, actor.as_ref()),
+        q.after.as_deref(),
+    )
+    .await?;
+    let notice = match q.notice.as_deref() {
+        Some("kudos") => Some("Your kudos are on the wall."),
+        Some("compliment") => Some("The compliment is on the portal."),
+        Some("announcement") => Some("The announcement is on the portal."),
+        Some("hidden") => Some("It is hidden from the portal and the feed."),
+        _ => None,
+    };
+    render(&PortalPage {
+        layout: Layout::new(actor.as_ref(), "Portal", "portal"),
+        notice,
+        portal,
+        signed_in: actor.is_some(),
+        can_give: actor
+            .as_ref()
+            .is_some_and(|a| policy_allows(a, crate::policy::Action::GiveRecognition)),
+        is_cio: actor.as_ref().is_some_and(recognition_manager),
+        actor_id: actor.as_ref().map_or(0, |a| a.person_id),
+    })
+}
+
+fn policy_allows(actor: &Actor, action: crate::policy::Action<'_>) -> bool {
+    crate::policy::allows(actor.principal(), action)
+}
+
+fn recognition_manager(actor: &Actor) -> bool {
+    policy_allows(actor, crate::policy::Action::ManageRecognition)
+}
+
+/// The portal as an Atom feed (RFC 4287), paged with `rel="next"` links (RFC 5005).
+#[handler]
+pub async fn portal_feed(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Query(q): Query<PortalQuery>,
+) -> AppResult<Response> {
+    use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+    let page = recognition::feed(
+        &state.db,
+        reader(&state, actor.as_ref()),
+        q.after.as_deref(),
+    )
+    .await?;
+    let base = state
+        .settings
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let link = |rel: &str, href: String, mime: Option<&str>| Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: mime.map(str::to_owned),
+        ..Link::default()
+    };
+    let entries: Vec<Entry> = page
+        .items
+        .iter()
+        .map(|item| {
+            let (id, title, author, text, href) = feed_entry(item);
+            let at = item.created_at().fixed_offset();
+            Entry {
+                id: format!("tag:staffdev,2026:{id}"),
+                title: Text::plain(title),
+                updated: at,
+                published: Some(at),
+                authors: vec![Person {
+                    name: author,
+                    ..Person::default()
+                }],
+                links: vec![link(
+                    "alternate",
+                    format!("{base}{href}"),
+                    Some("text/html"),
+                )],
+                content: Some(Content {
+                    value: Some(text),
+                    content_type: Some("text".to_owned()),
+                    ..Content::default()
+                }),
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let updated = page
+        .items
+        .first()
+        .map_or_else(Utc::now, FeedItem::created_at)
+        .fixed_offset();
+    let mut links = vec![
+        link(
+            "self",
+            format!("{base}/portal/feed.atom"),
+            Some("application/atom+xml"),
+        ),
+        link("alternate", format!("{base}/portal"), Some("text/html")),
+    ];
+    if let Some(next) = &page.next {
+        links.push(link(
+            "next",
+            format!("{base}/portal/feed.atom?after={next}"),
+            Some("application/atom+xml"),
+        ));
+    }
+    let feed = Feed {
+        id: "tag:staffdev,2026:portal".to_owned(),
+        title: Text::plain("The department portal"),
+        subtitle: Some(Text::plain(
+            "Kudos, the trophy's notebook, compliments and news",
+        )),
+        updated,
+        authors: vec![Person {
+            name: "staffdev".to_owned(),
+            ..Person::default()
+        }],
+        links,
+        entries,
+        ..Feed::default()
+    };
+    let xml = feed
+        .write_to(Vec::new())
+        .map_err(|err| AppError::internal(anyhow::Error::new(err).context("writing the feed")))?;
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")
+        .body(xml))
+}
+
+fn names(people: &[PersonRef]) -> String {
+    people
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// (id, title, author, text, page) of a feed entry.
+fn feed_entry(item: &FeedItem) -> (String, String, String, String, String) {
+    match item {
+        FeedItem::Kudos(k) => (
+            format!("kudos/{}", k.id),
+            format!("{} thanked {}", k.giver.name, names(&k.recipients)),
+            k.giver.name.clone(),
+            k.message.clone(),
+            "/portal".to_owned(),
+        ),
+        FeedItem::Entry(e) => (
+            format!("notebook/{}", e.id),
+            match &e.giver {
+                Some(giver) => format!(
+                    "{} passed {} to {}",
+                    giver.name, e.trophy_name, e.receiver.name
+                ),
+                None => format!("{} starts with {}", e.trophy_name, e.receiver.name),
+            },
+            e.giver
+                .as_ref()
+                .map_or_else(|| "staffdev".to_owned(), |g| g.name.clone()),
+            e.message.clone().unwrap_or_default(),
+            format!("/trophies/{}", e.trophy_id),
+        ),
+        FeedItem::Compliment(c) => (
+            format!("compliment/{}", c.id),
+            format!("A compliment for {}", c.person.name),
+            if c.giver_affiliation.is_empty() {
+                c.giver_name.clone()
+            } else {
+                format!("{} ({})", c.giver_name, c.giver_affiliation)
+            },
+            c.message.clone(),
+            format!("/people/{}", c.person.id),
+        ),
+        FeedItem::Announcement(a) => (
+            format!("announcement/{}", a.id),
+            format!("{}: {}", a.kind_label(), a.title),
+            a.posted_by.name.clone(),
+            a.body.clone(),
+            "/portal".to_owned(),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Kudos
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KudosForm {
+    #[serde(default)]
+    recipient_ids: Vec<String>,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recognition/kudos_form.html")]
+struct KudosFormPage {
+    layout: Layout,
+    colleagues: Vec<PersonRef>,
+    values: Vec<String>,
+    chosen: Vec<i32>,
+    chosen_values: Vec<String>,
+    message: String,
+    errors: FormErrors,
+}
+
+async fn kudos_form_page(
+    state: &AppState,
+    actor: &Actor,
+    chosen: Vec<i32>,
+    chosen_values: Vec<String>,
+    message: String,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let colleagues = people::active_people(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| p.id != actor.person_id)
+        .collect();
+    render(&KudosFormPage {
+        layout: Layout::new(Some(actor), "Give kudos", "kudos"),
+        colleagues,
+        values: plan::active_values(&state.db).await?,
+        chosen,
+        chosen_values,
+        message,
+        errors,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct KudosFormQuery {
+    to: Option<i32>,
+}
+
+#[handler]
+pub async fn kudos_form(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<KudosFormQuery>,
+) -> AppResult<Html<String>> {
+    crate::policy::check(actor.principal(), crate::policy::Action::GiveRecognition)?;
+    kudos_form_page(
+        &state,
+        &actor,
+        q.to.into_iter().collect(),
+        Vec::new(),
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// A multi-select sends the field once per choice; `serde_urlencoded` wants them as a
+/// sequence, which `CsrfForm<Vec<(String, String)>>` gives us.
+#[handler]
+pub async fn give_kudos(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let mut form = KudosForm::default();
+    for (name, value) in fields {
+        match name.as_str() {
+            "recipient_ids" => form.recipient_ids.push(value),
+            "values" => form.values.push(value),
+            "message" => form.message = value,
+            _ => {}
+        }
+    }
+    let chosen: Vec<i32> = form
+        .recipient_ids
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let result = recognition::give_kudos(
+        &state.db,
+        &actor,
+        KudosInput {
+            recipient_ids: Some(chosen.clone()),
+            message: Some(form.message.clone()),
+            values: Some(form.values.clone()),
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(see_other("/portal?notice=kudos")),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => {
+                Ok(
+                    kudos_form_page(&state, &actor, chosen, form.values, form.message, errors)
+                        .await?
+                        .with_status(err.status())
+                        .into_response(),
+                )
+            }
+            None => Err(err),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Trophies
+
+#[derive(Template)]
+#[template(path = "recognition/trophies.html")]
+struct TrophiesPage {
+    layout: Layout,
+    trophies: Vec<recognition::Trophy>,
+    is_cio: bool,
+    colleagues: Vec<PersonRef>,
+    form: TrophyForm,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TrophyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    holder_id: String,
+}
+
+async fn trophies_page(
+    state: &AppState,
+    actor: &Actor,
+    form: TrophyForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    render(&TrophiesPage {
+        layout: Layout::new(Some(actor), "Trophies", "portal"),
+        trophies: recognition::list_trophies(&state.db, reader(state, Some(actor))).await?,
+        is_cio: recognition_manager(actor),
+        colleagues: people::active_people(&state.db).await?,
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn list_trophies(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    trophies_page(&state, &actor, TrophyForm::default(), FormErrors::default()).await
+}
+
+#[handler]
+pub async fn create_trophy(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<TrophyForm>,
+) -> AppResult<Response> {
+    let input = TrophyInput {
+        name: Some(form.name.clone()),
+        description: Some(form.description.clone()),
+        holder_id: form.holder_id.parse().ok(),
+    };
+    match recognition::create_trophy(&state.db, &actor, input).await {
+        Ok(created) => Ok(see_other(format!(
+            "/trophies/{}?notice=created",
+            created.id
+        ))),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => Ok(trophies_page(&state, &actor, form, errors)
+                .await?
+                .with_status(err.status())
+                .into_response()),
+            None => Err(err),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "recognition/trophy.html")]
+struct TrophyPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    trophy: recognition::Trophy,
+    notebook: crate::paging::Page<recognition::NotebookEntry>,
+    is_holder: bool,
+    is_cio: bool,
+    colleagues: Vec<PersonRef>,
+    message: String,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub struct TrophyQuery {
+    after: Option<String>,
+    notice: Option<String>,
+}
+
+async fn trophy_page(
+    state: &AppState,
+    actor: Option<&Actor>,
+    id: i32,
+    after: Option<&str>,
+    notice: Option<&'static str>,
+    message: String,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let reader = reader(state, actor);
+    let trophy = recognition::trophy(&state.db, reader, id).await?;
+    let notebook = recognition::notebook(&state.db, reader, id, Some(25), after).await?;
+    let is_holder = actor.is_some_and(|a| a.person_id == trophy.holder.id);
+    let is_cio = actor.is_some_and(recognition_manager);
+    let colleagues = if is_holder || is_cio {
+        people::active_people(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    render(&TrophyPage {
+        layout: Layout::new(actor, trophy.name.clone(), "portal"),
+        notice,
+        is_holder,
+        is_cio,
+        colleagues,
+        trophy,
+        notebook,
+        message,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn show_trophy(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id): Path<i32>,
+    Query(q): Query<TrophyQuery>,
+) -> AppResult<Html<String>> {
+    let notice = match q.notice.as_deref() {
+        Some("created") => Some("The trophy is on its way, with its first notebook entry."),
+        Some("passed") => Some("Passed on. Your words are in the notebook."),
+        Some("reassigned") => Some("The trophy has a new holder; the reason is in the notebook."),
+        Some("hidden") => Some("The entry is hidden from the portal and the feed."),
+        _ => None,
+    };
+    trophy_page(
+        &state,
+        actor.as_ref(),
+        id,
+        q.after.as_deref(),
+        notice,
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PassForm {
+    #[serde(default)]
+    receiver_id: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[handler]
+pub async fn pass(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<PassForm>,
+) -> AppResult<Response> {
+    let result = recognition::pass_trophy(
+        &state.db,
+        &actor,
+        id,
+        form.receiver_id.parse().ok(),
+        Some(&form.message),
+    )
+    .await;
+    trophy_form_result(&state, &actor, id, result, "passed", form.message).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    receiver_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[handler]
+pub async fn reassign(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<ReassignForm>,
+) -> AppResult<Response> {
+    let result = recognition::reassign_trophy(
+        &state.db,
+        &actor,
+        id,
+        form.receiver_id.parse().ok(),
+        Some(&form.reason),
+    )
+    .await;
+    trophy_form_result(&state, &actor, id, result, "reassigned", form.reason).await
+}
+
+/// After a pass or a reassignment: back to the trophy, or its page again with what went
+/// wrong (a lost race, a 409, shows as a message at the top).
+async fn trophy_form_result(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    result: AppResult<recognition::Trophy>,
+    notice: &str,
+    message: String,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(see_other(format!("/trophies/{id}?notice={notice}"))),
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let errors = FormErrors::of(&err).unwrap_or_else(|| {
+                FormErrors::new(vec![crate::error::FieldError::new(
+                    "trophy",
+                    err.public_message(),
+                )])
+            });
+            Ok(
+                trophy_page(state, Some(actor), id, None, None, message, errors)
+                    .await?
+                    .with_status(err.status())
+                    .into_response(),
+            )
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "recognition/notebook_print.html")]
+struct NotebookPrintPage {
+    trophy: recognition::Trophy,
+    entries: Vec<recognition::NotebookEntry>,
+    printed_on: NaiveDate,
+}
+
+/// The whole notebook on one page, first entry first, laid out for paper.
+#[handler]
+pub async fn notebook_print(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
+    let (trophy, entries) =
+        recognition::notebook_whole(&state.db, reader(&state, actor.as_ref()), id).await?;
+    render(&NotebookPrintPage {
+        trophy,
+        entries,
+        printed_on: Utc::now().date_naive(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Compliments and announcements (the cio)
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ComplimentForm {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    giver_name: String,
+    #[serde(default)]
+    giver_affiliation: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    received_on: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "recognition/compliment_form.html")]
+struct ComplimentFormPage {
+    layout: Layout,
+    colleagues: Vec<PersonRef>,
+    channels: Vec<(&'static str, &'static str)>,
+    form: ComplimentForm,
+    errors: FormErrors,
+}
+
+async fn compliment_form_page(
+    state: &AppState,
+    actor: &Actor,
+    form: ComplimentForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    crate::policy::check(actor.principal(), crate::policy::Action::ManageRecognition)?;
+    render(&ComplimentFormPage {
+        layout: Layout::new(Some(actor), "Post a compliment", "portal"),
+        colleagues: people::active_people(&state.db).await?,
+        channels: CHANNELS.to_vec(),
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn compliment_form(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    let form = ComplimentForm {
+        received_on: Utc::now().date_naive().to_string(),
+        channel: "email".to_owned(),
+        ..ComplimentForm::default()
+    };
+    compliment_form_page(&state, &actor, form, FormErrors::default()).await
+}
+
+#[handler]
+pub async fn post_compliment(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<ComplimentForm>,
+) -> AppResult<Response> {
+    let mut errors = crate::validate::Errors::default();
+    let received_on = if form.received_on.trim().is_empty() {
+        None
+    } else {
+        errors.date("received_on", &form.received_on)
+    };
+    let result = match errors.finish() {
+        Ok(()) => {
+            recognition::post_compliment(
+                &state.db,
+                &actor,
+                ComplimentInput {
+                    person_id: form.person_id.parse().ok(),
+                    giver_name: Some(form.giver_name.clone()),
+                    giver_affiliation: Some(form.giver_affiliation.clone()),
+                    channel: Some(form.channel.clone()),
+                    received_on,
+                    message: Some(form.message.clone()),
+                },
+            )
+            .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/portal?notice=compliment")),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => Ok(compliment_form_page(&state, &actor, form, errors)
+                .await?
+                .with_status(err.status())
+                .into_response()),
+            None => Err(err),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AnnouncementForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "recognition/announcement_form.html")]
+struct AnnouncementFormPage {
+    layout: Layout,
+    kinds: Vec<(&'static str, &'static str)>,
+    form: AnnouncementForm,
+    errors: FormErrors,
+}
+
+fn announcement_form_page(
+    actor: &Actor,
+    form: AnnouncementForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    crate::policy::check(actor.principal(), crate::policy::Action::ManageRecognition)?;
+    render(&AnnouncementFormPage {
+        layout: Layout::new(Some(actor), "Post an announcement", "portal"),
+        kinds: ANNOUNCEMENT_KINDS.to_vec(),
+        form,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn announcement_form(actor: Actor) -> AppResult<Html<String>> {
+    let form = AnnouncementForm {
+        kind: "proactive_work".to_owned(),
+        ..AnnouncementForm::default()
+    };
+    announcement_form_page(&actor, form, FormErrors::default())
+}
+
+#[handler]
+pub async fn post_announcement(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<AnnouncementForm>,
+) -> AppResult<Response> {
+    let input = AnnouncementInput {
+        kind: Some(form.kind.clone()),
+        title: Some(form.title.clone()),
+        body: Some(form.body.clone()),
+    };
+    match recognition::post_announcement(&state.db, &actor, input).await {
+        Ok(_) => Ok(see_other("/portal?notice=announcement")),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => Ok(announcement_form_page(&actor, form, errors)?
+                .with_status(err.status())
+                .into_response()),
+            None => Err(err),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Moderation
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HideForm {
+    #[serde(default)]
+    reason: String,
+    /// Where to go back to (a local path).
+    #[serde(default)]
+    next: String,
+}
+
+async fn hide(
+    state: &AppState,
+    actor: &Actor,
+    item: Hideable,
+    form: HideForm,
+) -> AppResult<Response> {
+    recognition::hide(&state.db, actor, item, Some(&form.reason)).await?;
+    let back = crate::web::local_path(Some(&form.next));
+    let separator = if back.contains('?') { '&' } else { '?' };
+    Ok(see_other(format!("{back}{separator}notice=hidden")))
+}
+
+#[handler]
+pub async fn hide_kudos(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<HideForm>,
+) -> AppResult<Response> {
+    hide(&state, &actor, Hideable::Kudos(id), form).await
+}
+
+#[handler]
+pub async fn hide_entry(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<HideForm>,
+) -> AppResult<Response> {
+    hide(&state, &actor, Hideable::NotebookEntry(id), form).await
+}
+
+#[handler]
+pub async fn hide_compliment(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<HideForm>,
+) -> AppResult<Response> {
+    hide(&state, &actor, Hideable::Compliment(id), form).await
+}
+
+#[handler]
+pub async fn hide_announcement(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<HideForm>,
+) -> AppResult<Response> {
+    hide(&state, &actor, Hideable::Announcement(id), form).await
+}

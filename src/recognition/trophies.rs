@@ -113,7 +113,10 @@ async fn check_receiver(
             None
         }
         Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
-            errors.add(field, format!("{} is an advisor; the trophy stays with staff.", p.name));
+            errors.add(
+                field,
+                format!("{} is an advisor; the trophy stays with staff.", p.name),
+            );
             None
         }
         Some(p) if !p.active => {
@@ -137,7 +140,9 @@ pub async fn create_trophy(db: &Db, actor: &Actor, input: TrophyInput) -> AppRes
     let holder = check_receiver(&*txn, "holder_id", input.holder_id, None, &mut errors).await?;
     errors.finish()?;
     let Some(holder) = holder else {
-        return Err(AppError::internal(anyhow::anyhow!("validated holder missing")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated holder missing"
+        )));
     };
     let now = Utc::now();
     let created = trophy::ActiveModel {
@@ -202,7 +207,8 @@ impl From<TrophyRow> for Trophy {
     }
 }
 
-const TROPHY_SELECT: &str = "SELECT t.id, t.name, t.description, t.holder_id, p.name AS holder_name,
+const TROPHY_SELECT: &str =
+    "SELECT t.id, t.name, t.description, t.holder_id, p.name AS holder_name,
         t.held_since, t.entries
     FROM trophies t JOIN people p ON p.id = t.holder_id";
 
@@ -275,7 +281,9 @@ pub async fn pass_trophy(
     }
     errors.finish()?;
     let Some(receiver) = receiver else {
-        return Err(AppError::internal(anyhow::anyhow!("validated receiver missing")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated receiver missing"
+        )));
     };
     let now = Utc::now();
     let Some(seq) = move_trophy(&*txn, trophy_id, actor.person_id, receiver.id, now).await? else {
@@ -301,7 +309,11 @@ pub async fn pass_trophy(
             err,
             "notebook_entries_trophy_seq_key",
             "notebook_entries.trophy_id, notebook_entries.seq",
-            || AppError::conflict("Someone else passed the trophy at the same moment; reload and look."),
+            || {
+                AppError::conflict(
+                    "Someone else passed the trophy at the same moment; reload and look.",
+                )
+            },
         )
     })?;
     txn.commit().await?;
@@ -358,7 +370,13 @@ pub async fn reassign_trophy(
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let reason = text_between(&mut errors, "reason", reason, NOTEBOOK_MESSAGE_MIN, MESSAGE_MAX);
+    let reason = text_between(
+        &mut errors,
+        "reason",
+        reason,
+        NOTEBOOK_MESSAGE_MIN,
+        MESSAGE_MAX,
+    );
     let txn = db.write().await?;
     let before = find_trophy(&*txn, trophy_id).await?;
     let holder_active = person::Entity::find_by_id(before.holder.id)
@@ -374,7 +392,9 @@ pub async fn reassign_trophy(
     let receiver = check_receiver(&*txn, "receiver_id", receiver_id, None, &mut errors).await?;
     errors.finish()?;
     let Some(receiver) = receiver else {
-        return Err(AppError::internal(anyhow::anyhow!("validated receiver missing")));
+        return Err(AppError::internal(anyhow::anyhow!(
+            "validated receiver missing"
+        )));
     };
     let now = Utc::now();
     let Some(seq) = move_trophy(&*txn, trophy_id, before.holder.id, receiver.id, now).await? else {
@@ -429,7 +449,10 @@ impl EntryRow {
             trophy_name: self.trophy_name,
             seq: self.seq,
             kind: EntryKind::from_db(&self.kind),
-            giver: self.giver_id.zip(self.giver_name).map(|(id, name)| PersonRef { id, name }),
+            giver: self
+                .giver_id
+                .zip(self.giver_name)
+                .map(|(id, name)| PersonRef { id, name }),
             receiver: PersonRef {
                 id: self.receiver_id,
                 name: self.receiver_name,
@@ -467,7 +490,9 @@ pub async fn notebook(
     };
     let rows = EntryRow::find_by_statement(Statement::from_sql_and_values(
         db.backend(),
-        format!("{ENTRY_SELECT} WHERE e.trophy_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"),
+        format!(
+            "{ENTRY_SELECT} WHERE e.trophy_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"
+        ),
         [
             trophy_id.into(),
             before_seq.into(),
@@ -508,14 +533,46 @@ pub(super) async fn latest_entries(
     conn: &impl ConnectionTrait,
     limit: u64,
 ) -> AppResult<Vec<NotebookEntry>> {
+    visible_entries(conn, "", Vec::new(), limit, "e.id DESC").await
+}
+
+/// Visible entries of every trophy by time, newest first, after the feed's cursor.
+pub(super) async fn visible_entries_by_time(
+    conn: &impl ConnectionTrait,
+    filter_sql: &str,
+    values: Vec<sea_orm::Value>,
+    limit: u64,
+) -> AppResult<Vec<NotebookEntry>> {
+    visible_entries(
+        conn,
+        filter_sql,
+        values,
+        limit,
+        "e.created_at DESC, e.id DESC",
+    )
+    .await
+}
+
+async fn visible_entries(
+    conn: &impl ConnectionTrait,
+    filter_sql: &str,
+    mut values: Vec<sea_orm::Value>,
+    limit: u64,
+    order: &str,
+) -> AppResult<Vec<NotebookEntry>> {
+    // Hidden entries are not selected, so who reads makes no difference here.
     let reader = Reader {
         principal: None,
         portal_public: true,
     };
+    let limit_at = values.len() + 1;
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     Ok(EntryRow::find_by_statement(Statement::from_sql_and_values(
         conn.get_database_backend(),
-        format!("{ENTRY_SELECT} WHERE e.hidden_at IS NULL ORDER BY e.id DESC LIMIT $1"),
-        [i64::try_from(limit).unwrap_or(i64::MAX).into()],
+        format!(
+            "{ENTRY_SELECT} WHERE e.hidden_at IS NULL {filter_sql} ORDER BY {order} LIMIT ${limit_at}"
+        ),
+        values,
     ))
     .all(conn)
     .await?

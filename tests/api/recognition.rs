@@ -135,3 +135,300 @@ both_backends! {
         assert!(older["next"].is_null());
     }
 }
+
+both_backends! {
+    async fn a_holder_who_left_is_replaced_by_the_cio_with_a_reason(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let body = json!({"receiver_id": d.peer, "reason": "Erin moved to another university."});
+        let path = format!("/api/v1/trophies/{trophy}/reassignments");
+        let (status, problem) = app.post_json(&cio, &path, body.clone()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "an active holder passes it themselves: {problem}");
+        let lead = app.token("lead@example.org").await;
+        let (status, _) = app.post_json(&lead, &path, body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only the cio reassigns");
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"active": false})).await;
+        for (bad, field) in [(json!({"receiver_id": d.peer, "reason": "short"}), "reason"), (json!({"receiver_id": d.advisor, "reason": "Erin moved away from us."}), "receiver_id"), (json!({"reason": "Erin moved away from us."}), "receiver_id")] {
+            let (status, problem) = app.post_json(&cio, &path, bad.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+            assert_eq!(error_fields(&problem), [field], "{bad}");
+        }
+        let (status, moved) = app.post_json(&cio, &path, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{moved}");
+        assert_eq!(moved["holder"]["id"], d.peer);
+        let (_, notebook) = app.get_json(&cio, &format!("/api/v1/trophies/{trophy}/notebook")).await;
+        let entry = &notebook["items"][0];
+        assert_eq!(entry["kind"], "reassign");
+        assert_eq!(entry["giver"]["id"], d.engineer, "the chain runs through the holder who left");
+        assert_eq!(entry["message"], "Erin moved to another university.");
+        assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
+    }
+}
+
+both_backends! {
+    async fn passing_needs_the_trophy_a_colleague_and_a_real_message(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        let path = format!("/api/v1/trophies/{trophy}/passes");
+        let gone = app.add_person_fast("gone@example.org", "Gina Gone", d.lead).await;
+        app.patch_json(&cio, &format!("/api/v1/people/{gone}"), json!({"active": false})).await;
+        #[rustfmt::skip]
+        let cases: Vec<(Value, &str)> = vec![
+            (json!({"receiver_id": d.peer, "message": "Thanks!"}), "message"),
+            (json!({"receiver_id": d.peer}), "message"),
+            (json!({"receiver_id": d.peer, "message": "x".repeat(2001)}), "message"),
+            (json!({"message": "For the migration weekend"}), "receiver_id"),
+            (json!({"receiver_id": d.engineer, "message": "For the migration weekend"}), "receiver_id"),
+            (json!({"receiver_id": d.advisor, "message": "For the migration weekend"}), "receiver_id"),
+            (json!({"receiver_id": gone, "message": "For the migration weekend"}), "receiver_id"),
+            (json!({"receiver_id": 424242, "message": "For the migration weekend"}), "receiver_id"),
+        ];
+        for (body, field) in cases {
+            let (status, problem) = app.post_json(&engineer, &path, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), [field], "{body}");
+        }
+        let peer = app.token("peer@example.org").await;
+        let (status, problem) = app.post_json(&peer, &path, json!({"receiver_id": d.lead, "message": "I do not even hold it"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(problem["detail"].as_str().unwrap().starts_with("Erin Engineer holds"), "{problem}");
+        let (status, _) = app.post_json(&engineer, "/api/v1/trophies/424242/passes", json!({"receiver_id": d.peer, "message": "For the migration weekend"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, problem) = app.post_json(&engineer, "/api/v1/trophies", json!({"name": "Mine", "holder_id": d.peer})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        let (_, current) = app.get_json(&cio, &format!("/api/v1/trophies/{trophy}")).await;
+        assert_eq!((current["holder"]["id"].as_i64(), current["entries"].as_i64()), (Some(d.engineer as i64), Some(1)), "nothing moved");
+    }
+}
+
+both_backends! {
+    async fn only_the_cio_posts_compliments_and_announcements(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let today = chrono::Utc::now().date_naive();
+        let good = json!({"person_id": d.engineer, "giver_name": "Prof. Alvarez", "giver_affiliation": "History department", "channel": "email", "received_on": today, "message": "Erin rescued my lecture when the projector died."});
+        for email in ["lead@example.org", "eng@example.org", "advisor@example.org"] {
+            let token = app.token(email).await;
+            let (status, _) = app.post_json(&token, "/api/v1/compliments", good.clone()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            let (status, _) = app.post_json(&token, "/api/v1/announcements", json!({"kind": "upgrade", "title": "Wi-Fi"})).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+        }
+        let tomorrow = today + chrono::Duration::days(1);
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Value, &str)> = vec![
+            ("person_id", json!(null), "person_id"),
+            ("person_id", json!(424242), "person_id"),
+            ("person_id", json!(d.advisor), "person_id"),
+            ("giver_name", json!(""), "giver_name"),
+            ("channel", json!("pigeon"), "channel"),
+            ("received_on", json!(tomorrow), "received_on"),
+            ("received_on", json!(null), "received_on"),
+            ("message", json!(""), "message"),
+            ("message", json!("x".repeat(2001)), "message"),
+        ];
+        for (key, value, field) in cases {
+            let mut body = good.clone();
+            body[key] = value;
+            let (status, problem) = app.post_json(&cio, "/api/v1/compliments", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), [field], "{body}");
+        }
+        let (status, posted) = app.post_json(&cio, "/api/v1/compliments", good).await;
+        assert_eq!(status, StatusCode::CREATED, "{posted}");
+        assert_eq!(posted["person"]["name"], "Erin Engineer");
+        for (body, field) in [(json!({"kind": "gossip", "title": "Hi"}), "kind"), (json!({"kind": "upgrade", "title": ""}), "title")] {
+            let (status, problem) = app.post_json(&cio, "/api/v1/announcements", body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), [field], "{body}");
+        }
+        let (status, _) = app.post_json(&cio, "/api/v1/announcements", json!({"kind": "proactive_work", "title": "Forty laptops replaced before they failed", "body": "Battery health checks caught them."})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, portal) = app.get_json(&cio, "/api/v1/portal").await;
+        assert_eq!(portal["compliments"][0]["giver_affiliation"], "History department");
+        assert_eq!(portal["announcements"][0]["kind"], "proactive_work");
+    }
+}
+
+both_backends! {
+    async fn hidden_items_leave_the_portal_and_the_feed_but_stay_on_record(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let (_, kudos) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "An inside joke nobody else gets"})).await;
+        let (_, kept) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the runbook"})).await;
+        app.post_json(&engineer, &format!("/api/v1/trophies/{trophy}/passes"), json!({"receiver_id": d.peer, "message": "Embarrassing story about Pat"})).await;
+        let (_, notebook) = app.get_json(&cio, &format!("/api/v1/trophies/{trophy}/notebook")).await;
+        let entry = notebook["items"][0]["id"].as_i64().unwrap();
+        let kudos_id = kudos["id"].as_i64().unwrap();
+        let (status, problem) = app.post_json(&engineer, &format!("/api/v1/kudos/{kudos_id}/hide"), json!({"reason": "Mine"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+        let (status, problem) = app.post_json(&cio, &format!("/api/v1/kudos/{kudos_id}/hide"), json!({"reason": ""})).await;
+        assert_eq!((status, error_fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["reason".to_owned()]));
+        for path in [format!("/api/v1/kudos/{kudos_id}/hide"), format!("/api/v1/notebook-entries/{entry}/hide")] {
+            let response = app.api.post(app.url(&path)).bearer_auth(&cio).json(&json!({"reason": "Not for the portal"})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
+            let response = app.api.post(app.url(&path)).bearer_auth(&cio).json(&json!({"reason": "Again"})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::CONFLICT, "{path} twice");
+        }
+        let (status, _) = app.post_json(&cio, "/api/v1/kudos/424242/hide", json!({"reason": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, portal) = app.get_json(&engineer, "/api/v1/portal").await;
+        let messages: Vec<&str> = portal["kudos"]["items"].as_array().unwrap().iter().map(|k| k["message"].as_str().unwrap()).collect();
+        assert_eq!(messages, ["Thanks for the runbook"]);
+        assert_eq!(kept["id"], portal["kudos"]["items"][0]["id"]);
+        assert!(portal["notebook"].as_array().unwrap().iter().all(|e| e["id"] != entry));
+        let (_, notebook) = app.get_json(&engineer, &format!("/api/v1/trophies/{trophy}/notebook")).await;
+        assert_eq!(notebook["items"][0]["hidden"], true, "the chain keeps its place");
+        assert!(notebook["items"][0]["message"].is_null());
+        assert!(notebook["items"][0]["hidden_reason"].is_null(), "only the cio reads why");
+        let (_, notebook) = app.get_json(&cio, &format!("/api/v1/trophies/{trophy}/notebook")).await;
+        assert_eq!(notebook["items"][0]["hidden_reason"], "Not for the portal");
+        let feed = app.signed_in("eng@example.org").await.get_html("/portal/feed.atom").await;
+        assert!(!feed.contains("inside joke") && !feed.contains("Embarrassing"), "{feed}");
+        assert!(feed.contains("Thanks for the runbook"));
+        // Still in the database, with who hid it and why.
+        use sea_orm::EntityTrait;
+        let row = staffdev::entities::kudos::Entity::find_by_id(kudos_id).one(app.db().conn()).await.unwrap().unwrap();
+        assert_eq!((row.hidden_by_id, row.hidden_reason.as_deref()), (Some(d.cio), Some("Not for the portal")));
+    }
+}
+
+both_backends! {
+    async fn script_in_a_kudos_message_is_shown_as_text_everywhere(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let payload = r#"<script>alert('x')</script><img src=x onerror="alert(1)">"#;
+        let (status, _) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": payload})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = app.post_json(&engineer, &format!("/api/v1/trophies/{trophy}/passes"), json!({"receiver_id": d.peer, "message": payload})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let browser = app.signed_in("peer@example.org").await;
+        for path in ["/portal".to_owned(), format!("/trophies/{trophy}"), format!("/trophies/{trophy}/notebook/print"), "/portal/feed.atom".to_owned()] {
+            let body = browser.get_html(&path).await;
+            assert!(!body.contains("<script>alert"), "{path} runs the script");
+            assert!(!body.contains("<img src=x"), "{path} shows the image tag");
+            // askama writes numeric entities, the Atom writer named ones.
+            assert!(body.contains("&#60;script&#62;alert(") || body.contains("&lt;script&gt;alert("), "{path} shows it as text: {body}");
+        }
+    }
+}
+
+both_backends! {
+    async fn the_portal_is_for_the_signed_in_unless_made_public(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        trophy_for(&app, &cio, d.engineer).await;
+        let anonymous = app.browser();
+        let response = anonymous.get("/portal").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(response.headers()["location"].to_str().unwrap().starts_with("/sign-in"));
+        assert_eq!(anonymous.get("/portal/feed.atom").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(anonymous.get("/").await.headers()["location"], "/portal");
+        let advisor = app.signed_in("advisor@example.org").await;
+        let html = advisor.get_html("/portal").await;
+        assert!(html.contains("The Big Ugly Trophy") && html.contains("Erin Engineer"));
+        assert!(!html.contains("Give kudos"), "advisors read, they do not send");
+    }
+}
+
+both_backends! {
+    async fn a_public_portal_is_read_only_for_visitors(app, settings = |s: &mut staffdev::config::Settings| s.portal_public = true) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the runbook"})).await;
+        let anonymous = app.browser();
+        let html = anonymous.get_html("/portal").await;
+        assert!(html.contains("Thanks for the runbook") && html.contains("The Big Ugly Trophy"));
+        assert!(!html.contains("Give kudos") && !html.contains("name=\"csrf_token\""), "nothing to post");
+        assert!(anonymous.get_html(&format!("/trophies/{trophy}")).await.contains("starts with Erin Engineer"));
+        assert!(anonymous.get_html("/portal/feed.atom").await.contains("Thanks for the runbook"));
+        let response = anonymous.post_raw("/kudos", &[("recipient_ids", &d.peer.to_string()), ("message", "hi")]).await;
+        assert!(response.headers()["location"].to_str().unwrap().starts_with("/sign-in"), "no kudos without signing in");
+        let (_, wall) = app.get_json(&engineer, "/api/v1/kudos").await;
+        assert_eq!(wall["items"].as_array().unwrap().len(), 1);
+        assert_eq!(anonymous.get("/kudos/new").await.status(), StatusCode::SEE_OTHER, "sent to sign in");
+    }
+}
+
+both_backends! {
+    async fn kudos_and_passes_go_through_the_pages(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        values_plan(&app, &cio).await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let browser = app.signed_in("eng@example.org").await;
+        let peer = d.peer.to_string();
+        let lead = d.lead.to_string();
+        let response = browser.post_form("/kudos/new", "/kudos", &[("recipient_ids", &peer), ("recipient_ids", &lead), ("message", "Thanks for the weekend migration"), ("values", "Service first")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = browser.post_form("/kudos/new", "/kudos", &[("message", "Nobody chosen")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Choose at least one colleague"));
+        let html = browser.get_html("/portal").await;
+        assert!(html.contains("Thanks for the weekend migration") && html.contains("Service first"));
+        assert!(html.contains("You hold it: pass it on"));
+        let page = format!("/trophies/{trophy}");
+        let response = browser.post_form(&page, &format!("{page}/pass"), &[("receiver_id", &peer), ("message", "ok")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let response = browser.post_form(&page, &format!("{page}/pass"), &[("receiver_id", &peer), ("message", "For staying late on the migration")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        // Passing again from a stale page: the trophy has moved on.
+        let response = browser.post_form("/portal", &format!("{page}/pass"), &[("receiver_id", &lead), ("message", "For staying late on the migration")]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(response.text().await.unwrap().contains("Pat Peer holds The Big Ugly Trophy now"));
+        let html = browser.get_html(&page).await;
+        assert!(html.contains("Erin Engineer → Pat Peer") && html.contains("For staying late on the migration"));
+        let print = browser.get_html(&format!("{page}/notebook/print")).await;
+        assert!(print.contains("2 entries"));
+        // The cio's forms.
+        let cio_browser = app.signed_in("cio@example.org").await;
+        let engineer = d.engineer.to_string();
+        let response = cio_browser.post_form("/compliments/new", "/compliments", &[("person_id", &engineer), ("giver_name", "Dean Ruiz"), ("giver_affiliation", "Provost's office"), ("channel", "letter"), ("received_on", "2026-01-10"), ("message", "Erin made the board meeting work.")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = cio_browser.post_form("/announcements/new", "/announcements", &[("kind", "proactive_work"), ("title", "UPS batteries swapped before they failed"), ("body", "")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = cio_browser.get_html("/portal").await;
+        assert!(html.contains("Dean Ruiz") && html.contains("UPS batteries swapped"));
+        assert_eq!(browser.get("/compliments/new").await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+both_backends! {
+    async fn the_feed_is_atom_with_every_kind_of_item_and_pages(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        for i in 0..60 {
+            app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": format!("Kudos number {i}")})).await;
+        }
+        app.post_json(&engineer, &format!("/api/v1/trophies/{trophy}/passes"), json!({"receiver_id": d.peer, "message": "For the network cutover"})).await;
+        app.post_json(&cio, "/api/v1/announcements", json!({"kind": "new_service", "title": "Laptop loans"})).await;
+        let browser = app.signed_in("eng@example.org").await;
+        let response = browser.get("/portal/feed.atom").await;
+        assert_eq!(response.headers()["content-type"], "application/atom+xml; charset=utf-8");
+        let xml = response.text().await.unwrap();
+        let feed = atom_syndication::Feed::read_from(xml.as_bytes()).expect("the feed parses as Atom");
+        assert_eq!(feed.entries().len(), 50, "one page");
+        assert_eq!(feed.entries()[0].title().value, "New service: Laptop loans");
+        assert!(feed.entries()[1].title().value.contains("passed The Big Ugly Trophy to Pat Peer"));
+        let next = feed.links().iter().find(|l| l.rel() == "next").expect("a next page").href().to_owned();
+        let path = next.trim_start_matches(&app.address);
+        let second = atom_syndication::Feed::read_from(browser.get_html(path).await.as_bytes()).unwrap();
+        assert_eq!(second.entries().len(), 13, "60 kudos, a pass, the first entry and the news");
+        assert!(second.links().iter().all(|l| l.rel() != "next"));
+        let mut ids: Vec<String> = feed.entries().iter().chain(second.entries()).map(|e| e.id().to_owned()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 63, "no entry twice, none lost");
+    }
+}
