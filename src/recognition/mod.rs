@@ -962,3 +962,112 @@ pub async fn feed(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Pag
     items.truncate(usize::try_from(take).unwrap_or(usize::MAX));
     Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
 }
+
+// ---------------------------------------------------------------------------------------
+// What a person received: evidence for their self-evaluation.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceivedKind {
+    Kudos,
+    NotebookEntry,
+    Compliment,
+}
+
+impl ReceivedKind {
+    pub const ALL: [ReceivedKind; 3] = [
+        ReceivedKind::Kudos,
+        ReceivedKind::NotebookEntry,
+        ReceivedKind::Compliment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceivedKind::Kudos => "kudos",
+            ReceivedKind::NotebookEntry => "notebook",
+            ReceivedKind::Compliment => "compliment",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ReceivedKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// A piece of recognition someone received, as evidence for their review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub kind: ReceivedKind,
+    pub id: i64,
+    pub on: NaiveDate,
+    /// Who gave it: a colleague's name, or a compliment's giver and affiliation.
+    pub giver: String,
+    pub message: String,
+}
+
+#[derive(FromQueryResult)]
+struct ReceivedRow {
+    kind: String,
+    id: i64,
+    at: DateTime<Utc>,
+    received_on: Option<NaiveDate>,
+    giver: String,
+    affiliation: String,
+    message: String,
+}
+
+/// The kudos, trophy notebook entries and compliments a person received between two
+/// dates (inclusive), newest first, leaving out anything hidden. One query. The caller
+/// has checked that the reader may see this person's records.
+pub async fn received(
+    conn: &impl ConnectionTrait,
+    person_id: i32,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Received>> {
+    let since = from.and_time(chrono::NaiveTime::MIN).and_utc();
+    let until = (to + chrono::Duration::days(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let rows = ReceivedRow::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "SELECT 'kudos' AS kind, k.id, k.created_at AS at, NULL AS received_on, g.name AS giver,
+                '' AS affiliation, k.message
+         FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id JOIN people g ON g.id = k.giver_id
+         WHERE r.person_id = $1 AND k.hidden_at IS NULL AND k.created_at >= $2 AND k.created_at < $3
+         UNION ALL
+         SELECT 'notebook', e.id, e.created_at, NULL, g.name, '', e.message
+         FROM notebook_entries e JOIN people g ON g.id = e.giver_id
+         WHERE e.receiver_id = $1 AND e.kind = 'pass' AND e.hidden_at IS NULL
+           AND e.created_at >= $2 AND e.created_at < $3
+         UNION ALL
+         SELECT 'compliment', c.id, c.created_at, c.received_on, c.giver_name, c.giver_affiliation, c.message
+         FROM compliments c
+         WHERE c.person_id = $1 AND c.hidden_at IS NULL AND c.received_on >= $4 AND c.received_on <= $5
+         ORDER BY at DESC",
+        [
+            person_id.into(),
+            since.into(),
+            until.into(),
+            from.into(),
+            to.into(),
+        ],
+    ))
+    .all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Received {
+                kind: ReceivedKind::parse(&r.kind)?,
+                id: r.id,
+                on: r.received_on.unwrap_or_else(|| r.at.date_naive()),
+                giver: if r.affiliation.is_empty() {
+                    r.giver
+                } else {
+                    format!("{} ({})", r.giver, r.affiliation)
+                },
+                message: r.message,
+            })
+        })
+        .collect())
+}
