@@ -331,6 +331,7 @@ fn page_routes() -> Route {
         .at("/people/:id/skills/targets", post(skill_pages::target))
         .at("/portal", get(recognition_pages::show_portal))
         .at("/portal/feed.atom", get(recognition_pages::portal_feed))
+        .at("/recognition/balance", get(recognition_pages::balance))
         .at("/kudos", post(recognition_pages::give_kudos))
         .at("/kudos/new", get(recognition_pages::kudos_form))
         .at("/kudos/:id/hide", post(recognition_pages::hide_kudos))

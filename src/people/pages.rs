@@ -130,6 +130,8 @@ struct ProfilePage {
     active: bool,
     can_sign_in: bool,
     can_manage: bool,
+    recognition: crate::recognition::PersonRecognition,
+    may_thank: bool,
 }
 
 #[handler]
@@ -160,6 +162,16 @@ pub async fn profile(
         active: person.active,
         can_sign_in: person.can_sign_in,
         can_manage: people::may_manage(&actor),
+        recognition: crate::recognition::recognition_of(
+            &state.db,
+            crate::recognition::Reader::of(Some(&actor), state.settings.portal_public),
+            person.id,
+        )
+        .await?,
+        may_thank: person.active
+            && person.id != actor.person_id
+            && person.role != people::Role::Advisor
+            && crate::policy::allows(actor.principal(), crate::policy::Action::GiveRecognition),
         name: person.name,
     })
 }

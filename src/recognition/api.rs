@@ -268,6 +268,34 @@ pub struct PortalBody {
     pub announcements: Vec<AnnouncementBody>,
 }
 
+#[derive(Debug, Object)]
+pub struct UnrecognisedBody {
+    pub person: PersonRefBody,
+    pub team: String,
+}
+
+#[derive(Debug, Object)]
+pub struct TeamBalanceBody {
+    pub team: String,
+    pub people: i64,
+    /// Kudos its members sent in the period.
+    pub kudos_given: i64,
+    /// Thanks its members received (a kudos to three members counts three).
+    pub kudos_received: i64,
+    /// Members with no kudos and no compliment in the period.
+    pub unrecognised: i64,
+}
+
+/// The recognition balance of the people below the caller (everyone, for the cio).
+#[derive(Debug, Object)]
+pub struct BalanceBody {
+    pub days: i64,
+    pub since: DateTime<Utc>,
+    /// People with no kudos and no compliment in the period.
+    pub unrecognised: Vec<UnrecognisedBody>,
+    pub teams: Vec<TeamBalanceBody>,
+}
+
 pub struct RecognitionApi;
 
 #[OpenApi(tag = "RecognitionTags::Recognition")]
@@ -654,5 +682,45 @@ impl RecognitionApi {
         )
         .await?;
         Ok(Done::NoContent)
+    }
+
+    /// Who has received no kudos or compliments lately, and kudos given and received per
+    /// team, for the people below the caller (everyone, for the cio). Not for advisors.
+    #[oai(
+        path = "/recognition/balance",
+        method = "get",
+        operation_id = "get_recognition_balance"
+    )]
+    async fn balance(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        /// The period, in days back from now (1 to 730; 90 by default).
+        days: Query<Option<i64>>,
+    ) -> ApiResult<Json<BalanceBody>> {
+        let balance = recognition::balance(&state.db, &auth.0, days.0).await?;
+        Ok(Json(BalanceBody {
+            days: balance.days,
+            since: balance.since,
+            unrecognised: balance
+                .unrecognised
+                .into_iter()
+                .map(|u| UnrecognisedBody {
+                    person: person(u.person),
+                    team: u.team,
+                })
+                .collect(),
+            teams: balance
+                .teams
+                .into_iter()
+                .map(|t| TeamBalanceBody {
+                    team: t.team,
+                    people: t.people,
+                    kudos_given: t.kudos_given,
+                    kudos_received: t.kudos_received,
+                    unrecognised: t.unrecognised,
+                })
+                .collect(),
+        }))
     }
 }

@@ -356,25 +356,6 @@ pub async fn kudos_wall(
     Ok(paging::finish(rows, limit, |k| k.id))
 }
 
-/// Kudos one person received between two instants (their profile, evidence for reviews).
-pub async fn kudos_received(
-    db: &Db,
-    person_id: i32,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    limit: u64,
-) -> AppResult<Vec<Kudos>> {
-    kudos_rows(
-        db.conn(),
-        "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = $1)
-         AND k.created_at >= $2 AND k.created_at < $3",
-        vec![person_id.into(), since.into(), until.into()],
-        limit,
-        Newest::ById,
-    )
-    .await
-}
-
 // ---------------------------------------------------------------------------------------
 // Compliments
 
@@ -766,6 +747,38 @@ pub async fn announcements(
 }
 
 // ---------------------------------------------------------------------------------------
+// A person's recognition, for their profile: public, like the portal.
+
+pub const PROFILE_ITEMS: u64 = 10;
+
+#[derive(Debug, Clone)]
+pub struct PersonRecognition {
+    pub kudos: Vec<Kudos>,
+    pub compliments: Vec<Compliment>,
+}
+
+/// The latest kudos a person received and compliments about them (hidden ones left out):
+/// three queries.
+pub async fn recognition_of(
+    db: &Db,
+    reader: Reader,
+    person_id: i32,
+) -> AppResult<PersonRecognition> {
+    reader.check()?;
+    Ok(PersonRecognition {
+        kudos: kudos_rows(
+            db.conn(),
+            "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = $1)",
+            vec![person_id.into()],
+            PROFILE_ITEMS,
+            Newest::ById,
+        )
+        .await?,
+        compliments: compliments_about(db, reader, person_id, PROFILE_ITEMS).await?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
 // Moderation
 
 /// What the cio can hide from the portal.
@@ -1070,4 +1083,144 @@ pub async fn received(
             })
         })
         .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// The recognition balance: so appreciation does not become a popularity contest.
+
+pub const BALANCE_DAYS_DEFAULT: i64 = 90;
+
+#[derive(Debug, Clone)]
+pub struct Unrecognised {
+    pub person: PersonRef,
+    pub team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamBalance {
+    pub team: String,
+    pub people: i64,
+    /// Kudos sent by the team's members in the period (one per kudos, however many it thanked).
+    pub kudos_given: i64,
+    /// Thanks received by the team's members (a kudos to three of them counts three).
+    pub kudos_received: i64,
+    /// Members with no kudos and no compliment in the period.
+    pub unrecognised: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Balance {
+    pub days: i64,
+    pub since: DateTime<Utc>,
+    pub unrecognised: Vec<Unrecognised>,
+    pub teams: Vec<TeamBalance>,
+}
+
+#[derive(FromQueryResult)]
+struct ScopeRow {
+    id: i32,
+    name: String,
+    team: String,
+}
+
+#[derive(FromQueryResult)]
+struct PersonCount {
+    person_id: i32,
+    n: i64,
+}
+
+/// Who in the reader's scope (the people below them; everyone, for the cio) has received
+/// no kudos and no compliment in the last `days` days, and per team the kudos given and
+/// received. Five queries, each limited to the period by an index on time.
+pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Balance> {
+    policy::check(actor.principal(), Action::ViewRecognitionBalance)?;
+    let days = days.unwrap_or(BALANCE_DAYS_DEFAULT);
+    if !(1..=730).contains(&days) {
+        return Err(AppError::invalid("days", "Use a number of days from 1 to 730."));
+    }
+    let since = Utc::now() - chrono::Duration::days(days);
+    let everyone = policy::allows(actor.principal(), Action::ManagePeople);
+    let scope_sql = if everyone {
+        "SELECT p.id, p.name, p.team FROM people p
+         WHERE p.active = $2 AND p.role <> 'advisor' AND p.id <> $1 ORDER BY p.name, p.id"
+            .to_owned()
+    } else {
+        format!(
+            "{} SELECT p.id, p.name, p.team FROM people p JOIN below ON below.id = p.id
+             WHERE p.active = $2 AND p.role <> 'advisor' AND p.id <> $1 ORDER BY p.name, p.id",
+            crate::people::BELOW_CTE
+        )
+    };
+    let conn = db.conn();
+    let backend = db.backend();
+    let scope = ScopeRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        scope_sql,
+        [actor.person_id.into(), true.into()],
+    ))
+    .all(conn)
+    .await?;
+    let received = PersonCount::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        "SELECT r.person_id, COUNT(*) AS n FROM kudos k JOIN kudos_recipients r ON r.kudos_id = k.id
+         WHERE k.created_at >= $1 AND k.hidden_at IS NULL GROUP BY r.person_id",
+        [since.into()],
+    ))
+    .all(conn)
+    .await?;
+    let given = PersonCount::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k
+         WHERE k.created_at >= $1 AND k.hidden_at IS NULL GROUP BY k.giver_id",
+        [since.into()],
+    ))
+    .all(conn)
+    .await?;
+    let complimented = PersonCount::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        "SELECT c.person_id, COUNT(*) AS n FROM compliments c
+         WHERE c.received_on >= $1 AND c.hidden_at IS NULL GROUP BY c.person_id",
+        [since.date_naive().into()],
+    ))
+    .all(conn)
+    .await?;
+    let count = |rows: &[PersonCount], id: i32| rows.iter().find(|r| r.person_id == id).map_or(0, |r| r.n);
+    let mut unrecognised = Vec::new();
+    let mut teams: Vec<TeamBalance> = Vec::new();
+    for p in scope {
+        let got = count(&received, p.id) + count(&complimented, p.id);
+        let team = match teams.iter_mut().find(|t| t.team == p.team) {
+            Some(team) => team,
+            None => {
+                teams.push(TeamBalance {
+                    team: p.team.clone(),
+                    people: 0,
+                    kudos_given: 0,
+                    kudos_received: 0,
+                    unrecognised: 0,
+                });
+                teams.last_mut().ok_or_else(|| AppError::internal(anyhow::anyhow!("team just added")))?
+            }
+        };
+        team.people += 1;
+        team.kudos_given += count(&given, p.id);
+        team.kudos_received += count(&received, p.id);
+        if got == 0 {
+            team.unrecognised += 1;
+            unrecognised.push(Unrecognised {
+                person: PersonRef {
+                    id: p.id,
+                    name: p.name,
+                },
+                team: p.team,
+            });
+        }
+    }
+    teams.sort_by(|a, b| a.team.cmp(&b.team));
+    Ok(Balance {
+        days,
+        since,
+        unrecognised,
+        teams,
+    })
 }

@@ -37,6 +37,8 @@ struct PortalPage {
     signed_in: bool,
     can_give: bool,
     is_cio: bool,
+    /// Managers and the cio see the recognition balance.
+    sees_balance: bool,
     actor_id: i32,
 }
 
@@ -76,6 +78,9 @@ pub async fn show_portal(
             .as_ref()
             .is_some_and(|a| policy_allows(a, crate::policy::Action::GiveRecognition)),
         is_cio: actor.as_ref().is_some_and(recognition_manager),
+        sees_balance: actor
+            .as_ref()
+            .is_some_and(|a| a.is_manager || recognition_manager(a)),
         actor_id: actor.as_ref().map_or(0, |a| a.person_id),
     })
 }
@@ -838,4 +843,38 @@ pub async fn hide_announcement(
     CsrfForm(form): CsrfForm<HideForm>,
 ) -> AppResult<Response> {
     hide(&state, &actor, Hideable::Announcement(id), form).await
+}
+
+// ---------------------------------------------------------------------------------------
+// The recognition balance (managers and the cio)
+
+#[derive(Template)]
+#[template(path = "recognition/balance.html")]
+struct BalancePage {
+    layout: Layout,
+    balance: recognition::Balance,
+}
+
+#[derive(Deserialize)]
+pub struct BalanceQuery {
+    days: Option<String>,
+}
+
+#[handler]
+pub async fn balance(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<BalanceQuery>,
+) -> AppResult<Html<String>> {
+    let days = match q.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            AppError::BadRequest("The period is a whole number of days.".into())
+        })?),
+    };
+    let balance = recognition::balance(&state.db, &actor, days).await?;
+    render(&BalancePage {
+        layout: Layout::new(Some(&actor), "Recognition balance", "team"),
+        balance,
+    })
 }

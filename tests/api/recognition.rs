@@ -432,3 +432,52 @@ both_backends! {
         assert_eq!(ids.len(), 63, "no entry twice, none lost");
     }
 }
+
+both_backends! {
+    async fn the_balance_shows_who_went_unthanked_to_managers_and_the_cio_only(app) {
+        let d = app.department().await;
+        let other_lead = app.add_person("other@example.org", "Olga Other", "staff", Some(d.cio)).await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.lead], "message": "Thanks for the roadmap"})).await;
+        let (_, hidden) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Hidden thanks"})).await;
+        app.post_json(&cio, &format!("/api/v1/kudos/{}/hide", hidden["id"]), json!({"reason": "Test"})).await;
+        let (status, balance) = app.get_json(&cio, "/api/v1/recognition/balance").await;
+        assert_eq!(status, StatusCode::OK, "{balance}");
+        let names: Vec<&str> = balance["unrecognised"].as_array().unwrap().iter().map(|u| u["person"]["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Erin Engineer", "Olga Other", "Pat Peer"], "hidden kudos do not count; advisors are not listed");
+        let team = &balance["teams"][0];
+        assert_eq!((team["team"].as_str(), team["people"].as_i64(), team["kudos_given"].as_i64(), team["kudos_received"].as_i64()), (Some("Service Desk"), Some(4), Some(1), Some(1)));
+        // The lead sees only the people below them.
+        let lead = app.token("lead@example.org").await;
+        let (_, balance) = app.get_json(&lead, "/api/v1/recognition/balance").await;
+        let names: Vec<&str> = balance["unrecognised"].as_array().unwrap().iter().map(|u| u["person"]["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Erin Engineer", "Pat Peer"]);
+        let _ = other_lead;
+        let advisor = app.token("advisor@example.org").await;
+        let (status, _) = app.get_json(&advisor, "/api/v1/recognition/balance").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, problem) = app.get_json(&cio, "/api/v1/recognition/balance?days=0").await;
+        assert_eq!((status, error_fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["days".to_owned()]));
+        let page = app.signed_in("lead@example.org").await.get_html("/recognition/balance").await;
+        assert!(page.contains("Erin Engineer") && !page.contains("Olga Other"));
+        assert_eq!(app.signed_in("advisor@example.org").await.get("/recognition/balance").await.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+both_backends! {
+    async fn a_profile_shows_the_compliments_and_kudos_a_person_received(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let today = chrono::Utc::now().date_naive();
+        app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.peer, "giver_name": "Prof. Alvarez", "giver_affiliation": "History", "channel": "phone", "received_on": today, "message": "Pat explained the VPN without jargon."})).await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the pairing session"})).await;
+        let html = app.signed_in("advisor@example.org").await.get_html(&format!("/people/{}", d.peer)).await;
+        assert!(html.contains("Pat explained the VPN without jargon.") && html.contains("Prof. Alvarez"));
+        assert!(html.contains("Thanks for the pairing session"));
+        assert!(!html.contains("/kudos/new?to="), "advisors do not give kudos");
+        let html = app.signed_in("eng@example.org").await.get_html(&format!("/people/{}", d.peer)).await;
+        assert!(html.contains(&format!("/kudos/new?to={}", d.peer)));
+    }
+}
