@@ -1,6 +1,6 @@
 //! Self-evaluation and team endpoints.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
 
@@ -20,12 +20,38 @@ enum ReviewTags {
     Reviews,
 }
 
+/// One piece of evidence. For text send kind and text; for a link, kind, text and url.
+/// For recognition the person received during the cycle (kind kudos, notebook or
+/// compliment) send kind and ref_id, taken from the evaluation's `offered` list: the server
+/// fills text (the message), on and giver, and keeps them even if the item is hidden later.
 #[derive(Debug, Clone, Object)]
 pub struct EvidenceBody {
-    /// text or link.
+    /// text, link, kudos, notebook or compliment.
     pub kind: String,
+    /// What the evidence shows; for recognition, its message (filled by the server).
+    #[oai(default)]
     pub text: String,
+    /// For a link: an http or https address.
     pub url: Option<String>,
+    /// For kudos, notebook or compliment: the id of the item, as listed in `offered`.
+    pub ref_id: Option<i64>,
+    /// For recognition: the day it was given (filled by the server; ignored on input).
+    pub on: Option<NaiveDate>,
+    /// For recognition: who gave it (filled by the server; ignored on input).
+    pub giver: Option<String>,
+}
+
+/// A piece of recognition the person received during the cycle, to choose as evidence.
+#[derive(Debug, Object)]
+pub struct OfferedEvidenceBody {
+    /// kudos, notebook or compliment.
+    pub kind: String,
+    /// Send this as an evidence item's ref_id, with the same kind.
+    pub ref_id: i64,
+    pub on: NaiveDate,
+    /// A colleague's name, or a compliment's giver and affiliation.
+    pub giver: String,
+    pub message: String,
 }
 
 #[derive(Debug, Object)]
@@ -76,6 +102,10 @@ pub struct EvaluationBody {
     pub submitted_at: Option<DateTime<Utc>>,
     pub review: Option<ReviewBody>,
     pub reopenings: Vec<ReopeningBody>,
+    /// Kudos, trophy notebook entries and compliments the person received during the
+    /// cycle (hidden ones left out), offered as evidence while the reader may write the
+    /// draft; empty otherwise.
+    pub offered: Vec<OfferedEvidenceBody>,
 }
 
 #[derive(Debug, Object)]
@@ -177,6 +207,9 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
                         kind: ev.kind,
                         text: ev.text,
                         url: ev.url,
+                        ref_id: ev.ref_id,
+                        on: ev.on,
+                        giver: ev.giver,
                     })
                     .collect(),
             })
@@ -210,6 +243,17 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
                 reason: r.reason,
                 by: person(r.by),
                 at: r.at,
+            })
+            .collect(),
+        offered: e
+            .offered
+            .into_iter()
+            .map(|r| OfferedEvidenceBody {
+                kind: r.kind.as_str().to_owned(),
+                ref_id: r.id,
+                on: r.on,
+                giver: r.giver,
+                message: r.message,
             })
             .collect(),
     }
@@ -297,6 +341,10 @@ impl ReviewsApi {
                             kind: ev.kind,
                             text: ev.text,
                             url: ev.url,
+                            ref_id: ev.ref_id,
+                            // The server fills these for recognition from the item itself.
+                            on: None,
+                            giver: None,
                         })
                         .collect(),
                 })

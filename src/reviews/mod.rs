@@ -8,7 +8,7 @@ pub mod pages;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, Set, Statement,
@@ -28,6 +28,7 @@ use crate::{
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
     policy::{self, Action},
+    recognition::{self, Received, ReceivedKind},
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -74,17 +75,66 @@ impl EvaluationStatus {
     }
 }
 
-/// One piece of evidence for a goal: free text, or a link. (Kudos and compliments join
-/// these once the recognition area exists.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One piece of evidence for a goal: free text, a link, or recognition the person received
+/// during the cycle (kind `kudos`, `notebook` or `compliment`, naming the item by `ref_id`).
+/// For recognition the service keeps a snapshot of the item (its message as `text`, its
+/// date and its giver), so the evaluation still shows it if the item is hidden later.
+/// Stored as JSON in `evaluation_entries.evidence`; the optional fields are left out when
+/// empty, and evidence stored before they existed reads as it did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub kind: String,
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub giver: Option<String>,
+}
+
+/// Where a piece of recognition came from, for people to read: "Kudos from Pat Peer,
+/// 2026-03-02".
+pub fn recognition_source(kind: ReceivedKind, giver: &str, on: NaiveDate) -> String {
+    describe_source(kind, Some(giver), Some(on))
+}
+
+fn describe_source(kind: ReceivedKind, giver: Option<&str>, on: Option<NaiveDate>) -> String {
+    let mut source = match kind {
+        ReceivedKind::Kudos => "Kudos",
+        ReceivedKind::NotebookEntry => "Trophy notebook entry",
+        ReceivedKind::Compliment => "Compliment",
+    }
+    .to_owned();
+    if let Some(giver) = giver {
+        source.push_str(" from ");
+        source.push_str(giver);
+    }
+    if let Some(on) = on {
+        source.push_str(&on.format(", %Y-%m-%d").to_string());
+    }
+    source
 }
 
 impl Evidence {
+    /// The kind of recognition this evidence refers to; None for text and links.
+    pub fn recognition_kind(&self) -> Option<ReceivedKind> {
+        ReceivedKind::parse(&self.kind)
+    }
+
+    /// For recognition, where it came from (see `recognition_source`); None for text and links.
+    pub fn source(&self) -> Option<String> {
+        let kind = self.recognition_kind()?;
+        Some(describe_source(kind, self.giver.as_deref(), self.on))
+    }
+
+    /// This evidence names the recognition item `kind`/`ref_id`.
+    pub fn refers_to(&self, kind: ReceivedKind, ref_id: i64) -> bool {
+        self.kind == kind.as_str() && self.ref_id == Some(ref_id)
+    }
+
     /// The address to link to: only for a link whose URL is http or https, whatever was stored.
     pub fn link(&self) -> Option<&str> {
         let url = self.url.as_deref()?;
@@ -142,6 +192,10 @@ pub struct Evaluation {
     pub submitted_at: Option<DateTime<Utc>>,
     pub review: Option<Review>,
     pub reopenings: Vec<Reopening>,
+    /// What the person received during the cycle (kudos, trophy notebook entries,
+    /// compliments; hidden ones left out), offered as evidence while they may write the
+    /// draft; empty for anyone else and once it is submitted.
+    pub offered: Vec<Received>,
     pub may_write: bool,
     pub may_review: bool,
     /// The reader is a manager above the person, or the cio.
@@ -238,6 +292,19 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     let is_owner = policy::allows(actor.principal(), Action::WriteOwnRecords(&subject));
     let is_reviewer = policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject));
     let in_phase = cycle.phase == Phase::SelfEvaluation;
+    let may_write = is_owner
+        && in_phase
+        && matches!(
+            status,
+            EvaluationStatus::NotStarted | EvaluationStatus::Draft
+        );
+    // One query for the whole cycle, whatever the number of goals; the privacy check
+    // above covers it.
+    let offered = if may_write {
+        recognition::received(conn, person_id, cycle.starts_on, cycle.ends_on).await?
+    } else {
+        Vec::new()
+    };
     let mut evaluation = Evaluation {
         id: row.as_ref().map(|r| r.id),
         person,
@@ -249,12 +316,8 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
         submitted_at: None,
         review: None,
         reopenings: Vec::new(),
-        may_write: is_owner
-            && in_phase
-            && matches!(
-                status,
-                EvaluationStatus::NotStarted | EvaluationStatus::Draft
-            ),
+        offered,
+        may_write,
         may_review: is_reviewer && in_phase && status == EvaluationStatus::Submitted,
         may_review_any: is_reviewer,
         cycle,
@@ -352,15 +415,97 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     Ok(evaluation)
 }
 
-fn check_evidence(field: &str, items: &[Evidence], errors: &mut Errors) {
+/// What recognition evidence may name: what the person received during the cycle (not
+/// hidden), and what this evaluation holds already, kept as it was saved even if the item
+/// has been hidden since (or the cycle's dates moved).
+#[derive(Default)]
+struct RecognitionSources {
+    received: Vec<Received>,
+    saved: Vec<Evidence>,
+}
+
+impl RecognitionSources {
+    /// The evidence to store for `kind`/`ref_id`: a snapshot of the item.
+    fn snapshot(&self, kind: ReceivedKind, ref_id: i64) -> Option<Evidence> {
+        if let Some(item) = self
+            .received
+            .iter()
+            .find(|r| r.kind == kind && r.id == ref_id)
+        {
+            return Some(Evidence {
+                kind: kind.as_str().to_owned(),
+                text: clip(item.message.trim(), EVIDENCE_TEXT_MAX),
+                url: None,
+                ref_id: Some(item.id),
+                on: Some(item.on),
+                giver: Some(item.giver.clone()),
+            });
+        }
+        self.saved
+            .iter()
+            .find(|e| e.refers_to(kind, ref_id))
+            .cloned()
+    }
+}
+
+/// At most `max` characters, ending in an ellipsis when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max.saturating_sub(1)).collect();
+    clipped.push('\u{2026}');
+    clipped
+}
+
+/// Checks one goal's evidence and returns what to store: text and links as given,
+/// recognition as a snapshot of the item it names.
+fn check_evidence(
+    field: &str,
+    items: &[Evidence],
+    sources: &RecognitionSources,
+    errors: &mut Errors,
+) -> Vec<Evidence> {
     if items.len() > EVIDENCE_MAX {
         errors.add(
             field,
             format!("List at most {EVIDENCE_MAX} pieces of evidence."),
         );
     }
+    let mut checked = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = format!("{field}[{i}]");
+        if let Some(kind) = item.recognition_kind() {
+            // The server fills text, date and giver; a URL has no place here.
+            if item.url.is_some() {
+                errors.add(format!("{at}.url"), "Only a link has a URL.");
+            }
+            let Some(ref_id) = item.ref_id else {
+                errors.add(
+                    format!("{at}.ref_id"),
+                    "Say which kudos, notebook entry or compliment this is.",
+                );
+                continue;
+            };
+            if items[..i]
+                .iter()
+                .any(|earlier| earlier.refers_to(kind, ref_id))
+            {
+                errors.add(
+                    format!("{at}.ref_id"),
+                    "This is already in the evidence for this goal.",
+                );
+                continue;
+            }
+            match sources.snapshot(kind, ref_id) {
+                Some(snapshot) => checked.push(snapshot),
+                None => errors.add(
+                    format!("{at}.ref_id"),
+                    "This is not recognition you received during this cycle.",
+                ),
+            }
+            continue;
+        }
         match item.kind.as_str() {
             "text" if item.url.is_some() => {
                 errors.add(format!("{at}.url"), "Only a link has a URL.")
@@ -373,7 +518,16 @@ fn check_evidence(field: &str, items: &[Evidence], errors: &mut Errors) {
                     "Give a link that starts with http:// or https://.",
                 ),
             },
-            _ => errors.add(format!("{at}.kind"), "Evidence is text or a link."),
+            _ => errors.add(
+                format!("{at}.kind"),
+                "Evidence is text, a link, kudos, a notebook entry or a compliment.",
+            ),
+        }
+        if item.ref_id.is_some() {
+            errors.add(
+                format!("{at}.ref_id"),
+                "Only kudos, notebook entries and compliments refer to an item.",
+            );
         }
         if item.text.trim().is_empty() {
             errors.add(format!("{at}.text"), "Say what this evidence shows.");
@@ -383,7 +537,28 @@ fn check_evidence(field: &str, items: &[Evidence], errors: &mut Errors) {
                 format!("Use at most {EVIDENCE_TEXT_MAX} characters."),
             );
         }
+        // A date and giver belong to recognition only.
+        checked.push(Evidence {
+            on: None,
+            giver: None,
+            ..item.clone()
+        });
     }
+    checked
+}
+
+/// The evidence saved in an evaluation, every goal's.
+async fn saved_evidence(
+    conn: &impl ConnectionTrait,
+    evaluation_id: i32,
+) -> AppResult<Vec<Evidence>> {
+    Ok(evaluation_entry::Entity::find()
+        .filter(evaluation_entry::Column::EvaluationId.eq(evaluation_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .flat_map(|e| serde_json::from_str::<Vec<Evidence>>(&e.evidence).unwrap_or_default())
+        .collect())
 }
 
 /// Saves a draft (and starts the evaluation if it has not been). Only the person, only
@@ -407,6 +582,26 @@ pub async fn save_draft(
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
+    let existing = find_row(&*txn, cycle_id, person_id).await?;
+    // Recognition evidence is checked against what the person received during the cycle:
+    // one query, and only when some is chosen.
+    let sources = if input
+        .entries
+        .iter()
+        .flat_map(|e| &e.evidence)
+        .any(|e| e.recognition_kind().is_some())
+    {
+        RecognitionSources {
+            received: recognition::received(&*txn, person_id, cycle.starts_on, cycle.ends_on)
+                .await?,
+            saved: match &existing {
+                Some(row) => saved_evidence(&*txn, row.id).await?,
+                None => Vec::new(),
+            },
+        }
+    } else {
+        RecognitionSources::default()
+    };
     let own_goals: Vec<i32> = performance_goal::Entity::find()
         .filter(performance_goal::Column::CycleId.eq(cycle_id))
         .filter(performance_goal::Column::PersonId.eq(person_id))
@@ -442,13 +637,18 @@ pub async fn save_draft(
             Some(r) => errors.in_range(&format!("{at}.self_rating"), r, 1, 5),
             None => None,
         };
-        check_evidence(&format!("{at}.evidence"), &entry.evidence, &mut errors);
+        let evidence = check_evidence(
+            &format!("{at}.evidence"),
+            &entry.evidence,
+            &sources,
+            &mut errors,
+        );
         entries.push((
             entry.goal_id,
             narrative.unwrap_or_default(),
             outcome,
             rating,
-            entry.evidence.clone(),
+            evidence,
         ));
     }
     if input.proposals.len() > PROPOSALS_MAX {
@@ -507,7 +707,7 @@ pub async fn save_draft(
         )));
     }
     let now = Utc::now();
-    let row = match find_row(&*txn, cycle_id, person_id).await? {
+    let row = match existing {
         Some(row) if row.status != EvaluationStatus::Draft.as_str() => {
             return Err(AppError::conflict(
                 "This self-evaluation has been submitted and is locked; your manager can reopen it.",
@@ -977,4 +1177,60 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
         cycle: Some(cycle),
         cycles,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_stored_before_recognition_reads_as_it_did_and_stays_small() {
+        let old: Vec<Evidence> = serde_json::from_str(
+            r#"[{"kind":"text","text":"Thanks"},{"kind":"link","text":"KB","url":"https://kb.example.org/1"}]"#,
+        )
+        .unwrap();
+        assert_eq!(old[0].ref_id, None);
+        assert_eq!(old[1].link(), Some("https://kb.example.org/1"));
+        assert_eq!(
+            serde_json::to_string(&old[0]).unwrap(),
+            r#"{"kind":"text","text":"Thanks"}"#
+        );
+    }
+
+    #[test]
+    fn recognition_says_where_it_came_from() {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let kudos = Evidence {
+            kind: "kudos".into(),
+            text: "Thanks".into(),
+            ref_id: Some(7),
+            on: Some(on),
+            giver: Some("Pat Peer".into()),
+            ..Evidence::default()
+        };
+        assert_eq!(
+            kudos.source().as_deref(),
+            Some("Kudos from Pat Peer, 2026-03-02")
+        );
+        assert!(kudos.refers_to(ReceivedKind::Kudos, 7));
+        assert!(!kudos.refers_to(ReceivedKind::Compliment, 7));
+        assert_eq!(
+            recognition_source(ReceivedKind::NotebookEntry, "Pat Peer", on),
+            "Trophy notebook entry from Pat Peer, 2026-03-02"
+        );
+        let text = Evidence {
+            kind: "text".into(),
+            text: "Thanks".into(),
+            ..Evidence::default()
+        };
+        assert_eq!(text.source(), None);
+    }
+
+    #[test]
+    fn long_messages_are_clipped_to_the_evidence_limit() {
+        assert_eq!(clip("short", 10), "short");
+        let clipped = clip(&"é".repeat(EVIDENCE_TEXT_MAX + 5), EVIDENCE_TEXT_MAX);
+        assert_eq!(clipped.chars().count(), EVIDENCE_TEXT_MAX);
+        assert!(clipped.ends_with('\u{2026}'));
+    }
 }

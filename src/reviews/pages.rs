@@ -14,15 +14,26 @@ use crate::{
     error::{AppError, AppResult, FieldError},
     goals::{Category, GoalStatus},
     plan::{self, ObjectiveRef},
+    recognition::{Received, ReceivedKind},
     reviews::{
-        self, EntryInput, Evaluation, EvaluationInput, Evidence, PROPOSALS_MAX, ProposalInput,
-        TeamView,
+        self, Entry, EntryInput, Evaluation, EvaluationInput, Evidence, PROPOSALS_MAX,
+        ProposalInput, TeamView,
     },
     web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
 };
 
 /// Blank rows offered for proposing next year's goals.
 const BLANK_PROPOSALS: usize = 3;
+
+/// A piece of recognition offered as evidence for one goal: one checkbox.
+struct RecognitionChoice {
+    /// The checkbox's value, `<kind>:<id>` (see `parse_choice`).
+    value: String,
+    /// "Kudos from Pat Peer, 2026-03-02".
+    source: String,
+    message: String,
+    checked: bool,
+}
 
 /// One proposal row of the form.
 struct ProposalRow {
@@ -40,6 +51,8 @@ struct EvaluationPage {
     evaluation: Evaluation,
     /// Per entry: the evidence as the textarea shows it, one item a line.
     evidence: Vec<String>,
+    /// Per entry: the recognition offered as evidence, as checkboxes.
+    recognition: Vec<Vec<RecognitionChoice>>,
     proposals: Vec<ProposalRow>,
     objectives: Vec<ObjectiveRef>,
     outcomes: Vec<(&'static str, &'static str)>,
@@ -47,9 +60,11 @@ struct EvaluationPage {
     errors: FormErrors,
 }
 
+/// The text and links of a goal's evidence, one a line; recognition is shown as checkboxes.
 fn evidence_lines(items: &[Evidence]) -> String {
     items
         .iter()
+        .filter(|e| e.recognition_kind().is_none())
         .map(|e| match &e.url {
             Some(url) if !e.text.contains(url.as_str()) => format!("{} {url}", e.text),
             _ => e.text.clone(),
@@ -70,16 +85,70 @@ fn parse_evidence(text: &str) -> Vec<Evidence> {
                     kind: "link".into(),
                     text: line.to_owned(),
                     url: Some(last.to_owned()),
+                    ..Evidence::default()
                 }
             } else {
                 Evidence {
                     kind: "text".into(),
                     text: line.to_owned(),
-                    url: None,
+                    ..Evidence::default()
                 }
             }
         })
         .collect()
+}
+
+/// A ticked recognition checkbox, `<kind>:<id>`, as evidence naming that item; the service
+/// checks it is the person's and fills in the rest.
+fn parse_choice(value: &str) -> Evidence {
+    let (kind, id) = value.split_once(':').unwrap_or((value, ""));
+    Evidence {
+        kind: kind.to_owned(),
+        ref_id: id.trim().parse().ok(),
+        ..Evidence::default()
+    }
+}
+
+fn choice_value(kind: ReceivedKind, id: i64) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+/// The recognition checkboxes of one goal: everything offered, then anything already chosen
+/// that is no longer offered (hidden since, say), so that saving again keeps it. Ticked as
+/// posted, or else as saved.
+fn recognition_choices(
+    offered: &[Received],
+    entry: &Entry,
+    posted: Option<&[String]>,
+) -> Vec<RecognitionChoice> {
+    let is_checked = |kind: ReceivedKind, id: i64| match posted {
+        Some(values) => values.contains(&choice_value(kind, id)),
+        None => entry.evidence.iter().any(|e| e.refers_to(kind, id)),
+    };
+    let mut choices: Vec<RecognitionChoice> = offered
+        .iter()
+        .map(|r| RecognitionChoice {
+            value: choice_value(r.kind, r.id),
+            source: reviews::recognition_source(r.kind, &r.giver, r.on),
+            message: r.message.clone(),
+            checked: is_checked(r.kind, r.id),
+        })
+        .collect();
+    for e in &entry.evidence {
+        let (Some(kind), Some(id)) = (e.recognition_kind(), e.ref_id) else {
+            continue;
+        };
+        if offered.iter().any(|r| r.kind == kind && r.id == id) {
+            continue;
+        }
+        choices.push(RecognitionChoice {
+            value: choice_value(kind, id),
+            source: e.source().unwrap_or_default(),
+            message: e.text.clone(),
+            checked: is_checked(kind, id),
+        });
+    }
+    choices
 }
 
 /// The service names entries and proposals by their place (`entries[2].self_rating`);
@@ -96,10 +165,14 @@ fn form_errors(evaluation: &Evaluation, errors: &[FieldError]) -> FormErrors {
                     .ok()
                     .and_then(|i| evaluation.entries.get(i))
             {
-                let name = name.split('[').next().unwrap_or(name);
-                let short = match name {
-                    "self_rating" => "rating",
-                    other => other,
+                // Recognition is chosen with the checkboxes, the rest typed in the textarea.
+                let short = if name.starts_with("evidence[") && name.ends_with(".ref_id") {
+                    "recognition"
+                } else {
+                    match name.split('[').next().unwrap_or(name) {
+                        "self_rating" => "rating",
+                        other => other,
+                    }
                 };
                 field = format!("{short}_{}", entry.goal.id);
             } else if let Some(rest) = e.field.strip_prefix("proposals[")
@@ -126,10 +199,27 @@ async fn evaluation_page(
             .as_ref()
             .and_then(|t| t.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     };
+    let values = |name: &str| -> Vec<String> {
+        typed
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
     let mut evaluation = evaluation;
     let mut evidence = Vec::new();
+    let mut recognition = Vec::new();
     for entry in &mut evaluation.entries {
         let id = entry.goal.id;
+        let posted = typed
+            .is_some()
+            .then(|| values(&format!("recognition_{id}")));
+        recognition.push(recognition_choices(
+            &evaluation.offered,
+            entry,
+            posted.as_deref(),
+        ));
         if typed.is_some() {
             entry.narrative = value(&format!("narrative_{id}")).unwrap_or_default();
             entry.outcome = value(&format!("outcome_{id}"))
@@ -196,6 +286,7 @@ async fn evaluation_page(
         layout: Layout::new(Some(actor), title, "evaluation"),
         notice,
         evidence,
+        recognition,
         proposals,
         objectives,
         outcomes: GoalStatus::OUTCOMES
@@ -267,7 +358,15 @@ pub async fn save(
                 narrative: value(&format!("narrative_{id}")),
                 outcome: value(&format!("outcome_{id}")).filter(|o| !o.is_empty()),
                 self_rating: value(&format!("rating_{id}")).and_then(|r| r.parse().ok()),
-                evidence: parse_evidence(&value(&format!("evidence_{id}")).unwrap_or_default()),
+                evidence: parse_evidence(&value(&format!("evidence_{id}")).unwrap_or_default())
+                    .into_iter()
+                    .chain(
+                        fields
+                            .iter()
+                            .filter(|(k, _)| *k == format!("recognition_{id}"))
+                            .map(|(_, v)| parse_choice(v)),
+                    )
+                    .collect(),
             }
         })
         .collect();

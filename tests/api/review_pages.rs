@@ -255,3 +255,80 @@ both_backends! {
         assert_eq!(lead.get(&format!("/people/{}/goals", d.engineer)).await.status(), StatusCode::OK);
     }
 }
+
+both_backends! {
+    async fn recognition_is_chosen_as_evidence_with_checkboxes_on_the_self_evaluation_page(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead_token = app.token("lead@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        app.post_json(&lead_token, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let (status, kudos) = app.post_json(&peer, "/api/v1/kudos", json!({"recipient_ids": [d.engineer], "message": "Thanks for the runbook <b>really</b>"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, other) = app.post_json(&peer, "/api/v1/kudos", json!({"recipient_ids": [d.lead], "message": "For the lead only"})).await;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let (status, compliment) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.engineer, "giver_name": "Prof. Alvarez", "giver_affiliation": "History department", "channel": "email", "received_on": today, "message": "Erin rescued my lecture."})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let kudos_value = format!("kudos:{}", kudos["id"]);
+        let compliment_value = format!("compliment:{}", compliment["id"]);
+        let checkbox = format!("recognition_{goal}");
+        let path = format!("/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+
+        let owner = app.signed_in("eng@example.org").await;
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("<legend>Recognition you received this cycle</legend>"), "{html}");
+        assert!(html.contains(&format!(r#"<input type="checkbox" name="{checkbox}" value="{kudos_value}">"#)), "{html}");
+        assert!(html.contains(&format!(r#"value="{compliment_value}">"#)));
+        assert!(html.contains(&format!("Kudos from Pat Peer, {today}:")));
+        assert!(html.contains(&format!("Compliment from Prof. Alvarez (History department), {today}:")));
+        assert!(!html.contains("<b>really</b>"), "the message is escaped");
+        assert!(html.contains("&#60;b&#62;really") || html.contains("&lt;b&gt;really"), "{html}");
+        assert!(!html.contains("For the lead only"));
+
+        // A bad rating: the page comes back with the choice still ticked.
+        let rating = format!("rating_{goal}");
+        let evidence = format!("evidence_{goal}");
+        let response = owner
+            .post_form(&path, &path, &[(rating.as_str(), "9"), (evidence.as_str(), "Used in two outages"), (checkbox.as_str(), kudos_value.as_str())])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!(r#"value="{kudos_value}" checked>"#)), "{html}");
+        assert!(html.contains(&format!(r#"value="{compliment_value}">"#)), "not ticked");
+        // Someone else's kudos, forged into the form, is named by the checkboxes.
+        let forged = format!("kudos:{}", other["id"]);
+        let response = owner.post_form(&path, &path, &[(checkbox.as_str(), forged.as_str())]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!(r#"id="recognition_{goal}-error""#)), "{html}");
+        assert!(html.contains("This is not recognition you received during this cycle."));
+
+        let response = owner
+            .post_form(&path, &path, &[
+                (rating.as_str(), "4"), (format!("outcome_{goal}").as_str(), "achieved"), (evidence.as_str(), "Used in two outages"),
+                (checkbox.as_str(), kudos_value.as_str()), (checkbox.as_str(), compliment_value.as_str()), ("reflection", "A good year"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(html.contains(&format!(r#"value="{kudos_value}" checked>"#)), "the selection is kept: {html}");
+        assert!(html.contains(&format!(r#"value="{compliment_value}" checked>"#)));
+        assert!(html.contains(">Used in two outages</textarea>"), "recognition is not repeated in the textarea: {html}");
+
+        // Submitted: the evidence reads with its giver and date, for the owner and the lead.
+        let response = owner.post_form(&path, &format!("{path}/submit"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let lead = app.signed_in("lead@example.org").await;
+        for html in [owner.get_html(&path).await, lead.get_html(&path).await] {
+            assert!(!html.contains(r#"type="checkbox""#));
+            assert!(html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &#60;b&#62;really")) || html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &lt;b&gt;really")), "{html}");
+            assert!(html.contains(&format!("<p>Compliment from Prof. Alvarez (History department), {today}: Erin rescued my lecture.</p>")), "{html}");
+            assert!(html.contains("<p>Used in two outages</p>"));
+        }
+    }
+}

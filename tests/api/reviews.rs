@@ -377,3 +377,205 @@ both_backends! {
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
+
+/// Recognition for the engineer during the cycle: kudos from the peer, a trophy pass from
+/// the peer, a compliment posted by the cio; and some that must not be offered: kudos to
+/// the lead, and kudos to the engineer that the cio hid. Returns the kudos to the lead and
+/// the hidden kudos, by id.
+async fn recognition_for_the_engineer(app: &TestApp, d: &Department) -> (i64, i64) {
+    let cio = app.token("cio@example.org").await;
+    let peer = app.token("peer@example.org").await;
+    let (status, _) = app
+        .post_json(
+            &peer,
+            "/api/v1/kudos",
+            json!({"recipient_ids": [d.engineer], "message": "Thanks for the migration runbook"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, to_lead) = app
+        .post_json(
+            &peer,
+            "/api/v1/kudos",
+            json!({"recipient_ids": [d.lead], "message": "For the lead only"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, hidden) = app
+        .post_json(
+            &peer,
+            "/api/v1/kudos",
+            json!({"recipient_ids": [d.engineer], "message": "An inside joke nobody else gets"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let hidden = hidden["id"].as_i64().unwrap();
+    let response = app
+        .api
+        .post(app.url(&format!("/api/v1/kudos/{hidden}/hide")))
+        .bearer_auth(&cio)
+        .json(&json!({"reason": "Not for the record"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, trophy) = app
+        .post_json(
+            &cio,
+            "/api/v1/trophies",
+            json!({"name": "The Big Ugly Trophy", "holder_id": d.peer}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{trophy}");
+    let (status, passed) = app
+        .post_json(
+            &peer,
+            &format!("/api/v1/trophies/{}/passes", trophy["id"]),
+            json!({"receiver_id": d.engineer, "message": "For the weekend network cutover"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{passed}");
+    let today = chrono::Utc::now().date_naive();
+    let (status, compliment) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.engineer, "giver_name": "Prof. Alvarez", "giver_affiliation": "History department", "channel": "email", "received_on": today, "message": "Erin rescued my lecture when the projector died."})).await;
+    assert_eq!(status, StatusCode::CREATED, "{compliment}");
+    (to_lead["id"].as_i64().unwrap(), hidden)
+}
+
+/// The offered item of a kind, as the API lists it.
+fn offered<'a>(evaluation: &'a Value, kind: &str) -> &'a Value {
+    evaluation["offered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} offered: {evaluation}"))
+}
+
+both_backends! {
+    async fn recognition_received_in_the_cycle_is_offered_chosen_and_kept_as_evidence(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        recognition_for_the_engineer(&app, &d).await;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let (status, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(status, StatusCode::OK, "{evaluation}");
+        let mut messages: Vec<&str> = evaluation["offered"].as_array().unwrap().iter().map(|o| o["message"].as_str().unwrap()).collect();
+        messages.sort();
+        assert_eq!(messages, ["Erin rescued my lecture when the projector died.", "For the weekend network cutover", "Thanks for the migration runbook"], "not the lead's kudos, not the hidden one");
+        let kudos = offered(&evaluation, "kudos").clone();
+        let pass = offered(&evaluation, "notebook").clone();
+        let compliment = offered(&evaluation, "compliment").clone();
+        assert_eq!((kudos["giver"].as_str(), kudos["on"].as_str()), (Some("Pat Peer"), Some(today.as_str())));
+        assert_eq!(pass["giver"], "Pat Peer");
+        assert_eq!(compliment["giver"], "Prof. Alvarez (History department)");
+        // Only the person writing the draft is offered anything; others may not see it at all.
+        let lead = app.token("lead@example.org").await;
+        let (status, seen) = app.get_json(&lead, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(seen["offered"], json!([]));
+        let peer = app.token("peer@example.org").await;
+        assert_eq!(app.get_json(&peer, &path).await.0, StatusCode::NOT_FOUND);
+
+        // Chosen by kind and ref_id; the server fills in the message, date and giver.
+        let draft = json!({"entries": [
+            {"goal_id": goals[0], "evidence": [
+                {"kind": "text", "text": "Runbook used in two outages"},
+                {"kind": "kudos", "ref_id": kudos["ref_id"]},
+                {"kind": "compliment", "ref_id": compliment["ref_id"], "text": "whatever I type", "giver": "Someone famous", "on": "2000-01-01"},
+            ]},
+            {"goal_id": goals[1], "evidence": [{"kind": "notebook", "ref_id": pass["ref_id"]}, {"kind": "kudos", "ref_id": kudos["ref_id"]}]},
+        ]});
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&draft).send().await.unwrap();
+        let (status, evaluation) = split(response).await;
+        assert_eq!(status, StatusCode::OK, "{evaluation}");
+        let first = &evaluation["entries"][0]["evidence"];
+        assert_eq!(first[0]["kind"], "text");
+        assert!(first[0]["ref_id"].is_null());
+        assert_eq!(first[1]["kind"], "kudos");
+        assert_eq!(first[1]["ref_id"], kudos["ref_id"]);
+        assert_eq!(first[1]["text"], "Thanks for the migration runbook");
+        assert_eq!((first[1]["giver"].as_str(), first[1]["on"].as_str()), (Some("Pat Peer"), Some(today.as_str())));
+        assert_eq!(first[2]["text"], "Erin rescued my lecture when the projector died.", "the server's, not the client's");
+        assert_eq!(first[2]["giver"], "Prof. Alvarez (History department)");
+        assert_eq!(first[2]["on"], today.as_str());
+        let second = &evaluation["entries"][1]["evidence"];
+        assert_eq!((second[0]["kind"].as_str(), second[0]["text"].as_str()), (Some("notebook"), Some("For the weekend network cutover")));
+        assert_eq!(second[1]["ref_id"], kudos["ref_id"], "the same kudos may support another goal");
+
+        // Hidden afterwards: no longer offered, but the saved snapshot stays, and saving the
+        // draft again as it came back keeps it.
+        let cio = app.token("cio@example.org").await;
+        let response = app.api.post(app.url(&format!("/api/v1/kudos/{}/hide", kudos["ref_id"]))).bearer_auth(&cio).json(&json!({"reason": "Asked to"})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        assert!(evaluation["offered"].as_array().unwrap().iter().all(|o| o["kind"] != "kudos"), "{evaluation}");
+        assert_eq!(evaluation["entries"][0]["evidence"][1]["text"], "Thanks for the migration runbook");
+        let again = json!({"entries": evaluation["entries"].as_array().unwrap().iter().map(|e| json!({"goal_id": e["goal"]["id"], "evidence": e["evidence"]})).collect::<Vec<_>>()});
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&again).send().await.unwrap();
+        let (status, evaluation) = split(response).await;
+        assert_eq!(status, StatusCode::OK, "{evaluation}");
+        assert_eq!(evaluation["entries"][0]["evidence"][1]["giver"], "Pat Peer");
+        assert_eq!(evaluation["entries"][0]["evidence"].as_array().unwrap().len(), 3);
+
+        // Submitted, the manager reads the evidence with its date and giver.
+        let mut full = full_draft(&goals, f.objectives[2]);
+        full["entries"][0]["evidence"] = evaluation["entries"][0]["evidence"].clone();
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&full).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let (status, submitted) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        assert_eq!(submitted["offered"], json!([]), "nothing to choose once submitted");
+        let (_, seen) = app.get_json(&lead, &path).await;
+        let evidence = &seen["entries"][0]["evidence"];
+        assert_eq!((evidence[1]["kind"].as_str(), evidence[1]["giver"].as_str(), evidence[1]["on"].as_str()), (Some("kudos"), Some("Pat Peer"), Some(today.as_str())));
+        assert_eq!(evidence[2]["giver"], "Prof. Alvarez (History department)");
+    }
+}
+
+both_backends! {
+    async fn recognition_evidence_must_be_ones_own_from_the_cycle_and_not_hidden(app) {
+        let (d, f, engineer, goals) = ready_for_self_evaluation(&app).await;
+        let (to_lead, hidden) = recognition_for_the_engineer(&app, &d).await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        let kudos = offered(&evaluation, "kudos")["ref_id"].clone();
+        let compliment = offered(&evaluation, "compliment")["ref_id"].clone();
+        let g = goals[0];
+        let entry = |evidence: Value| json!({"entries": [{"goal_id": g, "evidence": evidence}]});
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Value, Vec<&str>)> = vec![
+            ("someone else's kudos", entry(json!([{"kind": "kudos", "ref_id": to_lead}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("hidden kudos",         entry(json!([{"kind": "kudos", "ref_id": hidden}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("unknown id",           entry(json!([{"kind": "notebook", "ref_id": 999999}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("no ref_id",            entry(json!([{"kind": "compliment"}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("kind and id mixed",    entry(json!([{"kind": "notebook", "ref_id": compliment}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("same kudos twice",     entry(json!([{"kind": "kudos", "ref_id": kudos}, {"kind": "text", "text": "x"}, {"kind": "kudos", "ref_id": kudos}])), vec!["entries[0].evidence[2].ref_id"]),
+            ("ref_id on text",       entry(json!([{"kind": "text", "text": "Runbook", "ref_id": kudos}])), vec!["entries[0].evidence[0].ref_id"]),
+            ("url on kudos",         entry(json!([{"kind": "kudos", "ref_id": kudos, "url": "https://kb.example.org/1"}])), vec!["entries[0].evidence[0].url"]),
+            ("text without text",    entry(json!([{"kind": "text"}])), vec!["entries[0].evidence[0].text"]),
+        ];
+        for (case, body, fields) in cases {
+            let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&body).send().await.unwrap();
+            let (status, problem) = split(response).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {problem}");
+            assert_eq!(error_fields(&problem), fields, "{case}");
+        }
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&entry(json!([{"kind": "kudos", "ref_id": to_lead}]))).send().await.unwrap();
+        let (_, problem) = split(response).await;
+        assert_eq!(problem["errors"][0]["message"], "This is not recognition you received during this cycle.");
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(evaluation["status"], "not_started", "nothing was written");
+
+        // Recognition from outside the cycle's dates is not offered or accepted either.
+        let cio = app.token("cio@example.org").await;
+        let before = f.starts_on - chrono::Duration::days(3);
+        let (status, old) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.engineer, "giver_name": "Dean Ruiz", "giver_affiliation": "", "channel": "email", "received_on": before, "message": "Thanks for last year's help."})).await;
+        assert_eq!(status, StatusCode::CREATED, "{old}");
+        let (_, evaluation) = app.get_json(&engineer, &path).await;
+        assert_eq!(evaluation["offered"].as_array().unwrap().len(), 3, "{evaluation}");
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&entry(json!([{"kind": "compliment", "ref_id": old["id"]}]))).send().await.unwrap();
+        let (status, problem) = split(response).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["entries[0].evidence[0].ref_id"]);
+    }
+}
