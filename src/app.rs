@@ -30,6 +30,10 @@ use crate::{
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// The portal's first page, shared by every reader for a moment (see `PortalCache`).
+    pub portal_cache: Arc<crate::recognition::PortalCache>,
+    /// Sessions and tokens resolved in the last moment (see `ActorCache`).
+    pub actors: Arc<crate::auth::ActorCache>,
 }
 
 impl AppState {
@@ -87,6 +91,8 @@ impl App {
             state: AppState {
                 db,
                 settings: Arc::new(settings),
+                portal_cache: Arc::new(crate::recognition::PortalCache::default()),
+                actors: Arc::new(crate::auth::ActorCache::default()),
             },
             port,
         })

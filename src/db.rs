@@ -41,11 +41,15 @@ pub struct Db {
     /// Serializes writers on SQLite, which allows one writer at a time anyway; waiting here
     /// is fair and cheap, where waiting in SQLite's busy handler means sleeping and polling.
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// Write transactions committed through this pool: a snapshot read before the last
+    /// commit here is stale, which lets read caches drop at once after a local write.
+    generation: Arc<AtomicU64>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls it back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    generation: Arc<AtomicU64>,
     // Declared after `txn` so the transaction is released before the writer lock.
     _writer: Option<OwnedMutexGuard<()>>,
 }
@@ -60,6 +64,7 @@ impl Deref for WriteTxn {
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), AppError> {
         self.txn.commit().await?;
+        self.generation.fetch_add(1, Ordering::Release);
         Ok(())
     }
 
@@ -149,6 +154,7 @@ impl Db {
             sqlite_writer: is_sqlite.then(|| Arc::new(Mutex::new(()))),
             conn,
             statements,
+            generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -160,6 +166,11 @@ impl Db {
     /// How many statements have run through this pool.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many write transactions have committed through this pool; see `generation`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -179,6 +190,7 @@ impl Db {
         let txn = self.conn.begin_with_options(options).await?;
         Ok(WriteTxn {
             txn,
+            generation: self.generation.clone(),
             _writer: writer,
         })
     }

@@ -140,7 +140,7 @@ async fn actor_from_token(req: &Request, bearer: Bearer) -> poem::Result<auth::A
     let state = req
         .data::<AppState>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
-    match auth::actor_for_token(&state.db, &bearer.token).await {
+    match auth::actor_for_token(&state.db, &state.actors, &bearer.token).await {
         Ok(Some(actor)) => Ok(actor),
         Ok(None) => Err(ApiError::from(AppError::Unauthenticated).into()),
         Err(err) => Err(ApiError::from(err).into()),

@@ -30,6 +30,58 @@ const TOUCH_EVERY: Duration = Duration::from_secs(60);
 pub const TOKEN_PREFIX: &str = "sdv_";
 pub const TOKEN_NAME_MAX: usize = 100;
 
+/// How long a resolved session or token is trusted without asking the database again.
+/// Every sign-out, password change, revocation and deactivation commits through a write
+/// transaction, which empties this instance's cache at once (see `Db::generation`); on
+/// another instance sharing the database such a change takes effect within this time.
+pub const ACTOR_CACHE_TTL: Duration = Duration::from_secs(2);
+/// Past this many live entries the cache starts over rather than grow.
+const ACTOR_CACHE_MAX: usize = 10_000;
+
+/// Actors recently resolved from a session cookie or an API token, keyed by the
+/// credential's digest: a reader clicking through pages costs one lookup every couple of
+/// seconds instead of one per request.
+#[derive(Default)]
+pub struct ActorCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedActor>>,
+}
+
+struct CachedActor {
+    actor: Actor,
+    at: std::time::Instant,
+    generation: u64,
+}
+
+impl ActorCache {
+    fn get(&self, key: &str, generation: u64) -> Option<Actor> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|c| c.generation == generation && c.at.elapsed() < ACTOR_CACHE_TTL)
+            .map(|c| c.actor.clone())
+    }
+
+    fn put(&self, key: String, actor: Actor, generation: u64, at: std::time::Instant) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= ACTOR_CACHE_MAX {
+                entries
+                    .retain(|_, c| c.generation == generation && c.at.elapsed() < ACTOR_CACHE_TTL);
+                if entries.len() >= ACTOR_CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(
+                key,
+                CachedActor {
+                    actor,
+                    at,
+                    generation,
+                },
+            );
+        }
+    }
+}
+
 /// The signed-in person making a request.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -212,6 +264,25 @@ const ACTOR_COLUMNS: &str = "p.id AS person_id, p.name, p.email, p.role, p.activ
 /// belongs to someone deactivated. An expired session is removed.
 pub async fn actor_for_session(
     db: &Db,
+    cache: &ActorCache,
+    cookie_value: &str,
+    limits: SessionPolicy,
+) -> AppResult<Option<Actor>> {
+    let key = format!("session:{}", secrets::digest(cookie_value));
+    let generation = db.generation();
+    if let Some(actor) = cache.get(&key, generation) {
+        return Ok(Some(actor));
+    }
+    let looked_up = std::time::Instant::now();
+    let actor = session_actor(db, cookie_value, limits).await?;
+    if let Some(actor) = &actor {
+        cache.put(key, actor.clone(), generation, looked_up);
+    }
+    Ok(actor)
+}
+
+async fn session_actor(
+    db: &Db,
     cookie_value: &str,
     limits: SessionPolicy,
 ) -> AppResult<Option<Actor>> {
@@ -255,10 +326,24 @@ pub async fn actor_for_session(
 }
 
 /// The person behind an API token, or None when the token is unknown or its owner inactive.
-pub async fn actor_for_token(db: &Db, token: &str) -> AppResult<Option<Actor>> {
+pub async fn actor_for_token(db: &Db, cache: &ActorCache, token: &str) -> AppResult<Option<Actor>> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
+    let key = format!("token:{}", secrets::digest(token));
+    let generation = db.generation();
+    if let Some(actor) = cache.get(&key, generation) {
+        return Ok(Some(actor));
+    }
+    let looked_up = std::time::Instant::now();
+    let actor = token_actor(db, token).await?;
+    if let Some(actor) = &actor {
+        cache.put(key, actor.clone(), generation, looked_up);
+    }
+    Ok(actor)
+}
+
+async fn token_actor(db: &Db, token: &str) -> AppResult<Option<Actor>> {
     let hash = secrets::digest(token);
     let sql = format!(
         "SELECT {ACTOR_COLUMNS}, NULL AS csrf_token, NULL AS session_id, t.created_at, t.last_used_at AS seen_at, t.id AS token_id

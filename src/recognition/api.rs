@@ -308,8 +308,14 @@ impl RecognitionApi {
         state: Data<&AppState>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<PortalBody>> {
-        let portal =
-            recognition::portal(&state.db, reader(&state, &auth.0), after.0.as_deref()).await?;
+        let portal = recognition::portal(
+            &state.db,
+            &state.portal_cache,
+            reader(&state, &auth.0),
+            after.0.as_deref(),
+        )
+        .await?;
+        let portal = std::sync::Arc::unwrap_or_clone(portal);
         Ok(Json(PortalBody {
             trophies: portal.trophies.into_iter().map(trophy_body).collect(),
             notebook: portal.notebook.into_iter().map(entry_body).collect(),

@@ -843,12 +843,66 @@ pub struct Portal {
     pub announcements: Vec<Announcement>,
 }
 
+/// How long the portal's first page is shared before it is read again. Writes through
+/// this instance drop it at once (see `Db::generation`); writes through another instance
+/// sharing the database show within this time.
+pub const PORTAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The portal's first page as last read, shared by every reader: it is the most visited
+/// page and the same for everyone (what differs per reader, such as forms, is decided by
+/// the page from the reader, not read from the database).
+#[derive(Default)]
+pub struct PortalCache {
+    slot: std::sync::Mutex<Option<PortalSnapshot>>,
+}
+
+struct PortalSnapshot {
+    taken: std::time::Instant,
+    generation: u64,
+    portal: std::sync::Arc<Portal>,
+}
+
+impl PortalCache {
+    fn fresh(&self, generation: u64) -> Option<std::sync::Arc<Portal>> {
+        let slot = self.slot.lock().ok()?;
+        slot.as_ref()
+            .filter(|s| s.generation == generation && s.taken.elapsed() < PORTAL_CACHE_TTL)
+            .map(|s| s.portal.clone())
+    }
+
+    fn store(&self, generation: u64, taken: std::time::Instant, portal: std::sync::Arc<Portal>) {
+        if let Ok(mut slot) = self.slot.lock() {
+            // Two readers may race to refill it; keep the snapshot taken last.
+            if slot.as_ref().is_none_or(|s| s.taken <= taken) {
+                *slot = Some(PortalSnapshot {
+                    taken,
+                    generation,
+                    portal,
+                });
+            }
+        }
+    }
+}
+
 /// Everything on the portal in a fixed number of queries, whatever the number of kudos
 /// and entries: each list is one keyset-limited query (kudos add one for recipients).
-/// `after` pages the kudos wall.
-pub async fn portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Portal> {
+/// `after` pages the kudos wall. The first page comes from `cache` while it is fresh.
+pub async fn portal(
+    db: &Db,
+    cache: &PortalCache,
+    reader: Reader,
+    after: Option<&str>,
+) -> AppResult<std::sync::Arc<Portal>> {
     reader.check()?;
-    Ok(Portal {
+    if after.is_none()
+        && let Some(portal) = cache.fresh(db.generation())
+    {
+        return Ok(portal);
+    }
+    // Read the generation before the data: a write that lands meanwhile makes it stale.
+    let generation = db.generation();
+    let taken = std::time::Instant::now();
+    let portal = std::sync::Arc::new(Portal {
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
         kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
@@ -857,7 +911,11 @@ pub async fn portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<P
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
-    })
+    });
+    if after.is_none() {
+        cache.store(generation, taken, portal.clone());
+    }
+    Ok(portal)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1043,7 +1101,7 @@ pub async fn received(
         .and_utc();
     let rows = ReceivedRow::find_by_statement(Statement::from_sql_and_values(
         conn.get_database_backend(),
-        "SELECT 'kudos' AS kind, k.id, k.created_at AS at, NULL AS received_on, g.name AS giver,
+        "SELECT 'kudos' AS kind, k.id, k.created_at AS at, CAST(NULL AS DATE) AS received_on, g.name AS giver,
                 '' AS affiliation, k.message
          FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id JOIN people g ON g.id = k.giver_id
          WHERE r.person_id = $1 AND k.hidden_at IS NULL AND k.created_at >= $2 AND k.created_at < $3
@@ -1136,7 +1194,10 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
     policy::check(actor.principal(), Action::ViewRecognitionBalance)?;
     let days = days.unwrap_or(BALANCE_DAYS_DEFAULT);
     if !(1..=730).contains(&days) {
-        return Err(AppError::invalid("days", "Use a number of days from 1 to 730."));
+        return Err(AppError::invalid(
+            "days",
+            "Use a number of days from 1 to 730.",
+        ));
     }
     let since = Utc::now() - chrono::Duration::days(days);
     let everyone = policy::allows(actor.principal(), Action::ManagePeople);
@@ -1184,7 +1245,8 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
     ))
     .all(conn)
     .await?;
-    let count = |rows: &[PersonCount], id: i32| rows.iter().find(|r| r.person_id == id).map_or(0, |r| r.n);
+    let count =
+        |rows: &[PersonCount], id: i32| rows.iter().find(|r| r.person_id == id).map_or(0, |r| r.n);
     let mut unrecognised = Vec::new();
     let mut teams: Vec<TeamBalance> = Vec::new();
     for p in scope {
@@ -1199,7 +1261,9 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
                     kudos_received: 0,
                     unrecognised: 0,
                 });
-                teams.last_mut().ok_or_else(|| AppError::internal(anyhow::anyhow!("team just added")))?
+                teams
+                    .last_mut()
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("team just added")))?
             }
         };
         team.people += 1;

@@ -33,7 +33,7 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
 struct PortalPage {
     layout: Layout,
     notice: Option<&'static str>,
-    portal: recognition::Portal,
+    portal: std::sync::Arc<recognition::Portal>,
     signed_in: bool,
     can_give: bool,
     is_cio: bool,
@@ -58,6 +58,7 @@ pub async fn show_portal(
 ) -> AppResult<Html<String>> {
     let portal = recognition::portal(
         &state.db,
+        &state.portal_cache,
         reader(&state, actor.as_ref()),
         q.after.as_deref(),
     )
@@ -866,12 +867,13 @@ pub async fn balance(
     actor: Actor,
     Query(q): Query<BalanceQuery>,
 ) -> AppResult<Html<String>> {
-    let days = match q.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            AppError::BadRequest("The period is a whole number of days.".into())
-        })?),
-    };
+    let days =
+        match q.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                AppError::BadRequest("The period is a whole number of days.".into())
+            })?),
+        };
     let balance = recognition::balance(&state.db, &actor, days).await?;
     render(&BalancePage {
         layout: Layout::new(Some(&actor), "Recognition balance", "team"),

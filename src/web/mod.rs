@@ -121,7 +121,9 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         .map(|c| c.value_str().to_owned());
     let actor = match cookie.as_deref() {
         Some(value) => {
-            match auth::actor_for_session(&state.db, value, state.session_policy()).await {
+            match auth::actor_for_session(&state.db, &state.actors, value, state.session_policy())
+                .await
+            {
                 Ok(None) => {
                     // A stale cookie: forget it in the browser too.
                     req.cookie().add(removal_cookie(SESSION_COOKIE));

@@ -481,3 +481,46 @@ both_backends! {
         assert!(html.contains(&format!("/kudos/new?to={}", d.peer)));
     }
 }
+
+both_backends! {
+    async fn the_portal_runs_a_fixed_number_of_queries_and_shares_its_first_page(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        let kudos = |n: usize| {
+            let (app, engineer) = (&app, engineer.clone());
+            async move {
+                for i in 0..n {
+                    app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer, d.lead], "message": format!("Thanks {i}")})).await;
+                }
+            }
+        };
+        let statements = |path: &'static str| {
+            let (app, engineer) = (&app, engineer.clone());
+            async move {
+                let before = app.db().statements_run();
+                let (status, body) = app.get_json(&engineer, path).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                (app.db().statements_run() - before, body)
+            }
+        };
+        // Each measurement follows a write, which empties this instance's caches: the
+        // token is looked up again and the portal read again.
+        kudos(3).await;
+        let (cold_small, _) = statements("/api/v1/portal").await;
+        kudos(60).await;
+        let (cold_large, body) = statements("/api/v1/portal").await;
+        assert_eq!(body["kudos"]["items"].as_array().unwrap().len(), 20);
+        assert_eq!(cold_small, cold_large, "a fixed number of statements: {cold_small} with 3 kudos, {cold_large} with 63");
+        assert!(cold_large <= 8, "{cold_large} statements");
+        eprintln!("portal statements: {cold_large} after a write, then 0 while shared");
+        let (warm, body) = statements("/api/v1/portal").await;
+        assert_eq!(warm, 0, "the first page and the token are both shared for a moment");
+        assert_eq!(body["kudos"]["items"][0]["message"], "Thanks 59");
+        // A write through this instance shows at once.
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Fresh"})).await;
+        let (_, body) = statements("/api/v1/portal").await;
+        assert_eq!(body["kudos"]["items"][0]["message"], "Fresh");
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The portal under load at scale, next to /healthz in the same run:
+#   cargo build --release && bash benches/portal_load.sh
+# Seeds /tmp/portal.db once (5,000 people, 1,000,000 kudos; see seed_recognition.py),
+# serves it on 127.0.0.1:8092, signs in as a staff member and runs wrk with 32
+# connections against /healthz, the portal page signed in, the portal API and the
+# public portal (a second server with STAFFDEV_PORTAL_PUBLIC=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/staffdev
+db=/tmp/portal.db
+duration=${DURATION:-15s}
+
+if [ ! -f "$db" ]; then
+  "$bin" migrate up --database-url "sqlite://$db"
+  python3 benches/seed_recognition.py "$db" "$bin"
+fi
+
+serve() { # port, extra env
+  env "${@:2}" "$bin" serve --database-url "sqlite://$db" --bind "127.0.0.1:$1" --log warn >/tmp/portal-serve-$1.log 2>&1 &
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
+  echo "the server on port $1 did not start" >&2; exit 1
+}
+serve 8092
+serve 8093 STAFFDEV_PORTAL_PUBLIC=true
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
+
+jar=$(mktemp)
+csrf=$(curl -s -c "$jar" http://127.0.0.1:8092/sign-in | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+curl -s -b "$jar" -c "$jar" -o /dev/null -X POST http://127.0.0.1:8092/sign-in \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode "email=bench-staff@example.org" \
+  --data-urlencode "password=bench password" --data-urlencode "next=/portal"
+session=$(awk '$6 == "staffdev_session" {print $7}' "$jar")
+token=$(curl -s -X POST http://127.0.0.1:8092/api/v1/auth/tokens -H 'content-type: application/json' \
+  -d '{"email":"bench-staff@example.org","password":"bench password","name":"bench"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal | grep -q "The Big Ugly Trophy" \
+  || { echo "the signed-in portal did not render" >&2; exit 1; }
+
+run() { echo "== $1"; wrk -t2 -c32 -d"$duration" --latency "${@:2}" | grep -E "Requests/sec|  50%|  99%|Non-2xx"; }
+echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+run "/healthz" http://127.0.0.1:8092/healthz
+run "/portal signed in" -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal
+run "/api/v1/portal" -H "authorization: Bearer $token" http://127.0.0.1:8092/api/v1/portal
+run "/portal public, anonymous" http://127.0.0.1:8093/portal
+run "/healthz again" http://127.0.0.1:8092/healthz
+echo "== $(date -u +%T) load: $(cut -d' ' -f1-3 /proc/loadavg)"
