@@ -1,21 +1,36 @@
 //! The demo department loads into an empty database and into no other.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, Utc};
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use staffdev::entities::{
+    announcement, compliment, kudos, kudos_recipient, notebook_entry, person, trophy,
+};
+
+use crate::helpers::TestApp;
+
+/// An API token for a demo account (the demo has its own password).
+async fn demo_token(app: &TestApp, email: &str) -> String {
+    let response = app
+        .api
+        .post(app.url("/api/v1/auth/tokens"))
+        .json(&serde_json::json!({"email": email, "password": staffdev::demo::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
 
 both_backends! {
     async fn the_demo_department_loads_once_and_is_believable(app) {
         staffdev::demo::load(app.db()).await.expect("the demo loads");
-        let cio = {
-            let response = app
-                .api
-                .post(app.url("/api/v1/auth/tokens"))
-                .json(&serde_json::json!({"email": staffdev::demo::CIO_EMAIL, "password": staffdev::demo::PASSWORD}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::CREATED);
-            response.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
-        };
+        let cio = demo_token(&app, staffdev::demo::CIO_EMAIL).await;
         let (_, people) = app.get_json(&cio, "/api/v1/people?limit=200").await;
         assert_eq!(people["items"].as_array().unwrap().len(), 25);
         let (_, cycles) = app.get_json(&cio, "/api/v1/cycles").await;
@@ -30,5 +45,114 @@ both_backends! {
         let (_, skills) = app.get_json(&cio, "/api/v1/skills").await;
         assert_eq!(skills.as_array().unwrap().len(), 12);
         assert!(staffdev::demo::load(app.db()).await.is_err(), "never into a database with people");
+    }
+}
+
+both_backends! {
+    async fn a_year_of_recognition_comes_with_the_demo_and_keeps_the_rules(app) {
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let conn = app.db().conn();
+        let now = Utc::now();
+        let people = person::Entity::find().all(conn).await.unwrap();
+        let cio_id = people.iter().find(|p| p.email == staffdev::demo::CIO_EMAIL).unwrap().id;
+        let staff: HashSet<i32> = people.iter().filter(|p| p.active && p.role != "advisor").map(|p| p.id).collect();
+        assert_eq!(staff.len(), 23);
+
+        // One trophy; its notebook is one numbered chain through most of the department.
+        let trophies = trophy::Entity::find().all(conn).await.unwrap();
+        assert_eq!(trophies.len(), 1);
+        let trophy = &trophies[0];
+        assert_eq!(trophy.name, "The Big Ugly Trophy");
+        assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy.id).await.unwrap());
+        let entries = notebook_entry::Entity::find()
+            .filter(notebook_entry::Column::TrophyId.eq(trophy.id))
+            .order_by_asc(notebook_entry::Column::Seq)
+            .all(conn)
+            .await
+            .unwrap();
+        assert!(entries.len() >= 30, "{} notebook entries", entries.len());
+        let first = &entries[0];
+        assert_eq!((first.seq, first.kind.as_str(), first.giver_id, first.recorded_by_id), (1, "created", None, cio_id));
+        assert!(first.created_at < now - Duration::days(360), "created about a year ago");
+        assert_eq!(first.created_at, trophy.created_at);
+        for pair in entries.windows(2) {
+            let (before, entry) = (&pair[0], &pair[1]);
+            assert_eq!(entry.seq, before.seq + 1);
+            assert_eq!(entry.kind, "pass");
+            assert_eq!(entry.giver_id, Some(before.receiver_id));
+            assert_eq!(entry.recorded_by_id, before.receiver_id);
+            assert_ne!(entry.receiver_id, before.receiver_id, "never to oneself");
+            assert!(entry.created_at > before.created_at, "seq {} comes after seq {}", entry.seq, before.seq);
+            assert!((10..=2000).contains(&entry.message.chars().count()), "{}", entry.message);
+        }
+        let last = entries.last().unwrap();
+        assert_eq!((trophy.holder_id, trophy.held_since, trophy.entries as usize), (last.receiver_id, last.created_at, entries.len()));
+        assert!(last.created_at < now, "nothing in the future");
+        let holders: HashSet<i32> = entries.iter().map(|e| e.receiver_id).collect();
+        assert!(holders.is_subset(&staff));
+        assert!(holders.len() * 4 >= staff.len() * 3, "{} of {} people held the trophy", holders.len(), staff.len());
+
+        // A few hundred kudos from staff to one to three colleagues, tagged with the plan's values.
+        let all_kudos = kudos::Entity::find().all(conn).await.unwrap();
+        assert!(all_kudos.len() >= 250, "{} kudos", all_kudos.len());
+        let recipients = kudos_recipient::Entity::find().all(conn).await.unwrap();
+        let mut to: HashMap<i64, Vec<i32>> = HashMap::new();
+        for r in &recipients {
+            to.entry(r.kudos_id).or_default().push(r.person_id);
+        }
+        let values = ["Service first", "Plain language", "Proactive care", "Learning every day", "One team"];
+        let mut tagged = 0;
+        let mut recent: HashMap<i32, usize> = staff.iter().map(|id| (*id, 0)).collect();
+        for k in &all_kudos {
+            assert!(staff.contains(&k.giver_id));
+            let mine = &to[&k.id];
+            assert!((1..=3).contains(&mine.len()), "kudos {} has {} recipients", k.id, mine.len());
+            assert!(mine.iter().all(|p| *p != k.giver_id && staff.contains(p)), "kudos {}", k.id);
+            assert!(k.created_at < now && k.created_at > now - Duration::days(370));
+            assert!(k.hidden_at.is_none());
+            if !k.value_tags.is_empty() {
+                tagged += 1;
+                assert!(k.value_tags.split('\n').all(|t| values.contains(&t)), "{:?}", k.value_tags);
+            }
+            if k.created_at > now - Duration::days(90) {
+                for p in mine {
+                    *recent.get_mut(p).unwrap() += 1;
+                }
+            }
+        }
+        assert!(tagged > 50 && tagged < all_kudos.len(), "{tagged} tagged kudos");
+        let mut by_time = all_kudos.clone();
+        by_time.sort_by_key(|k| k.created_at);
+        assert!(by_time.windows(2).all(|p| p[0].id < p[1].id), "ids grow with time");
+        // The recognition balance has something to show: some receive many, a couple none.
+        let counts: Vec<usize> = recent.values().copied().collect();
+        assert!(counts.iter().filter(|c| **c >= 7).count() >= 2, "{recent:?}");
+        assert!(counts.iter().filter(|c| **c == 0).count() >= 2, "{recent:?}");
+
+        // A dozen compliments from outside IT, posted by the cio shortly after.
+        let compliments = compliment::Entity::find().all(conn).await.unwrap();
+        assert_eq!(compliments.len(), 12);
+        for c in &compliments {
+            assert_eq!(c.posted_by_id, cio_id);
+            assert!(staff.contains(&c.person_id));
+            assert!(staffdev::recognition::CHANNELS.iter().any(|(w, _)| *w == c.channel), "{}", c.channel);
+            let posted = c.created_at.date_naive();
+            assert!(posted > c.received_on && posted <= c.received_on + Duration::days(4), "{c:?}");
+            assert!(c.created_at < now && c.hidden_at.is_none());
+        }
+        let announcements = announcement::Entity::find().all(conn).await.unwrap();
+        assert!(announcements.len() >= 5);
+        assert!(announcements.iter().all(|a| a.posted_by_id == cio_id && a.created_at < now && a.hidden_at.is_none()));
+
+        // The portal shows it.
+        let cio = demo_token(&app, staffdev::demo::CIO_EMAIL).await;
+        let (status, portal) = app.get_json(&cio, "/api/v1/portal").await;
+        assert_eq!(status, StatusCode::OK, "{portal}");
+        assert_eq!(portal["trophies"][0]["name"], "The Big Ugly Trophy");
+        assert_eq!(portal["trophies"][0]["entries"], entries.len());
+        assert_eq!(portal["kudos"]["items"].as_array().unwrap().len(), 20);
+        assert_eq!(portal["notebook"][0]["seq"], last.seq);
+        assert_eq!(portal["compliments"].as_array().unwrap().len(), 5);
+        assert_eq!(portal["announcements"].as_array().unwrap().len(), 5);
     }
 }
