@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryOrder, Set, Statement,
+    TransactionTrait,
 };
 
 use super::{Hidden, MESSAGE_MAX, NOTEBOOK_MESSAGE_MIN, Reader, hidden, text_between};
@@ -581,33 +582,48 @@ async fn visible_entries(
     .collect())
 }
 
-/// Checks that a trophy's notebook is one unbroken chain ending with its holder: each
-/// entry's giver is the previous entry's receiver, numbered 1, 2, 3… (for tests and
-/// operators; the constraints make a break impossible, this proves it).
+/// Checks that a trophy's notebook is one unbroken chain ending with its holder: numbered
+/// 1, 2, 3…; the first entry starts it (no giver); every later entry's giver is the
+/// previous entry's receiver, and a pass is written by its giver; time never runs
+/// backwards; the trophy's holder, `held_since` and count match the last entry. Read in
+/// one transaction so a pass landing meanwhile cannot make it look broken. (For tests and
+/// operators: the constraints make a break impossible, this proves it.)
 pub async fn chain_is_unbroken(db: &Db, trophy_id: i32) -> AppResult<bool> {
+    // One snapshot for both reads: repeatable read on PostgreSQL; an SQLite read
+    // transaction is a snapshot already.
+    let txn = db
+        .conn()
+        .begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), None)
+        .await?;
     let holder = trophy::Entity::find_by_id(trophy_id)
-        .one(db.conn())
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let entries = notebook_entry::Entity::find()
         .filter(notebook_entry::Column::TrophyId.eq(trophy_id))
         .order_by_asc(notebook_entry::Column::Seq)
-        .all(db.conn())
+        .all(&txn)
         .await?;
+    txn.commit().await?;
+    let Some((first, last)) = entries.first().zip(entries.last()) else {
+        return Ok(false);
+    };
+    let starts = first.kind == EntryKind::Created.as_str() && first.giver_id.is_none();
     let numbered = entries
         .iter()
         .enumerate()
         .all(|(i, e)| usize::try_from(e.seq).is_ok_and(|seq| seq == i + 1));
-    let linked = entries
-        .windows(2)
-        .all(|pair| pair[1].giver_id == Some(pair[0].receiver_id));
-    let ends_with_holder = entries
-        .last()
-        .is_some_and(|last| last.receiver_id == holder.holder_id);
-    Ok(numbered
-        && linked
-        && ends_with_holder
-        && usize::try_from(holder.entries).is_ok_and(|n| n == entries.len()))
+    let linked = entries.windows(2).all(|pair| {
+        let (before, after) = (&pair[0], &pair[1]);
+        after.giver_id == Some(before.receiver_id)
+            && after.created_at >= before.created_at
+            && (after.kind != EntryKind::Pass.as_str()
+                || Some(after.recorded_by_id) == after.giver_id)
+    });
+    let ends_with_holder = last.receiver_id == holder.holder_id
+        && last.created_at == holder.held_since
+        && usize::try_from(holder.entries).is_ok_and(|n| n == entries.len());
+    Ok(starts && numbered && linked && ends_with_holder)
 }
 
 use sea_orm::{ColumnTrait, QueryFilter};
