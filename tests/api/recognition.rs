@@ -524,3 +524,32 @@ both_backends! {
         assert_eq!(body["kudos"]["items"][0]["message"], "Fresh");
     }
 }
+
+both_backends! {
+    async fn two_instances_on_one_database_still_let_exactly_one_pass_win(app) {
+        let d = app.department().await;
+        // A second `staffdev serve` on the same database, as behind a load balancer.
+        let mut settings = (*app.state.settings).clone();
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        let second = staffdev::app::App::build(settings).await.expect("a second instance");
+        let second_address = format!("http://127.0.0.1:{}", second.port());
+        tokio::spawn(second.run_until(std::future::pending()));
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        let mut attempts = tokio::task::JoinSet::new();
+        for i in 0..50 {
+            let base = if i % 2 == 0 { app.address.clone() } else { second_address.clone() };
+            let receiver = [d.peer, d.lead][i % 2];
+            let (client, token) = (app.api.clone(), engineer.clone());
+            attempts.spawn(async move {
+                let response = client.post(format!("{base}/api/v1/trophies/{trophy}/passes")).bearer_auth(token).json(&json!({"receiver_id": receiver, "message": format!("Attempt {i} from either instance")})).send().await.expect("request");
+                response.status()
+            });
+        }
+        let statuses = attempts.join_all().await;
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+        assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
+    }
+}
