@@ -392,12 +392,17 @@ pub struct Compliment {
     pub hidden: Option<Hidden>,
 }
 
+/// The label of a stored word among (word, label) options; the word itself if unknown.
+fn label_of<'a>(options: &'a [(&'static str, &'static str)], word: &'a str) -> &'a str {
+    options
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map_or(word, |(_, label)| label)
+}
+
 impl Compliment {
     pub fn channel_label(&self) -> &str {
-        CHANNELS
-            .iter()
-            .find(|(w, _)| *w == self.channel)
-            .map_or(self.channel.as_str(), |(_, label)| label)
+        label_of(&CHANNELS, &self.channel)
     }
 }
 
@@ -628,10 +633,7 @@ pub struct Announcement {
 
 impl Announcement {
     pub fn kind_label(&self) -> &str {
-        ANNOUNCEMENT_KINDS
-            .iter()
-            .find(|(w, _)| *w == self.kind)
-            .map_or(self.kind.as_str(), |(_, label)| label)
+        label_of(&ANNOUNCEMENT_KINDS, &self.kind)
     }
 }
 

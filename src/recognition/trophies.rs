@@ -286,38 +286,63 @@ pub async fn pass_trophy(
             "validated receiver missing"
         )));
     };
+    let moved = hand_over(
+        &txn,
+        before,
+        receiver,
+        EntryKind::Pass,
+        message.unwrap_or_default(),
+        actor.person_id,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Moves the trophy from its holder in `before` to `receiver` and writes the notebook
+/// entry, in the caller's transaction: the one conditional update decides, so if the
+/// holder changed since `before` was read (another pass won), nothing is written and 409
+/// names who holds it now.
+async fn hand_over(
+    txn: &crate::db::WriteTxn,
+    before: Trophy,
+    receiver: PersonRef,
+    kind: EntryKind,
+    message: String,
+    recorded_by: i32,
+) -> AppResult<Trophy> {
     let now = Utc::now();
-    let Some(seq) = move_trophy(&*txn, trophy_id, actor.person_id, receiver.id, now).await? else {
-        // Another pass committed between our read and our update.
-        let now_held = find_trophy(&*txn, trophy_id).await?;
+    let Some(seq) = move_trophy(&**txn, before.id, before.holder.id, receiver.id, now).await?
+    else {
+        let now_held = find_trophy(&**txn, before.id).await?;
         return Err(not_the_holder(&now_held));
     };
     notebook_entry::ActiveModel {
-        trophy_id: Set(trophy_id),
+        trophy_id: Set(before.id),
         seq: Set(seq),
-        kind: Set(EntryKind::Pass.as_str().to_owned()),
-        giver_id: Set(Some(actor.person_id)),
+        kind: Set(kind.as_str().to_owned()),
+        giver_id: Set(Some(before.holder.id)),
         receiver_id: Set(receiver.id),
-        message: Set(message.unwrap_or_default()),
-        recorded_by_id: Set(actor.person_id),
+        message: Set(message),
+        recorded_by_id: Set(recorded_by),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&**txn)
     .await
     .map_err(|err| {
+        // Unreachable while the update above decides, but the index is the last word.
         AppError::on_unique(
             err,
             "notebook_entries_trophy_seq_key",
             "notebook_entries.trophy_id, notebook_entries.seq",
             || {
                 AppError::conflict(
-                    "Someone else passed the trophy at the same moment; reload and look.",
+                    "Someone else moved the trophy at the same moment; reload and look.",
                 )
             },
         )
     })?;
-    txn.commit().await?;
     Ok(Trophy {
         holder: receiver,
         held_since: now,
@@ -397,31 +422,17 @@ pub async fn reassign_trophy(
             "validated receiver missing"
         )));
     };
-    let now = Utc::now();
-    let Some(seq) = move_trophy(&*txn, trophy_id, before.holder.id, receiver.id, now).await? else {
-        let now_held = find_trophy(&*txn, trophy_id).await?;
-        return Err(not_the_holder(&now_held));
-    };
-    notebook_entry::ActiveModel {
-        trophy_id: Set(trophy_id),
-        seq: Set(seq),
-        kind: Set(EntryKind::Reassign.as_str().to_owned()),
-        giver_id: Set(Some(before.holder.id)),
-        receiver_id: Set(receiver.id),
-        message: Set(reason.unwrap_or_default()),
-        recorded_by_id: Set(actor.person_id),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
+    let moved = hand_over(
+        &txn,
+        before,
+        receiver,
+        EntryKind::Reassign,
+        reason.unwrap_or_default(),
+        actor.person_id,
+    )
     .await?;
     txn.commit().await?;
-    Ok(Trophy {
-        holder: receiver,
-        held_since: now,
-        entries: seq,
-        ..before
-    })
+    Ok(moved)
 }
 
 #[derive(FromQueryResult)]
