@@ -30,8 +30,10 @@ use crate::{
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    /// The portal's first page, shared by every reader for a moment (see `PortalCache`).
+    /// The portal's first page, shared by every reader for a moment (see `shared`).
     pub portal_cache: Arc<crate::recognition::PortalCache>,
+    /// The department's skill figures, shared by every reader for a moment.
+    pub skill_figures: Arc<crate::skills::FiguresCache>,
     /// Sessions and tokens resolved in the last moment (see `ActorCache`).
     pub actors: Arc<crate::auth::ActorCache>,
 }
@@ -91,7 +93,12 @@ impl App {
             state: AppState {
                 db,
                 settings: Arc::new(settings),
-                portal_cache: Arc::new(crate::recognition::PortalCache::default()),
+                portal_cache: Arc::new(crate::recognition::PortalCache::new(
+                    crate::recognition::PORTAL_CACHE_TTL,
+                )),
+                skill_figures: Arc::new(crate::skills::FiguresCache::new(
+                    crate::skills::FIGURES_CACHE_TTL,
+                )),
                 actors: Arc::new(crate::auth::ActorCache::default()),
             },
             port,

@@ -32,6 +32,8 @@ pub mod policy;
 pub mod recognition;
 /// Self-evaluations, manager reviews and the team view.
 pub mod reviews;
+/// Read-mostly results shared by every reader for a moment.
+pub mod shared;
 /// The skills catalog.
 pub mod skills;
 /// Start-up helpers for the command line: logging and shutdown signals.

@@ -845,81 +845,12 @@ pub struct Portal {
     pub announcements: Vec<Announcement>,
 }
 
-/// How long the portal's first page is shared before it is read again. Writes through
-/// this instance drop it at once (see `Db::generation`); writes through another instance
-/// sharing the database show within this time.
+/// How long the portal's first page is shared before it is read again (see `shared`).
 pub const PORTAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The portal's first page as last read, shared by every reader: it is the most visited
-/// page and the same for everyone (what differs per reader, such as forms, is decided by
-/// the page from the reader, not read from the database).
-///
-/// When it is merely old, one request reads it again while the others keep using the old
-/// copy for that moment, so a busy portal never sends a crowd of identical reads to the
-/// database at once. After a local write it is not used at all: the writer must see what
-/// it wrote.
-#[derive(Default)]
-pub struct PortalCache {
-    slot: std::sync::Mutex<Option<PortalSnapshot>>,
-    refreshing: std::sync::atomic::AtomicBool,
-}
-
-struct PortalSnapshot {
-    taken: std::time::Instant,
-    generation: u64,
-    portal: std::sync::Arc<Portal>,
-}
-
-/// This request reads the portal again for everyone; dropping it (done or failed) lets
-/// the next one try.
-struct RefreshClaim<'a>(&'a std::sync::atomic::AtomicBool);
-
-impl Drop for RefreshClaim<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, std::sync::atomic::Ordering::Release);
-    }
-}
-
-enum Cached<'a> {
-    Use(std::sync::Arc<Portal>),
-    /// Read it: alone when `Some` (the copy is old), or with anyone else (none is usable).
-    Read(Option<RefreshClaim<'a>>),
-}
-
-impl PortalCache {
-    fn lookup(&self, generation: u64) -> Cached<'_> {
-        use std::sync::atomic::Ordering;
-        let Ok(slot) = self.slot.lock() else {
-            return Cached::Read(None);
-        };
-        let Some(snapshot) = slot.as_ref().filter(|s| s.generation == generation) else {
-            return Cached::Read(None);
-        };
-        if snapshot.taken.elapsed() < PORTAL_CACHE_TTL {
-            return Cached::Use(snapshot.portal.clone());
-        }
-        match self
-            .refreshing
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => Cached::Read(Some(RefreshClaim(&self.refreshing))),
-            Err(_) => Cached::Use(snapshot.portal.clone()),
-        }
-    }
-
-    fn store(&self, generation: u64, taken: std::time::Instant, portal: std::sync::Arc<Portal>) {
-        if let Ok(mut slot) = self.slot.lock() {
-            // Two readers may race to refill it; keep the snapshot taken last.
-            if slot.as_ref().is_none_or(|s| s.taken <= taken) {
-                *slot = Some(PortalSnapshot {
-                    taken,
-                    generation,
-                    portal,
-                });
-            }
-        }
-    }
-}
+/// The portal's first page, the same for every reader (what differs per reader, such as
+/// forms, is decided by the page from the reader, not read from the database).
+pub type PortalCache = crate::shared::Shared<Portal>;
 
 /// Everything on the portal in a fixed number of queries, whatever the number of kudos
 /// and entries: each list is one keyset-limited query (kudos add one for recipients).
@@ -931,17 +862,18 @@ pub async fn portal(
     after: Option<&str>,
 ) -> AppResult<std::sync::Arc<Portal>> {
     reader.check()?;
-    let _claim = match after {
-        None => match cache.lookup(db.generation()) {
-            Cached::Use(portal) => return Ok(portal),
-            Cached::Read(claim) => claim,
-        },
-        Some(_) => None,
-    };
-    // Read the generation before the data: a write that lands meanwhile makes it stale.
-    let generation = db.generation();
-    let taken = std::time::Instant::now();
-    let portal = std::sync::Arc::new(Portal {
+    match after {
+        None => {
+            cache
+                .get_or_read(db, || read_portal(db, reader, None))
+                .await
+        }
+        Some(_) => Ok(std::sync::Arc::new(read_portal(db, reader, after).await?)),
+    }
+}
+
+async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Portal> {
+    Ok(Portal {
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
         kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
@@ -950,11 +882,7 @@ pub async fn portal(
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
-    });
-    if after.is_none() {
-        cache.store(generation, taken, portal.clone());
-    }
-    Ok(portal)
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1331,48 +1259,6 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn empty_portal() -> std::sync::Arc<Portal> {
-        std::sync::Arc::new(Portal {
-            trophies: Vec::new(),
-            notebook: Vec::new(),
-            kudos: Page {
-                items: Vec::new(),
-                next: None,
-            },
-            compliments: Vec::new(),
-            announcements: Vec::new(),
-        })
-    }
-
-    #[test]
-    fn an_old_portal_is_read_again_by_one_request_while_the_others_use_it() {
-        let cache = PortalCache::default();
-        assert!(matches!(cache.lookup(0), Cached::Read(None)), "empty");
-        cache.store(0, std::time::Instant::now(), empty_portal());
-        assert!(matches!(cache.lookup(0), Cached::Use(_)), "fresh");
-        assert!(
-            matches!(cache.lookup(1), Cached::Read(None)),
-            "after a local write nobody uses it"
-        );
-        let old = std::time::Instant::now() - PORTAL_CACHE_TTL * 2;
-        let cache = PortalCache::default();
-        cache.store(0, old, empty_portal());
-        let first = cache.lookup(0);
-        assert!(
-            matches!(first, Cached::Read(Some(_))),
-            "one request reads it again"
-        );
-        assert!(
-            matches!(cache.lookup(0), Cached::Use(_)),
-            "the others use the old copy meanwhile"
-        );
-        drop(first);
-        assert!(
-            matches!(cache.lookup(0), Cached::Read(Some(_))),
-            "a failed refresh lets the next one try"
-        );
-    }
 
     #[test]
     fn the_feed_cursor_orders_kinds_within_an_instant() {

@@ -345,10 +345,17 @@ impl SkillLevelsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
     ) -> ApiResult<Json<Vec<SkillFiguresBody>>> {
-        let figures = skills::department(&state.db, &auth.0, state.settings.privacy_k).await?;
+        let figures = skills::department(
+            &state.db,
+            &state.skill_figures,
+            &auth.0,
+            state.settings.privacy_k,
+        )
+        .await?;
         Ok(Json(
             figures
-                .into_iter()
+                .iter()
+                .cloned()
                 .map(|f| SkillFiguresBody {
                     skill: skill_body(f.skill),
                     people: f.people,

@@ -839,12 +839,27 @@ struct FiguresRow {
     level5: i64,
 }
 
+/// How long the department's figures are shared before they are read again (see `shared`).
+pub const FIGURES_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The department's figures, the same for every reader.
+pub type FiguresCache = crate::shared::Shared<Vec<SkillFigures>>;
+
 /// Per skill, the department's average baseline, current and target levels, the share at
 /// or above target and the distribution of levels: one aggregate query over one row per
-/// person and skill. Everyone signed in sees it; any group of fewer than `k` people is
-/// shown as "fewer than k" with no figures.
-pub async fn department(db: &Db, actor: &Actor, k: i64) -> AppResult<Vec<SkillFigures>> {
+/// person and skill, shared for a moment by every reader. Everyone signed in sees it; any
+/// group of fewer than `k` people is shown as "fewer than k" with no figures.
+pub async fn department(
+    db: &Db,
+    cache: &FiguresCache,
+    actor: &Actor,
+    k: i64,
+) -> AppResult<std::sync::Arc<Vec<SkillFigures>>> {
     policy::check(actor.principal(), Action::ReadPlan)?;
+    cache.get_or_read(db, || read_figures(db, k)).await
+}
+
+async fn read_figures(db: &Db, k: i64) -> AppResult<Vec<SkillFigures>> {
     let sql = "SELECT l.skill_id, COUNT(*) AS people,
             AVG(CAST(l.baseline AS DOUBLE PRECISION)) AS avg_baseline,
             AVG(CAST(l.current AS DOUBLE PRECISION)) AS avg_current,
@@ -867,14 +882,19 @@ pub async fn department(db: &Db, actor: &Actor, k: i64) -> AppResult<Vec<SkillFi
     ))
     .all(db.conn())
     .await?;
-    let catalog = list(db, actor, false).await?;
-    Ok(catalog
+    let catalog = skill::Entity::find()
+        .filter(skill::Column::Retired.eq(false))
+        .order_by_asc(skill::Column::NameKey)
+        .all(db.conn())
+        .await?;
+    catalog
         .into_iter()
-        .map(|skill| {
+        .map(|model| {
+            let skill = to_skill(model)?;
             let row = rows.iter().find(|r| r.skill_id == skill.id);
             let people = row.map_or(0, |r| r.people);
             match row {
-                Some(r) if people >= k => SkillFigures {
+                Some(r) if people >= k => Ok(SkillFigures {
                     skill,
                     people,
                     fewer_than: None,
@@ -884,8 +904,8 @@ pub async fn department(db: &Db, actor: &Actor, k: i64) -> AppResult<Vec<SkillFi
                     with_target: r.with_target,
                     at_or_above_target: r.at_target,
                     distribution: [r.level1, r.level2, r.level3, r.level4, r.level5],
-                },
-                _ => SkillFigures {
+                }),
+                _ => Ok(SkillFigures {
                     skill,
                     people: 0,
                     fewer_than: (people > 0).then_some(k),
@@ -895,10 +915,10 @@ pub async fn department(db: &Db, actor: &Actor, k: i64) -> AppResult<Vec<SkillFi
                     with_target: 0,
                     at_or_above_target: 0,
                     distribution: [0; 5],
-                },
+                }),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Sets a person's target in a skill (a manager above them, or the cio), or proposes one

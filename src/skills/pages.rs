@@ -510,12 +510,18 @@ pub async fn target(
 #[template(path = "skills/department.html")]
 struct DepartmentPage {
     layout: Layout,
-    figures: Vec<skills::SkillFigures>,
+    figures: std::sync::Arc<Vec<skills::SkillFigures>>,
 }
 
 #[handler]
 pub async fn department(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
-    let figures = skills::department(&state.db, &actor, state.settings.privacy_k).await?;
+    let figures = skills::department(
+        &state.db,
+        &state.skill_figures,
+        &actor,
+        state.settings.privacy_k,
+    )
+    .await?;
     render(&DepartmentPage {
         layout: Layout::new(Some(&actor), "Skills across the department", "skills"),
         figures,
