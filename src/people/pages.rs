@@ -168,10 +168,7 @@ pub async fn profile(
             person.id,
         )
         .await?,
-        may_thank: person.active
-            && person.id != actor.person_id
-            && person.role != people::Role::Advisor
-            && crate::policy::allows(actor.principal(), crate::policy::Action::GiveRecognition),
+        may_thank: crate::recognition::may_thank(&actor, person.id, person.role, person.active),
         name: person.name,
     })
 }

@@ -194,6 +194,15 @@ pub async fn give_kudos(db: &Db, actor: &Actor, input: KudosInput) -> AppResult<
     })
 }
 
+/// Whether the actor may send this person kudos (for offering the button): the same rules
+/// as `check_recipients`, for someone already read.
+pub fn may_thank(actor: &Actor, person_id: i32, role: Role, active: bool) -> bool {
+    policy::allows(actor.principal(), Action::GiveRecognition)
+        && person_id != actor.person_id
+        && role != Role::Advisor
+        && active
+}
+
 /// The recipients of kudos, checked: 1 to 10 people, each an active member of the
 /// department other than the giver. Problems go to `recipient_ids`.
 async fn check_recipients(

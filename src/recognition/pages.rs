@@ -396,11 +396,17 @@ async fn trophies_page(
     form: TrophyForm,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
+    let is_cio = recognition_manager(actor);
     render(&TrophiesPage {
         layout: Layout::new(Some(actor), "Trophies", "portal"),
         trophies: recognition::list_trophies(&state.db, reader(state, Some(actor))).await?,
-        is_cio: recognition_manager(actor),
-        colleagues: people::active_people(&state.db).await?,
+        is_cio,
+        // Only the cio's form needs the list of people.
+        colleagues: if is_cio {
+            people::active_people(&state.db).await?
+        } else {
+            Vec::new()
+        },
         form,
         errors,
     })
