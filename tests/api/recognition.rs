@@ -510,13 +510,20 @@ both_backends! {
         kudos(3).await;
         let (cold_small, _) = statements("/api/v1/portal").await;
         kudos(60).await;
+        let filled = std::time::Instant::now();
         let (cold_large, body) = statements("/api/v1/portal").await;
         assert_eq!(body["kudos"]["items"].as_array().unwrap().len(), 20);
         assert_eq!(cold_small, cold_large, "a fixed number of statements: {cold_small} with 3 kudos, {cold_large} with 63");
         assert!(cold_large <= 8, "{cold_large} statements");
         eprintln!("portal statements: {cold_large} after a write, then 0 while shared");
         let (warm, body) = statements("/api/v1/portal").await;
-        assert_eq!(warm, 0, "the first page and the token are both shared for a moment");
+        // Shared for a second (the portal) and two (the token): only a very slow machine
+        // could outlive that between two requests.
+        if filled.elapsed() < staffdev::recognition::PORTAL_CACHE_TTL {
+            assert_eq!(warm, 0, "the first page and the token are both shared for a moment");
+        } else {
+            eprintln!("the machine took over a second for two requests: not measuring sharing");
+        }
         assert_eq!(body["kudos"]["items"][0]["message"], "Thanks 59");
         // A write through this instance shows at once.
         app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Fresh"})).await;
