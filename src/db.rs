@@ -92,6 +92,15 @@ impl WriteTxn {
     }
 }
 
+/// `$1, $2, … $n`: the bound parameters of an `IN (…)` list, numbered as both backends
+/// read them (the values are bound, never written into the SQL).
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The database URL with any password replaced, for messages and logs.
 pub fn redacted_url(url: &str) -> String {
     match url::Url::parse(url) {

@@ -93,6 +93,17 @@ impl Newest {
     }
 }
 
+/// The condition and value that keep a list, newest first by id, after a page's cursor.
+fn older_than(alias: &str, after: Option<&str>) -> AppResult<(String, Vec<sea_orm::Value>)> {
+    Ok(match after {
+        Some(cursor) => {
+            let id: i64 = paging::decode_cursor(cursor)?;
+            (format!("AND {alias}.id < $1"), vec![id.into()])
+        }
+        None => (String::new(), Vec::new()),
+    })
+}
+
 fn limit_value(limit: u64) -> sea_orm::Value {
     i64::try_from(limit).unwrap_or(i64::MAX).into()
 }
@@ -307,10 +318,7 @@ async fn kudos_rows(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let placeholders = (1..=ids.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = crate::db::placeholders(ids.len());
     let recipients = RecipientRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
@@ -354,14 +362,8 @@ pub async fn kudos_wall(
 ) -> AppResult<Page<Kudos>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values) = match after {
-        Some(cursor) => {
-            let id: i64 = paging::decode_cursor(cursor)?;
-            ("AND k.id < $1", vec![id.into()])
-        }
-        None => ("", Vec::new()),
-    };
-    let rows = kudos_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
+    let (filter, values) = older_than("k", after)?;
+    let rows = kudos_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |k| k.id))
 }
 
@@ -583,14 +585,8 @@ pub async fn compliments(
 ) -> AppResult<Page<Compliment>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values) = match after {
-        Some(cursor) => {
-            let id: i64 = paging::decode_cursor(cursor)?;
-            ("AND c.id < $1", vec![id.into()])
-        }
-        None => ("", Vec::new()),
-    };
-    let rows = compliment_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
+    let (filter, values) = older_than("c", after)?;
+    let rows = compliment_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |c| c.id))
 }
 
@@ -746,14 +742,8 @@ pub async fn announcements(
 ) -> AppResult<Page<Announcement>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values): (&str, Vec<sea_orm::Value>) = match after {
-        Some(cursor) => {
-            let id: i64 = paging::decode_cursor(cursor)?;
-            ("AND a.id < $1", vec![id.into()])
-        }
-        None => ("", Vec::new()),
-    };
-    let rows = announcement_rows(db.conn(), filter, values, limit + 1, Newest::ById).await?;
+    let (filter, values) = older_than("a", after)?;
+    let rows = announcement_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |a| a.id))
 }
 

@@ -485,10 +485,7 @@ fn lower_first(message: &str) -> String {
 /// statement per chunk of people beats folding each row in.
 async fn recompute_levels(conn: &impl ConnectionTrait, person_ids: &[i32]) -> AppResult<()> {
     let backend = conn.get_database_backend();
-    let placeholders = (1..=person_ids.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = crate::db::placeholders(person_ids.len());
     let values: Vec<sea_orm::Value> = person_ids.iter().map(|&id| id.into()).collect();
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
