@@ -453,8 +453,23 @@ struct TrophyPage {
     is_holder: bool,
     is_cio: bool,
     colleagues: Vec<PersonRef>,
-    message: String,
+    typed: TrophyFormTyped,
     errors: FormErrors,
+}
+
+/// What was typed into the pass or reassign form, shown again beside its errors.
+#[derive(Debug, Default)]
+struct TrophyFormTyped {
+    receiver_id: Option<i32>,
+    /// The notebook message, or the reassignment's reason.
+    text: String,
+}
+
+impl TrophyFormTyped {
+    /// Whether `id` was the colleague chosen (askama hands loop fields by reference).
+    fn chose(&self, id: &i32) -> bool {
+        self.receiver_id == Some(*id)
+    }
 }
 
 #[derive(Deserialize)]
@@ -469,7 +484,7 @@ async fn trophy_page(
     id: i32,
     after: Option<&str>,
     notice: Option<&'static str>,
-    message: String,
+    typed: TrophyFormTyped,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let reader = reader(state, actor);
@@ -490,7 +505,7 @@ async fn trophy_page(
         colleagues,
         trophy,
         notebook,
-        message,
+        typed,
         errors,
     })
 }
@@ -515,7 +530,7 @@ pub async fn show_trophy(
         id,
         q.after.as_deref(),
         notice,
-        String::new(),
+        TrophyFormTyped::default(),
         FormErrors::default(),
     )
     .await
@@ -536,15 +551,13 @@ pub async fn pass(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PassForm>,
 ) -> AppResult<Response> {
-    let result = recognition::pass_trophy(
-        &state.db,
-        &actor,
-        id,
-        form.receiver_id.parse().ok(),
-        Some(&form.message),
-    )
-    .await;
-    trophy_form_result(&state, &actor, id, result, "passed", form.message).await
+    let typed = TrophyFormTyped {
+        receiver_id: form.receiver_id.parse().ok(),
+        text: form.message,
+    };
+    let result =
+        recognition::pass_trophy(&state.db, &actor, id, typed.receiver_id, Some(&typed.text)).await;
+    trophy_form_result(&state, &actor, id, result, "passed", typed).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -562,15 +575,14 @@ pub async fn reassign(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<ReassignForm>,
 ) -> AppResult<Response> {
-    let result = recognition::reassign_trophy(
-        &state.db,
-        &actor,
-        id,
-        form.receiver_id.parse().ok(),
-        Some(&form.reason),
-    )
-    .await;
-    trophy_form_result(&state, &actor, id, result, "reassigned", form.reason).await
+    let typed = TrophyFormTyped {
+        receiver_id: form.receiver_id.parse().ok(),
+        text: form.reason,
+    };
+    let result =
+        recognition::reassign_trophy(&state.db, &actor, id, typed.receiver_id, Some(&typed.text))
+            .await;
+    trophy_form_result(&state, &actor, id, result, "reassigned", typed).await
 }
 
 /// After a pass or a reassignment: back to the trophy, or its page again with what went
@@ -581,7 +593,7 @@ async fn trophy_form_result(
     id: i32,
     result: AppResult<recognition::Trophy>,
     notice: &str,
-    message: String,
+    typed: TrophyFormTyped,
 ) -> AppResult<Response> {
     match result {
         Ok(_) => Ok(see_other(format!("/trophies/{id}?notice={notice}"))),
@@ -593,7 +605,7 @@ async fn trophy_form_result(
                 )])
             });
             Ok(
-                trophy_page(state, Some(actor), id, None, None, message, errors)
+                trophy_page(state, Some(actor), id, None, None, typed, errors)
                     .await?
                     .with_status(err.status())
                     .into_response(),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// A plan in force whose values kudos can name.
-async fn values_plan(app: &TestApp, cio: &str) {
+pub async fn values_plan(app: &TestApp, cio: &str) {
     let (status, body) = app
         .post_json(cio, "/api/v1/plans", json!({"title": "Plan", "start_year": 2025, "end_year": 2028, "status": "active", "values": ["Service first", "Plain language"]}))
         .await;
@@ -78,7 +78,7 @@ both_backends! {
 }
 
 /// The trophy's id, created by the cio for `holder`.
-async fn trophy_for(app: &TestApp, cio: &str, holder: i32) -> i64 {
+pub async fn trophy_for(app: &TestApp, cio: &str, holder: i32) -> i64 {
     let (status, trophy) = app.post_json(cio, "/api/v1/trophies", json!({"name": "The Big Ugly Trophy", "description": "Inflatable.", "holder_id": holder})).await;
     assert_eq!(status, StatusCode::CREATED, "{trophy}");
     trophy["id"].as_i64().unwrap()

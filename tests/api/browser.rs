@@ -1,0 +1,364 @@
+//! The pages in a real browser: headless Chromium driven through chromedriver, against
+//! the app from `spawn_app()`. What the HTTP-level page tests cannot show: that the forms
+//! as a browser submits them (a multiple select, checkboxes, a CSRF field) do what people
+//! expect, that a bad field keeps what was typed, that the Content-Security-Policy lets
+//! the stylesheet in, and that a message holding markup stays text and runs nothing.
+//!
+//! They need `chromedriver` and Chromium (Debian: `apt-get install chromium
+//! chromium-driver`; another driver with `STAFFDEV_CHROMEDRIVER=/path`). Without them each
+//! test says it skipped and passes, so `cargo test` works on a fresh machine; with
+//! `STAFFDEV_BROWSER_TESTS=required`, as `.ci/run` sets after installing them, a missing
+//! driver fails the test instead.
+
+use std::{
+    net::TcpListener,
+    os::unix::process::CommandExt,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::recognition::{trophy_for, values_plan};
+
+const REQUIRED_ENV: &str = "STAFFDEV_BROWSER_TESTS";
+const DRIVER_ENV: &str = "STAFFDEV_CHROMEDRIVER";
+
+/// chromedriver: `STAFFDEV_CHROMEDRIVER`, or the first on the PATH.
+fn chromedriver() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(DRIVER_ENV) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("chromedriver"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A chromedriver process in a process group of its own, killed with every browser it
+/// started when dropped, even when the test fails halfway.
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One headless Chromium with its own empty profile, pointed at one test app.
+pub struct Chrome {
+    client: Client,
+    address: String,
+    // Dropped after the client: the driver takes the browser with it, then the profile goes.
+    _driver: DriverProcess,
+    _profile: tempfile::TempDir,
+}
+
+impl Chrome {
+    /// Starts chromedriver and a browser for `app`, or None (after saying so) when
+    /// chromedriver is not installed and browser tests are not required.
+    pub async fn launch(app: &TestApp) -> Option<Chrome> {
+        let Some(driver_path) = chromedriver() else {
+            let required = std::env::var(REQUIRED_ENV).is_ok_and(|v| v == "required");
+            assert!(
+                !required,
+                "{REQUIRED_ENV}=required, but chromedriver is not installed \
+                 (apt-get install chromium chromium-driver)"
+            );
+            eprintln!(
+                "chromedriver is not installed: skipping this browser test \
+                 (apt-get install chromium chromium-driver to run it)"
+            );
+            return None;
+        };
+        let port = {
+            let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
+            probe.local_addr().expect("its address").port()
+        };
+        let driver = DriverProcess(
+            Command::new(&driver_path)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", driver_path.display())),
+        );
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let mut options = json!({
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--disable-crash-reporter",
+                "--disable-breakpad",
+                "--no-first-run",
+                "--window-size=1280,1024",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        });
+        if let Ok(binary) = std::env::var("STAFFDEV_CHROMIUM") {
+            options["binary"] = json!(binary);
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".to_owned(), options);
+        // The driver takes a moment to listen, and Chromium longer to start on a busy machine.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(e) if Instant::now() > deadline => panic!("start Chromium: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        Some(Chrome {
+            client,
+            address: app.address.clone(),
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Ends the browser session the polite way; dropping a Chrome kills it instead.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+
+    pub async fn visit(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{}", self.address, path))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// The path and query of the page on screen.
+    pub async fn location(&self) -> String {
+        let url = self.client.current_url().await.expect("the current URL");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => panic!("find {css} on {}: {e}", self.location().await),
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find_all")
+            .len()
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.prop(name).await.expect("property")
+    }
+
+    /// Types into a field as a person would, replacing what was there.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// Clicks a button or link that loads another page, and waits until that page is in.
+    pub async fn click_and_wait(&self, css: &str) {
+        self.run("window.__staffdev_previous_page = true; return null")
+            .await;
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let loaded = self
+                .run(
+                    "return window.__staffdev_previous_page === undefined \
+                     && document.readyState === 'complete'",
+                )
+                .await;
+            if loaded == json!(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs script in the page through the driver (not subject to the page's CSP).
+    pub async fn run(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("run {script}: {e}"))
+    }
+
+    /// Signs in through the sign-in form, as `email` with the tests' password.
+    pub async fn sign_in(&self, email: &str) {
+        self.client
+            .delete_all_cookies()
+            .await
+            .expect("forget the previous session");
+        self.visit("/sign-in").await;
+        self.fill("#email", email).await;
+        self.fill("#password", PASSWORD).await;
+        self.click_and_wait("form[action='/sign-in'] button[type=submit]")
+            .await;
+        assert!(
+            !self.location().await.starts_with("/sign-in"),
+            "{email} is signed in"
+        );
+    }
+
+    /// No script planted in a message ran, and the page's own stylesheet loaded under the
+    /// Content-Security-Policy.
+    pub async fn assert_nothing_ran_and_styles_loaded(&self) {
+        assert_eq!(
+            self.run("return window.__pwned === undefined").await,
+            json!(true),
+            "a planted script ran on {}",
+            self.location().await
+        );
+        let rules = self
+            .run(
+                "return Array.from(document.styleSheets)\
+                 .reduce((n, sheet) => n + sheet.cssRules.length, 0)",
+            )
+            .await;
+        assert!(
+            rules.as_u64().is_some_and(|n| n > 0),
+            "the stylesheet applies"
+        );
+    }
+}
+
+/// Markup that would set `window.__pwned` if the page ran it instead of showing it.
+const PAYLOAD: &str = "Thanks! <script>window.__pwned = 'script'</script> \
+    <img src=x onerror=\"window.__pwned = 'img'\"> <b>bold?</b>";
+
+both_backends! {
+    async fn kudos_given_in_the_browser_reach_the_wall_as_plain_text(app) {
+        let Some(chrome) = Chrome::launch(&app).await else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        values_plan(&app, &cio).await;
+        chrome.sign_in("eng@example.org").await;
+
+        // A first try with nobody chosen: the error sits by the field and the words stay.
+        chrome.visit("/kudos/new").await;
+        chrome.fill("#message", PAYLOAD).await;
+        chrome.click_and_wait("form[action='/kudos'] button[type=submit]").await;
+        assert!(chrome.text("#recipient_ids-error").await.contains("Choose at least one colleague"));
+        assert_eq!(chrome.prop("#recipient_ids", "ariaInvalid").await.as_deref(), Some("true"));
+        assert_eq!(chrome.prop("#message", "value").await.as_deref(), Some(PAYLOAD), "what was typed is kept");
+
+        // Two colleagues from the multiple select, and a value.
+        chrome.click(&format!("#recipient_ids option[value='{}']", d.peer)).await;
+        chrome.click(&format!("#recipient_ids option[value='{}']", d.lead)).await;
+        chrome.click("input[name=values][value='Plain language']").await;
+        chrome.click_and_wait("form[action='/kudos'] button[type=submit]").await;
+        assert_eq!(chrome.location().await, "/portal?notice=kudos");
+
+        let wall = "section[aria-labelledby=kudos-heading]";
+        assert_eq!(chrome.count(&format!("{wall} li")).await, 1);
+        assert_eq!(chrome.text(&format!("{wall} li .message")).await, PAYLOAD.replace("  ", " "), "the markup shows as text");
+        assert_eq!(chrome.count(&format!("{wall} img, {wall} script, {wall} b")).await, 0, "no element came from the message");
+        let meta = chrome.text(&format!("{wall} li .meta")).await;
+        assert!(meta.starts_with("Erin Engineer thanked"), "{meta}");
+        assert!(meta.contains("Lee Lead") && meta.contains("Pat Peer") && meta.contains("Plain language"), "{meta}");
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+
+        // The colleagues see it when they sign in.
+        chrome.sign_in("peer@example.org").await;
+        chrome.visit("/portal").await;
+        assert_eq!(chrome.text(&format!("{wall} li .message")).await, PAYLOAD.replace("  ", " "));
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+        chrome.close().await;
+    }
+}
+
+both_backends! {
+    async fn the_trophy_passes_in_the_browser_and_a_stale_page_is_told_who_has_it(app) {
+        let Some(chrome) = Chrome::launch(&app).await else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        chrome.sign_in("eng@example.org").await;
+
+        // From the portal's card to the pass form.
+        chrome.visit("/portal").await;
+        chrome.click_and_wait(&format!("a[href='/trophies/{trophy}#pass']")).await;
+        assert_eq!(chrome.location().await, format!("/trophies/{trophy}"));
+
+        // Too short for the notebook: the choice and the words survive the error.
+        chrome.find("#receiver_id").await.select_by_value(&d.peer.to_string()).await.expect("choose");
+        chrome.fill("#message", "Thanks!").await;
+        chrome.click_and_wait("#pass button[type=submit]").await;
+        assert!(chrome.text("#message-error").await.contains("at least 10"), "{}", chrome.text("#message-error").await);
+        assert_eq!(chrome.prop("#receiver_id", "value").await, Some(d.peer.to_string()), "the receiver stays chosen");
+        assert_eq!(chrome.prop("#message", "value").await.as_deref(), Some("Thanks!"));
+
+        chrome.fill("#message", PAYLOAD).await;
+        chrome.click_and_wait("#pass button[type=submit]").await;
+        assert_eq!(chrome.location().await, format!("/trophies/{trophy}?notice=passed"));
+        assert!(chrome.text(".trophy").await.starts_with("Pat Peer has held it since"));
+        assert_eq!(chrome.count("#pass").await, 0, "the form went with the trophy");
+        let newest = "ol.notebook li:first-child";
+        assert!(chrome.text(&format!("{newest} .meta")).await.contains("Erin Engineer → Pat Peer"));
+        assert_eq!(chrome.text(&format!("{newest} .message")).await, PAYLOAD.replace("  ", " "));
+        assert_eq!(chrome.count("ol.notebook img, ol.notebook script, ol.notebook b").await, 0);
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+
+        // The new holder opens the form, then passes from another tab (the API here)
+        // before sending it: the stale form is told who holds the trophy now.
+        chrome.sign_in("peer@example.org").await;
+        chrome.visit(&format!("/trophies/{trophy}")).await;
+        chrome.find("#receiver_id").await.select_by_value(&d.engineer.to_string()).await.expect("choose");
+        chrome.fill("#message", "Back to you for the printer fleet").await;
+        let peer = app.token("peer@example.org").await;
+        let (status, body) = app.post_json(&peer, &format!("/api/v1/trophies/{trophy}/passes"), json!({"receiver_id": d.lead, "message": "For the night on call"})).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        chrome.click_and_wait("#pass button[type=submit]").await;
+        let alert = chrome.text("[role=alert]").await;
+        assert!(alert.contains("Lee Lead holds The Big Ugly Trophy now"), "{alert}");
+        assert!(chrome.text(".trophy").await.starts_with("Lee Lead has held it since"));
+        assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
+
+        // The printable notebook has every entry, first first.
+        chrome.visit(&format!("/trophies/{trophy}/notebook/print")).await;
+        let print = chrome.text("body").await;
+        let (start, first_pass, second_pass) = (print.find("starts with Erin Engineer"), print.find("Erin Engineer → Pat Peer"), print.find("Pat Peer → Lee Lead"));
+        assert!(start < first_pass && first_pass < second_pass && start.is_some(), "{print}");
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+        chrome.close().await;
+    }
+}
