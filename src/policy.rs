@@ -51,8 +51,9 @@ pub enum Action<'a> {
     /// Create and reassign trophies, post compliments and announcements, and hide what
     /// should not be on the portal.
     ManageRecognition,
-    /// See who has gone unrecognised lately and kudos per team (managers and the cio).
-    ViewRecognitionBalance,
+    /// See who has gone unrecognised lately and kudos per team: the cio, and managers
+    /// (anyone with active direct reports) for the people below them.
+    ViewRecognitionBalance { is_manager: bool },
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -86,12 +87,13 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Allow
             }
         }
-        Action::ViewRecognitionBalance => {
-            // Individual names of who is not being thanked: never for advisors.
-            if actor.role == Role::Advisor {
-                Hide
-            } else {
+        Action::ViewRecognitionBalance { is_manager } => {
+            // Individual names of who is not being thanked: never for advisors, and not
+            // for staff without reports (it is not a page about their peers).
+            if is_cio || (is_manager && actor.role != Role::Advisor) {
                 Allow
+            } else {
+                Hide
             }
         }
         Action::ManagePeople
@@ -277,8 +279,10 @@ mod tests {
             ("the cio posts compliments",   cio,        Action::ManageRecognition, Allow),
             ("a manager does not",          lead,       Action::ManageRecognition, Forbid),
             ("staff do not",                me,         Action::ManageRecognition, Forbid),
-            ("managers see the balance",    lead,       Action::ViewRecognitionBalance, Allow),
-            ("advisors never see it",       advisor,    Action::ViewRecognitionBalance, Hide),
+            ("managers see the balance",    lead,       Action::ViewRecognitionBalance { is_manager: true }, Allow),
+            ("the cio sees it, reports or not", cio,    Action::ViewRecognitionBalance { is_manager: false }, Allow),
+            ("staff without reports do not", peer,     Action::ViewRecognitionBalance { is_manager: false }, Hide),
+            ("advisors never see it",       advisor,    Action::ViewRecognitionBalance { is_manager: false }, Hide),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

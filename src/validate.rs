@@ -41,11 +41,21 @@ impl Errors {
         }
     }
 
-    /// Text that may be empty, trimmed, at most `max` characters.
+    /// Text that may be empty, trimmed, at most `max` characters, without control
+    /// characters other than tab and line breaks.
     pub fn optional(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         let text = value.unwrap_or("").trim();
         if text.chars().count() > max {
             self.add(field, format!("Use at most {max} characters."));
+            None
+        } else if let Some(c) = text.chars().find(|&c| unprintable(c)) {
+            self.add(
+                field,
+                format!(
+                    "Remove the invisible control character U+{:04X}; it cannot be shown.",
+                    u32::from(c)
+                ),
+            );
             None
         } else {
             Some(text.to_owned())
@@ -107,6 +117,13 @@ impl Errors {
     }
 }
 
+/// Characters that text must not hold: control characters other than tab, line feed and
+/// carriage return, and the two noncharacters XML forbids. They show as nothing on a page,
+/// make the Atom feed invalid XML for every reader, and PostgreSQL refuses NUL outright.
+fn unprintable(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +142,14 @@ mod tests {
                 .optional("notes", Some(&"x".repeat(11)), 10)
                 .is_none()
         );
+        assert!(errors.optional("notes", Some("bell\u{7}"), 10).is_none());
+        assert!(errors.optional("notes", Some("nul\u{0}"), 10).is_none());
+        assert_eq!(
+            errors
+                .optional("notes", Some("two\r\nlines\tok"), 20)
+                .as_deref(),
+            Some("two\r\nlines\tok")
+        );
         assert!(errors.in_range("rating", 6, 1, 5).is_none());
         assert!(errors.date("due_on", "31/12/2026").is_none());
         assert!(
@@ -135,7 +160,9 @@ mod tests {
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["title", "name", "notes", "rating", "due_on", "phase"]
+            [
+                "title", "name", "notes", "notes", "notes", "rating", "due_on", "phase"
+            ]
         );
     }
 }

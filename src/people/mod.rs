@@ -675,10 +675,12 @@ pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppRe
     })
 }
 
-/// Active people, for choosing a manager in a form.
-pub async fn active_people(db: &Db) -> AppResult<Vec<PersonRef>> {
+/// Active members of the department, advisors left out, by name: whom a form offers as a
+/// manager, a colleague to thank or a trophy's next holder.
+pub async fn active_staff(db: &Db) -> AppResult<Vec<PersonRef>> {
     Ok(person::Entity::find()
         .filter(person::Column::Active.eq(true))
+        .filter(person::Column::Role.ne(Role::Advisor.as_str()))
         .order_by_asc(person::Column::Name)
         .all(db.conn())
         .await?

@@ -258,7 +258,7 @@ async fn form_page(
             "/people".to_owned(),
         ),
     };
-    let managers = people::active_people(&state.db)
+    let managers = people::active_staff(&state.db)
         .await?
         .into_iter()
         .filter(|p| Some(p.id) != editing)

@@ -1157,7 +1157,12 @@ struct PersonCount {
 /// no kudos and no compliment in the last `days` days, and per team the kudos given and
 /// received. Five queries, each limited to the period by an index on time.
 pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Balance> {
-    policy::check(actor.principal(), Action::ViewRecognitionBalance)?;
+    policy::check(
+        actor.principal(),
+        Action::ViewRecognitionBalance {
+            is_manager: actor.is_manager,
+        },
+    )?;
     let days = days.unwrap_or(BALANCE_DAYS_DEFAULT);
     if !(1..=730).contains(&days) {
         return Err(AppError::invalid(

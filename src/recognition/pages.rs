@@ -79,9 +79,14 @@ pub async fn show_portal(
             .as_ref()
             .is_some_and(|a| policy_allows(a, crate::policy::Action::GiveRecognition)),
         is_cio: actor.as_ref().is_some_and(recognition_manager),
-        sees_balance: actor
-            .as_ref()
-            .is_some_and(|a| a.is_manager || recognition_manager(a)),
+        sees_balance: actor.as_ref().is_some_and(|a| {
+            policy_allows(
+                a,
+                crate::policy::Action::ViewRecognitionBalance {
+                    is_manager: a.is_manager,
+                },
+            )
+        }),
         actor_id: actor.as_ref().map_or(0, |a| a.person_id),
     })
 }
@@ -279,7 +284,7 @@ async fn kudos_form_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
-    let colleagues = people::active_people(&state.db)
+    let colleagues = people::active_staff(&state.db)
         .await?
         .into_iter()
         .filter(|p| p.id != actor.person_id)
@@ -403,7 +408,7 @@ async fn trophies_page(
         is_cio,
         // Only the cio's form needs the list of people.
         colleagues: if is_cio {
-            people::active_people(&state.db).await?
+            people::active_staff(&state.db).await?
         } else {
             Vec::new()
         },
@@ -493,7 +498,7 @@ async fn trophy_page(
     let is_holder = actor.is_some_and(|a| a.person_id == trophy.holder.id);
     let is_cio = actor.is_some_and(recognition_manager);
     let colleagues = if is_holder || is_cio {
-        people::active_people(&state.db).await?
+        people::active_staff(&state.db).await?
     } else {
         Vec::new()
     };
@@ -677,7 +682,7 @@ async fn compliment_form_page(
     crate::policy::check(actor.principal(), crate::policy::Action::ManageRecognition)?;
     render(&ComplimentFormPage {
         layout: Layout::new(Some(actor), "Post a compliment", "portal"),
-        colleagues: people::active_people(&state.db).await?,
+        colleagues: people::active_staff(&state.db).await?,
         channels: CHANNELS.to_vec(),
         form,
         errors,
@@ -872,6 +877,9 @@ pub async fn hide_announcement(
 struct BalancePage {
     layout: Layout,
     balance: recognition::Balance,
+    /// The period as typed, shown again beside its error.
+    typed_days: String,
+    errors: FormErrors,
 }
 
 #[derive(Deserialize)]
@@ -879,22 +887,43 @@ pub struct BalanceQuery {
     days: Option<String>,
 }
 
+/// The balance for the period asked; a period that is not 1 to 730 days shows its error
+/// by the field, over the default period's figures.
 #[handler]
 pub async fn balance(
     state: Data<&AppState>,
     actor: Actor,
     Query(q): Query<BalanceQuery>,
-) -> AppResult<Html<String>> {
-    let days =
-        match q.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-            None => None,
-            Some(text) => Some(text.parse::<i64>().map_err(|_| {
-                AppError::BadRequest("The period is a whole number of days.".into())
-            })?),
-        };
-    let balance = recognition::balance(&state.db, &actor, days).await?;
-    render(&BalancePage {
+) -> AppResult<Response> {
+    let typed_days = q.days.unwrap_or_default().trim().to_owned();
+    let result = match typed_days.as_str() {
+        "" => recognition::balance(&state.db, &actor, None).await,
+        text => match text.parse::<i64>() {
+            Ok(days) => recognition::balance(&state.db, &actor, Some(days)).await,
+            Err(_) => Err(AppError::invalid(
+                "days",
+                "Use a number of days from 1 to 730.",
+            )),
+        },
+    };
+    let (balance, errors) = match result {
+        Ok(balance) => (balance, FormErrors::default()),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => (recognition::balance(&state.db, &actor, None).await?, errors),
+            None => return Err(err),
+        },
+    };
+    let status = if errors.is_empty() {
+        poem::http::StatusCode::OK
+    } else {
+        poem::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render(&BalancePage {
         layout: Layout::new(Some(&actor), "Recognition balance", "team"),
         balance,
-    })
+        typed_days,
+        errors,
+    })?
+    .with_status(status)
+    .into_response())
 }

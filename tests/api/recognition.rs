@@ -62,6 +62,9 @@ both_backends! {
             (json!({"recipient_ids": [d.peer]}), "message"),
             (json!({"recipient_ids": [d.peer], "message": "   "}), "message"),
             (json!({"recipient_ids": [d.peer], "message": long}), "message"),
+            // Invisible on the page, fatal to the feed's XML; PostgreSQL refuses NUL.
+            (json!({"recipient_ids": [d.peer], "message": "Thanks\u{0001}"}), "message"),
+            (json!({"recipient_ids": [d.peer], "message": "Thanks\u{0000}"}), "message"),
             (json!({"recipient_ids": [d.peer], "message": "Thanks", "values": ["Speed"]}), "values"),
         ];
         for (body, field) in cases {
@@ -457,10 +460,20 @@ both_backends! {
         let advisor = app.token("advisor@example.org").await;
         let (status, _) = app.get_json(&advisor, "/api/v1/recognition/balance").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.get_json(&engineer, "/api/v1/recognition/balance").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "not for staff without reports");
+        let engineer_browser = app.signed_in("eng@example.org").await;
+        assert_eq!(engineer_browser.get("/recognition/balance").await.status(), StatusCode::NOT_FOUND);
+        assert!(!engineer_browser.get_html("/portal").await.contains("/recognition/balance"), "no link to it either");
         let (status, problem) = app.get_json(&cio, "/api/v1/recognition/balance?days=0").await;
         assert_eq!((status, error_fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["days".to_owned()]));
-        let page = app.signed_in("lead@example.org").await.get_html("/recognition/balance").await;
+        let lead_browser = app.signed_in("lead@example.org").await;
+        let page = lead_browser.get_html("/recognition/balance").await;
         assert!(page.contains("Erin Engineer") && !page.contains("Olga Other"));
+        assert!(lead_browser.get_html("/portal").await.contains("/recognition/balance"));
+        let response = lead_browser.get("/recognition/balance?days=soon").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Use a number of days from 1 to 730."));
         assert_eq!(app.signed_in("advisor@example.org").await.get("/recognition/balance").await.status(), StatusCode::NOT_FOUND);
     }
 }
