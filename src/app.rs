@@ -363,13 +363,19 @@ fn page_routes() -> Route {
             "/notebook-entries/:id/hide",
             post(recognition_pages::hide_entry),
         )
-        .at("/compliments", post(recognition_pages::post_compliment))
+        .at(
+            "/compliments",
+            get(recognition_pages::list_compliments).post(recognition_pages::post_compliment),
+        )
         .at("/compliments/new", get(recognition_pages::compliment_form))
         .at(
             "/compliments/:id/hide",
             post(recognition_pages::hide_compliment),
         )
-        .at("/announcements", post(recognition_pages::post_announcement))
+        .at(
+            "/announcements",
+            get(recognition_pages::list_announcements).post(recognition_pages::post_announcement),
+        )
         .at(
             "/announcements/new",
             get(recognition_pages::announcement_form),

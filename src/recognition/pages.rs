@@ -40,6 +40,8 @@ struct PortalPage {
     /// Managers and the cio see the recognition balance.
     sees_balance: bool,
     actor_id: i32,
+    /// This page's address, for the hide forms to come back to.
+    here: String,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +90,7 @@ pub async fn show_portal(
             )
         }),
         actor_id: actor.as_ref().map_or(0, |a| a.person_id),
+        here: page_address("/portal", q.after.as_deref()),
     })
 }
 
@@ -803,6 +806,102 @@ pub async fn post_announcement(
             None => Err(err),
         },
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every compliment and every announcement, paged (the portal shows the latest few)
+
+/// How many compliments or announcements a page of their list shows.
+const LIST_PAGE: u64 = 25;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    after: Option<String>,
+    notice: Option<String>,
+}
+
+/// A paged list's address at the page after `after`, for hide forms to come back to.
+fn page_address(path: &str, after: Option<&str>) -> String {
+    match after {
+        Some(after) => format!(
+            "{path}?after={}",
+            url::form_urlencoded::byte_serialize(after.as_bytes()).collect::<String>()
+        ),
+        None => path.to_owned(),
+    }
+}
+
+impl ListQuery {
+    fn notice(&self) -> Option<&'static str> {
+        (self.notice.as_deref() == Some("hidden"))
+            .then_some("It is hidden from the portal and the feed.")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "recognition/compliments.html")]
+struct ComplimentsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    compliments: crate::paging::Page<recognition::Compliment>,
+    is_cio: bool,
+    here: String,
+}
+
+/// Every compliment heard about staff, newest first: whoever may read the portal.
+#[handler]
+pub async fn list_compliments(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Html<String>> {
+    let compliments = recognition::compliments(
+        &state.db,
+        reader(&state, actor.as_ref()),
+        Some(LIST_PAGE),
+        q.after.as_deref(),
+    )
+    .await?;
+    render(&ComplimentsPage {
+        layout: Layout::new(actor.as_ref(), "Compliments", "portal"),
+        notice: q.notice(),
+        compliments,
+        is_cio: actor.as_ref().is_some_and(recognition_manager),
+        here: page_address("/compliments", q.after.as_deref()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "recognition/announcements.html")]
+struct AnnouncementsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    announcements: crate::paging::Page<recognition::Announcement>,
+    is_cio: bool,
+    here: String,
+}
+
+/// All the department's news, newest first: whoever may read the portal.
+#[handler]
+pub async fn list_announcements(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Html<String>> {
+    let announcements = recognition::announcements(
+        &state.db,
+        reader(&state, actor.as_ref()),
+        Some(LIST_PAGE),
+        q.after.as_deref(),
+    )
+    .await?;
+    render(&AnnouncementsPage {
+        layout: Layout::new(actor.as_ref(), "News", "portal"),
+        notice: q.notice(),
+        announcements,
+        is_cio: actor.as_ref().is_some_and(recognition_manager),
+        here: page_address("/announcements", q.after.as_deref()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------

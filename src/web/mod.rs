@@ -247,6 +247,8 @@ struct ErrorPage {
     status: u16,
     heading: String,
     message: String,
+    /// What was wrong with each field, for a 422 or 409 that reached no form.
+    details: Vec<String>,
 }
 
 /// The friendly HTML page for an error, in the layout of whoever is signed in; a missing
@@ -275,6 +277,11 @@ pub fn error_page(err: &AppError, uri: &Uri, actor: Option<&Actor>) -> Response 
         status: status.as_u16(),
         heading,
         message: err.public_message(),
+        details: err
+            .field_errors()
+            .iter()
+            .map(|e| e.message.clone())
+            .collect(),
     };
     let body = page.render().unwrap_or_else(|_| {
         "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned()

@@ -354,6 +354,8 @@ both_backends! {
         assert!(!html.contains("Give kudos") && !html.contains("name=\"csrf_token\""), "nothing to post");
         assert!(anonymous.get_html(&format!("/trophies/{trophy}")).await.contains("starts with Erin Engineer"));
         assert!(anonymous.get_html("/portal/feed.atom").await.contains("Thanks for the runbook"));
+        assert!(anonymous.get_html("/compliments").await.contains("Compliments we heard"));
+        assert!(anonymous.get_html("/announcements").await.contains("News"));
         let response = anonymous.post_raw("/kudos", &[("recipient_ids", &d.peer.to_string()), ("message", "hi")]).await;
         assert!(response.headers()["location"].to_str().unwrap().starts_with("/sign-in"), "no kudos without signing in");
         let (_, wall) = app.get_json(&engineer, "/api/v1/kudos").await;
@@ -571,5 +573,65 @@ both_backends! {
         assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
         assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
         assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
+    }
+}
+
+both_backends! {
+    async fn every_compliment_and_announcement_is_listed_in_pages_and_the_cio_hides_any(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let today = chrono::Utc::now().date_naive();
+        for i in 1..=27 {
+            let (status, body) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.engineer, "giver_name": format!("Client {i}"), "channel": "email", "received_on": today, "message": format!("Compliment number {i}.")})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        for i in 1..=7 {
+            app.post_json(&cio, "/api/v1/announcements", json!({"kind": "upgrade", "title": format!("Upgrade number {i}")})).await;
+        }
+        let staff = app.signed_in("eng@example.org").await;
+        let portal = staff.get_html("/portal").await;
+        assert!(portal.contains("Compliment number 27.") && !portal.contains("Compliment number 22."), "the portal shows the latest five");
+        assert!(portal.contains(r#"href="/compliments""#) && portal.contains(r#"href="/announcements""#));
+        let first = staff.get_html("/compliments").await;
+        assert!(first.contains("Compliment number 27.") && first.contains("Compliment number 3.") && !first.contains("Compliment number 2."), "25 a page, newest first");
+        assert!(!first.contains("/hide"), "only the cio hides");
+        let older = first.split(r#"href="/compliments?after="#).nth(1).and_then(|rest| rest.split('"').next()).expect("a link to older compliments");
+        let second = staff.get_html(&format!("/compliments?after={older}")).await;
+        assert!(second.contains("Compliment number 2.") && second.contains("Compliment number 1.") && !second.contains("Compliment number 3."));
+        let news = staff.get_html("/announcements").await;
+        assert!(news.contains("Upgrade number 7") && news.contains("Upgrade number 1"));
+
+        // The cio hides the oldest compliment from the second page and comes back to it.
+        let (_, listed) = app.get_json(&cio, "/api/v1/compliments?limit=100").await;
+        let oldest = listed["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
+        let cio_browser = app.signed_in("cio@example.org").await;
+        let here = format!("/compliments?after={older}");
+        let blank = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "   "), ("next", &here)]).await;
+        assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(blank.text().await.unwrap().contains("This cannot be empty."), "the error page says what was wrong");
+        let response = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "Names a student"), ("next", &here)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"].to_str().unwrap(), format!("{here}&notice=hidden"), "back to the same page");
+        let second = cio_browser.get_html(&format!("{here}&notice=hidden")).await;
+        assert!(second.contains("It is hidden") && !second.contains("Compliment number 1."));
+        // The newest, hidden through the API, leaves the person's profile too.
+        let newest = listed["items"][0]["id"].as_i64().unwrap();
+        let profile = format!("/people/{}", d.engineer);
+        assert!(staff.get_html(&profile).await.contains("Compliment number 27."));
+        let response = app.api.post(app.url(&format!("/api/v1/compliments/{newest}/hide"))).bearer_auth(&cio).json(&json!({"reason": "Asked to"})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert!(!staff.get_html(&profile).await.contains("Compliment number 27."), "nor on the profile");
+
+        let (_, news) = app.get_json(&cio, "/api/v1/announcements").await;
+        let upgrade = news["items"][0]["id"].as_i64().unwrap();
+        let response = cio_browser.post_form("/announcements", &format!("/announcements/{upgrade}/hide"), &[("reason", "Posted twice"), ("next", "/announcements")]).await;
+        assert_eq!(response.headers()["location"].to_str().unwrap(), "/announcements?notice=hidden");
+        assert!(!staff.get_html("/announcements").await.contains("Upgrade number 7"));
+        assert!(!staff.get_html("/portal/feed.atom").await.contains("Upgrade number 7"));
+
+        // Readers of the portal read these lists; nobody else.
+        let anonymous = app.browser();
+        assert_eq!(anonymous.get("/compliments").await.status(), StatusCode::SEE_OTHER);
+        assert!(app.signed_in("advisor@example.org").await.get_html("/announcements").await.contains("Upgrade number 6"));
     }
 }
