@@ -171,6 +171,14 @@ pub struct NotebookPage {
     pub next: Option<String>,
 }
 
+/// What a person's profile shows of their recognition: the latest kudos they received
+/// and compliments about them, newest first, hidden ones left out.
+#[derive(Debug, Object)]
+pub struct PersonRecognitionBody {
+    pub kudos: Vec<KudosBody>,
+    pub compliments: Vec<ComplimentBody>,
+}
+
 #[derive(Debug, Object)]
 pub struct ComplimentBody {
     pub id: i64,
@@ -535,6 +543,26 @@ impl RecognitionApi {
         )
         .await?;
         Ok(Done::NoContent)
+    }
+
+    /// The latest kudos a person received and compliments about them (their profile's
+    /// recognition), newest first; 404 for someone who does not exist.
+    #[oai(
+        path = "/people/:id/recognition",
+        method = "get",
+        operation_id = "get_person_recognition"
+    )]
+    async fn person_recognition(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<PersonRecognitionBody>> {
+        let found = recognition::recognition_of(&state.db, reader(&state, &auth.0), id.0).await?;
+        Ok(Json(PersonRecognitionBody {
+            kudos: found.kudos.into_iter().map(kudos_body).collect(),
+            compliments: found.compliments.into_iter().map(compliment_body).collect(),
+        }))
     }
 
     /// Compliments heard about staff, newest first.

@@ -759,13 +759,17 @@ pub struct PersonRecognition {
 }
 
 /// The latest kudos a person received and compliments about them (hidden ones left out):
-/// three queries.
+/// four queries. Someone who does not exist is a 404.
 pub async fn recognition_of(
     db: &Db,
     reader: Reader,
     person_id: i32,
 ) -> AppResult<PersonRecognition> {
     reader.check()?;
+    person::Entity::find_by_id(person_id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(PersonRecognition {
         kudos: kudos_rows(
             db.conn(),

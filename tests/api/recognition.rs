@@ -494,6 +494,17 @@ both_backends! {
         assert!(!html.contains("/kudos/new?to="), "advisors do not give kudos");
         let html = app.signed_in("eng@example.org").await.get_html(&format!("/people/{}", d.peer)).await;
         assert!(html.contains(&format!("/kudos/new?to={}", d.peer)));
+        // The same through the API.
+        let advisor = app.token("advisor@example.org").await;
+        let (status, recognition) = app.get_json(&advisor, &format!("/api/v1/people/{}/recognition", d.peer)).await;
+        assert_eq!(status, StatusCode::OK, "{recognition}");
+        assert_eq!(recognition["compliments"][0]["message"], "Pat explained the VPN without jargon.");
+        assert_eq!(recognition["kudos"][0]["message"], "Thanks for the pairing session");
+        assert_eq!(recognition["kudos"][0]["giver"]["id"], d.engineer);
+        let (_, theirs) = app.get_json(&advisor, &format!("/api/v1/people/{}/recognition", d.engineer)).await;
+        assert_eq!((theirs["kudos"].as_array().map(Vec::len), theirs["compliments"].as_array().map(Vec::len)), (Some(0), Some(0)));
+        let (status, _) = app.get_json(&advisor, "/api/v1/people/424242/recognition").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
 
