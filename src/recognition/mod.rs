@@ -948,8 +948,15 @@ impl FeedItem {
         }
     }
 
+    /// The merged order, and the feed's cursor. The instant keeps its nanoseconds: SQLite
+    /// stores them, so a cursor cut to microseconds would skip items that share one.
     fn key(&self) -> (i64, u8, i64) {
-        (self.created_at().timestamp_micros(), self.rank(), self.id())
+        let at = self.created_at();
+        (
+            at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+            self.rank(),
+            self.id(),
+        )
     }
 }
 
@@ -974,9 +981,8 @@ pub async fn feed(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Pag
     let take = FEED_PAGE + 1;
     let conn = db.conn();
     let (cursor_rank, values): (Option<u8>, Vec<sea_orm::Value>) = match cursor {
-        Some((micros, rank, id)) => {
-            let at = DateTime::<Utc>::from_timestamp_micros(micros)
-                .ok_or_else(|| AppError::invalid("after", "This cursor is not one we gave out."))?;
+        Some((nanos, rank, id)) => {
+            let at = DateTime::<Utc>::from_timestamp_nanos(nanos);
             (Some(rank), vec![at.into(), id.into()])
         }
         None => (None, Vec::new()),

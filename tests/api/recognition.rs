@@ -646,3 +646,33 @@ both_backends! {
         assert!(app.signed_in("advisor@example.org").await.get_html("/announcements").await.contains("Upgrade number 6"));
     }
 }
+
+both_backends! {
+    async fn the_feed_loses_nothing_among_items_of_the_same_microsecond(app) {
+        use sea_orm::{ActiveModelTrait, Set};
+        use staffdev::entities::{kudos, kudos_recipient};
+        let d = app.department().await;
+        // Imported or simply quick: 60 kudos within one microsecond, a nanosecond apart
+        // (SQLite keeps the nanoseconds; PostgreSQL rounds them all to one instant).
+        let base = chrono::Utc::now() - chrono::Duration::days(1);
+        let base = chrono::DateTime::from_timestamp_micros(base.timestamp_micros()).unwrap();
+        for i in 1..=60 {
+            let created = kudos::ActiveModel { giver_id: Set(d.engineer), message: Set(format!("Quick thanks {i}")), value_tags: Set(String::new()), created_at: Set(base + chrono::Duration::nanoseconds(i)), ..Default::default() }.insert(app.db().conn()).await.unwrap();
+            kudos_recipient::ActiveModel { kudos_id: Set(created.id), person_id: Set(d.peer) }.insert(app.db().conn()).await.unwrap();
+        }
+        let browser = app.signed_in("eng@example.org").await;
+        let mut path = "/portal/feed.atom".to_owned();
+        let mut titles = Vec::new();
+        loop {
+            let feed = atom_syndication::Feed::read_from(browser.get_html(&path).await.as_bytes()).unwrap();
+            titles.extend(feed.entries().iter().map(|e| e.content().and_then(|c| c.value()).unwrap_or_default().to_owned()));
+            match feed.links().iter().find(|l| l.rel() == "next") {
+                Some(next) => path = next.href().trim_start_matches(&app.address).to_owned(),
+                None => break,
+            }
+        }
+        titles.sort();
+        titles.dedup();
+        assert_eq!(titles.len(), 60, "every kudos once, across pages: {titles:?}");
+    }
+}
