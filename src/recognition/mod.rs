@@ -14,6 +14,8 @@ pub use trophies::{
     notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
 };
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement};
 
@@ -1226,27 +1228,27 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
     ))
     .all(conn)
     .await?;
-    let count =
-        |rows: &[PersonCount], id: i32| rows.iter().find(|r| r.person_id == id).map_or(0, |r| r.n);
+    // By person, so a department of thousands is a lookup per person, not a scan.
+    let by_person = |rows: Vec<PersonCount>| -> HashMap<i32, i64> {
+        rows.into_iter().map(|r| (r.person_id, r.n)).collect()
+    };
+    let (received, given, complimented) = (
+        by_person(received),
+        by_person(given),
+        by_person(complimented),
+    );
+    let count = |counts: &HashMap<i32, i64>, id: i32| counts.get(&id).copied().unwrap_or(0);
     let mut unrecognised = Vec::new();
-    let mut teams: Vec<TeamBalance> = Vec::new();
+    let mut teams: BTreeMap<String, TeamBalance> = BTreeMap::new();
     for p in scope {
         let got = count(&received, p.id) + count(&complimented, p.id);
-        let team = match teams.iter_mut().find(|t| t.team == p.team) {
-            Some(team) => team,
-            None => {
-                teams.push(TeamBalance {
-                    team: p.team.clone(),
-                    people: 0,
-                    kudos_given: 0,
-                    kudos_received: 0,
-                    unrecognised: 0,
-                });
-                teams
-                    .last_mut()
-                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("team just added")))?
-            }
-        };
+        let team = teams.entry(p.team.clone()).or_insert_with(|| TeamBalance {
+            team: p.team.clone(),
+            people: 0,
+            kudos_given: 0,
+            kudos_received: 0,
+            unrecognised: 0,
+        });
         team.people += 1;
         team.kudos_given += count(&given, p.id);
         team.kudos_received += count(&received, p.id);
@@ -1261,12 +1263,12 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
             });
         }
     }
-    teams.sort_by(|a, b| a.team.cmp(&b.team));
     Ok(Balance {
         days,
         since,
         unrecognised,
-        teams,
+        // By team name, as the map keeps them.
+        teams: teams.into_values().collect(),
     })
 }
 

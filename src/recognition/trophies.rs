@@ -386,7 +386,8 @@ async fn move_trophy(
 
 /// The cio moves a trophy whose holder has left to an active colleague, with a reason
 /// that goes into the notebook. The entry's giver is the holder who left, so the chain
-/// stays unbroken. A trophy whose holder is still active is theirs to pass (409).
+/// stays unbroken. "Left" includes becoming an advisor, who may no longer pass it; a
+/// trophy whose holder is still active staff is theirs to pass (409).
 pub async fn reassign_trophy(
     db: &Db,
     actor: &Actor,
@@ -405,11 +406,11 @@ pub async fn reassign_trophy(
     );
     let txn = db.write().await?;
     let before = find_trophy(&*txn, trophy_id).await?;
-    let holder_active = person::Entity::find_by_id(before.holder.id)
+    let holder_can_pass = person::Entity::find_by_id(before.holder.id)
         .one(&*txn)
         .await?
-        .is_some_and(|p| p.active);
-    if holder_active {
+        .is_some_and(|p| p.active && Role::parse(&p.role) != Some(Role::Advisor));
+    if holder_can_pass {
         return Err(AppError::conflict(format!(
             "{} is still active and holds {}; only they can pass it on.",
             before.holder.name, before.name

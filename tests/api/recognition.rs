@@ -166,6 +166,12 @@ both_backends! {
         assert_eq!(entry["giver"]["id"], d.engineer, "the chain runs through the holder who left");
         assert_eq!(entry["message"], "Erin moved to another university.");
         assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
+        // A holder who joins the advisory committee may not pass it any more: the cio can.
+        let (status, changed) = app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"role": "advisor", "manager_id": null})).await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        let (status, moved) = app.post_json(&cio, &path, json!({"receiver_id": d.lead, "reason": "Pat joined the advisory committee."})).await;
+        assert_eq!(status, StatusCode::CREATED, "{moved}");
+        assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
     }
 }
 
