@@ -52,9 +52,9 @@ batch_k, batch_r = [], []
 for i in range(1, KUDOS + 1):
     giver = random.choice(people)
     batch_k.append((i, giver, random.choice(messages), "", stamp(start + step * i)))
-    for receiver in random.sample(people, random.randint(1, 3)):
-        if receiver != giver:
-            batch_r.append((i, receiver))
+    # One to three recipients, never the giver (every kudos has someone to thank).
+    receivers = [r for r in random.sample(people, 4) if r != giver][:random.randint(1, 3)]
+    batch_r.extend((i, receiver) for receiver in receivers)
     if len(batch_k) == 50_000:
         db.executemany("INSERT INTO kudos (id, giver_id, message, value_tags, created_at) VALUES (?,?,?,?,?)", batch_k)
         db.executemany("INSERT OR IGNORE INTO kudos_recipients (kudos_id, person_id) VALUES (?,?)", batch_r)

@@ -242,14 +242,15 @@ fn feed_entry(item: &FeedItem) -> (String, String, String, String, String) {
                 format!("{} ({})", c.giver_name, c.giver_affiliation)
             },
             c.message.clone(),
-            format!("/people/{}", c.person.id),
+            // Not the person's profile: a public feed's anonymous readers cannot open it.
+            "/compliments".to_owned(),
         ),
         FeedItem::Announcement(a) => (
             format!("announcement/{}", a.id),
             format!("{}: {}", a.kind_label(), a.title),
             a.posted_by.name.clone(),
             a.body.clone(),
-            "/portal".to_owned(),
+            "/announcements".to_owned(),
         ),
     }
 }
