@@ -10,6 +10,7 @@ mod m20261122_000003_plan_and_goals;
 mod m20261122_000004_self_evaluations;
 mod m20261122_000005_skills;
 mod m20261123_000006_recognition;
+mod m20261201_000007_feed_indexes;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_self_evaluations::Migration),
             Box::new(m20261122_000005_skills::Migration),
             Box::new(m20261123_000006_recognition::Migration),
+            Box::new(m20261201_000007_feed_indexes::Migration),
         ]
     }
 }

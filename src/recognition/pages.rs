@@ -709,29 +709,34 @@ pub async fn post_compliment(
     actor: Actor,
     CsrfForm(form): CsrfForm<ComplimentForm>,
 ) -> AppResult<Response> {
-    let mut errors = crate::validate::Errors::default();
+    // A date that does not parse goes to the service as missing, so every other field is
+    // still checked; its own message then replaces the service's "required".
+    let mut date_errors = crate::validate::Errors::default();
     let received_on = if form.received_on.trim().is_empty() {
         None
     } else {
-        errors.date("received_on", &form.received_on)
+        date_errors.date("received_on", &form.received_on)
     };
-    let result = match errors.finish() {
-        Ok(()) => {
-            recognition::post_compliment(
-                &state.db,
-                &actor,
-                ComplimentInput {
-                    person_id: form.person_id.parse().ok(),
-                    giver_name: Some(form.giver_name.clone()),
-                    giver_affiliation: Some(form.giver_affiliation.clone()),
-                    channel: Some(form.channel.clone()),
-                    received_on,
-                    message: Some(form.message.clone()),
-                },
-            )
-            .await
+    let result = recognition::post_compliment(
+        &state.db,
+        &actor,
+        ComplimentInput {
+            person_id: form.person_id.parse().ok(),
+            giver_name: Some(form.giver_name.clone()),
+            giver_affiliation: Some(form.giver_affiliation.clone()),
+            channel: Some(form.channel.clone()),
+            received_on,
+            message: Some(form.message.clone()),
+        },
+    )
+    .await;
+    let result = match (result, date_errors.finish()) {
+        (Err(AppError::Invalid(mut fields)), Err(AppError::Invalid(date))) => {
+            fields.retain(|f| f.field != "received_on");
+            fields.extend(date);
+            Err(AppError::Invalid(fields))
         }
-        Err(err) => Err(err),
+        (result, _) => result,
     };
     match result {
         Ok(_) => Ok(see_other("/portal?notice=compliment")),

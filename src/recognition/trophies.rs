@@ -501,10 +501,13 @@ pub async fn notebook(
         Some(cursor) => paging::decode_cursor(cursor)?,
         None => i32::MAX,
     };
+    // `t.id = $1` as well: without it SQLite loops over trophies first, cannot take the
+    // order from the (trophy_id, seq) index, and sorts the whole notebook for each page.
     let rows = EntryRow::find_by_statement(Statement::from_sql_and_values(
         db.backend(),
         format!(
-            "{ENTRY_SELECT} WHERE e.trophy_id = $1 AND e.seq < $2 ORDER BY e.seq DESC LIMIT $3"
+            "{ENTRY_SELECT} WHERE t.id = $1 AND e.trophy_id = $1 AND e.seq < $2
+             ORDER BY e.seq DESC LIMIT $3"
         ),
         [
             trophy_id.into(),
@@ -530,7 +533,7 @@ pub async fn notebook_whole(
     let found = find_trophy(db.conn(), trophy_id).await?;
     let entries = EntryRow::find_by_statement(Statement::from_sql_and_values(
         db.backend(),
-        format!("{ENTRY_SELECT} WHERE e.trophy_id = $1 ORDER BY e.seq"),
+        format!("{ENTRY_SELECT} WHERE t.id = $1 AND e.trophy_id = $1 ORDER BY e.seq"),
         [trophy_id.into()],
     ))
     .all(db.conn())

@@ -410,6 +410,12 @@ both_backends! {
         let html = cio_browser.get_html("/portal").await;
         assert!(html.contains("Dean Ruiz") && html.contains("UPS batteries swapped"));
         assert_eq!(browser.get("/compliments/new").await.status(), StatusCode::FORBIDDEN);
+        // A date that does not parse and an empty name are both reported, and what was typed stays.
+        let response = cio_browser.post_form("/compliments/new", "/compliments", &[("person_id", &engineer), ("giver_name", ""), ("channel", "letter"), ("received_on", "2026-02-30"), ("message", "Kept as typed.")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"id="received_on-error""#) && html.contains("Write the date as YYYY-MM-DD."), "{html}");
+        assert!(html.contains(r#"id="giver_name-error""#) && html.contains("Kept as typed."), "{html}");
     }
 }
 
