@@ -477,13 +477,23 @@ impl EntryRow {
     }
 }
 
-const ENTRY_SELECT: &str = "SELECT e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
-        e.giver_id, g.name AS giver_name, e.receiver_id, r.name AS receiver_name, e.message,
-        e.created_at, e.hidden_at, e.hidden_reason
-    FROM notebook_entries e
-    JOIN trophies t ON t.id = e.trophy_id
-    LEFT JOIN people g ON g.id = e.giver_id
-    JOIN people r ON r.id = e.receiver_id";
+/// Notebook entries with their trophy's and people's names: the entries chosen, ordered and
+/// limited by `chosen` (a query over `notebook_entries e`) first, then the names joined to
+/// those few, in `order`. Chosen apart because SQLite, given the joins and the limit in one
+/// query, may loop over trophies first, lose the index order and sort the whole notebook
+/// for every page (240 ms at 200,000 entries, against 0.3 ms this way).
+fn entries_named(chosen: &str, order: &str) -> String {
+    format!(
+        "SELECT e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
+            e.giver_id, g.name AS giver_name, e.receiver_id, r.name AS receiver_name, e.message,
+            e.created_at, e.hidden_at, e.hidden_reason
+        FROM ({chosen}) e
+        JOIN trophies t ON t.id = e.trophy_id
+        LEFT JOIN people g ON g.id = e.giver_id
+        JOIN people r ON r.id = e.receiver_id
+        ORDER BY {order}"
+    )
+}
 
 /// A trophy's notebook, newest first, paged with a keyset cursor. Hidden entries keep
 /// their place (who passed to whom) without their words.
@@ -501,13 +511,12 @@ pub async fn notebook(
         Some(cursor) => paging::decode_cursor(cursor)?,
         None => i32::MAX,
     };
-    // `t.id = $1` as well: without it SQLite loops over trophies first, cannot take the
-    // order from the (trophy_id, seq) index, and sorts the whole notebook for each page.
     let rows = EntryRow::find_by_statement(Statement::from_sql_and_values(
         db.backend(),
-        format!(
-            "{ENTRY_SELECT} WHERE t.id = $1 AND e.trophy_id = $1 AND e.seq < $2
-             ORDER BY e.seq DESC LIMIT $3"
+        entries_named(
+            "SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
+             ORDER BY e.seq DESC LIMIT $3",
+            "e.seq DESC",
         ),
         [
             trophy_id.into(),
@@ -533,7 +542,10 @@ pub async fn notebook_whole(
     let found = find_trophy(db.conn(), trophy_id).await?;
     let entries = EntryRow::find_by_statement(Statement::from_sql_and_values(
         db.backend(),
-        format!("{ENTRY_SELECT} WHERE t.id = $1 AND e.trophy_id = $1 ORDER BY e.seq"),
+        entries_named(
+            "SELECT * FROM notebook_entries e WHERE e.trophy_id = $1",
+            "e.seq",
+        ),
         [trophy_id.into()],
     ))
     .all(db.conn())
@@ -585,8 +597,12 @@ async fn visible_entries(
     values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     Ok(EntryRow::find_by_statement(Statement::from_sql_and_values(
         conn.get_database_backend(),
-        format!(
-            "{ENTRY_SELECT} WHERE e.hidden_at IS NULL {filter_sql} ORDER BY {order} LIMIT ${limit_at}"
+        entries_named(
+            &format!(
+                "SELECT * FROM notebook_entries e WHERE e.hidden_at IS NULL {filter_sql}
+                 ORDER BY {order} LIMIT ${limit_at}"
+            ),
+            order,
         ),
         values,
     ))
