@@ -5,7 +5,8 @@
 # serves it on 127.0.0.1:8092, signs in as a staff member and runs wrk with 32
 # connections against /healthz, the portal page signed in, the portal API and the
 # public portal (a second server with STAFFDEV_PORTAL_PUBLIC=true), then pages that are
-# never shared: the kudos wall's third page, the Atom feed and a deep notebook page.
+# never shared: the kudos wall's third page, the feed's second page and a deep notebook
+# page (and the feed's shared first page).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/staffdev
@@ -37,8 +38,8 @@ token=$(curl -s -X POST http://127.0.0.1:8092/api/v1/auth/tokens -H 'content-typ
 curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal | grep -q "The Big Ugly Trophy" \
   || { echo "the signed-in portal did not render" >&2; exit 1; }
 
-# Pages that are read afresh every time (only the portal's first page is shared): the
-# kudos wall some pages back, the feed, and the trophy's notebook deep in its 200,000 entries.
+# Pages that are read afresh every time (only first pages are shared): the kudos wall some
+# pages back, the feed's second page, and the trophy's notebook deep in its 200,000 entries.
 older() { # page, link prefix: the cursor of its "older" link
   curl -sf -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092$1" | sed -n "s/.*href=\"$2\([^\"#&]*\).*/\1/p" | head -1
 }
@@ -46,7 +47,9 @@ wall=$(older /portal '\/portal?after=')
 wall=$(older "/portal?after=$wall" '\/portal?after=')
 notebook=$(older /trophies/1 '\/trophies\/1?after=')
 notebook=$(older "/trophies/1?after=$notebook" '\/trophies\/1?after=')
-[ -n "$wall" ] && [ -n "$notebook" ] || { echo "no cursors found for the deeper pages" >&2; exit 1; }
+feed=$(curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal/feed.atom \
+  | grep -o 'feed.atom?after=[^"]*' | head -1 | cut -d= -f2-)
+[ -n "$wall" ] && [ -n "$notebook" ] && [ -n "$feed" ] || { echo "no cursors found for the deeper pages" >&2; exit 1; }
 
 run() { echo "== $1"; wrk -t2 -c32 -d"$duration" --latency "${@:2}" | grep -E "Requests/sec|  50%|  99%|Non-2xx"; }
 echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -55,7 +58,8 @@ run "/portal signed in" -H "cookie: staffdev_session=$session" http://127.0.0.1:
 run "/api/v1/portal" -H "authorization: Bearer $token" http://127.0.0.1:8092/api/v1/portal
 run "/portal public, anonymous" http://127.0.0.1:8093/portal
 run "/portal?after= (the wall's third page, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/portal?after=$wall"
-run "/portal/feed.atom (50 entries, read afresh)" -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal/feed.atom
+run "/portal/feed.atom (50 entries, its first page shared)" -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal/feed.atom
+run "/portal/feed.atom?after= (its second page, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/portal/feed.atom?after=$feed"
 run "/trophies/1?after= (notebook page 3, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/trophies/1?after=$notebook"
 run "/healthz again" http://127.0.0.1:8092/healthz
 echo "== $(date -u +%T) load: $(cut -d' ' -f1-3 /proc/loadavg)"

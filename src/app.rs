@@ -32,6 +32,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The portal's first page, shared by every reader for a moment (see `shared`).
     pub portal_cache: Arc<crate::recognition::PortalCache>,
+    /// The Atom feed's first page, shared the same way.
+    pub feed_cache: Arc<crate::recognition::FeedCache>,
     /// The department's skill figures, shared by every reader for a moment.
     pub skill_figures: Arc<crate::skills::FiguresCache>,
     /// Sessions and tokens resolved in the last moment (see `ActorCache`).
@@ -94,6 +96,9 @@ impl App {
                 db,
                 settings: Arc::new(settings),
                 portal_cache: Arc::new(crate::recognition::PortalCache::new(
+                    crate::recognition::PORTAL_CACHE_TTL,
+                )),
+                feed_cache: Arc::new(crate::recognition::FeedCache::new(
                     crate::recognition::PORTAL_CACHE_TTL,
                 )),
                 skill_figures: Arc::new(crate::skills::FiguresCache::new(

@@ -975,10 +975,28 @@ fn after_cursor(alias: &str, rank: u8, cursor_rank: u8) -> String {
     }
 }
 
-/// One page of the feed: at most `FEED_PAGE` items of every kind, newest first. Each kind
-/// is one keyset-limited query (kudos add one for recipients); the merge happens here.
-pub async fn feed(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Page<FeedItem>> {
+/// The feed's first page, the same for every reader (hidden items are never in it), shared
+/// like the portal's: feed readers poll it.
+pub type FeedCache = crate::shared::Shared<Page<FeedItem>>;
+
+/// One page of the feed: at most `FEED_PAGE` items of every kind, newest first. The first
+/// page comes from `cache` while it is fresh.
+pub async fn feed(
+    db: &Db,
+    cache: &FeedCache,
+    reader: Reader,
+    after: Option<&str>,
+) -> AppResult<std::sync::Arc<Page<FeedItem>>> {
     reader.check()?;
+    match after {
+        None => cache.get_or_read(db, || read_feed(db, None)).await,
+        Some(_) => Ok(std::sync::Arc::new(read_feed(db, after).await?)),
+    }
+}
+
+/// Each kind is one keyset-limited query (kudos add one for recipients); the merge
+/// happens here.
+async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
     let take = FEED_PAGE + 1;
     let conn = db.conn();

@@ -112,6 +112,7 @@ pub async fn portal_feed(
     use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
     let page = recognition::feed(
         &state.db,
+        &state.feed_cache,
         reader(&state, actor.as_ref()),
         q.after.as_deref(),
     )
