@@ -48,14 +48,8 @@ impl Errors {
         if text.chars().count() > max {
             self.add(field, format!("Use at most {max} characters."));
             None
-        } else if let Some(c) = text.chars().find(|&c| unprintable(c)) {
-            self.add(
-                field,
-                format!(
-                    "Remove the invisible control character U+{:04X}; it cannot be shown.",
-                    u32::from(c)
-                ),
-            );
+        } else if let Some(message) = unprintable_in(text) {
+            self.add(field, message);
             None
         } else {
             Some(text.to_owned())
@@ -117,10 +111,20 @@ impl Errors {
     }
 }
 
+/// What to say about the first character of `text` that text must not hold, if any.
+pub fn unprintable_in(text: &str) -> Option<String> {
+    text.chars().find(|&c| unprintable(c)).map(|c| {
+        format!(
+            "Remove the invisible control character U+{:04X}; it cannot be shown.",
+            u32::from(c)
+        )
+    })
+}
+
 /// Characters that text must not hold: control characters other than tab, line feed and
 /// carriage return, and the two noncharacters XML forbids. They show as nothing on a page,
 /// make the Atom feed invalid XML for every reader, and PostgreSQL refuses NUL outright.
-fn unprintable(c: char) -> bool {
+pub fn unprintable(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 

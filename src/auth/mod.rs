@@ -385,6 +385,9 @@ fn token_name(raw: Option<&str>) -> AppResult<String> {
             format!("Use at most {TOKEN_NAME_MAX} characters."),
         ));
     }
+    if let Some(message) = crate::validate::unprintable_in(name) {
+        return Err(AppError::invalid("name", message));
+    }
     Ok(if name.is_empty() {
         "API token".to_owned()
     } else {

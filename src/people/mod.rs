@@ -206,6 +206,10 @@ fn optional_text(
             format!("Use at most {max} characters."),
         ));
         None
+    } else if let Some(message) = crate::validate::unprintable_in(trimmed) {
+        // Names go into every page and the Atom feed, whose XML such a character breaks.
+        errors.push(FieldError::new(field, message));
+        None
     } else {
         Some(trimmed.to_owned())
     }
@@ -491,6 +495,26 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
     {
         check_manager(&*txn, Some(id), manager_id, &mut errors).await?;
     }
+    // Advisors cannot manage anyone (they never see private records), so someone who
+    // manages people becomes an advisor only once their reports have another manager.
+    if fields.role == Some(Role::Advisor) && existing.role != Role::Advisor.as_str() {
+        let reports = person::Entity::find()
+            .filter(person::Column::ManagerId.eq(id))
+            .filter(person::Column::Active.eq(true))
+            .count(&*txn)
+            .await?;
+        if reports > 0 {
+            errors.push(FieldError::new(
+                "role",
+                format!(
+                    "{} manages {reports} active {}; give them another manager first, \
+                     because advisors cannot manage anyone.",
+                    existing.name,
+                    if reports == 1 { "person" } else { "people" }
+                ),
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -690,6 +714,36 @@ pub async fn active_staff(db: &Db) -> AppResult<Vec<PersonRef>> {
             name: m.name,
         })
         .collect())
+}
+
+/// Whom the person form offers as a manager: active staff other than the person edited,
+/// and their current manager whoever that is (someone who has left, say), so that saving
+/// an unrelated change never drops the manager without a word.
+pub async fn manager_choices(
+    db: &Db,
+    editing: Option<i32>,
+    current: Option<i32>,
+) -> AppResult<Vec<PersonRef>> {
+    let mut choices: Vec<PersonRef> = active_staff(db)
+        .await?
+        .into_iter()
+        .filter(|p| Some(p.id) != editing)
+        .collect();
+    if let Some(current) = current
+        && !choices.iter().any(|p| p.id == current)
+        && let Some(m) = person::Entity::find_by_id(current).one(db.conn()).await?
+    {
+        let why = if m.active {
+            "an advisor"
+        } else {
+            "no longer active"
+        };
+        choices.push(PersonRef {
+            id: m.id,
+            name: format!("{} ({why})", m.name),
+        });
+    }
+    Ok(choices)
 }
 
 /// The distinct teams, for the directory filter.

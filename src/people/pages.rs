@@ -258,10 +258,9 @@ async fn form_page(
             "/people".to_owned(),
         ),
     };
-    let managers = people::active_staff(&state.db)
+    let managers = people::manager_choices(&state.db, editing, form.manager_id.trim().parse().ok())
         .await?
         .into_iter()
-        .filter(|p| Some(p.id) != editing)
         .map(|p| (p.id, p.name))
         .collect();
     render(&PersonFormPage {

@@ -340,10 +340,11 @@ fn validate_plan(input: &PlanInput, creating: bool, errors: &mut Errors) -> Vali
         if cleaned.len() > VALUES_MAX {
             errors.add("values", format!("List at most {VALUES_MAX} values."));
             None
-        } else if cleaned
-            .iter()
-            .any(|v| v.chars().count() > VALUE_MAX || v.contains('\n'))
-        {
+        } else if cleaned.iter().any(|v| {
+            v.chars().count() > VALUE_MAX
+                || v.contains(['\n', '\r'])
+                || v.chars().any(crate::validate::unprintable)
+        }) {
             errors.add(
                 "values",
                 format!("Keep each value to one line of at most {VALUE_MAX} characters."),

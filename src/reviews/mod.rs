@@ -536,6 +536,8 @@ fn check_evidence(
                 format!("{at}.text"),
                 format!("Use at most {EVIDENCE_TEXT_MAX} characters."),
             );
+        } else if let Some(message) = crate::validate::unprintable_in(&item.text) {
+            errors.add(format!("{at}.text"), message);
         }
         // A date and giver belong to recognition only.
         checked.push(Evidence {

@@ -357,6 +357,11 @@ fn parse(
                 "note",
                 format!("the note is longer than {TEXT_MAX} characters."),
             ));
+        } else if note.chars().any(crate::validate::unprintable) {
+            problems.push((
+                "note",
+                "the note holds an invisible control character; remove it.".into(),
+            ));
         }
 
         if let (Some(p), Some(s), Some(source), Some(date)) = (person, skill, source, assessed_on)

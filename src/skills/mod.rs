@@ -183,6 +183,9 @@ fn validate(input: &SkillInput, creating: bool, errors: &mut Errors) -> ValidSki
                         format!("Use at most {LEVEL_TEXT_MAX} characters."),
                     );
                     ok = false;
+                } else if let Some(message) = crate::validate::unprintable_in(text) {
+                    errors.add(format!("levels[{i}]"), message);
+                    ok = false;
                 } else if !text.is_empty() {
                     levels[i] = text.to_owned();
                 }

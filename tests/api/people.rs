@@ -168,6 +168,8 @@ both_backends! {
             ("name too long",        with("name", json!(long)),                vec!["name"]),
             ("job title too long",   with("job_title", json!(long)),           vec!["job_title"]),
             ("team too long",        with("team", json!(long)),                vec!["team"]),
+            ("a control character",  with("name", json!("New\u{0007}Person")), vec!["name"]),
+            ("a NUL in the team",    with("team", json!("Desk\u{0000}")),     vec!["team"]),
             ("email without at",     with("email", json!("new.person")),       vec!["email"]),
             ("email without domain", with("email", json!("new@")),             vec!["email"]),
             ("email with a space",   with("email", json!("new person@example.org")), vec!["email"]),
@@ -262,6 +264,41 @@ both_backends! {
         let engineer = app.token("eng@example.org").await;
         assert_eq!(app.get_json(&lead, "/api/v1/me").await.1["is_manager"], true);
         assert_eq!(app.get_json(&engineer, "/api/v1/me").await.1["is_manager"], false);
+    }
+}
+
+both_backends! {
+    async fn someone_with_reports_becomes_an_advisor_only_after_they_are_reassigned(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = format!("/api/v1/people/{}", d.lead);
+        let (status, problem) = app.patch_json(&cio, &lead, json!({"role": "advisor"})).await;
+        assert_eq!((status, error_fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["role".to_owned()]));
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("manages 2 active people"), "{problem}");
+        let (_, unchanged) = app.get_json(&cio, &lead).await;
+        assert_eq!(unchanged["role"], "staff", "nothing changed");
+        for report in [d.engineer, d.peer] {
+            app.patch_json(&cio, &format!("/api/v1/people/{report}"), json!({"manager_id": d.cio})).await;
+        }
+        let (status, changed) = app.patch_json(&cio, &lead, json!({"role": "advisor", "manager_id": null})).await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+    }
+}
+
+both_backends! {
+    async fn editing_someone_whose_manager_left_keeps_that_manager(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.lead), json!({"active": false})).await;
+        let browser = app.signed_in("cio@example.org").await;
+        let edit = format!("/people/{}/edit", d.engineer);
+        let html = browser.get_html(&edit).await;
+        assert!(html.contains(&format!(r#"<option value="{}" selected>Lee Lead (no longer active)</option>"#, d.lead)), "{html}");
+        let lead = d.lead.to_string();
+        let response = browser.post_form(&edit, &format!("/people/{}", d.engineer), &[("email", "eng@example.org"), ("name", "Erin Engineer"), ("job_title", "Network engineer"), ("team", "Service Desk"), ("role", "staff"), ("manager_id", &lead)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, erin) = app.get_json(&cio, &format!("/api/v1/people/{}", d.engineer)).await;
+        assert_eq!((erin["job_title"].as_str(), erin["manager"]["id"].as_i64()), (Some("Network engineer"), Some(i64::from(d.lead))), "{erin}");
     }
 }
 

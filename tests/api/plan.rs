@@ -204,6 +204,8 @@ both_backends! {
             (json!({"title": "P", "start_year": 2028, "end_year": 2026}), vec!["end_year"]),
             (json!({"title": "P", "start_year": 2026, "end_year": 2027, "status": "done"}), vec!["status"]),
             (json!({"title": "P", "start_year": 2026, "end_year": 2027, "values": [long.clone()]}), vec!["values"]),
+            (json!({"title": "P", "start_year": 2026, "end_year": 2027, "values": ["Two\nlines"]}), vec!["values"]),
+            (json!({"title": "P", "start_year": 2026, "end_year": 2027, "values": ["Bell\u{0007}"]}), vec!["values"]),
         ];
         for (body, fields) in plans {
             let (status, problem) = app.post_json(&cio, "/api/v1/plans", body.clone()).await;
