@@ -464,6 +464,8 @@ struct TrophyPage {
     is_cio: bool,
     colleagues: Vec<PersonRef>,
     typed: TrophyFormTyped,
+    /// This page's address, for the hide forms to come back to.
+    here: String,
     errors: FormErrors,
 }
 
@@ -500,7 +502,10 @@ async fn trophy_page(
     let reader = reader(state, actor);
     let trophy = recognition::trophy(&state.db, reader, id).await?;
     let notebook = recognition::notebook(&state.db, reader, id, Some(25), after).await?;
-    let is_holder = actor.is_some_and(|a| a.person_id == trophy.holder.id);
+    // A holder who has since become an advisor may not pass it (the cio reassigns it).
+    let is_holder = actor.is_some_and(|a| {
+        a.person_id == trophy.holder.id && policy_allows(a, crate::policy::Action::GiveRecognition)
+    });
     let is_cio = actor.is_some_and(recognition_manager);
     let colleagues = if is_holder || is_cio {
         people::active_staff(&state.db).await?
@@ -513,6 +518,7 @@ async fn trophy_page(
         is_holder,
         is_cio,
         colleagues,
+        here: page_address(&format!("/trophies/{id}"), after),
         trophy,
         notebook,
         typed,

@@ -227,10 +227,16 @@ impl Browser {
 }
 
 pub fn csrf_token_in(html: &str) -> Option<String> {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker)? + marker.len();
+    input_value(html, "csrf_token").filter(|t| !t.is_empty())
+}
+
+/// The value of the first input named `name` on a page (as the templates write inputs:
+/// `name="…" value="…"`).
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_owned()).filter(|t| !t.is_empty())
+    Some(html[start..end].to_owned())
 }
 
 /// The value of a cookie set by a response.

@@ -169,6 +169,9 @@ both_backends! {
         // A holder who joins the advisory committee may not pass it any more: the cio can.
         let (status, changed) = app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"role": "advisor", "manager_id": null})).await;
         assert_eq!(status, StatusCode::OK, "{changed}");
+        let pat = app.signed_in("peer@example.org").await;
+        assert!(!pat.get_html(&format!("/trophies/{trophy}")).await.contains(r#"id="pass""#), "no pass form for an advisor");
+        assert!(!pat.get_html("/portal").await.contains("You hold it"));
         let (status, moved) = app.post_json(&cio, &path, json!({"receiver_id": d.lead, "reason": "Pat joined the advisory committee."})).await;
         assert_eq!(status, StatusCode::CREATED, "{moved}");
         assert!(staffdev::recognition::chain_is_unbroken(app.db(), trophy as i32).await.unwrap());
@@ -629,6 +632,8 @@ both_backends! {
         let oldest = listed["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
         let cio_browser = app.signed_in("cio@example.org").await;
         let here = format!("/compliments?after={older}");
+        let page = cio_browser.get_html(&here).await;
+        assert_eq!(input_value(&page, "next").as_deref(), Some(here.as_str()), "the hide forms come back to this page");
         let blank = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "   "), ("next", &here)]).await;
         assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(blank.text().await.unwrap().contains("This cannot be empty."), "the error page says what was wrong");
