@@ -631,6 +631,7 @@ both_backends! {
         let (_, listed) = app.get_json(&cio, "/api/v1/compliments?limit=100").await;
         let oldest = listed["items"].as_array().unwrap().last().unwrap()["id"].as_i64().unwrap();
         let cio_browser = app.signed_in("cio@example.org").await;
+        assert_eq!(input_value(&cio_browser.get_html("/portal").await, "next").as_deref(), Some("/portal"), "the portal's hide forms come back to it");
         let here = format!("/compliments?after={older}");
         let page = cio_browser.get_html(&here).await;
         assert_eq!(input_value(&page, "next").as_deref(), Some(here.as_str()), "the hide forms come back to this page");
