@@ -19,7 +19,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -61,6 +62,37 @@ impl Deref for WriteTxn {
     }
 }
 
+/// A write transaction is a connection, so helpers that write take `&WriteTxn` and run
+/// their statements on it directly. Taking `&WriteTxn` rather than any
+/// `ConnectionTrait` is the point: a caller cannot hand such a helper the read pool and
+/// so bypass `BEGIN IMMEDIATE`, the writer lock and the emptying of shared snapshots.
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), AppError> {
         self.txn.commit().await?;
@@ -99,6 +131,41 @@ pub fn placeholders(n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The bound values of a raw SQL statement, numbered as they are bound: `bind` answers
+/// the placeholder to write into the SQL (`$3`), so no query counts its parameters by
+/// hand and a fragment built in one function can be extended safely in another. Both
+/// backends read `$n` placeholders; the values are always bound, never written into SQL.
+#[derive(Debug, Default)]
+pub struct Params(Vec<Value>);
+
+impl Params {
+    pub fn new() -> Params {
+        Params::default()
+    }
+
+    /// Binds one value and answers its placeholder.
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.0.push(value.into());
+        format!("${}", self.0.len())
+    }
+
+    /// Binds each value and answers their placeholders for an `IN (…)` list. An empty
+    /// list answers `NULL`, so `x IN (NULL)` matches nothing instead of being bad SQL.
+    pub fn bind_all<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> String {
+        let placeholders: Vec<String> = values.into_iter().map(|v| self.bind(v)).collect();
+        if placeholders.is_empty() {
+            "NULL".to_owned()
+        } else {
+            placeholders.join(", ")
+        }
+    }
+
+    /// The statement for `sql`, which uses the placeholders this answered.
+    pub fn statement(self, backend: DbBackend, sql: impl Into<String>) -> Statement {
+        Statement::from_sql_and_values(backend, sql, self.0)
+    }
 }
 
 /// The database URL with any password replaced, for messages and logs.
@@ -238,5 +305,25 @@ impl Db {
 
     pub async fn close(self) {
         let _ = self.conn.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_number_their_placeholders_in_binding_order() {
+        let mut params = Params::new();
+        let person = params.bind(7);
+        let ids = params.bind_all([1, 2, 3]);
+        let none = params.bind_all(Vec::<i32>::new());
+        let limit = params.bind(20_i64);
+        assert_eq!(
+            (person.as_str(), ids.as_str(), none.as_str(), limit.as_str()),
+            ("$1", "$2, $3, $4", "NULL", "$5")
+        );
+        let statement = params.statement(DbBackend::Sqlite, "SELECT 1");
+        assert_eq!(statement.values.map(|v| v.0.len()), Some(5));
     }
 }

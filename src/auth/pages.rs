@@ -303,3 +303,15 @@ pub async fn revoke_token(
     auth::revoke_token(&state.db, &actor, id).await?;
     Ok(see_other("/account?notice=revoked"))
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/sign-in", get(sign_in_form).post(sign_in))
+        .at("/sign-out", post(sign_out))
+        .at("/account", get(account))
+        .at("/account/password", post(change_password))
+        .at("/account/tokens", post(create_token))
+        .at("/account/tokens/:id/revoke", post(revoke_token))
+}

@@ -135,3 +135,11 @@ pub async fn move_to(
     cycles::move_to(&state.db, &actor, id, &form.phase).await?;
     Ok(see_other("/cycles?notice=moved"))
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/cycles", get(list).post(create))
+        .at("/cycles/:id/phase", post(move_to))
+}

@@ -589,3 +589,18 @@ pub async fn assign(
         Err(err) => Err(err),
     }
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/people/:id/goals", get(of_person))
+        .at("/cycles/:id/goals", post(propose))
+        .at("/cycles/:id/assign", get(assign_form).post(assign))
+        .at("/goals", get(mine))
+        .at("/goals/:id", get(show).post(update))
+        .at("/goals/:id/edit", get(edit))
+        .at("/goals/:id/agree", post(agree))
+        .at("/goals/:id/progress", post(progress))
+        .at("/goals/:id/outcome", post(outcome))
+}

@@ -404,3 +404,16 @@ pub async fn reactivate(
     people::set_active(&state.db, &actor, id, true).await?;
     Ok(see_other(format!("/people/{id}?notice=reactivated")))
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/", get(home))
+        .at("/people", get(directory).post(create))
+        .at("/people/new", get(new_form))
+        .at("/people/:id", get(profile).post(update))
+        .at("/people/:id/edit", get(edit_form))
+        .at("/people/:id/deactivate", post(deactivate))
+        .at("/people/:id/reactivate", post(reactivate))
+}

@@ -519,3 +519,23 @@ pub async fn delete_objective(
     plan::delete_objective(&state.db, &actor, id).await?;
     Ok(see_other(format!("/plans/{}?notice=deleted", form.plan_id)))
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/plan", get(current))
+        .at("/plans", get(list).post(create))
+        .at("/plans/:id", get(show).post(update))
+        .at("/plans/:id/edit", get(edit))
+        .at("/plans/:id/goals", post(add_goal))
+        .at("/strategic-goals/:id", post(update_goal))
+        .at("/strategic-goals/:id/edit", get(edit_goal))
+        .at("/strategic-goals/:id/move", post(move_goal))
+        .at("/strategic-goals/:id/delete", post(delete_goal))
+        .at("/strategic-goals/:id/objectives", post(add_objective))
+        .at("/objectives/:id", post(update_objective))
+        .at("/objectives/:id/edit", get(edit_objective))
+        .at("/objectives/:id/change", post(change_objective))
+        .at("/objectives/:id/delete", post(delete_objective))
+}

@@ -1039,3 +1039,30 @@ pub async fn balance(
     .with_status(status)
     .into_response())
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/portal", get(show_portal))
+        .at("/portal/feed.atom", get(portal_feed))
+        .at("/recognition/balance", get(balance))
+        .at("/kudos", post(give_kudos))
+        .at("/kudos/new", get(kudos_form))
+        .at("/kudos/:id/hide", post(hide_kudos))
+        .at("/trophies", get(list_trophies).post(create_trophy))
+        .at("/trophies/:id", get(show_trophy))
+        .at("/trophies/:id/pass", post(pass))
+        .at("/trophies/:id/reassign", post(reassign))
+        .at("/trophies/:id/notebook/print", get(notebook_print))
+        .at("/notebook-entries/:id/hide", post(hide_entry))
+        .at("/compliments", get(list_compliments).post(post_compliment))
+        .at("/compliments/new", get(compliment_form))
+        .at("/compliments/:id/hide", post(hide_compliment))
+        .at(
+            "/announcements",
+            get(list_announcements).post(post_announcement),
+        )
+        .at("/announcements/new", get(announcement_form))
+        .at("/announcements/:id/hide", post(hide_announcement))
+}

@@ -540,6 +540,30 @@ pub async fn team(
     })
 }
 
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/self-evaluation", get(mine))
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id",
+            get(show).post(save),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/submit",
+            post(submit),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/review",
+            post(review),
+        )
+        .at(
+            "/cycles/:cycle_id/self-evaluations/:person_id/reopen",
+            post(reopen),
+        )
+        .at("/team", get(team))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

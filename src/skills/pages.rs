@@ -616,3 +616,20 @@ pub async fn import(
     })?;
     Ok(page.with_status(status).into_response())
 }
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::{get, post};
+    route
+        .at("/skills", get(list).post(create))
+        .at("/skills/:id", get(show).post(update))
+        .at("/skills/import", get(import_form).post(import))
+        .at("/skills/:id/retire", post(retire))
+        .at("/skills/:id/delete", post(delete))
+        .at("/my-skills", get(mine))
+        .at("/skills/department", get(department))
+        .at("/skills/team", get(team))
+        .at("/people/:id/skills", get(of_person))
+        .at("/people/:id/skills/assessments", post(assess))
+        .at("/people/:id/skills/targets", post(target))
+}

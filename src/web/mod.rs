@@ -18,7 +18,7 @@ use crate::{
         extract::{MaybeActor, SESSION_COOKIE, removal_cookie},
         secrets,
     },
-    error::{AppError, FieldError},
+    error::{AppError, AppResult, FieldError},
     policy::{self, Action},
 };
 
@@ -79,13 +79,18 @@ impl FormErrors {
     pub fn new(errors: Vec<FieldError>) -> Self {
         FormErrors(errors)
     }
-    /// The field errors of a 422 or 409 to show by a form's fields; None for any other
-    /// error, which becomes the error page instead.
+    /// What a form shows for an error: for a 422 or a 409, its field errors by the fields
+    /// (a 409 that names no field shows its message at the top of the form, under
+    /// `FORM_FIELD`); None for any other error, which becomes the error page instead.
     pub fn of(err: &AppError) -> Option<FormErrors> {
         match err {
             AppError::Invalid(errors) | AppError::Conflict { errors, .. } if !errors.is_empty() => {
                 Some(FormErrors(errors.clone()))
             }
+            AppError::Conflict { message, .. } => Some(FormErrors(vec![FieldError::new(
+                FORM_FIELD,
+                message.clone(),
+            )])),
             _ => None,
         }
     }
@@ -106,6 +111,35 @@ impl FormErrors {
             .filter(|e| !shown.contains(&e.field.as_str()))
             .map(|e| e.message.as_str())
             .collect()
+    }
+}
+
+/// The field name of a form error that belongs to no field (a 409 about the whole form);
+/// templates show it with the other errors at the top.
+pub const FORM_FIELD: &str = "form";
+
+/// How every form post ends: on success a 303 to `next(value)`, so reloading the next page
+/// does not post again; on a 422 or a 409 the form again, as typed, with each problem by
+/// its field (a conflict about the whole form at its top), answered with that status; any
+/// other error becomes the error page.
+pub async fn form_outcome<T, Again, Fut>(
+    result: AppResult<T>,
+    next: impl FnOnce(T) -> String,
+    form_again: Again,
+) -> AppResult<Response>
+where
+    Again: FnOnce(FormErrors) -> Fut,
+    Fut: Future<Output = AppResult<Html<String>>>,
+{
+    match result {
+        Ok(value) => Ok(see_other(next(value))),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => Ok(form_again(errors)
+                .await?
+                .with_status(err.status())
+                .into_response()),
+            None => Err(err),
+        },
     }
 }
 
