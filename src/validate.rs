@@ -205,6 +205,14 @@ impl<const MAX: usize> RequiredText<MAX> {
         text(raw, MAX, true).map(RequiredText)
     }
 
+    /// As `parse`, saying `when_empty` ("Enter a name.") when nothing was typed.
+    pub fn parse_or(raw: &str, when_empty: &str) -> Result<Self, String> {
+        Self::parse(raw).map_err(|err| match err {
+            TextError::Empty => when_empty.to_owned(),
+            other => other.to_string(),
+        })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

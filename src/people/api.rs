@@ -46,6 +46,16 @@ pub struct PersonRefBody {
     pub name: String,
 }
 
+/// The one conversion of a person reference into its API body; every area's API uses it.
+impl From<crate::people::PersonRef> for PersonRefBody {
+    fn from(person: crate::people::PersonRef) -> Self {
+        PersonRefBody {
+            id: person.id,
+            name: person.name,
+        }
+    }
+}
+
 /// A profile: the person and their direct reports.
 #[derive(Debug, Object)]
 pub struct ProfileBody {
