@@ -12,9 +12,8 @@ mod data;
 mod recognition;
 mod texts;
 
-use sea_orm::{EntityTrait, PaginatorTrait};
-
 use chrono::NaiveDate;
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use self::data::{GOAL_IDEAS, PLAN_GOALS, SKILLS, TEAMS, VALUES};
 use crate::{

@@ -196,7 +196,6 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     items.truncate(usize::try_from(take).unwrap_or(usize::MAX));
     Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
 }
-// ---------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------
 // A person's recognition, for their profile: public, like the portal.

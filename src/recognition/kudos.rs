@@ -42,7 +42,7 @@ pub struct Kudos {
 
 /// Sends kudos to one to ten colleagues: active members of the department other than
 /// oneself. Value tags must come from the department's values (the active plan's). They
-/// are sent at `now` (see the module `recognition` on the clock).
+/// are sent at `now`.
 pub async fn give_kudos(
     db: &Db,
     actor: &Actor,

@@ -4,6 +4,10 @@
 //!
 //! Moderation hides a row (recording who, when and why) and never deletes it: hidden rows
 //! leave the portal and the feed but stay on record.
+//!
+//! Every write takes `now`, the moment it happens: the pages and the API pass the real
+//! clock (`Utc::now()`), the demo passes moments of the past year, so its history goes
+//! through the same rules as everyone's.
 
 pub mod api;
 mod atom;
@@ -125,6 +129,7 @@ fn limit_value(limit: u64) -> sea_orm::Value {
 }
 
 // ---------------------------------------------------------------------------------------
+// Text rules shared by kudos, notebooks and compliments
 
 /// Text that must be present with between `min` and `max` characters, trimmed.
 fn text_between(
