@@ -358,6 +358,7 @@ impl RecognitionApi {
                 message: body.message,
                 values: body.values,
             },
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(kudos_body(kudos))))
@@ -396,6 +397,7 @@ impl RecognitionApi {
             &auth.0,
             Hideable::Kudos(id.0),
             body.0.reason.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Done::NoContent)
@@ -428,7 +430,9 @@ impl RecognitionApi {
                 name: body.name,
                 description: body.description,
                 holder_id: body.holder_id,
+                first_entry: None,
             },
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(trophy_body(created))))
@@ -464,6 +468,7 @@ impl RecognitionApi {
             id.0,
             body.0.receiver_id,
             body.0.message.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(trophy_body(passed))))
@@ -488,6 +493,7 @@ impl RecognitionApi {
             id.0,
             body.0.receiver_id,
             body.0.reason.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(trophy_body(moved))))
@@ -540,6 +546,7 @@ impl RecognitionApi {
             &auth.0,
             Hideable::NotebookEntry(id.0),
             body.0.reason.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Done::NoContent)
@@ -615,6 +622,7 @@ impl RecognitionApi {
                 received_on: body.received_on,
                 message: body.message,
             },
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(compliment_body(posted))))
@@ -638,6 +646,7 @@ impl RecognitionApi {
             &auth.0,
             Hideable::Compliment(id.0),
             body.0.reason.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Done::NoContent)
@@ -690,6 +699,7 @@ impl RecognitionApi {
                 title: body.title,
                 body: body.body,
             },
+            Utc::now(),
         )
         .await?;
         Ok(Created::Created(Json(announcement_body(posted))))
@@ -713,6 +723,7 @@ impl RecognitionApi {
             &auth.0,
             Hideable::Announcement(id.0),
             body.0.reason.as_deref(),
+            Utc::now(),
         )
         .await?;
         Ok(Done::NoContent)

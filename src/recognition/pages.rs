@@ -18,8 +18,8 @@ use crate::{
     people::{self, PersonRef},
     plan,
     recognition::{
-        self, ANNOUNCEMENT_KINDS, AnnouncementInput, CHANNELS, ComplimentInput, FeedItem, Hideable,
-        KudosInput, Reader, TrophyInput,
+        self, ANNOUNCEMENT_KINDS, AnnouncementInput, CHANNELS, ComplimentInput, Hideable,
+        KudosInput, Reader, TrophyInput, atom,
     },
     web::{CsrfForm, FormErrors, Layout, render, see_other},
 };
@@ -109,7 +109,6 @@ pub async fn portal_feed(
     MaybeActor(actor): MaybeActor,
     Query(q): Query<PortalQuery>,
 ) -> AppResult<Response> {
-    use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
     let page = recognition::feed(
         &state.db,
         &state.feed_cache,
@@ -123,137 +122,10 @@ pub async fn portal_feed(
         .as_ref()
         .map(|u| u.as_str().trim_end_matches('/').to_owned())
         .unwrap_or_default();
-    let link = |rel: &str, href: String, mime: Option<&str>| Link {
-        href,
-        rel: rel.to_owned(),
-        mime_type: mime.map(str::to_owned),
-        ..Link::default()
-    };
-    let entries: Vec<Entry> = page
-        .items
-        .iter()
-        .map(|item| {
-            let (id, title, author, text, href) = feed_entry(item);
-            let at = item.created_at().fixed_offset();
-            Entry {
-                id: format!("tag:staffdev,2026:{id}"),
-                title: Text::plain(title),
-                updated: at,
-                published: Some(at),
-                authors: vec![Person {
-                    name: author,
-                    ..Person::default()
-                }],
-                links: vec![link(
-                    "alternate",
-                    format!("{base}{href}"),
-                    Some("text/html"),
-                )],
-                content: Some(Content {
-                    value: Some(text),
-                    content_type: Some("text".to_owned()),
-                    ..Content::default()
-                }),
-                ..Entry::default()
-            }
-        })
-        .collect();
-    let updated = page
-        .items
-        .first()
-        .map_or_else(Utc::now, FeedItem::created_at)
-        .fixed_offset();
-    let mut links = vec![
-        link(
-            "self",
-            format!("{base}/portal/feed.atom"),
-            Some("application/atom+xml"),
-        ),
-        link("alternate", format!("{base}/portal"), Some("text/html")),
-    ];
-    if let Some(next) = &page.next {
-        links.push(link(
-            "next",
-            format!("{base}/portal/feed.atom?after={next}"),
-            Some("application/atom+xml"),
-        ));
-    }
-    let feed = Feed {
-        id: "tag:staffdev,2026:portal".to_owned(),
-        title: Text::plain("The department portal"),
-        subtitle: Some(Text::plain(
-            "Kudos, the trophy's notebook, compliments and news",
-        )),
-        updated,
-        authors: vec![Person {
-            name: "staffdev".to_owned(),
-            ..Person::default()
-        }],
-        links,
-        entries,
-        ..Feed::default()
-    };
-    let xml = feed
-        .write_to(Vec::new())
-        .map_err(|err| AppError::internal(anyhow::Error::new(err).context("writing the feed")))?;
+    let xml = atom::write(&page, &base)?;
     Ok(Response::builder()
         .header(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")
         .body(xml))
-}
-
-fn names(people: &[PersonRef]) -> String {
-    people
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// (id, title, author, text, page) of a feed entry.
-fn feed_entry(item: &FeedItem) -> (String, String, String, String, String) {
-    match item {
-        FeedItem::Kudos(k) => (
-            format!("kudos/{}", k.id),
-            format!("{} thanked {}", k.giver.name, names(&k.recipients)),
-            k.giver.name.clone(),
-            k.message.clone(),
-            "/portal".to_owned(),
-        ),
-        FeedItem::Entry(e) => (
-            format!("notebook/{}", e.id),
-            match &e.giver {
-                Some(giver) => format!(
-                    "{} passed {} to {}",
-                    giver.name, e.trophy_name, e.receiver.name
-                ),
-                None => format!("{} starts with {}", e.trophy_name, e.receiver.name),
-            },
-            e.giver
-                .as_ref()
-                .map_or_else(|| "staffdev".to_owned(), |g| g.name.clone()),
-            e.message.clone().unwrap_or_default(),
-            format!("/trophies/{}", e.trophy_id),
-        ),
-        FeedItem::Compliment(c) => (
-            format!("compliment/{}", c.id),
-            format!("A compliment for {}", c.person.name),
-            if c.giver_affiliation.is_empty() {
-                c.giver_name.clone()
-            } else {
-                format!("{} ({})", c.giver_name, c.giver_affiliation)
-            },
-            c.message.clone(),
-            // Not the person's profile: a public feed's anonymous readers cannot open it.
-            "/compliments".to_owned(),
-        ),
-        FeedItem::Announcement(a) => (
-            format!("announcement/{}", a.id),
-            format!("{}: {}", a.kind_label(), a.title),
-            a.posted_by.name.clone(),
-            a.body.clone(),
-            "/announcements".to_owned(),
-        ),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -358,6 +230,7 @@ pub async fn give_kudos(
             message: Some(form.message.clone()),
             values: Some(form.values.clone()),
         },
+        Utc::now(),
     )
     .await;
     match result {
@@ -437,8 +310,9 @@ pub async fn create_trophy(
         name: Some(form.name.clone()),
         description: Some(form.description.clone()),
         holder_id: form.holder_id.parse().ok(),
+        first_entry: None,
     };
-    match recognition::create_trophy(&state.db, &actor, input).await {
+    match recognition::create_trophy(&state.db, &actor, input, Utc::now()).await {
         Ok(created) => Ok(see_other(format!(
             "/trophies/{}?notice=created",
             created.id
@@ -571,8 +445,15 @@ pub async fn pass(
         receiver_id: form.receiver_id.parse().ok(),
         text: form.message,
     };
-    let result =
-        recognition::pass_trophy(&state.db, &actor, id, typed.receiver_id, Some(&typed.text)).await;
+    let result = recognition::pass_trophy(
+        &state.db,
+        &actor,
+        id,
+        typed.receiver_id,
+        Some(&typed.text),
+        Utc::now(),
+    )
+    .await;
     trophy_form_result(&state, &actor, id, result, "passed", typed).await
 }
 
@@ -595,9 +476,15 @@ pub async fn reassign(
         receiver_id: form.receiver_id.parse().ok(),
         text: form.reason,
     };
-    let result =
-        recognition::reassign_trophy(&state.db, &actor, id, typed.receiver_id, Some(&typed.text))
-            .await;
+    let result = recognition::reassign_trophy(
+        &state.db,
+        &actor,
+        id,
+        typed.receiver_id,
+        Some(&typed.text),
+        Utc::now(),
+    )
+    .await;
     trophy_form_result(&state, &actor, id, result, "reassigned", typed).await
 }
 
@@ -735,6 +622,7 @@ pub async fn post_compliment(
             received_on,
             message: Some(form.message.clone()),
         },
+        Utc::now(),
     )
     .await;
     let result = match (result, date_errors.finish()) {
@@ -810,7 +698,7 @@ pub async fn post_announcement(
         title: Some(form.title.clone()),
         body: Some(form.body.clone()),
     };
-    match recognition::post_announcement(&state.db, &actor, input).await {
+    match recognition::post_announcement(&state.db, &actor, input, Utc::now()).await {
         Ok(_) => Ok(see_other("/portal?notice=announcement")),
         Err(err) => match FormErrors::of(&err) {
             Some(errors) => Ok(announcement_form_page(&actor, form, errors)?
@@ -935,7 +823,7 @@ async fn hide(
     item: Hideable,
     form: HideForm,
 ) -> AppResult<Response> {
-    recognition::hide(&state.db, actor, item, Some(&form.reason)).await?;
+    recognition::hide(&state.db, actor, item, Some(&form.reason), Utc::now()).await?;
     let back = crate::web::local_path(Some(&form.next));
     let separator = if back.contains('?') { '&' } else { '?' };
     Ok(see_other(format!("{back}{separator}notice=hidden")))

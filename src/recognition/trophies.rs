@@ -88,6 +88,9 @@ pub struct TrophyInput {
     pub name: Option<String>,
     pub description: Option<String>,
     pub holder_id: Option<i32>,
+    /// The notebook's first page, 10 to 2,000 characters; without it the page says who the
+    /// trophy starts with. (The forms and the API do not offer it; the demo writes one.)
+    pub first_entry: Option<String>,
 }
 
 /// Problems with the person a trophy would go to, under `field`: someone active in the
@@ -131,12 +134,27 @@ async fn check_receiver(
     })
 }
 
-/// Creates a trophy with its first holder, and the notebook's first entry (the cio only).
-pub async fn create_trophy(db: &Db, actor: &Actor, input: TrophyInput) -> AppResult<Trophy> {
+/// Creates a trophy with its first holder, and the notebook's first entry (the cio only),
+/// at `now`.
+pub async fn create_trophy(
+    db: &Db,
+    actor: &Actor,
+    input: TrophyInput,
+    now: DateTime<Utc>,
+) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
     let name = errors.required("name", input.name.as_deref(), TITLE_MAX);
     let description = errors.optional("description", input.description.as_deref(), TEXT_MAX);
+    let first_entry = input.first_entry.as_deref().and_then(|text| {
+        text_between(
+            &mut errors,
+            "first_entry",
+            Some(text),
+            NOTEBOOK_MESSAGE_MIN,
+            MESSAGE_MAX,
+        )
+    });
     let txn = db.write().await?;
     let holder = check_receiver(&*txn, "holder_id", input.holder_id, None, &mut errors).await?;
     errors.finish()?;
@@ -145,7 +163,6 @@ pub async fn create_trophy(db: &Db, actor: &Actor, input: TrophyInput) -> AppRes
             "validated holder missing"
         )));
     };
-    let now = Utc::now();
     let created = trophy::ActiveModel {
         name: Set(name.unwrap_or_default()),
         description: Set(description.unwrap_or_default()),
@@ -163,7 +180,9 @@ pub async fn create_trophy(db: &Db, actor: &Actor, input: TrophyInput) -> AppRes
         kind: Set(EntryKind::Created.as_str().to_owned()),
         giver_id: Set(None),
         receiver_id: Set(holder.id),
-        message: Set(format!("{} starts with {}.", created.name, holder.name)),
+        message: Set(
+            first_entry.unwrap_or_else(|| format!("{} starts with {}.", created.name, holder.name))
+        ),
         recorded_by_id: Set(actor.person_id),
         created_at: Set(now),
         ..Default::default()
@@ -250,13 +269,15 @@ pub async fn trophy(db: &Db, reader: Reader, id: i32) -> AppResult<Trophy> {
 
 /// The holder passes the trophy to an active colleague, with a notebook message of 10 to
 /// 2,000 characters. If someone else holds it by the time the pass lands (another pass
-/// won a race), 409 says who holds it now and nothing is written.
+/// won a race), 409 says who holds it now and nothing is written. The pass happens at
+/// `now`.
 pub async fn pass_trophy(
     db: &Db,
     actor: &Actor,
     trophy_id: i32,
     receiver_id: Option<i32>,
     message: Option<&str>,
+    now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::GiveRecognition)?;
     let mut errors = Errors::default();
@@ -293,6 +314,7 @@ pub async fn pass_trophy(
         EntryKind::Pass,
         message.unwrap_or_default(),
         actor.person_id,
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -302,7 +324,7 @@ pub async fn pass_trophy(
 /// Moves the trophy from its holder in `before` to `receiver` and writes the notebook
 /// entry, in the caller's transaction: the one conditional update decides, so if the
 /// holder changed since `before` was read (another pass won), nothing is written and 409
-/// names who holds it now.
+/// names who holds it now. `now` is when it moved.
 async fn hand_over(
     txn: &crate::db::WriteTxn,
     before: Trophy,
@@ -310,8 +332,8 @@ async fn hand_over(
     kind: EntryKind,
     message: String,
     recorded_by: i32,
+    now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
-    let now = Utc::now();
     let Some(seq) = move_trophy(&**txn, before.id, before.holder.id, receiver.id, now).await?
     else {
         let now_held = find_trophy(&**txn, before.id).await?;
@@ -387,13 +409,14 @@ async fn move_trophy(
 /// The cio moves a trophy whose holder has left to an active colleague, with a reason
 /// that goes into the notebook. The entry's giver is the holder who left, so the chain
 /// stays unbroken. "Left" includes becoming an advisor, who may no longer pass it; a
-/// trophy whose holder is still active staff is theirs to pass (409).
+/// trophy whose holder is still active staff is theirs to pass (409). It moves at `now`.
 pub async fn reassign_trophy(
     db: &Db,
     actor: &Actor,
     trophy_id: i32,
     receiver_id: Option<i32>,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
@@ -430,6 +453,7 @@ pub async fn reassign_trophy(
         EntryKind::Reassign,
         reason.unwrap_or_default(),
         actor.person_id,
+        now,
     )
     .await?;
     txn.commit().await?;

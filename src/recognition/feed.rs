@@ -1,0 +1,249 @@
+//! The portal and its feed: every kind of recognition read together, newest first, in a
+//! fixed number of queries; and a person's recognition for their profile.
+
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+
+use super::{
+    Announcement, Compliment, Kudos, Newest, NotebookEntry, Reader, Trophy, announcements,
+    kudos::{kudos_rows, kudos_wall},
+    notices::{announcement_rows, compliment_rows, compliments_about},
+    trophies,
+};
+use crate::{
+    db::Db,
+    entities::person,
+    error::{AppError, AppResult},
+    paging::{self, Page},
+};
+
+// ---------------------------------------------------------------------------------------
+// The portal
+
+/// How many of each the portal shows at once.
+pub const PORTAL_NOTEBOOK: u64 = 5;
+pub const PORTAL_COMPLIMENTS: u64 = 5;
+pub const PORTAL_ANNOUNCEMENTS: u64 = 5;
+pub const PORTAL_KUDOS: u64 = 20;
+
+#[derive(Debug, Clone)]
+pub struct Portal {
+    pub trophies: Vec<Trophy>,
+    pub notebook: Vec<NotebookEntry>,
+    pub kudos: Page<Kudos>,
+    pub compliments: Vec<Compliment>,
+    pub announcements: Vec<Announcement>,
+}
+
+/// How long the portal's first page is shared before it is read again (see `shared`).
+pub const PORTAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The portal's first page, the same for every reader (what differs per reader, such as
+/// forms, is decided by the page from the reader, not read from the database).
+pub type PortalCache = crate::shared::Shared<Portal>;
+
+/// Everything on the portal in a fixed number of queries, whatever the number of kudos
+/// and entries: each list is one keyset-limited query (kudos add one for recipients).
+/// `after` pages the kudos wall. The first page comes from `cache` while it is fresh.
+pub async fn portal(
+    db: &Db,
+    cache: &PortalCache,
+    reader: Reader,
+    after: Option<&str>,
+) -> AppResult<std::sync::Arc<Portal>> {
+    reader.check()?;
+    match after {
+        None => {
+            cache
+                .get_or_read(db, || read_portal(db, reader, None))
+                .await
+        }
+        Some(_) => Ok(std::sync::Arc::new(read_portal(db, reader, after).await?)),
+    }
+}
+
+async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Portal> {
+    Ok(Portal {
+        trophies: trophies::cards(db, reader).await?,
+        notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
+        kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
+        compliments: compliment_rows(db.conn(), "", Vec::new(), PORTAL_COMPLIMENTS, Newest::ById)
+            .await?,
+        announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
+            .await?
+            .items,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The feed: every kind of item, merged newest first.
+
+pub const FEED_PAGE: u64 = 50;
+
+#[derive(Debug, Clone)]
+pub enum FeedItem {
+    Kudos(Kudos),
+    Entry(NotebookEntry),
+    Compliment(Compliment),
+    Announcement(Announcement),
+}
+
+impl FeedItem {
+    pub fn created_at(&self) -> DateTime<Utc> {
+        match self {
+            FeedItem::Kudos(k) => k.created_at,
+            FeedItem::Entry(e) => e.created_at,
+            FeedItem::Compliment(c) => c.created_at,
+            FeedItem::Announcement(a) => a.created_at,
+        }
+    }
+
+    /// Breaks ties between items of the same instant, so the order (and the cursor) is total.
+    fn rank(&self) -> u8 {
+        match self {
+            FeedItem::Kudos(_) => 0,
+            FeedItem::Entry(_) => 1,
+            FeedItem::Compliment(_) => 2,
+            FeedItem::Announcement(_) => 3,
+        }
+    }
+
+    fn id(&self) -> i64 {
+        match self {
+            FeedItem::Kudos(k) => k.id,
+            FeedItem::Entry(e) => e.id,
+            FeedItem::Compliment(c) => c.id,
+            FeedItem::Announcement(a) => a.id,
+        }
+    }
+
+    /// The merged order, and the feed's cursor. The instant keeps its nanoseconds: SQLite
+    /// stores them, so a cursor cut to microseconds would skip items that share one.
+    fn key(&self) -> (i64, u8, i64) {
+        let at = self.created_at();
+        (
+            at.timestamp_nanos_opt().unwrap_or(i64::MAX),
+            self.rank(),
+            self.id(),
+        )
+    }
+}
+
+/// The condition that keeps a source's rows strictly after the cursor in the merged order
+/// (created_at, rank, id) descending; `$1` is the instant and `$2` the id.
+fn after_cursor(alias: &str, rank: u8, cursor_rank: u8) -> String {
+    use std::cmp::Ordering;
+    match rank.cmp(&cursor_rank) {
+        Ordering::Less => format!("AND {alias}.created_at <= $1"),
+        Ordering::Equal => format!(
+            "AND ({alias}.created_at < $1 OR ({alias}.created_at = $1 AND {alias}.id < $2))"
+        ),
+        Ordering::Greater => format!("AND {alias}.created_at < $1"),
+    }
+}
+
+/// The feed's first page, the same for every reader (hidden items are never in it), shared
+/// like the portal's: feed readers poll it.
+pub type FeedCache = crate::shared::Shared<Page<FeedItem>>;
+
+/// One page of the feed: at most `FEED_PAGE` items of every kind, newest first. The first
+/// page comes from `cache` while it is fresh.
+pub async fn feed(
+    db: &Db,
+    cache: &FeedCache,
+    reader: Reader,
+    after: Option<&str>,
+) -> AppResult<std::sync::Arc<Page<FeedItem>>> {
+    reader.check()?;
+    match after {
+        None => cache.get_or_read(db, || read_feed(db, None)).await,
+        Some(_) => Ok(std::sync::Arc::new(read_feed(db, after).await?)),
+    }
+}
+
+/// Each kind is one keyset-limited query (kudos add one for recipients); the merge
+/// happens here.
+async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
+    let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
+    let take = FEED_PAGE + 1;
+    let conn = db.conn();
+    let (cursor_rank, values): (Option<u8>, Vec<sea_orm::Value>) = match cursor {
+        Some((nanos, rank, id)) => {
+            let at = DateTime::<Utc>::from_timestamp_nanos(nanos);
+            (Some(rank), vec![at.into(), id.into()])
+        }
+        None => (None, Vec::new()),
+    };
+    let filter = |alias: &str, own: u8| {
+        cursor_rank.map_or_else(String::new, |rank| after_cursor(alias, own, rank))
+    };
+    // Each query orders by time: ids need not follow time (imports, the demo).
+    let kudos = kudos_rows(conn, &filter("k", 0), values.clone(), take, Newest::ByTime).await?;
+    let entries =
+        trophies::visible_entries_by_time(conn, &filter("e", 1), values.clone(), take).await?;
+    let compliments =
+        compliment_rows(conn, &filter("c", 2), values.clone(), take, Newest::ByTime).await?;
+    let announcements =
+        announcement_rows(conn, &filter("a", 3), values, take, Newest::ByTime).await?;
+    let mut items: Vec<FeedItem> = kudos
+        .into_iter()
+        .map(FeedItem::Kudos)
+        .chain(entries.into_iter().map(FeedItem::Entry))
+        .chain(compliments.into_iter().map(FeedItem::Compliment))
+        .chain(announcements.into_iter().map(FeedItem::Announcement))
+        .collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.key()));
+    items.truncate(usize::try_from(take).unwrap_or(usize::MAX));
+    Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
+}
+
+// ---------------------------------------------------------------------------------------
+// A person's recognition, for their profile: public, like the portal.
+
+pub const PROFILE_ITEMS: u64 = 10;
+
+#[derive(Debug, Clone)]
+pub struct PersonRecognition {
+    pub kudos: Vec<Kudos>,
+    pub compliments: Vec<Compliment>,
+}
+
+/// The latest kudos a person received and compliments about them (hidden ones left out):
+/// four queries. Someone who does not exist is a 404.
+pub async fn recognition_of(
+    db: &Db,
+    reader: Reader,
+    person_id: i32,
+) -> AppResult<PersonRecognition> {
+    reader.check()?;
+    person::Entity::find_by_id(person_id)
+        .one(db.conn())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(PersonRecognition {
+        kudos: kudos_rows(
+            db.conn(),
+            "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = $1)",
+            vec![person_id.into()],
+            PROFILE_ITEMS,
+            Newest::ById,
+        )
+        .await?,
+        compliments: compliments_about(db, reader, person_id, PROFILE_ITEMS).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_cursor_orders_kinds_within_an_instant() {
+        assert_eq!(after_cursor("k", 0, 1), "AND k.created_at <= $1");
+        assert_eq!(
+            after_cursor("e", 1, 1),
+            "AND (e.created_at < $1 OR (e.created_at = $1 AND e.id < $2))"
+        );
+        assert_eq!(after_cursor("a", 3, 1), "AND a.created_at < $1");
+    }
+}
