@@ -377,7 +377,14 @@ pub async fn update(
         active: None,
         password: form.password(),
     };
-    match people::update(&state.db, &actor, id, changes).await {
+    match people::update(
+        &state.db,
+        &actor,
+        id,
+        changes,
+        crate::auth::end_all_sessions_and_tokens,
+    )
+    .await {
         Ok(_) => Ok(see_other(format!("/people/{id}?notice=saved"))),
         Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
     }
@@ -390,7 +397,14 @@ pub async fn deactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, false).await?;
+    people::set_active(
+        &state.db,
+        &actor,
+        id,
+        false,
+        crate::auth::end_all_sessions_and_tokens,
+    )
+    .await?;
     Ok(see_other("/people?notice=deactivated"))
 }
 
@@ -401,6 +415,13 @@ pub async fn reactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, true).await?;
+    people::set_active(
+        &state.db,
+        &actor,
+        id,
+        true,
+        crate::auth::end_all_sessions_and_tokens,
+    )
+    .await?;
     Ok(see_other(format!("/people/{id}?notice=reactivated")))
 }
