@@ -977,7 +977,9 @@ pub async fn coverage(
         .column(performance_goal::Column::ObjectiveId)
         .expr_as(Expr::cust("COUNT(*)"), "linked")
         .expr_as(
-            Expr::case(g.eq(GoalStatus::Achieved.as_str()), 1).finally(0).sum(),
+            Expr::case(g.eq(GoalStatus::Achieved.as_str()), 1)
+                .finally(0)
+                .sum(),
             "achieved",
         )
         .expr_as(

@@ -19,8 +19,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     prelude::Expr,
     sea_query::{
-        self, BinOper, CommonTableExpression, Func, LikeExpr, Query, SubQueryStatement,
-        UnionType, WithClause,
+        self, BinOper, CommonTableExpression, Func, LikeExpr, Query, SubQueryStatement, UnionType,
+        WithClause,
     },
 };
 
@@ -330,10 +330,9 @@ impl Below {
 
     /// `person IN (…)`: the person (a column or expression holding a person id) is below.
     pub fn includes(self, person: impl Into<Expr>) -> Expr {
-        person.into().binary(
-            BinOper::In,
-            Expr::SubQuery(None, Box::new(self.subquery())),
-        )
+        person
+            .into()
+            .binary(BinOper::In, Expr::SubQuery(None, Box::new(self.subquery())))
     }
 }
 
@@ -977,7 +976,10 @@ pub struct Credentials {
 }
 
 /// The credentials of the person with this email, if anyone has it.
-pub async fn credentials(conn: &impl ConnectionTrait, email: &Email) -> AppResult<Option<Credentials>> {
+pub async fn credentials(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> AppResult<Option<Credentials>> {
     Ok(person::Entity::find()
         .filter(person::Column::Email.eq(email.as_str()))
         .one(conn)

@@ -384,7 +384,8 @@ pub async fn update(
         changes,
         crate::auth::end_all_sessions_and_tokens,
     )
-    .await {
+    .await
+    {
         Ok(_) => Ok(see_other(format!("/people/{id}?notice=saved"))),
         Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
     }

@@ -827,7 +827,10 @@ pub async fn objective_refs(
         .column((o, objective::Column::Id))
         .column((o, objective::Column::PlanId))
         .column((o, objective::Column::Number))
-        .expr_as(Expr::col((g, strategic_goal::Column::Number)), "goal_number")
+        .expr_as(
+            Expr::col((g, strategic_goal::Column::Number)),
+            "goal_number",
+        )
         .column((o, objective::Column::Title))
         .column((o, objective::Column::Retired))
         .from_as(objective::Entity, o)

@@ -11,9 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
-    prelude::Expr,
-    sea_query::Query,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, prelude::Expr, sea_query::Query,
 };
 use serde::{Deserialize, Serialize};
 
@@ -316,7 +314,8 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     )
     .await?;
     let named = |id: i32| names.get(&id).cloned().ok_or(AppError::NotFound);
-    let objectives = plan::objective_refs(conn, proposal_rows.iter().map(|p| p.objective_id)).await?;
+    let objectives =
+        plan::objective_refs(conn, proposal_rows.iter().map(|p| p.objective_id)).await?;
 
     let saved: HashMap<i32, evaluation_entry::Model> =
         saved.into_iter().map(|e| (e.goal_id, e)).collect();
@@ -379,7 +378,10 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
         id: row.as_ref().map(|r| r.id),
         person: named(person_id)?,
         status,
-        reflection: row.as_ref().map(|r| r.reflection.clone()).unwrap_or_default(),
+        reflection: row
+            .as_ref()
+            .map(|r| r.reflection.clone())
+            .unwrap_or_default(),
         skills_developed: row
             .as_ref()
             .map(|r| r.skills_developed.clone())

@@ -585,19 +585,48 @@ both_backends! {
 
 /// Submits the draft at `path` and has each of `reopeners` send it back once, in turn,
 /// then the lead reviews it: reviewed, with one reopening per reopener.
-async fn submit_reopen_and_review(app: &TestApp, owner: &str, path: &str, draft: &Value, reopeners: &[&str]) {
+async fn submit_reopen_and_review(
+    app: &TestApp,
+    owner: &str,
+    path: &str,
+    draft: &Value,
+    reopeners: &[&str],
+) {
     let lead = app.token("lead@example.org").await;
-    let response = app.api.put(app.url(path)).bearer_auth(owner).json(draft).send().await.unwrap();
+    let response = app
+        .api
+        .put(app.url(path))
+        .bearer_auth(owner)
+        .json(draft)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     for reopener in reopeners {
-        let (status, _) = app.post_json(owner, &format!("{path}/submit"), json!({})).await;
+        let (status, _) = app
+            .post_json(owner, &format!("{path}/submit"), json!({}))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, _) = app.post_json(reopener, &format!("{path}/reopen"), json!({"reason": "Once more"})).await;
+        let (status, _) = app
+            .post_json(
+                reopener,
+                &format!("{path}/reopen"),
+                json!({"reason": "Once more"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
-    let (status, _) = app.post_json(owner, &format!("{path}/submit"), json!({})).await;
+    let (status, _) = app
+        .post_json(owner, &format!("{path}/submit"), json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = app.post_json(&lead, &format!("{path}/review"), json!({"comment": "Good", "rating": 4})).await;
+    let (status, _) = app
+        .post_json(
+            &lead,
+            &format!("{path}/review"),
+            json!({"comment": "Good", "rating": 4}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
