@@ -4,7 +4,6 @@
 pub mod api;
 pub mod extract;
 pub mod pages;
-pub mod passwords;
 pub mod secrets;
 pub mod throttle;
 
@@ -17,12 +16,16 @@ use sea_orm::{
 };
 
 use crate::{
-    db::Db,
-    entities::{api_token, person, session},
+    db::{Db, WriteTxn},
+    entities::{api_token, session},
     error::{AppError, AppResult, FieldError},
-    people::{Email, Role},
-    policy::{self, Action, Principal},
+    people::{self, Email, Role, passwords},
+    policy::{self, Action},
 };
+
+/// The actor is a person and is defined with people (auth builds on people, never the
+/// other way round); every area names it `auth::Actor`, where requests get one.
+pub use crate::people::Actor;
 
 /// Session bookkeeping (last seen) is written at most this often per session, so reading
 /// pages does not turn into a write per request.
@@ -82,30 +85,6 @@ impl ActorCache {
     }
 }
 
-/// The signed-in person making a request.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub person_id: i32,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    /// Has active direct reports: a manager is derived, not stored.
-    pub is_manager: bool,
-    /// Present when the request came with a browser session; forms must echo it.
-    pub csrf_token: Option<String>,
-    /// The stored id (digest) of that session.
-    pub session_id: Option<String>,
-}
-
-impl Actor {
-    pub fn principal(&self) -> Principal {
-        Principal {
-            person_id: self.person_id,
-            role: self.role,
-        }
-    }
-}
-
 /// How long sessions live.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
@@ -155,12 +134,7 @@ pub async fn check_credentials(
     let reservation = throttle::reserve(db, &keys).await?;
 
     let found = match Email::parse(email) {
-        Ok(email) => {
-            person::Entity::find()
-                .filter(person::Column::Email.eq(email.as_str()))
-                .one(db.conn())
-                .await?
-        }
+        Ok(email) => people::credentials(db.conn(), &email).await?,
         Err(_) => None,
     };
     let usable = found.filter(|p| p.active && p.password_hash.is_some());
@@ -169,7 +143,7 @@ pub async fn check_credentials(
     match usable {
         Some(person) if matches => {
             throttle::release(db, reservation, &account).await?;
-            Ok(person.id)
+            Ok(person.person_id)
         }
         // The reservation stays: it was a failure.
         _ => Err(AppError::BadCredentials),
@@ -212,18 +186,17 @@ pub async fn end_session(db: &Db, cookie_value: &str) -> AppResult<()> {
     txn.commit().await
 }
 
-/// Ends every session and revokes every token of a person (when they are deactivated).
-pub async fn end_all_sessions_and_tokens(
-    conn: &impl ConnectionTrait,
-    person_id: i32,
-) -> AppResult<()> {
+/// Ends every session and revokes every token of a person, inside the write that made it
+/// necessary: people's `update` and `set_active` take it as their `sign_out` step (when
+/// someone leaves or the cio resets their password).
+pub async fn end_all_sessions_and_tokens(txn: &WriteTxn, person_id: i32) -> AppResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::PersonId.eq(person_id))
-        .exec(conn)
+        .exec(&**txn)
         .await?;
     api_token::Entity::delete_many()
         .filter(api_token::Column::PersonId.eq(person_id))
-        .exec(conn)
+        .exec(&**txn)
         .await?;
     Ok(())
 }
@@ -499,18 +472,7 @@ pub async fn change_password(
     }
     let hash = passwords::hash(new).await?;
     let txn = db.write().await?;
-    person::Entity::update_many()
-        .col_expr(
-            person::Column::PasswordHash,
-            sea_orm::prelude::Expr::value(hash),
-        )
-        .col_expr(
-            person::Column::UpdatedAt,
-            sea_orm::prelude::Expr::value(Utc::now()),
-        )
-        .filter(person::Column::Id.eq(actor.person_id))
-        .exec(&*txn)
-        .await?;
+    people::set_password_hash(&txn, actor.person_id, hash).await?;
     let mut others =
         session::Entity::delete_many().filter(session::Column::PersonId.eq(actor.person_id));
     if let Some(current) = &actor.session_id {

@@ -93,7 +93,13 @@ impl CyclesApi {
         state: Data<&AppState>,
         body: Json<CycleInputBody>,
     ) -> ApiResult<Created<CycleBody>> {
-        let cycle = cycles::create(&state.db, &auth.0, input(body.0)).await?;
+        let cycle = cycles::open(
+            &state.db,
+            &auth.0,
+            input(body.0),
+            crate::reviews::carry_proposals_into,
+        )
+        .await?;
         Ok(Created::Created(Json(cycle_body(cycle))))
     }
 

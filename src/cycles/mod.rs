@@ -12,12 +12,11 @@ use sea_orm::{
 
 use crate::{
     auth::Actor,
-    db::Db,
-    entities::{plan, review_cycle},
+    db::{Db, WriteTxn},
+    entities::review_cycle,
     error::{AppError, AppResult},
-    plan::PlanStatus,
+    plan::{self, PlanStatus},
     policy::{self, Action},
-    reviews,
     validate::Errors,
 };
 
@@ -155,8 +154,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: i32) -> AppResult<Option<Cycl
     let Some(model) = review_cycle::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
-    let title = plan::Entity::find_by_id(model.plan_id)
-        .one(conn)
+    let title = plan::summary_of(conn, model.plan_id)
         .await?
         .map(|p| p.title)
         .unwrap_or_default();
@@ -176,7 +174,7 @@ pub async fn get(db: &Db, actor: &Actor, id: i32) -> AppResult<Cycle> {
 /// Every cycle, newest first, in two queries.
 pub async fn list(db: &Db, actor: &Actor) -> AppResult<Vec<Cycle>> {
     policy::check(actor.principal(), Action::ReadPlan)?;
-    let plans: Vec<plan::Model> = plan::Entity::find().all(db.conn()).await?;
+    let plans = plan::summaries(db.conn()).await?;
     review_cycle::Entity::find()
         .order_by_desc(review_cycle::Column::StartsOn)
         .order_by_desc(review_cycle::Column::Id)
@@ -226,9 +224,29 @@ fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) {
     }
 }
 
-/// Opens a new cycle in goal setting. The goals people proposed for "next year" in their
-/// self-evaluations arrive here as proposed goals, in the same transaction.
+/// Opens a new cycle in goal setting, as `open` does, carrying proposals from earlier
+/// self-evaluations into it.
+///
+/// Deprecated: to be replaced by `cycles::open(db, actor, input, reviews::carry_proposals_into)`;
+/// only the demo loader still calls this (it is being moved meanwhile), and with it goes
+/// the last call from cycles into reviews.
 pub async fn create(db: &Db, actor: &Actor, input: CycleInput) -> AppResult<Cycle> {
+    open(db, actor, input, crate::reviews::carry_proposals_into).await
+}
+
+/// Opens a new cycle in goal setting, then runs `then` in the same write transaction: the
+/// pages and the API pass `reviews::carry_proposals_into`, so that the goals people
+/// proposed for "next year" in their self-evaluations arrive as proposed goals.
+///
+/// Cycles do not call reviews themselves: a self-evaluation belongs to a cycle (reviews
+/// reads its phase and dates), so reviews builds on cycles, and what opening a cycle means
+/// for self-evaluations is composed by the caller.
+pub async fn open(
+    db: &Db,
+    actor: &Actor,
+    input: CycleInput,
+    then: impl AsyncFnOnce(&WriteTxn, &Cycle) -> AppResult<()>,
+) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
     let name = errors.required("name", input.name.as_deref(), NAME_MAX);
@@ -242,12 +260,12 @@ pub async fn create(db: &Db, actor: &Actor, input: CycleInput) -> AppResult<Cycl
     // Carrying proposals reads then marks them; two cycles opening at once must not both carry.
     txn.lock(&["cycles"]).await?;
     let plan = match plan_id {
-        Some(id) => plan::Entity::find_by_id(id).one(&*txn).await?,
+        Some(id) => plan::summary_of(&*txn, id).await?,
         None => None,
     };
     match (&plan, plan_id) {
         (None, Some(id)) => errors.add("plan_id", format!("There is no plan with id {id}.")),
-        (Some(p), _) if p.status == PlanStatus::Archived.as_str() => errors.add(
+        (Some(p), _) if p.status == PlanStatus::Archived => errors.add(
             "plan_id",
             "This plan is archived; a new cycle follows the plan in force.",
         ),
@@ -274,7 +292,7 @@ pub async fn create(db: &Db, actor: &Actor, input: CycleInput) -> AppResult<Cycl
     .insert(&*txn)
     .await?;
     let cycle = to_cycle(model, plan.title)?;
-    reviews::carry_proposals_into(&*txn, &cycle).await?;
+    then(&txn, &cycle).await?;
     txn.commit().await?;
     Ok(cycle)
 }

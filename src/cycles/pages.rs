@@ -102,7 +102,15 @@ pub async fn create(
         ends_on,
     };
     let result = match errors.finish() {
-        Ok(()) => cycles::create(&state.db, &actor, input).await,
+        Ok(()) => {
+            cycles::open(
+                &state.db,
+                &actor,
+                input,
+                crate::reviews::carry_proposals_into,
+            )
+            .await
+        }
         Err(err) => Err(err),
     };
     match result {

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    prelude::Expr,
+    sea_query::{Order, Query},
 };
 
 use crate::{
@@ -216,18 +219,11 @@ fn status_of(model: &performance_goal::Model) -> AppResult<GoalStatus> {
 }
 
 /// Names of the people a set of goals refers to, in one query.
-async fn names(conn: &impl ConnectionTrait, mut ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(person::Entity::find()
-        .filter(person::Column::Id.is_in(ids))
-        .all(conn)
+async fn names(conn: &impl ConnectionTrait, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
+    Ok(people::refs(conn, ids)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name))
+        .map(|(id, p)| (id, p.name))
         .collect())
 }
 
@@ -238,8 +234,8 @@ fn person_ref(names: &HashMap<i32, String>, id: i32) -> PersonRef {
     }
 }
 
-/// Turns goal rows into goals with owner, agreer and objective filled in, in a fixed
-/// number of queries (names, and the objectives of the plans involved).
+/// Turns goal rows into goals with owner, agreer and objective filled in, in two queries
+/// whatever their number (names, and the objectives involved).
 pub async fn hydrate(
     conn: &impl ConnectionTrait,
     rows: Vec<performance_goal::Model>,
@@ -250,22 +246,7 @@ pub async fn hydrate(
         .flatten()
         .collect();
     let names = names(conn, people).await?;
-    let mut objectives: HashMap<i32, ObjectiveRef> = HashMap::new();
-    let mut plan_ids: Vec<i32> = Vec::new();
-    for row in &rows {
-        // The first goal of each plan loads all of that plan's objectives at once.
-        if !objectives.contains_key(&row.objective_id)
-            && let Some(o) = plan::objective_ref(conn, row.objective_id).await?
-        {
-            if !plan_ids.contains(&o.plan_id) {
-                plan_ids.push(o.plan_id);
-                for each in plan::objectives_of(conn, o.plan_id).await? {
-                    objectives.insert(each.id, each);
-                }
-            }
-            objectives.entry(o.id).or_insert(o);
-        }
-    }
+    let objectives = plan::objective_refs(conn, rows.iter().map(|r| r.objective_id)).await?;
     rows.into_iter()
         .map(|row| {
             Ok(Goal {
@@ -961,6 +942,193 @@ pub async fn assign(
     }
     txn.commit().await?;
     hydrate(db.conn(), rows).await
+}
+
+/// How many goals link one objective, and how many of them are achieved and by how many
+/// people; dropped goals do not count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub linked: i64,
+    pub achieved: i64,
+    pub people: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CoverageRow {
+    objective_id: i32,
+    linked: i64,
+    achieved: i64,
+    people: i64,
+}
+
+/// Coverage of each of `objective_ids` (a plan's), in one aggregate query; with
+/// `cycle_id`, that cycle's goals only. Objectives nobody links are left out.
+pub async fn coverage(
+    conn: &impl ConnectionTrait,
+    objective_ids: &[i32],
+    cycle_id: Option<i32>,
+) -> AppResult<HashMap<i32, Coverage>> {
+    if objective_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let g = performance_goal::Column::Status;
+    let mut query = Query::select();
+    query
+        .column(performance_goal::Column::ObjectiveId)
+        .expr_as(Expr::cust("COUNT(*)"), "linked")
+        .expr_as(
+            Expr::case(g.eq(GoalStatus::Achieved.as_str()), 1)
+                .finally(0)
+                .sum(),
+            "achieved",
+        )
+        .expr_as(
+            Expr::col(performance_goal::Column::PersonId).count_distinct(),
+            "people",
+        )
+        .from(performance_goal::Entity)
+        .and_where(performance_goal::Column::ObjectiveId.is_in(objective_ids.iter().copied()))
+        .and_where(g.ne(GoalStatus::Dropped.as_str()))
+        .group_by_col(performance_goal::Column::ObjectiveId);
+    if let Some(cycle_id) = cycle_id {
+        query.and_where(performance_goal::Column::CycleId.eq(cycle_id));
+    }
+    Ok(
+        CoverageRow::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| {
+                (
+                    row.objective_id,
+                    Coverage {
+                        linked: row.linked,
+                        achieved: row.achieved,
+                        people: row.people,
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
+/// How many goals (dropped ones too) link an objective: the plan keeps a linked objective.
+pub async fn count_by_objective(conn: &impl ConnectionTrait, objective_id: i32) -> AppResult<u64> {
+    Ok(performance_goal::Entity::find()
+        .filter(performance_goal::Column::ObjectiveId.eq(objective_id))
+        .count(conn)
+        .await?)
+}
+
+/// How many goals (dropped ones too) name a skill: the catalog keeps a skill in use.
+pub async fn count_by_skill(conn: &impl ConnectionTrait, skill_id: i32) -> AppResult<u64> {
+    Ok(performance_goal::Entity::find()
+        .filter(performance_goal::Column::SkillId.eq(skill_id))
+        .count(conn)
+        .await?)
+}
+
+/// A person's goals in a cycle that are not dropped, oldest first, for other areas (no
+/// policy: the caller has checked who may read them). A fixed number of queries.
+pub async fn standing_in_cycle(
+    conn: &impl ConnectionTrait,
+    cycle_id: i32,
+    person_id: i32,
+) -> AppResult<Vec<Goal>> {
+    let rows = performance_goal::Entity::find()
+        .filter(performance_goal::Column::CycleId.eq(cycle_id))
+        .filter(performance_goal::Column::PersonId.eq(person_id))
+        .filter(performance_goal::Column::Status.ne(GoalStatus::Dropped.as_str()))
+        .order_by_asc(performance_goal::Column::Id)
+        .all(conn)
+        .await?;
+    hydrate(conn, rows).await
+}
+
+/// The ids of all a person's goals in a cycle, dropped ones too (no policy).
+pub async fn ids_in_cycle(
+    conn: &impl ConnectionTrait,
+    cycle_id: i32,
+    person_id: i32,
+) -> AppResult<Vec<i32>> {
+    Ok(performance_goal::Entity::find()
+        .select_only()
+        .column(performance_goal::Column::Id)
+        .filter(performance_goal::Column::CycleId.eq(cycle_id))
+        .filter(performance_goal::Column::PersonId.eq(person_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// A goal as a team list shows it.
+#[derive(Debug, Clone)]
+pub struct GoalLine {
+    pub id: i32,
+    pub person_id: i32,
+    pub title: String,
+    pub objective_code: String,
+    pub status: GoalStatus,
+    pub progress: i16,
+}
+
+#[derive(FromQueryResult)]
+struct GoalLineRow {
+    id: i32,
+    person_id: i32,
+    objective_id: i32,
+    title: String,
+    status: String,
+    progress: i16,
+}
+
+/// The goals in a cycle of the people below `within` in the chain (everyone's, with
+/// `None`), `except` left out, by person and then oldest first (no policy: the caller
+/// decides whose goals a reader sees). Three queries whatever their number: the goals and
+/// the codes of their objectives.
+pub async fn lines_in_cycle(
+    conn: &impl ConnectionTrait,
+    cycle_id: i32,
+    within: Option<people::Below>,
+    except: i32,
+) -> AppResult<Vec<GoalLine>> {
+    let mut query = Query::select();
+    query
+        .columns([
+            performance_goal::Column::Id,
+            performance_goal::Column::PersonId,
+            performance_goal::Column::ObjectiveId,
+            performance_goal::Column::Title,
+            performance_goal::Column::Status,
+            performance_goal::Column::Progress,
+        ])
+        .from(performance_goal::Entity)
+        .and_where(performance_goal::Column::CycleId.eq(cycle_id))
+        .and_where(performance_goal::Column::PersonId.ne(except))
+        .order_by(performance_goal::Column::PersonId, Order::Asc)
+        .order_by(performance_goal::Column::Id, Order::Asc);
+    if let Some(below) = within {
+        query.and_where(below.includes(Expr::col(performance_goal::Column::PersonId)));
+    }
+    let rows = GoalLineRow::find_by_statement(conn.get_database_backend().build(&query))
+        .all(conn)
+        .await?;
+    let objectives = plan::objective_refs(conn, rows.iter().map(|r| r.objective_id)).await?;
+    Ok(rows
+        .into_iter()
+        // A goal always links an objective (a foreign key); the join this replaces
+        // dropped any that did not, and so does this.
+        .filter_map(|row| {
+            Some(GoalLine {
+                objective_code: objectives.get(&row.objective_id)?.code.clone(),
+                status: GoalStatus::parse(&row.status).unwrap_or(GoalStatus::Proposed),
+                id: row.id,
+                person_id: row.person_id,
+                title: row.title,
+                progress: row.progress,
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

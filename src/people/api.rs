@@ -264,6 +264,7 @@ impl PeopleApi {
                 active: body.active,
                 password: body.password,
             },
+            crate::auth::end_all_sessions_and_tokens,
         )
         .await?;
         Ok(Json(person_body(person)))

@@ -1,20 +1,33 @@
 //! People: the directory, roles and the manager chain. The cio adds, edits and
 //! deactivates people; nobody is ever deleted, because goals, reviews and kudos refer to them.
 
+//!
+//! People depends on no other area but policy: auth builds on people (it checks people's
+//! emails and passwords and hands out the `Actor`), so what people needs done to sign-ins
+//! when someone leaves is passed in by the caller (see `update`).
+
+mod actor;
 pub mod api;
 pub mod pages;
+pub mod passwords;
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
     prelude::Expr,
-    sea_query::{Func, LikeExpr},
+    sea_query::{
+        self, BinOper, CommonTableExpression, Func, LikeExpr, Query, SubQueryStatement, UnionType,
+        WithClause,
+    },
 };
 
+pub use actor::Actor;
+
 use crate::{
-    auth::{self, Actor},
-    db::Db,
+    db::{Db, WriteTxn},
     entities::person,
     error::{AppError, AppResult, FieldError},
     paging::{self, Page},
@@ -260,11 +273,68 @@ fn to_person(model: person::Model, manager: Option<PersonRef>) -> AppResult<Pers
 
 /// A recursive CTE named `below(id, depth)`: everyone under the person bound to `$1`, at
 /// any depth. Queries that list a manager's people start with it.
+///
+/// Deprecated: to be replaced by `people::below`, which binds the person itself; only
+/// recognition still pastes this (it is converted after the areas are merged).
 pub const BELOW_CTE: &str = "WITH RECURSIVE below(id, depth) AS (
         SELECT id, 1 FROM people WHERE manager_id = $1
         UNION ALL
         SELECT p.id, b.depth + 1 FROM people p JOIN below b ON p.manager_id = b.id WHERE b.depth < 64
     )";
+
+/// The deepest manager chain walked; it keeps a corrupted chain (a loop) from walking for ever.
+const CHAIN_DEPTH_MAX: i32 = 64;
+
+/// Everyone under one person in the manager chain, at any depth: see `below`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Below {
+    manager_id: i32,
+}
+
+/// Everyone under `manager_id` in the manager chain, at any depth, for a query to use as a
+/// subquery (`includes`). It binds `manager_id` itself, so a query that uses it cannot
+/// number its parameter wrongly, whatever else the query binds.
+pub fn below(manager_id: i32) -> Below {
+    Below { manager_id }
+}
+
+impl Below {
+    /// `SELECT id FROM below`, where `below(id, depth)` walks down the chain recursively.
+    pub fn subquery(self) -> SubQueryStatement {
+        let mut start = Query::select()
+            .column(person::Column::Id)
+            .expr(Expr::cust("1"))
+            .from(person::Entity)
+            .and_where(Expr::col(person::Column::ManagerId).eq(self.manager_id))
+            .to_owned();
+        let step = Query::select()
+            .column((person::Entity, person::Column::Id))
+            .expr(Expr::col(("below", "depth")).add(Expr::cust("1")))
+            .from(person::Entity)
+            .inner_join(
+                "below",
+                Expr::col((person::Entity, person::Column::ManagerId)).equals(("below", "id")),
+            )
+            .and_where(Expr::col(("below", "depth")).lt(CHAIN_DEPTH_MAX))
+            .to_owned();
+        let walk = CommonTableExpression::new()
+            .query(start.union(UnionType::All, step).to_owned())
+            .columns(["id", "depth"])
+            .table_name("below")
+            .to_owned();
+        let ids = Query::select().column("id").from("below").to_owned();
+        SubQueryStatement::WithStatement(
+            ids.with(WithClause::new().recursive(true).cte(walk).to_owned()),
+        )
+    }
+
+    /// `person IN (…)`: the person (a column or expression holding a person id) is below.
+    pub fn includes(self, person: impl Into<Expr>) -> Expr {
+        person
+            .into()
+            .binary(BinOper::In, Expr::SubQuery(None, Box::new(self.subquery())))
+    }
+}
 
 /// The people above `person_id`, nearest first, in one recursive query. The depth bound
 /// keeps a corrupted chain from looping forever.
@@ -363,8 +433,8 @@ async fn new_password_hash(
     errors: &mut Vec<FieldError>,
 ) -> AppResult<Option<String>> {
     match password {
-        Some(password) if !password.is_empty() => match auth::passwords::check_strength(password) {
-            Ok(()) => Ok(Some(auth::passwords::hash(password).await?)),
+        Some(password) if !password.is_empty() => match passwords::check_strength(password) {
+            Ok(()) => Ok(Some(passwords::hash(password).await?)),
             Err(message) => {
                 errors.push(FieldError::new("password", message));
                 Ok(None)
@@ -471,7 +541,18 @@ pub async fn create_unchecked(db: &Db, input: NewPerson) -> AppResult<Person> {
 }
 
 /// Edits a person. Only the cio may.
-pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> AppResult<Person> {
+///
+/// Someone who leaves, or whose password the cio resets, is signed out everywhere in the
+/// same write: `sign_out` does it (`auth::end_all_sessions_and_tokens`). Sign-ins belong to
+/// auth, which builds on people, so people asks the caller for the step instead of
+/// calling auth; the parameter cannot be forgotten.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i32,
+    changes: PersonChanges,
+    sign_out: impl AsyncFnOnce(&WriteTxn, i32) -> AppResult<()>,
+) -> AppResult<Person> {
     policy::check(actor.principal(), Action::ManagePeople)?;
     let mut errors = Vec::new();
     let fields = validate_fields(
@@ -565,15 +646,21 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, changes: PersonChanges) -> 
         AppError::on_unique(err, "people_email_key", "people.email", duplicate_email)
     })?;
     if sign_out_everywhere {
-        auth::end_all_sessions_and_tokens(&*txn, id).await?;
+        sign_out(&txn, id).await?;
     }
     let manager = person_ref(&*txn, model.manager_id).await?;
     txn.commit().await?;
     to_person(model, manager)
 }
 
-/// Deactivates or reactivates a person. Only the cio may.
-pub async fn set_active(db: &Db, actor: &Actor, id: i32, active: bool) -> AppResult<Person> {
+/// Deactivates or reactivates a person. Only the cio may. `sign_out` as for `update`.
+pub async fn set_active(
+    db: &Db,
+    actor: &Actor,
+    id: i32,
+    active: bool,
+    sign_out: impl AsyncFnOnce(&WriteTxn, i32) -> AppResult<()>,
+) -> AppResult<Person> {
     update(
         db,
         actor,
@@ -582,6 +669,7 @@ pub async fn set_active(db: &Db, actor: &Actor, id: i32, active: bool) -> AppRes
             active: Some(active),
             ..Default::default()
         },
+        sign_out,
     )
     .await
 }
@@ -781,6 +869,137 @@ pub async fn has_usable_cio(db: &Db) -> AppResult<bool> {
         .count(db.conn())
         .await?
         > 0)
+}
+
+/// People by id, as other areas name them (owners, reviewers, assessors), in one query;
+/// ids nobody has are left out.
+pub async fn refs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<HashMap<i32, PersonRef>> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.id,
+                PersonRef {
+                    id: m.id,
+                    name: m.name,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Someone a manager's team view lists: an active person, not an advisor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub person: PersonRef,
+    pub team: String,
+    pub manager: Option<PersonRef>,
+}
+
+#[derive(FromQueryResult)]
+struct ReportRow {
+    id: i32,
+    name: String,
+    team: String,
+    manager_id: Option<i32>,
+    manager_name: Option<String>,
+}
+
+/// The active people other than advisors below `manager_id` in the chain (with
+/// `everyone`, the whole department), the manager left out, by name: one query.
+pub async fn reports_below(
+    conn: &impl ConnectionTrait,
+    manager_id: i32,
+    everyone: bool,
+) -> AppResult<Vec<Report>> {
+    let (p, m) = ("p", "m");
+    let mut query = Query::select();
+    query
+        .column((p, person::Column::Id))
+        .column((p, person::Column::Name))
+        .column((p, person::Column::Team))
+        .column((p, person::Column::ManagerId))
+        .expr_as(Expr::col((m, person::Column::Name)), "manager_name")
+        .from_as(person::Entity, p)
+        .join_as(
+            sea_query::JoinType::LeftJoin,
+            person::Entity,
+            m,
+            Expr::col((m, person::Column::Id)).equals((p, person::Column::ManagerId)),
+        )
+        .and_where(Expr::col((p, person::Column::Active)).eq(true))
+        .and_where(Expr::col((p, person::Column::Role)).ne(Role::Advisor.as_str()))
+        .and_where(Expr::col((p, person::Column::Id)).ne(manager_id))
+        .order_by((p, person::Column::Name), sea_query::Order::Asc)
+        .order_by((p, person::Column::Id), sea_query::Order::Asc);
+    if !everyone {
+        query.and_where(below(manager_id).includes(Expr::col((p, person::Column::Id))));
+    }
+    Ok(
+        ReportRow::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|r| Report {
+                person: PersonRef {
+                    id: r.id,
+                    name: r.name,
+                },
+                team: r.team,
+                manager: r
+                    .manager_id
+                    .zip(r.manager_name)
+                    .map(|(id, name)| PersonRef { id, name }),
+            })
+            .collect(),
+    )
+}
+
+/// What signing in needs to know about a person.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub person_id: i32,
+    pub active: bool,
+    pub password_hash: Option<String>,
+}
+
+/// The credentials of the person with this email, if anyone has it.
+pub async fn credentials(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> AppResult<Option<Credentials>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+        .map(|m| Credentials {
+            person_id: m.id,
+            active: m.active,
+            password_hash: m.password_hash,
+        }))
+}
+
+/// Stores a new password hash for a person (auth checked the old password and the new one).
+pub async fn set_password_hash(txn: &WriteTxn, person_id: i32, hash: String) -> AppResult<()> {
+    person::Entity::update_many()
+        .col_expr(person::Column::PasswordHash, Expr::value(hash))
+        .col_expr(person::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(person::Column::Id.eq(person_id))
+        .exec(&**txn)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    auth::Actor,
+    auth::{Actor, end_all_sessions_and_tokens as sign_out},
     error::{AppError, AppResult},
     people::{self, DirectoryFilter, NewPerson, Person, PersonChanges, Role},
     web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, render, see_other},
@@ -377,7 +377,7 @@ pub async fn update(
         active: None,
         password: form.password(),
     };
-    match people::update(&state.db, &actor, id, changes).await {
+    match people::update(&state.db, &actor, id, changes, sign_out).await {
         Ok(_) => Ok(see_other(format!("/people/{id}?notice=saved"))),
         Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
     }
@@ -390,7 +390,7 @@ pub async fn deactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, false).await?;
+    people::set_active(&state.db, &actor, id, false, sign_out).await?;
     Ok(see_other("/people?notice=deactivated"))
 }
 
@@ -401,7 +401,7 @@ pub async fn reactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, true).await?;
+    people::set_active(&state.db, &actor, id, true, sign_out).await?;
     Ok(see_other(format!("/people/{id}?notice=reactivated")))
 }
 

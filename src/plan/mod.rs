@@ -10,15 +10,17 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::{
     auth::Actor,
     db::Db,
-    entities::{evaluation_proposal, objective, performance_goal, plan, strategic_goal},
+    entities::{objective, plan, strategic_goal},
     error::{AppError, AppResult},
+    goals,
     policy::{self, Action},
+    reviews,
     validate::{Errors, TEXT_MAX, TITLE_MAX},
 };
 
@@ -188,6 +190,26 @@ pub async fn list(db: &Db, actor: &Actor) -> AppResult<Vec<PlanSummary>> {
         .collect()
 }
 
+/// A plan's summary by id, for other areas (no policy: every reader may read the plan).
+pub async fn summary_of(conn: &impl ConnectionTrait, id: i32) -> AppResult<Option<PlanSummary>> {
+    plan::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .as_ref()
+        .map(summary)
+        .transpose()
+}
+
+/// Every plan's summary, in no particular order, for other areas (no policy).
+pub async fn summaries(conn: &impl ConnectionTrait) -> AppResult<Vec<PlanSummary>> {
+    plan::Entity::find()
+        .all(conn)
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+}
+
 /// The plan currently in force, if any.
 pub async fn active_id(conn: &impl ConnectionTrait) -> AppResult<Option<i32>> {
     Ok(plan::Entity::find()
@@ -195,14 +217,6 @@ pub async fn active_id(conn: &impl ConnectionTrait) -> AppResult<Option<i32>> {
         .one(conn)
         .await?
         .map(|p| p.id))
-}
-
-#[derive(FromQueryResult)]
-struct CoverageRow {
-    objective_id: i32,
-    linked: i64,
-    achieved: i64,
-    people: i64,
 }
 
 /// A plan with its tree and coverage, in four queries whatever its size: the plan, its
@@ -234,31 +248,18 @@ pub async fn get(
         .order_by_asc(objective::Column::Id)
         .all(conn)
         .await?;
-    let mut sql = "SELECT g.objective_id AS objective_id, COUNT(*) AS linked,
-               SUM(CASE WHEN g.status = 'achieved' THEN 1 ELSE 0 END) AS achieved,
-               COUNT(DISTINCT g.person_id) AS people
-           FROM performance_goals g JOIN objectives o ON o.id = g.objective_id
-           WHERE o.plan_id = $1 AND g.status <> 'dropped'"
-        .to_owned();
-    let mut values: Vec<sea_orm::Value> = vec![id.into()];
-    if let Some(cycle_id) = cycle_id {
-        sql.push_str(" AND g.cycle_id = $2");
-        values.push(cycle_id.into());
-    }
-    sql.push_str(" GROUP BY g.objective_id");
     let exact = policy::allows(actor.principal(), Action::ViewGoalCounts);
-    let coverage: HashMap<i32, (i64, i64, i64)> =
-        CoverageRow::find_by_statement(Statement::from_sql_and_values(db.backend(), sql, values))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|row| (row.objective_id, (row.linked, row.achieved, row.people)))
-            .collect();
+    let objective_ids: Vec<i32> = objectives.iter().map(|o| o.id).collect();
+    let coverage = goals::coverage(conn, &objective_ids, cycle_id).await?;
 
     let mut by_goal: HashMap<i32, Vec<Objective>> = HashMap::new();
     let numbers: HashMap<i32, i32> = goals.iter().map(|g| (g.id, g.number)).collect();
     for o in objectives {
-        let (linked, achieved, people) = coverage.get(&o.id).copied().unwrap_or((0, 0, 0));
+        let goals::Coverage {
+            linked,
+            achieved,
+            people,
+        } = coverage.get(&o.id).copied().unwrap_or_default();
         let withheld = !exact && people > 0 && people < k;
         let goal_number = numbers
             .get(&o.strategic_goal_id)
@@ -724,14 +725,8 @@ pub async fn delete_objective(db: &Db, actor: &Actor, objective_id: i32) -> AppR
         .await?
         .ok_or(AppError::NotFound)?;
     editable_plan(&*txn, existing.plan_id).await?;
-    let goals = performance_goal::Entity::find()
-        .filter(performance_goal::Column::ObjectiveId.eq(objective_id))
-        .count(&*txn)
-        .await?;
-    let proposals = evaluation_proposal::Entity::find()
-        .filter(evaluation_proposal::Column::ObjectiveId.eq(objective_id))
-        .count(&*txn)
-        .await?;
+    let goals = goals::count_by_objective(&*txn, objective_id).await?;
+    let proposals = reviews::count_proposals_for_objective(&*txn, objective_id).await?;
     if goals + proposals > 0 {
         return Err(AppError::conflict(format!(
             "{} goal(s) are linked to this objective, so it cannot be deleted; retire it instead.",
@@ -802,6 +797,71 @@ pub async fn objective_ref(
         title: o.title,
         retired: o.retired,
     }))
+}
+
+#[derive(FromQueryResult)]
+struct ObjectiveRefRow {
+    id: i32,
+    plan_id: i32,
+    number: i32,
+    goal_number: i32,
+    title: String,
+    retired: bool,
+}
+
+/// Objectives by id, with their plans and codes, in one query whatever their number; ids
+/// nobody has are left out.
+pub async fn objective_refs(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<HashMap<i32, ObjectiveRef>> {
+    use sea_orm::{ExprTrait, prelude::Expr, sea_query::Query};
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (o, g) = ("o", "g");
+    let query = Query::select()
+        .column((o, objective::Column::Id))
+        .column((o, objective::Column::PlanId))
+        .column((o, objective::Column::Number))
+        .expr_as(
+            Expr::col((g, strategic_goal::Column::Number)),
+            "goal_number",
+        )
+        .column((o, objective::Column::Title))
+        .column((o, objective::Column::Retired))
+        .from_as(objective::Entity, o)
+        .join_as(
+            sea_orm::JoinType::InnerJoin,
+            strategic_goal::Entity,
+            g,
+            Expr::col((g, strategic_goal::Column::Id))
+                .equals((o, objective::Column::StrategicGoalId)),
+        )
+        .and_where(Expr::col((o, objective::Column::Id)).is_in(ids))
+        .to_owned();
+    Ok(
+        ObjectiveRefRow::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|row| {
+                (
+                    row.id,
+                    ObjectiveRef {
+                        id: row.id,
+                        plan_id: row.plan_id,
+                        code: objective_code(row.goal_number, row.number),
+                        title: row.title,
+                        retired: row.retired,
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Every objective of a plan in plan order, for choosing one in a form. Two queries.

@@ -10,19 +10,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, prelude::Expr, sea_query::Query,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Actor,
     cycles::{self, Cycle, Phase},
-    db::Db,
-    entities::{
-        evaluation_entry, evaluation_proposal, evaluation_reopening, performance_goal, person,
-        self_evaluation,
-    },
+    db::{Db, WriteTxn},
+    entities::{evaluation_entry, evaluation_proposal, evaluation_reopening, self_evaluation},
     error::{AppError, AppResult},
     goals::{self, Category, Goal, GoalStatus},
     people::{self, PersonRef},
@@ -257,33 +254,16 @@ async fn find_row(
         .await?)
 }
 
-async fn person_name(conn: &impl ConnectionTrait, id: i32) -> AppResult<PersonRef> {
-    let model = person::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(PersonRef {
-        id: model.id,
-        name: model.name,
-    })
-}
-
 /// A person's self-evaluation for a cycle: the person, their managers and the cio may
-/// read it; anyone else gets 404.
+/// read it; anyone else gets 404. A fixed number of queries whatever the number of goals,
+/// entries, proposals and reopenings: the rows of each kind at once, then the people and
+/// the objectives they name at once.
 pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppResult<Evaluation> {
     let conn = db.conn();
     let subject = people::subject(conn, person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
     let cycle = cycles::find_or_404(conn, cycle_id).await?;
-    let person = person_name(conn, person_id).await?;
-    let goal_rows = performance_goal::Entity::find()
-        .filter(performance_goal::Column::CycleId.eq(cycle_id))
-        .filter(performance_goal::Column::PersonId.eq(person_id))
-        .filter(performance_goal::Column::Status.ne(GoalStatus::Dropped.as_str()))
-        .order_by_asc(performance_goal::Column::Id)
-        .all(conn)
-        .await?;
-    let goals = goals::hydrate(conn, goal_rows).await?;
+    let goals = goals::standing_in_cycle(conn, cycle_id, person_id).await?;
     let row = find_row(conn, cycle_id, person_id).await?;
     let status = match &row {
         Some(r) => EvaluationStatus::from_db(&r.status)?,
@@ -305,44 +285,41 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     } else {
         Vec::new()
     };
-    let mut evaluation = Evaluation {
-        id: row.as_ref().map(|r| r.id),
-        person,
-        status,
-        reflection: String::new(),
-        skills_developed: String::new(),
-        entries: Vec::new(),
-        proposals: Vec::new(),
-        submitted_at: None,
-        review: None,
-        reopenings: Vec::new(),
-        offered,
-        may_write,
-        may_review: is_reviewer && in_phase && status == EvaluationStatus::Submitted,
-        may_review_any: is_reviewer,
-        cycle,
+    let (saved, proposal_rows, reopenings) = match &row {
+        Some(row) => (
+            evaluation_entry::Entity::find()
+                .filter(evaluation_entry::Column::EvaluationId.eq(row.id))
+                .all(conn)
+                .await?,
+            evaluation_proposal::Entity::find()
+                .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
+                .order_by_asc(evaluation_proposal::Column::Position)
+                .all(conn)
+                .await?,
+            evaluation_reopening::Entity::find()
+                .filter(evaluation_reopening::Column::EvaluationId.eq(row.id))
+                .order_by_asc(evaluation_reopening::Column::ReopenedAt)
+                .all(conn)
+                .await?,
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    let Some(row) = row else {
-        evaluation.entries = goals
+    // Everyone the evaluation names, in one query: the person, the reviewer, who reopened.
+    let names = people::refs(
+        conn,
+        [person_id]
             .into_iter()
-            .map(|goal| Entry {
-                goal,
-                narrative: String::new(),
-                outcome: None,
-                self_rating: None,
-                evidence: Vec::new(),
-            })
-            .collect();
-        return Ok(evaluation);
-    };
-    let saved: HashMap<i32, evaluation_entry::Model> = evaluation_entry::Entity::find()
-        .filter(evaluation_entry::Column::EvaluationId.eq(row.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|e| (e.goal_id, e))
-        .collect();
-    evaluation.entries = goals
+            .chain(row.as_ref().and_then(|r| r.reviewer_id))
+            .chain(reopenings.iter().map(|r| r.reopened_by_id)),
+    )
+    .await?;
+    let named = |id: i32| names.get(&id).cloned().ok_or(AppError::NotFound);
+    let objectives =
+        plan::objective_refs(conn, proposal_rows.iter().map(|p| p.objective_id)).await?;
+
+    let saved: HashMap<i32, evaluation_entry::Model> =
+        saved.into_iter().map(|e| (e.goal_id, e)).collect();
+    let entries = goals
         .into_iter()
         .map(|goal| {
             let saved = saved.get(&goal.id);
@@ -359,20 +336,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
             }
         })
         .collect();
-    let proposal_rows = evaluation_proposal::Entity::find()
-        .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
-        .order_by_asc(evaluation_proposal::Column::Position)
-        .all(conn)
-        .await?;
-    let mut objectives: HashMap<i32, ObjectiveRef> = HashMap::new();
-    for p in &proposal_rows {
-        if !objectives.contains_key(&p.objective_id)
-            && let Some(o) = plan::objective_ref(conn, p.objective_id).await?
-        {
-            objectives.insert(o.id, o);
-        }
-    }
-    evaluation.proposals = proposal_rows
+    let proposals = proposal_rows
         .into_iter()
         .filter_map(|p| {
             Some(Proposal {
@@ -384,35 +348,55 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
             })
         })
         .collect();
-    let reopenings = evaluation_reopening::Entity::find()
-        .filter(evaluation_reopening::Column::EvaluationId.eq(row.id))
-        .order_by_asc(evaluation_reopening::Column::ReopenedAt)
-        .all(conn)
-        .await?;
-    for r in reopenings {
-        evaluation.reopenings.push(Reopening {
-            by: person_name(conn, r.reopened_by_id).await?,
-            reason: r.reason,
-            at: r.reopened_at,
-        });
-    }
-    if let (Some(reviewer_id), Some(comment), Some(rating), Some(at)) = (
-        row.reviewer_id,
-        row.review_comment.clone(),
-        row.review_rating,
-        row.reviewed_at,
-    ) {
-        evaluation.review = Some(Review {
-            reviewer: person_name(conn, reviewer_id).await?,
+    let reopenings = reopenings
+        .into_iter()
+        .map(|r| {
+            Ok(Reopening {
+                by: named(r.reopened_by_id)?,
+                reason: r.reason,
+                at: r.reopened_at,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let review = match row.as_ref().map(|r| {
+        (
+            r.reviewer_id,
+            r.review_comment.clone(),
+            r.review_rating,
+            r.reviewed_at,
+        )
+    }) {
+        Some((Some(reviewer_id), Some(comment), Some(rating), Some(at))) => Some(Review {
+            reviewer: named(reviewer_id)?,
             comment,
             rating,
             reviewed_at: at,
-        });
-    }
-    evaluation.reflection = row.reflection;
-    evaluation.skills_developed = row.skills_developed;
-    evaluation.submitted_at = row.submitted_at;
-    Ok(evaluation)
+        }),
+        _ => None,
+    };
+    Ok(Evaluation {
+        id: row.as_ref().map(|r| r.id),
+        person: named(person_id)?,
+        status,
+        reflection: row
+            .as_ref()
+            .map(|r| r.reflection.clone())
+            .unwrap_or_default(),
+        skills_developed: row
+            .as_ref()
+            .map(|r| r.skills_developed.clone())
+            .unwrap_or_default(),
+        entries,
+        proposals,
+        submitted_at: row.as_ref().and_then(|r| r.submitted_at),
+        review,
+        reopenings,
+        offered,
+        may_write,
+        may_review: is_reviewer && in_phase && status == EvaluationStatus::Submitted,
+        may_review_any: is_reviewer,
+        cycle,
+    })
 }
 
 /// What recognition evidence may name: what the person received during the cycle (not
@@ -563,6 +547,224 @@ async fn saved_evidence(
         .collect())
 }
 
+/// A draft as it is stored: every field checked, nothing left to default.
+#[derive(Debug, Clone, PartialEq)]
+struct Draft {
+    reflection: String,
+    skills_developed: String,
+    entries: Vec<DraftEntry>,
+    proposals: Vec<DraftProposal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct DraftEntry {
+    goal_id: i32,
+    narrative: String,
+    outcome: Option<GoalStatus>,
+    self_rating: Option<i16>,
+    evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct DraftProposal {
+    objective_id: i32,
+    title: String,
+    description: String,
+    category: Category,
+}
+
+/// What a draft is checked against, read before parsing it.
+#[derive(Default)]
+struct DraftContext {
+    /// The person's goals in the cycle, dropped ones too.
+    own_goals: Vec<i32>,
+    sources: RecognitionSources,
+    /// The objectives the proposals name that exist.
+    objectives: HashMap<i32, ObjectiveRef>,
+    active_plan: Option<i32>,
+}
+
+impl DraftContext {
+    /// A fixed number of queries whatever the size of the draft. Recognition evidence is
+    /// checked against what the person received during the cycle, and read only when
+    /// some is chosen.
+    async fn load(
+        conn: &impl ConnectionTrait,
+        cycle: &Cycle,
+        person_id: i32,
+        existing: Option<&self_evaluation::Model>,
+        input: &EvaluationInput,
+    ) -> AppResult<DraftContext> {
+        let names_recognition = input
+            .entries
+            .iter()
+            .flat_map(|e| &e.evidence)
+            .any(|e| e.recognition_kind().is_some());
+        let sources = if names_recognition {
+            RecognitionSources {
+                received: recognition::received(conn, person_id, cycle.starts_on, cycle.ends_on)
+                    .await?,
+                saved: match existing {
+                    Some(row) => saved_evidence(conn, row.id).await?,
+                    None => Vec::new(),
+                },
+            }
+        } else {
+            RecognitionSources::default()
+        };
+        Ok(DraftContext {
+            own_goals: goals::ids_in_cycle(conn, cycle.id, person_id).await?,
+            sources,
+            active_plan: plan::active_id(conn).await?,
+            objectives: plan::objective_refs(
+                conn,
+                input.proposals.iter().filter_map(|p| p.objective_id),
+            )
+            .await?,
+        })
+    }
+}
+
+/// Parses a draft as typed into what is stored, or every field error at once.
+fn parse_draft(input: &EvaluationInput, context: &DraftContext) -> AppResult<Draft> {
+    let mut errors = Errors::default();
+    let reflection = errors.optional("reflection", input.reflection.as_deref(), TEXT_MAX);
+    let skills_developed = errors.optional(
+        "skills_developed",
+        input.skills_developed.as_deref(),
+        TEXT_MAX,
+    );
+    let entries: Vec<Option<DraftEntry>> = input
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| parse_entry(i, entry, &input.entries[..i], context, &mut errors))
+        .collect();
+    if input.proposals.len() > PROPOSALS_MAX {
+        errors.add(
+            "proposals",
+            format!("Propose at most {PROPOSALS_MAX} goals."),
+        );
+    }
+    let proposals: Vec<Option<DraftProposal>> = input
+        .proposals
+        .iter()
+        .enumerate()
+        .map(|(i, proposal)| parse_proposal(i, proposal, context, &mut errors))
+        .collect();
+    errors.finish()?;
+    // Without errors every part parsed; a part missing here is a bug in the parsers.
+    let missing = || AppError::internal(anyhow::anyhow!("a draft without errors did not parse"));
+    Ok(Draft {
+        reflection: reflection.ok_or_else(missing)?,
+        skills_developed: skills_developed.ok_or_else(missing)?,
+        entries: entries
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(missing)?,
+        proposals: proposals
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or_else(missing)?,
+    })
+}
+
+/// One entry, `entries[i]`; `earlier` are the entries before it. None when it has errors.
+fn parse_entry(
+    i: usize,
+    entry: &EntryInput,
+    earlier: &[EntryInput],
+    context: &DraftContext,
+    errors: &mut Errors,
+) -> Option<DraftEntry> {
+    let before = errors.0.len();
+    let at = format!("entries[{i}]");
+    if !context.own_goals.contains(&entry.goal_id) {
+        errors.add(
+            format!("{at}.goal_id"),
+            "This is not one of your goals in this cycle.",
+        );
+    } else if earlier.iter().any(|e| e.goal_id == entry.goal_id) {
+        errors.add(format!("{at}.goal_id"), "This goal is already in the list.");
+    }
+    let narrative = errors.optional(
+        &format!("{at}.narrative"),
+        entry.narrative.as_deref(),
+        TEXT_MAX,
+    );
+    let outcome = match entry.outcome.as_deref().filter(|o| !o.is_empty()) {
+        Some(o) => errors.one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES),
+        None => None,
+    };
+    let self_rating = match entry.self_rating {
+        Some(r) => errors.in_range(&format!("{at}.self_rating"), r, 1, 5),
+        None => None,
+    };
+    let evidence = check_evidence(
+        &format!("{at}.evidence"),
+        &entry.evidence,
+        &context.sources,
+        errors,
+    );
+    (errors.0.len() == before).then(|| DraftEntry {
+        goal_id: entry.goal_id,
+        narrative: narrative.unwrap_or_default(),
+        outcome,
+        self_rating: self_rating.and_then(|r| i16::try_from(r).ok()),
+        evidence,
+    })
+}
+
+/// One proposal for next year, `proposals[i]`. None when it has errors.
+fn parse_proposal(
+    i: usize,
+    proposal: &ProposalInput,
+    context: &DraftContext,
+    errors: &mut Errors,
+) -> Option<DraftProposal> {
+    let at = format!("proposals[{i}]");
+    let title = errors.required(&format!("{at}.title"), proposal.title.as_deref(), TITLE_MAX);
+    let description = errors.optional(
+        &format!("{at}.description"),
+        proposal.description.as_deref(),
+        TEXT_MAX,
+    );
+    let category = errors.one_of(
+        &format!("{at}.category"),
+        proposal.category.as_deref(),
+        &Category::OPTIONS,
+    );
+    let objective = proposal
+        .objective_id
+        .and_then(|id| context.objectives.get(&id));
+    let field = format!("{at}.objective_id");
+    let objective_id = match (objective, proposal.objective_id) {
+        (_, None) => {
+            errors.add(field, "Link the proposed goal to an objective.");
+            None
+        }
+        (None, Some(id)) => {
+            errors.add(field, format!("There is no objective with id {id}."));
+            None
+        }
+        (Some(o), _) if Some(o.plan_id) != context.active_plan => {
+            errors.add(field, format!("{} is not in the plan in force.", o.code));
+            None
+        }
+        (Some(o), _) if o.retired => {
+            errors.add(field, format!("{} has been retired.", o.code));
+            None
+        }
+        (Some(o), _) => Some(o.id),
+    };
+    Some(DraftProposal {
+        objective_id: objective_id?,
+        title: title?,
+        description: description?,
+        category: category?,
+    })
+}
+
 /// Saves a draft (and starts the evaluation if it has not been). Only the person, only
 /// while the cycle is in self-evaluation, only while it is a draft.
 pub async fn save_draft(
@@ -574,132 +776,12 @@ pub async fn save_draft(
 ) -> AppResult<Evaluation> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
-    let mut errors = Errors::default();
-    let reflection = errors.optional("reflection", input.reflection.as_deref(), TEXT_MAX);
-    let skills = errors.optional(
-        "skills_developed",
-        input.skills_developed.as_deref(),
-        TEXT_MAX,
-    );
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
     let existing = find_row(&*txn, cycle_id, person_id).await?;
-    // Recognition evidence is checked against what the person received during the cycle:
-    // one query, and only when some is chosen.
-    let sources = if input
-        .entries
-        .iter()
-        .flat_map(|e| &e.evidence)
-        .any(|e| e.recognition_kind().is_some())
-    {
-        RecognitionSources {
-            received: recognition::received(&*txn, person_id, cycle.starts_on, cycle.ends_on)
-                .await?,
-            saved: match &existing {
-                Some(row) => saved_evidence(&*txn, row.id).await?,
-                None => Vec::new(),
-            },
-        }
-    } else {
-        RecognitionSources::default()
-    };
-    let own_goals: Vec<i32> = performance_goal::Entity::find()
-        .filter(performance_goal::Column::CycleId.eq(cycle_id))
-        .filter(performance_goal::Column::PersonId.eq(person_id))
-        .all(&*txn)
-        .await?
-        .iter()
-        .map(|g| g.id)
-        .collect();
-    let mut entries = Vec::new();
-    for (i, entry) in input.entries.iter().enumerate() {
-        let at = format!("entries[{i}]");
-        if !own_goals.contains(&entry.goal_id) {
-            errors.add(
-                format!("{at}.goal_id"),
-                "This is not one of your goals in this cycle.",
-            );
-        } else if input.entries[..i]
-            .iter()
-            .any(|earlier| earlier.goal_id == entry.goal_id)
-        {
-            errors.add(format!("{at}.goal_id"), "This goal is already in the list.");
-        }
-        let narrative = errors.optional(
-            &format!("{at}.narrative"),
-            entry.narrative.as_deref(),
-            TEXT_MAX,
-        );
-        let outcome = match entry.outcome.as_deref().filter(|o| !o.is_empty()) {
-            Some(o) => errors.one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES),
-            None => None,
-        };
-        let rating = match entry.self_rating {
-            Some(r) => errors.in_range(&format!("{at}.self_rating"), r, 1, 5),
-            None => None,
-        };
-        let evidence = check_evidence(
-            &format!("{at}.evidence"),
-            &entry.evidence,
-            &sources,
-            &mut errors,
-        );
-        entries.push((
-            entry.goal_id,
-            narrative.unwrap_or_default(),
-            outcome,
-            rating,
-            evidence,
-        ));
-    }
-    if input.proposals.len() > PROPOSALS_MAX {
-        errors.add(
-            "proposals",
-            format!("Propose at most {PROPOSALS_MAX} goals."),
-        );
-    }
-    let active_plan = plan::active_id(&*txn).await?;
-    let mut proposals = Vec::new();
-    for (i, p) in input.proposals.iter().enumerate() {
-        let at = format!("proposals[{i}]");
-        let title = errors.required(&format!("{at}.title"), p.title.as_deref(), TITLE_MAX);
-        let description = errors.optional(
-            &format!("{at}.description"),
-            p.description.as_deref(),
-            TEXT_MAX,
-        );
-        let category = errors.one_of(
-            &format!("{at}.category"),
-            p.category.as_deref(),
-            &Category::OPTIONS,
-        );
-        let objective = match p.objective_id {
-            Some(id) => plan::objective_ref(&*txn, id).await?,
-            None => None,
-        };
-        match (&objective, p.objective_id) {
-            (_, None) => errors.add(
-                format!("{at}.objective_id"),
-                "Link the proposed goal to an objective.",
-            ),
-            (None, Some(id)) => errors.add(
-                format!("{at}.objective_id"),
-                format!("There is no objective with id {id}."),
-            ),
-            (Some(o), _) if Some(o.plan_id) != active_plan => errors.add(
-                format!("{at}.objective_id"),
-                format!("{} is not in the plan in force.", o.code),
-            ),
-            (Some(o), _) if o.retired => errors.add(
-                format!("{at}.objective_id"),
-                format!("{} has been retired.", o.code),
-            ),
-            _ => {}
-        }
-        proposals.push((objective.map(|o| o.id), title, description, category));
-    }
-    errors.finish()?;
+    let context = DraftContext::load(&*txn, &cycle, person_id, existing.as_ref(), &input).await?;
+    let draft = parse_draft(&input, &context)?;
     cycle.ensure_open()?;
     if cycle.phase != Phase::SelfEvaluation {
         return Err(AppError::conflict(format!(
@@ -708,6 +790,20 @@ pub async fn save_draft(
             cycle.phase.label().to_lowercase()
         )));
     }
+    write_draft(&txn, cycle_id, person_id, existing, draft).await?;
+    txn.commit().await?;
+    get(db, actor, cycle_id, person_id).await
+}
+
+/// Stores a parsed draft over the saved one (starting the evaluation if there is none):
+/// entries and proposals replace the saved ones wholesale.
+async fn write_draft(
+    txn: &WriteTxn,
+    cycle_id: i32,
+    person_id: i32,
+    existing: Option<self_evaluation::Model>,
+    draft: Draft,
+) -> AppResult<()> {
     let now = Utc::now();
     let row = match existing {
         Some(row) if row.status != EvaluationStatus::Draft.as_str() => {
@@ -717,22 +813,22 @@ pub async fn save_draft(
         }
         Some(row) => {
             let mut model: self_evaluation::ActiveModel = row.into();
-            model.reflection = Set(reflection.unwrap_or_default());
-            model.skills_developed = Set(skills.unwrap_or_default());
+            model.reflection = Set(draft.reflection);
+            model.skills_developed = Set(draft.skills_developed);
             model.updated_at = Set(now);
-            model.update(&*txn).await?
+            model.update(&**txn).await?
         }
         None => self_evaluation::ActiveModel {
             person_id: Set(person_id),
             cycle_id: Set(cycle_id),
             status: Set(EvaluationStatus::Draft.as_str().to_owned()),
-            reflection: Set(reflection.unwrap_or_default()),
-            skills_developed: Set(skills.unwrap_or_default()),
+            reflection: Set(draft.reflection),
+            skills_developed: Set(draft.skills_developed),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(&**txn)
         .await
         .map_err(|err| {
             AppError::on_unique(
@@ -749,26 +845,26 @@ pub async fn save_draft(
     };
     evaluation_entry::Entity::delete_many()
         .filter(evaluation_entry::Column::EvaluationId.eq(row.id))
-        .exec(&*txn)
+        .exec(&**txn)
         .await?;
-    for (goal_id, narrative, outcome, rating, evidence) in entries {
+    for entry in draft.entries {
         evaluation_entry::ActiveModel {
             evaluation_id: Set(row.id),
-            goal_id: Set(goal_id),
-            narrative: Set(narrative),
-            outcome: Set(outcome.map(|o| o.as_str().to_owned())),
-            self_rating: Set(rating.and_then(|r| i16::try_from(r).ok())),
-            evidence: Set(serde_json::to_string(&evidence).map_err(AppError::internal)?),
+            goal_id: Set(entry.goal_id),
+            narrative: Set(entry.narrative),
+            outcome: Set(entry.outcome.map(|o| o.as_str().to_owned())),
+            self_rating: Set(entry.self_rating),
+            evidence: Set(serde_json::to_string(&entry.evidence).map_err(AppError::internal)?),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(&**txn)
         .await?;
     }
     // Proposals already carried into a later cycle stay as they are.
     if evaluation_proposal::Entity::find()
         .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
         .filter(evaluation_proposal::Column::CarriedGoalId.is_not_null())
-        .count(&*txn)
+        .count(&**txn)
         .await?
         > 0
     {
@@ -778,24 +874,23 @@ pub async fn save_draft(
     }
     evaluation_proposal::Entity::delete_many()
         .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
-        .exec(&*txn)
+        .exec(&**txn)
         .await?;
-    for (position, (objective_id, title, description, category)) in (1..).zip(proposals) {
+    for (position, proposal) in (1..).zip(draft.proposals) {
         evaluation_proposal::ActiveModel {
             evaluation_id: Set(row.id),
             position: Set(position),
-            objective_id: Set(objective_id.unwrap_or_default()),
-            title: Set(title.unwrap_or_default()),
-            description: Set(description.unwrap_or_default()),
-            category: Set(category.unwrap_or(Category::Other).as_str().to_owned()),
+            objective_id: Set(proposal.objective_id),
+            title: Set(proposal.title),
+            description: Set(proposal.description),
+            category: Set(proposal.category.as_str().to_owned()),
             carried_goal_id: Set(None),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(&**txn)
         .await?;
     }
-    txn.commit().await?;
-    get(db, actor, cycle_id, person_id).await
+    Ok(())
 }
 
 /// Submits a draft: it must say something about every goal, then it is locked, and the
@@ -955,10 +1050,25 @@ pub async fn reopen(
     get(db, actor, cycle_id, person_id).await
 }
 
+/// How many proposals for next year (carried or not) name an objective: the plan keeps a
+/// linked objective.
+pub async fn count_proposals_for_objective(
+    conn: &impl ConnectionTrait,
+    objective_id: i32,
+) -> AppResult<u64> {
+    Ok(evaluation_proposal::Entity::find()
+        .filter(evaluation_proposal::Column::ObjectiveId.eq(objective_id))
+        .count(conn)
+        .await?)
+}
+
 /// When a cycle opens, the goals people proposed for the coming year in earlier
 /// self-evaluations become proposed goals in it, where their objective is in its plan.
-/// Each proposal is carried once.
-pub async fn carry_proposals_into(conn: &impl ConnectionTrait, cycle: &Cycle) -> AppResult<()> {
+/// Each proposal is carried once. The pages and the API pass this to `cycles::open`, which
+/// runs it in the transaction that opens the cycle (cycles does not call reviews: reviews
+/// builds on cycles).
+pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()> {
+    let conn = &**txn;
     let waiting = evaluation_proposal::Entity::find()
         .filter(evaluation_proposal::Column::CarriedGoalId.is_null())
         .all(conn)
@@ -1037,26 +1147,6 @@ pub struct TeamView {
 }
 
 #[derive(FromQueryResult)]
-struct MemberRow {
-    id: i32,
-    name: String,
-    team: String,
-    manager_id: Option<i32>,
-    manager_name: Option<String>,
-}
-
-#[derive(FromQueryResult)]
-struct TeamGoalRow {
-    id: i32,
-    person_id: i32,
-    title: String,
-    status: String,
-    progress: i16,
-    goal_number: i32,
-    objective_number: i32,
-}
-
-#[derive(FromQueryResult)]
 struct TeamEvaluationRow {
     person_id: i32,
     status: String,
@@ -1072,34 +1162,11 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     let everyone = policy::allows(actor.principal(), Action::ManagePlan);
     // The members: for the cio, every active person who is not an advisor; otherwise the
     // active people below the actor, found by walking down the chain in one query.
-    let below = people::BELOW_CTE;
-    let members_from = if everyone {
-        "people p"
-    } else {
-        "people p JOIN below ON below.id = p.id"
-    };
-    let member_sql = format!(
-        "{below} SELECT DISTINCT p.id, p.name, p.team, p.manager_id, m.name AS manager_name
-         FROM {members_from} LEFT JOIN people m ON m.id = p.manager_id
-         WHERE p.active = $2 AND p.role <> 'advisor' AND p.id <> $1
-         ORDER BY p.name, p.id"
-    );
-    let members = MemberRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
-        member_sql,
-        [actor.person_id.into(), true.into()],
-    ))
-    .all(db.conn())
-    .await?;
-    let member = |m: MemberRow| TeamMember {
-        person: PersonRef {
-            id: m.id,
-            name: m.name,
-        },
-        manager: m
-            .manager_id
-            .zip(m.manager_name)
-            .map(|(id, name)| PersonRef { id, name }),
+    let within = (!everyone).then(|| people::below(actor.person_id));
+    let members = people::reports_below(db.conn(), actor.person_id, everyone).await?;
+    let member = |m: people::Report| TeamMember {
+        person: m.person,
+        manager: m.manager,
         team: m.team,
         goals: Vec::new(),
         evaluation: EvaluationStatus::NotStarted,
@@ -1111,50 +1178,35 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
             members: members.into_iter().map(member).collect(),
         });
     };
-    let scope = if everyone {
-        "SELECT id FROM people"
-    } else {
-        "SELECT id FROM below"
-    };
-    let goal_sql = format!(
-        "{below} SELECT g.id, g.person_id, g.title, g.status, g.progress,
-                sg.number AS goal_number, o.number AS objective_number
-         FROM performance_goals g
-         JOIN objectives o ON o.id = g.objective_id
-         JOIN strategic_goals sg ON sg.id = o.strategic_goal_id
-         WHERE g.cycle_id = $2 AND g.person_id IN ({scope}) AND g.person_id <> $1
-         ORDER BY g.person_id, g.id"
-    );
-    let goal_rows = TeamGoalRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
-        goal_sql,
-        [actor.person_id.into(), cycle.id.into()],
-    ))
-    .all(db.conn())
-    .await?;
-    let evaluation_sql = format!(
-        "{below} SELECT e.person_id, e.status FROM self_evaluations e
-         WHERE e.cycle_id = $2 AND e.person_id IN ({scope}) AND e.person_id <> $1"
-    );
-    let evaluation_rows = TeamEvaluationRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
-        evaluation_sql,
-        [actor.person_id.into(), cycle.id.into()],
-    ))
-    .all(db.conn())
-    .await?;
+    let goal_lines = goals::lines_in_cycle(db.conn(), cycle.id, within, actor.person_id).await?;
+    let mut evaluation_query = Query::select();
+    evaluation_query
+        .columns([
+            self_evaluation::Column::PersonId,
+            self_evaluation::Column::Status,
+        ])
+        .from(self_evaluation::Entity)
+        .and_where(Expr::col(self_evaluation::Column::CycleId).eq(cycle.id))
+        .and_where(Expr::col(self_evaluation::Column::PersonId).ne(actor.person_id));
+    if let Some(below) = within {
+        evaluation_query.and_where(below.includes(Expr::col(self_evaluation::Column::PersonId)));
+    }
+    let evaluation_rows =
+        TeamEvaluationRow::find_by_statement(db.backend().build(&evaluation_query))
+            .all(db.conn())
+            .await?;
 
     let mut goals_by_person: HashMap<i32, Vec<TeamGoal>> = HashMap::new();
-    for row in goal_rows {
+    for line in goal_lines {
         goals_by_person
-            .entry(row.person_id)
+            .entry(line.person_id)
             .or_default()
             .push(TeamGoal {
-                id: row.id,
-                title: row.title,
-                objective_code: plan::objective_code(row.goal_number, row.objective_number),
-                status: GoalStatus::parse(&row.status).unwrap_or(GoalStatus::Proposed),
-                progress: row.progress,
+                id: line.id,
+                title: line.title,
+                objective_code: line.objective_code,
+                status: line.status,
+                progress: line.progress,
             });
     }
     let evaluations: HashMap<i32, EvaluationStatus> = evaluation_rows
@@ -1165,7 +1217,7 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
         members: members
             .into_iter()
             .map(|m| {
-                let id = m.id;
+                let id = m.person.id;
                 TeamMember {
                     goals: goals_by_person.remove(&id).unwrap_or_default(),
                     evaluation: evaluations
@@ -1226,6 +1278,94 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(text.source(), None);
+    }
+
+    fn context_with_goal_and_objective() -> DraftContext {
+        DraftContext {
+            own_goals: vec![7],
+            objectives: HashMap::from([(
+                3,
+                ObjectiveRef {
+                    id: 3,
+                    plan_id: 1,
+                    code: "G1.1".into(),
+                    title: "First contact".into(),
+                    retired: false,
+                },
+            )]),
+            active_plan: Some(1),
+            ..DraftContext::default()
+        }
+    }
+
+    #[test]
+    fn a_draft_parses_into_what_is_stored() {
+        let input = EvaluationInput {
+            reflection: Some("  Learned a lot  ".into()),
+            skills_developed: None,
+            entries: vec![EntryInput {
+                goal_id: 7,
+                narrative: Some("Done".into()),
+                outcome: Some("achieved".into()),
+                self_rating: Some(4),
+                evidence: Vec::new(),
+            }],
+            proposals: vec![ProposalInput {
+                objective_id: Some(3),
+                title: Some("Listen".into()),
+                description: None,
+                category: Some("communication".into()),
+            }],
+        };
+        let draft = parse_draft(&input, &context_with_goal_and_objective()).unwrap();
+        assert_eq!(draft.reflection, "Learned a lot");
+        assert_eq!(draft.skills_developed, "");
+        assert_eq!(draft.entries[0].outcome, Some(GoalStatus::Achieved));
+        assert_eq!(draft.entries[0].self_rating, Some(4));
+        assert_eq!(draft.proposals[0].objective_id, 3);
+        assert_eq!(draft.proposals[0].category, Category::Communication);
+    }
+
+    #[test]
+    fn a_bad_draft_names_every_bad_field_at_once() {
+        let input = EvaluationInput {
+            reflection: Some("x".repeat(TEXT_MAX + 1)),
+            skills_developed: None,
+            entries: vec![
+                EntryInput {
+                    goal_id: 8,
+                    self_rating: Some(6),
+                    ..EntryInput::default()
+                },
+                EntryInput {
+                    goal_id: 7,
+                    outcome: Some("done".into()),
+                    ..EntryInput::default()
+                },
+            ],
+            proposals: vec![ProposalInput {
+                objective_id: Some(99),
+                ..ProposalInput::default()
+            }],
+        };
+        let Err(AppError::Invalid(errors)) =
+            parse_draft(&input, &context_with_goal_and_objective())
+        else {
+            panic!("the draft parsed");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "reflection",
+                "entries[0].goal_id",
+                "entries[0].self_rating",
+                "entries[1].outcome",
+                "proposals[0].title",
+                "proposals[0].category",
+                "proposals[0].objective_id",
+            ]
+        );
     }
 
     #[test]

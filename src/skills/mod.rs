@@ -14,13 +14,16 @@ use chrono::{Datelike, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
+    prelude::Expr,
+    sea_query::{Order, Query},
 };
 
 use crate::{
     auth::Actor,
     db::Db,
-    entities::{performance_goal, person, skill, skill_assessment, skill_level, skill_target},
+    entities::{person, skill, skill_assessment, skill_level, skill_target},
     error::{AppError, AppResult},
+    goals,
     people::{self, PersonRef},
     policy::{self, Action, Subject},
     validate::{Errors, TEXT_MAX, TITLE_MAX},
@@ -328,10 +331,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
             .filter(skill_target::Column::SkillId.eq(id))
             .count(&*txn)
             .await?
-        + performance_goal::Entity::find()
-            .filter(performance_goal::Column::SkillId.eq(id))
-            .count(&*txn)
-            .await?;
+        + goals::count_by_skill(&*txn, id).await?;
     if uses > 0 {
         return Err(AppError::conflict(format!(
             "This skill is in use ({uses} assessments, targets or goals), so it cannot be deleted; retire it instead."
@@ -475,11 +475,7 @@ pub struct SkillsProfile {
 }
 
 async fn subject_or_404(db: &Db, actor: &Actor, person_id: i32) -> AppResult<Subject> {
-    let exists = person::Entity::find_by_id(person_id)
-        .one(db.conn())
-        .await?
-        .is_some();
-    if !exists {
+    if people::refs(db.conn(), [person_id]).await?.is_empty() {
         return Err(AppError::NotFound);
     }
     let subject = people::subject(db.conn(), person_id).await?;
@@ -516,16 +512,11 @@ pub async fn profile(db: &Db, actor: &Actor, person_id: i32) -> AppResult<Skills
         .into_iter()
         .map(to_skill)
         .collect::<AppResult<_>>()?;
-    let mut assessor_ids: Vec<i32> = rows.iter().map(|r| r.assessor_id).collect();
-    assessor_ids.push(person_id);
-    assessor_ids.sort_unstable();
-    assessor_ids.dedup();
-    let names: std::collections::HashMap<i32, String> = person::Entity::find()
-        .filter(person::Column::Id.is_in(assessor_ids))
-        .all(conn)
+    let assessor_ids = rows.iter().map(|r| r.assessor_id).chain([person_id]);
+    let names: std::collections::HashMap<i32, String> = people::refs(conn, assessor_ids)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name))
+        .map(|(id, p)| (id, p.name))
         .collect();
     let track = |skill_id: i32, source: Source| -> Option<Track> {
         let history: Vec<Assessment> = rows
@@ -747,33 +738,58 @@ struct HeatRowSql {
     target: Option<i16>,
 }
 
+/// The heatmap's one query: a row per person and skill with a level, for the active
+/// people below `reader_id` (everyone, with `everyone`), the reader left out.
+fn heatmap_query(reader_id: i32, everyone: bool) -> sea_orm::sea_query::SelectStatement {
+    // Here, not for the module: its `max` would shadow `Ord::max` on numbers.
+    use sea_orm::ExprTrait;
+    let (p, l, t) = ("p", "l", "t");
+    let mut query = Query::select();
+    query
+        .distinct()
+        .expr_as(Expr::col((p, person::Column::Id)), "person_id")
+        .column((p, person::Column::Name))
+        .column((l, skill_level::Column::SkillId))
+        .column((l, skill_level::Column::Current))
+        .expr_as(Expr::col((t, skill_target::Column::Level)), "target")
+        .from_as(person::Entity, p)
+        .join_as(
+            sea_orm::JoinType::InnerJoin,
+            skill_level::Entity,
+            l,
+            Expr::col((l, skill_level::Column::PersonId)).equals((p, person::Column::Id)),
+        )
+        .join_as(
+            sea_orm::JoinType::LeftJoin,
+            skill_target::Entity,
+            t,
+            Expr::col((t, skill_target::Column::PersonId))
+                .equals((l, skill_level::Column::PersonId))
+                .and(
+                    Expr::col((t, skill_target::Column::SkillId))
+                        .equals((l, skill_level::Column::SkillId)),
+                ),
+        )
+        .and_where(Expr::col((p, person::Column::Active)).eq(true))
+        .and_where(Expr::col((p, person::Column::Id)).ne(reader_id))
+        .order_by((p, person::Column::Name), Order::Asc)
+        .order_by((p, person::Column::Id), Order::Asc);
+    if !everyone {
+        query.and_where(people::below(reader_id).includes(Expr::col((p, person::Column::Id))));
+    }
+    query
+}
+
 /// People × skills for the people below the actor (everyone, for the cio): current level
 /// and target per cell, in one query over one row per person and skill. Sorted by name,
 /// or by the largest gap first.
 pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Heatmap> {
     policy::check(actor.principal(), Action::ViewTeam)?;
     let everyone = policy::allows(actor.principal(), Action::ManagePeople);
-    let members = if everyone {
-        "people p"
-    } else {
-        "people p JOIN below ON below.id = p.id"
-    };
-    let sql = format!(
-        "{} SELECT DISTINCT p.id AS person_id, p.name, l.skill_id, l.current, t.level AS target
-         FROM {members}
-         JOIN skill_levels l ON l.person_id = p.id
-         LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
-         WHERE p.active = $2 AND p.id <> $1
-         ORDER BY p.name, p.id",
-        people::BELOW_CTE
-    );
-    let rows = HeatRowSql::find_by_statement(sea_orm::Statement::from_sql_and_values(
-        db.backend(),
-        sql,
-        [actor.person_id.into(), true.into()],
-    ))
-    .all(db.conn())
-    .await?;
+    let query = heatmap_query(actor.person_id, everyone);
+    let rows = HeatRowSql::find_by_statement(db.backend().build(&query))
+        .all(db.conn())
+        .await?;
     let catalog = list(db, actor, false).await?;
     let skills: Vec<Skill> = catalog
         .into_iter()

@@ -582,3 +582,84 @@ both_backends! {
         assert_eq!(error_fields(&problem), ["entries[0].evidence[0].ref_id"]);
     }
 }
+
+/// Submits the draft at `path` and has each of `reopeners` send it back once, in turn,
+/// then the lead reviews it: reviewed, with one reopening per reopener.
+async fn submit_reopen_and_review(
+    app: &TestApp,
+    owner: &str,
+    path: &str,
+    draft: &Value,
+    reopeners: &[&str],
+) {
+    let lead = app.token("lead@example.org").await;
+    let response = app
+        .api
+        .put(app.url(path))
+        .bearer_auth(owner)
+        .json(draft)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    for reopener in reopeners {
+        let (status, _) = app
+            .post_json(owner, &format!("{path}/submit"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app
+            .post_json(
+                reopener,
+                &format!("{path}/reopen"),
+                json!({"reason": "Once more"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app
+        .post_json(owner, &format!("{path}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post_json(
+            &lead,
+            &format!("{path}/review"),
+            json!({"comment": "Good", "rating": 4}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+both_backends! {
+    async fn reading_a_self_evaluation_runs_the_same_number_of_queries_for_any_size(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mut small_goals = Vec::new();
+        let mut large_goals = Vec::new();
+        for (token, goals, count) in [(&engineer, &mut small_goals, 1), (&peer, &mut large_goals, 6)] {
+            for n in 0..count {
+                let id = app.propose_goal(token, f.cycle, f.objectives[n % 3], &format!("Goal {n}")).await;
+                app.post_json(&lead, &format!("/api/v1/goals/{id}/agree"), json!({})).await;
+                goals.push(id);
+            }
+        }
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+
+        let small_path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        submit_reopen_and_review(&app, &engineer, &small_path, &full_draft(&small_goals, f.objectives[0]), &[&lead]).await;
+        let mut large_draft = full_draft(&large_goals, f.objectives[0]);
+        large_draft["proposals"] = json!(f.objectives.iter().map(|o| json!({"objective_id": o, "title": "Next", "category": "service"})).collect::<Vec<_>>());
+        let large_path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.peer);
+        submit_reopen_and_review(&app, &peer, &large_path, &large_draft, &[&lead, &cio, &lead]).await;
+
+        let small = statements_for(&app, &lead, &small_path).await;
+        let large = statements_for(&app, &lead, &large_path).await;
+        eprintln!("statements per self-evaluation read: {small} (1 goal, 1 proposal, 1 reopening) / {large} (6 goals, 3 proposals, 3 reopenings)");
+        assert_eq!(small, large, "{small} statements for a small evaluation, {large} for a large one");
+    }
+}
