@@ -224,16 +224,6 @@ fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) {
     }
 }
 
-/// Opens a new cycle in goal setting, as `open` does, carrying proposals from earlier
-/// self-evaluations into it.
-///
-/// Deprecated: to be replaced by `cycles::open(db, actor, input, reviews::carry_proposals_into)`;
-/// only the demo loader still calls this (it is being moved meanwhile), and with it goes
-/// the last call from cycles into reviews.
-pub async fn create(db: &Db, actor: &Actor, input: CycleInput) -> AppResult<Cycle> {
-    open(db, actor, input, crate::reviews::carry_proposals_into).await
-}
-
 /// Opens a new cycle in goal setting, then runs `then` in the same write transaction: the
 /// pages and the API pass `reviews::carry_proposals_into`, so that the goals people
 /// proposed for "next year" in their self-evaluations arrive as proposed goals.

@@ -215,7 +215,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
     let objective_id = |code: &str| objectives.iter().find(|o| o.code == code).map(|o| o.id);
 
     // Last year's cycle, walked through to the end.
-    let last = cycles::create(
+    let last = cycles::open(
         db,
         &cio,
         CycleInput {
@@ -224,6 +224,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
             starts_on: Some(date(2025, 7, 1)?),
             ends_on: Some(date(2026, 6, 30)?),
         },
+        reviews::carry_proposals_into,
     )
     .await?;
     let mut last_goals: Vec<(usize, i32)> = Vec::new();
@@ -367,7 +368,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
     cycles::move_to(db, &cio, last.id, "closed").await?;
 
     // This year's cycle: last year's proposals arrive as proposed goals.
-    let current = cycles::create(
+    let current = cycles::open(
         db,
         &cio,
         CycleInput {
@@ -376,6 +377,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
             starts_on: Some(date(2026, 7, 1)?),
             ends_on: Some(date(2027, 6, 30)?),
         },
+        reviews::carry_proposals_into,
     )
     .await?;
     for (lead, team) in &leads {
