@@ -12,6 +12,9 @@ use staffdev::{
     people::{self, NewPerson},
 };
 
+mod database;
+pub use database::TestDatabase;
+
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const POSTGRES_ENV: &str = "STAFFDEV_TEST_POSTGRES_URL";
 
@@ -58,77 +61,6 @@ pub fn postgres_enabled() -> bool {
     }
     enabled
 }
-
-/// A fresh database for one test: a file in a temporary directory for SQLite, a new
-/// database on the server for PostgreSQL (dropped when the test ends).
-pub struct TestDatabase {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl TestDatabase {
-    pub async fn new(backend: Backend) -> TestDatabase {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let url = format!("sqlite://{}", dir.path().join("staffdev.db").display());
-                TestDatabase {
-                    url,
-                    _dir: Some(dir),
-                    postgres: None,
-                }
-            }
-            Backend::Postgres => {
-                let admin_url = std::env::var(POSTGRES_ENV).expect("STAFFDEV_TEST_POSTGRES_URL");
-                let name = format!("staffdev_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Db::connect(&admin_url, 1)
-                    .await
-                    .expect("connect to PostgreSQL");
-                admin
-                    .conn()
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create the test database");
-                admin.close().await;
-                let mut url = url::Url::parse(&admin_url).expect("a PostgreSQL URL");
-                url.set_path(&name);
-                TestDatabase {
-                    url: url.to_string(),
-                    _dir: None,
-                    postgres: Some((admin_url, name)),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else {
-            return;
-        };
-        // Drop runs outside async; a small runtime of its own drops the database.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
-                if let Ok(admin) = Db::connect(&admin_url, 1).await {
-                    let _ = admin
-                        .conn()
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await;
-                }
-            });
-            Ok::<_, std::io::Error>(())
-        })
-        .join();
-    }
-}
-
-use sea_orm::ConnectionTrait;
 
 pub struct TestApp {
     pub address: String,
