@@ -14,7 +14,7 @@ use crate::{
     auth::Actor,
     db::Db,
     error::{AppError, AppResult},
-    recognition::{self, AnnouncementInput, ComplimentInput, KudosInput, TrophyInput},
+    recognition::{self, AnnouncementInput, ComplimentInput, KudosInput, PassInput, TrophyInput},
 };
 
 /// A small generator with a fixed seed (SplitMix64), so the demo is the same on every
@@ -122,8 +122,10 @@ pub(super) async fn load_recognition(db: &Db, cio: &Actor, roster: &[Actor]) -> 
             db,
             holder,
             trophy.id,
-            Some(receiver.person_id),
-            Some(message),
+            PassInput {
+                receiver_id: Some(receiver.person_id),
+                message: Some(message.to_owned()),
+            },
             at,
         )
         .await?;
@@ -210,7 +212,7 @@ pub(super) async fn load_recognition(db: &Db, cio: &Actor, roster: &[Actor]) -> 
                 giver_name: Some(giver.to_owned()),
                 giver_affiliation: Some(affiliation.to_owned()),
                 channel: Some(channel.to_owned()),
-                received_on: Some(received_on),
+                received_on: Some(received_on.to_string()),
                 message: Some(message.to_owned()),
             },
             office_hours(posted_on, &mut dice),

@@ -608,7 +608,10 @@ pub(super) const ANNOUNCEMENTS: [(&str, i64, &str, &str); 6] = [
 mod tests {
     use super::*;
     use crate::demo::data::{TEAMS, VALUES};
-    use crate::recognition::{ANNOUNCEMENT_KINDS, CHANNELS, MESSAGE_MAX, NOTEBOOK_MESSAGE_MIN};
+    use crate::recognition::{
+        AnnouncementKind, Channel, MESSAGE_MAX, NOTEBOOK_MESSAGE_MIN, NotebookMessage,
+    };
+    use crate::validate::Word;
 
     fn active_staff() -> Vec<&'static str> {
         let mut names = vec!["Morgan Reyes", "Beth Carter"];
@@ -640,6 +643,7 @@ mod tests {
                 (NOTEBOOK_MESSAGE_MIN..=MESSAGE_MAX).contains(&chars),
                 "{message}"
             );
+            assert!(NotebookMessage::parse(message).is_ok(), "{message}");
         }
     }
 
@@ -667,14 +671,14 @@ mod tests {
         }
         for (about, _, _, channel, days_ago, _) in COMPLIMENTS {
             assert!(staff.contains(&about), "{about}");
-            assert!(CHANNELS.iter().any(|(c, _)| *c == channel), "{channel}");
+            assert!(Channel::parse_word(channel).is_ok(), "{channel}");
             assert!(
                 days_ago >= 5,
                 "posted a day or two later, still in the past"
             );
         }
         for (kind, days_ago, _, _) in ANNOUNCEMENTS {
-            assert!(ANNOUNCEMENT_KINDS.iter().any(|(k, _)| *k == kind), "{kind}");
+            assert!(AnnouncementKind::parse_word(kind).is_ok(), "{kind}");
             assert!(days_ago >= 1);
         }
     }

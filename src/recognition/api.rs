@@ -17,21 +17,15 @@ use crate::{
     people::api::PersonRefBody,
     recognition::{
         self, Announcement, AnnouncementInput, Compliment, ComplimentInput, Hideable, Kudos,
-        KudosInput, NotebookEntry, Reader, Trophy, TrophyInput,
+        KudosInput, NotebookEntry, PassInput, Reader, ReassignInput, Trophy, TrophyInput,
     },
+    validate::Word,
 };
 
 #[derive(Tags)]
 enum RecognitionTags {
     /// Kudos, trophies and their notebooks, compliments, announcements and the portal.
     Recognition,
-}
-
-fn person(r: crate::people::PersonRef) -> PersonRefBody {
-    PersonRefBody {
-        id: r.id,
-        name: r.name,
-    }
 }
 
 fn reader(state: &AppState, actor: &Actor) -> Reader {
@@ -53,8 +47,8 @@ pub struct KudosBody {
 fn kudos_body(k: Kudos) -> KudosBody {
     KudosBody {
         id: k.id,
-        giver: person(k.giver),
-        recipients: k.recipients.into_iter().map(person).collect(),
+        giver: k.giver.into(),
+        recipients: k.recipients.into_iter().map(Into::into).collect(),
         message: k.message,
         values: k.values,
         created_at: k.created_at,
@@ -102,7 +96,7 @@ fn trophy_body(t: Trophy) -> TrophyBody {
         id: t.id,
         name: t.name,
         description: t.description,
-        holder: person(t.holder),
+        holder: t.holder.into(),
         held_since: t.held_since,
         entries: t.entries,
     }
@@ -155,8 +149,8 @@ fn entry_body(e: NotebookEntry) -> NotebookEntryBody {
         trophy_id: e.trophy_id,
         seq: e.seq,
         kind: e.kind.as_str().to_owned(),
-        giver: e.giver.map(person),
-        receiver: person(e.receiver),
+        giver: e.giver.map(Into::into),
+        receiver: e.receiver.into(),
         message: e.message,
         created_at: e.created_at,
         hidden: e.hidden.is_some(),
@@ -195,10 +189,10 @@ pub struct ComplimentBody {
 fn compliment_body(c: Compliment) -> ComplimentBody {
     ComplimentBody {
         id: c.id,
-        person: person(c.person),
+        person: c.person.into(),
         giver_name: c.giver_name,
         giver_affiliation: c.giver_affiliation,
-        channel: c.channel,
+        channel: c.channel.as_str().to_owned(),
         received_on: c.received_on,
         message: c.message,
         created_at: c.created_at,
@@ -237,10 +231,10 @@ pub struct AnnouncementBody {
 fn announcement_body(a: Announcement) -> AnnouncementBody {
     AnnouncementBody {
         id: a.id,
-        kind: a.kind,
+        kind: a.kind.as_str().to_owned(),
         title: a.title,
         body: a.body,
-        posted_by: person(a.posted_by),
+        posted_by: a.posted_by.into(),
         created_at: a.created_at,
     }
 }
@@ -462,12 +456,15 @@ impl RecognitionApi {
         id: Path<i32>,
         body: Json<PassBody>,
     ) -> ApiResult<Created<TrophyBody>> {
+        let body = body.0;
         let passed = recognition::pass_trophy(
             &state.db,
             &auth.0,
             id.0,
-            body.0.receiver_id,
-            body.0.message.as_deref(),
+            PassInput {
+                receiver_id: body.receiver_id,
+                message: body.message,
+            },
             Utc::now(),
         )
         .await?;
@@ -487,12 +484,15 @@ impl RecognitionApi {
         id: Path<i32>,
         body: Json<ReassignBody>,
     ) -> ApiResult<Created<TrophyBody>> {
+        let body = body.0;
         let moved = recognition::reassign_trophy(
             &state.db,
             &auth.0,
             id.0,
-            body.0.receiver_id,
-            body.0.reason.as_deref(),
+            ReassignInput {
+                receiver_id: body.receiver_id,
+                reason: body.reason,
+            },
             Utc::now(),
         )
         .await?;
@@ -619,7 +619,8 @@ impl RecognitionApi {
                 giver_name: body.giver_name,
                 giver_affiliation: body.giver_affiliation,
                 channel: body.channel,
-                received_on: body.received_on,
+                // The service reads the date as a form writes it, so both parse it alike.
+                received_on: body.received_on.map(|day| day.to_string()),
                 message: body.message,
             },
             Utc::now(),
@@ -751,7 +752,7 @@ impl RecognitionApi {
                 .unrecognised
                 .into_iter()
                 .map(|u| UnrecognisedBody {
-                    person: person(u.person),
+                    person: u.person.into(),
                     team: u.team,
                 })
                 .collect(),

@@ -10,6 +10,7 @@ use crate::{
     error::{AppError, AppResult},
     paging::Page,
     people::PersonRef,
+    validate::Word,
 };
 
 /// One page of the feed as an Atom document; `base` is the service's public address
@@ -136,7 +137,7 @@ fn feed_entry(item: &FeedItem) -> (String, String, String, String, String) {
         ),
         FeedItem::Announcement(a) => (
             format!("announcement/{}", a.id),
-            format!("{}: {}", a.kind_label(), a.title),
+            format!("{}: {}", a.kind.label(), a.title),
             a.posted_by.name.clone(),
             a.body.clone(),
             "/announcements".to_owned(),

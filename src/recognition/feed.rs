@@ -11,7 +11,7 @@ use super::{
     trophies,
 };
 use crate::{
-    db::Db,
+    db::{Db, Params},
     entities::person,
     error::{AppError, AppResult},
     paging::{self, Page},
@@ -67,8 +67,14 @@ async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
         kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
-        compliments: compliment_rows(db.conn(), "", Vec::new(), PORTAL_COMPLIMENTS, Newest::ById)
-            .await?,
+        compliments: compliment_rows(
+            db.conn(),
+            "",
+            Params::new(),
+            PORTAL_COMPLIMENTS,
+            Newest::ById,
+        )
+        .await?,
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
@@ -130,15 +136,24 @@ impl FeedItem {
 }
 
 /// The condition that keeps a source's rows strictly after the cursor in the merged order
-/// (created_at, rank, id) descending; `$1` is the instant and `$2` the id.
-fn after_cursor(alias: &str, rank: u8, cursor_rank: u8) -> String {
+/// (created_at, rank, id) descending; the cursor's instant and id are bound in `params`.
+fn after_cursor(
+    alias: &str,
+    rank: u8,
+    (at, cursor_rank, id): (DateTime<Utc>, u8, i64),
+    params: &mut Params,
+) -> String {
     use std::cmp::Ordering;
+    let at = params.bind(at);
     match rank.cmp(&cursor_rank) {
-        Ordering::Less => format!("AND {alias}.created_at <= $1"),
-        Ordering::Equal => format!(
-            "AND ({alias}.created_at < $1 OR ({alias}.created_at = $1 AND {alias}.id < $2))"
-        ),
-        Ordering::Greater => format!("AND {alias}.created_at < $1"),
+        Ordering::Less => format!("AND {alias}.created_at <= {at}"),
+        Ordering::Equal => {
+            let id = params.bind(id);
+            format!(
+                "AND ({alias}.created_at < {at} OR ({alias}.created_at = {at} AND {alias}.id < {id}))"
+            )
+        }
+        Ordering::Greater => format!("AND {alias}.created_at < {at}"),
     }
 }
 
@@ -165,26 +180,27 @@ pub async fn feed(
 /// happens here.
 async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
+    let cursor =
+        cursor.map(|(nanos, rank, id)| (DateTime::<Utc>::from_timestamp_nanos(nanos), rank, id));
     let take = FEED_PAGE + 1;
     let conn = db.conn();
-    let (cursor_rank, values): (Option<u8>, Vec<sea_orm::Value>) = match cursor {
-        Some((nanos, rank, id)) => {
-            let at = DateTime::<Utc>::from_timestamp_nanos(nanos);
-            (Some(rank), vec![at.into(), id.into()])
-        }
-        None => (None, Vec::new()),
-    };
-    let filter = |alias: &str, own: u8| {
-        cursor_rank.map_or_else(String::new, |rank| after_cursor(alias, own, rank))
+    // Each source's query binds its own copy of the cursor.
+    let after = |alias: &str, own: u8| {
+        let mut params = Params::new();
+        let filter = cursor.map_or_else(String::new, |cursor| {
+            after_cursor(alias, own, cursor, &mut params)
+        });
+        (filter, params)
     };
     // Each query orders by time: ids need not follow time (imports, the demo).
-    let kudos = kudos_rows(conn, &filter("k", 0), values.clone(), take, Newest::ByTime).await?;
-    let entries =
-        trophies::visible_entries_by_time(conn, &filter("e", 1), values.clone(), take).await?;
-    let compliments =
-        compliment_rows(conn, &filter("c", 2), values.clone(), take, Newest::ByTime).await?;
-    let announcements =
-        announcement_rows(conn, &filter("a", 3), values, take, Newest::ByTime).await?;
+    let (filter, params) = after("k", 0);
+    let kudos = kudos_rows(conn, &filter, params, take, Newest::ByTime).await?;
+    let (filter, params) = after("e", 1);
+    let entries = trophies::visible_entries_by_time(conn, &filter, params, take).await?;
+    let (filter, params) = after("c", 2);
+    let compliments = compliment_rows(conn, &filter, params, take, Newest::ByTime).await?;
+    let (filter, params) = after("a", 3);
+    let announcements = announcement_rows(conn, &filter, params, take, Newest::ByTime).await?;
     let mut items: Vec<FeedItem> = kudos
         .into_iter()
         .map(FeedItem::Kudos)
@@ -220,15 +236,13 @@ pub async fn recognition_of(
         .one(db.conn())
         .await?
         .ok_or(AppError::NotFound)?;
+    let mut params = Params::new();
+    let filter = format!(
+        "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = {})",
+        params.bind(person_id)
+    );
     Ok(PersonRecognition {
-        kudos: kudos_rows(
-            db.conn(),
-            "AND k.id IN (SELECT kudos_id FROM kudos_recipients WHERE person_id = $1)",
-            vec![person_id.into()],
-            PROFILE_ITEMS,
-            Newest::ById,
-        )
-        .await?,
+        kudos: kudos_rows(db.conn(), &filter, params, PROFILE_ITEMS, Newest::ById).await?,
         compliments: compliments_about(db, reader, person_id, PROFILE_ITEMS).await?,
     })
 }
@@ -239,11 +253,23 @@ mod tests {
 
     #[test]
     fn the_feed_cursor_orders_kinds_within_an_instant() {
-        assert_eq!(after_cursor("k", 0, 1), "AND k.created_at <= $1");
+        let cursor = (Utc::now(), 1, 7);
+        let mut params = Params::new();
         assert_eq!(
-            after_cursor("e", 1, 1),
+            after_cursor("k", 0, cursor, &mut params),
+            "AND k.created_at <= $1"
+        );
+        let mut params = Params::new();
+        assert_eq!(
+            after_cursor("e", 1, cursor, &mut params),
             "AND (e.created_at < $1 OR (e.created_at = $1 AND e.id < $2))"
         );
-        assert_eq!(after_cursor("a", 3, 1), "AND a.created_at < $1");
+        let mut params = Params::new();
+        params.bind(0);
+        assert_eq!(
+            after_cursor("a", 3, cursor, &mut params),
+            "AND a.created_at < $2",
+            "numbered after what the caller bound"
+        );
     }
 }

@@ -4,13 +4,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
-    Statement,
 };
 
-use super::{MESSAGE_MAX, Newest, Reader, limit_value, older_than, text_between};
+use super::{Message, Newest, Reader, limit_value, older_than};
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, Params, WriteTxn},
     entities::{kudos, kudos_recipient, person},
     error::AppResult,
     paging::{self, Page},
@@ -40,6 +39,81 @@ pub struct Kudos {
     pub created_at: DateTime<Utc>,
 }
 
+/// Kudos as parsed: their words and the department's values they name, each once, as
+/// the plan spells them. The recipients are checked against the database apart.
+#[derive(Debug, Clone)]
+struct NewKudos {
+    message: Message,
+    values: Vec<String>,
+}
+
+impl KudosInput {
+    /// The message and the value tags, which must be among `department_values` (any
+    /// case); problems go to `errors`. The recipients are left to `check_recipients`.
+    fn parse(&self, department_values: &[String], errors: &mut Errors) -> Option<NewKudos> {
+        let message = errors.check(
+            "message",
+            Message::parse(self.message.as_deref().unwrap_or("")),
+        );
+        let mut values: Vec<String> = Vec::new();
+        let mut values_ok = true;
+        for wanted in self.values.iter().flatten() {
+            let wanted = wanted.trim();
+            if wanted.is_empty() {
+                continue;
+            }
+            match department_values
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(wanted))
+            {
+                Some(value) if !values.contains(value) => values.push(value.clone()),
+                Some(_) => {}
+                None => {
+                    values_ok = false;
+                    errors.add("values", not_a_value(wanted, department_values));
+                }
+            }
+        }
+        Some(NewKudos {
+            message: message?,
+            values: values_ok.then_some(values)?,
+        })
+    }
+}
+
+fn not_a_value(wanted: &str, department_values: &[String]) -> String {
+    if department_values.is_empty() {
+        "The department has no values to tag yet (the cio lists them in the plan).".to_owned()
+    } else {
+        format!(
+            "{wanted:?} is not one of the department's values: {}.",
+            department_values.join(", ")
+        )
+    }
+}
+
+/// Whom kudos go to, before the database is asked about them: one to ten people, each
+/// once, in id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RecipientIds(Vec<i32>);
+
+impl RecipientIds {
+    fn parse(ids: Option<&[i32]>) -> Result<RecipientIds, String> {
+        let mut ids = ids.unwrap_or_default().to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            Err("Choose at least one colleague to thank.".to_owned())
+        } else if ids.len() > KUDOS_RECIPIENTS_MAX {
+            Err(format!(
+                "Send kudos to at most {KUDOS_RECIPIENTS_MAX} people at once."
+            ))
+        } else {
+            Ok(RecipientIds(ids))
+        }
+    }
+}
+
 /// Sends kudos to one to ten colleagues: active members of the department other than
 /// oneself. Value tags must come from the department's values (the active plan's). They
 /// are sent at `now`.
@@ -50,75 +124,60 @@ pub async fn give_kudos(
     now: DateTime<Utc>,
 ) -> AppResult<Kudos> {
     policy::check(actor.principal(), Action::GiveRecognition)?;
-    let mut errors = Errors::default();
-    let message = text_between(
-        &mut errors,
-        "message",
-        input.message.as_deref(),
-        1,
-        MESSAGE_MAX,
-    );
     let department_values = plan::active_values(db).await?;
-    let mut values: Vec<String> = Vec::new();
-    for wanted in input.values.unwrap_or_default() {
-        let wanted = wanted.trim();
-        if wanted.is_empty() {
-            continue;
-        }
-        match department_values
-            .iter()
-            .find(|v| v.eq_ignore_ascii_case(wanted))
-        {
-            Some(value) if !values.contains(value) => values.push(value.clone()),
-            Some(_) => {}
-            None => errors.add(
-                "values",
-                if department_values.is_empty() {
-                    "The department has no values to tag yet (the cio lists them in the plan)."
-                        .to_owned()
-                } else {
-                    format!(
-                        "{wanted:?} is not one of the department's values: {}.",
-                        department_values.join(", ")
-                    )
-                },
-            ),
-        }
-    }
-    let mut recipient_ids = input.recipient_ids.unwrap_or_default();
-    recipient_ids.sort_unstable();
-    recipient_ids.dedup();
-
+    let mut errors = Errors::default();
+    let new = input.parse(&department_values, &mut errors);
     let txn = db.write().await?;
-    let recipients = check_recipients(&*txn, actor.person_id, &recipient_ids, &mut errors).await?;
+    let recipients = check_recipients(
+        &txn,
+        actor.person_id,
+        input.recipient_ids.as_deref(),
+        &mut errors,
+    )
+    .await?;
+    let Some(new) = new else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
-    let created = kudos::ActiveModel {
-        giver_id: Set(actor.person_id),
-        message: Set(message.unwrap_or_default()),
-        value_tags: Set(values.join("\n")),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
-    .await?;
-    kudos_recipient::Entity::insert_many(recipients.iter().map(|r| kudos_recipient::ActiveModel {
-        kudos_id: Set(created.id),
-        person_id: Set(r.id),
-    }))
-    .exec_without_returning(&*txn)
-    .await?;
+    let id = record_kudos(&txn, actor.person_id, &new, &recipients, now).await?;
     txn.commit().await?;
     Ok(Kudos {
-        id: created.id,
+        id,
         giver: PersonRef {
             id: actor.person_id,
             name: actor.name.clone(),
         },
         recipients,
-        message: created.message,
-        values,
+        message: new.message.into_string(),
+        values: new.values,
         created_at: now,
     })
+}
+
+/// Writes kudos and their recipients; answers the new kudos' id.
+async fn record_kudos(
+    txn: &WriteTxn,
+    giver_id: i32,
+    new: &NewKudos,
+    recipients: &[PersonRef],
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let created = kudos::ActiveModel {
+        giver_id: Set(giver_id),
+        message: Set(new.message.to_string()),
+        value_tags: Set(new.values.join("\n")),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    kudos_recipient::Entity::insert_many(recipients.iter().map(|r| kudos_recipient::ActiveModel {
+        kudos_id: Set(created.id),
+        person_id: Set(r.id),
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(created.id)
 }
 
 /// Whether the actor may send this person kudos (for offering the button): the same rules
@@ -135,28 +194,20 @@ pub fn may_thank(actor: &Actor, person_id: i32, role: Role, active: bool) -> boo
 async fn check_recipients(
     conn: &impl ConnectionTrait,
     giver_id: i32,
-    ids: &[i32],
+    ids: Option<&[i32]>,
     errors: &mut Errors,
 ) -> AppResult<Vec<PersonRef>> {
     const FIELD: &str = "recipient_ids";
-    if ids.is_empty() {
-        errors.add(FIELD, "Choose at least one colleague to thank.");
+    let Some(RecipientIds(ids)) = errors.check(FIELD, RecipientIds::parse(ids)) else {
         return Ok(Vec::new());
-    }
-    if ids.len() > KUDOS_RECIPIENTS_MAX {
-        errors.add(
-            FIELD,
-            format!("Send kudos to at most {KUDOS_RECIPIENTS_MAX} people at once."),
-        );
-        return Ok(Vec::new());
-    }
+    };
     let found = person::Entity::find()
         .filter(person::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
     let mut recipients = Vec::new();
     for id in ids {
-        match found.iter().find(|p| p.id == *id) {
+        match found.iter().find(|p| p.id == id) {
             None => errors.add(FIELD, format!("There is no one with id {id}.")),
             Some(p) if p.id == giver_id => errors.add(
                 FIELD,
@@ -204,43 +255,40 @@ fn split_tags(tags: &str) -> Vec<String> {
 }
 
 /// Visible kudos rows (by keyset, newest first) with their recipients: two queries
-/// whatever the page size.
+/// whatever the page size. `filter_sql` uses placeholders bound in `params`.
 pub(super) async fn kudos_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut values: Vec<sea_orm::Value>,
+    mut params: Params,
     limit: u64,
     newest: Newest,
 ) -> AppResult<Vec<Kudos>> {
     let backend = conn.get_database_backend();
-    let limit_at = values.len() + 1;
-    values.push(limit_value(limit));
+    let limit = params.bind(limit_value(limit));
     let order = newest.order_by("k");
-    let rows = KudosRow::find_by_statement(Statement::from_sql_and_values(
+    let rows = KudosRow::find_by_statement(params.statement(
         backend,
         format!(
             "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at
              FROM kudos k JOIN people g ON g.id = k.giver_id
              WHERE k.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT ${limit_at}"
+             ORDER BY {order} LIMIT {limit}"
         ),
-        values,
     ))
     .all(conn)
     .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let placeholders = crate::db::placeholders(ids.len());
-    let recipients = RecipientRow::find_by_statement(Statement::from_sql_and_values(
+    let mut params = Params::new();
+    let ids = params.bind_all(rows.iter().map(|r| r.id));
+    let recipients = RecipientRow::find_by_statement(params.statement(
         backend,
         format!(
             "SELECT r.kudos_id, r.person_id, p.name FROM kudos_recipients r
              JOIN people p ON p.id = r.person_id
-             WHERE r.kudos_id IN ({placeholders}) ORDER BY p.name"
+             WHERE r.kudos_id IN ({ids}) ORDER BY p.name"
         ),
-        ids.into_iter().map(sea_orm::Value::from),
     ))
     .all(conn)
     .await?;
@@ -276,7 +324,108 @@ pub async fn kudos_wall(
 ) -> AppResult<Page<Kudos>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values) = older_than("k", after)?;
-    let rows = kudos_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
+    let mut params = Params::new();
+    let filter = older_than("k", after, &mut params)?;
+    let rows = kudos_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |k| k.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(message: Option<&str>, values: &[&str]) -> KudosInput {
+        KudosInput {
+            recipient_ids: Some(vec![2]),
+            message: message.map(str::to_owned),
+            values: Some(values.iter().map(|v| (*v).to_owned()).collect()),
+        }
+    }
+
+    #[test]
+    fn kudos_parse_their_message_and_values_or_say_why_not() {
+        let plan = ["Service first".to_owned(), "Curiosity".to_owned()];
+        let mut errors = Errors::default();
+        let parsed = input(
+            Some(" Thanks "),
+            &["curiosity", "", "Curiosity", "SERVICE FIRST"],
+        )
+        .parse(&plan, &mut errors)
+        .expect("parses");
+        assert_eq!(parsed.message.as_str(), "Thanks");
+        assert_eq!(
+            parsed.values,
+            ["Curiosity", "Service first"],
+            "each once, as spelled"
+        );
+        assert!(errors.is_empty());
+
+        // What was sent, the plan's values, and each (field, message) expected.
+        type Case<'a> = (KudosInput, &'a [String], &'a [(&'a str, &'a str)]);
+        let cases: [Case; 4] = [
+            (
+                input(None, &[]),
+                &plan,
+                &[("message", "This cannot be empty.")],
+            ),
+            (
+                input(Some("Thanks"), &["Speed"]),
+                &plan,
+                &[(
+                    "values",
+                    "\"Speed\" is not one of the department's values: Service first, Curiosity.",
+                )],
+            ),
+            (
+                input(Some("Thanks"), &["Speed"]),
+                &[],
+                &[(
+                    "values",
+                    "The department has no values to tag yet (the cio lists them in the plan).",
+                )],
+            ),
+            (
+                input(Some(" "), &["Speed"]),
+                &plan,
+                &[
+                    ("message", "This cannot be empty."),
+                    (
+                        "values",
+                        "\"Speed\" is not one of the department's values: Service first, Curiosity.",
+                    ),
+                ],
+            ),
+        ];
+        for (input, plan, expected) in cases {
+            let mut errors = Errors::default();
+            assert!(input.parse(plan, &mut errors).is_none(), "{input:?}");
+            let found: Vec<(&str, &str)> = errors
+                .0
+                .iter()
+                .map(|e| (e.field.as_str(), e.message.as_str()))
+                .collect();
+            assert_eq!(found, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn kudos_go_to_one_to_ten_people_each_once() {
+        assert_eq!(
+            RecipientIds::parse(Some(&[3, 1, 3])),
+            Ok(RecipientIds(vec![1, 3]))
+        );
+        let ten: Vec<i32> = (1..=10).collect();
+        assert!(RecipientIds::parse(Some(&ten)).is_ok());
+        let eleven: Vec<i32> = (1..=11).collect();
+        for (ids, message) in [
+            (None, "Choose at least one colleague to thank."),
+            (Some(&[][..]), "Choose at least one colleague to thank."),
+            (
+                Some(&eleven[..]),
+                "Send kudos to at most 10 people at once.",
+            ),
+        ] {
+            assert_eq!(RecipientIds::parse(ids), Err(message.to_owned()));
+        }
+    }
 }

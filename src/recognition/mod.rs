@@ -29,13 +29,13 @@ pub use feed::{
 };
 pub use kudos::{KUDOS_RECIPIENTS_MAX, Kudos, KudosInput, give_kudos, kudos_wall, may_thank};
 pub use notices::{
-    ANNOUNCEMENT_BODY_MAX, ANNOUNCEMENT_KINDS, Announcement, AnnouncementInput, CHANNELS,
-    Compliment, ComplimentInput, announcements, compliments, compliments_about, post_announcement,
+    ANNOUNCEMENT_BODY_MAX, Announcement, AnnouncementInput, AnnouncementKind, Channel, Compliment,
+    ComplimentInput, announcements, compliments, compliments_about, post_announcement,
     post_compliment,
 };
 pub use trophies::{
-    EntryKind, NotebookEntry, Trophy, TrophyInput, chain_is_unbroken, create_trophy, list_trophies,
-    notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
+    EntryKind, NotebookEntry, PassInput, ReassignInput, Trophy, TrophyInput, chain_is_unbroken,
+    create_trophy, list_trophies, notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
 };
 
 use chrono::{DateTime, Utc};
@@ -43,12 +43,12 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, kudos as kudos_row, notebook_entry},
     error::{AppError, AppResult},
     paging,
     policy::{self, Action, Principal},
-    validate::Errors,
+    validate::{Errors, RequiredText},
 };
 
 /// Kudos and notebook messages: long enough for a story, short enough for a wall.
@@ -113,14 +113,15 @@ impl Newest {
     }
 }
 
-/// The condition and value that keep a list, newest first by id, after a page's cursor.
-fn older_than(alias: &str, after: Option<&str>) -> AppResult<(String, Vec<sea_orm::Value>)> {
+/// The condition that keeps a list, newest first by id, after a page's cursor; the
+/// cursor's id is bound in `params`.
+fn older_than(alias: &str, after: Option<&str>, params: &mut Params) -> AppResult<String> {
     Ok(match after {
         Some(cursor) => {
             let id: i64 = paging::decode_cursor(cursor)?;
-            (format!("AND {alias}.id < $1"), vec![id.into()])
+            format!("AND {alias}.id < {}", params.bind(id))
         }
-        None => (String::new(), Vec::new()),
+        None => String::new(),
     })
 }
 
@@ -131,20 +132,26 @@ fn limit_value(limit: u64) -> sea_orm::Value {
 // ---------------------------------------------------------------------------------------
 // Text rules shared by kudos, notebooks and compliments
 
-/// Text that must be present with between `min` and `max` characters, trimmed.
-fn text_between(
-    errors: &mut Errors,
-    field: &str,
-    value: Option<&str>,
-    min: usize,
-    max: usize,
-) -> Option<String> {
-    let text = errors.required(field, value, max)?;
-    if text.chars().count() < min {
-        errors.add(field, format!("Write at least {min} characters."));
-        return None;
+/// A kudos or compliment message: plain text, trimmed, 1 to 2,000 characters.
+pub type Message = RequiredText<MESSAGE_MAX>;
+
+/// A trophy notebook's words: a `Message` of at least a sentence (10 characters), so a
+/// pass says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotebookMessage(Message);
+
+impl NotebookMessage {
+    pub fn parse(raw: &str) -> Result<NotebookMessage, String> {
+        let text = Message::parse(raw).map_err(|err| err.to_string())?;
+        if text.chars().count() < NOTEBOOK_MESSAGE_MIN {
+            return Err(format!("Write at least {NOTEBOOK_MESSAGE_MIN} characters."));
+        }
+        Ok(NotebookMessage(text))
     }
-    Some(text)
+
+    pub fn into_string(self) -> String {
+        self.0.into_string()
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -170,14 +177,27 @@ pub async fn hide(
 ) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let reason = errors.required("reason", reason, MESSAGE_MAX);
-    errors.finish()?;
+    let Some(reason) = errors.check("reason", Message::parse(reason.unwrap_or(""))) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
-    let reason = reason.unwrap_or_default();
+    hide_row(&txn, item, actor.person_id, reason, now).await?;
+    txn.commit().await
+}
+
+/// Marks one row hidden by `by` at `now` for `reason`; 404 when there is no such row, 409
+/// when it is hidden already.
+async fn hide_row(
+    txn: &WriteTxn,
+    item: Hideable,
+    by: i32,
+    reason: Message,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     macro_rules! hide_row {
         ($entity:ident, $id:expr) => {{
             let row = $entity::Entity::find_by_id($id)
-                .one(&*txn)
+                .one(txn)
                 .await?
                 .ok_or(AppError::NotFound)?;
             if row.hidden_at.is_some() {
@@ -185,9 +205,9 @@ pub async fn hide(
             }
             let mut model: $entity::ActiveModel = row.into();
             model.hidden_at = Set(Some(now));
-            model.hidden_by_id = Set(Some(actor.person_id));
-            model.hidden_reason = Set(Some(reason));
-            model.update(&*txn).await?;
+            model.hidden_by_id = Set(Some(by));
+            model.hidden_reason = Set(Some(reason.into_string()));
+            model.update(txn).await?;
         }};
     }
     match item {
@@ -196,5 +216,36 @@ pub async fn hide(
         Hideable::Compliment(id) => hide_row!(compliment, id),
         Hideable::Announcement(id) => hide_row!(announcement, id),
     }
-    txn.commit().await
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notebook_messages_say_why_in_a_sentence() {
+        let long = "x".repeat(MESSAGE_MAX + 1);
+        let cases: [(&str, Result<&str, &str>); 6] = [
+            ("  For the migration  ", Ok("For the migration")),
+            ("ok", Err("Write at least 10 characters.")),
+            // Trimmed before it is counted.
+            ("   nine char   ", Err("Write at least 10 characters.")),
+            ("   ", Err("This cannot be empty.")),
+            (&long, Err("Use at most 2000 characters.")),
+            (
+                "Thank you\u{7} all",
+                Err("Remove the invisible control character U+0007; it cannot be shown."),
+            ),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                NotebookMessage::parse(raw).map(NotebookMessage::into_string),
+                expected.map(str::to_owned).map_err(str::to_owned),
+                "{raw:?}"
+            );
+        }
+        assert!(NotebookMessage::parse(&"x".repeat(MESSAGE_MAX)).is_ok());
+        assert!(NotebookMessage::parse(&"x".repeat(NOTEBOOK_MESSAGE_MIN)).is_ok());
+    }
 }

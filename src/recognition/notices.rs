@@ -2,18 +2,18 @@
 //! the department's news (announcements).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set};
 
-use super::{Hidden, MESSAGE_MAX, Newest, Reader, limit_value, older_than, text_between};
+use super::{Hidden, Message, Newest, Reader, limit_value, older_than};
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, Params},
     entities::{announcement, compliment, person},
-    error::{AppError, AppResult},
+    error::AppResult,
     paging::{self, Page},
     people::{PersonRef, Role},
     policy::{self, Action},
-    validate::{Errors, TITLE_MAX},
+    validate::{self, Errors, TITLE_MAX, Text, Title, Word},
 };
 
 pub const ANNOUNCEMENT_BODY_MAX: usize = 5_000;
@@ -21,24 +21,102 @@ pub const ANNOUNCEMENT_BODY_MAX: usize = 5_000;
 // ---------------------------------------------------------------------------------------
 // Compliments
 
-pub const CHANNELS: [(&str, &str); 7] = [
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("in_person", "In person"),
-    ("letter", "Letter or card"),
-    ("survey", "Service survey"),
-    ("social", "Social media"),
-    ("other", "Other"),
-];
+/// How a compliment reached the department.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Channel {
+    #[strum(message = "Email")]
+    Email,
+    #[strum(message = "Phone")]
+    Phone,
+    #[strum(message = "In person")]
+    InPerson,
+    #[strum(message = "Letter or card")]
+    Letter,
+    #[strum(message = "Service survey")]
+    Survey,
+    #[strum(message = "Social media")]
+    Social,
+    #[strum(message = "Other")]
+    Other,
+}
 
+/// A compliment as it arrives; `received_on` is written YYYY-MM-DD.
 #[derive(Debug, Clone, Default)]
 pub struct ComplimentInput {
     pub person_id: Option<i32>,
     pub giver_name: Option<String>,
     pub giver_affiliation: Option<String>,
     pub channel: Option<String>,
-    pub received_on: Option<NaiveDate>,
+    pub received_on: Option<String>,
     pub message: Option<String>,
+}
+
+/// A compliment as parsed; who it is about is checked against the database apart.
+#[derive(Debug, Clone)]
+struct NewCompliment {
+    giver_name: Title,
+    giver_affiliation: Text<TITLE_MAX>,
+    channel: Channel,
+    received_on: NaiveDate,
+    message: Message,
+}
+
+impl ComplimentInput {
+    /// Every field but the person; a compliment cannot have been received after `today`
+    /// nor before 2000.
+    fn parse(&self, today: NaiveDate, errors: &mut Errors) -> Option<NewCompliment> {
+        let giver_name = errors.check(
+            "giver_name",
+            Title::parse(self.giver_name.as_deref().unwrap_or("")),
+        );
+        let giver_affiliation = errors.check(
+            "giver_affiliation",
+            Text::parse(self.giver_affiliation.as_deref().unwrap_or("")),
+        );
+        let channel = errors.word::<Channel>("channel", self.channel.as_deref());
+        let received_on = errors.check(
+            "received_on",
+            parse_received_on(self.received_on.as_deref(), today),
+        );
+        let message = errors.check(
+            "message",
+            Message::parse(self.message.as_deref().unwrap_or("")),
+        );
+        Some(NewCompliment {
+            giver_name: giver_name?,
+            giver_affiliation: giver_affiliation?,
+            channel: channel?,
+            received_on: received_on?,
+            message: message?,
+        })
+    }
+}
+
+/// The day a compliment was received: given, a date, not after `today`, from 2000 on.
+fn parse_received_on(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, &'static str> {
+    let raw = raw.unwrap_or("");
+    if raw.trim().is_empty() {
+        return Err("This is required.");
+    }
+    let date = validate::parse_date(raw)?;
+    if date > today {
+        Err("A compliment cannot be received in the future.")
+    } else if date.year() < 2000 {
+        Err("Give a date from 2000 on.")
+    } else {
+        Ok(date)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,24 +125,17 @@ pub struct Compliment {
     pub person: PersonRef,
     pub giver_name: String,
     pub giver_affiliation: String,
-    pub channel: String,
+    pub channel: Channel,
     pub received_on: NaiveDate,
     pub message: String,
     pub created_at: DateTime<Utc>,
     pub hidden: Option<Hidden>,
 }
 
-/// The label of a stored word among (word, label) options; the word itself if unknown.
-fn label_of<'a>(options: &'a [(&'static str, &'static str)], word: &'a str) -> &'a str {
-    options
-        .iter()
-        .find(|(w, _)| *w == word)
-        .map_or(word, |(_, label)| label)
-}
-
 impl Compliment {
-    pub fn channel_label(&self) -> &str {
-        label_of(&CHANNELS, &self.channel)
+    /// The channel as people read it (for the profile's template, in another area).
+    pub fn channel_label(&self) -> &'static str {
+        self.channel.label()
     }
 }
 
@@ -78,93 +149,71 @@ pub async fn post_compliment(
 ) -> AppResult<Compliment> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let giver_name = errors.required("giver_name", input.giver_name.as_deref(), TITLE_MAX);
-    let giver_affiliation = errors.optional(
-        "giver_affiliation",
-        input.giver_affiliation.as_deref(),
-        TITLE_MAX,
-    );
-    let channel = errors
-        .one_of(
-            "channel",
-            input.channel.as_deref(),
-            &CHANNELS.map(|(w, _)| (w, w)),
-        )
-        .map(str::to_owned);
-    let received_on = errors.present("received_on", input.received_on);
-    if let Some(date) = received_on {
-        if date > now.date_naive() {
-            errors.add(
-                "received_on",
-                "A compliment cannot be received in the future.",
-            );
-        } else if date.year() < 2000 {
-            errors.add("received_on", "Give a date from 2000 on.");
-        }
-    }
-    let message = text_between(
-        &mut errors,
-        "message",
-        input.message.as_deref(),
-        1,
-        MESSAGE_MAX,
-    );
+    let new = input.parse(now.date_naive(), &mut errors);
     let txn = db.write().await?;
-    let person = match input.person_id {
-        None => {
-            errors.add("person_id", "Choose the person the compliment is about.");
-            None
-        }
-        Some(id) => match person::Entity::find_by_id(id).one(&*txn).await? {
-            None => {
-                errors.add("person_id", format!("There is no one with id {id}."));
-                None
-            }
-            Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
-                errors.add("person_id", format!("{} is an advisor, not staff.", p.name));
-                None
-            }
-            Some(p) => Some(PersonRef {
-                id: p.id,
-                name: p.name,
-            }),
-        },
-    };
-    errors.finish()?;
-    let (Some(person), Some(received_on)) = (person, received_on) else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated compliment missing"
-        )));
+    let person = about_whom(&txn, input.person_id, &mut errors).await?;
+    let (Some(new), Some(person)) = (new, person) else {
+        return Err(errors.into_error());
     };
     let created = compliment::ActiveModel {
         person_id: Set(person.id),
-        giver_name: Set(giver_name.unwrap_or_default()),
-        giver_affiliation: Set(giver_affiliation.unwrap_or_default()),
-        channel: Set(channel.unwrap_or_default()),
-        received_on: Set(received_on),
-        message: Set(message.unwrap_or_default()),
+        giver_name: Set(new.giver_name.into_string()),
+        giver_affiliation: Set(new.giver_affiliation.into_string()),
+        channel: Set(new.channel.as_str().to_owned()),
+        received_on: Set(new.received_on),
+        message: Set(new.message.into_string()),
         posted_by_id: Set(actor.person_id),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(to_compliment(created, person, None))
+    to_compliment(created, person, None)
 }
 
-fn to_compliment(m: compliment::Model, person: PersonRef, hidden: Option<Hidden>) -> Compliment {
-    Compliment {
+/// The staff member a compliment is about; problems go to `person_id`.
+async fn about_whom(
+    conn: &impl ConnectionTrait,
+    person_id: Option<i32>,
+    errors: &mut Errors,
+) -> AppResult<Option<PersonRef>> {
+    let Some(id) = person_id else {
+        errors.add("person_id", "Choose the person the compliment is about.");
+        return Ok(None);
+    };
+    Ok(match person::Entity::find_by_id(id).one(conn).await? {
+        None => {
+            errors.add("person_id", format!("There is no one with id {id}."));
+            None
+        }
+        Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+            errors.add("person_id", format!("{} is an advisor, not staff.", p.name));
+            None
+        }
+        Some(p) => Some(PersonRef {
+            id: p.id,
+            name: p.name,
+        }),
+    })
+}
+
+fn to_compliment(
+    m: compliment::Model,
+    person: PersonRef,
+    hidden: Option<Hidden>,
+) -> AppResult<Compliment> {
+    Ok(Compliment {
         id: m.id,
         person,
         giver_name: m.giver_name,
         giver_affiliation: m.giver_affiliation,
-        channel: m.channel,
+        channel: Channel::from_stored(&m.channel)?,
         received_on: m.received_on,
         message: m.message,
         created_at: m.created_at,
         hidden,
-    }
+    })
 }
 
 #[derive(FromQueryResult)]
@@ -181,8 +230,8 @@ struct ComplimentRow {
 }
 
 impl ComplimentRow {
-    fn into_compliment(self) -> Compliment {
-        Compliment {
+    fn into_compliment(self) -> AppResult<Compliment> {
+        Ok(Compliment {
             id: self.id,
             person: PersonRef {
                 id: self.person_id,
@@ -190,43 +239,40 @@ impl ComplimentRow {
             },
             giver_name: self.giver_name,
             giver_affiliation: self.giver_affiliation,
-            channel: self.channel,
+            channel: Channel::from_stored(&self.channel)?,
             received_on: self.received_on,
             message: self.message,
             created_at: self.created_at,
             hidden: None,
-        }
+        })
     }
 }
 
+/// Visible compliments, newest first; `filter_sql` uses placeholders bound in `params`.
 pub(super) async fn compliment_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut values: Vec<sea_orm::Value>,
+    mut params: Params,
     limit: u64,
     newest: Newest,
 ) -> AppResult<Vec<Compliment>> {
-    let limit_at = values.len() + 1;
-    values.push(limit_value(limit));
+    let limit = params.bind(limit_value(limit));
     let order = newest.order_by("c");
-    Ok(
-        ComplimentRow::find_by_statement(Statement::from_sql_and_values(
-            conn.get_database_backend(),
-            format!(
+    ComplimentRow::find_by_statement(params.statement(
+        conn.get_database_backend(),
+        format!(
             "SELECT c.id, c.person_id, p.name AS person_name, c.giver_name, c.giver_affiliation,
                     c.channel, c.received_on, c.message, c.created_at
              FROM compliments c JOIN people p ON p.id = c.person_id
              WHERE c.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT ${limit_at}"
+             ORDER BY {order} LIMIT {limit}"
         ),
-            values,
-        ))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(ComplimentRow::into_compliment)
-        .collect(),
-    )
+    ))
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(ComplimentRow::into_compliment)
+    .collect()
 }
 
 /// Compliments newest first, paged; hidden ones left out.
@@ -238,8 +284,9 @@ pub async fn compliments(
 ) -> AppResult<Page<Compliment>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values) = older_than("c", after)?;
-    let rows = compliment_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
+    let mut params = Params::new();
+    let filter = older_than("c", after, &mut params)?;
+    let rows = compliment_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |c| c.id))
 }
 
@@ -251,26 +298,39 @@ pub async fn compliments_about(
     limit: u64,
 ) -> AppResult<Vec<Compliment>> {
     reader.check()?;
-    compliment_rows(
-        db.conn(),
-        "AND c.person_id = $1",
-        vec![person_id.into()],
-        limit,
-        Newest::ById,
-    )
-    .await
+    let mut params = Params::new();
+    let filter = format!("AND c.person_id = {}", params.bind(person_id));
+    compliment_rows(db.conn(), &filter, params, limit, Newest::ById).await
 }
 
 // ---------------------------------------------------------------------------------------
 // Announcements
 
-pub const ANNOUNCEMENT_KINDS: [(&str, &str); 5] = [
-    ("new_service", "New service"),
-    ("proactive_work", "Proactive work"),
-    ("upgrade", "Upgrade"),
-    ("accomplishment", "Staff accomplishment"),
-    ("other", "News"),
-];
+/// What a piece of the department's news is about.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum AnnouncementKind {
+    #[strum(message = "New service")]
+    NewService,
+    #[strum(message = "Proactive work")]
+    ProactiveWork,
+    #[strum(message = "Upgrade")]
+    Upgrade,
+    #[strum(message = "Staff accomplishment")]
+    Accomplishment,
+    #[strum(message = "News")]
+    Other,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct AnnouncementInput {
@@ -280,19 +340,33 @@ pub struct AnnouncementInput {
 }
 
 #[derive(Debug, Clone)]
+struct NewAnnouncement {
+    kind: AnnouncementKind,
+    title: Title,
+    body: Text<ANNOUNCEMENT_BODY_MAX>,
+}
+
+impl AnnouncementInput {
+    fn parse(&self, errors: &mut Errors) -> Option<NewAnnouncement> {
+        let kind = errors.word::<AnnouncementKind>("kind", self.kind.as_deref());
+        let title = errors.check("title", Title::parse(self.title.as_deref().unwrap_or("")));
+        let body = errors.check("body", Text::parse(self.body.as_deref().unwrap_or("")));
+        Some(NewAnnouncement {
+            kind: kind?,
+            title: title?,
+            body: body?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Announcement {
     pub id: i64,
-    pub kind: String,
+    pub kind: AnnouncementKind,
     pub title: String,
     pub body: String,
     pub posted_by: PersonRef,
     pub created_at: DateTime<Utc>,
-}
-
-impl Announcement {
-    pub fn kind_label(&self) -> &str {
-        label_of(&ANNOUNCEMENT_KINDS, &self.kind)
-    }
 }
 
 /// Posts news to the portal (the cio only), at `now`.
@@ -304,31 +378,24 @@ pub async fn post_announcement(
 ) -> AppResult<Announcement> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let kind = errors
-        .one_of(
-            "kind",
-            input.kind.as_deref(),
-            &ANNOUNCEMENT_KINDS.map(|(w, _)| (w, w)),
-        )
-        .map(str::to_owned);
-    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
-    let body = errors.optional("body", input.body.as_deref(), ANNOUNCEMENT_BODY_MAX);
-    errors.finish()?;
+    let Some(new) = input.parse(&mut errors) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
     let created = announcement::ActiveModel {
-        kind: Set(kind.unwrap_or_default()),
-        title: Set(title.unwrap_or_default()),
-        body: Set(body.unwrap_or_default()),
+        kind: Set(new.kind.as_str().to_owned()),
+        title: Set(new.title.into_string()),
+        body: Set(new.body.into_string()),
         posted_by_id: Set(actor.person_id),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok(Announcement {
         id: created.id,
-        kind: created.kind,
+        kind: new.kind,
         title: created.title,
         body: created.body,
         posted_by: PersonRef {
@@ -350,41 +417,42 @@ struct AnnouncementRow {
     created_at: DateTime<Utc>,
 }
 
+/// Visible announcements, newest first; `filter_sql` uses placeholders bound in `params`.
 pub(super) async fn announcement_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut values: Vec<sea_orm::Value>,
+    mut params: Params,
     limit: u64,
     newest: Newest,
 ) -> AppResult<Vec<Announcement>> {
-    let limit_at = values.len() + 1;
-    values.push(limit_value(limit));
+    let limit = params.bind(limit_value(limit));
     let order = newest.order_by("a");
-    Ok(AnnouncementRow::find_by_statement(Statement::from_sql_and_values(
+    AnnouncementRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(
             "SELECT a.id, a.kind, a.title, a.body, a.posted_by_id, p.name AS posted_by_name, a.created_at
              FROM announcements a JOIN people p ON p.id = a.posted_by_id
              WHERE a.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT ${limit_at}"
+             ORDER BY {order} LIMIT {limit}"
         ),
-        values,
     ))
     .all(conn)
     .await?
     .into_iter()
-    .map(|r| Announcement {
-        id: r.id,
-        kind: r.kind,
-        title: r.title,
-        body: r.body,
-        posted_by: PersonRef {
-            id: r.posted_by_id,
-            name: r.posted_by_name,
-        },
-        created_at: r.created_at,
+    .map(|r| {
+        Ok(Announcement {
+            id: r.id,
+            kind: AnnouncementKind::from_stored(&r.kind)?,
+            title: r.title,
+            body: r.body,
+            posted_by: PersonRef {
+                id: r.posted_by_id,
+                name: r.posted_by_name,
+            },
+            created_at: r.created_at,
+        })
     })
-    .collect())
+    .collect()
 }
 
 /// Announcements newest first, paged; hidden ones left out.
@@ -396,7 +464,69 @@ pub async fn announcements(
 ) -> AppResult<Page<Announcement>> {
     reader.check()?;
     let limit = paging::limit(limit)?;
-    let (filter, values) = older_than("a", after)?;
-    let rows = announcement_rows(db.conn(), &filter, values, limit + 1, Newest::ById).await?;
+    let mut params = Params::new();
+    let filter = older_than("a", after, &mut params)?;
+    let rows = announcement_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
     Ok(paging::finish(rows, limit, |a| a.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_and_kinds_have_labels() {
+        validate::assert_labelled::<Channel>();
+        validate::assert_labelled::<AnnouncementKind>();
+        assert_eq!(Channel::InPerson.as_str(), "in_person");
+        assert_eq!(AnnouncementKind::Other.label(), "News");
+    }
+
+    #[test]
+    fn a_compliment_was_received_on_a_real_day_in_the_past() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 1).expect("a date");
+        assert_eq!(parse_received_on(Some(" 2026-03-01 "), today), Ok(today));
+        for (raw, message) in [
+            (None, "This is required."),
+            (Some("  "), "This is required."),
+            (Some("2026-02-30"), "Write the date as YYYY-MM-DD."),
+            (Some("1/3/2026"), "Write the date as YYYY-MM-DD."),
+            (
+                Some("2026-03-02"),
+                "A compliment cannot be received in the future.",
+            ),
+            (Some("1999-12-31"), "Give a date from 2000 on."),
+        ] {
+            assert_eq!(parse_received_on(raw, today), Err(message), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_compliment_reports_every_field_at_once() {
+        let input = ComplimentInput {
+            person_id: None,
+            giver_name: Some(" ".to_owned()),
+            giver_affiliation: Some("x".repeat(TITLE_MAX + 1)),
+            channel: Some("pigeon".to_owned()),
+            received_on: Some("tomorrow".to_owned()),
+            message: None,
+        };
+        let mut errors = Errors::default();
+        assert!(input.parse(Utc::now().date_naive(), &mut errors).is_none());
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "giver_name",
+                "giver_affiliation",
+                "channel",
+                "received_on",
+                "message"
+            ]
+        );
+        assert_eq!(
+            errors.0[2].message,
+            "Choose one of: email, phone, in_person, letter, survey, social, other."
+        );
+    }
 }

@@ -18,10 +18,11 @@ use crate::{
     people::{self, PersonRef},
     plan,
     recognition::{
-        self, ANNOUNCEMENT_KINDS, AnnouncementInput, CHANNELS, ComplimentInput, Hideable,
-        KudosInput, Reader, TrophyInput, atom,
+        self, AnnouncementInput, AnnouncementKind, Channel, ComplimentInput, EntryKind, Hideable,
+        KudosInput, PassInput, Reader, ReassignInput, TrophyInput, atom,
     },
-    web::{CsrfForm, FormErrors, Layout, render, see_other},
+    validate::Word,
+    web::{CsrfForm, FormErrors, Layout, form_outcome, render},
 };
 
 fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
@@ -233,20 +234,12 @@ pub async fn give_kudos(
         Utc::now(),
     )
     .await;
-    match result {
-        Ok(_) => Ok(see_other("/portal?notice=kudos")),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => {
-                Ok(
-                    kudos_form_page(&state, &actor, chosen, form.values, form.message, errors)
-                        .await?
-                        .with_status(err.status())
-                        .into_response(),
-                )
-            }
-            None => Err(err),
-        },
-    }
+    form_outcome(
+        result,
+        |_| "/portal?notice=kudos".to_owned(),
+        |errors| kudos_form_page(&state, &actor, chosen, form.values, form.message, errors),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -312,19 +305,13 @@ pub async fn create_trophy(
         holder_id: form.holder_id.parse().ok(),
         first_entry: None,
     };
-    match recognition::create_trophy(&state.db, &actor, input, Utc::now()).await {
-        Ok(created) => Ok(see_other(format!(
-            "/trophies/{}?notice=created",
-            created.id
-        ))),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => Ok(trophies_page(&state, &actor, form, errors)
-                .await?
-                .with_status(err.status())
-                .into_response()),
-            None => Err(err),
-        },
-    }
+    let result = recognition::create_trophy(&state.db, &actor, input, Utc::now()).await;
+    form_outcome(
+        result,
+        |created| format!("/trophies/{}?notice=created", created.id),
+        |errors| trophies_page(&state, &actor, form, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -445,16 +432,18 @@ pub async fn pass(
         receiver_id: form.receiver_id.parse().ok(),
         text: form.message,
     };
-    let result = recognition::pass_trophy(
-        &state.db,
-        &actor,
-        id,
-        typed.receiver_id,
-        Some(&typed.text),
-        Utc::now(),
+    let input = PassInput {
+        receiver_id: typed.receiver_id,
+        message: Some(typed.text.clone()),
+    };
+    let result = recognition::pass_trophy(&state.db, &actor, id, input, Utc::now()).await;
+    // A lost race (409) shows at the top of the trophy page, which names the new holder.
+    form_outcome(
+        result,
+        |_| format!("/trophies/{id}?notice=passed"),
+        |errors| trophy_page(&state, Some(&actor), id, None, None, typed, errors),
     )
-    .await;
-    trophy_form_result(&state, &actor, id, result, "passed", typed).await
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -476,46 +465,17 @@ pub async fn reassign(
         receiver_id: form.receiver_id.parse().ok(),
         text: form.reason,
     };
-    let result = recognition::reassign_trophy(
-        &state.db,
-        &actor,
-        id,
-        typed.receiver_id,
-        Some(&typed.text),
-        Utc::now(),
+    let input = ReassignInput {
+        receiver_id: typed.receiver_id,
+        reason: Some(typed.text.clone()),
+    };
+    let result = recognition::reassign_trophy(&state.db, &actor, id, input, Utc::now()).await;
+    form_outcome(
+        result,
+        |_| format!("/trophies/{id}?notice=reassigned"),
+        |errors| trophy_page(&state, Some(&actor), id, None, None, typed, errors),
     )
-    .await;
-    trophy_form_result(&state, &actor, id, result, "reassigned", typed).await
-}
-
-/// After a pass or a reassignment: back to the trophy, or its page again with what went
-/// wrong (a lost race, a 409, shows as a message at the top).
-async fn trophy_form_result(
-    state: &AppState,
-    actor: &Actor,
-    id: i32,
-    result: AppResult<recognition::Trophy>,
-    notice: &str,
-    typed: TrophyFormTyped,
-) -> AppResult<Response> {
-    match result {
-        Ok(_) => Ok(see_other(format!("/trophies/{id}?notice={notice}"))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let errors = FormErrors::of(&err).unwrap_or_else(|| {
-                FormErrors::new(vec![crate::error::FieldError::new(
-                    "trophy",
-                    err.public_message(),
-                )])
-            });
-            Ok(
-                trophy_page(state, Some(actor), id, None, None, typed, errors)
-                    .await?
-                    .with_status(err.status())
-                    .into_response(),
-            )
-        }
-        Err(err) => Err(err),
-    }
+    .await
 }
 
 #[derive(Template)]
@@ -566,7 +526,7 @@ pub struct ComplimentForm {
 struct ComplimentFormPage {
     layout: Layout,
     colleagues: Vec<PersonRef>,
-    channels: Vec<(&'static str, &'static str)>,
+    channels: Vec<Channel>,
     form: ComplimentForm,
     errors: FormErrors,
 }
@@ -581,7 +541,7 @@ async fn compliment_form_page(
     render(&ComplimentFormPage {
         layout: Layout::new(Some(actor), "Post a compliment", "portal"),
         colleagues: people::active_staff(&state.db).await?,
-        channels: CHANNELS.to_vec(),
+        channels: Channel::all(),
         form,
         errors,
     })
@@ -591,7 +551,7 @@ async fn compliment_form_page(
 pub async fn compliment_form(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
     let form = ComplimentForm {
         received_on: Utc::now().date_naive().to_string(),
-        channel: "email".to_owned(),
+        channel: Channel::Email.as_str().to_owned(),
         ..ComplimentForm::default()
     };
     compliment_form_page(&state, &actor, form, FormErrors::default()).await
@@ -603,46 +563,21 @@ pub async fn post_compliment(
     actor: Actor,
     CsrfForm(form): CsrfForm<ComplimentForm>,
 ) -> AppResult<Response> {
-    // A date that does not parse goes to the service as missing, so every other field is
-    // still checked; its own message then replaces the service's "required".
-    let mut date_errors = crate::validate::Errors::default();
-    let received_on = if form.received_on.trim().is_empty() {
-        None
-    } else {
-        date_errors.date("received_on", &form.received_on)
+    let input = ComplimentInput {
+        person_id: form.person_id.parse().ok(),
+        giver_name: Some(form.giver_name.clone()),
+        giver_affiliation: Some(form.giver_affiliation.clone()),
+        channel: Some(form.channel.clone()),
+        received_on: Some(form.received_on.clone()),
+        message: Some(form.message.clone()),
     };
-    let result = recognition::post_compliment(
-        &state.db,
-        &actor,
-        ComplimentInput {
-            person_id: form.person_id.parse().ok(),
-            giver_name: Some(form.giver_name.clone()),
-            giver_affiliation: Some(form.giver_affiliation.clone()),
-            channel: Some(form.channel.clone()),
-            received_on,
-            message: Some(form.message.clone()),
-        },
-        Utc::now(),
+    let result = recognition::post_compliment(&state.db, &actor, input, Utc::now()).await;
+    form_outcome(
+        result,
+        |_| "/portal?notice=compliment".to_owned(),
+        |errors| compliment_form_page(&state, &actor, form, errors),
     )
-    .await;
-    let result = match (result, date_errors.finish()) {
-        (Err(AppError::Invalid(mut fields)), Err(AppError::Invalid(date))) => {
-            fields.retain(|f| f.field != "received_on");
-            fields.extend(date);
-            Err(AppError::Invalid(fields))
-        }
-        (result, _) => result,
-    };
-    match result {
-        Ok(_) => Ok(see_other("/portal?notice=compliment")),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => Ok(compliment_form_page(&state, &actor, form, errors)
-                .await?
-                .with_status(err.status())
-                .into_response()),
-            None => Err(err),
-        },
-    }
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -659,7 +594,7 @@ pub struct AnnouncementForm {
 #[template(path = "recognition/announcement_form.html")]
 struct AnnouncementFormPage {
     layout: Layout,
-    kinds: Vec<(&'static str, &'static str)>,
+    kinds: Vec<AnnouncementKind>,
     form: AnnouncementForm,
     errors: FormErrors,
 }
@@ -672,7 +607,7 @@ fn announcement_form_page(
     crate::policy::check(actor.principal(), crate::policy::Action::ManageRecognition)?;
     render(&AnnouncementFormPage {
         layout: Layout::new(Some(actor), "Post an announcement", "portal"),
-        kinds: ANNOUNCEMENT_KINDS.to_vec(),
+        kinds: AnnouncementKind::all(),
         form,
         errors,
     })
@@ -681,7 +616,7 @@ fn announcement_form_page(
 #[handler]
 pub async fn announcement_form(actor: Actor) -> AppResult<Html<String>> {
     let form = AnnouncementForm {
-        kind: "proactive_work".to_owned(),
+        kind: AnnouncementKind::ProactiveWork.as_str().to_owned(),
         ..AnnouncementForm::default()
     };
     announcement_form_page(&actor, form, FormErrors::default())
@@ -698,15 +633,13 @@ pub async fn post_announcement(
         title: Some(form.title.clone()),
         body: Some(form.body.clone()),
     };
-    match recognition::post_announcement(&state.db, &actor, input, Utc::now()).await {
-        Ok(_) => Ok(see_other("/portal?notice=announcement")),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => Ok(announcement_form_page(&actor, form, errors)?
-                .with_status(err.status())
-                .into_response()),
-            None => Err(err),
-        },
-    }
+    let result = recognition::post_announcement(&state.db, &actor, input, Utc::now()).await;
+    form_outcome(
+        result,
+        |_| "/portal?notice=announcement".to_owned(),
+        |errors| async move { announcement_form_page(&actor, form, errors) },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -817,16 +750,57 @@ pub struct HideForm {
     next: String,
 }
 
+#[derive(Template)]
+#[template(path = "recognition/hide_again.html")]
+struct HideAgainPage {
+    layout: Layout,
+    /// Where the form posts: the item's hide address.
+    hide_action: String,
+    /// Where to go back to.
+    hide_next: String,
+    reason: String,
+    errors: FormErrors,
+}
+
+/// The hide button's form (in a list, on the portal or a trophy page): back to where it
+/// came from, or, when the reason was missing or the item is hidden already, the form on
+/// a page of its own with what went wrong.
 async fn hide(
     state: &AppState,
     actor: &Actor,
     item: Hideable,
     form: HideForm,
 ) -> AppResult<Response> {
-    recognition::hide(&state.db, actor, item, Some(&form.reason), Utc::now()).await?;
+    let result = recognition::hide(&state.db, actor, item, Some(&form.reason), Utc::now()).await;
     let back = crate::web::local_path(Some(&form.next));
-    let separator = if back.contains('?') { '&' } else { '?' };
-    Ok(see_other(format!("{back}{separator}notice=hidden")))
+    let hide_next = back.clone();
+    form_outcome(
+        result,
+        |()| {
+            let separator = if back.contains('?') { '&' } else { '?' };
+            format!("{back}{separator}notice=hidden")
+        },
+        |errors| async move {
+            render(&HideAgainPage {
+                layout: Layout::new(Some(actor), "Hide from the portal", "portal"),
+                hide_action: hide_address(item),
+                hide_next,
+                reason: form.reason,
+                errors,
+            })
+        },
+    )
+    .await
+}
+
+/// Where an item's hide form posts.
+fn hide_address(item: Hideable) -> String {
+    match item {
+        Hideable::Kudos(id) => format!("/kudos/{id}/hide"),
+        Hideable::NotebookEntry(id) => format!("/notebook-entries/{id}/hide"),
+        Hideable::Compliment(id) => format!("/compliments/{id}/hide"),
+        Hideable::Announcement(id) => format!("/announcements/{id}/hide"),
+    }
 }
 
 #[handler]

@@ -6,20 +6,20 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryOrder, Set, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set, Statement, TransactionTrait,
 };
 
-use super::{Hidden, MESSAGE_MAX, NOTEBOOK_MESSAGE_MIN, Reader, hidden, text_between};
+use super::{Hidden, NotebookMessage, Reader, hidden, limit_value};
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, Params, WriteTxn},
     entities::{notebook_entry, person, trophy},
     error::{AppError, AppResult},
     paging::{self, Page},
     people::{PersonRef, Role},
     policy::{self, Action},
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Errors, LongText, Title, Word},
 };
 
 #[derive(Debug, Clone)]
@@ -40,32 +40,29 @@ impl Trophy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a notebook entry came to be written.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum EntryKind {
     /// The notebook's first page: the cio gave the trophy its first holder.
+    #[strum(message = "First holder")]
     Created,
     /// The holder passed it on.
+    #[strum(message = "Passed on")]
     Pass,
     /// The cio moved it from a holder who has left.
+    #[strum(message = "Reassigned by the cio")]
     Reassign,
-}
-
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Created => "created",
-            EntryKind::Pass => "pass",
-            EntryKind::Reassign => "reassign",
-        }
-    }
-
-    fn from_db(value: &str) -> EntryKind {
-        match value {
-            "created" => EntryKind::Created,
-            "reassign" => EntryKind::Reassign,
-            _ => EntryKind::Pass,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +88,49 @@ pub struct TrophyInput {
     /// The notebook's first page, 10 to 2,000 characters; without it the page says who the
     /// trophy starts with. (The forms and the API do not offer it; the demo writes one.)
     pub first_entry: Option<String>,
+}
+
+/// A trophy as parsed; its first holder is checked against the database apart.
+#[derive(Debug, Clone)]
+struct NewTrophy {
+    name: Title,
+    description: LongText,
+    first_entry: Option<NotebookMessage>,
+}
+
+impl TrophyInput {
+    fn parse(&self, errors: &mut Errors) -> Option<NewTrophy> {
+        let name = errors.check("name", Title::parse(self.name.as_deref().unwrap_or("")));
+        let description = errors.check(
+            "description",
+            LongText::parse(self.description.as_deref().unwrap_or("")),
+        );
+        let first_entry = match self.first_entry.as_deref() {
+            None => Some(None),
+            Some(text) => errors
+                .check("first_entry", NotebookMessage::parse(text))
+                .map(Some),
+        };
+        Some(NewTrophy {
+            name: name?,
+            description: description?,
+            first_entry: first_entry?,
+        })
+    }
+}
+
+/// A pass as it arrives: to whom, and the words for the notebook.
+#[derive(Debug, Clone, Default)]
+pub struct PassInput {
+    pub receiver_id: Option<i32>,
+    pub message: Option<String>,
+}
+
+/// A reassignment as it arrives: to whom, and why (the words for the notebook).
+#[derive(Debug, Clone, Default)]
+pub struct ReassignInput {
+    pub receiver_id: Option<i32>,
+    pub reason: Option<String>,
 }
 
 /// Problems with the person a trophy would go to, under `field`: someone active in the
@@ -144,50 +184,40 @@ pub async fn create_trophy(
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let name = errors.required("name", input.name.as_deref(), TITLE_MAX);
-    let description = errors.optional("description", input.description.as_deref(), TEXT_MAX);
-    let first_entry = input.first_entry.as_deref().and_then(|text| {
-        text_between(
-            &mut errors,
-            "first_entry",
-            Some(text),
-            NOTEBOOK_MESSAGE_MIN,
-            MESSAGE_MAX,
-        )
-    });
+    let new = input.parse(&mut errors);
     let txn = db.write().await?;
-    let holder = check_receiver(&*txn, "holder_id", input.holder_id, None, &mut errors).await?;
-    errors.finish()?;
-    let Some(holder) = holder else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated holder missing"
-        )));
+    let holder = check_receiver(&txn, "holder_id", input.holder_id, None, &mut errors).await?;
+    let (Some(new), Some(holder)) = (new, holder) else {
+        return Err(errors.into_error());
     };
     let created = trophy::ActiveModel {
-        name: Set(name.unwrap_or_default()),
-        description: Set(description.unwrap_or_default()),
+        name: Set(new.name.into_string()),
+        description: Set(new.description.into_string()),
         holder_id: Set(holder.id),
         held_since: Set(now),
         entries: Set(1),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
-    notebook_entry::ActiveModel {
-        trophy_id: Set(created.id),
-        seq: Set(1),
-        kind: Set(EntryKind::Created.as_str().to_owned()),
-        giver_id: Set(None),
-        receiver_id: Set(holder.id),
-        message: Set(
-            first_entry.unwrap_or_else(|| format!("{} starts with {}.", created.name, holder.name))
-        ),
-        recorded_by_id: Set(actor.person_id),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&*txn)
+    let first_page = match new.first_entry {
+        Some(words) => words.into_string(),
+        None => format!("{} starts with {}.", created.name, holder.name),
+    };
+    write_entry(
+        &txn,
+        NewEntry {
+            trophy_id: created.id,
+            seq: 1,
+            kind: EntryKind::Created,
+            giver_id: None,
+            receiver_id: holder.id,
+            message: first_page,
+            recorded_by: actor.person_id,
+            at: now,
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok(Trophy {
@@ -198,6 +228,51 @@ pub async fn create_trophy(
         held_since: now,
         entries: 1,
     })
+}
+
+/// One page of a notebook, about to be written.
+struct NewEntry {
+    trophy_id: i32,
+    seq: i32,
+    kind: EntryKind,
+    giver_id: Option<i32>,
+    receiver_id: i32,
+    message: String,
+    recorded_by: i32,
+    at: DateTime<Utc>,
+}
+
+/// The notebook writer: appends one page. (trophy, seq) is unique, so two writers cannot
+/// both write page n; the loser gets a 409.
+async fn write_entry(txn: &WriteTxn, entry: NewEntry) -> AppResult<()> {
+    notebook_entry::ActiveModel {
+        trophy_id: Set(entry.trophy_id),
+        seq: Set(entry.seq),
+        kind: Set(entry.kind.as_str().to_owned()),
+        giver_id: Set(entry.giver_id),
+        receiver_id: Set(entry.receiver_id),
+        message: Set(entry.message),
+        recorded_by_id: Set(entry.recorded_by),
+        created_at: Set(entry.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|err| {
+        // Unreachable while the trophy's update decides who writes, but the index is the
+        // last word.
+        AppError::on_unique(
+            err,
+            "notebook_entries_trophy_seq_key",
+            "notebook_entries.trophy_id, notebook_entries.seq",
+            || {
+                AppError::conflict(
+                    "Someone else moved the trophy at the same moment; reload and look.",
+                )
+            },
+        )
+    })?;
+    Ok(())
 }
 
 #[derive(FromQueryResult)]
@@ -275,25 +350,21 @@ pub async fn pass_trophy(
     db: &Db,
     actor: &Actor,
     trophy_id: i32,
-    receiver_id: Option<i32>,
-    message: Option<&str>,
+    input: PassInput,
     now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::GiveRecognition)?;
     let mut errors = Errors::default();
-    let message = text_between(
-        &mut errors,
+    let message = errors.check(
         "message",
-        message,
-        NOTEBOOK_MESSAGE_MIN,
-        MESSAGE_MAX,
+        NotebookMessage::parse(input.message.as_deref().unwrap_or("")),
     );
     let txn = db.write().await?;
-    let before = find_trophy(&*txn, trophy_id).await?;
+    let before = find_trophy(&txn, trophy_id).await?;
     let receiver = check_receiver(
-        &*txn,
+        &txn,
         "receiver_id",
-        receiver_id,
+        input.receiver_id,
         Some(actor.person_id),
         &mut errors,
     )
@@ -301,18 +372,15 @@ pub async fn pass_trophy(
     if before.holder.id != actor.person_id {
         return Err(not_the_holder(&before));
     }
-    errors.finish()?;
-    let Some(receiver) = receiver else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated receiver missing"
-        )));
+    let (Some(receiver), Some(message)) = (receiver, message) else {
+        return Err(errors.into_error());
     };
     let moved = hand_over(
         &txn,
         before,
         receiver,
         EntryKind::Pass,
-        message.unwrap_or_default(),
+        message,
         actor.person_id,
         now,
     )
@@ -326,45 +394,32 @@ pub async fn pass_trophy(
 /// holder changed since `before` was read (another pass won), nothing is written and 409
 /// names who holds it now. `now` is when it moved.
 async fn hand_over(
-    txn: &crate::db::WriteTxn,
+    txn: &WriteTxn,
     before: Trophy,
     receiver: PersonRef,
     kind: EntryKind,
-    message: String,
+    message: NotebookMessage,
     recorded_by: i32,
     now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
-    let Some(seq) = move_trophy(&**txn, before.id, before.holder.id, receiver.id, now).await?
-    else {
-        let now_held = find_trophy(&**txn, before.id).await?;
+    let Some(seq) = move_trophy(txn, before.id, before.holder.id, receiver.id, now).await? else {
+        let now_held = find_trophy(txn, before.id).await?;
         return Err(not_the_holder(&now_held));
     };
-    notebook_entry::ActiveModel {
-        trophy_id: Set(before.id),
-        seq: Set(seq),
-        kind: Set(kind.as_str().to_owned()),
-        giver_id: Set(Some(before.holder.id)),
-        receiver_id: Set(receiver.id),
-        message: Set(message),
-        recorded_by_id: Set(recorded_by),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&**txn)
-    .await
-    .map_err(|err| {
-        // Unreachable while the update above decides, but the index is the last word.
-        AppError::on_unique(
-            err,
-            "notebook_entries_trophy_seq_key",
-            "notebook_entries.trophy_id, notebook_entries.seq",
-            || {
-                AppError::conflict(
-                    "Someone else moved the trophy at the same moment; reload and look.",
-                )
-            },
-        )
-    })?;
+    write_entry(
+        txn,
+        NewEntry {
+            trophy_id: before.id,
+            seq,
+            kind,
+            giver_id: Some(before.holder.id),
+            receiver_id: receiver.id,
+            message: message.into_string(),
+            recorded_by,
+            at: now,
+        },
+    )
+    .await?;
     Ok(Trophy {
         holder: receiver,
         held_since: now,
@@ -388,20 +443,20 @@ struct MovedRow {
 /// The one conditional update that moves a trophy from `from` to `to`: the next notebook
 /// number when it moved, None when `from` no longer holds it.
 async fn move_trophy(
-    conn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     trophy_id: i32,
     from: i32,
     to: i32,
     now: DateTime<Utc>,
 ) -> AppResult<Option<i32>> {
     let moved = MovedRow::find_by_statement(Statement::from_sql_and_values(
-        conn.get_database_backend(),
+        txn.get_database_backend(),
         "UPDATE trophies SET holder_id = $1, held_since = $2, entries = entries + 1
          WHERE id = $3 AND holder_id = $4
          RETURNING entries",
         [to.into(), now.into(), trophy_id.into(), from.into()],
     ))
-    .one(conn)
+    .one(txn)
     .await?;
     Ok(moved.map(|m| m.entries))
 }
@@ -414,23 +469,19 @@ pub async fn reassign_trophy(
     db: &Db,
     actor: &Actor,
     trophy_id: i32,
-    receiver_id: Option<i32>,
-    reason: Option<&str>,
+    input: ReassignInput,
     now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
-    let reason = text_between(
-        &mut errors,
+    let reason = errors.check(
         "reason",
-        reason,
-        NOTEBOOK_MESSAGE_MIN,
-        MESSAGE_MAX,
+        NotebookMessage::parse(input.reason.as_deref().unwrap_or("")),
     );
     let txn = db.write().await?;
-    let before = find_trophy(&*txn, trophy_id).await?;
+    let before = find_trophy(&txn, trophy_id).await?;
     let holder_can_pass = person::Entity::find_by_id(before.holder.id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .is_some_and(|p| p.active && Role::parse(&p.role) != Some(Role::Advisor));
     if holder_can_pass {
@@ -439,19 +490,17 @@ pub async fn reassign_trophy(
             before.holder.name, before.name
         )));
     }
-    let receiver = check_receiver(&*txn, "receiver_id", receiver_id, None, &mut errors).await?;
-    errors.finish()?;
-    let Some(receiver) = receiver else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated receiver missing"
-        )));
+    let receiver =
+        check_receiver(&txn, "receiver_id", input.receiver_id, None, &mut errors).await?;
+    let (Some(receiver), Some(reason)) = (receiver, reason) else {
+        return Err(errors.into_error());
     };
     let moved = hand_over(
         &txn,
         before,
         receiver,
         EntryKind::Reassign,
-        reason.unwrap_or_default(),
+        reason,
         actor.person_id,
         now,
     )
@@ -478,14 +527,14 @@ struct EntryRow {
 }
 
 impl EntryRow {
-    fn into_entry(self, reader: Reader) -> NotebookEntry {
+    fn into_entry(self, reader: Reader) -> AppResult<NotebookEntry> {
         let hidden = hidden(self.hidden_at, self.hidden_reason, reader);
-        NotebookEntry {
+        Ok(NotebookEntry {
             id: self.id,
             trophy_id: self.trophy_id,
             trophy_name: self.trophy_name,
             seq: self.seq,
-            kind: EntryKind::from_db(&self.kind),
+            kind: EntryKind::from_stored(&self.kind)?,
             giver: self
                 .giver_id
                 .zip(self.giver_name)
@@ -497,7 +546,7 @@ impl EntryRow {
             message: hidden.is_none().then_some(self.message),
             created_at: self.created_at,
             hidden,
-        }
+        })
     }
 }
 
@@ -542,17 +591,13 @@ pub async fn notebook(
              ORDER BY e.seq DESC LIMIT $3",
             "e.seq DESC",
         ),
-        [
-            trophy_id.into(),
-            before_seq.into(),
-            i64::try_from(limit + 1).unwrap_or(i64::MAX).into(),
-        ],
+        [trophy_id.into(), before_seq.into(), limit_value(limit + 1)],
     ))
     .all(db.conn())
     .await?
     .into_iter()
     .map(|r| r.into_entry(reader))
-    .collect();
+    .collect::<AppResult<_>>()?;
     Ok(paging::finish(rows, limit, |e| e.seq))
 }
 
@@ -576,7 +621,7 @@ pub async fn notebook_whole(
     .await?
     .into_iter()
     .map(|r| r.into_entry(reader))
-    .collect();
+    .collect::<AppResult<_>>()?;
     Ok((found, entries))
 }
 
@@ -585,20 +630,21 @@ pub(super) async fn latest_entries(
     conn: &impl ConnectionTrait,
     limit: u64,
 ) -> AppResult<Vec<NotebookEntry>> {
-    visible_entries(conn, "", Vec::new(), limit, "e.id DESC").await
+    visible_entries(conn, "", Params::new(), limit, "e.id DESC").await
 }
 
-/// Visible entries of every trophy by time, newest first, after the feed's cursor.
+/// Visible entries of every trophy by time, newest first, after the feed's cursor;
+/// `filter_sql` uses placeholders bound in `params`.
 pub(super) async fn visible_entries_by_time(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    values: Vec<sea_orm::Value>,
+    params: Params,
     limit: u64,
 ) -> AppResult<Vec<NotebookEntry>> {
     visible_entries(
         conn,
         filter_sql,
-        values,
+        params,
         limit,
         "e.created_at DESC, e.id DESC",
     )
@@ -608,7 +654,7 @@ pub(super) async fn visible_entries_by_time(
 async fn visible_entries(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut values: Vec<sea_orm::Value>,
+    mut params: Params,
     limit: u64,
     order: &str,
 ) -> AppResult<Vec<NotebookEntry>> {
@@ -617,24 +663,22 @@ async fn visible_entries(
         principal: None,
         portal_public: true,
     };
-    let limit_at = values.len() + 1;
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    Ok(EntryRow::find_by_statement(Statement::from_sql_and_values(
+    let limit = params.bind(limit_value(limit));
+    EntryRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         entries_named(
             &format!(
                 "SELECT * FROM notebook_entries e WHERE e.hidden_at IS NULL {filter_sql}
-                 ORDER BY {order} LIMIT ${limit_at}"
+                 ORDER BY {order} LIMIT {limit}"
             ),
             order,
         ),
-        values,
     ))
     .all(conn)
     .await?
     .into_iter()
     .map(|r| r.into_entry(reader))
-    .collect())
+    .collect()
 }
 
 /// Checks that a trophy's notebook is one unbroken chain ending with its holder: numbered
@@ -681,4 +725,49 @@ pub async fn chain_is_unbroken(db: &Db, trophy_id: i32) -> AppResult<bool> {
     Ok(starts && numbered && linked && ends_with_holder)
 }
 
-use sea_orm::{ColumnTrait, QueryFilter};
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_kinds_have_labels() {
+        crate::validate::assert_labelled::<EntryKind>();
+        assert_eq!(EntryKind::Reassign.as_str(), "reassign");
+    }
+
+    #[test]
+    fn a_trophy_reports_every_field_at_once() {
+        let input = TrophyInput {
+            name: Some("  ".to_owned()),
+            description: Some("bell\u{7}".to_owned()),
+            holder_id: None,
+            first_entry: Some("short".to_owned()),
+        };
+        let mut errors = Errors::default();
+        assert!(input.parse(&mut errors).is_none());
+        let found: Vec<(&str, &str)> = errors
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("name", "This cannot be empty."),
+                (
+                    "description",
+                    "Remove the invisible control character U+0007; it cannot be shown."
+                ),
+                ("first_entry", "Write at least 10 characters."),
+            ]
+        );
+        let plain = TrophyInput {
+            name: Some(" The Big Ugly Trophy ".to_owned()),
+            ..TrophyInput::default()
+        };
+        let parsed = plain.parse(&mut errors).expect("parses");
+        assert_eq!(parsed.name.as_str(), "The Big Ugly Trophy");
+        assert_eq!(parsed.description.as_str(), "");
+        assert!(parsed.first_entry.is_none());
+    }
+}

@@ -135,7 +135,7 @@ both_backends! {
         for c in &compliments {
             assert_eq!(c.posted_by_id, cio_id);
             assert!(staff.contains(&c.person_id));
-            assert!(staffdev::recognition::CHANNELS.iter().any(|(w, _)| *w == c.channel), "{}", c.channel);
+            assert!(c.channel.parse::<staffdev::recognition::Channel>().is_ok(), "{}", c.channel);
             let posted = c.created_at.date_naive();
             assert!(posted > c.received_on && posted <= c.received_on + Duration::days(4), "{c:?}");
             assert!(c.created_at < now && c.hidden_at.is_none());

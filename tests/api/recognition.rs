@@ -637,10 +637,16 @@ both_backends! {
         assert_eq!(input_value(&page, "next").as_deref(), Some(here.as_str()), "the hide forms come back to this page");
         let blank = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "   "), ("next", &here)]).await;
         assert_eq!(blank.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(blank.text().await.unwrap().contains("This cannot be empty."), "the error page says what was wrong");
+        assert!(blank.text().await.unwrap().contains("This cannot be empty."), "the hide form says what was wrong");
         let response = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "Names a student"), ("next", &here)]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"].to_str().unwrap(), format!("{here}&notice=hidden"), "back to the same page");
+        // Hiding it again is a conflict, shown at the top of the hide form, which still comes back here.
+        let again = cio_browser.post_form(&here, &format!("/compliments/{oldest}/hide"), &[("reason", "Names a student"), ("next", &here)]).await;
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        let again = again.text().await.unwrap();
+        assert!(again.contains(r#"<div class="alert" role="alert"><p>This is hidden already.</p></div>"#), "{again}");
+        assert_eq!(input_value(&again, "next").as_deref(), Some(here.as_str()));
         let second = cio_browser.get_html(&format!("{here}&notice=hidden")).await;
         assert!(second.contains("It is hidden") && !second.contains("Compliment number 1."));
         // The newest, hidden through the API, leaves the person's profile too.
