@@ -10,7 +10,7 @@ use crate::{
     auth::Actor,
     db::Db,
     error::{AppError, AppResult},
-    people::PersonRef,
+    people::{self, PersonRef},
     policy::{self, Action},
 };
 
@@ -46,13 +46,6 @@ pub struct Balance {
 }
 
 #[derive(FromQueryResult)]
-struct ScopeRow {
-    id: i32,
-    name: String,
-    team: String,
-}
-
-#[derive(FromQueryResult)]
 struct PersonCount {
     person_id: i32,
     n: i64,
@@ -77,26 +70,10 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
     }
     let since = Utc::now() - chrono::Duration::days(days);
     let everyone = policy::allows(actor.principal(), Action::ManagePeople);
-    let scope_sql = if everyone {
-        "SELECT p.id, p.name, p.team FROM people p
-         WHERE p.active = $2 AND p.role <> 'advisor' AND p.id <> $1 ORDER BY p.name, p.id"
-            .to_owned()
-    } else {
-        format!(
-            "{} SELECT p.id, p.name, p.team FROM people p JOIN below ON below.id = p.id
-             WHERE p.active = $2 AND p.role <> 'advisor' AND p.id <> $1 ORDER BY p.name, p.id",
-            crate::people::BELOW_CTE
-        )
-    };
     let conn = db.conn();
     let backend = db.backend();
-    let scope = ScopeRow::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        scope_sql,
-        [actor.person_id.into(), true.into()],
-    ))
-    .all(conn)
-    .await?;
+    // Whose balance this is comes from the people service: the manager chain is theirs.
+    let scope = people::reports_below(conn, actor.person_id, everyone).await?;
     let received = PersonCount::find_by_statement(Statement::from_sql_and_values(
         backend,
         "SELECT r.person_id, COUNT(*) AS n FROM kudos k JOIN kudos_recipients r ON r.kudos_id = k.id
@@ -134,7 +111,7 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
     let mut unrecognised = Vec::new();
     let mut teams: BTreeMap<String, TeamBalance> = BTreeMap::new();
     for p in scope {
-        let got = count(&received, p.id) + count(&complimented, p.id);
+        let got = count(&received, p.person.id) + count(&complimented, p.person.id);
         let team = teams.entry(p.team.clone()).or_insert_with(|| TeamBalance {
             team: p.team.clone(),
             people: 0,
@@ -143,15 +120,12 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
             unrecognised: 0,
         });
         team.people += 1;
-        team.kudos_given += count(&given, p.id);
-        team.kudos_received += count(&received, p.id);
+        team.kudos_given += count(&given, p.person.id);
+        team.kudos_received += count(&received, p.person.id);
         if got == 0 {
             team.unrecognised += 1;
             unrecognised.push(Unrecognised {
-                person: PersonRef {
-                    id: p.id,
-                    name: p.name,
-                },
+                person: p.person,
                 team: p.team,
             });
         }
