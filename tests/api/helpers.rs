@@ -9,7 +9,7 @@ use staffdev::{
     app::{App, AppState},
     config::Settings,
     db::Db,
-    people::{self, NewPerson},
+    people::{self, PersonInput},
 };
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -293,7 +293,7 @@ impl TestApp {
     ) -> i32 {
         people::create_unchecked(
             self.db(),
-            NewPerson {
+            PersonInput {
                 email: Some(email.to_owned()),
                 name: Some(name.to_owned()),
                 job_title: Some("Engineer".to_owned()),
@@ -312,7 +312,7 @@ impl TestApp {
     pub async fn add_person_fast(&self, email: &str, name: &str, manager_id: i32) -> i32 {
         people::create_unchecked(
             self.db(),
-            NewPerson {
+            PersonInput {
                 email: Some(email.to_owned()),
                 name: Some(name.to_owned()),
                 job_title: Some("Engineer".to_owned()),
