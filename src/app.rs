@@ -20,7 +20,7 @@ use crate::{
     db::Db,
     demo,
     error::AppError,
-    people::{self, NewPerson, Role},
+    people::{self, PersonInput, Role},
     web,
 };
 
@@ -143,7 +143,7 @@ async fn ensure_first_cio(db: &Db, email: &str, settings: &Settings) -> anyhow::
     let password = password.chars().take(20).collect::<String>();
     let created = people::create_unchecked(
         db,
-        NewPerson {
+        PersonInput {
             email: Some(email.to_owned()),
             name: Some("First CIO".to_owned()),
             job_title: Some("Chief Information Officer".to_owned()),

@@ -13,7 +13,7 @@ use staffdev::{
     config::{Cli, Command, CreateUserArgs, MigrateAction, Settings},
     db::Db,
     error::AppError,
-    people::{self, NewPerson},
+    people::{self, PersonInput},
     telemetry,
 };
 
@@ -113,7 +113,7 @@ async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {
     let password = read_password()?;
     let person = people::create_unchecked(
         db,
-        NewPerson {
+        PersonInput {
             email: Some(args.email),
             name: Some(args.name),
             job_title: Some(args.job_title),

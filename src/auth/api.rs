@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, Tags, param::Path, payload::Jso
 use crate::{
     api::{ApiResult, BearerAuth},
     app::AppState,
-    auth::{self, TokenInfo, extract::ClientAddress},
+    auth::{self, SignInInput, TokenInfo, extract::ClientAddress},
 };
 
 #[derive(Tags)]
@@ -81,8 +81,10 @@ impl AuthApi {
     ) -> ApiResult<CreatedToken> {
         let created = auth::create_token_with_password(
             &state.db,
-            &body.email,
-            &body.password,
+            SignInInput {
+                email: &body.email,
+                password: &body.password,
+            },
             body.name.as_deref(),
             &client.0,
         )

@@ -12,15 +12,19 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set, Statement,
+    QueryOrder, Set,
 };
 
 use crate::{
-    db::{Db, WriteTxn},
+    db::{Db, Params, WriteTxn},
     entities::{api_token, session},
-    error::{AppError, AppResult, FieldError},
-    people::{self, Email, Role, passwords},
+    error::{AppError, AppResult},
+    people::{
+        self, Email,
+        passwords::{self, NewPassword},
+    },
     policy::{self, Action},
+    validate::{Errors, Text, TextError},
 };
 
 /// The actor is a person and is defined with people (auth builds on people, never the
@@ -131,7 +135,11 @@ pub async fn check_credentials(
 ) -> AppResult<i32> {
     let account = throttle::account_key(email);
     let keys = [account.clone(), throttle::address_key(client_address)];
-    let reservation = throttle::reserve(db, &keys).await?;
+    // The attempt is counted in a write of its own, committed before the slow password
+    // check, so a burst of parallel guesses all see it; a refused attempt writes nothing.
+    let txn = db.write().await?;
+    let reservation = throttle::reserve(&txn, &keys).await?;
+    txn.commit().await?;
 
     let found = match Email::parse(email) {
         Ok(email) => people::credentials(db.conn(), &email).await?,
@@ -142,7 +150,9 @@ pub async fn check_credentials(
     let matches = passwords::verify(password, stored).await?;
     match usable {
         Some(person) if matches => {
-            throttle::release(db, reservation, &account).await?;
+            let txn = db.write().await?;
+            throttle::release(&txn, reservation, &account).await?;
+            txn.commit().await?;
             Ok(person.person_id)
         }
         // The reservation stays: it was a failure.
@@ -161,9 +171,7 @@ pub async fn start_session(
     let now = Utc::now();
     let txn = db.write().await?;
     if let Some(previous) = previous_cookie {
-        session::Entity::delete_by_id(secrets::digest(previous))
-            .exec(&*txn)
-            .await?;
+        delete_session(&txn, previous).await?;
     }
     session::ActiveModel {
         id: Set(secrets::digest(&cookie_value)),
@@ -172,7 +180,7 @@ pub async fn start_session(
         created_at: Set(now),
         last_seen_at: Set(now),
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok(NewSession { cookie_value })
@@ -180,10 +188,16 @@ pub async fn start_session(
 
 pub async fn end_session(db: &Db, cookie_value: &str) -> AppResult<()> {
     let txn = db.write().await?;
-    session::Entity::delete_by_id(secrets::digest(cookie_value))
-        .exec(&*txn)
-        .await?;
+    delete_session(&txn, cookie_value).await?;
     txn.commit().await
+}
+
+/// Removes the session behind a cookie, if there is one.
+async fn delete_session(txn: &WriteTxn, cookie_value: &str) -> AppResult<()> {
+    session::Entity::delete_by_id(secrets::digest(cookie_value))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Ends every session and revokes every token of a person, inside the write that made it
@@ -192,11 +206,11 @@ pub async fn end_session(db: &Db, cookie_value: &str) -> AppResult<()> {
 pub async fn end_all_sessions_and_tokens(txn: &WriteTxn, person_id: i32) -> AppResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::PersonId.eq(person_id))
-        .exec(&**txn)
+        .exec(txn)
         .await?;
     api_token::Entity::delete_many()
         .filter(api_token::Column::PersonId.eq(person_id))
-        .exec(&**txn)
+        .exec(txn)
         .await?;
     Ok(())
 }
@@ -220,7 +234,8 @@ impl ActorRow {
     fn into_actor(self) -> Option<Actor> {
         Some(Actor {
             person_id: self.person_id,
-            role: Role::parse(&self.role)?,
+            // A role the code does not know signs nobody in, as an unknown session would.
+            role: self.role.parse().ok()?,
             name: self.name,
             email: self.email,
             is_manager: self.is_manager,
@@ -230,8 +245,15 @@ impl ActorRow {
     }
 }
 
-const ACTOR_COLUMNS: &str = "p.id AS person_id, p.name, p.email, p.role, p.active,
-    EXISTS (SELECT 1 FROM people r WHERE r.manager_id = p.id AND r.active = $2) AS is_manager";
+/// The columns of an `ActorRow` for a query that joins the person as `p`; binds what it
+/// needs in `params`.
+fn actor_columns(params: &mut Params) -> String {
+    let active = params.bind(true);
+    format!(
+        "p.id AS person_id, p.name, p.email, p.role, p.active,
+    EXISTS (SELECT 1 FROM people r WHERE r.manager_id = p.id AND r.active = {active}) AS is_manager"
+    )
+}
 
 /// The person behind a session cookie, or None when the session is unknown, expired or
 /// belongs to someone deactivated. An expired session is removed.
@@ -260,17 +282,16 @@ async fn session_actor(
     limits: SessionPolicy,
 ) -> AppResult<Option<Actor>> {
     let id = secrets::digest(cookie_value);
+    let mut params = Params::new();
+    let session_id = params.bind(id.clone());
+    let columns = actor_columns(&mut params);
     let sql = format!(
-        "SELECT {ACTOR_COLUMNS}, s.csrf_token, s.id AS session_id, s.created_at, s.last_seen_at AS seen_at
-         FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = $1"
+        "SELECT {columns}, s.csrf_token, s.id AS session_id, s.created_at, s.last_seen_at AS seen_at
+         FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.id = {session_id}"
     );
-    let row = ActorRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
-        sql,
-        [id.clone().into(), true.into()],
-    ))
-    .one(db.conn())
-    .await?;
+    let row = ActorRow::find_by_statement(params.statement(db.backend(), sql))
+        .one(db.conn())
+        .await?;
     let Some(row) = row else { return Ok(None) };
 
     let now = Utc::now();
@@ -284,18 +305,25 @@ async fn session_actor(
         return Ok(None);
     }
     if idle > TOUCH_EVERY {
+        // Reading a page writes, at most once a minute per session: the idle limit
+        // counts from here.
         let txn = db.write().await?;
-        session::Entity::update_many()
-            .col_expr(
-                session::Column::LastSeenAt,
-                sea_orm::prelude::Expr::value(now),
-            )
-            .filter(session::Column::Id.eq(id))
-            .exec(&*txn)
-            .await?;
+        touch_session(&txn, &id, now).await?;
         txn.commit().await?;
     }
     Ok(row.into_actor())
+}
+
+async fn touch_session(txn: &WriteTxn, id: &str, now: DateTime<Utc>) -> AppResult<()> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::LastSeenAt,
+            sea_orm::prelude::Expr::value(now),
+        )
+        .filter(session::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The person behind an API token, or None when the token is unknown or its owner inactive.
@@ -318,11 +346,14 @@ pub async fn actor_for_token(db: &Db, cache: &ActorCache, token: &str) -> AppRes
 
 async fn token_actor(db: &Db, token: &str) -> AppResult<Option<Actor>> {
     let hash = secrets::digest(token);
+    let mut params = Params::new();
+    let token_hash = params.bind(hash);
+    let columns = actor_columns(&mut params);
     let sql = format!(
-        "SELECT {ACTOR_COLUMNS}, NULL AS csrf_token, NULL AS session_id, t.created_at, t.last_used_at AS seen_at, t.id AS token_id
-         FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = $1"
+        "SELECT {columns}, NULL AS csrf_token, NULL AS session_id, t.created_at, t.last_used_at AS seen_at, t.id AS token_id
+         FROM api_tokens t JOIN people p ON p.id = t.person_id WHERE t.token_hash = {token_hash}"
     );
-    let stmt = Statement::from_sql_and_values(db.backend(), sql, [hash.into(), true.into()]);
+    let stmt = params.statement(db.backend(), sql);
     let Some(result) = db.conn().query_one_raw(stmt).await? else {
         return Ok(None);
     };
@@ -336,52 +367,92 @@ async fn token_actor(db: &Db, token: &str) -> AppResult<Option<Actor>> {
         .seen_at
         .is_none_or(|seen| (now - seen).to_std().unwrap_or_default() > TOUCH_EVERY);
     if stale {
+        // As for sessions: a token's use is recorded at most once a minute.
         let txn = db.write().await?;
-        api_token::Entity::update_many()
-            .col_expr(
-                api_token::Column::LastUsedAt,
-                sea_orm::prelude::Expr::value(now),
-            )
-            .filter(api_token::Column::Id.eq(token_id))
-            .exec(&*txn)
-            .await?;
+        touch_token(&txn, token_id, now).await?;
         txn.commit().await?;
     }
     Ok(row.into_actor())
 }
 
-fn token_name(raw: Option<&str>) -> AppResult<String> {
-    let name = raw.map(str::trim).unwrap_or("");
-    if name.chars().count() > TOKEN_NAME_MAX {
-        return Err(AppError::invalid(
-            "name",
-            format!("Use at most {TOKEN_NAME_MAX} characters."),
-        ));
-    }
-    if let Some(message) = crate::validate::unprintable_in(name) {
-        return Err(AppError::invalid("name", message));
-    }
-    Ok(if name.is_empty() {
-        "API token".to_owned()
-    } else {
-        name.to_owned()
-    })
+async fn touch_token(txn: &WriteTxn, token_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            sea_orm::prelude::Expr::value(now),
+        )
+        .filter(api_token::Column::Id.eq(token_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
-async fn insert_token(db: &Db, person_id: i32, name: String) -> AppResult<NewToken> {
+/// The name a token is known by: trimmed, at most `TOKEN_NAME_MAX` characters, nothing
+/// unprintable; "API token" when none is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub fn parse(raw: Option<&str>) -> Result<TokenName, TextError> {
+        let name = Text::<TOKEN_NAME_MAX>::parse(raw.unwrap_or(""))?;
+        Ok(TokenName(if name.is_empty() {
+            "API token".to_owned()
+        } else {
+            name.into_string()
+        }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email and a password as a sign-in sends them.
+pub struct SignInInput<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// A sign-in with both parts given; whether they match is `check_credentials`' to say.
+struct SignIn<'a> {
+    email: &'a str,
+    password: &'a str,
+}
+
+impl<'a> SignInInput<'a> {
+    fn parse(&self, errors: &mut Errors) -> Option<SignIn<'a>> {
+        let email = errors.check(
+            "email",
+            Some(self.email)
+                .filter(|email| !email.trim().is_empty())
+                .ok_or("Enter your email address."),
+        );
+        let password = errors.check(
+            "password",
+            Some(self.password)
+                .filter(|password| !password.is_empty())
+                .ok_or("Enter your password."),
+        );
+        Some(SignIn {
+            email: email?,
+            password: password?,
+        })
+    }
+}
+
+/// Stores a new token for a person; the secret is in the answer only.
+async fn insert_token(txn: &WriteTxn, person_id: i32, name: TokenName) -> AppResult<NewToken> {
     let secret = format!("{TOKEN_PREFIX}{}", secrets::random_token()?);
-    let txn = db.write().await?;
     let model = api_token::ActiveModel {
         person_id: Set(person_id),
-        name: Set(name),
+        name: Set(name.0),
         token_hash: Set(secrets::digest(&secret)),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     Ok(NewToken {
         info: to_info(model),
         secret,
@@ -391,31 +462,36 @@ async fn insert_token(db: &Db, person_id: i32, name: String) -> AppResult<NewTok
 /// Exchanges an email and password for a new API token (throttled like any sign-in).
 pub async fn create_token_with_password(
     db: &Db,
-    email: &str,
-    password: &str,
+    sign_in: SignInInput<'_>,
     name: Option<&str>,
     client_address: &str,
 ) -> AppResult<NewToken> {
-    let mut errors = Vec::new();
-    if email.trim().is_empty() {
-        errors.push(FieldError::new("email", "Enter your email address."));
-    }
-    if password.is_empty() {
-        errors.push(FieldError::new("password", "Enter your password."));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let name = token_name(name)?;
-    let person_id = check_credentials(db, email, password, client_address).await?;
-    insert_token(db, person_id, name).await
+    let mut errors = Errors::default();
+    // The credentials are asked for first; the name is looked at once they are given.
+    let Some(sign_in) = sign_in.parse(&mut errors) else {
+        return Err(errors.into_error());
+    };
+    let Some(name) = errors.check("name", TokenName::parse(name)) else {
+        return Err(errors.into_error());
+    };
+    let person_id = check_credentials(db, sign_in.email, sign_in.password, client_address).await?;
+    let txn = db.write().await?;
+    let created = insert_token(&txn, person_id, name).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// Creates a token for the signed-in person (from the account page).
 pub async fn create_token(db: &Db, actor: &Actor, name: Option<&str>) -> AppResult<NewToken> {
     policy::check(actor.principal(), Action::ManageOwnAccount)?;
-    let name = token_name(name)?;
-    insert_token(db, actor.person_id, name).await
+    let mut errors = Errors::default();
+    let Some(name) = errors.check("name", TokenName::parse(name)) else {
+        return Err(errors.into_error());
+    };
+    let txn = db.write().await?;
+    let created = insert_token(&txn, actor.person_id, name).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 pub async fn list_tokens(db: &Db, actor: &Actor) -> AppResult<Vec<TokenInfo>> {
@@ -438,7 +514,7 @@ pub async fn revoke_token(db: &Db, actor: &Actor, token_id: i32) -> AppResult<()
     let deleted = api_token::Entity::delete_many()
         .filter(api_token::Column::Id.eq(token_id))
         .filter(api_token::Column::PersonId.eq(actor.person_id))
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
         return Err(AppError::NotFound);
@@ -457,9 +533,12 @@ pub async fn change_password(
     client_address: &str,
 ) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageOwnAccount)?;
-    if let Err(message) = passwords::check_strength(new) {
-        return Err(AppError::invalid("new_password", message));
-    }
+    let mut errors = Errors::default();
+    // The new password is looked at first: checking the current one counts towards the
+    // sign-in throttle.
+    let Some(new) = errors.check("new_password", NewPassword::parse(new)) else {
+        return Err(errors.into_error());
+    };
     match check_credentials(db, &actor.email, current, client_address).await {
         Ok(_) => {}
         Err(AppError::BadCredentials) => {
@@ -470,14 +549,68 @@ pub async fn change_password(
         }
         Err(other) => return Err(other),
     }
-    let hash = passwords::hash(new).await?;
+    let hash = new.hash().await?;
     let txn = db.write().await?;
     people::set_password_hash(&txn, actor.person_id, hash).await?;
-    let mut others =
-        session::Entity::delete_many().filter(session::Column::PersonId.eq(actor.person_id));
-    if let Some(current) = &actor.session_id {
-        others = others.filter(session::Column::Id.ne(current.as_str()));
-    }
-    others.exec(&*txn).await?;
+    end_other_sessions(&txn, actor.person_id, actor.session_id.as_deref()).await?;
     txn.commit().await
+}
+
+/// Ends every session of a person but `keep` (the one asking, if any).
+async fn end_other_sessions(txn: &WriteTxn, person_id: i32, keep: Option<&str>) -> AppResult<()> {
+    let mut others = session::Entity::delete_many().filter(session::Column::PersonId.eq(person_id));
+    if let Some(keep) = keep {
+        others = others.filter(session::Column::Id.ne(keep));
+    }
+    others.exec(txn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_names_are_trimmed_bounded_and_default_to_api_token() {
+        let long = "x".repeat(TOKEN_NAME_MAX + 1);
+        let cases: [(Option<&str>, Result<&str, &str>); 6] = [
+            (None, Ok("API token")),
+            (Some("   "), Ok("API token")),
+            (Some("  laptop  "), Ok("laptop")),
+            (Some(&long), Err("Use at most 100 characters.")),
+            (
+                Some("bell\u{7}"),
+                Err("Remove the invisible control character U+0007; it cannot be shown."),
+            ),
+            (Some("weekly report"), Ok("weekly report")),
+        ];
+        for (raw, expected) in cases {
+            let parsed = TokenName::parse(raw);
+            assert_eq!(
+                parsed
+                    .as_ref()
+                    .map(TokenName::as_str)
+                    .map_err(|e| e.to_string()),
+                expected.map_err(str::to_owned),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sign_in_needs_both_parts_and_says_which_is_missing() {
+        let cases = [
+            ("", "", vec!["email", "password"]),
+            ("  ", "secret", vec!["email"]),
+            ("ada@example.org", "", vec!["password"]),
+            ("ada@example.org", " ", vec![]),
+        ];
+        for (email, password, fields) in cases {
+            let mut errors = Errors::default();
+            let parsed = SignInInput { email, password }.parse(&mut errors);
+            let found: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(found, fields, "{email:?} {password:?}");
+            assert_eq!(parsed.is_some(), fields.is_empty());
+        }
+    }
 }

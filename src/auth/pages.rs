@@ -1,10 +1,11 @@
 //! Sign-in, sign-out and the account page (password and API tokens).
 
+use std::convert::Infallible;
+
 use askama::Template;
 use chrono::{DateTime, Utc};
 use poem::{
     IntoResponse, Request, Response, handler,
-    http::StatusCode,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -18,8 +19,8 @@ use crate::{
     },
     error::{AppError, AppResult},
     web::{
-        self, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, SIGN_IN_CSRF_COOKIE, render,
-        see_other,
+        self, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, SIGN_IN_CSRF_COOKIE,
+        form_outcome, render, see_other,
     },
 };
 
@@ -229,29 +230,21 @@ pub async fn change_password(
     client: ClientAddress,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
-    match auth::change_password(
+    let result = auth::change_password(
         &state.db,
         &actor,
         &form.current_password,
         &form.new_password,
         &client.0,
     )
+    .await;
+    form_outcome(
+        result,
+        |()| "/account?notice=password".to_owned(),
+        // Passwords are never shown again, so the form comes back empty.
+        |errors| account_page(&state, &actor, None, errors, None, String::new()),
+    )
     .await
-    {
-        Ok(()) => Ok(see_other("/account?notice=password")),
-        Err(AppError::Invalid(errors)) => Ok(account_page(
-            &state,
-            &actor,
-            None,
-            FormErrors::new(errors),
-            None,
-            String::new(),
-        )
-        .await?
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .into_response()),
-        Err(other) => Err(other),
-    }
 }
 
 #[derive(Deserialize)]
@@ -278,18 +271,15 @@ pub async fn create_token(
         )
         .await?
         .into_response()),
-        Err(AppError::Invalid(errors)) => Ok(account_page(
-            &state,
-            &actor,
-            None,
-            FormErrors::new(errors),
-            None,
-            form.name,
-        )
-        .await?
-        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .into_response()),
-        Err(other) => Err(other),
+        // A refusal ends as every form's does (this one has no redirect to make).
+        Err(err) => {
+            form_outcome(
+                Err::<Infallible, _>(err),
+                |never| match never {},
+                |errors| account_page(&state, &actor, None, errors, None, form.name),
+            )
+            .await
+        }
     }
 }
 
@@ -300,8 +290,12 @@ pub async fn revoke_token(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    auth::revoke_token(&state.db, &actor, id).await?;
-    Ok(see_other("/account?notice=revoked"))
+    form_outcome(
+        auth::revoke_token(&state.db, &actor, id).await,
+        |()| "/account?notice=revoked".to_owned(),
+        |errors| account_page(&state, &actor, None, errors, None, String::new()),
+    )
+    .await
 }
 
 /// This area's pages, added to the site's routes by `app::page_routes`.

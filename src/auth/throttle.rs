@@ -17,7 +17,7 @@ use sea_orm::{
 
 use crate::{
     auth::secrets,
-    db::Db,
+    db::WriteTxn,
     entities::sign_in_failure,
     error::{AppError, AppResult},
 };
@@ -63,18 +63,19 @@ pub struct Reservation {
 }
 
 /// Counts one attempt under each key, or refuses with 429 (and the longest wait of the
-/// keys that are used up). The count and the insert happen under a lock per key.
-pub async fn reserve(db: &Db, keys: &[String]) -> AppResult<Reservation> {
+/// keys that are used up). The count and the insert happen under a lock per key; the
+/// caller commits the reservation on its own, before checking the password, so parallel
+/// attempts see it.
+pub async fn reserve(txn: &WriteTxn, keys: &[String]) -> AppResult<Reservation> {
     let now = Utc::now();
     let since = now - window();
-    let txn = db.write().await?;
     txn.lock(keys).await?;
     let mut wait: Option<Duration> = None;
     for key in keys {
         sign_in_failure::Entity::delete_many()
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
             .filter(sign_in_failure::Column::FailedAt.lte(since))
-            .exec(&*txn)
+            .exec(txn)
             .await?;
         let counted = sign_in_failure::Entity::find()
             .select_only()
@@ -83,7 +84,7 @@ pub async fn reserve(db: &Db, keys: &[String]) -> AppResult<Reservation> {
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
             .filter(sign_in_failure::Column::FailedAt.gt(since))
             .into_model::<FailureCount>()
-            .one(&*txn)
+            .one(txn)
             .await?;
         if let Some(FailureCount {
             failures,
@@ -110,28 +111,26 @@ pub async fn reserve(db: &Db, keys: &[String]) -> AppResult<Reservation> {
             failed_at: Set(now),
             ..Default::default()
         })
-        .exec(&*txn)
+        .exec(txn)
         .await?;
         row_ids.push(inserted.last_insert_id);
     }
-    txn.commit().await?;
     Ok(Reservation { row_ids })
 }
 
 /// The attempt was right: it does not count, and the account's earlier failures are
 /// forgotten. The address's earlier failures stay: signing in to one's own account must
 /// not reset a guessing run against others.
-pub async fn release(db: &Db, reservation: Reservation, account: &str) -> AppResult<()> {
-    let txn = db.write().await?;
+pub async fn release(txn: &WriteTxn, reservation: Reservation, account: &str) -> AppResult<()> {
     sign_in_failure::Entity::delete_many()
         .filter(
             sign_in_failure::Column::Id
                 .is_in(reservation.row_ids)
                 .or(sign_in_failure::Column::ThrottleKey.eq(account)),
         )
-        .exec(&*txn)
+        .exec(txn)
         .await?;
-    txn.commit().await
+    Ok(())
 }
 
 #[cfg(test)]

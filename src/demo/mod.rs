@@ -23,7 +23,7 @@ use crate::{
     entities::person,
     error::{AppError, AppResult},
     goals::{self, Assignees, GoalInput},
-    people::{self, NewPerson, Role},
+    people::{self, PersonInput, Role},
     plan::{self, PartInput, PlanInput},
     reviews::{self, EntryInput, EvaluationInput, Evidence, ProposalInput},
     skills::{self, AssessmentInput, SkillInput},
@@ -80,7 +80,7 @@ async fn add(
 ) -> AppResult<i32> {
     Ok(people::create_unchecked(
         db,
-        NewPerson {
+        PersonInput {
             email: Some(email_of(name)),
             name: Some(name.to_owned()),
             job_title: Some(title.to_owned()),

@@ -11,7 +11,7 @@ use poem_openapi::{
 use crate::{
     api::{ApiResult, BearerAuth},
     app::AppState,
-    people::{self, DirectoryFilter, NewPerson, Person, PersonChanges, PersonRef},
+    people::{self, DirectoryFilter, Person, PersonChangesInput, PersonInput},
 };
 use poem::web::Data;
 
@@ -47,8 +47,8 @@ pub struct PersonRefBody {
 }
 
 /// The one conversion of a person reference into its API body; every area's API uses it.
-impl From<crate::people::PersonRef> for PersonRefBody {
-    fn from(person: crate::people::PersonRef) -> Self {
+impl From<people::PersonRef> for PersonRefBody {
+    fn from(person: people::PersonRef) -> Self {
         PersonRefBody {
             id: person.id,
             name: person.name,
@@ -119,13 +119,6 @@ pub enum CreatedPerson {
     Created(Json<PersonBody>, #[oai(header = "Location")] String),
 }
 
-fn person_ref_body(r: PersonRef) -> PersonRefBody {
-    PersonRefBody {
-        id: r.id,
-        name: r.name,
-    }
-}
-
 pub fn person_body(p: Person) -> PersonBody {
     PersonBody {
         id: p.id,
@@ -134,7 +127,7 @@ pub fn person_body(p: Person) -> PersonBody {
         job_title: p.job_title,
         team: p.team,
         role: p.role.as_str().to_owned(),
-        manager: p.manager.map(person_ref_body),
+        manager: p.manager.map(Into::into),
         active: p.active,
         can_sign_in: p.can_sign_in,
         created_at: p.created_at,
@@ -205,7 +198,7 @@ impl PeopleApi {
         let person = people::create(
             &state.db,
             &auth.0,
-            NewPerson {
+            PersonInput {
                 email: body.email,
                 name: body.name,
                 job_title: body.job_title,
@@ -231,7 +224,7 @@ impl PeopleApi {
         let profile = people::profile(&state.db, &auth.0, id.0).await?;
         Ok(Json(ProfileBody {
             person: person_body(profile.person),
-            reports: profile.reports.into_iter().map(person_ref_body).collect(),
+            reports: profile.reports.into_iter().map(Into::into).collect(),
         }))
     }
 
@@ -254,7 +247,7 @@ impl PeopleApi {
             &state.db,
             &auth.0,
             id.0,
-            PersonChanges {
+            PersonChangesInput {
                 email: body.email,
                 name: body.name,
                 job_title: body.job_title,

@@ -25,58 +25,63 @@ use sea_orm::{
 };
 
 pub use actor::Actor;
+use passwords::NewPassword;
 
 use crate::{
     db::{Db, WriteTxn},
     entities::person,
-    error::{AppError, AppResult, FieldError},
+    error::{AppError, AppResult},
     paging::{self, Page},
     policy::{self, Action, Subject},
+    validate::{Errors, RequiredText, Text, Word},
 };
 
 pub const NAME_MAX: usize = 200;
 pub const EMAIL_MAX: usize = 254;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// What a person may do in staffdev, stored and sent as its word (`staff`, `cio`,
+/// `advisor`); typed words are read without case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", ascii_case_insensitive)]
 pub enum Role {
+    #[strum(message = "Staff")]
     Staff,
+    #[strum(message = "CIO")]
     Cio,
+    #[strum(message = "Advisor")]
     Advisor,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Staff, Role::Cio, Role::Advisor];
-
+    /// The stored word, as `Word::as_str`: kept inherent so that the areas comparing the
+    /// stored column (goals, the first start, the demo) need not import `Word`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Cio => "cio",
-            Role::Advisor => "advisor",
-        }
+        Word::as_str(self)
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Staff => "Staff",
-            Role::Cio => "CIO",
-            Role::Advisor => "Advisor",
-        }
-    }
-
+    /// The role a word names, without case, or None: kept for the areas that compare a
+    /// stored role (recognition, the skills import). Input goes through `parse_typed`.
     pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == value.trim().to_ascii_lowercase())
+        Role::parse_word(value).ok()
     }
 
-    /// A role stored in the database; an unknown value is a bug, not user input.
-    fn from_db(value: &str) -> AppResult<Role> {
-        Role::parse(value).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!(
-                "unknown role {value:?} in the people table"
-            ))
-        })
+    /// A role as typed in a form or sent to the API.
+    fn parse_typed(raw: &str) -> Result<Role, &'static str> {
+        Role::parse_word(raw).map_err(|_| "Choose staff, cio or advisor.")
     }
 }
 
@@ -145,23 +150,66 @@ pub struct PersonRef {
     pub name: String,
 }
 
-/// A new person as typed in a form or sent to the API, before validation.
+/// A person's name: required, one line's worth.
+pub type Name = RequiredText<NAME_MAX>;
+/// A job title or a team: may be empty.
+pub type Detail = Text<NAME_MAX>;
+
+/// A new person as typed in a form or sent to the API.
 #[derive(Debug, Clone, Default)]
-pub struct NewPerson {
+pub struct PersonInput {
     pub email: Option<String>,
     pub name: Option<String>,
     pub job_title: Option<String>,
     pub team: Option<String>,
     pub role: Option<String>,
     pub manager_id: Option<i32>,
-    /// An initial password; without one the person cannot sign in until it is set.
+    /// An initial password; without one (or empty) the person cannot sign in until it is set.
     pub password: Option<String>,
 }
 
-/// Changes to a person; `None` leaves a field as it is. `manager_id: Some(None)` removes
-/// the manager.
+/// A new person, parsed: `PersonInput::parse`.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub email: Email,
+    pub name: Name,
+    pub job_title: Detail,
+    pub team: Detail,
+    pub role: Role,
+    pub manager_id: Option<i32>,
+    pub password: Option<NewPassword>,
+}
+
+impl PersonInput {
+    /// The person to add, or None with every reason recorded in `errors`. Whether the
+    /// manager may manage and the email is free are the database's to say.
+    pub fn parse(&self, errors: &mut Errors) -> Option<NewPerson> {
+        let text = |raw: &Option<String>| raw.as_deref().unwrap_or("").to_owned();
+        let email = errors.check("email", Email::parse(&text(&self.email)));
+        let name = errors.check("name", Name::parse_or(&text(&self.name), "Enter a name."));
+        let job_title = errors.check("job_title", Detail::parse(&text(&self.job_title)));
+        let team = errors.check("team", Detail::parse(&text(&self.team)));
+        let role = errors.check("role", Role::parse_typed(&text(&self.role)));
+        let password = errors.check(
+            "password",
+            NewPassword::parse_optional(self.password.as_deref()),
+        );
+        Some(NewPerson {
+            email: email?,
+            name: name?,
+            job_title: job_title?,
+            team: team?,
+            role: role?,
+            manager_id: self.manager_id,
+            password: password?,
+        })
+    }
+}
+
+/// Changes to a person as typed or sent; `None` leaves a field as it is.
+/// `manager_id: Some(None)` removes the manager; an empty password leaves it as it is.
 #[derive(Debug, Clone, Default)]
-pub struct PersonChanges {
+pub struct PersonChangesInput {
     pub email: Option<String>,
     pub name: Option<String>,
     pub job_title: Option<String>,
@@ -170,6 +218,65 @@ pub struct PersonChanges {
     pub manager_id: Option<Option<i32>>,
     pub active: Option<bool>,
     pub password: Option<String>,
+}
+
+/// Changes to a person, parsed: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PersonChanges {
+    pub email: Option<Email>,
+    pub name: Option<Name>,
+    pub job_title: Option<Detail>,
+    pub team: Option<Detail>,
+    pub role: Option<Role>,
+    pub manager_id: Option<Option<i32>>,
+    pub active: Option<bool>,
+    pub password: Option<NewPassword>,
+}
+
+/// A field an edit may leave alone: `Some(None)` when it was not sent, `Some(Some(value))`
+/// when it parsed, None when it did not (the reason recorded).
+fn edited<T, E: std::fmt::Display>(
+    errors: &mut Errors,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(raw) => errors.check(field, parse(raw)).map(Some),
+    }
+}
+
+impl PersonChangesInput {
+    /// The changes, or None with every reason recorded in `errors`.
+    pub fn parse(&self, errors: &mut Errors) -> Option<PersonChanges> {
+        let email = edited(errors, "email", self.email.as_deref(), Email::parse);
+        let name = edited(errors, "name", self.name.as_deref(), |raw| {
+            Name::parse_or(raw, "Enter a name.")
+        });
+        let job_title = edited(
+            errors,
+            "job_title",
+            self.job_title.as_deref(),
+            Detail::parse,
+        );
+        let team = edited(errors, "team", self.team.as_deref(), Detail::parse);
+        let role = edited(errors, "role", self.role.as_deref(), Role::parse_typed);
+        let password = errors.check(
+            "password",
+            NewPassword::parse_optional(self.password.as_deref()),
+        );
+        Some(PersonChanges {
+            email: email?,
+            name: name?,
+            job_title: job_title?,
+            team: team?,
+            role: role?,
+            manager_id: self.manager_id,
+            active: self.active,
+            password: password?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -182,82 +289,9 @@ pub struct DirectoryFilter {
     pub after: Option<String>,
 }
 
-struct ValidFields {
-    email: Option<Email>,
-    name: Option<String>,
-    job_title: Option<String>,
-    team: Option<String>,
-    role: Option<Role>,
-}
-
-fn required_text(
-    field: &str,
-    label: &str,
-    value: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        errors.push(FieldError::new(field, format!("Enter {label}.")));
-        None
-    } else {
-        optional_text(field, trimmed, max, errors)
-    }
-}
-
-fn optional_text(
-    field: &str,
-    value: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let trimmed = value.trim();
-    if trimmed.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("Use at most {max} characters."),
-        ));
-        None
-    } else if let Some(message) = crate::validate::unprintable_in(trimmed) {
-        // Names go into every page and the Atom feed, whose XML such a character breaks.
-        errors.push(FieldError::new(field, message));
-        None
-    } else {
-        Some(trimmed.to_owned())
-    }
-}
-
-fn validate_fields(
-    email: Option<&str>,
-    name: Option<&str>,
-    job_title: Option<&str>,
-    team: Option<&str>,
-    role: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> ValidFields {
-    ValidFields {
-        email: email.and_then(|raw| {
-            Email::parse(raw)
-                .map_err(|m| errors.push(FieldError::new("email", m)))
-                .ok()
-        }),
-        name: name.and_then(|raw| required_text("name", "a name", raw, NAME_MAX, errors)),
-        job_title: job_title.and_then(|raw| optional_text("job_title", raw, NAME_MAX, errors)),
-        team: team.and_then(|raw| optional_text("team", raw, NAME_MAX, errors)),
-        role: role.and_then(|raw| {
-            let parsed = Role::parse(raw);
-            if parsed.is_none() {
-                errors.push(FieldError::new("role", "Choose staff, cio or advisor."));
-            }
-            parsed
-        }),
-    }
-}
-
 fn to_person(model: person::Model, manager: Option<PersonRef>) -> AppResult<Person> {
     Ok(Person {
-        role: Role::from_db(&model.role)?,
+        role: Role::from_stored(&model.role)?,
         can_sign_in: model.active && model.password_hash.is_some(),
         id: model.id,
         email: model.email,
@@ -383,38 +417,35 @@ async fn check_manager(
     conn: &impl ConnectionTrait,
     person_id: Option<i32>,
     manager_id: i32,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Errors,
 ) -> AppResult<()> {
     let manager = person::Entity::find_by_id(manager_id).one(conn).await?;
     match manager {
-        None => errors.push(FieldError::new(
+        None => errors.add(
             "manager_id",
             format!("There is no person with id {manager_id}."),
-        )),
-        Some(m) if !m.active => errors.push(FieldError::new(
+        ),
+        Some(m) if !m.active => errors.add(
             "manager_id",
             format!("{} is no longer active and cannot manage anyone.", m.name),
-        )),
+        ),
         // Managers see their reports' private records; advisors never see any.
-        Some(m) if m.role == Role::Advisor.as_str() => errors.push(FieldError::new(
+        Some(m) if m.role == Role::Advisor.as_str() => errors.add(
             "manager_id",
             format!("{} is an advisor; advisors cannot manage anyone.", m.name),
-        )),
+        ),
         Some(m) => {
             if let Some(person_id) = person_id {
                 if manager_id == person_id {
-                    errors.push(FieldError::new(
-                        "manager_id",
-                        "A person cannot be their own manager.",
-                    ));
+                    errors.add("manager_id", "A person cannot be their own manager.");
                 } else if managers_of(conn, manager_id).await?.contains(&person_id) {
-                    errors.push(FieldError::new(
+                    errors.add(
                         "manager_id",
                         format!(
                             "{} reports to this person already; that would make a loop.",
                             m.name
                         ),
-                    ));
+                    );
                 }
             }
         }
@@ -426,21 +457,12 @@ async fn check_manager(
 /// this lock keeps two such changes from deciding at once.
 const PEOPLE_LOCK: &str = "people";
 
-/// The hash of a password being set, after checking it is acceptable; an empty password
-/// means "leave it as it is".
-async fn new_password_hash(
-    password: Option<&str>,
-    errors: &mut Vec<FieldError>,
-) -> AppResult<Option<String>> {
+/// The hash of a password being set, if one is. Hashing is slow, so it runs before the
+/// write transaction starts rather than holding the writer while it does.
+async fn hash_of(password: Option<&NewPassword>) -> AppResult<Option<String>> {
     match password {
-        Some(password) if !password.is_empty() => match passwords::check_strength(password) {
-            Ok(()) => Ok(Some(passwords::hash(password).await?)),
-            Err(message) => {
-                errors.push(FieldError::new("password", message));
-                Ok(None)
-            }
-        },
-        _ => Ok(None),
+        Some(password) => Ok(Some(password.hash().await?)),
+        None => Ok(None),
     }
 }
 
@@ -482,60 +504,49 @@ pub fn authorize_manage(actor: &Actor) -> AppResult<()> {
 }
 
 /// Adds a person. Only the cio may.
-pub async fn create(db: &Db, actor: &Actor, input: NewPerson) -> AppResult<Person> {
+pub async fn create(db: &Db, actor: &Actor, input: PersonInput) -> AppResult<Person> {
     policy::check(actor.principal(), Action::ManagePeople)?;
     create_unchecked(db, input).await
 }
 
 /// Adds a person without asking policy: for the command line and the first start, where
 /// the operator of the machine is the authority.
-pub async fn create_unchecked(db: &Db, input: NewPerson) -> AppResult<Person> {
-    let mut errors = Vec::new();
-    let fields = validate_fields(
-        Some(input.email.as_deref().unwrap_or("")),
-        Some(input.name.as_deref().unwrap_or("")),
-        input.job_title.as_deref(),
-        input.team.as_deref(),
-        Some(input.role.as_deref().unwrap_or("")),
-        &mut errors,
-    );
-    let password_hash = new_password_hash(input.password.as_deref(), &mut errors).await?;
+pub async fn create_unchecked(db: &Db, input: PersonInput) -> AppResult<Person> {
+    let mut errors = Errors::default();
+    let new = input.parse(&mut errors);
+    let password_hash = hash_of(new.as_ref().and_then(|n| n.password.as_ref())).await?;
 
     let txn = db.write().await?;
     txn.lock(&[PEOPLE_LOCK]).await?;
     if let Some(manager_id) = input.manager_id {
-        check_manager(&*txn, None, manager_id, &mut errors).await?;
+        check_manager(&txn, None, manager_id, &mut errors).await?;
     }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let (Some(email), Some(name), Some(role)) = (fields.email, fields.name, fields.role) else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated fields missing"
-        )));
+    let Some(new) = new else {
+        return Err(errors.into_error());
     };
-    if email_taken(&*txn, &email, None).await? {
+    errors.finish()?;
+    if email_taken(&txn, &new.email, None).await? {
         return Err(duplicate_email());
     }
     let now = Utc::now();
     let model = person::ActiveModel {
-        email: Set(email.as_str().to_owned()),
-        name: Set(name),
-        job_title: Set(fields.job_title.unwrap_or_default()),
-        team: Set(fields.team.unwrap_or_default()),
-        role: Set(role.as_str().to_owned()),
-        manager_id: Set(input.manager_id),
+        email: Set(new.email.as_str().to_owned()),
+        name: Set(new.name.into_string()),
+        job_title: Set(new.job_title.into_string()),
+        team: Set(new.team.into_string()),
+        role: Set(new.role.as_str().to_owned()),
+        manager_id: Set(new.manager_id),
         active: Set(true),
         password_hash: Set(password_hash),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await
     // Two instances adding the same email at once: the index decides.
     .map_err(|err| AppError::on_unique(err, "people_email_key", "people.email", duplicate_email))?;
-    let manager = person_ref(&*txn, model.manager_id).await?;
+    let manager = person_ref(&txn, model.manager_id).await?;
     txn.commit().await?;
     to_person(model, manager)
 }
@@ -550,42 +561,38 @@ pub async fn update(
     db: &Db,
     actor: &Actor,
     id: i32,
-    changes: PersonChanges,
+    input: PersonChangesInput,
     sign_out: impl AsyncFnOnce(&WriteTxn, i32) -> AppResult<()>,
 ) -> AppResult<Person> {
     policy::check(actor.principal(), Action::ManagePeople)?;
-    let mut errors = Vec::new();
-    let fields = validate_fields(
-        changes.email.as_deref(),
-        changes.name.as_deref(),
-        changes.job_title.as_deref(),
-        changes.team.as_deref(),
-        changes.role.as_deref(),
-        &mut errors,
-    );
-    let password_hash = new_password_hash(changes.password.as_deref(), &mut errors).await?;
+    let mut errors = Errors::default();
+    let changes = input.parse(&mut errors);
+    let password_hash = hash_of(changes.as_ref().and_then(|c| c.password.as_ref())).await?;
 
     let txn = db.write().await?;
     txn.lock(&[PEOPLE_LOCK]).await?;
     let existing = person::Entity::find_by_id(id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(Some(manager_id)) = changes.manager_id
+    if let Some(Some(manager_id)) = input.manager_id
         && Some(manager_id) != existing.manager_id
     {
-        check_manager(&*txn, Some(id), manager_id, &mut errors).await?;
+        check_manager(&txn, Some(id), manager_id, &mut errors).await?;
     }
     // Advisors cannot manage anyone (they never see private records), so someone who
     // manages people becomes an advisor only once their reports have another manager.
-    if fields.role == Some(Role::Advisor) && existing.role != Role::Advisor.as_str() {
+    // The role asked for is read from the input, so this is said even when another
+    // field was wrong.
+    let becomes_advisor = input.role.as_deref().map(Role::parse_typed) == Some(Ok(Role::Advisor));
+    if becomes_advisor && existing.role != Role::Advisor.as_str() {
         let reports = person::Entity::find()
             .filter(person::Column::ManagerId.eq(id))
             .filter(person::Column::Active.eq(true))
-            .count(&*txn)
+            .count(&txn)
             .await?;
         if reports > 0 {
-            errors.push(FieldError::new(
+            errors.add(
                 "role",
                 format!(
                     "{} manages {reports} active {}; give them another manager first, \
@@ -593,22 +600,23 @@ pub async fn update(
                     existing.name,
                     if reports == 1 { "person" } else { "people" }
                 ),
-            ));
+            );
         }
     }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    if let Some(email) = &fields.email
-        && email_taken(&*txn, email, Some(id)).await?
+    let Some(changes) = changes else {
+        return Err(errors.into_error());
+    };
+    errors.finish()?;
+    if let Some(email) = &changes.email
+        && email_taken(&txn, email, Some(id)).await?
     {
         return Err(duplicate_email());
     }
 
     let was_active_cio = existing.active && existing.role == Role::Cio.as_str();
-    let stays_cio = fields.role.is_none_or(|role| role == Role::Cio);
+    let stays_cio = changes.role.is_none_or(|role| role == Role::Cio);
     let stays_active = changes.active.unwrap_or(existing.active);
-    if was_active_cio && !(stays_cio && stays_active) && active_cio_count(&*txn).await? <= 1 {
+    if was_active_cio && !(stays_cio && stays_active) && active_cio_count(&txn).await? <= 1 {
         return Err(AppError::conflict(
             "This is the only active cio; make someone else cio first, or nobody could administer staffdev.",
         ));
@@ -617,19 +625,19 @@ pub async fn update(
     // Someone who has left, or whose password the cio has reset, is signed out everywhere.
     let sign_out_everywhere = (existing.active && !stays_active) || password_hash.is_some();
     let mut model: person::ActiveModel = existing.into();
-    if let Some(email) = fields.email {
+    if let Some(email) = changes.email {
         model.email = Set(email.as_str().to_owned());
     }
-    if let Some(name) = fields.name {
-        model.name = Set(name);
+    if let Some(name) = changes.name {
+        model.name = Set(name.into_string());
     }
-    if let Some(job_title) = fields.job_title {
-        model.job_title = Set(job_title);
+    if let Some(job_title) = changes.job_title {
+        model.job_title = Set(job_title.into_string());
     }
-    if let Some(team) = fields.team {
-        model.team = Set(team);
+    if let Some(team) = changes.team {
+        model.team = Set(team.into_string());
     }
-    if let Some(role) = fields.role {
+    if let Some(role) = changes.role {
         model.role = Set(role.as_str().to_owned());
     }
     if let Some(manager_id) = changes.manager_id {
@@ -642,13 +650,13 @@ pub async fn update(
         model.password_hash = Set(Some(hash));
     }
     model.updated_at = Set(Utc::now());
-    let model = model.update(&*txn).await.map_err(|err| {
+    let model = model.update(&txn).await.map_err(|err| {
         AppError::on_unique(err, "people_email_key", "people.email", duplicate_email)
     })?;
     if sign_out_everywhere {
         sign_out(&txn, id).await?;
     }
-    let manager = person_ref(&*txn, model.manager_id).await?;
+    let manager = person_ref(&txn, model.manager_id).await?;
     txn.commit().await?;
     to_person(model, manager)
 }
@@ -665,7 +673,7 @@ pub async fn set_active(
         db,
         actor,
         id,
-        PersonChanges {
+        PersonChangesInput {
             active: Some(active),
             ..Default::default()
         },
@@ -997,7 +1005,7 @@ pub async fn set_password_hash(txn: &WriteTxn, person_id: i32, hash: String) -> 
         .col_expr(person::Column::PasswordHash, Expr::value(hash))
         .col_expr(person::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(person::Column::Id.eq(person_id))
-        .exec(&**txn)
+        .exec(txn)
         .await?;
     Ok(())
 }
@@ -1033,10 +1041,128 @@ mod tests {
         }
     }
 
+    fn fields(errors: &Errors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_new_person_parses_or_names_every_field_that_is_wrong() {
+        let good = || PersonInput {
+            email: Some(" Ada@Example.org ".into()),
+            name: Some("  Ada Lovelace ".into()),
+            role: Some("Staff".into()),
+            ..PersonInput::default()
+        };
+        let mut errors = Errors::default();
+        let new = good().parse(&mut errors).expect("a good person parses");
+        assert!(errors.is_empty());
+        assert_eq!(
+            (
+                new.email.as_str(),
+                new.name.as_str(),
+                new.job_title.as_str(),
+                new.role
+            ),
+            ("ada@example.org", "Ada Lovelace", "", Role::Staff)
+        );
+        assert!(new.password.is_none(), "no password: cannot sign in yet");
+
+        let long = "x".repeat(NAME_MAX + 1);
+        let with = |change: fn(&mut PersonInput, String), value: &str| {
+            let mut input = good();
+            change(&mut input, value.to_owned());
+            input
+        };
+        let cases: Vec<(PersonInput, Vec<&str>, &str)> = vec![
+            (
+                PersonInput::default(),
+                vec!["email", "name", "role"],
+                "Enter an email address.",
+            ),
+            (
+                with(|i, v| i.name = Some(v), "   "),
+                vec!["name"],
+                "Enter a name.",
+            ),
+            (
+                with(|i, v| i.name = Some(v), &long),
+                vec!["name"],
+                "Use at most 200 characters.",
+            ),
+            (
+                with(|i, v| i.team = Some(v), "Desk\u{0}"),
+                vec!["team"],
+                "Remove the invisible control character U+0000; it cannot be shown.",
+            ),
+            (
+                with(|i, v| i.job_title = Some(v), &long),
+                vec!["job_title"],
+                "Use at most 200 characters.",
+            ),
+            (
+                with(|i, v| i.role = Some(v), "manager"),
+                vec!["role"],
+                "Choose staff, cio or advisor.",
+            ),
+            (
+                with(|i, v| i.password = Some(v), "short"),
+                vec!["password"],
+                "Use at least 10 characters.",
+            ),
+        ];
+        for (input, expected, first_message) in cases {
+            let mut errors = Errors::default();
+            assert!(input.parse(&mut errors).is_none(), "{input:?}");
+            assert_eq!(fields(&errors), expected, "{input:?}");
+            assert_eq!(errors.0[0].message, first_message, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn changes_leave_alone_what_was_not_sent() {
+        let mut errors = Errors::default();
+        let changes = PersonChangesInput {
+            team: Some(" Infra ".into()),
+            password: Some(String::new()),
+            manager_id: Some(None),
+            ..PersonChangesInput::default()
+        }
+        .parse(&mut errors)
+        .expect("parses");
+        assert!(errors.is_empty());
+        assert!(changes.email.is_none() && changes.name.is_none() && changes.role.is_none());
+        assert_eq!(changes.team.as_deref(), Some("Infra"));
+        assert!(
+            changes.password.is_none(),
+            "an empty password leaves it as it is"
+        );
+        assert_eq!(changes.manager_id, Some(None), "the manager is removed");
+
+        let mut errors = Errors::default();
+        let bad = PersonChangesInput {
+            name: Some(String::new()),
+            role: Some("x".into()),
+            email: Some("bad".into()),
+            ..PersonChangesInput::default()
+        };
+        assert!(bad.parse(&mut errors).is_none());
+        assert_eq!(fields(&errors), ["email", "name", "role"]);
+    }
+
     #[test]
     fn roles_parse_without_case() {
+        crate::validate::assert_labelled::<Role>();
         assert_eq!(Role::parse("CIO"), Some(Role::Cio));
         assert_eq!(Role::parse(" staff "), Some(Role::Staff));
         assert_eq!(Role::parse("manager"), None);
+        assert_eq!(Role::parse_typed(""), Err("Choose staff, cio or advisor."));
+        assert_eq!(Role::Cio.label(), "CIO");
+        assert_eq!(
+            Role::all()
+                .into_iter()
+                .map(Role::as_str)
+                .collect::<Vec<_>>(),
+            ["staff", "cio", "advisor"]
+        );
     }
 }

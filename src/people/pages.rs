@@ -2,7 +2,7 @@
 
 use askama::Template;
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -11,8 +11,9 @@ use crate::{
     app::AppState,
     auth::{Actor, end_all_sessions_and_tokens as sign_out},
     error::{AppError, AppResult},
-    people::{self, DirectoryFilter, NewPerson, Person, PersonChanges, Role},
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, render, see_other},
+    people::{self, DirectoryFilter, Person, PersonChangesInput, PersonInput, Role},
+    validate::Word,
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render, see_other},
 };
 
 struct DirectoryRow {
@@ -119,6 +120,8 @@ pub async fn directory(
 struct ProfilePage {
     layout: Layout,
     notice: Option<&'static str>,
+    /// A deactivation or reactivation the service refused (the last active cio).
+    errors: FormErrors,
     id: i32,
     name: String,
     email: String,
@@ -141,17 +144,28 @@ pub async fn profile(
     Path(id): Path<i32>,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Html<String>> {
-    let found = people::profile(&state.db, &actor, id).await?;
-    let person = found.person;
     let notice = match q.notice.as_deref() {
         Some("created") => Some("The person has been added."),
         Some("saved") => Some("Your changes have been saved."),
         Some("reactivated") => Some("The person is active again."),
         _ => None,
     };
+    profile_page(&state, &actor, id, notice, FormErrors::default()).await
+}
+
+async fn profile_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let found = people::profile(&state.db, actor, id).await?;
+    let person = found.person;
     render(&ProfilePage {
-        layout: Layout::new(Some(&actor), person.name.clone(), "people"),
+        layout: Layout::new(Some(actor), person.name.clone(), "people"),
         notice,
+        errors,
         id: person.id,
         email: person.email,
         job_title: person.job_title,
@@ -161,14 +175,14 @@ pub async fn profile(
         reports: found.reports.into_iter().map(|r| (r.id, r.name)).collect(),
         active: person.active,
         can_sign_in: person.can_sign_in,
-        can_manage: people::may_manage(&actor),
+        can_manage: people::may_manage(actor),
         recognition: crate::recognition::recognition_of(
             &state.db,
-            crate::recognition::Reader::of(Some(&actor), state.settings.portal_public),
+            crate::recognition::Reader::of(Some(actor), state.settings.portal_public),
             person.id,
         )
         .await?,
-        may_thank: crate::recognition::may_thank(&actor, person.id, person.role, person.active),
+        may_thank: crate::recognition::may_thank(actor, person.id, person.role, person.active),
         name: person.name,
     })
 }
@@ -222,6 +236,33 @@ impl PersonForm {
 
     fn password(&self) -> Option<String> {
         (!self.password.is_empty()).then(|| self.password.clone())
+    }
+
+    /// The person to add, as the service takes it.
+    fn input(&self, manager_id: Option<i32>) -> PersonInput {
+        PersonInput {
+            email: Some(self.email.clone()),
+            name: Some(self.name.clone()),
+            job_title: Some(self.job_title.clone()),
+            team: Some(self.team.clone()),
+            role: Some(self.role.clone()),
+            manager_id,
+            password: self.password(),
+        }
+    }
+
+    /// The changes, as the service takes them: the form sends every field.
+    fn changes(&self, manager_id: Option<i32>) -> PersonChangesInput {
+        PersonChangesInput {
+            email: Some(self.email.clone()),
+            name: Some(self.name.clone()),
+            job_title: Some(self.job_title.clone()),
+            team: Some(self.team.clone()),
+            role: Some(self.role.clone()),
+            manager_id: Some(manager_id),
+            active: None,
+            password: self.password(),
+        }
     }
 }
 
@@ -278,27 +319,13 @@ async fn form_page(
         editing: editing.is_some(),
         form,
         errors,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        roles: Role::all()
+            .into_iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
         managers,
         teams: people::teams(&state.db).await?,
     })
-}
-
-/// A form that did not pass: the same page, the typed values, the errors by the fields.
-async fn form_with_errors(
-    state: &AppState,
-    actor: &Actor,
-    editing: Option<i32>,
-    form: PersonForm,
-    err: AppError,
-) -> AppResult<Response> {
-    match FormErrors::of(&err) {
-        Some(errors) => Ok(form_page(state, actor, editing, form, errors)
-            .await?
-            .with_status(err.status())
-            .into_response()),
-        None => Err(err),
-    }
 }
 
 #[handler]
@@ -318,23 +345,17 @@ pub async fn create(
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> AppResult<Response> {
     people::authorize_manage(&actor)?;
-    let manager_id = match form.manager_id() {
-        Ok(id) => id,
-        Err(err) => return form_with_errors(&state, &actor, None, form, err).await,
+    // A manager that is not a listed id stops here: the API cannot send one.
+    let result = match form.manager_id() {
+        Ok(manager_id) => people::create(&state.db, &actor, form.input(manager_id)).await,
+        Err(err) => Err(err),
     };
-    let input = NewPerson {
-        email: Some(form.email.clone()),
-        name: Some(form.name.clone()),
-        job_title: Some(form.job_title.clone()),
-        team: Some(form.team.clone()),
-        role: Some(form.role.clone()),
-        manager_id,
-        password: form.password(),
-    };
-    match people::create(&state.db, &actor, input).await {
-        Ok(person) => Ok(see_other(format!("/people/{}?notice=created", person.id))),
-        Err(err) => form_with_errors(&state, &actor, None, form, err).await,
-    }
+    form_outcome(
+        result,
+        |person| format!("/people/{}?notice=created", person.id),
+        |errors| form_page(&state, &actor, None, form, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -363,26 +384,22 @@ pub async fn update(
     CsrfForm(form): CsrfForm<PersonForm>,
 ) -> AppResult<Response> {
     people::authorize_manage(&actor)?;
-    let manager_id = match form.manager_id() {
-        Ok(id) => id,
-        Err(err) => return form_with_errors(&state, &actor, Some(id), form, err).await,
+    let result = match form.manager_id() {
+        Ok(manager_id) => {
+            people::update(&state.db, &actor, id, form.changes(manager_id), sign_out).await
+        }
+        Err(err) => Err(err),
     };
-    let changes = PersonChanges {
-        email: Some(form.email.clone()),
-        name: Some(form.name.clone()),
-        job_title: Some(form.job_title.clone()),
-        team: Some(form.team.clone()),
-        role: Some(form.role.clone()),
-        manager_id: Some(manager_id),
-        active: None,
-        password: form.password(),
-    };
-    match people::update(&state.db, &actor, id, changes, sign_out).await {
-        Ok(_) => Ok(see_other(format!("/people/{id}?notice=saved"))),
-        Err(err) => form_with_errors(&state, &actor, Some(id), form, err).await,
-    }
+    form_outcome(
+        result,
+        |_| format!("/people/{id}?notice=saved"),
+        |errors| form_page(&state, &actor, Some(id), form, errors),
+    )
+    .await
 }
 
+/// Deactivating or reactivating someone: a refusal about the whole form (the last active
+/// cio) shows at the top of their profile, where the button is.
 #[handler]
 pub async fn deactivate(
     state: Data<&AppState>,
@@ -390,8 +407,12 @@ pub async fn deactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, false, sign_out).await?;
-    Ok(see_other("/people?notice=deactivated"))
+    form_outcome(
+        people::set_active(&state.db, &actor, id, false, sign_out).await,
+        |_| "/people?notice=deactivated".to_owned(),
+        |errors| profile_page(&state, &actor, id, None, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -401,8 +422,12 @@ pub async fn reactivate(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    people::set_active(&state.db, &actor, id, true, sign_out).await?;
-    Ok(see_other(format!("/people/{id}?notice=reactivated")))
+    form_outcome(
+        people::set_active(&state.db, &actor, id, true, sign_out).await,
+        |_| format!("/people/{id}?notice=reactivated"),
+        |errors| profile_page(&state, &actor, id, None, errors),
+    )
+    .await
 }
 
 /// This area's pages, added to the site's routes by `app::page_routes`.

@@ -14,15 +14,44 @@ use crate::error::{AppError, AppResult};
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 1024;
 
-/// A password people can choose: long enough to resist guessing, short enough to hash.
-pub fn check_strength(password: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if length < MIN_LENGTH {
-        Err(format!("Use at least {MIN_LENGTH} characters."))
-    } else if length > MAX_LENGTH {
-        Err(format!("Use at most {MAX_LENGTH} characters."))
-    } else {
-        Ok(())
+/// A password someone chose to set: long enough to resist guessing, short enough to hash.
+/// It is never trimmed (every character counts), and its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: &str) -> Result<NewPassword, String> {
+        let length = raw.chars().count();
+        if length < MIN_LENGTH {
+            Err(format!("Use at least {MIN_LENGTH} characters."))
+        } else if length > MAX_LENGTH {
+            Err(format!("Use at most {MAX_LENGTH} characters."))
+        } else {
+            Ok(NewPassword(raw.to_owned()))
+        }
+    }
+
+    /// A password field that may be left empty: empty (or not sent) sets no password.
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<NewPassword>, String> {
+        match raw {
+            None | Some("") => Ok(None),
+            Some(raw) => NewPassword::parse(raw).map(Some),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The argon2id hash to store.
+    pub async fn hash(&self) -> AppResult<String> {
+        hash(&self.0).await
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
     }
 }
 
@@ -90,9 +119,30 @@ mod tests {
     }
 
     #[test]
-    fn short_and_huge_passwords_are_refused() {
-        assert!(check_strength("short").is_err());
-        assert!(check_strength(&"x".repeat(MAX_LENGTH + 1)).is_err());
-        assert!(check_strength("long enough!").is_ok());
+    fn new_passwords_are_long_enough_to_resist_guessing_and_short_enough_to_hash() {
+        let huge = "x".repeat(MAX_LENGTH + 1);
+        let cases: [(&str, Result<(), &str>); 5] = [
+            ("", Err("Use at least 10 characters.")),
+            ("short", Err("Use at least 10 characters.")),
+            ("nine char", Err("Use at least 10 characters.")),
+            (huge.as_str(), Err("Use at most 1024 characters.")),
+            ("long enough!", Ok(())),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                NewPassword::parse(raw).map(|_| ()),
+                expected.map_err(str::to_owned),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            NewPassword::parse("  spaces count  ").map(|p| p.as_str().to_owned()),
+            Ok("  spaces count  ".to_owned()),
+            "never trimmed"
+        );
+        assert_eq!(NewPassword::parse_optional(None), Ok(None));
+        assert_eq!(NewPassword::parse_optional(Some("")), Ok(None));
+        assert!(NewPassword::parse_optional(Some("short")).is_err());
+        assert!(!format!("{:?}", NewPassword::parse("long enough!")).contains("long enough"));
     }
 }

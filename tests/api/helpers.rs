@@ -9,7 +9,7 @@ use staffdev::{
     app::{App, AppState},
     config::Settings,
     db::Db,
-    people::{self, NewPerson},
+    people::{self, PersonInput},
 };
 
 mod database;
@@ -225,7 +225,7 @@ impl TestApp {
     ) -> i32 {
         people::create_unchecked(
             self.db(),
-            NewPerson {
+            PersonInput {
                 email: Some(email.to_owned()),
                 name: Some(name.to_owned()),
                 job_title: Some("Engineer".to_owned()),
@@ -244,7 +244,7 @@ impl TestApp {
     pub async fn add_person_fast(&self, email: &str, name: &str, manager_id: i32) -> i32 {
         people::create_unchecked(
             self.db(),
-            NewPerson {
+            PersonInput {
                 email: Some(email.to_owned()),
                 name: Some(name.to_owned()),
                 job_title: Some("Engineer".to_owned()),

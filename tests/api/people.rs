@@ -344,3 +344,17 @@ both_backends! {
         assert_eq!(page["items"].as_array().unwrap().len(), 1, "_ is not a wildcard");
     }
 }
+
+both_backends! {
+    async fn a_refused_deactivation_shows_on_the_profile_it_came_from(app) {
+        let d = app.department().await;
+        let cio = app.signed_in("cio@example.org").await;
+        let profile = format!("/people/{}", d.cio);
+        let response = cio.post_form(&profile, &format!("/people/{}/deactivate", d.cio), &[]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>This is the only active cio;"#), "{html}");
+        assert!(html.contains(">Deactivate<"), "the profile, with its buttons: {html}");
+        assert!(!html.contains("Please correct the fields marked below."), "{html}");
+    }
+}
