@@ -305,17 +305,6 @@ fn to_person(model: person::Model, manager: Option<PersonRef>) -> AppResult<Pers
     })
 }
 
-/// A recursive CTE named `below(id, depth)`: everyone under the person bound to `$1`, at
-/// any depth. Queries that list a manager's people start with it.
-///
-/// Deprecated: to be replaced by `people::below`, which binds the person itself; only
-/// recognition still pastes this (it is converted after the areas are merged).
-pub const BELOW_CTE: &str = "WITH RECURSIVE below(id, depth) AS (
-        SELECT id, 1 FROM people WHERE manager_id = $1
-        UNION ALL
-        SELECT p.id, b.depth + 1 FROM people p JOIN below b ON p.manager_id = b.id WHERE b.depth < 64
-    )";
-
 /// The deepest manager chain walked; it keeps a corrupted chain (a loop) from walking for ever.
 const CHAIN_DEPTH_MAX: i32 = 64;
 
