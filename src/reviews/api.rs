@@ -11,6 +11,7 @@ use crate::{
     goals::api::{GoalBody, ObjectiveRefBody, goal_body},
     people::api::PersonRefBody,
     reviews::{self, EntryInput, Evaluation, EvaluationInput, Evidence, ProposalInput, TeamView},
+    validate::Word,
 };
 
 #[derive(Tags)]
@@ -177,17 +178,10 @@ pub struct TeamBody {
     pub members: Vec<TeamMemberBody>,
 }
 
-fn person(p: crate::people::PersonRef) -> PersonRefBody {
-    PersonRefBody {
-        id: p.id,
-        name: p.name,
-    }
-}
-
 fn evaluation_body(e: Evaluation) -> EvaluationBody {
     EvaluationBody {
         id: e.id,
-        person: person(e.person),
+        person: e.person.into(),
         cycle: cycle_body(e.cycle),
         status: e.status.as_str().to_owned(),
         reflection: e.reflection,
@@ -231,7 +225,7 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
             .collect(),
         submitted_at: e.submitted_at,
         review: e.review.map(|r| ReviewBody {
-            reviewer: person(r.reviewer),
+            reviewer: r.reviewer.into(),
             comment: r.comment,
             rating: r.rating,
             reviewed_at: r.reviewed_at,
@@ -241,7 +235,7 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
             .into_iter()
             .map(|r| ReopeningBody {
                 reason: r.reason,
-                by: person(r.by),
+                by: r.by.into(),
                 at: r.at,
             })
             .collect(),
@@ -266,8 +260,8 @@ fn team_body(view: TeamView) -> TeamBody {
             .members
             .into_iter()
             .map(|m| TeamMemberBody {
-                person: person(m.person),
-                manager: m.manager.map(person),
+                person: m.person.into(),
+                manager: m.manager.map(Into::into),
                 team: m.team,
                 goals: m
                     .goals

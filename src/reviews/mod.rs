@@ -26,50 +26,35 @@ use crate::{
     plan::{self, ObjectiveRef},
     policy::{self, Action},
     recognition::{self, Received, ReceivedKind},
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Errors, Level, LongText, RequiredText, TEXT_MAX, Title, Word},
 };
 
 pub const EVIDENCE_MAX: usize = 20;
 pub const EVIDENCE_TEXT_MAX: usize = 1_000;
 pub const PROPOSALS_MAX: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum EvaluationStatus {
+    /// Never stored: an evaluation without a row.
+    #[strum(message = "Not started")]
     NotStarted,
+    #[strum(message = "Draft")]
     Draft,
+    #[strum(message = "Submitted")]
     Submitted,
+    #[strum(message = "Reviewed")]
     Reviewed,
-}
-
-impl EvaluationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvaluationStatus::NotStarted => "not_started",
-            EvaluationStatus::Draft => "draft",
-            EvaluationStatus::Submitted => "submitted",
-            EvaluationStatus::Reviewed => "reviewed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            EvaluationStatus::NotStarted => "Not started",
-            EvaluationStatus::Draft => "Draft",
-            EvaluationStatus::Submitted => "Submitted",
-            EvaluationStatus::Reviewed => "Reviewed",
-        }
-    }
-
-    fn from_db(value: &str) -> AppResult<EvaluationStatus> {
-        match value {
-            "draft" => Ok(EvaluationStatus::Draft),
-            "submitted" => Ok(EvaluationStatus::Submitted),
-            "reviewed" => Ok(EvaluationStatus::Reviewed),
-            other => Err(AppError::internal(anyhow::anyhow!(
-                "unknown evaluation status {other:?}"
-            ))),
-        }
-    }
 }
 
 /// One piece of evidence for a goal: free text, a link, or recognition the person received
@@ -266,7 +251,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     let goals = goals::standing_in_cycle(conn, cycle_id, person_id).await?;
     let row = find_row(conn, cycle_id, person_id).await?;
     let status = match &row {
-        Some(r) => EvaluationStatus::from_db(&r.status)?,
+        Some(r) => EvaluationStatus::from_stored(&r.status)?,
         None => EvaluationStatus::NotStarted,
     };
     let is_owner = policy::allows(actor.principal(), Action::WriteOwnRecords(&subject));
@@ -442,21 +427,26 @@ fn clip(text: &str, max: usize) -> String {
     clipped
 }
 
-/// Checks one goal's evidence and returns what to store: text and links as given,
-/// recognition as a snapshot of the item it names.
-fn check_evidence(
+/// The text of a piece of evidence, or of a link's label.
+type EvidenceText = RequiredText<EVIDENCE_TEXT_MAX>;
+
+/// Parses one goal's evidence into what is stored: text and links as given (the text
+/// trimmed), recognition as a snapshot of the item it names. None when any item has errors,
+/// each recorded under `field`.
+fn parse_goal_evidence(
     field: &str,
     items: &[Evidence],
     sources: &RecognitionSources,
     errors: &mut Errors,
-) -> Vec<Evidence> {
+) -> Option<Vec<Evidence>> {
+    let before = errors.0.len();
     if items.len() > EVIDENCE_MAX {
         errors.add(
             field,
             format!("List at most {EVIDENCE_MAX} pieces of evidence."),
         );
     }
-    let mut checked = Vec::with_capacity(items.len());
+    let mut parsed = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = format!("{field}[{i}]");
         if let Some(kind) = item.recognition_kind() {
@@ -482,7 +472,7 @@ fn check_evidence(
                 continue;
             }
             match sources.snapshot(kind, ref_id) {
-                Some(snapshot) => checked.push(snapshot),
+                Some(snapshot) => parsed.push(snapshot),
                 None => errors.add(
                     format!("{at}.ref_id"),
                     "This is not recognition you received during this cycle.",
@@ -513,24 +503,21 @@ fn check_evidence(
                 "Only kudos, notebook entries and compliments refer to an item.",
             );
         }
-        if item.text.trim().is_empty() {
-            errors.add(format!("{at}.text"), "Say what this evidence shows.");
-        } else if item.text.chars().count() > EVIDENCE_TEXT_MAX {
-            errors.add(
-                format!("{at}.text"),
-                format!("Use at most {EVIDENCE_TEXT_MAX} characters."),
-            );
-        } else if let Some(message) = crate::validate::unprintable_in(&item.text) {
-            errors.add(format!("{at}.text"), message);
+        let text = errors.check(
+            format!("{at}.text"),
+            EvidenceText::parse_or(&item.text, "Say what this evidence shows."),
+        );
+        if let Some(text) = text {
+            // A date and giver belong to recognition only.
+            parsed.push(Evidence {
+                text: text.into_string(),
+                on: None,
+                giver: None,
+                ..item.clone()
+            });
         }
-        // A date and giver belong to recognition only.
-        checked.push(Evidence {
-            on: None,
-            giver: None,
-            ..item.clone()
-        });
     }
-    checked
+    (errors.0.len() == before).then_some(parsed)
 }
 
 /// The evidence saved in an evaluation, every goal's.
@@ -547,29 +534,31 @@ async fn saved_evidence(
         .collect())
 }
 
-/// A draft as it is stored: every field checked, nothing left to default.
+/// A draft as it is stored: every field parsed, nothing left to default.
 #[derive(Debug, Clone, PartialEq)]
 struct Draft {
-    reflection: String,
-    skills_developed: String,
+    reflection: LongText,
+    skills_developed: LongText,
     entries: Vec<DraftEntry>,
     proposals: Vec<DraftProposal>,
 }
 
+/// One goal's entry. A draft may leave the outcome and the rating open (submitting needs
+/// them), so those options are the person's, not a parse that failed.
 #[derive(Debug, Clone, PartialEq)]
 struct DraftEntry {
     goal_id: i32,
-    narrative: String,
+    narrative: LongText,
     outcome: Option<GoalStatus>,
-    self_rating: Option<i16>,
+    self_rating: Option<Level>,
     evidence: Vec<Evidence>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 struct DraftProposal {
     objective_id: i32,
-    title: String,
-    description: String,
+    title: Title,
+    description: LongText,
     category: Category,
 }
 
@@ -625,20 +614,27 @@ impl DraftContext {
     }
 }
 
-/// Parses a draft as typed into what is stored, or every field error at once.
-fn parse_draft(input: &EvaluationInput, context: &DraftContext) -> AppResult<Draft> {
-    let mut errors = Errors::default();
-    let reflection = errors.optional("reflection", input.reflection.as_deref(), TEXT_MAX);
-    let skills_developed = errors.optional(
-        "skills_developed",
-        input.skills_developed.as_deref(),
-        TEXT_MAX,
+/// Parses a draft as typed into what is stored; None when something is wrong, with every
+/// field error recorded at once.
+fn parse_draft(
+    input: &EvaluationInput,
+    context: &DraftContext,
+    errors: &mut Errors,
+) -> Option<Draft> {
+    let reflection = errors.check(
+        "reflection",
+        LongText::parse(input.reflection.as_deref().unwrap_or("")),
     );
+    let skills_developed = errors.check(
+        "skills_developed",
+        LongText::parse(input.skills_developed.as_deref().unwrap_or("")),
+    );
+    // Every entry and proposal is parsed, so each names its own problems.
     let entries: Vec<Option<DraftEntry>> = input
         .entries
         .iter()
         .enumerate()
-        .map(|(i, entry)| parse_entry(i, entry, &input.entries[..i], context, &mut errors))
+        .map(|(i, entry)| parse_entry(i, entry, &input.entries[..i], context, errors))
         .collect();
     if input.proposals.len() > PROPOSALS_MAX {
         errors.add(
@@ -650,22 +646,13 @@ fn parse_draft(input: &EvaluationInput, context: &DraftContext) -> AppResult<Dra
         .proposals
         .iter()
         .enumerate()
-        .map(|(i, proposal)| parse_proposal(i, proposal, context, &mut errors))
+        .map(|(i, proposal)| parse_proposal(i, proposal, context, errors))
         .collect();
-    errors.finish()?;
-    // Without errors every part parsed; a part missing here is a bug in the parsers.
-    let missing = || AppError::internal(anyhow::anyhow!("a draft without errors did not parse"));
-    Ok(Draft {
-        reflection: reflection.ok_or_else(missing)?,
-        skills_developed: skills_developed.ok_or_else(missing)?,
-        entries: entries
-            .into_iter()
-            .collect::<Option<_>>()
-            .ok_or_else(missing)?,
-        proposals: proposals
-            .into_iter()
-            .collect::<Option<_>>()
-            .ok_or_else(missing)?,
+    Some(Draft {
+        reflection: reflection?,
+        skills_developed: skills_developed?,
+        entries: entries.into_iter().collect::<Option<_>>()?,
+        proposals: proposals.into_iter().collect::<Option<_>>()?,
     })
 }
 
@@ -677,41 +664,48 @@ fn parse_entry(
     context: &DraftContext,
     errors: &mut Errors,
 ) -> Option<DraftEntry> {
-    let before = errors.0.len();
     let at = format!("entries[{i}]");
-    if !context.own_goals.contains(&entry.goal_id) {
+    let goal_id = if !context.own_goals.contains(&entry.goal_id) {
         errors.add(
             format!("{at}.goal_id"),
             "This is not one of your goals in this cycle.",
         );
+        None
     } else if earlier.iter().any(|e| e.goal_id == entry.goal_id) {
         errors.add(format!("{at}.goal_id"), "This goal is already in the list.");
-    }
-    let narrative = errors.optional(
-        &format!("{at}.narrative"),
-        entry.narrative.as_deref(),
-        TEXT_MAX,
+        None
+    } else {
+        Some(entry.goal_id)
+    };
+    let narrative = errors.check(
+        format!("{at}.narrative"),
+        LongText::parse(entry.narrative.as_deref().unwrap_or("")),
     );
+    // Outer None: the word is wrong; inner None: not given yet.
     let outcome = match entry.outcome.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => errors.one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES),
-        None => None,
+        Some(o) => errors
+            .one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES)
+            .map(Some),
+        None => Some(None),
     };
     let self_rating = match entry.self_rating {
-        Some(r) => errors.in_range(&format!("{at}.self_rating"), r, 1, 5),
-        None => None,
+        Some(r) => errors
+            .check(format!("{at}.self_rating"), Level::parse(r))
+            .map(Some),
+        None => Some(None),
     };
-    let evidence = check_evidence(
+    let evidence = parse_goal_evidence(
         &format!("{at}.evidence"),
         &entry.evidence,
         &context.sources,
         errors,
     );
-    (errors.0.len() == before).then(|| DraftEntry {
-        goal_id: entry.goal_id,
-        narrative: narrative.unwrap_or_default(),
-        outcome,
-        self_rating: self_rating.and_then(|r| i16::try_from(r).ok()),
-        evidence,
+    Some(DraftEntry {
+        goal_id: goal_id?,
+        narrative: narrative?,
+        outcome: outcome?,
+        self_rating: self_rating?,
+        evidence: evidence?,
     })
 }
 
@@ -723,11 +717,13 @@ fn parse_proposal(
     errors: &mut Errors,
 ) -> Option<DraftProposal> {
     let at = format!("proposals[{i}]");
-    let title = errors.required(&format!("{at}.title"), proposal.title.as_deref(), TITLE_MAX);
-    let description = errors.optional(
-        &format!("{at}.description"),
-        proposal.description.as_deref(),
-        TEXT_MAX,
+    let title = errors.check(
+        format!("{at}.title"),
+        Title::parse(proposal.title.as_deref().unwrap_or("")),
+    );
+    let description = errors.check(
+        format!("{at}.description"),
+        LongText::parse(proposal.description.as_deref().unwrap_or("")),
     );
     let category = errors.one_of(
         &format!("{at}.category"),
@@ -778,10 +774,15 @@ pub async fn save_draft(
     policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
-    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
-    let existing = find_row(&*txn, cycle_id, person_id).await?;
-    let context = DraftContext::load(&*txn, &cycle, person_id, existing.as_ref(), &input).await?;
-    let draft = parse_draft(&input, &context)?;
+    let cycle = cycles::find_or_404(&txn, cycle_id).await?;
+    let existing = find_row(&txn, cycle_id, person_id).await?;
+    let context = DraftContext::load(&txn, &cycle, person_id, existing.as_ref(), &input).await?;
+    let mut errors = Errors::default();
+    let draft = parse_draft(&input, &context, &mut errors);
+    let Some(draft) = draft else {
+        return Err(errors.into_error());
+    };
+    errors.finish()?;
     cycle.ensure_open()?;
     if cycle.phase != Phase::SelfEvaluation {
         return Err(AppError::conflict(format!(
@@ -813,22 +814,22 @@ async fn write_draft(
         }
         Some(row) => {
             let mut model: self_evaluation::ActiveModel = row.into();
-            model.reflection = Set(draft.reflection);
-            model.skills_developed = Set(draft.skills_developed);
+            model.reflection = Set(draft.reflection.into_string());
+            model.skills_developed = Set(draft.skills_developed.into_string());
             model.updated_at = Set(now);
-            model.update(&**txn).await?
+            model.update(txn).await?
         }
         None => self_evaluation::ActiveModel {
             person_id: Set(person_id),
             cycle_id: Set(cycle_id),
             status: Set(EvaluationStatus::Draft.as_str().to_owned()),
-            reflection: Set(draft.reflection),
-            skills_developed: Set(draft.skills_developed),
+            reflection: Set(draft.reflection.into_string()),
+            skills_developed: Set(draft.skills_developed.into_string()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&**txn)
+        .insert(txn)
         .await
         .map_err(|err| {
             AppError::on_unique(
@@ -845,26 +846,26 @@ async fn write_draft(
     };
     evaluation_entry::Entity::delete_many()
         .filter(evaluation_entry::Column::EvaluationId.eq(row.id))
-        .exec(&**txn)
+        .exec(txn)
         .await?;
     for entry in draft.entries {
         evaluation_entry::ActiveModel {
             evaluation_id: Set(row.id),
             goal_id: Set(entry.goal_id),
-            narrative: Set(entry.narrative),
+            narrative: Set(entry.narrative.into_string()),
             outcome: Set(entry.outcome.map(|o| o.as_str().to_owned())),
-            self_rating: Set(entry.self_rating),
+            self_rating: Set(entry.self_rating.map(Level::to_i16)),
             evidence: Set(serde_json::to_string(&entry.evidence).map_err(AppError::internal)?),
             ..Default::default()
         }
-        .insert(&**txn)
+        .insert(txn)
         .await?;
     }
     // Proposals already carried into a later cycle stay as they are.
     if evaluation_proposal::Entity::find()
         .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
         .filter(evaluation_proposal::Column::CarriedGoalId.is_not_null())
-        .count(&**txn)
+        .count(txn)
         .await?
         > 0
     {
@@ -874,20 +875,20 @@ async fn write_draft(
     }
     evaluation_proposal::Entity::delete_many()
         .filter(evaluation_proposal::Column::EvaluationId.eq(row.id))
-        .exec(&**txn)
+        .exec(txn)
         .await?;
     for (position, proposal) in (1..).zip(draft.proposals) {
         evaluation_proposal::ActiveModel {
             evaluation_id: Set(row.id),
             position: Set(position),
             objective_id: Set(proposal.objective_id),
-            title: Set(proposal.title),
-            description: Set(proposal.description),
+            title: Set(proposal.title.into_string()),
+            description: Set(proposal.description.into_string()),
             category: Set(proposal.category.as_str().to_owned()),
             carried_goal_id: Set(None),
             ..Default::default()
         }
-        .insert(&**txn)
+        .insert(txn)
         .await?;
     }
     Ok(())
@@ -907,9 +908,9 @@ pub async fn submit(
     // Under the lock nobody saves this evaluation meanwhile, so what is checked is what is locked.
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
     let current = get(db, actor, cycle_id, person_id).await?;
-    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
+    let cycle = cycles::find_or_404(&txn, cycle_id).await?;
     cycle.ensure_open()?;
-    let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
+    let row = find_row(&txn, cycle_id, person_id).await?.ok_or_else(|| {
         AppError::conflict("Save a draft of your self-evaluation before submitting it.")
     })?;
     if row.status != EvaluationStatus::Draft.as_str() {
@@ -944,13 +945,13 @@ pub async fn submit(
         .iter()
         .filter_map(|e| e.outcome.map(|o| (e.goal.id, o)))
         .collect();
-    goals::record_outcomes(&*txn, &outcomes).await?;
+    goals::record_outcomes(&txn, &outcomes).await?;
     let now = Utc::now();
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Submitted.as_str().to_owned());
     model.submitted_at = Set(Some(now));
     model.updated_at = Set(now);
-    model.update(&*txn).await?;
+    model.update(&txn).await?;
     txn.commit().await?;
     get(db, actor, cycle_id, person_id).await
 }
@@ -960,18 +961,44 @@ async fn reviewable(
     actor: &Actor,
     cycle_id: i32,
     person_id: i32,
-) -> AppResult<(crate::db::WriteTxn, self_evaluation::Model)> {
+) -> AppResult<(WriteTxn, self_evaluation::Model)> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
     txn.lock(&[evaluation_lock(cycle_id, person_id)]).await?;
-    cycles::find_or_404(&*txn, cycle_id).await?.ensure_open()?;
+    cycles::find_or_404(&txn, cycle_id).await?.ensure_open()?;
     // Readers see a not-started evaluation, so it is not missing: it has nothing to review yet.
-    let row = find_row(&*txn, cycle_id, person_id).await?.ok_or_else(|| {
+    let row = find_row(&txn, cycle_id, person_id).await?.ok_or_else(|| {
         AppError::conflict("This self-evaluation has not been started or submitted yet.")
     })?;
     Ok((txn, row))
+}
+
+/// A manager's comment on an evaluation, or the reason for reopening one.
+pub type ReviewText = RequiredText<TEXT_MAX>;
+
+/// A review as it is stored.
+#[derive(Debug, Clone, PartialEq)]
+struct Verdict {
+    comment: ReviewText,
+    rating: Level,
+}
+
+/// Parses a review as typed; None when something is wrong, every problem recorded.
+fn parse_verdict(
+    comment: Option<&str>,
+    rating: Option<i64>,
+    errors: &mut Errors,
+) -> Option<Verdict> {
+    let comment = errors.check("comment", ReviewText::parse(comment.unwrap_or("")));
+    let rating = errors
+        .present("rating", rating)
+        .and_then(|r| errors.check("rating", Level::parse(r)));
+    Some(Verdict {
+        comment: comment?,
+        rating: rating?,
+    })
 }
 
 /// A manager above the person (or the cio) reviews a submitted self-evaluation.
@@ -983,13 +1010,11 @@ pub async fn review(
     comment: Option<&str>,
     rating: Option<i64>,
 ) -> AppResult<Evaluation> {
-    let mut errors = Errors::default();
-    let comment = errors.required("comment", comment, TEXT_MAX);
-    let rating = errors
-        .present("rating", rating)
-        .and_then(|r| errors.in_range("rating", r, 1, 5));
     let (txn, row) = reviewable(db, actor, cycle_id, person_id).await?;
-    errors.finish()?;
+    let mut errors = Errors::default();
+    let Some(verdict) = parse_verdict(comment, rating, &mut errors) else {
+        return Err(errors.into_error());
+    };
     if row.status != EvaluationStatus::Submitted.as_str() {
         return Err(AppError::conflict(format!(
             "This self-evaluation is {}; only a submitted one can be reviewed.",
@@ -1000,11 +1025,11 @@ pub async fn review(
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Reviewed.as_str().to_owned());
     model.reviewer_id = Set(Some(actor.person_id));
-    model.review_comment = Set(comment);
-    model.review_rating = Set(rating.and_then(|r| i16::try_from(r).ok()));
+    model.review_comment = Set(Some(verdict.comment.into_string()));
+    model.review_rating = Set(Some(verdict.rating.to_i16()));
     model.reviewed_at = Set(Some(now));
     model.updated_at = Set(now);
-    model.update(&*txn).await?;
+    model.update(&txn).await?;
     txn.commit().await?;
     get(db, actor, cycle_id, person_id).await
 }
@@ -1018,10 +1043,11 @@ pub async fn reopen(
     person_id: i32,
     reason: Option<&str>,
 ) -> AppResult<Evaluation> {
-    let mut errors = Errors::default();
-    let reason = errors.required("reason", reason, TEXT_MAX);
     let (txn, row) = reviewable(db, actor, cycle_id, person_id).await?;
-    errors.finish()?;
+    let mut errors = Errors::default();
+    let Some(reason) = errors.check("reason", ReviewText::parse(reason.unwrap_or(""))) else {
+        return Err(errors.into_error());
+    };
     if row.status == EvaluationStatus::Draft.as_str() {
         return Err(AppError::conflict(
             "This self-evaluation is a draft already.",
@@ -1030,12 +1056,12 @@ pub async fn reopen(
     let now = Utc::now();
     evaluation_reopening::ActiveModel {
         evaluation_id: Set(row.id),
-        reason: Set(reason.unwrap_or_default()),
+        reason: Set(reason.into_string()),
         reopened_by_id: Set(actor.person_id),
         reopened_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     // The review was of the submission being reopened; the next submission gets its own.
     let mut model: self_evaluation::ActiveModel = row.into();
@@ -1045,7 +1071,7 @@ pub async fn reopen(
     model.review_rating = Set(None);
     model.reviewed_at = Set(None);
     model.updated_at = Set(now);
-    model.update(&*txn).await?;
+    model.update(&txn).await?;
     txn.commit().await?;
     get(db, actor, cycle_id, person_id).await
 }
@@ -1068,15 +1094,14 @@ pub async fn count_proposals_for_objective(
 /// runs it in the transaction that opens the cycle (cycles does not call reviews: reviews
 /// builds on cycles).
 pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()> {
-    let conn = &**txn;
     let waiting = evaluation_proposal::Entity::find()
         .filter(evaluation_proposal::Column::CarriedGoalId.is_null())
-        .all(conn)
+        .all(txn)
         .await?;
     if waiting.is_empty() {
         return Ok(());
     }
-    let in_plan: Vec<i32> = plan::objectives_of(conn, cycle.plan_id)
+    let in_plan: Vec<i32> = plan::objectives_of(txn, cycle.plan_id)
         .await?
         .into_iter()
         .filter(|o| !o.retired)
@@ -1087,7 +1112,7 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
             self_evaluation::Column::Id
                 .is_in(waiting.iter().map(|p| p.evaluation_id).collect::<Vec<_>>()),
         )
-        .all(conn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|e| (e.id, e))
@@ -1104,7 +1129,7 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
             continue;
         }
         let goal_id = goals::insert_carried(
-            conn,
+            txn,
             cycle.id,
             evaluation.person_id,
             proposal.objective_id,
@@ -1115,7 +1140,7 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
         .await?;
         let mut model: evaluation_proposal::ActiveModel = proposal.into();
         model.carried_goal_id = Set(Some(goal_id));
-        model.update(conn).await?;
+        model.update(txn).await?;
     }
     Ok(())
 }
@@ -1211,7 +1236,12 @@ pub async fn team(db: &Db, actor: &Actor, cycle_id: Option<i32>) -> AppResult<Te
     }
     let evaluations: HashMap<i32, EvaluationStatus> = evaluation_rows
         .into_iter()
-        .filter_map(|row| Some((row.person_id, EvaluationStatus::from_db(&row.status).ok()?)))
+        .filter_map(|row| {
+            Some((
+                row.person_id,
+                EvaluationStatus::from_stored(&row.status).ok()?,
+            ))
+        })
         .collect();
     Ok(TeamView {
         members: members
@@ -1317,11 +1347,13 @@ mod tests {
                 category: Some("communication".into()),
             }],
         };
-        let draft = parse_draft(&input, &context_with_goal_and_objective()).unwrap();
-        assert_eq!(draft.reflection, "Learned a lot");
-        assert_eq!(draft.skills_developed, "");
+        let mut errors = Errors::default();
+        let draft = parse_draft(&input, &context_with_goal_and_objective(), &mut errors).unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(draft.reflection.as_str(), "Learned a lot");
+        assert_eq!(draft.skills_developed.as_str(), "");
         assert_eq!(draft.entries[0].outcome, Some(GoalStatus::Achieved));
-        assert_eq!(draft.entries[0].self_rating, Some(4));
+        assert_eq!(draft.entries[0].self_rating.map(Level::get), Some(4));
         assert_eq!(draft.proposals[0].objective_id, 3);
         assert_eq!(draft.proposals[0].category, Category::Communication);
     }
@@ -1348,12 +1380,9 @@ mod tests {
                 ..ProposalInput::default()
             }],
         };
-        let Err(AppError::Invalid(errors)) =
-            parse_draft(&input, &context_with_goal_and_objective())
-        else {
-            panic!("the draft parsed");
-        };
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let mut errors = Errors::default();
+        assert!(parse_draft(&input, &context_with_goal_and_objective(), &mut errors).is_none());
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
             [
@@ -1366,6 +1395,86 @@ mod tests {
                 "proposals[0].objective_id",
             ]
         );
+    }
+
+    #[test]
+    fn evidence_text_is_trimmed_and_checked_like_any_text() {
+        let text = |text: &str| Evidence {
+            kind: "text".into(),
+            text: text.into(),
+            ..Evidence::default()
+        };
+        let sources = RecognitionSources::default();
+        let mut errors = Errors::default();
+        let parsed = parse_goal_evidence("evidence", &[text("  Thanks  ")], &sources, &mut errors);
+        assert_eq!(parsed, Some(vec![text("Thanks")]));
+        #[rustfmt::skip]
+        let cases = [
+            (text(" "), "evidence[0].text", "Say what this evidence shows."),
+            (text(&"x".repeat(EVIDENCE_TEXT_MAX + 1)), "evidence[0].text", "Use at most 1000 characters."),
+            (text("bell\u{7}"), "evidence[0].text", "Remove the invisible control character U+0007; it cannot be shown."),
+            (Evidence { kind: "photo".into(), ..text("x") }, "evidence[0].kind", "Evidence is text, a link, kudos, a notebook entry or a compliment."),
+            (Evidence { url: Some("https://x.example".into()), ..text("x") }, "evidence[0].url", "Only a link has a URL."),
+            (Evidence { kind: "link".into(), url: Some("javascript:alert(1)".into()), ..text("x") }, "evidence[0].url", "Give a link that starts with http:// or https://."),
+            (Evidence { ref_id: Some(3), ..text("x") }, "evidence[0].ref_id", "Only kudos, notebook entries and compliments refer to an item."),
+            (Evidence { kind: "kudos".into(), ..Evidence::default() }, "evidence[0].ref_id", "Say which kudos, notebook entry or compliment this is."),
+            (Evidence { kind: "kudos".into(), ref_id: Some(3), ..Evidence::default() }, "evidence[0].ref_id", "This is not recognition you received during this cycle."),
+        ];
+        for (item, field, message) in cases {
+            let mut errors = Errors::default();
+            assert_eq!(
+                parse_goal_evidence(
+                    "evidence",
+                    std::slice::from_ref(&item),
+                    &sources,
+                    &mut errors
+                ),
+                None,
+                "{item:?}"
+            );
+            assert_eq!(errors.0.len(), 1, "{item:?}");
+            assert_eq!(
+                (errors.0[0].field.as_str(), errors.0[0].message.as_str()),
+                (field, message)
+            );
+        }
+    }
+
+    /// Fields and messages, in order.
+    type Problems<'a> = &'a [(&'a str, &'a str)];
+
+    #[test]
+    fn a_review_needs_a_comment_and_a_rating_from_1_to_5() {
+        let mut errors = Errors::default();
+        let verdict = parse_verdict(Some("  Strong year "), Some(4), &mut errors).unwrap();
+        assert_eq!(
+            (verdict.comment.as_str(), verdict.rating.get()),
+            ("Strong year", 4)
+        );
+        #[rustfmt::skip]
+        let cases: [(Option<&str>, Option<i64>, Problems); 4] = [
+            (None, Some(3), &[("comment", "This cannot be empty.")]),
+            (Some(" "), None, &[("comment", "This cannot be empty."), ("rating", "This is required.")]),
+            (Some("Fine"), Some(6), &[("rating", "Use a number from 1 to 5.")]),
+            (Some("Fine"), Some(0), &[("rating", "Use a number from 1 to 5.")]),
+        ];
+        for (comment, rating, expected) in cases {
+            let mut errors = Errors::default();
+            assert!(parse_verdict(comment, rating, &mut errors).is_none());
+            let got: Vec<(&str, &str)> = errors
+                .0
+                .iter()
+                .map(|e| (e.field.as_str(), e.message.as_str()))
+                .collect();
+            assert_eq!(got, expected, "{comment:?} {rating:?}");
+        }
+    }
+
+    #[test]
+    fn evaluation_statuses_are_labelled_words() {
+        crate::validate::assert_labelled::<EvaluationStatus>();
+        assert_eq!(EvaluationStatus::NotStarted.as_str(), "not_started");
+        assert_eq!(EvaluationStatus::Submitted.label(), "Submitted");
     }
 
     #[test]

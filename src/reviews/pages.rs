@@ -2,7 +2,7 @@
 
 use askama::Template;
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -19,7 +19,8 @@ use crate::{
         self, Entry, EntryInput, Evaluation, EvaluationInput, Evidence, PROPOSALS_MAX,
         ProposalInput, TeamView,
     },
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
+    validate::Word,
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render, see_other},
 };
 
 /// Blank rows offered for proposing next year's goals.
@@ -58,6 +59,15 @@ struct EvaluationPage {
     outcomes: Vec<(&'static str, &'static str)>,
     categories: Vec<&'static str>,
     errors: FormErrors,
+    /// The fields the page marks with their errors; any other error shows at the top.
+    marked: Vec<String>,
+}
+
+impl EvaluationPage {
+    /// `marked`, as the alert at the top of the page reads it.
+    fn shown(&self) -> Vec<&str> {
+        self.marked.iter().map(String::as_str).collect()
+    }
 }
 
 /// The text and links of a goal's evidence, one a line; recognition is shown as checkboxes.
@@ -151,39 +161,84 @@ fn recognition_choices(
     choices
 }
 
-/// The service names entries and proposals by their place (`entries[2].self_rating`);
-/// the form names them by goal and row (`rating_17`, `proposal_title_1`).
-fn form_errors(evaluation: &Evaluation, errors: &[FieldError]) -> FormErrors {
-    let renamed = errors
-        .iter()
-        .map(|e| {
-            let mut field = e.field.clone();
-            if let Some(rest) = e.field.strip_prefix("entries[")
-                && let Some((index, name)) = rest.split_once("].")
-                && let Some(entry) = index
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| evaluation.entries.get(i))
-            {
-                // Recognition is chosen with the checkboxes, the rest typed in the textarea.
-                let short = if name.starts_with("evidence[") && name.ends_with(".ref_id") {
-                    "recognition"
-                } else {
-                    match name.split('[').next().unwrap_or(name) {
-                        "self_rating" => "rating",
-                        other => other,
-                    }
-                };
-                field = format!("{short}_{}", entry.goal.id);
-            } else if let Some(rest) = e.field.strip_prefix("proposals[")
-                && let Some((index, name)) = rest.split_once("].")
-            {
-                field = format!("proposal_{name}_{index}");
+/// A service error in the form's terms: the service names entries and proposals by their
+/// place (`entries[2].self_rating`), the form by goal and row (`rating_17`,
+/// `proposal_title_1`).
+fn in_form_terms<T>(result: AppResult<T>, evaluation: &Evaluation) -> AppResult<T> {
+    let rename = |errors: Vec<FieldError>| -> Vec<FieldError> {
+        errors
+            .into_iter()
+            .map(|e| FieldError::new(form_field(evaluation, &e.field), e.message))
+            .collect()
+    };
+    result.map_err(|err| match err {
+        AppError::Invalid(errors) => AppError::Invalid(rename(errors)),
+        AppError::Conflict { message, errors } => AppError::Conflict {
+            message,
+            errors: rename(errors),
+        },
+        other => other,
+    })
+}
+
+/// The form's name for a field the service names.
+fn form_field(evaluation: &Evaluation, field: &str) -> String {
+    if let Some(rest) = field.strip_prefix("entries[")
+        && let Some((index, name)) = rest.split_once("].")
+        && let Some(entry) = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| evaluation.entries.get(i))
+    {
+        // Recognition is chosen with the checkboxes, the rest typed in the textarea.
+        let short = if name.starts_with("evidence[") && name.ends_with(".ref_id") {
+            "recognition"
+        } else {
+            match name.split('[').next().unwrap_or(name) {
+                "self_rating" => "rating",
+                other => other,
             }
-            FieldError::new(field, e.message.clone())
-        })
-        .collect();
-    FormErrors::new(renamed)
+        };
+        format!("{short}_{}", entry.goal.id)
+    } else if let Some(rest) = field.strip_prefix("proposals[")
+        && let Some((index, name)) = rest.split_once("].")
+    {
+        format!("proposal_{name}_{index}")
+    } else {
+        field.to_owned()
+    }
+}
+
+/// The fields `reviews/evaluation.html` marks with their errors, as it shows them.
+fn marked_fields(
+    evaluation: &Evaluation,
+    recognition: &[Vec<RecognitionChoice>],
+    proposals: usize,
+) -> Vec<String> {
+    let mut marked = Vec::new();
+    if evaluation.may_write {
+        for (entry, choices) in evaluation.entries.iter().zip(recognition) {
+            let id = entry.goal.id;
+            marked.extend(
+                ["narrative", "outcome", "rating", "evidence"].map(|f| format!("{f}_{id}")),
+            );
+            if !choices.is_empty() {
+                marked.push(format!("recognition_{id}"));
+            }
+        }
+        marked.extend(["reflection", "skills_developed"].map(str::to_owned));
+        for i in 0..proposals {
+            marked
+                .extend(["objective_id", "title", "category"].map(|f| format!("proposal_{f}_{i}")));
+        }
+    }
+    if evaluation.may_review {
+        marked.extend(["comment", "rating"].map(str::to_owned));
+    }
+    if evaluation.may_reopen() {
+        marked.push("reason".to_owned());
+    }
+    marked
 }
 
 async fn evaluation_page(
@@ -192,7 +247,7 @@ async fn evaluation_page(
     evaluation: Evaluation,
     notice: Option<&'static str>,
     typed: Option<Vec<(String, String)>>,
-    errors: &[FieldError],
+    errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let value = |name: &str| {
         typed
@@ -281,7 +336,7 @@ async fn evaluation_page(
             evaluation.person.name, evaluation.cycle.name
         )
     };
-    let errors = form_errors(&evaluation, errors);
+    let marked = marked_fields(&evaluation, &recognition, proposals.len());
     render(&EvaluationPage {
         layout: Layout::new(Some(actor), title, "evaluation"),
         notice,
@@ -295,6 +350,7 @@ async fn evaluation_page(
             .collect(),
         categories: Category::OPTIONS.iter().map(|(w, _)| *w).collect(),
         errors,
+        marked,
         evaluation,
     })
 }
@@ -331,7 +387,15 @@ pub async fn show(
         Some("reopened") => Some("The self-evaluation is a draft again."),
         _ => None,
     };
-    evaluation_page(&state, &actor, evaluation, notice, None, &[]).await
+    evaluation_page(
+        &state,
+        &actor,
+        evaluation,
+        notice,
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[handler]
@@ -392,24 +456,13 @@ pub async fn save(
         entries,
         proposals,
     };
-    match reviews::save_draft(&state.db, &actor, cycle_id, person_id, input).await {
-        Ok(_) => Ok(see_other(format!(
-            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=saved"
-        ))),
-        Err(err @ AppError::Invalid(_)) => {
-            let page = evaluation_page(
-                &state,
-                &actor,
-                current,
-                None,
-                Some(fields),
-                err.field_errors(),
-            )
-            .await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
+    let result = reviews::save_draft(&state.db, &actor, cycle_id, person_id, input).await;
+    form_outcome(
+        in_form_terms(result, &current),
+        |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=saved"),
+        |errors| evaluation_page(&state, &actor, current, None, Some(fields), errors),
+    )
+    .await
 }
 
 #[handler]
@@ -419,18 +472,15 @@ pub async fn submit(
     Path((cycle_id, person_id)): Path<(i32, i32)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    match reviews::submit(&state.db, &actor, cycle_id, person_id).await {
-        Ok(_) => Ok(see_other(format!(
-            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=submitted"
-        ))),
-        Err(err @ AppError::Invalid(_)) => {
-            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
-            let page =
-                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
+    // Read first: the problems a submission finds are named by the entries' places.
+    let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+    let result = reviews::submit(&state.db, &actor, cycle_id, person_id).await;
+    form_outcome(
+        in_form_terms(result, &current),
+        |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=submitted"),
+        |errors| evaluation_page(&state, &actor, current, None, None, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -443,6 +493,18 @@ pub struct ReviewForm {
     reason: String,
 }
 
+/// The evaluation page again after a review or reopening was refused, as it stands now.
+async fn page_after_refusal(
+    state: &AppState,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let current = reviews::get(&state.db, actor, cycle_id, person_id).await?;
+    evaluation_page(state, actor, current, None, None, errors).await
+}
+
 #[handler]
 pub async fn review(
     state: Data<&AppState>,
@@ -451,7 +513,7 @@ pub async fn review(
     CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> AppResult<Response> {
     let rating = form.rating.trim().parse().ok();
-    match reviews::review(
+    let result = reviews::review(
         &state.db,
         &actor,
         cycle_id,
@@ -459,19 +521,13 @@ pub async fn review(
         Some(&form.comment),
         rating,
     )
+    .await;
+    form_outcome(
+        result,
+        |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reviewed"),
+        |errors| page_after_refusal(&state, &actor, cycle_id, person_id, errors),
+    )
     .await
-    {
-        Ok(_) => Ok(see_other(format!(
-            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reviewed"
-        ))),
-        Err(err @ AppError::Invalid(_)) => {
-            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
-            let page =
-                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
 }
 
 #[handler]
@@ -481,18 +537,13 @@ pub async fn reopen(
     Path((cycle_id, person_id)): Path<(i32, i32)>,
     CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> AppResult<Response> {
-    match reviews::reopen(&state.db, &actor, cycle_id, person_id, Some(&form.reason)).await {
-        Ok(_) => Ok(see_other(format!(
-            "/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reopened"
-        ))),
-        Err(err @ AppError::Invalid(_)) => {
-            let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
-            let page =
-                evaluation_page(&state, &actor, current, None, None, err.field_errors()).await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
+    let result = reviews::reopen(&state.db, &actor, cycle_id, person_id, Some(&form.reason)).await;
+    form_outcome(
+        result,
+        |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reopened"),
+        |errors| page_after_refusal(&state, &actor, cycle_id, person_id, errors),
+    )
+    .await
 }
 
 #[derive(Template)]

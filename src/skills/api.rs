@@ -11,6 +11,7 @@ use crate::{
     api::{ApiResult, BearerAuth, Created, Done},
     app::AppState,
     skills::{self, Skill, SkillInput},
+    validate::Word,
 };
 
 #[derive(Tags)]
@@ -240,10 +241,7 @@ fn track_body(t: skills::Track) -> TrackBody {
                 id: a.id,
                 level: a.level,
                 source: a.source.as_str().to_owned(),
-                assessor: crate::people::api::PersonRefBody {
-                    id: a.assessor.id,
-                    name: a.assessor.name,
-                },
+                assessor: a.assessor.into(),
                 assessed_on: a.assessed_on,
                 note: a.note,
             })
@@ -309,10 +307,7 @@ impl SkillLevelsApi {
     ) -> ApiResult<Json<SkillsProfileBody>> {
         let profile = skills::profile(&state.db, &auth.0, id.0).await?;
         Ok(Json(SkillsProfileBody {
-            person: crate::people::api::PersonRefBody {
-                id: profile.person.id,
-                name: profile.person.name,
-            },
+            person: profile.person.into(),
             skills: profile
                 .standings
                 .into_iter()
@@ -392,10 +387,7 @@ impl SkillLevelsApi {
                 .rows
                 .into_iter()
                 .map(|row| HeatRowBody {
-                    person: crate::people::api::PersonRefBody {
-                        id: row.person.id,
-                        name: row.person.name,
-                    },
+                    person: row.person.into(),
                     largest_gap: row.largest_gap,
                     cells: row
                         .cells

@@ -12,13 +12,13 @@ use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Set, Statement};
 
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, Params, WriteTxn},
     entities::{person, skill, skill_assessment},
     error::{AppError, AppResult, FieldError},
     people::{Email, Role},
     policy::{self, Action},
     skills::Source,
-    validate::TEXT_MAX,
+    validate::{self, Level, LongText, TEXT_MAX, TextError, Word},
 };
 
 /// Larger files are refused before they are read row by row.
@@ -55,10 +55,10 @@ struct Row {
     line: u64,
     person_id: i32,
     skill_id: i32,
-    level: i16,
+    level: Level,
     assessed_on: NaiveDate,
     source: Source,
-    note: String,
+    note: LongText,
 }
 
 /// Imports a baseline round from CSV text (comma, semicolon or tab separated, as
@@ -82,37 +82,37 @@ pub async fn import_baseline(db: &Db, actor: &Actor, file: &str) -> AppResult<Im
     // Read and write in one transaction, so what was checked is what is written on.
     let txn = db.write().await?;
     let people: HashMap<String, person::Model> = person::Entity::find()
-        .all(&*txn)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|p| (p.email.clone(), p))
         .collect();
     let catalog: HashMap<String, skill::Model> = skill::Entity::find()
-        .all(&*txn)
+        .all(&txn)
         .await?
         .into_iter()
         .map(|s| (s.name_key.clone(), s))
         .collect();
     let rows = parse(file, &people, &catalog, actor.person_id)?;
-    refuse_already_recorded(&*txn, &rows).await?;
+    refuse_already_recorded(&txn, &rows).await?;
     let now = Utc::now();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let models = chunk.iter().map(|r| skill_assessment::ActiveModel {
             person_id: Set(r.person_id),
             skill_id: Set(r.skill_id),
-            level: Set(r.level),
+            level: Set(r.level.to_i16()),
             source: Set(r.source.as_str().to_owned()),
             assessor_id: Set(match r.source {
                 Source::Own => r.person_id,
                 Source::Manager => actor.person_id,
             }),
             assessed_on: Set(r.assessed_on),
-            note: Set(r.note.clone()),
+            note: Set(r.note.as_str().to_owned()),
             created_at: Set(now),
             ..Default::default()
         });
         skill_assessment::Entity::insert_many(models)
-            .exec_without_returning(&*txn)
+            .exec_without_returning(&txn)
             .await?;
     }
     let person_ids: Vec<i32> = rows
@@ -122,7 +122,7 @@ pub async fn import_baseline(db: &Db, actor: &Actor, file: &str) -> AppResult<Im
         .into_iter()
         .collect();
     for chunk in person_ids.chunks(LEVELS_CHUNK) {
-        recompute_levels(&*txn, chunk).await?;
+        recompute_levels(&txn, chunk).await?;
     }
     txn.commit().await?;
     Ok(ImportSummary {
@@ -247,7 +247,7 @@ fn parse(
                     ));
                     None
                 }
-                Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+                Some(p) if p.role == Role::Advisor.as_str() => {
                     problems.push((
                         "email",
                         format!("{} is an advisor; advisors are not assessed.", p.name),
@@ -289,22 +289,9 @@ fn parse(
             }
         };
 
-        let level = match cell("level").parse::<i16>() {
-            Ok(level) if (1..=5).contains(&level) => Some(level),
-            _ if cell("level").is_empty() => {
-                problems.push(("level", "the level is missing.".into()));
-                None
-            }
-            _ => {
-                problems.push((
-                    "level",
-                    format!("the level {:?} is not a number from 1 to 5.", cell("level")),
-                ));
-                None
-            }
-        };
+        let level = noted(&mut problems, "level", parse_level(cell("level")));
 
-        let assessed_on = match NaiveDate::parse_from_str(cell("date"), "%Y-%m-%d") {
+        let assessed_on = match validate::parse_date(cell("date")) {
             Ok(date) if date > today => {
                 problems.push(("date", format!("{date} is in the future.")));
                 None
@@ -327,21 +314,7 @@ fn parse(
             }
         };
 
-        let source = match cell("source").to_lowercase().as_str() {
-            "self" => Some(Source::Own),
-            "manager" => Some(Source::Manager),
-            "" => {
-                problems.push(("source", "the source is missing (self or manager).".into()));
-                None
-            }
-            other => {
-                problems.push((
-                    "source",
-                    format!("the source {other:?} is neither self nor manager."),
-                ));
-                None
-            }
-        };
+        let source = noted(&mut problems, "source", parse_source(cell("source")));
         if let (Some(p), Some(Source::Manager)) = (person, source)
             && p.id == importer_id
         {
@@ -351,18 +324,7 @@ fn parse(
             ));
         }
 
-        let note = cell("note");
-        if note.chars().count() > TEXT_MAX {
-            problems.push((
-                "note",
-                format!("the note is longer than {TEXT_MAX} characters."),
-            ));
-        } else if note.chars().any(crate::validate::unprintable) {
-            problems.push((
-                "note",
-                "the note holds an invisible control character; remove it.".into(),
-            ));
-        }
+        let note = noted(&mut problems, "note", parse_note(cell("note")));
 
         if let (Some(p), Some(s), Some(source), Some(date)) = (person, skill, source, assessed_on)
             && let Some(first) = seen.insert((p.id, s.id, source.as_str(), date), line)
@@ -383,8 +345,8 @@ fn parse(
             }));
             continue;
         }
-        if let (Some(p), Some(s), Some(level), Some(assessed_on), Some(source)) =
-            (person, skill, level, assessed_on, source)
+        if let (Some(p), Some(s), Some(level), Some(assessed_on), Some(source), Some(note)) =
+            (person, skill, level, assessed_on, source, note)
         {
             rows.push(Row {
                 line,
@@ -393,7 +355,7 @@ fn parse(
                 level,
                 assessed_on,
                 source,
-                note: note.to_owned(),
+                note,
             });
         }
     }
@@ -477,6 +439,46 @@ async fn refuse_already_recorded(conn: &impl ConnectionTrait, rows: &[Row]) -> A
     }
 }
 
+/// The parsed value, or None with the reason noted against the row's `column`.
+fn noted<T>(
+    problems: &mut Vec<(&'static str, String)>,
+    column: &'static str,
+    parsed: Result<T, String>,
+) -> Option<T> {
+    parsed
+        .map_err(|reason| problems.push((column, reason)))
+        .ok()
+}
+
+/// A row's level, 1 to 5.
+fn parse_level(raw: &str) -> Result<Level, String> {
+    if raw.is_empty() {
+        return Err("the level is missing.".into());
+    }
+    raw.parse::<i64>()
+        .ok()
+        .and_then(|n| Level::parse(n).ok())
+        .ok_or_else(|| format!("the level {raw:?} is not a number from 1 to 5."))
+}
+
+/// A row's source, `self` or `manager` in any case.
+fn parse_source(raw: &str) -> Result<Source, String> {
+    match raw.to_lowercase().as_str() {
+        "" => Err("the source is missing (self or manager).".into()),
+        word => Source::parse_word(word)
+            .map_err(|_| format!("the source {word:?} is neither self nor manager.")),
+    }
+}
+
+/// A row's note: it may be empty.
+fn parse_note(raw: &str) -> Result<LongText, String> {
+    LongText::parse(raw).map_err(|err| match err {
+        TextError::TooLong { .. } => format!("the note is longer than {TEXT_MAX} characters."),
+        // A note may be empty, so the only other reason is an invisible character.
+        _ => "the note holds an invisible control character; remove it.".into(),
+    })
+}
+
 fn lower_first(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
@@ -488,17 +490,19 @@ fn lower_first(message: &str) -> String {
 /// Rebuilds the baseline (first by date) and current (latest by date, the later entry
 /// winning a tie) levels of these people from their whole history: after a bulk insert one
 /// statement per chunk of people beats folding each row in.
-async fn recompute_levels(conn: &impl ConnectionTrait, person_ids: &[i32]) -> AppResult<()> {
-    let backend = conn.get_database_backend();
-    let placeholders = crate::db::placeholders(person_ids.len());
-    let values: Vec<sea_orm::Value> = person_ids.iter().map(|&id| id.into()).collect();
-    conn.execute_raw(Statement::from_sql_and_values(
+async fn recompute_levels(txn: &WriteTxn, person_ids: &[i32]) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let mut delete = Params::new();
+    let people = delete.bind_all(person_ids.iter().copied());
+    txn.execute_raw(delete.statement(
         backend,
-        format!("DELETE FROM skill_levels WHERE person_id IN ({placeholders})"),
-        values.clone(),
+        format!("DELETE FROM skill_levels WHERE person_id IN ({people})"),
     ))
     .await?;
-    conn.execute_raw(Statement::from_sql_and_values(
+    // Both subqueries read the same people, so they share one list of placeholders.
+    let mut insert = Params::new();
+    let people = insert.bind_all(person_ids.iter().copied());
+    txn.execute_raw(insert.statement(
         backend,
         format!(
             "INSERT INTO skill_levels
@@ -506,14 +510,13 @@ async fn recompute_levels(conn: &impl ConnectionTrait, person_ids: &[i32]) -> Ap
              SELECT f.person_id, f.skill_id, f.level, f.assessed_on, l.level, l.assessed_on, l.id
              FROM (SELECT person_id, skill_id, level, assessed_on,
                           ROW_NUMBER() OVER (PARTITION BY person_id, skill_id ORDER BY assessed_on, id) AS n
-                   FROM skill_assessments WHERE person_id IN ({placeholders})) f
+                   FROM skill_assessments WHERE person_id IN ({people})) f
              JOIN (SELECT person_id, skill_id, level, assessed_on, id,
                           ROW_NUMBER() OVER (PARTITION BY person_id, skill_id ORDER BY assessed_on DESC, id DESC) AS n
-                   FROM skill_assessments WHERE person_id IN ({placeholders})) l
+                   FROM skill_assessments WHERE person_id IN ({people})) l
                ON l.person_id = f.person_id AND l.skill_id = f.skill_id AND l.n = 1
              WHERE f.n = 1"
         ),
-        values,
     ))
     .await?;
     Ok(())
@@ -535,5 +538,40 @@ mod tests {
         assert_eq!(header_key(" Person-Email "), "person email");
         assert_eq!(lower_first("\"x\" is not valid."), "\"x\" is not valid.");
         assert_eq!(lower_first("Enter an email."), "enter an email.");
+    }
+
+    #[test]
+    fn cells_parse_or_say_why_in_the_row_s_words() {
+        assert_eq!(parse_level("3").map(Level::get), Ok(3));
+        #[rustfmt::skip]
+        let levels = [
+            ("", "the level is missing."),
+            ("0", "the level \"0\" is not a number from 1 to 5."),
+            ("6", "the level \"6\" is not a number from 1 to 5."),
+            ("three", "the level \"three\" is not a number from 1 to 5."),
+            ("99999999999999999999", "the level \"99999999999999999999\" is not a number from 1 to 5."),
+        ];
+        for (raw, reason) in levels {
+            assert_eq!(parse_level(raw), Err(reason.to_owned()), "{raw:?}");
+        }
+        assert_eq!(parse_source("Manager"), Ok(Source::Manager));
+        assert_eq!(parse_source("SELF"), Ok(Source::Own));
+        assert_eq!(
+            parse_source(""),
+            Err("the source is missing (self or manager).".to_owned())
+        );
+        assert_eq!(
+            parse_source("peer"),
+            Err("the source \"peer\" is neither self nor manager.".to_owned())
+        );
+        assert_eq!(parse_note("").map(String::from), Ok(String::new()));
+        assert_eq!(
+            parse_note(&"x".repeat(TEXT_MAX + 1)).err().as_deref(),
+            Some("the note is longer than 10000 characters.")
+        );
+        assert_eq!(
+            parse_note("bell\u{7}").err().as_deref(),
+            Some("the note holds an invisible control character; remove it.")
+        );
     }
 }

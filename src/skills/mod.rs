@@ -20,46 +20,39 @@ use sea_orm::{
 
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, WriteTxn},
     entities::{person, skill, skill_assessment, skill_level, skill_target},
     error::{AppError, AppResult},
     goals,
     people::{self, PersonRef},
     policy::{self, Action, Subject},
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Errors, Level, LongText, Text, Title, Word},
 };
 
 pub const LEVEL_TEXT_MAX: usize = 1_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What one level of a skill means.
+pub type LevelText = Text<LEVEL_TEXT_MAX>;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum SkillCategory {
+    #[strum(message = "Technical")]
     Technical,
+    #[strum(message = "Communication")]
     Communication,
+    #[strum(message = "Service")]
     Service,
-}
-
-impl SkillCategory {
-    pub const OPTIONS: [(&'static str, SkillCategory); 3] = [
-        ("technical", SkillCategory::Technical),
-        ("communication", SkillCategory::Communication),
-        ("service", SkillCategory::Service),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkillCategory::Technical => "technical",
-            SkillCategory::Communication => "communication",
-            SkillCategory::Service => "service",
-        }
-    }
-
-    fn from_db(value: &str) -> AppResult<SkillCategory> {
-        Self::OPTIONS
-            .iter()
-            .find(|(w, _)| *w == value)
-            .map(|(_, c)| *c)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown skill category {value:?}")))
-    }
 }
 
 /// The scale offered when a skill is created without descriptors of its own.
@@ -95,7 +88,7 @@ pub struct SkillInput {
 
 fn to_skill(model: skill::Model) -> AppResult<Skill> {
     Ok(Skill {
-        category: SkillCategory::from_db(&model.category)?,
+        category: SkillCategory::from_stored(&model.category)?,
         id: model.id,
         name: model.name,
         description: model.description,
@@ -146,102 +139,137 @@ pub async fn get(db: &Db, actor: &Actor, id: i32) -> AppResult<Skill> {
     )
 }
 
-struct ValidSkill {
-    name: Option<String>,
-    category: Option<SkillCategory>,
-    description: Option<String>,
-    levels: Option<[String; 5]>,
+/// A skill to add, parsed.
+#[derive(Debug, Clone, PartialEq)]
+struct NewSkill {
+    name: Title,
+    category: SkillCategory,
+    description: LongText,
+    levels: Levels,
 }
 
-fn validate(input: &SkillInput, creating: bool, errors: &mut Errors) -> ValidSkill {
-    let name = if creating || input.name.is_some() {
-        errors.required("name", input.name.as_deref(), TITLE_MAX)
-    } else {
-        None
-    };
-    let category = if creating || input.category.is_some() {
-        errors.one_of(
-            "category",
-            input.category.as_deref(),
-            &SkillCategory::OPTIONS,
-        )
-    } else {
-        None
-    };
-    let levels = match &input.levels {
-        None if creating => Some(DEFAULT_LEVELS.map(str::to_owned)),
-        None => None,
-        Some(given) if given.len() != 5 => {
-            errors.add("levels", "Describe exactly five levels, from 1 to 5.");
-            None
-        }
-        Some(given) => {
-            let mut levels = DEFAULT_LEVELS.map(str::to_owned);
-            let mut ok = true;
-            for (i, text) in given.iter().enumerate() {
-                let text = text.trim();
-                if text.chars().count() > LEVEL_TEXT_MAX {
-                    errors.add(
-                        format!("levels[{i}]"),
-                        format!("Use at most {LEVEL_TEXT_MAX} characters."),
-                    );
-                    ok = false;
-                } else if let Some(message) = crate::validate::unprintable_in(text) {
-                    errors.add(format!("levels[{i}]"), message);
-                    ok = false;
-                } else if !text.is_empty() {
-                    levels[i] = text.to_owned();
-                }
-            }
-            ok.then_some(levels)
-        }
-    };
-    ValidSkill {
-        name,
-        category,
-        description: input
-            .description
-            .as_deref()
-            .and_then(|d| errors.optional("description", Some(d), TEXT_MAX)),
-        levels,
+/// Changes to a skill, parsed; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq)]
+struct SkillChanges {
+    name: Option<Title>,
+    category: Option<SkillCategory>,
+    description: Option<LongText>,
+    levels: Option<Levels>,
+    retired: Option<bool>,
+}
+
+/// What levels 1 to 5 mean: each as typed (a `LevelText`), or the default scale's where
+/// it was left blank.
+type Levels = [String; 5];
+
+impl SkillInput {
+    /// A new skill: name and category required, the default scale where no level is described.
+    fn parse_new(&self, errors: &mut Errors) -> Option<NewSkill> {
+        let name = errors.check("name", Title::parse(self.name.as_deref().unwrap_or("")));
+        let category = errors.word("category", self.category.as_deref());
+        let levels = match &self.levels {
+            Some(given) => parse_levels(given, errors),
+            None => Some(DEFAULT_LEVELS.map(str::to_owned)),
+        };
+        let description = errors.check(
+            "description",
+            LongText::parse(self.description.as_deref().unwrap_or("")),
+        );
+        Some(NewSkill {
+            name: name?,
+            category: category?,
+            description: description?,
+            levels: levels?,
+        })
     }
+
+    /// Changes: only the fields given are parsed.
+    fn parse_changes(&self, errors: &mut Errors) -> Option<SkillChanges> {
+        // Outer None: given but wrong; inner None: not given, left as it is.
+        let name = match self.name.as_deref() {
+            Some(name) => errors.check("name", Title::parse(name)).map(Some),
+            None => Some(None),
+        };
+        let category = match self.category.as_deref() {
+            Some(category) => errors.word("category", Some(category)).map(Some),
+            None => Some(None),
+        };
+        let levels = match &self.levels {
+            Some(given) => parse_levels(given, errors).map(Some),
+            None => Some(None),
+        };
+        let description = match self.description.as_deref() {
+            Some(description) => errors
+                .check("description", LongText::parse(description))
+                .map(Some),
+            None => Some(None),
+        };
+        Some(SkillChanges {
+            name: name?,
+            category: category?,
+            description: description?,
+            levels: levels?,
+            retired: self.retired,
+        })
+    }
+}
+
+/// Exactly five level descriptors; a blank one takes the default scale's.
+fn parse_levels(given: &[String], errors: &mut Errors) -> Option<Levels> {
+    if given.len() != 5 {
+        errors.add("levels", "Describe exactly five levels, from 1 to 5.");
+        return None;
+    }
+    let parsed: Vec<Option<LevelText>> = given
+        .iter()
+        .enumerate()
+        .map(|(i, text)| errors.check(format!("levels[{i}]"), LevelText::parse(text)))
+        .collect();
+    let mut levels = DEFAULT_LEVELS.map(str::to_owned);
+    for (level, text) in levels.iter_mut().zip(parsed) {
+        let text = text?;
+        if !text.is_empty() {
+            *level = text.into_string();
+        }
+    }
+    Some(levels)
 }
 
 fn duplicate_name() -> AppError {
     AppError::conflict_on("name", "The catalog already has a skill with this name.")
 }
 
-async fn name_taken(db: &crate::db::WriteTxn, key: &str, except: Option<i32>) -> AppResult<bool> {
+async fn name_taken(
+    conn: &impl sea_orm::ConnectionTrait,
+    key: &str,
+    except: Option<i32>,
+) -> AppResult<bool> {
     let mut query = skill::Entity::find().filter(skill::Column::NameKey.eq(key));
     if let Some(id) = except {
         query = query.filter(skill::Column::Id.ne(id));
     }
-    Ok(query.count(&**db).await? > 0)
+    Ok(query.count(conn).await? > 0)
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: SkillInput) -> AppResult<Skill> {
     policy::check(actor.principal(), Action::ManageSkills)?;
     let mut errors = Errors::default();
-    let valid = validate(&input, true, &mut errors);
-    errors.finish()?;
-    let (Some(name), Some(category), Some(levels)) = (valid.name, valid.category, valid.levels)
-    else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated skill fields missing"
-        )));
+    let Some(new) = input.parse_new(&mut errors) else {
+        return Err(errors.into_error());
     };
-    let key = name.to_lowercase();
+    errors.finish()?;
+    let key = new.name.to_lowercase();
     let txn = db.write().await?;
     if name_taken(&txn, &key, None).await? {
         return Err(duplicate_name());
     }
     let now = Utc::now();
-    let [level1, level2, level3, level4, level5] = levels;
+    let [level1, level2, level3, level4, level5] = new.levels;
     let model = skill::ActiveModel {
-        name: Set(name),
+        name: Set(new.name.into_string()),
         name_key: Set(key),
-        category: Set(category.as_str().to_owned()),
-        description: Set(valid.description.unwrap_or_default()),
+        category: Set(new.category.as_str().to_owned()),
+        description: Set(new.description.into_string()),
         level1: Set(level1),
         level2: Set(level2),
         level3: Set(level3),
@@ -252,7 +280,7 @@ pub async fn create(db: &Db, actor: &Actor, input: SkillInput) -> AppResult<Skil
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await
     .map_err(|err| {
         AppError::on_unique(
@@ -269,41 +297,43 @@ pub async fn create(db: &Db, actor: &Actor, input: SkillInput) -> AppResult<Skil
 pub async fn update(db: &Db, actor: &Actor, id: i32, input: SkillInput) -> AppResult<Skill> {
     policy::check(actor.principal(), Action::ManageSkills)?;
     let mut errors = Errors::default();
-    let valid = validate(&input, false, &mut errors);
+    let Some(changes) = input.parse_changes(&mut errors) else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
     let txn = db.write().await?;
     let existing = skill::Entity::find_by_id(id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(name) = &valid.name
+    if let Some(name) = &changes.name
         && name_taken(&txn, &name.to_lowercase(), Some(id)).await?
     {
         return Err(duplicate_name());
     }
     let mut model: skill::ActiveModel = existing.into();
-    if let Some(name) = valid.name {
+    if let Some(name) = changes.name {
         model.name_key = Set(name.to_lowercase());
-        model.name = Set(name);
+        model.name = Set(name.into_string());
     }
-    if let Some(category) = valid.category {
+    if let Some(category) = changes.category {
         model.category = Set(category.as_str().to_owned());
     }
-    if let Some(description) = valid.description {
-        model.description = Set(description);
+    if let Some(description) = changes.description {
+        model.description = Set(description.into_string());
     }
-    if let Some([level1, level2, level3, level4, level5]) = valid.levels {
+    if let Some([level1, level2, level3, level4, level5]) = changes.levels {
         model.level1 = Set(level1);
         model.level2 = Set(level2);
         model.level3 = Set(level3);
         model.level4 = Set(level4);
         model.level5 = Set(level5);
     }
-    if let Some(retired) = input.retired {
+    if let Some(retired) = changes.retired {
         model.retired = Set(retired);
     }
     model.updated_at = Set(Utc::now());
-    let model = model.update(&*txn).await.map_err(|err| {
+    let model = model.update(&txn).await.map_err(|err| {
         AppError::on_unique(
             err,
             "skills_name_key_key",
@@ -320,24 +350,24 @@ pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageSkills)?;
     let txn = db.write().await?;
     skill::Entity::find_by_id(id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let uses = skill_assessment::Entity::find()
         .filter(skill_assessment::Column::SkillId.eq(id))
-        .count(&*txn)
+        .count(&txn)
         .await?
         + skill_target::Entity::find()
             .filter(skill_target::Column::SkillId.eq(id))
-            .count(&*txn)
+            .count(&txn)
             .await?
-        + goals::count_by_skill(&*txn, id).await?;
+        + goals::count_by_skill(&txn, id).await?;
     if uses > 0 {
         return Err(AppError::conflict(format!(
             "This skill is in use ({uses} assessments, targets or goals), so it cannot be deleted; retire it instead."
         )));
     }
-    skill::Entity::delete_by_id(id).exec(&*txn).await?;
+    skill::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await
 }
 
@@ -345,29 +375,26 @@ pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
 // Assessments and targets: a person's levels are private to them, their manager chain and
 // the cio (404 to anyone else).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who assessed: stored and sent as `self` or `manager`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     /// The person assessed themselves.
+    #[strum(to_string = "self", message = "Self")]
     Own,
     /// A manager above them, or the cio, assessed them.
+    #[strum(message = "Manager")]
     Manager,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Own => "self",
-            Source::Manager => "manager",
-        }
-    }
-
-    fn from_db(value: &str) -> Source {
-        if value == "manager" {
-            Source::Manager
-        } else {
-            Source::Own
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -518,11 +545,16 @@ pub async fn profile(db: &Db, actor: &Actor, person_id: i32) -> AppResult<Skills
         .into_iter()
         .map(|(id, p)| (id, p.name))
         .collect();
+    let sources: Vec<Source> = rows
+        .iter()
+        .map(|r| Source::from_stored(&r.source))
+        .collect::<AppResult<_>>()?;
     let track = |skill_id: i32, source: Source| -> Option<Track> {
         let history: Vec<Assessment> = rows
             .iter()
-            .filter(|r| r.skill_id == skill_id && Source::from_db(&r.source) == source)
-            .map(|r| Assessment {
+            .zip(&sources)
+            .filter(|(r, s)| r.skill_id == skill_id && **s == source)
+            .map(|(r, _)| Assessment {
                 id: r.id,
                 skill_id: r.skill_id,
                 level: r.level,
@@ -588,85 +620,132 @@ pub async fn assess(
         policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
         Source::Manager
     };
-    let mut errors = Errors::default();
-    if items.is_empty() {
-        errors.add("assessments", "Assess at least one skill.");
-    }
     let today = Utc::now().date_naive();
     let txn = db.write().await?;
-    let catalog = skill::Entity::find().all(&*txn).await?;
-    let mut rows = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("assessments[{i}]");
-        match item.skill_id {
-            None => errors.add(format!("{at}.skill_id"), "Choose a skill."),
-            Some(id) => match catalog.iter().find(|s| s.id == id) {
-                None => errors.add(
-                    format!("{at}.skill_id"),
-                    format!("There is no skill with id {id}."),
-                ),
-                Some(s) if s.retired => errors.add(
-                    format!("{at}.skill_id"),
-                    format!("{} has been retired.", s.name),
-                ),
-                Some(_)
-                    if items[..i]
-                        .iter()
-                        .any(|earlier| earlier.skill_id == Some(id)) =>
-                {
-                    errors.add(
-                        format!("{at}.skill_id"),
-                        "This skill is already in the list.",
-                    )
-                }
-                Some(_) => {}
-            },
-        }
-        let level = errors
-            .present(&format!("{at}.level"), item.level)
-            .and_then(|l| errors.in_range(&format!("{at}.level"), l, 1, 5));
-        let assessed_on = item.assessed_on.unwrap_or(today);
-        if assessed_on > today {
-            errors.add(
-                format!("{at}.assessed_on"),
-                "An assessment cannot be dated in the future.",
-            );
-        } else if assessed_on.year() < 2000 {
-            errors.add(format!("{at}.assessed_on"), "Give a date from 2000 on.");
-        }
-        let note = errors.optional(&format!("{at}.note"), item.note.as_deref(), TEXT_MAX);
-        rows.push((item.skill_id, level, assessed_on, note));
-    }
+    let catalog = skill::Entity::find().all(&txn).await?;
+    let mut errors = Errors::default();
+    let Some(assessments) = parse_assessments(&items, &catalog, today, &mut errors) else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
     let now = Utc::now();
-    for (skill_id, level, assessed_on, note) in rows {
+    for assessment in assessments {
         let inserted = skill_assessment::ActiveModel {
             person_id: Set(person_id),
-            skill_id: Set(skill_id.unwrap_or_default()),
-            level: Set(level.and_then(|l| i16::try_from(l).ok()).unwrap_or(1)),
+            skill_id: Set(assessment.skill_id),
+            level: Set(assessment.level.to_i16()),
             source: Set(source.as_str().to_owned()),
             assessor_id: Set(actor.person_id),
-            assessed_on: Set(assessed_on),
-            note: Set(note.unwrap_or_default()),
+            assessed_on: Set(assessment.assessed_on),
+            note: Set(assessment.note.into_string()),
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&*txn)
+        .insert(&txn)
         .await?;
-        keep_level(&*txn, &inserted).await?;
+        keep_level(&txn, &inserted).await?;
     }
     txn.commit().await?;
     Ok(items.len())
 }
 
+/// One assessment, parsed.
+#[derive(Debug, Clone, PartialEq)]
+struct NewAssessment {
+    skill_id: i32,
+    level: Level,
+    assessed_on: NaiveDate,
+    note: LongText,
+}
+
+/// Parses the assessments of one form against the catalog; None when any is wrong, with
+/// every problem recorded (`assessments[i].level`, …).
+fn parse_assessments(
+    items: &[AssessmentInput],
+    catalog: &[skill::Model],
+    today: NaiveDate,
+    errors: &mut Errors,
+) -> Option<Vec<NewAssessment>> {
+    if items.is_empty() {
+        errors.add("assessments", "Assess at least one skill.");
+        return None;
+    }
+    let parsed: Vec<Option<NewAssessment>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let at = format!("assessments[{i}]");
+            let skill_id = match item.skill_id {
+                None => {
+                    errors.add(format!("{at}.skill_id"), "Choose a skill.");
+                    None
+                }
+                Some(id) => match catalog.iter().find(|s| s.id == id) {
+                    None => {
+                        errors.add(
+                            format!("{at}.skill_id"),
+                            format!("There is no skill with id {id}."),
+                        );
+                        None
+                    }
+                    Some(s) if s.retired => {
+                        errors.add(
+                            format!("{at}.skill_id"),
+                            format!("{} has been retired.", s.name),
+                        );
+                        None
+                    }
+                    Some(_)
+                        if items[..i]
+                            .iter()
+                            .any(|earlier| earlier.skill_id == Some(id)) =>
+                    {
+                        errors.add(
+                            format!("{at}.skill_id"),
+                            "This skill is already in the list.",
+                        );
+                        None
+                    }
+                    Some(_) => Some(id),
+                },
+            };
+            let level = errors
+                .present(&format!("{at}.level"), item.level)
+                .and_then(|l| errors.check(format!("{at}.level"), Level::parse(l)));
+            // Today when the form or the request gives no date.
+            let assessed_on = item.assessed_on.unwrap_or(today);
+            let assessed_on = if assessed_on > today {
+                errors.add(
+                    format!("{at}.assessed_on"),
+                    "An assessment cannot be dated in the future.",
+                );
+                None
+            } else if assessed_on.year() < 2000 {
+                errors.add(format!("{at}.assessed_on"), "Give a date from 2000 on.");
+                None
+            } else {
+                Some(assessed_on)
+            };
+            let note = errors.check(
+                format!("{at}.note"),
+                LongText::parse(item.note.as_deref().unwrap_or("")),
+            );
+            Some(NewAssessment {
+                skill_id: skill_id?,
+                level: level?,
+                assessed_on: assessed_on?,
+                note: note?,
+            })
+        })
+        .collect();
+    parsed.into_iter().collect()
+}
+
 /// Folds a new assessment into the person's baseline and current level for the skill
 /// (first and latest by date, the later entry winning a tie).
-async fn keep_level(
-    conn: &impl sea_orm::ConnectionTrait,
-    a: &skill_assessment::Model,
-) -> AppResult<()> {
+async fn keep_level(txn: &WriteTxn, a: &skill_assessment::Model) -> AppResult<()> {
     let existing = skill_level::Entity::find_by_id((a.person_id, a.skill_id))
-        .one(conn)
+        .one(txn)
         .await?;
     let Some(existing) = existing else {
         skill_level::ActiveModel {
@@ -678,7 +757,7 @@ async fn keep_level(
             current_on: Set(a.assessed_on),
             current_assessment_id: Set(a.id),
         }
-        .insert(conn)
+        .insert(txn)
         .await?;
         return Ok(());
     };
@@ -697,7 +776,7 @@ async fn keep_level(
         model.current_on = Set(a.assessed_on);
         model.current_assessment_id = Set(a.id);
     }
-    model.update(conn).await?;
+    model.update(txn).await?;
     Ok(())
 }
 
@@ -958,35 +1037,34 @@ pub async fn set_target(
         policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     }
     let mut errors = Errors::default();
-    let level = errors
-        .present("level", level)
-        .and_then(|l| errors.in_range("level", l, 1, 5));
-    if let Some(date) = target_date
-        && date < Utc::now().date_naive()
-    {
-        errors.add("target_date", "A target date is in the future.");
-    }
+    let target = parse_target(level, target_date, Utc::now().date_naive(), &mut errors);
     let txn = db.write().await?;
     txn.lock(&[format!("skill-target:{person_id}")]).await?;
-    match skill_id {
-        None => errors.add("skill_id", "Choose a skill."),
-        Some(id) => match skill::Entity::find_by_id(id).one(&*txn).await? {
-            None => errors.add("skill_id", format!("There is no skill with id {id}.")),
-            Some(s) if s.retired => errors.add("skill_id", format!("{} has been retired.", s.name)),
-            Some(_) => {}
+    let skill_id = match skill_id {
+        None => {
+            errors.add("skill_id", "Choose a skill.");
+            None
+        }
+        Some(id) => match skill::Entity::find_by_id(id).one(&txn).await? {
+            None => {
+                errors.add("skill_id", format!("There is no skill with id {id}."));
+                None
+            }
+            Some(s) if s.retired => {
+                errors.add("skill_id", format!("{} has been retired.", s.name));
+                None
+            }
+            Some(s) => Some(s.id),
         },
-    }
-    errors.finish()?;
-    let (Some(skill_id), Some(level)) = (skill_id, level.and_then(|l| i16::try_from(l).ok()))
-    else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated target missing"
-        )));
     };
+    let (Some((level, target_date)), Some(skill_id)) = (target, skill_id) else {
+        return Err(errors.into_error());
+    };
+    errors.finish()?;
     let existing = skill_target::Entity::find()
         .filter(skill_target::Column::PersonId.eq(person_id))
         .filter(skill_target::Column::SkillId.eq(skill_id))
-        .one(&*txn)
+        .one(&txn)
         .await?;
     if proposing && existing.as_ref().is_some_and(|t| !t.proposed) {
         return Err(AppError::conflict(
@@ -1001,11 +1079,238 @@ pub async fn set_target(
             ..Default::default()
         },
     };
-    model.level = Set(level);
+    model.level = Set(level.to_i16());
     model.target_date = Set(target_date);
     model.set_by_id = Set(actor.person_id);
     model.proposed = Set(proposing);
     model.updated_at = Set(Utc::now());
-    model.save(&*txn).await?;
+    model.save(&txn).await?;
     txn.commit().await
+}
+
+/// A target's level and date, parsed; the date is optional (a target without a deadline).
+fn parse_target(
+    level: Option<i64>,
+    target_date: Option<NaiveDate>,
+    today: NaiveDate,
+    errors: &mut Errors,
+) -> Option<(Level, Option<NaiveDate>)> {
+    let level = errors
+        .present("level", level)
+        .and_then(|l| errors.check("level", Level::parse(l)));
+    let target_date = match target_date {
+        Some(date) if date < today => {
+            errors.add("target_date", "A target date is in the future.");
+            None
+        }
+        date => Some(date),
+    };
+    Some((level?, target_date?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fields and messages, in order.
+    type Problems<'a> = Vec<(&'a str, &'a str)>;
+
+    fn problems(errors: &Errors) -> Problems<'_> {
+        errors
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn categories_and_sources_are_labelled_words() {
+        crate::validate::assert_labelled::<SkillCategory>();
+        crate::validate::assert_labelled::<Source>();
+        assert_eq!(Source::Own.as_str(), "self");
+        assert_eq!(Source::parse_word("manager"), Ok(Source::Manager));
+        assert_eq!(
+            SkillCategory::parse_word("soft"),
+            Err("Choose one of: technical, communication, service.".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_new_skill_takes_the_default_scale_where_levels_are_blank() {
+        let input = SkillInput {
+            name: Some("  Networking ".into()),
+            category: Some("technical".into()),
+            levels: Some(vec![
+                " Knows ".into(),
+                String::new(),
+                " ".into(),
+                String::new(),
+                "Teaches".into(),
+            ]),
+            ..SkillInput::default()
+        };
+        let mut errors = Errors::default();
+        let new = input.parse_new(&mut errors).unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(new.name.as_str(), "Networking");
+        assert_eq!(new.description.as_str(), "");
+        assert_eq!(new.levels[0], "Knows");
+        assert_eq!(new.levels[1], DEFAULT_LEVELS[1]);
+        assert_eq!(new.levels[2], DEFAULT_LEVELS[2]);
+        assert_eq!(new.levels[4], "Teaches");
+        let no_levels = SkillInput {
+            levels: None,
+            ..input
+        };
+        assert_eq!(
+            no_levels.parse_new(&mut errors).unwrap().levels,
+            DEFAULT_LEVELS.map(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn bad_skills_name_each_field() {
+        let five = |third: &str| {
+            Some(vec![
+                "a".into(),
+                "b".into(),
+                third.into(),
+                "d".into(),
+                "e".into(),
+            ])
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(SkillInput, Problems)> = vec![
+            (SkillInput::default(), vec![("name", "This cannot be empty."), ("category", "Choose one of: technical, communication, service.")]),
+            (SkillInput { name: Some("x".repeat(201)), category: Some("technical".into()), ..SkillInput::default() }, vec![("name", "Use at most 200 characters.")]),
+            (SkillInput { name: Some("N".into()), category: Some("technical".into()), levels: Some(vec!["a".into()]), ..SkillInput::default() }, vec![("levels", "Describe exactly five levels, from 1 to 5.")]),
+            (SkillInput { name: Some("N".into()), category: Some("technical".into()), levels: five(&"x".repeat(1001)), ..SkillInput::default() }, vec![("levels[2]", "Use at most 1000 characters.")]),
+            (SkillInput { name: Some("N".into()), category: Some("technical".into()), levels: five("bell\u{7}"), ..SkillInput::default() }, vec![("levels[2]", "Remove the invisible control character U+0007; it cannot be shown.")]),
+        ];
+        for (input, expected) in cases {
+            let mut errors = Errors::default();
+            assert!(input.parse_new(&mut errors).is_none(), "{input:?}");
+            assert_eq!(problems(&errors), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn changes_leave_what_was_not_given() {
+        let mut errors = Errors::default();
+        let changes = SkillInput {
+            retired: Some(true),
+            ..SkillInput::default()
+        }
+        .parse_changes(&mut errors)
+        .unwrap();
+        assert_eq!(
+            changes,
+            SkillChanges {
+                name: None,
+                category: None,
+                description: None,
+                levels: None,
+                retired: Some(true),
+            }
+        );
+        let wrong = SkillInput {
+            name: Some(" ".into()),
+            category: Some("soft".into()),
+            ..SkillInput::default()
+        };
+        assert!(wrong.parse_changes(&mut errors).is_none());
+        assert_eq!(
+            problems(&errors),
+            [
+                ("name", "This cannot be empty."),
+                (
+                    "category",
+                    "Choose one of: technical, communication, service."
+                )
+            ]
+        );
+    }
+
+    fn catalog_entry(id: i32, name: &str, retired: bool) -> skill::Model {
+        let now = Utc::now();
+        skill::Model {
+            id,
+            name: name.into(),
+            name_key: name.to_lowercase(),
+            category: "technical".into(),
+            description: String::new(),
+            level1: String::new(),
+            level2: String::new(),
+            level3: String::new(),
+            level4: String::new(),
+            level5: String::new(),
+            retired,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn assessments_parse_against_the_catalog() {
+        let catalog = [
+            catalog_entry(1, "Networking", false),
+            catalog_entry(2, "Fax", true),
+        ];
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let item = |skill_id: Option<i32>, level: Option<i64>| AssessmentInput {
+            skill_id,
+            level,
+            ..AssessmentInput::default()
+        };
+        let mut errors = Errors::default();
+        let parsed =
+            parse_assessments(&[item(Some(1), Some(3))], &catalog, today, &mut errors).unwrap();
+        assert_eq!(
+            (parsed[0].level.get(), parsed[0].assessed_on),
+            (3, today),
+            "today by default"
+        );
+        #[rustfmt::skip]
+        let cases: Vec<(Vec<AssessmentInput>, Problems)> = vec![
+            (vec![], vec![("assessments", "Assess at least one skill.")]),
+            (vec![item(None, Some(3))], vec![("assessments[0].skill_id", "Choose a skill.")]),
+            (vec![item(Some(9), Some(3))], vec![("assessments[0].skill_id", "There is no skill with id 9.")]),
+            (vec![item(Some(2), Some(3))], vec![("assessments[0].skill_id", "Fax has been retired.")]),
+            (vec![item(Some(1), Some(3)), item(Some(1), Some(4))], vec![("assessments[1].skill_id", "This skill is already in the list.")]),
+            (vec![item(Some(1), None)], vec![("assessments[0].level", "This is required.")]),
+            (vec![item(Some(1), Some(6))], vec![("assessments[0].level", "Use a number from 1 to 5.")]),
+            (vec![AssessmentInput { assessed_on: today.succ_opt(), ..item(Some(1), Some(3)) }], vec![("assessments[0].assessed_on", "An assessment cannot be dated in the future.")]),
+            (vec![AssessmentInput { assessed_on: NaiveDate::from_ymd_opt(1999, 12, 31), ..item(Some(1), Some(3)) }], vec![("assessments[0].assessed_on", "Give a date from 2000 on.")]),
+            (vec![AssessmentInput { note: Some("nul\u{0}".into()), ..item(Some(1), Some(3)) }], vec![("assessments[0].note", "Remove the invisible control character U+0000; it cannot be shown.")]),
+        ];
+        for (items, expected) in cases {
+            let mut errors = Errors::default();
+            assert!(
+                parse_assessments(&items, &catalog, today, &mut errors).is_none(),
+                "{items:?}"
+            );
+            assert_eq!(problems(&errors), expected, "{items:?}");
+        }
+    }
+
+    #[test]
+    fn a_target_has_a_level_and_no_past_date() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let mut errors = Errors::default();
+        assert_eq!(
+            parse_target(Some(4), None, today, &mut errors).map(|(l, d)| (l.get(), d)),
+            Some((4, None))
+        );
+        let yesterday = today.pred_opt();
+        assert!(parse_target(None, yesterday, today, &mut errors).is_none());
+        assert!(parse_target(Some(9), Some(today), today, &mut errors).is_none());
+        assert_eq!(
+            problems(&errors),
+            [
+                ("level", "This is required."),
+                ("target_date", "A target date is in the future."),
+                ("level", "Use a number from 1 to 5.")
+            ]
+        );
+    }
 }

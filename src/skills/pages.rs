@@ -3,6 +3,7 @@
 use askama::Template;
 use poem::{
     IntoResponse, Response, handler,
+    http::StatusCode,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -10,9 +11,10 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     auth::Actor,
-    error::{AppError, AppResult},
+    error::AppResult,
     skills::{self, DEFAULT_LEVELS, Skill, SkillCategory, SkillInput},
-    web::{CsrfForm, CsrfUpload, EmptyForm, FormErrors, Layout, render, see_other},
+    validate::Word,
+    web::{CsrfForm, CsrfUpload, EmptyForm, FormErrors, Layout, form_outcome, render, see_other},
 };
 
 /// The skill form as typed.
@@ -93,7 +95,7 @@ impl SkillForm {
 }
 
 fn categories() -> Vec<&'static str> {
-    SkillCategory::OPTIONS.iter().map(|(w, _)| *w).collect()
+    SkillCategory::all().into_iter().map(Word::as_str).collect()
 }
 
 #[derive(Template)]
@@ -162,16 +164,13 @@ pub async fn create(
     actor: Actor,
     CsrfForm(form): CsrfForm<SkillForm>,
 ) -> AppResult<Response> {
-    match skills::create(&state.db, &actor, form.input()).await {
-        Ok(created) => Ok(see_other(format!("/skills/{}?notice=created", created.id))),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => Ok(list_page(&state, &actor, false, None, form, errors)
-                .await?
-                .with_status(err.status())
-                .into_response()),
-            None => Err(err),
-        },
-    }
+    let result = skills::create(&state.db, &actor, form.input()).await;
+    form_outcome(
+        result,
+        |created| format!("/skills/{}?notice=created", created.id),
+        |errors| list_page(&state, &actor, false, None, form, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -233,16 +232,13 @@ pub async fn update(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<SkillForm>,
 ) -> AppResult<Response> {
-    match skills::update(&state.db, &actor, id, form.input()).await {
-        Ok(_) => Ok(see_other(format!("/skills/{id}?notice=saved"))),
-        Err(err) => match FormErrors::of(&err) {
-            Some(errors) => Ok(skill_page(&state, &actor, id, None, Some(form), errors)
-                .await?
-                .with_status(err.status())
-                .into_response()),
-            None => Err(err),
-        },
-    }
+    let result = skills::update(&state.db, &actor, id, form.input()).await;
+    form_outcome(
+        result,
+        |_| format!("/skills/{id}?notice=saved"),
+        |errors| skill_page(&state, &actor, id, None, Some(form), errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -261,8 +257,13 @@ pub async fn retire(
         retired: Some(form.retired == "true"),
         ..SkillInput::default()
     };
-    skills::update(&state.db, &actor, id, input).await?;
-    Ok(see_other(format!("/skills/{id}?notice=saved")))
+    let result = skills::update(&state.db, &actor, id, input).await;
+    form_outcome(
+        result,
+        |_| format!("/skills/{id}?notice=saved"),
+        |errors| skill_page(&state, &actor, id, None, None, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -272,8 +273,14 @@ pub async fn delete(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    skills::delete(&state.db, &actor, id).await?;
-    Ok(see_other("/skills?notice=deleted"))
+    // A skill in use cannot be deleted: the 409 shows on its page, beside the forms.
+    let result = skills::delete(&state.db, &actor, id).await;
+    form_outcome(
+        result,
+        |()| "/skills?notice=deleted".to_owned(),
+        |errors| skill_page(&state, &actor, id, None, None, errors),
+    )
+    .await
 }
 
 /// One row of a person's skills page, with the history drawn as a small chart.
@@ -409,6 +416,7 @@ pub async fn assess(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
+    // The date is the form's own text field (the API takes a date), read here.
     let mut errors = crate::validate::Errors::default();
     let date = value("assessed_on");
     let assessed_on = if date.is_empty() {
@@ -432,19 +440,12 @@ pub async fn assess(
         Ok(()) => skills::assess(&state.db, &actor, person_id, items).await,
         Err(err) => Err(err),
     };
-    match result {
-        Ok(_) => Ok(see_other(format!(
-            "/people/{person_id}/skills?notice=assessed"
-        ))),
-        Err(err @ AppError::Invalid(_)) => {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(person_page(&state, &actor, person_id, None, errors)
-                .await?
-                .with_status(err.status())
-                .into_response())
-        }
-        Err(err) => Err(err),
-    }
+    form_outcome(
+        result,
+        |_| format!("/people/{person_id}/skills?notice=assessed"),
+        |errors| person_page(&state, &actor, person_id, None, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -464,6 +465,7 @@ pub async fn target(
     Path(person_id): Path<i32>,
     CsrfForm(form): CsrfForm<TargetForm>,
 ) -> AppResult<Response> {
+    // As on the assessment form, the date is the form's own text field.
     let mut errors = crate::validate::Errors::default();
     let date = if form.target_date.trim().is_empty() {
         None
@@ -484,26 +486,12 @@ pub async fn target(
         }
         Err(err) => Err(err),
     };
-    match result {
-        Ok(()) => Ok(see_other(format!(
-            "/people/{person_id}/skills?notice=target"
-        ))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let errors = FormErrors::new(if err.field_errors().is_empty() {
-                vec![crate::error::FieldError::new(
-                    "target",
-                    err.public_message(),
-                )]
-            } else {
-                err.field_errors().to_vec()
-            });
-            Ok(person_page(&state, &actor, person_id, None, errors)
-                .await?
-                .with_status(err.status())
-                .into_response())
-        }
-        Err(err) => Err(err),
-    }
+    form_outcome(
+        result,
+        |()| format!("/people/{person_id}/skills?notice=target"),
+        |errors| person_page(&state, &actor, person_id, None, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -564,7 +552,7 @@ pub async fn team(
 struct ImportPage {
     layout: Layout,
     summary: Option<skills::ImportSummary>,
-    problems: Vec<String>,
+    problems: FormErrors,
     pasted: String,
 }
 
@@ -574,7 +562,7 @@ pub async fn import_form(actor: Actor) -> AppResult<Html<String>> {
     render(&ImportPage {
         layout: Layout::new(Some(&actor), "Import a baseline round", "skills"),
         summary: None,
-        problems: Vec::new(),
+        problems: FormErrors::default(),
         pasted: String::new(),
     })
 }
@@ -591,17 +579,14 @@ pub async fn import(
         "" => pasted.as_str(),
         file => file,
     };
+    // Not `form_outcome`: a good import answers with its summary (201) rather than a
+    // redirect, so the page can say what was written; problems show as on any form.
     let (summary, problems, status) = match skills::import_baseline(&state.db, &actor, file).await {
-        Ok(summary) => (Some(summary), Vec::new(), poem::http::StatusCode::CREATED),
-        Err(err @ AppError::Invalid(_)) => (
-            None,
-            err.field_errors()
-                .iter()
-                .map(|e| e.message.clone())
-                .collect(),
-            err.status(),
-        ),
-        Err(err) => return Err(err),
+        Ok(summary) => (Some(summary), FormErrors::default(), StatusCode::CREATED),
+        Err(err) => match FormErrors::of(&err) {
+            Some(problems) => (None, problems, err.status()),
+            None => return Err(err),
+        },
     };
     let page = render(&ImportPage {
         layout: Layout::new(Some(&actor), "Import a baseline round", "skills"),
