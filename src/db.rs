@@ -124,15 +124,6 @@ impl WriteTxn {
     }
 }
 
-/// `$1, $2, … $n`: the bound parameters of an `IN (…)` list, numbered as both backends
-/// read them (the values are bound, never written into the SQL).
-pub fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The bound values of a raw SQL statement, numbered as they are bound: `bind` answers
 /// the placeholder to write into the SQL (`$3`), so no query counts its parameters by
 /// hand and a fragment built in one function can be extended safely in another. Both

@@ -142,31 +142,25 @@ pub async fn balance(db: &Db, actor: &Actor, days: Option<i64>) -> AppResult<Bal
 // ---------------------------------------------------------------------------------------
 // What a person received: evidence for their self-evaluation.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of recognition a piece of evidence is; the word is kept in evaluations.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
 pub enum ReceivedKind {
+    #[strum(serialize = "kudos", message = "Kudos")]
     Kudos,
+    #[strum(serialize = "notebook", message = "Trophy notebook entry")]
     NotebookEntry,
+    #[strum(serialize = "compliment", message = "Compliment")]
     Compliment,
-}
-
-impl ReceivedKind {
-    pub const ALL: [ReceivedKind; 3] = [
-        ReceivedKind::Kudos,
-        ReceivedKind::NotebookEntry,
-        ReceivedKind::Compliment,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReceivedKind::Kudos => "kudos",
-            ReceivedKind::NotebookEntry => "notebook",
-            ReceivedKind::Compliment => "compliment",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<ReceivedKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
 }
 
 /// A piece of recognition someone received, as evidence for their review.
@@ -234,7 +228,7 @@ pub async fn received(
         .into_iter()
         .filter_map(|r| {
             Some(Received {
-                kind: ReceivedKind::parse(&r.kind)?,
+                kind: r.kind.parse().ok()?,
                 id: r.id,
                 on: r.received_on.unwrap_or_else(|| r.at.date_naive()),
                 giver: if r.affiliation.is_empty() {
@@ -246,4 +240,17 @@ pub async fn received(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Word;
+
+    #[test]
+    fn evidence_kinds_keep_their_stored_words_and_labels() {
+        crate::validate::assert_labelled::<ReceivedKind>();
+        let words: Vec<&str> = ReceivedKind::all().into_iter().map(Word::as_str).collect();
+        assert_eq!(words, ["kudos", "notebook", "compliment"]);
+    }
 }

@@ -84,12 +84,7 @@ pub fn recognition_source(kind: ReceivedKind, giver: &str, on: NaiveDate) -> Str
 }
 
 fn describe_source(kind: ReceivedKind, giver: Option<&str>, on: Option<NaiveDate>) -> String {
-    let mut source = match kind {
-        ReceivedKind::Kudos => "Kudos",
-        ReceivedKind::NotebookEntry => "Trophy notebook entry",
-        ReceivedKind::Compliment => "Compliment",
-    }
-    .to_owned();
+    let mut source = kind.label().to_owned();
     if let Some(giver) = giver {
         source.push_str(" from ");
         source.push_str(giver);
@@ -103,7 +98,7 @@ fn describe_source(kind: ReceivedKind, giver: Option<&str>, on: Option<NaiveDate
 impl Evidence {
     /// The kind of recognition this evidence refers to; None for text and links.
     pub fn recognition_kind(&self) -> Option<ReceivedKind> {
-        ReceivedKind::parse(&self.kind)
+        self.kind.parse().ok()
     }
 
     /// For recognition, where it came from (see `recognition_source`); None for text and links.
