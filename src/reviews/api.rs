@@ -11,6 +11,7 @@ use crate::{
     goals::api::{GoalBody, ObjectiveRefBody, goal_body},
     people::api::PersonRefBody,
     reviews::{self, EntryInput, Evaluation, EvaluationInput, Evidence, ProposalInput, TeamView},
+    validate::Word,
 };
 
 #[derive(Tags)]

@@ -26,7 +26,7 @@ use crate::{
     plan::{self, ObjectiveRef},
     policy::{self, Action},
     recognition::{self, Received, ReceivedKind},
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Errors, TEXT_MAX, TITLE_MAX, Word},
 };
 
 pub const EVIDENCE_MAX: usize = 20;
@@ -327,7 +327,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
                 narrative: saved.map(|s| s.narrative.clone()).unwrap_or_default(),
                 outcome: saved
                     .and_then(|s| s.outcome.as_deref())
-                    .and_then(GoalStatus::parse),
+                    .and_then(|o| GoalStatus::parse_word(o).ok()),
                 self_rating: saved.and_then(|s| s.self_rating),
                 evidence: saved
                     .and_then(|s| serde_json::from_str(&s.evidence).ok())
@@ -343,7 +343,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
                 objective: objectives.get(&p.objective_id)?.clone(),
                 title: p.title,
                 description: p.description,
-                category: Category::parse(&p.category).unwrap_or(Category::Other),
+                category: Category::parse_word(&p.category).unwrap_or(Category::Other),
                 carried_goal_id: p.carried_goal_id,
             })
         })
@@ -693,7 +693,7 @@ fn parse_entry(
         TEXT_MAX,
     );
     let outcome = match entry.outcome.as_deref().filter(|o| !o.is_empty()) {
-        Some(o) => errors.one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES),
+        Some(o) => errors.check(format!("{at}.outcome"), GoalStatus::parse_outcome(o)),
         None => None,
     };
     let self_rating = match entry.self_rating {
@@ -729,11 +729,7 @@ fn parse_proposal(
         proposal.description.as_deref(),
         TEXT_MAX,
     );
-    let category = errors.one_of(
-        &format!("{at}.category"),
-        proposal.category.as_deref(),
-        &Category::OPTIONS,
-    );
+    let category = errors.word::<Category>(&format!("{at}.category"), proposal.category.as_deref());
     let objective = proposal
         .objective_id
         .and_then(|id| context.objectives.get(&id));
@@ -944,7 +940,7 @@ pub async fn submit(
         .iter()
         .filter_map(|e| e.outcome.map(|o| (e.goal.id, o)))
         .collect();
-    goals::record_outcomes(&*txn, &outcomes).await?;
+    goals::record_outcomes(&txn, &outcomes).await?;
     let now = Utc::now();
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Submitted.as_str().to_owned());
@@ -1104,7 +1100,7 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
             continue;
         }
         let goal_id = goals::insert_carried(
-            conn,
+            txn,
             cycle.id,
             evaluation.person_id,
             proposal.objective_id,
