@@ -110,25 +110,6 @@ impl Errors {
         self.check(field, parse_date(value))
     }
 
-    /// One of the given words. Being replaced by `word`, which reads them from the enum.
-    pub fn one_of<T: Copy>(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        options: &[(&str, T)],
-    ) -> Option<T> {
-        let wanted = value.unwrap_or("").trim();
-        let found = options
-            .iter()
-            .find(|(word, _)| *word == wanted)
-            .map(|(_, v)| *v);
-        if found.is_none() {
-            let words: Vec<&str> = options.iter().map(|(w, _)| *w).collect();
-            self.add(field, format!("Choose one of: {}.", words.join(", ")));
-        }
-        found
-    }
-
     /// One of the words of a closed set (a status, a kind, a category).
     pub fn word<T: Word>(&mut self, field: &str, value: Option<&str>) -> Option<T> {
         self.check(field, T::parse_word(value.unwrap_or("")))

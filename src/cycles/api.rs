@@ -8,6 +8,7 @@ use crate::{
     api::{ApiResult, BearerAuth, Created},
     app::AppState,
     cycles::{self, Cycle, CycleInput},
+    validate::Word,
 };
 
 #[derive(Tags)]

@@ -17,66 +17,55 @@ use crate::{
     error::{AppError, AppResult},
     plan::{self, PlanStatus},
     policy::{self, Action},
-    validate::Errors,
+    validate::{Errors, RequiredText, Word},
 };
 
 pub const NAME_MAX: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A cycle's name, such as "2026–27".
+pub type CycleName = RequiredText<NAME_MAX>;
+
+/// Where a cycle is in its year, declared in the order a cycle goes through them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Phase {
+    #[strum(message = "Goal setting")]
     GoalSetting,
+    #[strum(message = "In progress")]
     InProgress,
+    #[strum(message = "Self-evaluation")]
     SelfEvaluation,
+    #[strum(message = "Closed")]
     Closed,
 }
 
 impl Phase {
+    /// The phases in the order a cycle goes through them (the declaration order; a unit
+    /// test holds the two together).
     pub const ORDER: [Phase; 4] = [
         Phase::GoalSetting,
         Phase::InProgress,
         Phase::SelfEvaluation,
         Phase::Closed,
     ];
-    pub const OPTIONS: [(&'static str, Phase); 4] = [
-        ("goal_setting", Phase::GoalSetting),
-        ("in_progress", Phase::InProgress),
-        ("self_evaluation", Phase::SelfEvaluation),
-        ("closed", Phase::Closed),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::GoalSetting => "goal_setting",
-            Phase::InProgress => "in_progress",
-            Phase::SelfEvaluation => "self_evaluation",
-            Phase::Closed => "closed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Phase::GoalSetting => "Goal setting",
-            Phase::InProgress => "In progress",
-            Phase::SelfEvaluation => "Self-evaluation",
-            Phase::Closed => "Closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Phase> {
-        Self::OPTIONS
-            .iter()
-            .find(|(w, _)| *w == value)
-            .map(|(_, p)| *p)
-    }
 
     /// The one phase that may follow this one.
     pub fn next(self) -> Option<Phase> {
-        match self {
-            Phase::GoalSetting => Some(Phase::InProgress),
-            Phase::InProgress => Some(Phase::SelfEvaluation),
-            Phase::SelfEvaluation => Some(Phase::Closed),
-            Phase::Closed => None,
-        }
+        Self::ORDER
+            .iter()
+            .skip_while(|phase| **phase != self)
+            .nth(1)
+            .copied()
     }
 
     /// Checks a move: only to the next phase; a closed cycle never reopens.
@@ -127,6 +116,7 @@ impl Cycle {
     }
 }
 
+/// A cycle as typed; on edits, `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct CycleInput {
     pub name: Option<String>,
@@ -135,11 +125,63 @@ pub struct CycleInput {
     pub ends_on: Option<NaiveDate>,
 }
 
+/// A cycle to open, parsed. Whether its plan exists and is not archived is checked
+/// against the database.
+#[derive(Debug, Clone)]
+pub struct NewCycle {
+    pub name: CycleName,
+    pub plan_id: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Changes to a cycle, parsed; `None` leaves a field as it is. Whether the dates stay in
+/// order is checked against the cycle as it is.
+#[derive(Debug, Clone)]
+pub struct CycleChanges {
+    pub name: Option<CycleName>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl CycleInput {
+    pub fn parse_new(self, errors: &mut Errors) -> Option<NewCycle> {
+        let name = errors.check("name", CycleName::parse(self.name.as_deref().unwrap_or("")));
+        let plan_id = errors.present("plan_id", self.plan_id);
+        let starts_on = errors.present("starts_on", self.starts_on);
+        let ends_on = errors.present("ends_on", self.ends_on);
+        let (starts_on, ends_on) = (starts_on?, ends_on?);
+        if !check_dates(starts_on, ends_on, errors) {
+            return None;
+        }
+        Some(NewCycle {
+            name: name?,
+            plan_id: plan_id?,
+            starts_on,
+            ends_on,
+        })
+    }
+
+    pub fn parse_changes(self, errors: &mut Errors) -> Option<CycleChanges> {
+        let name = errors.check(
+            "name",
+            self.name.as_deref().map(CycleName::parse).transpose(),
+        );
+        if self.plan_id.is_some() {
+            errors.add("plan_id", "A cycle keeps the plan it was opened with.");
+            return None;
+        }
+        Some(CycleChanges {
+            name: name?,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        })
+    }
+}
+
 fn to_cycle(model: review_cycle::Model, plan_title: String) -> AppResult<Cycle> {
     Ok(Cycle {
-        phase: Phase::parse(&model.phase).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("unknown phase {:?}", model.phase))
-        })?,
+        phase: Phase::from_stored(&model.phase)?,
         id: model.id,
         name: model.name,
         plan_id: model.plan_id,
@@ -216,11 +258,16 @@ pub fn pick(cycles: &[Cycle], wanted: Option<i32>) -> AppResult<Option<Cycle>> {
     }
 }
 
-fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) {
+/// Whether a cycle's dates will do; when not, the reason is recorded against `ends_on`.
+fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) -> bool {
     if ends_on <= starts_on {
         errors.add("ends_on", "The cycle must end after it starts.");
+        false
     } else if (ends_on - starts_on).num_days() > 800 {
         errors.add("ends_on", "A review cycle lasts at most about two years.");
+        false
+    } else {
+        true
     }
 }
 
@@ -239,47 +286,31 @@ pub async fn open(
 ) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let name = errors.required("name", input.name.as_deref(), NAME_MAX);
-    let plan_id = errors.present("plan_id", input.plan_id);
-    let starts_on = errors.present("starts_on", input.starts_on);
-    let ends_on = errors.present("ends_on", input.ends_on);
-    if let (Some(s), Some(e)) = (starts_on, ends_on) {
-        check_dates(s, e, &mut errors);
-    }
+    let plan_id = input.plan_id;
+    let new = input.parse_new(&mut errors);
     let txn = db.write().await?;
     // Carrying proposals reads then marks them; two cycles opening at once must not both carry.
     txn.lock(&["cycles"]).await?;
     let plan = match plan_id {
-        Some(id) => plan::summary_of(&*txn, id).await?,
+        Some(id) => followable_plan(&txn, id, &mut errors).await?,
         None => None,
     };
-    match (&plan, plan_id) {
-        (None, Some(id)) => errors.add("plan_id", format!("There is no plan with id {id}.")),
-        (Some(p), _) if p.status == PlanStatus::Archived => errors.add(
-            "plan_id",
-            "This plan is archived; a new cycle follows the plan in force.",
-        ),
-        _ => {}
-    }
-    errors.finish()?;
-    let (Some(name), Some(plan), Some(starts_on), Some(ends_on)) = (name, plan, starts_on, ends_on)
-    else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated cycle fields missing"
-        )));
+    let (Some(new), Some(plan)) = (new, plan) else {
+        return Err(errors.into_error());
     };
+    errors.finish()?;
     let now = Utc::now();
     let model = review_cycle::ActiveModel {
-        name: Set(name),
+        name: Set(new.name.into_string()),
         plan_id: Set(plan.id),
-        starts_on: Set(starts_on),
-        ends_on: Set(ends_on),
+        starts_on: Set(new.starts_on),
+        ends_on: Set(new.ends_on),
         phase: Set(Phase::GoalSetting.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     let cycle = to_cycle(model, plan.title)?;
     then(&txn, &cycle).await?;
@@ -287,36 +318,57 @@ pub async fn open(
     Ok(cycle)
 }
 
+/// The plan a new cycle is to follow: one that exists and is not archived; otherwise
+/// `None`, with the reason recorded against `plan_id`.
+async fn followable_plan(
+    conn: &impl ConnectionTrait,
+    plan_id: i32,
+    errors: &mut Errors,
+) -> AppResult<Option<plan::PlanSummary>> {
+    Ok(match plan::summary_of(conn, plan_id).await? {
+        None => {
+            errors.add("plan_id", format!("There is no plan with id {plan_id}."));
+            None
+        }
+        Some(p) if p.status == PlanStatus::Archived => {
+            errors.add(
+                "plan_id",
+                "This plan is archived; a new cycle follows the plan in force.",
+            );
+            None
+        }
+        Some(p) => Some(p),
+    })
+}
+
 /// Renames a cycle or moves its dates (not once it is closed).
 pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let name = input
-        .name
-        .as_deref()
-        .and_then(|n| errors.required("name", Some(n), NAME_MAX));
-    if input.plan_id.is_some() {
-        errors.add("plan_id", "A cycle keeps the plan it was opened with.");
-    }
+    let (raw_starts_on, raw_ends_on) = (input.starts_on, input.ends_on);
+    let changes = input.parse_changes(&mut errors);
     let txn = db.write().await?;
-    let existing = find(&*txn, id).await?.ok_or(AppError::NotFound)?;
-    let starts_on = input.starts_on.unwrap_or(existing.starts_on);
-    let ends_on = input.ends_on.unwrap_or(existing.ends_on);
+    let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let starts_on = raw_starts_on.unwrap_or(existing.starts_on);
+    let ends_on = raw_ends_on.unwrap_or(existing.ends_on);
     check_dates(starts_on, ends_on, &mut errors);
+    let Some(changes) = changes else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
     existing.ensure_open()?;
     let mut model: review_cycle::ActiveModel = review_cycle::Entity::find_by_id(id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?
         .into();
-    if let Some(name) = name {
-        model.name = Set(name);
+    if let Some(name) = changes.name {
+        model.name = Set(name.into_string());
     }
     model.starts_on = Set(starts_on);
     model.ends_on = Set(ends_on);
     model.updated_at = Set(Utc::now());
-    let model = model.update(&*txn).await?;
+    let model = model.update(&txn).await?;
     txn.commit().await?;
     to_cycle(model, existing.plan_title)
 }
@@ -326,15 +378,11 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppRe
 pub async fn move_to(db: &Db, actor: &Actor, id: i32, to: &str) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let to = errors.one_of("phase", Some(to), &Phase::OPTIONS);
-    errors.finish()?;
-    let Some(to) = to else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated phase missing"
-        )));
+    let Some(to) = errors.word::<Phase>("phase", Some(to)) else {
+        return Err(errors.into_error());
     };
     let txn = db.write().await?;
-    let existing = find(&*txn, id).await?.ok_or(AppError::NotFound)?;
+    let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
     existing.phase.check_move(to).map_err(AppError::conflict)?;
     let moved = review_cycle::Entity::update_many()
         .col_expr(
@@ -347,7 +395,7 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i32, to: &str) -> AppResult<Cyc
         )
         .filter(review_cycle::Column::Id.eq(id))
         .filter(review_cycle::Column::Phase.eq(existing.phase.as_str()))
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
         return Err(AppError::conflict(
@@ -373,6 +421,76 @@ mod tests {
                 assert_eq!(from.check_move(*to).is_ok(), legal, "{from:?} -> {to:?}");
             }
         }
+    }
+
+    #[test]
+    fn phases_are_words_in_their_order() {
+        crate::validate::assert_labelled::<Phase>();
+        assert_eq!(Phase::all(), Phase::ORDER);
+        assert_eq!(Phase::GoalSetting.next(), Some(Phase::InProgress));
+        assert_eq!(Phase::Closed.next(), None);
+        assert_eq!(Phase::SelfEvaluation.label(), "Self-evaluation");
+        assert_eq!(
+            Phase::parse_word("finished"),
+            Err("Choose one of: goal_setting, in_progress, self_evaluation, closed.".to_owned())
+        );
+    }
+
+    fn fields(errors: &Errors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_new_cycle_names_every_bad_field_in_order() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+        let cases: [(CycleInput, &[&str]); 4] = [
+            (
+                CycleInput::default(),
+                &["name", "plan_id", "starts_on", "ends_on"],
+            ),
+            (
+                CycleInput {
+                    name: Some("x".repeat(NAME_MAX + 1)),
+                    plan_id: Some(1),
+                    starts_on: day("2026-07-01"),
+                    ends_on: day("2026-07-01"),
+                },
+                &["name", "ends_on"],
+            ),
+            (
+                CycleInput {
+                    name: Some("C".into()),
+                    plan_id: Some(1),
+                    starts_on: day("2026-07-01"),
+                    ends_on: day("2029-07-01"),
+                },
+                &["ends_on"],
+            ),
+            (
+                CycleInput {
+                    name: Some(" 2026–27 ".into()),
+                    plan_id: Some(1),
+                    starts_on: day("2026-07-01"),
+                    ends_on: day("2027-06-30"),
+                },
+                &[],
+            ),
+        ];
+        for (input, expected) in cases {
+            let mut errors = Errors::default();
+            let parsed = input.clone().parse_new(&mut errors);
+            assert_eq!(fields(&errors), expected, "{input:?}");
+            assert_eq!(parsed.is_some(), expected.is_empty(), "{input:?}");
+        }
+        let mut errors = Errors::default();
+        let changes = CycleInput {
+            name: Some(String::new()),
+            plan_id: Some(2),
+            ..CycleInput::default()
+        }
+        .parse_changes(&mut errors);
+        assert!(changes.is_none());
+        assert_eq!(fields(&errors), ["name", "plan_id"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -11,10 +11,10 @@ use crate::{
     app::AppState,
     auth::Actor,
     cycles::{self, Cycle, CycleInput},
-    error::{AppError, AppResult},
+    error::AppResult,
     plan::{self, PlanStatus, PlanSummary},
-    validate::Errors,
-    web::{CsrfForm, FormErrors, Layout, NoticeQuery, render, see_other},
+    validate::{Errors, Word},
+    web::{CsrfForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
 };
 
 #[derive(Template)]
@@ -39,6 +39,23 @@ pub struct CycleForm {
     starts_on: String,
     #[serde(default)]
     ends_on: String,
+}
+
+impl CycleForm {
+    /// The cycle as the service takes it. The dates are typed as text here (the API sends
+    /// dates), so a date that cannot be read is refused before the service is asked.
+    fn input(&self) -> AppResult<CycleInput> {
+        let mut errors = Errors::default();
+        let starts_on = errors.date("starts_on", &self.starts_on);
+        let ends_on = errors.date("ends_on", &self.ends_on);
+        errors.finish()?;
+        Ok(CycleInput {
+            name: Some(self.name.clone()),
+            plan_id: self.plan_id.trim().parse().ok(),
+            starts_on,
+            ends_on,
+        })
+    }
 }
 
 async fn page(
@@ -92,40 +109,23 @@ pub async fn create(
     CsrfForm(form): CsrfForm<CycleForm>,
 ) -> AppResult<Response> {
     plan::authorize_manage(&actor)?;
-    let mut errors = Errors::default();
-    let starts_on = errors.date("starts_on", &form.starts_on);
-    let ends_on = errors.date("ends_on", &form.ends_on);
-    let input = CycleInput {
-        name: Some(form.name.clone()),
-        plan_id: form.plan_id.trim().parse().ok(),
-        starts_on,
-        ends_on,
-    };
-    let result = match errors.finish() {
-        Ok(()) => {
-            cycles::open(
-                &state.db,
-                &actor,
-                input,
-                crate::reviews::carry_proposals_into,
-            )
-            .await
-        }
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(see_other("/cycles?notice=created")),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
-            if !err.field_errors().is_empty() =>
-        {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(page(&state, &actor, None, form, errors)
-                .await?
-                .with_status(err.status())
-                .into_response())
-        }
-        Err(err) => Err(err),
+    let result = async {
+        let input = form.input()?;
+        cycles::open(
+            &state.db,
+            &actor,
+            input,
+            crate::reviews::carry_proposals_into,
+        )
+        .await
     }
+    .await;
+    form_outcome(
+        result,
+        |_| "/cycles?notice=created".to_owned(),
+        |errors| page(&state, &actor, None, form, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -140,8 +140,13 @@ pub async fn move_to(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PhaseForm>,
 ) -> AppResult<Response> {
-    cycles::move_to(&state.db, &actor, id, &form.phase).await?;
-    Ok(see_other("/cycles?notice=moved"))
+    let result = cycles::move_to(&state.db, &actor, id, &form.phase).await;
+    form_outcome(
+        result,
+        |_| "/cycles?notice=moved".to_owned(),
+        |errors| page(&state, &actor, None, CycleForm::default(), errors),
+    )
+    .await
 }
 
 /// This area's pages, added to the site's routes by `app::page_routes`.

@@ -9,6 +9,7 @@ use crate::{
     app::AppState,
     goals::{self, Assignees, Goal, GoalDetail, GoalInput},
     people::api::PersonRefBody,
+    validate::Word,
 };
 
 #[derive(Tags)]
@@ -131,10 +132,7 @@ pub struct OutcomeBody {
 pub fn goal_body(g: Goal) -> GoalBody {
     GoalBody {
         id: g.id,
-        owner: PersonRefBody {
-            id: g.owner.id,
-            name: g.owner.name,
-        },
+        owner: g.owner.into(),
         cycle_id: g.cycle_id,
         objective: ObjectiveRefBody {
             id: g.objective.id,
@@ -149,10 +147,7 @@ pub fn goal_body(g: Goal) -> GoalBody {
         due_on: g.due_on,
         progress: g.progress,
         status: g.status.as_str().to_owned(),
-        agreed_by: g.agreed_by.map(|p| PersonRefBody {
-            id: p.id,
-            name: p.name,
-        }),
+        agreed_by: g.agreed_by.map(Into::into),
         agreed_at: g.agreed_at,
         created_at: g.created_at,
         updated_at: g.updated_at,
@@ -176,10 +171,7 @@ fn detail_body(d: GoalDetail) -> GoalDetailBody {
                 progress: n.progress,
                 note: n.note,
                 noted_on: n.noted_on,
-                author: PersonRefBody {
-                    id: n.author.id,
-                    name: n.author.name,
-                },
+                author: n.author.into(),
                 created_at: n.created_at,
             })
             .collect(),

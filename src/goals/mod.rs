@@ -18,113 +18,93 @@ use sea_orm::{
 use crate::{
     auth::Actor,
     cycles::{self, Cycle, Phase},
-    db::Db,
+    db::{Db, WriteTxn},
     entities::{goal_progress_note, performance_goal, person},
     error::{AppError, AppResult},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
     policy::{self, Action},
     skills,
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Errors, Level, LongText, Progress, RequiredText, TEXT_MAX, Title, Word},
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of work a goal is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Category {
+    #[strum(message = "Technical")]
     Technical,
+    #[strum(message = "Communication")]
     Communication,
+    #[strum(message = "Service")]
     Service,
+    #[strum(message = "Other")]
     Other,
 }
 
-impl Category {
-    pub const OPTIONS: [(&'static str, Category); 4] = [
-        ("technical", Category::Technical),
-        ("communication", Category::Communication),
-        ("service", Category::Service),
-        ("other", Category::Other),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Technical => "technical",
-            Category::Communication => "communication",
-            Category::Service => "service",
-            Category::Other => "other",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Category> {
-        Self::OPTIONS
-            .iter()
-            .find(|(w, _)| *w == value)
-            .map(|(_, c)| *c)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a goal stands: proposed, agreed, under way, or ended with one of its `OUTCOMES`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum GoalStatus {
+    #[strum(message = "Proposed")]
     Proposed,
+    #[strum(message = "Agreed")]
     Agreed,
+    #[strum(message = "In progress")]
     InProgress,
+    #[strum(message = "Achieved")]
     Achieved,
+    #[strum(message = "Partially achieved")]
     PartiallyAchieved,
+    #[strum(message = "Not achieved")]
     NotAchieved,
+    #[strum(message = "Dropped")]
     Dropped,
 }
 
 impl GoalStatus {
-    pub const OPTIONS: [(&'static str, GoalStatus); 7] = [
-        ("proposed", GoalStatus::Proposed),
-        ("agreed", GoalStatus::Agreed),
-        ("in_progress", GoalStatus::InProgress),
-        ("achieved", GoalStatus::Achieved),
-        ("partially_achieved", GoalStatus::PartiallyAchieved),
-        ("not_achieved", GoalStatus::NotAchieved),
-        ("dropped", GoalStatus::Dropped),
-    ];
-    /// The outcomes a goal can end with.
-    pub const OUTCOMES: [(&'static str, GoalStatus); 4] = [
-        ("achieved", GoalStatus::Achieved),
-        ("partially_achieved", GoalStatus::PartiallyAchieved),
-        ("not_achieved", GoalStatus::NotAchieved),
-        ("dropped", GoalStatus::Dropped),
+    /// The outcomes a goal can end with, in the order forms offer them.
+    pub const OUTCOMES: [GoalStatus; 4] = [
+        GoalStatus::Achieved,
+        GoalStatus::PartiallyAchieved,
+        GoalStatus::NotAchieved,
+        GoalStatus::Dropped,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        Self::OPTIONS
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map(|(w, _)| *w)
-            .unwrap_or("proposed")
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            GoalStatus::Proposed => "Proposed",
-            GoalStatus::Agreed => "Agreed",
-            GoalStatus::InProgress => "In progress",
-            GoalStatus::Achieved => "Achieved",
-            GoalStatus::PartiallyAchieved => "Partially achieved",
-            GoalStatus::NotAchieved => "Not achieved",
-            GoalStatus::Dropped => "Dropped",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<GoalStatus> {
-        Self::OPTIONS
-            .iter()
-            .find(|(w, _)| *w == value)
-            .map(|(_, s)| *s)
-    }
-
+    /// Whether the goal has ended: its status is one of the outcomes.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            GoalStatus::Achieved
-                | GoalStatus::PartiallyAchieved
-                | GoalStatus::NotAchieved
-                | GoalStatus::Dropped
-        )
+        Self::OUTCOMES.contains(&self)
+    }
+
+    /// One of the outcomes, or a sentence listing them.
+    pub fn parse_outcome(word: &str) -> Result<GoalStatus, String> {
+        Self::parse_word(word)
+            .ok()
+            .filter(|status| status.is_final())
+            .ok_or_else(|| {
+                let words: Vec<&str> = Self::OUTCOMES.iter().map(|o| o.as_str()).collect();
+                format!("Choose one of: {}.", words.join(", "))
+            })
     }
 }
 
@@ -185,6 +165,141 @@ pub struct GoalInput {
     pub target_level: Option<i64>,
 }
 
+/// What a development goal aims at: a skill of the catalog and the level to reach in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DevelopmentTarget {
+    pub skill_id: i32,
+    pub level: Level,
+}
+
+/// A goal to create, parsed. What needs the database is checked beside it: the objective
+/// it serves (`check_objective`, which answers the id to link), its skill, and its due
+/// date against the cycle.
+#[derive(Debug, Clone)]
+pub struct NewGoal {
+    pub title: Title,
+    pub description: LongText,
+    pub category: Category,
+    pub due_on: Option<NaiveDate>,
+    pub development: Option<DevelopmentTarget>,
+}
+
+/// Changes to a goal, parsed; `None` leaves a field as it is. A new objective, skill or
+/// due date is checked with the database beside it.
+#[derive(Debug, Clone)]
+pub struct GoalChanges {
+    pub objective_id: Option<i32>,
+    pub title: Option<Title>,
+    pub description: Option<LongText>,
+    pub category: Option<Category>,
+    pub due_on: Option<NaiveDate>,
+    pub development: Option<DevelopmentTarget>,
+}
+
+impl GoalInput {
+    pub fn parse_new(self, errors: &mut Errors) -> Option<NewGoal> {
+        let title = errors.check("title", Title::parse(self.title.as_deref().unwrap_or("")));
+        let description = errors.check(
+            "description",
+            LongText::parse(self.description.as_deref().unwrap_or("")),
+        );
+        let category = errors.word::<Category>("category", self.category.as_deref());
+        let development = parse_development(self.skill_id, self.target_level, errors);
+        Some(NewGoal {
+            title: title?,
+            description: description?,
+            category: category?,
+            due_on: self.due_on,
+            development: development?,
+        })
+    }
+
+    pub fn parse_changes(self, errors: &mut Errors) -> Option<GoalChanges> {
+        let title = errors.check("title", self.title.as_deref().map(Title::parse).transpose());
+        let description = errors.check(
+            "description",
+            self.description.as_deref().map(LongText::parse).transpose(),
+        );
+        let category = errors.check(
+            "category",
+            self.category
+                .as_deref()
+                .map(Category::parse_word)
+                .transpose(),
+        );
+        let development = parse_development(self.skill_id, self.target_level, errors);
+        Some(GoalChanges {
+            objective_id: self.objective_id,
+            title: title?,
+            description: description?,
+            category: category?,
+            due_on: self.due_on,
+            development: development?,
+        })
+    }
+}
+
+/// A development goal names both its skill and its level, or neither (`Some(None)`);
+/// `None` when one is missing or the level is out of range, with the reason recorded.
+fn parse_development(
+    skill_id: Option<i32>,
+    target_level: Option<i64>,
+    errors: &mut Errors,
+) -> Option<Option<DevelopmentTarget>> {
+    match (skill_id, target_level) {
+        (Some(skill_id), Some(level)) => errors
+            .check("target_level", Level::parse(level))
+            .map(|level| Some(DevelopmentTarget { skill_id, level })),
+        (Some(_), None) => {
+            errors.add("target_level", "Give the level to reach in the skill.");
+            None
+        }
+        (None, Some(_)) => {
+            errors.add("skill_id", "Choose the skill this target level is for.");
+            None
+        }
+        (None, None) => Some(None),
+    }
+}
+
+/// What progress notes say.
+pub type Note = RequiredText<TEXT_MAX>;
+
+/// A progress report, parsed. That its day falls within the cycle is checked with the
+/// database beside it.
+#[derive(Debug, Clone)]
+pub struct ProgressReport {
+    pub progress: Progress,
+    pub note: Note,
+    pub noted_on: NaiveDate,
+}
+
+/// A progress report as sent; `noted_on` is the day it is for, today when absent.
+fn parse_progress(
+    progress: Option<i64>,
+    note: Option<&str>,
+    noted_on: NaiveDate,
+    today: NaiveDate,
+    errors: &mut Errors,
+) -> Option<ProgressReport> {
+    let progress = errors
+        .present("progress", progress)
+        .and_then(|p| errors.check("progress", Progress::parse(p)));
+    let note = errors.check("note", Note::parse(note.unwrap_or("")));
+    if noted_on > today {
+        errors.add(
+            "noted_on",
+            "Progress cannot be reported for a day that has not come yet.",
+        );
+        return None;
+    }
+    Some(ProgressReport {
+        progress: progress?,
+        note: note?,
+        noted_on,
+    })
+}
+
 /// How a development goal stands against the owner's current level in its skill.
 #[derive(Debug, Clone)]
 pub struct Development {
@@ -212,10 +327,35 @@ pub struct Assignees {
     pub team: Option<String>,
 }
 
+/// Whom a group assignment is for, parsed: some people, a team (trimmed), or both.
+#[derive(Debug, Clone)]
+struct Group {
+    person_ids: Vec<i32>,
+    team: Option<String>,
+}
+
+impl Assignees {
+    fn parse(self, errors: &mut Errors) -> Option<Group> {
+        let team = self
+            .team
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if self.person_ids.is_empty() && team.is_none() {
+            errors.add(
+                "person_ids",
+                "Choose the people or the team the goal is for.",
+            );
+            return None;
+        }
+        Some(Group {
+            person_ids: self.person_ids,
+            team,
+        })
+    }
+}
+
 fn status_of(model: &performance_goal::Model) -> AppResult<GoalStatus> {
-    GoalStatus::parse(&model.status).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("unknown goal status {:?}", model.status))
-    })
+    GoalStatus::from_stored(&model.status)
 }
 
 /// Names of the people a set of goals refers to, in one query.
@@ -251,7 +391,7 @@ pub async fn hydrate(
         .map(|row| {
             Ok(Goal {
                 status: status_of(&row)?,
-                category: Category::parse(&row.category).unwrap_or(Category::Other),
+                category: Category::from_stored(&row.category)?,
                 owner: person_ref(&names, row.person_id),
                 agreed_by: row.agreed_by_id.map(|id| person_ref(&names, id)),
                 objective: objectives.get(&row.objective_id).cloned().ok_or_else(|| {
@@ -280,33 +420,29 @@ async fn hydrate_one(conn: &impl ConnectionTrait, row: performance_goal::Model) 
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("a goal row did not hydrate")))
 }
 
-/// Checks the objective of a goal: it exists, belongs to the cycle's plan and is not retired.
+/// The objective a goal is to link: it is given, exists, belongs to the cycle's plan and
+/// is not retired. `None` when it will not do, with the reason recorded.
 async fn check_objective(
     conn: &impl ConnectionTrait,
     cycle: &Cycle,
     objective_id: Option<i32>,
     errors: &mut Errors,
-) -> AppResult<()> {
+) -> AppResult<Option<i32>> {
     let Some(objective_id) = objective_id else {
         errors.add("objective_id", "Link the goal to an objective of the plan.");
-        return Ok(());
+        return Ok(None);
     };
-    match plan::objective_ref(conn, objective_id).await? {
-        None => errors.add(
-            "objective_id",
-            format!("There is no objective with id {objective_id}."),
+    let problem = match plan::objective_ref(conn, objective_id).await? {
+        None => format!("There is no objective with id {objective_id}."),
+        Some(o) if o.plan_id != cycle.plan_id => format!(
+            "{} belongs to another plan; {} follows {}.",
+            o.code, cycle.name, cycle.plan_title
         ),
-        Some(o) if o.plan_id != cycle.plan_id => errors.add(
-            "objective_id",
-            format!(
-                "{} belongs to another plan; {} follows {}.",
-                o.code, cycle.name, cycle.plan_title
-            ),
-        ),
-        Some(o) if o.retired => errors.add("objective_id", format!("{} has been retired.", o.code)),
-        Some(_) => {}
-    }
-    Ok(())
+        Some(o) if o.retired => format!("{} has been retired.", o.code),
+        Some(_) => return Ok(Some(objective_id)),
+    };
+    errors.add("objective_id", problem);
+    Ok(None)
 }
 
 fn check_due(cycle: &Cycle, due_on: Option<NaiveDate>, errors: &mut Errors) {
@@ -320,46 +456,6 @@ fn check_due(cycle: &Cycle, due_on: Option<NaiveDate>, errors: &mut Errors) {
                 cycle.starts_on, cycle.ends_on
             ),
         );
-    }
-}
-
-struct ValidGoal {
-    title: Option<String>,
-    description: Option<String>,
-    category: Option<Category>,
-    target_level: Option<i16>,
-}
-
-fn validate_fields(input: &GoalInput, creating: bool, errors: &mut Errors) -> ValidGoal {
-    ValidGoal {
-        title: if creating || input.title.is_some() {
-            errors.required("title", input.title.as_deref(), TITLE_MAX)
-        } else {
-            None
-        },
-        description: input
-            .description
-            .as_deref()
-            .and_then(|d| errors.optional("description", Some(d), TEXT_MAX)),
-        category: if creating || input.category.is_some() {
-            errors.one_of("category", input.category.as_deref(), &Category::OPTIONS)
-        } else {
-            None
-        },
-        target_level: match (input.skill_id, input.target_level) {
-            (Some(_), Some(level)) => errors
-                .in_range("target_level", level, 1, 5)
-                .and_then(|l| i16::try_from(l).ok()),
-            (Some(_), None) => {
-                errors.add("target_level", "Give the level to reach in the skill.");
-                None
-            }
-            (None, Some(_)) => {
-                errors.add("skill_id", "Choose the skill this target level is for.");
-                None
-            }
-            (None, None) => None,
-        },
     }
 }
 
@@ -484,27 +580,25 @@ pub async fn propose(
         policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     }
     let mut errors = Errors::default();
-    let valid = validate_fields(&input, true, &mut errors);
+    let (objective_id, skill_id, due_on) = (input.objective_id, input.skill_id, input.due_on);
+    let new = input.parse_new(&mut errors);
     let txn = db.write().await?;
-    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
-    check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
-    check_skill(&*txn, input.skill_id, &mut errors).await?;
-    check_due(&cycle, input.due_on, &mut errors);
+    let cycle = cycles::find_or_404(&txn, cycle_id).await?;
+    let objective_id = check_objective(&txn, &cycle, objective_id, &mut errors).await?;
+    check_skill(&txn, skill_id, &mut errors).await?;
+    check_due(&cycle, due_on, &mut errors);
+    let (Some(new), Some(objective_id)) = (new, objective_id) else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
-    cycle.ensure_open()?;
-    if cycle.phase == Phase::SelfEvaluation {
-        return Err(AppError::conflict(format!(
-            "{} is in self-evaluation; new goals go into the next cycle.",
-            cycle.name
-        )));
-    }
+    ensure_takes_new_goals(&cycle)?;
     let row = insert(
-        &*txn,
+        &txn,
         actor,
         cycle_id,
         person_id,
-        &input,
-        valid,
+        objective_id,
+        &new,
         GoalStatus::Proposed,
     )
     .await?;
@@ -512,13 +606,25 @@ pub async fn propose(
     hydrate_one(db.conn(), row).await
 }
 
+/// Refuses new goals in a closed cycle, or one in self-evaluation.
+fn ensure_takes_new_goals(cycle: &Cycle) -> AppResult<()> {
+    cycle.ensure_open()?;
+    if cycle.phase == Phase::SelfEvaluation {
+        return Err(AppError::conflict(format!(
+            "{} is in self-evaluation; new goals go into the next cycle.",
+            cycle.name
+        )));
+    }
+    Ok(())
+}
+
 async fn insert(
-    conn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     actor: &Actor,
     cycle_id: i32,
     person_id: i32,
-    input: &GoalInput,
-    valid: ValidGoal,
+    objective_id: i32,
+    goal: &NewGoal,
     status: GoalStatus,
 ) -> AppResult<performance_goal::Model> {
     let now = Utc::now();
@@ -526,17 +632,13 @@ async fn insert(
     Ok(performance_goal::ActiveModel {
         person_id: Set(person_id),
         cycle_id: Set(cycle_id),
-        objective_id: Set(input.objective_id.unwrap_or_default()),
-        title: Set(valid.title.unwrap_or_default()),
-        description: Set(valid.description.unwrap_or_default()),
-        category: Set(valid
-            .category
-            .unwrap_or(Category::Other)
-            .as_str()
-            .to_owned()),
-        skill_id: Set(input.skill_id),
-        target_level: Set(valid.target_level),
-        due_on: Set(input.due_on),
+        objective_id: Set(objective_id),
+        title: Set(goal.title.as_str().to_owned()),
+        description: Set(goal.description.as_str().to_owned()),
+        category: Set(goal.category.as_str().to_owned()),
+        skill_id: Set(goal.development.map(|d| d.skill_id)),
+        target_level: Set(goal.development.map(|d| d.level.to_i16())),
+        due_on: Set(goal.due_on),
         progress: Set(0),
         status: Set(status.as_str().to_owned()),
         agreed_by_id: Set(agreed.then_some(actor.person_id)),
@@ -546,13 +648,13 @@ async fn insert(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(txn)
     .await?)
 }
 
 /// Inserts a proposed goal carried over from a self-evaluation into a new cycle.
 pub async fn insert_carried(
-    conn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     cycle_id: i32,
     person_id: i32,
     objective_id: i32,
@@ -580,7 +682,7 @@ pub async fn insert_carried(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(conn)
+    .insert(txn)
     .await?
     .id)
 }
@@ -594,19 +696,23 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
         policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
     }
     let mut errors = Errors::default();
-    let valid = validate_fields(&input, false, &mut errors);
+    let (objective_id, skill_id, due_on) = (input.objective_id, input.skill_id, input.due_on);
+    let changes = input.parse_changes(&mut errors);
     let txn = db.write().await?;
     txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cycle = cycles::find_or_404(&*txn, row.cycle_id).await?;
-    if input.objective_id.is_some() {
-        check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
+    let cycle = cycles::find_or_404(&txn, row.cycle_id).await?;
+    if objective_id.is_some() {
+        check_objective(&txn, &cycle, objective_id, &mut errors).await?;
     }
-    check_skill(&*txn, input.skill_id, &mut errors).await?;
-    check_due(&cycle, input.due_on, &mut errors);
+    check_skill(&txn, skill_id, &mut errors).await?;
+    check_due(&cycle, due_on, &mut errors);
+    let Some(changes) = changes else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
     cycle.ensure_open()?;
     let status = status_of(&row)?;
@@ -617,24 +723,24 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
         )));
     }
     let mut model: performance_goal::ActiveModel = row.into();
-    if let Some(objective_id) = input.objective_id {
+    if let Some(objective_id) = changes.objective_id {
         model.objective_id = Set(objective_id);
     }
-    if let Some(title) = valid.title {
-        model.title = Set(title);
+    if let Some(title) = changes.title {
+        model.title = Set(title.into_string());
     }
-    if let Some(description) = valid.description {
-        model.description = Set(description);
+    if let Some(description) = changes.description {
+        model.description = Set(description.into_string());
     }
-    if let Some(category) = valid.category {
+    if let Some(category) = changes.category {
         model.category = Set(category.as_str().to_owned());
     }
-    if input.due_on.is_some() {
-        model.due_on = Set(input.due_on);
+    if changes.due_on.is_some() {
+        model.due_on = Set(changes.due_on);
     }
-    if input.skill_id.is_some() {
-        model.skill_id = Set(input.skill_id);
-        model.target_level = Set(valid.target_level);
+    if let Some(target) = changes.development {
+        model.skill_id = Set(Some(target.skill_id));
+        model.target_level = Set(Some(target.level.to_i16()));
     }
     if status == GoalStatus::Agreed && !is_reviewer {
         model.status = Set(GoalStatus::Proposed.as_str().to_owned());
@@ -642,7 +748,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
         model.agreed_at = Set(None);
     }
     model.updated_at = Set(Utc::now());
-    let row = model.update(&*txn).await?;
+    let row = model.update(&txn).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -654,10 +760,10 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     let txn = db.write().await?;
     txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    cycles::find_or_404(&*txn, row.cycle_id)
+    cycles::find_or_404(&txn, row.cycle_id)
         .await?
         .ensure_open()?;
     let status = status_of(&row)?;
@@ -673,7 +779,7 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     model.agreed_by_id = Set(Some(actor.person_id));
     model.agreed_at = Set(Some(now));
     model.updated_at = Set(now);
-    let row = model.update(&*txn).await?;
+    let row = model.update(&txn).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -690,25 +796,16 @@ pub async fn report_progress(
     let (_, subject) = load(db, actor, goal_id).await?;
     policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
     let mut errors = Errors::default();
-    let progress = errors
-        .present("progress", progress)
-        .and_then(|p| errors.in_range("progress", p, 0, 100));
-    let note = errors.required("note", note, TEXT_MAX);
     let today = Utc::now().date_naive();
     let noted_on = noted_on.unwrap_or(today);
-    if noted_on > today {
-        errors.add(
-            "noted_on",
-            "Progress cannot be reported for a day that has not come yet.",
-        );
-    }
+    let report = parse_progress(progress, note, noted_on, today, &mut errors);
     let txn = db.write().await?;
     txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let cycle = cycles::find_or_404(&*txn, row.cycle_id).await?;
+    let cycle = cycles::find_or_404(&txn, row.cycle_id).await?;
     if noted_on <= today && !cycle.contains(noted_on) {
         errors.add(
             "noted_on",
@@ -718,6 +815,9 @@ pub async fn report_progress(
             ),
         );
     }
+    let Some(report) = report else {
+        return Err(errors.into_error());
+    };
     errors.finish()?;
     cycle.ensure_open()?;
     if !matches!(cycle.phase, Phase::InProgress | Phase::SelfEvaluation) {
@@ -734,29 +834,24 @@ pub async fn report_progress(
             status.label().to_lowercase()
         )));
     }
-    let (Some(progress), Some(note)) = (progress, note) else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated progress missing"
-        )));
-    };
-    let progress = i16::try_from(progress).unwrap_or(0);
+    let progress = report.progress.to_i16();
     let now = Utc::now();
     goal_progress_note::ActiveModel {
         goal_id: Set(goal_id),
         progress: Set(progress),
-        note: Set(note),
-        noted_on: Set(noted_on),
+        note: Set(report.note.into_string()),
+        noted_on: Set(report.noted_on),
         author_id: Set(actor.person_id),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     let mut model: performance_goal::ActiveModel = row.into();
     model.progress = Set(progress);
     model.status = Set(GoalStatus::InProgress.as_str().to_owned());
     model.updated_at = Set(now);
-    let row = model.update(&*txn).await?;
+    let row = model.update(&txn).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -766,12 +861,8 @@ pub async fn report_progress(
 pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) -> AppResult<Goal> {
     let (_, subject) = load(db, actor, goal_id).await?;
     let mut errors = Errors::default();
-    let outcome = errors.one_of("status", Some(outcome), &GoalStatus::OUTCOMES);
-    errors.finish()?;
-    let Some(outcome) = outcome else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated outcome missing"
-        )));
+    let Some(outcome) = errors.check("status", GoalStatus::parse_outcome(outcome)) else {
+        return Err(errors.into_error());
     };
     if outcome == GoalStatus::Dropped
         && policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject))
@@ -783,10 +874,10 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
     let txn = db.write().await?;
     txn.lock(&[format!("goal:{goal_id}")]).await?;
     let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    cycles::find_or_404(&*txn, row.cycle_id)
+    cycles::find_or_404(&txn, row.cycle_id)
         .await?
         .ensure_open()?;
     let status = status_of(&row)?;
@@ -801,13 +892,13 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
             outcome.label().to_lowercase()
         )));
     }
-    let row = apply_outcome(&*txn, row, outcome).await?;
+    let row = apply_outcome(&txn, row, outcome).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
 
 async fn apply_outcome(
-    conn: &impl ConnectionTrait,
+    txn: &WriteTxn,
     row: performance_goal::Model,
     outcome: GoalStatus,
 ) -> AppResult<performance_goal::Model> {
@@ -817,23 +908,20 @@ async fn apply_outcome(
         model.progress = Set(100);
     }
     model.updated_at = Set(Utc::now());
-    Ok(model.update(conn).await?)
+    Ok(model.update(txn).await?)
 }
 
 /// Records the outcomes a person gave in their submitted self-evaluation (part of the
 /// submit transaction). The year-end statement wins over an outcome set before it, so a
 /// resubmission after a reopen updates them; goals never agreed, or dropped, stay as they are.
-pub async fn record_outcomes(
-    conn: &impl ConnectionTrait,
-    outcomes: &[(i32, GoalStatus)],
-) -> AppResult<()> {
+pub async fn record_outcomes(txn: &WriteTxn, outcomes: &[(i32, GoalStatus)]) -> AppResult<()> {
     for (goal_id, outcome) in outcomes {
         if let Some(row) = performance_goal::Entity::find_by_id(*goal_id)
-            .one(conn)
+            .one(txn)
             .await?
             && !matches!(status_of(&row)?, GoalStatus::Proposed | GoalStatus::Dropped)
         {
-            apply_outcome(conn, row, *outcome).await?;
+            apply_outcome(txn, row, *outcome).await?;
         }
     }
     Ok(())
@@ -851,33 +939,65 @@ pub async fn assign(
     input: GoalInput,
 ) -> AppResult<Vec<Goal>> {
     let mut errors = Errors::default();
-    let valid = validate_fields(&input, true, &mut errors);
-    let team = who.team.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    if who.person_ids.is_empty() && team.is_none() {
-        errors.add(
-            "person_ids",
-            "Choose the people or the team the goal is for.",
+    let (objective_id, skill_id, due_on) = (input.objective_id, input.skill_id, input.due_on);
+    let new = input.parse_new(&mut errors);
+    let group = who.parse(&mut errors);
+    let txn = db.write().await?;
+    let cycle = cycles::find_or_404(&txn, cycle_id).await?;
+    let objective_id = check_objective(&txn, &cycle, objective_id, &mut errors).await?;
+    check_skill(&txn, skill_id, &mut errors).await?;
+    check_due(&cycle, due_on, &mut errors);
+    let people_ids = match group {
+        Some(group) => Some(assignable(&txn, actor, group, &mut errors).await?),
+        None => None,
+    };
+    let (Some(new), Some(objective_id), Some(people_ids)) = (new, objective_id, people_ids) else {
+        return Err(errors.into_error());
+    };
+    errors.finish()?;
+    ensure_takes_new_goals(&cycle)?;
+    let mut rows = Vec::with_capacity(people_ids.len());
+    for person_id in people_ids {
+        rows.push(
+            insert(
+                &txn,
+                actor,
+                cycle_id,
+                person_id,
+                objective_id,
+                &new,
+                GoalStatus::Agreed,
+            )
+            .await?,
         );
     }
-    let txn = db.write().await?;
-    let cycle = cycles::find_or_404(&*txn, cycle_id).await?;
-    check_objective(&*txn, &cycle, input.objective_id, &mut errors).await?;
-    check_skill(&*txn, input.skill_id, &mut errors).await?;
-    check_due(&cycle, input.due_on, &mut errors);
+    txn.commit().await?;
+    hydrate(db.conn(), rows).await
+}
 
-    let mut people_ids = who.person_ids.clone();
-    if let Some(team) = team {
+/// The people a group assignment gives the goal to, each once: those listed and the
+/// members of the team whom the actor manages. Anyone who cannot be given goals, or whom
+/// the actor does not manage, is recorded against `person_ids` (a team the actor manages
+/// nobody in, against `team`); the list is answered even then, the errors decide.
+async fn assignable(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    group: Group,
+    errors: &mut Errors,
+) -> AppResult<Vec<i32>> {
+    let mut people_ids = group.person_ids;
+    if let Some(team) = group.team {
         let members = person::Entity::find()
-            .filter(person::Column::Team.eq(team))
+            .filter(person::Column::Team.eq(team.as_str()))
             .filter(person::Column::Active.eq(true))
             .filter(person::Column::Role.ne(people::Role::Advisor.as_str()))
-            .all(&*txn)
+            .all(conn)
             .await?;
         // A team means the members the actor manages (all of them, for the cio); the
         // actor's own goals are not theirs to assign.
         let mut managed = 0;
         for member in members.iter().filter(|m| m.id != actor.person_id) {
-            let subject = people::subject(&*txn, member.id).await?;
+            let subject = people::subject(conn, member.id).await?;
             if policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject)) {
                 people_ids.push(member.id);
                 managed += 1;
@@ -894,14 +1014,14 @@ pub async fn assign(
     people_ids.dedup();
     let found = person::Entity::find()
         .filter(person::Column::Id.is_in(people_ids.clone()))
-        .all(&*txn)
+        .all(conn)
         .await?;
     for id in &people_ids {
         let Some(person) = found.iter().find(|p| p.id == *id) else {
             errors.add("person_ids", format!("There is no person with id {id}."));
             continue;
         };
-        let subject = people::subject(&*txn, *id).await?;
+        let subject = people::subject(conn, *id).await?;
         if !person.active || person.role == people::Role::Advisor.as_str() {
             errors.add(
                 "person_ids",
@@ -911,37 +1031,7 @@ pub async fn assign(
             errors.add("person_ids", format!("You do not manage {}.", person.name));
         }
     }
-    errors.finish()?;
-    cycle.ensure_open()?;
-    if cycle.phase == Phase::SelfEvaluation {
-        return Err(AppError::conflict(format!(
-            "{} is in self-evaluation; new goals go into the next cycle.",
-            cycle.name
-        )));
-    }
-    let mut rows = Vec::with_capacity(people_ids.len());
-    for person_id in people_ids {
-        let valid = ValidGoal {
-            title: valid.title.clone(),
-            description: valid.description.clone(),
-            category: valid.category,
-            target_level: valid.target_level,
-        };
-        rows.push(
-            insert(
-                &*txn,
-                actor,
-                cycle_id,
-                person_id,
-                &input,
-                valid,
-                GoalStatus::Agreed,
-            )
-            .await?,
-        );
-    }
-    txn.commit().await?;
-    hydrate(db.conn(), rows).await
+    Ok(people_ids)
 }
 
 /// How many goals link one objective, and how many of them are achieved and by how many
@@ -1114,21 +1204,23 @@ pub async fn lines_in_cycle(
         .all(conn)
         .await?;
     let objectives = plan::objective_refs(conn, rows.iter().map(|r| r.objective_id)).await?;
-    Ok(rows
-        .into_iter()
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
         // A goal always links an objective (a foreign key); the join this replaces
         // dropped any that did not, and so does this.
-        .filter_map(|row| {
-            Some(GoalLine {
-                objective_code: objectives.get(&row.objective_id)?.code.clone(),
-                status: GoalStatus::parse(&row.status).unwrap_or(GoalStatus::Proposed),
-                id: row.id,
-                person_id: row.person_id,
-                title: row.title,
-                progress: row.progress,
-            })
-        })
-        .collect())
+        let Some(objective) = objectives.get(&row.objective_id) else {
+            continue;
+        };
+        lines.push(GoalLine {
+            objective_code: objective.code.clone(),
+            status: GoalStatus::from_stored(&row.status)?,
+            id: row.id,
+            person_id: row.person_id,
+            title: row.title,
+            progress: row.progress,
+        });
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]
@@ -1136,21 +1228,167 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_outcomes_are_final() {
-        for (_, status) in GoalStatus::OPTIONS {
-            let is_outcome = GoalStatus::OUTCOMES.iter().any(|(_, o)| *o == status);
-            assert_eq!(status.is_final(), is_outcome, "{status:?}");
-        }
+    fn statuses_and_categories_are_words() {
+        crate::validate::assert_labelled::<GoalStatus>();
+        crate::validate::assert_labelled::<Category>();
+        assert_eq!(GoalStatus::PartiallyAchieved.as_str(), "partially_achieved");
+        assert_eq!(GoalStatus::InProgress.label(), "In progress");
+        assert_eq!(
+            Category::parse_word("fun"),
+            Err("Choose one of: technical, communication, service, other.".to_owned())
+        );
     }
 
     #[test]
-    fn statuses_and_categories_round_trip() {
-        for (word, status) in GoalStatus::OPTIONS {
-            assert_eq!(GoalStatus::parse(word), Some(status));
-            assert_eq!(status.as_str(), word);
+    fn only_outcomes_are_final_and_parse_as_outcomes() {
+        for status in GoalStatus::all() {
+            let is_outcome = GoalStatus::OUTCOMES.contains(&status);
+            assert_eq!(status.is_final(), is_outcome, "{status:?}");
+            assert_eq!(
+                GoalStatus::parse_outcome(status.as_str()).is_ok(),
+                is_outcome,
+                "{status:?}"
+            );
         }
-        for (word, category) in Category::OPTIONS {
-            assert_eq!(Category::parse(word), Some(category));
+        assert_eq!(
+            GoalStatus::parse_outcome(" dropped "),
+            Ok(GoalStatus::Dropped)
+        );
+        assert_eq!(
+            GoalStatus::parse_outcome("done"),
+            Err("Choose one of: achieved, partially_achieved, not_achieved, dropped.".to_owned())
+        );
+    }
+
+    fn fields(errors: &Errors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_new_goal_names_every_bad_field_in_order() {
+        let goal = |f: fn(&mut GoalInput)| {
+            let mut input = GoalInput {
+                title: Some("T".into()),
+                category: Some("service".into()),
+                ..GoalInput::default()
+            };
+            f(&mut input);
+            input
+        };
+        let cases: [(GoalInput, &[&str]); 7] = [
+            (GoalInput::default(), &["title", "category"]),
+            (goal(|g| g.title = Some("x".repeat(201))), &["title"]),
+            (
+                goal(|g| g.description = Some("y".repeat(10_001))),
+                &["description"],
+            ),
+            (goal(|g| g.category = Some("fun".into())), &["category"]),
+            (goal(|g| g.skill_id = Some(1)), &["target_level"]),
+            (goal(|g| g.target_level = Some(3)), &["skill_id"]),
+            (
+                goal(|g| {
+                    g.skill_id = Some(1);
+                    g.target_level = Some(6);
+                }),
+                &["target_level"],
+            ),
+        ];
+        for (input, expected) in cases {
+            let mut errors = Errors::default();
+            assert!(input.clone().parse_new(&mut errors).is_none(), "{input:?}");
+            assert_eq!(fields(&errors), expected, "{input:?}");
         }
+        let mut errors = Errors::default();
+        let new = goal(|g| {
+            g.title = Some("  Answer faster ".into());
+            g.skill_id = Some(4);
+            g.target_level = Some(3);
+        })
+        .parse_new(&mut errors);
+        assert!(errors.is_empty());
+        let new = new.map(|n| {
+            (
+                n.title.into_string(),
+                n.description.into_string(),
+                n.category,
+                n.development,
+            )
+        });
+        assert_eq!(
+            new,
+            Some((
+                "Answer faster".to_owned(),
+                String::new(),
+                Category::Service,
+                Level::parse(3)
+                    .ok()
+                    .map(|level| DevelopmentTarget { skill_id: 4, level })
+            ))
+        );
+    }
+
+    #[test]
+    fn goal_changes_leave_what_was_not_sent() {
+        let mut errors = Errors::default();
+        let changes = GoalInput {
+            objective_id: Some(7),
+            ..GoalInput::default()
+        }
+        .parse_changes(&mut errors)
+        .map(|c| (c.objective_id, c.title.is_none(), c.category, c.development));
+        assert_eq!(changes, Some((Some(7), true, None, None)));
+        let changes = GoalInput {
+            title: Some(" ".into()),
+            category: Some("fun".into()),
+            ..GoalInput::default()
+        }
+        .parse_changes(&mut errors);
+        assert!(changes.is_none());
+        assert_eq!(fields(&errors), ["title", "category"]);
+    }
+
+    #[test]
+    fn a_progress_report_is_a_percentage_with_a_note_up_to_today() {
+        let today = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let tomorrow = today.succ_opt().unwrap();
+        let cases: [(Option<i64>, &str, NaiveDate, &[&str]); 5] = [
+            (None, "n", today, &["progress"]),
+            (Some(101), "n", today, &["progress"]),
+            (Some(-1), "n", today, &["progress"]),
+            (Some(10), " ", today, &["note"]),
+            (Some(10), "n", tomorrow, &["noted_on"]),
+        ];
+        for (progress, note, noted_on, expected) in cases {
+            let mut errors = Errors::default();
+            let report = parse_progress(progress, Some(note), noted_on, today, &mut errors);
+            assert!(report.is_none(), "{progress:?} {note:?} {noted_on}");
+            assert_eq!(
+                fields(&errors),
+                expected,
+                "{progress:?} {note:?} {noted_on}"
+            );
+        }
+        let mut errors = Errors::default();
+        let report = parse_progress(Some(100), Some(" Done "), today, today, &mut errors)
+            .map(|r| (r.progress.get(), r.note.into_string()));
+        assert_eq!(report, Some((100, "Done".to_owned())));
+    }
+
+    #[test]
+    fn a_group_names_someone() {
+        let mut errors = Errors::default();
+        let blank_team = Assignees {
+            person_ids: Vec::new(),
+            team: Some("  ".into()),
+        };
+        assert!(blank_team.parse(&mut errors).is_none());
+        assert_eq!(fields(&errors), ["person_ids"]);
+        let team = Assignees {
+            person_ids: vec![3],
+            team: Some(" Service Desk ".into()),
+        }
+        .parse(&mut errors)
+        .map(|g| (g.person_ids, g.team));
+        assert_eq!(team, Some((vec![3], Some("Service Desk".to_owned()))));
     }
 }

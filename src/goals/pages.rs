@@ -2,8 +2,9 @@
 //! reader may use, and assigning one goal to several people.
 
 use askama::Template;
+use chrono::NaiveDate;
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -17,8 +18,8 @@ use crate::{
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
     reviews, skills,
-    validate::Errors,
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, render, see_other},
+    validate::{Errors, Word},
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render},
 };
 
 /// The goal form as typed.
@@ -54,6 +55,8 @@ impl GoalForm {
         }
     }
 
+    /// The goal as the service takes it. The due date is typed as text here (the API sends
+    /// a date), so a date that cannot be read is refused before the service is asked.
     fn input(&self) -> AppResult<GoalInput> {
         let mut errors = Errors::default();
         let due_on = if self.due_on.trim().is_empty() {
@@ -80,7 +83,7 @@ impl GoalForm {
 }
 
 fn categories() -> Vec<&'static str> {
-    Category::OPTIONS.iter().map(|(w, _)| *w).collect()
+    Category::all().into_iter().map(Word::as_str).collect()
 }
 
 async fn objectives_for(state: &AppState, cycle: &Cycle) -> AppResult<Vec<ObjectiveRef>> {
@@ -228,20 +231,17 @@ pub async fn propose(
     Path(cycle_id): Path<i32>,
     CsrfForm(form): CsrfForm<GoalForm>,
 ) -> AppResult<Response> {
-    let result = match form.input() {
-        Ok(input) => goals::propose(&state.db, &actor, cycle_id, actor.person_id, input).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(see_other(format!(
-            "/goals?cycle_id={cycle_id}&notice=proposed"
-        ))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
-            if !err.field_errors().is_empty() =>
-        {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            let cycle = cycle_id.to_string();
-            let page = goals_page(
+    let result = async {
+        let input = form.input()?;
+        goals::propose(&state.db, &actor, cycle_id, actor.person_id, input).await
+    }
+    .await;
+    let cycle = cycle_id.to_string();
+    form_outcome(
+        result,
+        |_| format!("/goals?cycle_id={cycle_id}&notice=proposed"),
+        |errors| {
+            goals_page(
                 &state,
                 &actor,
                 actor.person_id,
@@ -250,11 +250,9 @@ pub async fn propose(
                 form,
                 errors,
             )
-            .await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -287,9 +285,9 @@ async fn goal_page(
         layout: Layout::new(Some(actor), detail.goal.title.clone(), "goals"),
         notice,
         outcomes: GoalStatus::OUTCOMES
-            .iter()
-            .filter(|(_, s)| may_finish || *s == GoalStatus::Dropped)
-            .map(|(w, s)| (*w, s.label()))
+            .into_iter()
+            .filter(|s| may_finish || *s == GoalStatus::Dropped)
+            .map(|s| (s.as_str(), s.label()))
             .collect(),
         may_finish,
         may_drop,
@@ -335,19 +333,17 @@ struct EditPage {
     errors: FormErrors,
 }
 
+/// The edit form of a goal: as it is, or as typed with what did not pass. Whether the
+/// reader may edit it is for the caller to decide: a save that was refused (say, the
+/// goal was agreed meanwhile) comes back to this form with the reason.
 async fn edit_page(
     state: &AppState,
     actor: &Actor,
-    id: i32,
+    detail: GoalDetail,
     form: Option<GoalForm>,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
-    let detail = goals::get(&state.db, actor, id).await?;
-    if !detail.may_edit {
-        return Err(AppError::Forbidden(
-            "This goal cannot be changed now.".into(),
-        ));
-    }
+    let id = detail.goal.id;
     render(&EditPage {
         layout: Layout::new(Some(actor), "Edit the goal", "goals"),
         id,
@@ -365,7 +361,13 @@ pub async fn edit(
     actor: Actor,
     Path(id): Path<i32>,
 ) -> AppResult<Html<String>> {
-    edit_page(&state, &actor, id, None, FormErrors::default()).await
+    let detail = goals::get(&state.db, &actor, id).await?;
+    if !detail.may_edit {
+        return Err(AppError::Forbidden(
+            "This goal cannot be changed now.".into(),
+        ));
+    }
+    edit_page(&state, &actor, detail, None, FormErrors::default()).await
 }
 
 #[handler]
@@ -375,21 +377,16 @@ pub async fn update(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<GoalForm>,
 ) -> AppResult<Response> {
-    let result = match form.input() {
-        Ok(input) => goals::update(&state.db, &actor, id, input).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(see_other(format!("/goals/{id}?notice=saved"))),
-        Err(err @ AppError::Invalid(_)) => {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(edit_page(&state, &actor, id, Some(form), errors)
-                .await?
-                .with_status(err.status())
-                .into_response())
-        }
-        Err(err) => Err(err),
-    }
+    let result = async { goals::update(&state.db, &actor, id, form.input()?).await }.await;
+    form_outcome(
+        result,
+        |_| format!("/goals/{id}?notice=saved"),
+        |errors| async {
+            let detail = goals::get(&state.db, &actor, id).await?;
+            edit_page(&state, &actor, detail, Some(form), errors).await
+        },
+    )
+    .await
 }
 
 #[handler]
@@ -399,8 +396,13 @@ pub async fn agree(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    goals::agree(&state.db, &actor, id).await?;
-    Ok(see_other(format!("/goals/{id}?notice=agreed")))
+    let result = goals::agree(&state.db, &actor, id).await;
+    form_outcome(
+        result,
+        |_| format!("/goals/{id}?notice=agreed"),
+        |errors| goal_page(&state, &actor, id, None, None, errors),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -413,6 +415,31 @@ pub struct ProgressForm {
     noted_on: String,
 }
 
+impl ProgressForm {
+    /// The progress and the day as the service takes them. Both are typed as text here
+    /// (the API sends a number and a date), so either is refused here when it cannot be
+    /// read; a blank day is today.
+    fn input(&self) -> AppResult<(i64, Option<NaiveDate>)> {
+        let mut errors = Errors::default();
+        let percent = errors.check(
+            "progress",
+            self.progress
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| "Give the progress as a number from 0 to 100."),
+        );
+        let noted_on = if self.noted_on.trim().is_empty() {
+            None
+        } else {
+            errors.date("noted_on", &self.noted_on)
+        };
+        match percent {
+            Some(percent) if errors.is_empty() => Ok((percent, noted_on)),
+            _ => Err(errors.into_error()),
+        }
+    }
+}
+
 #[handler]
 pub async fn progress(
     state: Data<&AppState>,
@@ -420,37 +447,25 @@ pub async fn progress(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<ProgressForm>,
 ) -> AppResult<Response> {
-    let mut errors = Errors::default();
-    let progress = match form.progress.trim().parse::<i64>() {
-        Ok(p) => Some(p),
-        Err(_) => {
-            errors.add("progress", "Give the progress as a number from 0 to 100.");
-            None
-        }
-    };
-    let noted_on = if form.noted_on.trim().is_empty() {
-        None
-    } else {
-        errors.date("noted_on", &form.noted_on)
-    };
-    let result = match errors.finish() {
-        Ok(()) => {
-            goals::report_progress(&state.db, &actor, id, progress, Some(&form.note), noted_on)
-                .await
-        }
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(see_other(format!("/goals/{id}?notice=progress"))),
-        Err(err @ AppError::Invalid(_)) => {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(goal_page(&state, &actor, id, None, Some(form), errors)
-                .await?
-                .with_status(err.status())
-                .into_response())
-        }
-        Err(err) => Err(err),
+    let result = async {
+        let (progress, noted_on) = form.input()?;
+        goals::report_progress(
+            &state.db,
+            &actor,
+            id,
+            Some(progress),
+            Some(&form.note),
+            noted_on,
+        )
+        .await
     }
+    .await;
+    form_outcome(
+        result,
+        |_| format!("/goals/{id}?notice=progress"),
+        |errors| goal_page(&state, &actor, id, None, Some(form), errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -466,8 +481,13 @@ pub async fn outcome(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<OutcomeForm>,
 ) -> AppResult<Response> {
-    goals::set_outcome(&state.db, &actor, id, &form.status).await?;
-    Ok(see_other(format!("/goals/{id}?notice=outcome")))
+    let result = goals::set_outcome(&state.db, &actor, id, &form.status).await;
+    form_outcome(
+        result,
+        |_| format!("/goals/{id}?notice=outcome"),
+        |errors| goal_page(&state, &actor, id, None, None, errors),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -570,24 +590,14 @@ pub async fn assign(
         person_ids: chosen.clone(),
         team: Some(team.clone()),
     };
-    let result = match form.input() {
-        Ok(input) => goals::assign(&state.db, &actor, cycle_id, who, input).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(created) => Ok(see_other(format!(
-            "/team?cycle_id={cycle_id}&notice=assigned{}",
-            created.len()
-        ))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
-            if !err.field_errors().is_empty() =>
-        {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            let page = assign_page(&state, &actor, cycle_id, chosen, team, form, errors).await?;
-            Ok(page.with_status(err.status()).into_response())
-        }
-        Err(err) => Err(err),
-    }
+    let result =
+        async { goals::assign(&state.db, &actor, cycle_id, who, form.input()?).await }.await;
+    form_outcome(
+        result,
+        |created| format!("/team?cycle_id={cycle_id}&notice=assigned{}", created.len()),
+        |errors| assign_page(&state, &actor, cycle_id, chosen, team, form, errors),
+    )
+    .await
 }
 
 /// This area's pages, added to the site's routes by `app::page_routes`.

@@ -7,6 +7,7 @@ use crate::{
     api::{ApiResult, BearerAuth, Created, Done},
     app::AppState,
     plan::{self, PartInput, Plan, PlanInput, PlanSummary},
+    validate::Word,
 };
 
 #[derive(Tags)]

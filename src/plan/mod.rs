@@ -15,47 +15,39 @@ use sea_orm::{
 
 use crate::{
     auth::Actor,
-    db::Db,
+    db::{Db, WriteTxn},
     entities::{objective, plan, strategic_goal},
     error::{AppError, AppResult},
     goals,
     policy::{self, Action},
     reviews,
-    validate::{Errors, TEXT_MAX, TITLE_MAX},
+    validate::{Bounded, Errors, LongText, Title, Word},
 };
 
 pub const VALUES_MAX: usize = 20;
 pub const VALUE_MAX: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a plan is in its life: written as a draft, in force (one at a time), or archived
+/// and read-only.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum PlanStatus {
+    #[strum(message = "Draft")]
     Draft,
+    #[strum(message = "Active")]
     Active,
+    #[strum(message = "Archived")]
     Archived,
-}
-
-impl PlanStatus {
-    pub const OPTIONS: [(&'static str, PlanStatus); 3] = [
-        ("draft", PlanStatus::Draft),
-        ("active", PlanStatus::Active),
-        ("archived", PlanStatus::Archived),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanStatus::Draft => "draft",
-            PlanStatus::Active => "active",
-            PlanStatus::Archived => "archived",
-        }
-    }
-
-    fn from_db(value: &str) -> AppResult<PlanStatus> {
-        Self::OPTIONS
-            .iter()
-            .find(|(word, _)| *word == value)
-            .map(|(_, s)| *s)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown plan status {value:?}")))
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -155,7 +147,7 @@ fn summary(model: &plan::Model) -> AppResult<PlanSummary> {
         title: model.title.clone(),
         start_year: model.start_year,
         end_year: model.end_year,
-        status: PlanStatus::from_db(&model.status)?,
+        status: PlanStatus::from_stored(&model.status)?,
     })
 }
 
@@ -307,76 +299,206 @@ pub async fn active_values(db: &Db) -> AppResult<Vec<String>> {
         .unwrap_or_default())
 }
 
-struct ValidPlan {
-    title: Option<String>,
-    start_year: Option<i32>,
-    end_year: Option<i32>,
-    mission: Option<String>,
-    vision: Option<String>,
-    values: Option<String>,
-    status: Option<PlanStatus>,
+/// A plan's first or last year.
+pub type Year = Bounded<2000, 2100>;
+
+fn year_number(year: Year) -> i32 {
+    i32::from(year.to_i16())
 }
 
-fn validate_plan(input: &PlanInput, creating: bool, errors: &mut Errors) -> ValidPlan {
-    let title = if creating || input.title.is_some() {
-        errors.required("title", input.title.as_deref(), TITLE_MAX)
-    } else {
-        None
-    };
-    let mut year = |field: &str, value: Option<i32>| -> Option<i32> {
-        match value {
-            Some(y) => errors.in_range(field, y, 2000, 2100),
-            None if creating => errors.present(field, None),
-            None => None,
-        }
-    };
-    let start_year = year("start_year", input.start_year);
-    let end_year = year("end_year", input.end_year);
-    let values = input.values.as_ref().and_then(|values| {
-        let cleaned: Vec<String> = values
+/// The department's values: each one line of at most `VALUE_MAX` characters, at most
+/// `VALUES_MAX` of them, blank lines dropped. Stored one per line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values(Vec<String>);
+
+impl Values {
+    pub fn parse(raw: &[String]) -> Result<Values, String> {
+        let values: Vec<String> = raw
             .iter()
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
             .collect();
-        if cleaned.len() > VALUES_MAX {
-            errors.add("values", format!("List at most {VALUES_MAX} values."));
-            None
-        } else if cleaned.iter().any(|v| {
+        if values.len() > VALUES_MAX {
+            Err(format!("List at most {VALUES_MAX} values."))
+        } else if values.iter().any(|v| {
             v.chars().count() > VALUE_MAX
                 || v.contains(['\n', '\r'])
                 || v.chars().any(crate::validate::unprintable)
         }) {
-            errors.add(
-                "values",
-                format!("Keep each value to one line of at most {VALUE_MAX} characters."),
-            );
-            None
+            Err(format!(
+                "Keep each value to one line of at most {VALUE_MAX} characters."
+            ))
         } else {
-            Some(cleaned.join("\n"))
+            Ok(Values(values))
         }
-    });
-    ValidPlan {
-        title,
-        start_year,
-        end_year,
-        mission: input
-            .mission
-            .as_deref()
-            .and_then(|m| errors.optional("mission", Some(m), TEXT_MAX)),
-        vision: input
-            .vision
-            .as_deref()
-            .and_then(|v| errors.optional("vision", Some(v), TEXT_MAX)),
-        values,
-        status: input
-            .status
-            .as_deref()
-            .and_then(|s| errors.one_of("status", Some(s), &PlanStatus::OPTIONS)),
+    }
+
+    fn stored(&self) -> String {
+        self.0.join("\n")
+    }
+}
+
+/// A plan to create, parsed.
+#[derive(Debug, Clone)]
+pub struct NewPlan {
+    pub title: Title,
+    pub start_year: Year,
+    pub end_year: Year,
+    pub mission: LongText,
+    pub vision: LongText,
+    pub values: Values,
+    pub status: PlanStatus,
+}
+
+/// Changes to a plan, parsed; `None` leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct PlanChanges {
+    pub title: Option<Title>,
+    pub start_year: Option<Year>,
+    pub end_year: Option<Year>,
+    pub mission: Option<LongText>,
+    pub vision: Option<LongText>,
+    pub values: Option<Values>,
+    pub status: Option<PlanStatus>,
+}
+
+const END_BEFORE_START: &str = "The plan cannot end before it starts.";
+
+impl PlanInput {
+    /// A new plan: a title and both years are needed; a plan without a status is a draft.
+    pub fn parse_new(self, errors: &mut Errors) -> Option<NewPlan> {
+        let title = errors.check("title", Title::parse(self.title.as_deref().unwrap_or("")));
+        let start_year = errors
+            .present("start_year", self.start_year)
+            .and_then(|y| errors.check("start_year", Year::parse(y)));
+        let end_year = errors
+            .present("end_year", self.end_year)
+            .and_then(|y| errors.check("end_year", Year::parse(y)));
+        let values = errors.check(
+            "values",
+            Values::parse(self.values.as_deref().unwrap_or(&[])),
+        );
+        let mission = errors.check(
+            "mission",
+            LongText::parse(self.mission.as_deref().unwrap_or("")),
+        );
+        let vision = errors.check(
+            "vision",
+            LongText::parse(self.vision.as_deref().unwrap_or("")),
+        );
+        let status = errors.check("status", parse_status(self.status.as_deref()));
+        let (start_year, end_year) = (start_year?, end_year?);
+        if end_year < start_year {
+            errors.add("end_year", END_BEFORE_START);
+            return None;
+        }
+        Some(NewPlan {
+            title: title?,
+            start_year,
+            end_year,
+            mission: mission?,
+            vision: vision?,
+            values: values?,
+            status: status?.unwrap_or(PlanStatus::Draft),
+        })
+    }
+
+    /// Changes to a plan: only what was sent. Whether the years stay in order is checked
+    /// against the plan as it is (`check_years`).
+    pub fn parse_changes(self, errors: &mut Errors) -> Option<PlanChanges> {
+        let title = errors.check("title", self.title.as_deref().map(Title::parse).transpose());
+        let start_year = errors.check("start_year", self.start_year.map(Year::parse).transpose());
+        let end_year = errors.check("end_year", self.end_year.map(Year::parse).transpose());
+        let values = errors.check(
+            "values",
+            self.values.as_deref().map(Values::parse).transpose(),
+        );
+        let mission = errors.check(
+            "mission",
+            self.mission.as_deref().map(LongText::parse).transpose(),
+        );
+        let vision = errors.check(
+            "vision",
+            self.vision.as_deref().map(LongText::parse).transpose(),
+        );
+        let status = errors.check("status", parse_status(self.status.as_deref()));
+        Some(PlanChanges {
+            title: title?,
+            start_year: start_year?,
+            end_year: end_year?,
+            mission: mission?,
+            vision: vision?,
+            values: values?,
+            status: status?,
+        })
+    }
+}
+
+fn parse_status(raw: Option<&str>) -> Result<Option<PlanStatus>, String> {
+    raw.map(PlanStatus::parse_word).transpose()
+}
+
+impl PlanChanges {
+    /// The years the plan will have, `end_year` refused when it comes before the start.
+    fn years(&self, existing: &plan::Model, errors: &mut Errors) -> (i32, i32) {
+        let start = self.start_year.map_or(existing.start_year, year_number);
+        let end = self.end_year.map_or(existing.end_year, year_number);
+        if end < start {
+            errors.add("end_year", END_BEFORE_START);
+        }
+        (start, end)
+    }
+}
+
+/// A strategic goal or an objective to add, parsed.
+#[derive(Debug, Clone)]
+pub struct NewPart {
+    pub title: Title,
+    /// The description of a strategic goal, or the measure of an objective.
+    pub detail: LongText,
+}
+
+/// Changes to a strategic goal or an objective, parsed; `None` leaves a field as it is.
+#[derive(Debug, Clone)]
+pub struct PartChanges {
+    pub title: Option<Title>,
+    pub detail: Option<LongText>,
+    pub position: Option<i32>,
+    pub retired: Option<bool>,
+}
+
+impl PartInput {
+    /// A new part; `detail_field` is the detail's name where the API sends it
+    /// ("description" for a strategic goal, "measure" for an objective).
+    pub fn parse_new(self, detail_field: &str, errors: &mut Errors) -> Option<NewPart> {
+        let title = errors.check("title", Title::parse(self.title.as_deref().unwrap_or("")));
+        let detail = errors.check(
+            detail_field,
+            LongText::parse(self.detail.as_deref().unwrap_or("")),
+        );
+        Some(NewPart {
+            title: title?,
+            detail: detail?,
+        })
+    }
+
+    pub fn parse_changes(self, detail_field: &str, errors: &mut Errors) -> Option<PartChanges> {
+        let title = errors.check("title", self.title.as_deref().map(Title::parse).transpose());
+        let detail = errors.check(
+            detail_field,
+            self.detail.as_deref().map(LongText::parse).transpose(),
+        );
+        Some(PartChanges {
+            title: title?,
+            detail: detail?,
+            position: self.position,
+            retired: self.retired,
+        })
     }
 }
 
 /// Makes `id` the active plan, archiving the one in force before.
-async fn activate(conn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+async fn activate(txn: &WriteTxn, id: i32) -> AppResult<()> {
     plan::Entity::update_many()
         .col_expr(
             plan::Column::Status,
@@ -388,7 +510,7 @@ async fn activate(conn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
         )
         .filter(plan::Column::Status.eq(PlanStatus::Active.as_str()))
         .filter(plan::Column::Id.ne(id))
-        .exec(conn)
+        .exec(txn)
         .await?;
     Ok(())
 }
@@ -396,41 +518,29 @@ async fn activate(conn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
 pub async fn create(db: &Db, actor: &Actor, input: PlanInput) -> AppResult<PlanSummary> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let valid = validate_plan(&input, true, &mut errors);
-    if let (Some(start), Some(end)) = (valid.start_year, valid.end_year)
-        && end < start
-    {
-        errors.add("end_year", "The plan cannot end before it starts.");
-    }
-    errors.finish()?;
-    let (Some(title), Some(start_year), Some(end_year)) =
-        (valid.title, valid.start_year, valid.end_year)
-    else {
-        return Err(AppError::internal(anyhow::anyhow!(
-            "validated plan fields missing"
-        )));
+    let Some(new) = input.parse_new(&mut errors) else {
+        return Err(errors.into_error());
     };
-    let status = valid.status.unwrap_or(PlanStatus::Draft);
     let now = Utc::now();
     let txn = db.write().await?;
     // Activation reads the plan in force and archives it; one at a time.
     txn.lock(&["plans"]).await?;
     let model = plan::ActiveModel {
-        title: Set(title),
-        start_year: Set(start_year),
-        end_year: Set(end_year),
-        mission: Set(valid.mission.unwrap_or_default()),
-        vision: Set(valid.vision.unwrap_or_default()),
-        values: Set(valid.values.unwrap_or_default()),
-        status: Set(status.as_str().to_owned()),
+        title: Set(new.title.into_string()),
+        start_year: Set(year_number(new.start_year)),
+        end_year: Set(year_number(new.end_year)),
+        mission: Set(new.mission.into_string()),
+        vision: Set(new.vision.into_string()),
+        values: Set(new.values.stored()),
+        status: Set(new.status.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
-    if status == PlanStatus::Active {
-        activate(&*txn, model.id).await?;
+    if new.status == PlanStatus::Active {
+        activate(&txn, model.id).await?;
     }
     txn.commit().await?;
     summary(&model)
@@ -439,53 +549,52 @@ pub async fn create(db: &Db, actor: &Actor, input: PlanInput) -> AppResult<PlanS
 pub async fn update(db: &Db, actor: &Actor, id: i32, input: PlanInput) -> AppResult<PlanSummary> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let valid = validate_plan(&input, false, &mut errors);
+    let changes = input.parse_changes(&mut errors);
     let txn = db.write().await?;
     txn.lock(&["plans"]).await?;
     let existing = plan::Entity::find_by_id(id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let start = valid.start_year.unwrap_or(existing.start_year);
-    let end = valid.end_year.unwrap_or(existing.end_year);
-    if errors.is_empty() && end < start {
-        errors.add("end_year", "The plan cannot end before it starts.");
-    }
+    let Some(changes) = changes else {
+        return Err(errors.into_error());
+    };
+    let (start, end) = changes.years(&existing, &mut errors);
     errors.finish()?;
-    let current = PlanStatus::from_db(&existing.status)?;
-    if current == PlanStatus::Archived && valid.status != Some(PlanStatus::Active) {
+    let current = PlanStatus::from_stored(&existing.status)?;
+    if current == PlanStatus::Archived && changes.status != Some(PlanStatus::Active) {
         return Err(AppError::conflict(
             "This plan is archived and read-only; make it active again to change it.",
         ));
     }
-    if current != PlanStatus::Draft && valid.status == Some(PlanStatus::Draft) {
+    if current != PlanStatus::Draft && changes.status == Some(PlanStatus::Draft) {
         return Err(AppError::conflict_on(
             "status",
             "A plan that has been in force cannot go back to draft.",
         ));
     }
     let mut model: plan::ActiveModel = existing.into();
-    if let Some(title) = valid.title {
-        model.title = Set(title);
+    if let Some(title) = changes.title {
+        model.title = Set(title.into_string());
     }
     model.start_year = Set(start);
     model.end_year = Set(end);
-    if let Some(mission) = valid.mission {
-        model.mission = Set(mission);
+    if let Some(mission) = changes.mission {
+        model.mission = Set(mission.into_string());
     }
-    if let Some(vision) = valid.vision {
-        model.vision = Set(vision);
+    if let Some(vision) = changes.vision {
+        model.vision = Set(vision.into_string());
     }
-    if let Some(values) = valid.values {
-        model.values = Set(values);
+    if let Some(values) = &changes.values {
+        model.values = Set(values.stored());
     }
-    if let Some(status) = valid.status {
+    if let Some(status) = changes.status {
         model.status = Set(status.as_str().to_owned());
     }
     model.updated_at = Set(Utc::now());
-    let model = model.update(&*txn).await?;
-    if valid.status == Some(PlanStatus::Active) {
-        activate(&*txn, id).await?;
+    let model = model.update(&txn).await?;
+    if changes.status == Some(PlanStatus::Active) {
+        activate(&txn, id).await?;
     }
     txn.commit().await?;
     summary(&model)
@@ -516,14 +625,14 @@ fn reorder(mut siblings: Vec<i32>, id: i32, position: i32) -> Vec<(i32, i32)> {
 pub async fn add_goal(db: &Db, actor: &Actor, plan_id: i32, input: PartInput) -> AppResult<i32> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
-    let description = errors.optional("description", input.detail.as_deref(), TEXT_MAX);
-    errors.finish()?;
+    let Some(new) = input.parse_new("description", &mut errors) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
-    editable_plan(&*txn, plan_id).await?;
+    editable_plan(&txn, plan_id).await?;
     let existing = strategic_goal::Entity::find()
         .filter(strategic_goal::Column::PlanId.eq(plan_id))
-        .all(&*txn)
+        .all(&txn)
         .await?;
     let number = existing.iter().map(|g| g.number).max().unwrap_or(0) + 1;
     let position = existing.iter().map(|g| g.position).max().unwrap_or(0) + 1;
@@ -531,11 +640,11 @@ pub async fn add_goal(db: &Db, actor: &Actor, plan_id: i32, input: PartInput) ->
         plan_id: Set(plan_id),
         number: Set(number),
         position: Set(position),
-        title: Set(title.unwrap_or_default()),
-        description: Set(description.unwrap_or_default()),
+        title: Set(new.title.into_string()),
+        description: Set(new.detail.into_string()),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok(model.id)
@@ -544,27 +653,21 @@ pub async fn add_goal(db: &Db, actor: &Actor, plan_id: i32, input: PartInput) ->
 pub async fn update_goal(db: &Db, actor: &Actor, goal_id: i32, input: PartInput) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let title = input
-        .title
-        .as_deref()
-        .and_then(|t| errors.required("title", Some(t), TITLE_MAX));
-    let description = input
-        .detail
-        .as_deref()
-        .and_then(|d| errors.optional("description", Some(d), TEXT_MAX));
-    errors.finish()?;
+    let Some(changes) = input.parse_changes("description", &mut errors) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
     let goal = strategic_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    editable_plan(&*txn, goal.plan_id).await?;
-    if let Some(position) = input.position {
+    editable_plan(&txn, goal.plan_id).await?;
+    if let Some(position) = changes.position {
         let siblings = strategic_goal::Entity::find()
             .filter(strategic_goal::Column::PlanId.eq(goal.plan_id))
             .order_by_asc(strategic_goal::Column::Position)
             .order_by_asc(strategic_goal::Column::Id)
-            .all(&*txn)
+            .all(&txn)
             .await?;
         for (id, place) in reorder(siblings.iter().map(|g| g.id).collect(), goal_id, position) {
             strategic_goal::Entity::update_many()
@@ -573,22 +676,22 @@ pub async fn update_goal(db: &Db, actor: &Actor, goal_id: i32, input: PartInput)
                     sea_orm::prelude::Expr::value(place),
                 )
                 .filter(strategic_goal::Column::Id.eq(id))
-                .exec(&*txn)
+                .exec(&txn)
                 .await?;
         }
     }
     let mut model: strategic_goal::ActiveModel = strategic_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?
         .into();
-    if let Some(title) = title {
-        model.title = Set(title);
+    if let Some(title) = changes.title {
+        model.title = Set(title.into_string());
     }
-    if let Some(description) = description {
-        model.description = Set(description);
+    if let Some(description) = changes.detail {
+        model.description = Set(description.into_string());
     }
-    model.update(&*txn).await?;
+    model.update(&txn).await?;
     txn.commit().await
 }
 
@@ -596,13 +699,13 @@ pub async fn delete_goal(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<()> 
     policy::check(actor.principal(), Action::ManagePlan)?;
     let txn = db.write().await?;
     let goal = strategic_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    editable_plan(&*txn, goal.plan_id).await?;
+    editable_plan(&txn, goal.plan_id).await?;
     let objectives = objective::Entity::find()
         .filter(objective::Column::StrategicGoalId.eq(goal_id))
-        .count(&*txn)
+        .count(&txn)
         .await?;
     if objectives > 0 {
         return Err(AppError::conflict(format!(
@@ -611,7 +714,7 @@ pub async fn delete_goal(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<()> 
         )));
     }
     strategic_goal::Entity::delete_by_id(goal_id)
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     txn.commit().await
 }
@@ -624,30 +727,30 @@ pub async fn add_objective(
 ) -> AppResult<i32> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let title = errors.required("title", input.title.as_deref(), TITLE_MAX);
-    let measure = errors.optional("measure", input.detail.as_deref(), TEXT_MAX);
-    errors.finish()?;
+    let Some(new) = input.parse_new("measure", &mut errors) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
     let goal = strategic_goal::Entity::find_by_id(goal_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    editable_plan(&*txn, goal.plan_id).await?;
+    editable_plan(&txn, goal.plan_id).await?;
     let siblings = objective::Entity::find()
         .filter(objective::Column::StrategicGoalId.eq(goal_id))
-        .all(&*txn)
+        .all(&txn)
         .await?;
     let model = objective::ActiveModel {
         plan_id: Set(goal.plan_id),
         strategic_goal_id: Set(goal_id),
         number: Set(siblings.iter().map(|o| o.number).max().unwrap_or(0) + 1),
         position: Set(siblings.iter().map(|o| o.position).max().unwrap_or(0) + 1),
-        title: Set(title.unwrap_or_default()),
-        measure: Set(measure.unwrap_or_default()),
+        title: Set(new.title.into_string()),
+        measure: Set(new.detail.into_string()),
         retired: Set(false),
         ..Default::default()
     }
-    .insert(&*txn)
+    .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok(model.id)
@@ -661,27 +764,21 @@ pub async fn update_objective(
 ) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let title = input
-        .title
-        .as_deref()
-        .and_then(|t| errors.required("title", Some(t), TITLE_MAX));
-    let measure = input
-        .detail
-        .as_deref()
-        .and_then(|m| errors.optional("measure", Some(m), TEXT_MAX));
-    errors.finish()?;
+    let Some(changes) = input.parse_changes("measure", &mut errors) else {
+        return Err(errors.into_error());
+    };
     let txn = db.write().await?;
     let existing = objective::Entity::find_by_id(objective_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    editable_plan(&*txn, existing.plan_id).await?;
-    if let Some(position) = input.position {
+    editable_plan(&txn, existing.plan_id).await?;
+    if let Some(position) = changes.position {
         let siblings = objective::Entity::find()
             .filter(objective::Column::StrategicGoalId.eq(existing.strategic_goal_id))
             .order_by_asc(objective::Column::Position)
             .order_by_asc(objective::Column::Id)
-            .all(&*txn)
+            .all(&txn)
             .await?;
         for (id, place) in reorder(
             siblings.iter().map(|o| o.id).collect(),
@@ -694,25 +791,25 @@ pub async fn update_objective(
                     sea_orm::prelude::Expr::value(place),
                 )
                 .filter(objective::Column::Id.eq(id))
-                .exec(&*txn)
+                .exec(&txn)
                 .await?;
         }
     }
     let mut model: objective::ActiveModel = objective::Entity::find_by_id(objective_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?
         .into();
-    if let Some(title) = title {
-        model.title = Set(title);
+    if let Some(title) = changes.title {
+        model.title = Set(title.into_string());
     }
-    if let Some(measure) = measure {
-        model.measure = Set(measure);
+    if let Some(measure) = changes.detail {
+        model.measure = Set(measure.into_string());
     }
-    if let Some(retired) = input.retired {
+    if let Some(retired) = changes.retired {
         model.retired = Set(retired);
     }
-    model.update(&*txn).await?;
+    model.update(&txn).await?;
     txn.commit().await
 }
 
@@ -721,12 +818,12 @@ pub async fn delete_objective(db: &Db, actor: &Actor, objective_id: i32) -> AppR
     policy::check(actor.principal(), Action::ManagePlan)?;
     let txn = db.write().await?;
     let existing = objective::Entity::find_by_id(objective_id)
-        .one(&*txn)
+        .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    editable_plan(&*txn, existing.plan_id).await?;
-    let goals = goals::count_by_objective(&*txn, objective_id).await?;
-    let proposals = reviews::count_proposals_for_objective(&*txn, objective_id).await?;
+    editable_plan(&txn, existing.plan_id).await?;
+    let goals = goals::count_by_objective(&txn, objective_id).await?;
+    let proposals = reviews::count_proposals_for_objective(&txn, objective_id).await?;
     if goals + proposals > 0 {
         return Err(AppError::conflict(format!(
             "{} goal(s) are linked to this objective, so it cannot be deleted; retire it instead.",
@@ -734,7 +831,7 @@ pub async fn delete_objective(db: &Db, actor: &Actor, objective_id: i32) -> AppR
         )));
     }
     objective::Entity::delete_by_id(objective_id)
-        .exec(&*txn)
+        .exec(&txn)
         .await?;
     txn.commit().await
 }
@@ -903,6 +1000,141 @@ mod tests {
         assert_eq!(reorder(vec![1, 2, 3], 3, 1), vec![(3, 1), (1, 2), (2, 3)]);
         assert_eq!(reorder(vec![1, 2, 3], 1, 99), vec![(2, 1), (3, 2), (1, 3)]);
         assert_eq!(reorder(vec![1, 2, 3], 2, 0), vec![(2, 1), (1, 2), (3, 3)]);
+    }
+
+    #[test]
+    fn plan_statuses_are_words() {
+        crate::validate::assert_labelled::<PlanStatus>();
+        assert_eq!(
+            PlanStatus::parse_word("done"),
+            Err("Choose one of: draft, active, archived.".to_owned())
+        );
+    }
+
+    fn fields(errors: &Errors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn values_are_short_single_lines() {
+        let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            Values::parse(&owned(&[" Service first ", "", "Plain words"])).map(|v| v.stored()),
+            Ok("Service first\nPlain words".to_owned())
+        );
+        let one_line = format!("Keep each value to one line of at most {VALUE_MAX} characters.");
+        for bad in [
+            "x".repeat(VALUE_MAX + 1),
+            "Two\nlines".to_owned(),
+            "Bell\u{7}".to_owned(),
+        ] {
+            assert_eq!(
+                Values::parse(std::slice::from_ref(&bad)),
+                Err(one_line.clone()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Values::parse(&vec!["v".to_owned(); VALUES_MAX + 1]),
+            Err(format!("List at most {VALUES_MAX} values."))
+        );
+    }
+
+    #[test]
+    fn a_new_plan_names_every_bad_field_in_order() {
+        let cases: [(PlanInput, &[&str]); 5] = [
+            (PlanInput::default(), &["title", "start_year", "end_year"]),
+            (
+                PlanInput {
+                    title: Some(" ".into()),
+                    start_year: Some(2028),
+                    end_year: Some(2026),
+                    ..PlanInput::default()
+                },
+                &["title", "end_year"],
+            ),
+            (
+                PlanInput {
+                    title: Some("P".into()),
+                    start_year: Some(1999),
+                    end_year: Some(2101),
+                    ..PlanInput::default()
+                },
+                &["start_year", "end_year"],
+            ),
+            (
+                PlanInput {
+                    title: Some("P".into()),
+                    start_year: Some(2026),
+                    end_year: Some(2027),
+                    status: Some("done".into()),
+                    vision: Some("\u{0}".into()),
+                    ..PlanInput::default()
+                },
+                &["vision", "status"],
+            ),
+            (
+                PlanInput {
+                    title: Some("P".into()),
+                    start_year: Some(2026),
+                    end_year: Some(2026),
+                    ..PlanInput::default()
+                },
+                &[],
+            ),
+        ];
+        for (input, expected) in cases {
+            let mut errors = Errors::default();
+            let parsed = input.clone().parse_new(&mut errors);
+            assert_eq!(fields(&errors), expected, "{input:?}");
+            assert_eq!(parsed.is_some(), expected.is_empty(), "{input:?}");
+        }
+        let mut errors = Errors::default();
+        let plan = PlanInput {
+            title: Some(" Plan ".into()),
+            start_year: Some(2026),
+            end_year: Some(2029),
+            ..PlanInput::default()
+        }
+        .parse_new(&mut errors);
+        assert_eq!(
+            plan.map(|p| (p.title.into_string(), p.status)),
+            Some(("Plan".to_owned(), PlanStatus::Draft)),
+            "a plan starts as a draft"
+        );
+    }
+
+    #[test]
+    fn plan_changes_leave_what_was_not_sent() {
+        let mut errors = Errors::default();
+        let changes = PlanInput {
+            status: Some("active".into()),
+            ..PlanInput::default()
+        }
+        .parse_changes(&mut errors);
+        let changes = changes.map(|c| (c.title.is_none(), c.start_year, c.status));
+        assert_eq!(changes, Some((true, None, Some(PlanStatus::Active))));
+        let changes = PlanInput {
+            title: Some(String::new()),
+            start_year: Some(3000),
+            ..PlanInput::default()
+        }
+        .parse_changes(&mut errors);
+        assert!(changes.is_none());
+        assert_eq!(fields(&errors), ["title", "start_year"]);
+    }
+
+    #[test]
+    fn parts_name_their_detail_as_the_api_does() {
+        let mut errors = Errors::default();
+        let input = PartInput {
+            title: None,
+            detail: Some("m\u{7}".into()),
+            ..PartInput::default()
+        };
+        assert!(input.clone().parse_new("measure", &mut errors).is_none());
+        assert!(input.parse_changes("description", &mut errors).is_none());
+        assert_eq!(fields(&errors), ["title", "measure", "description"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use poem::{
-    IntoResponse, Response, handler,
+    Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -11,9 +11,10 @@ use crate::{
     app::AppState,
     auth::Actor,
     cycles::{self, Cycle},
-    error::{AppError, AppResult},
+    error::AppResult,
     plan::{self, PartInput, Plan, PlanInput, PlanStatus, PlanSummary},
-    web::{CsrfForm, FormErrors, Layout, render, see_other},
+    validate::{Errors, Word},
+    web::{CsrfForm, FormErrors, Layout, form_outcome, render, see_other},
 };
 
 #[derive(Template)]
@@ -36,6 +37,8 @@ struct PlanPage {
     editable: bool,
     cycles: Vec<Cycle>,
     cycle_id: Option<i32>,
+    /// What a button on the page could not do (a conflict), shown at the top.
+    errors: FormErrors,
 }
 
 /// The plan form as typed.
@@ -58,8 +61,10 @@ pub struct PlanForm {
 }
 
 impl PlanForm {
+    /// The plan as the service takes it. The years are typed as text here (the API sends
+    /// numbers), so a year that is not a number is refused before the service is asked.
     fn input(&self) -> AppResult<PlanInput> {
-        let mut errors = crate::validate::Errors::default();
+        let mut errors = Errors::default();
         let mut year = |field: &str, raw: &str| -> Option<i32> {
             match raw.trim().parse() {
                 Ok(y) => Some(y),
@@ -117,10 +122,6 @@ pub async fn list(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String
     plans_page(&state, &actor, form, FormErrors::default()).await
 }
 
-fn with_errors(page: Html<String>, err: &AppError) -> Response {
-    page.with_status(err.status()).into_response()
-}
-
 #[handler]
 pub async fn create(
     state: Data<&AppState>,
@@ -128,21 +129,13 @@ pub async fn create(
     CsrfForm(form): CsrfForm<PlanForm>,
 ) -> AppResult<Response> {
     plan::authorize_manage(&actor)?;
-    let result = match form.input() {
-        Ok(input) => plan::create(&state.db, &actor, input).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(created) => Ok(see_other(format!("/plans/{}?notice=created", created.id))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let errors = FormErrors::new(err.field_errors().to_vec());
-            Ok(with_errors(
-                plans_page(&state, &actor, form, errors).await?,
-                &err,
-            ))
-        }
-        Err(err) => Err(err),
-    }
+    let result = async { plan::create(&state.db, &actor, form.input()?).await }.await;
+    form_outcome(
+        result,
+        |created| format!("/plans/{}?notice=created", created.id),
+        |errors| plans_page(&state, &actor, form, errors),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -159,26 +152,39 @@ pub async fn show(
     Query(q): Query<PlanQuery>,
 ) -> AppResult<Html<String>> {
     let cycle_id = q.cycle_id.as_deref().and_then(|c| c.parse().ok());
-    let shown = plan::get(&state.db, &actor, id, cycle_id, state.settings.privacy_k).await?;
-    let cycles = cycles::list(&state.db, &actor)
-        .await?
-        .into_iter()
-        .filter(|c| c.plan_id == id)
-        .collect();
     let notice = match q.notice.as_deref() {
         Some("created") => Some("The plan has been created."),
         Some("saved") => Some("Your changes have been saved."),
         Some("deleted") => Some("Deleted."),
         _ => None,
     };
+    plan_page(&state, &actor, id, cycle_id, notice, FormErrors::default()).await
+}
+
+/// The plan with its tree, and for the cio the buttons and forms that change it.
+async fn plan_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    cycle_id: Option<i32>,
+    notice: Option<&'static str>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let shown = plan::get(&state.db, actor, id, cycle_id, state.settings.privacy_k).await?;
+    let cycles = cycles::list(&state.db, actor)
+        .await?
+        .into_iter()
+        .filter(|c| c.plan_id == id)
+        .collect();
     render(&PlanPage {
-        layout: Layout::new(Some(&actor), shown.summary.title.clone(), "plan"),
+        layout: Layout::new(Some(actor), shown.summary.title.clone(), "plan"),
         notice,
         editable: shown.summary.status != PlanStatus::Archived,
-        can_manage: plan::may_manage(&actor),
+        can_manage: plan::may_manage(actor),
         plan: shown,
         cycles,
         cycle_id,
+        errors,
     })
 }
 
@@ -224,25 +230,20 @@ pub async fn update(
     CsrfForm(form): CsrfForm<PlanForm>,
 ) -> AppResult<Response> {
     plan::authorize_manage(&actor)?;
-    let result = match form.input() {
-        Ok(input) => plan::update(&state.db, &actor, id, input).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(_) => Ok(see_other(format!("/plans/{id}?notice=saved"))),
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict { .. }))
-            if !err.field_errors().is_empty() =>
-        {
-            let page = render(&PlanEditPage {
+    let result = async { plan::update(&state.db, &actor, id, form.input()?).await }.await;
+    form_outcome(
+        result,
+        |_| format!("/plans/{id}?notice=saved"),
+        |errors| async {
+            render(&PlanEditPage {
                 layout: Layout::new(Some(&actor), "Edit the plan", "plan"),
                 id,
-                errors: FormErrors::new(err.field_errors().to_vec()),
                 form,
-            })?;
-            Ok(with_errors(page, &err))
-        }
-        Err(err) => Err(err),
-    }
+                errors,
+            })
+        },
+    )
+    .await
 }
 
 /// A strategic goal or an objective as typed.
@@ -278,42 +279,31 @@ struct PartPage {
     errors: FormErrors,
 }
 
-fn part_page(
-    actor: &Actor,
-    title: &str,
+/// A strategic goal's or an objective's form on its own page: for editing, and again with
+/// its errors when an add or an edit did not pass.
+struct PartView {
+    title: &'static str,
     action: String,
     cancel: String,
     detail_label: &'static str,
-    form: PartForm,
-    errors: FormErrors,
-) -> AppResult<Html<String>> {
-    render(&PartPage {
-        layout: Layout::new(Some(actor), title, "plan"),
-        action,
-        cancel,
-        detail_label,
-        form,
-        errors,
-    })
 }
 
-/// A part form that did not pass: shown again on its own page with the errors.
-fn part_errors(
-    actor: &Actor,
-    err: AppError,
-    title: &str,
-    action: String,
-    cancel: String,
-    detail_label: &'static str,
-    form: PartForm,
-) -> AppResult<Response> {
-    let Some(errors) = FormErrors::of(&err) else {
-        return Err(err);
-    };
-    Ok(with_errors(
-        part_page(actor, title, action, cancel, detail_label, form, errors)?,
-        &err,
-    ))
+impl PartView {
+    async fn page(
+        self,
+        actor: &Actor,
+        form: PartForm,
+        errors: FormErrors,
+    ) -> AppResult<Html<String>> {
+        render(&PartPage {
+            layout: Layout::new(Some(actor), self.title, "plan"),
+            action: self.action,
+            cancel: self.cancel,
+            detail_label: self.detail_label,
+            form,
+            errors,
+        })
+    }
 }
 
 #[handler]
@@ -323,18 +313,19 @@ pub async fn add_goal(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PartForm>,
 ) -> AppResult<Response> {
-    match plan::add_goal(&state.db, &actor, id, form.input()).await {
-        Ok(_) => Ok(see_other(format!("/plans/{id}?notice=saved"))),
-        Err(err) => part_errors(
-            &actor,
-            err,
-            "Add a strategic goal",
-            format!("/plans/{id}/goals"),
-            format!("/plans/{id}"),
-            "Description",
-            form,
-        ),
-    }
+    let result = plan::add_goal(&state.db, &actor, id, form.input()).await;
+    let view = PartView {
+        title: "Add a strategic goal",
+        action: format!("/plans/{id}/goals"),
+        cancel: format!("/plans/{id}"),
+        detail_label: "Description",
+    };
+    form_outcome(
+        result,
+        |_| format!("/plans/{id}?notice=saved"),
+        |errors| view.page(&actor, form, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -345,18 +336,19 @@ pub async fn add_objective(
     CsrfForm(form): CsrfForm<PartForm>,
 ) -> AppResult<Response> {
     let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
-    match plan::add_objective(&state.db, &actor, goal_id, form.input()).await {
-        Ok(_) => Ok(see_other(format!("{back}?notice=saved"))),
-        Err(err) => part_errors(
-            &actor,
-            err,
-            "Add an objective",
-            format!("/strategic-goals/{goal_id}/objectives"),
-            back,
-            "Measure",
-            form,
-        ),
-    }
+    let result = plan::add_objective(&state.db, &actor, goal_id, form.input()).await;
+    let view = PartView {
+        title: "Add an objective",
+        action: format!("/strategic-goals/{goal_id}/objectives"),
+        cancel: back.clone(),
+        detail_label: "Measure",
+    };
+    form_outcome(
+        result,
+        |_| format!("{back}?notice=saved"),
+        |errors| view.page(&actor, form, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -372,19 +364,18 @@ pub async fn edit_goal(
         detail: part.detail,
         plan_id: Some(part.plan_id),
     };
-    let (action, cancel) = (
-        format!("/strategic-goals/{goal_id}"),
-        format!("/plans/{}", part.plan_id),
-    );
-    part_page(
-        &actor,
-        "Edit the strategic goal",
-        action,
-        cancel,
-        "Description",
-        form,
-        FormErrors::default(),
-    )
+    goal_view(goal_id, format!("/plans/{}", part.plan_id))
+        .page(&actor, form, FormErrors::default())
+        .await
+}
+
+fn goal_view(goal_id: i32, back: String) -> PartView {
+    PartView {
+        title: "Edit the strategic goal",
+        action: format!("/strategic-goals/{goal_id}"),
+        cancel: back,
+        detail_label: "Description",
+    }
 }
 
 #[handler]
@@ -395,18 +386,14 @@ pub async fn update_goal(
     CsrfForm(form): CsrfForm<PartForm>,
 ) -> AppResult<Response> {
     let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
-    match plan::update_goal(&state.db, &actor, goal_id, form.input()).await {
-        Ok(()) => Ok(see_other(format!("{back}?notice=saved"))),
-        Err(err) => part_errors(
-            &actor,
-            err,
-            "Edit the strategic goal",
-            format!("/strategic-goals/{goal_id}"),
-            back,
-            "Description",
-            form,
-        ),
-    }
+    let result = plan::update_goal(&state.db, &actor, goal_id, form.input()).await;
+    let view = goal_view(goal_id, back.clone());
+    form_outcome(
+        result,
+        |()| format!("{back}?notice=saved"),
+        |errors| view.page(&actor, form, errors),
+    )
+    .await
 }
 
 #[handler]
@@ -422,19 +409,18 @@ pub async fn edit_objective(
         detail: part.detail,
         plan_id: Some(part.plan_id),
     };
-    let (action, cancel) = (
-        format!("/objectives/{id}"),
-        format!("/plans/{}", part.plan_id),
-    );
-    part_page(
-        &actor,
-        "Edit the objective",
-        action,
-        cancel,
-        "Measure",
-        form,
-        FormErrors::default(),
-    )
+    objective_view(id, format!("/plans/{}", part.plan_id))
+        .page(&actor, form, FormErrors::default())
+        .await
+}
+
+fn objective_view(id: i32, back: String) -> PartView {
+    PartView {
+        title: "Edit the objective",
+        action: format!("/objectives/{id}"),
+        cancel: back,
+        detail_label: "Measure",
+    }
 }
 
 #[handler]
@@ -445,18 +431,14 @@ pub async fn update_objective(
     CsrfForm(form): CsrfForm<PartForm>,
 ) -> AppResult<Response> {
     let back = format!("/plans/{}", form.plan_id.unwrap_or_default());
-    match plan::update_objective(&state.db, &actor, id, form.input()).await {
-        Ok(()) => Ok(see_other(format!("{back}?notice=saved"))),
-        Err(err) => part_errors(
-            &actor,
-            err,
-            "Edit the objective",
-            format!("/objectives/{id}"),
-            back,
-            "Measure",
-            form,
-        ),
-    }
+    let result = plan::update_objective(&state.db, &actor, id, form.input()).await;
+    let view = objective_view(id, back.clone());
+    form_outcome(
+        result,
+        |()| format!("{back}?notice=saved"),
+        |errors| view.page(&actor, form, errors),
+    )
+    .await
 }
 
 /// A button on the plan page: move, retire or delete a part, then back to the plan.
@@ -465,6 +447,25 @@ pub struct PartAction {
     plan_id: i32,
     position: Option<i32>,
     retired: Option<String>,
+}
+
+impl PartAction {
+    /// Back to the plan (with `query`), or the plan again with what the button could not do.
+    async fn outcome(
+        &self,
+        state: &AppState,
+        actor: &Actor,
+        result: AppResult<()>,
+        query: &str,
+    ) -> AppResult<Response> {
+        let plan_id = self.plan_id;
+        form_outcome(
+            result,
+            |()| format!("/plans/{plan_id}{query}"),
+            |errors| plan_page(state, actor, plan_id, None, None, errors),
+        )
+        .await
+    }
 }
 
 #[handler]
@@ -478,8 +479,8 @@ pub async fn move_goal(
         position: form.position,
         ..PartInput::default()
     };
-    plan::update_goal(&state.db, &actor, id, input).await?;
-    Ok(see_other(format!("/plans/{}", form.plan_id)))
+    let result = plan::update_goal(&state.db, &actor, id, input).await;
+    form.outcome(&state, &actor, result, "").await
 }
 
 #[handler]
@@ -489,8 +490,9 @@ pub async fn delete_goal(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PartAction>,
 ) -> AppResult<Response> {
-    plan::delete_goal(&state.db, &actor, id).await?;
-    Ok(see_other(format!("/plans/{}?notice=deleted", form.plan_id)))
+    let result = plan::delete_goal(&state.db, &actor, id).await;
+    form.outcome(&state, &actor, result, "?notice=deleted")
+        .await
 }
 
 #[handler]
@@ -505,8 +507,8 @@ pub async fn change_objective(
         retired: form.retired.as_deref().map(|r| r == "true"),
         ..PartInput::default()
     };
-    plan::update_objective(&state.db, &actor, id, input).await?;
-    Ok(see_other(format!("/plans/{}", form.plan_id)))
+    let result = plan::update_objective(&state.db, &actor, id, input).await;
+    form.outcome(&state, &actor, result, "").await
 }
 
 #[handler]
@@ -516,8 +518,9 @@ pub async fn delete_objective(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PartAction>,
 ) -> AppResult<Response> {
-    plan::delete_objective(&state.db, &actor, id).await?;
-    Ok(see_other(format!("/plans/{}?notice=deleted", form.plan_id)))
+    let result = plan::delete_objective(&state.db, &actor, id).await;
+    form.outcome(&state, &actor, result, "?notice=deleted")
+        .await
 }
 
 /// This area's pages, added to the site's routes by `app::page_routes`.

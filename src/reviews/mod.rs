@@ -307,7 +307,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
                 narrative: saved.map(|s| s.narrative.clone()).unwrap_or_default(),
                 outcome: saved
                     .and_then(|s| s.outcome.as_deref())
-                    .and_then(GoalStatus::parse),
+                    .and_then(|o| GoalStatus::parse_word(o).ok()),
                 self_rating: saved.and_then(|s| s.self_rating),
                 evidence: saved
                     .and_then(|s| serde_json::from_str(&s.evidence).ok())
@@ -323,7 +323,7 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
                 objective: objectives.get(&p.objective_id)?.clone(),
                 title: p.title,
                 description: p.description,
-                category: Category::parse(&p.category).unwrap_or(Category::Other),
+                category: Category::parse_word(&p.category).unwrap_or(Category::Other),
                 carried_goal_id: p.carried_goal_id,
             })
         })
@@ -679,7 +679,7 @@ fn parse_entry(
     // Outer None: the word is wrong; inner None: not given yet.
     let outcome = match entry.outcome.as_deref().filter(|o| !o.is_empty()) {
         Some(o) => errors
-            .one_of(&format!("{at}.outcome"), Some(o), &GoalStatus::OUTCOMES)
+            .check(format!("{at}.outcome"), GoalStatus::parse_outcome(o))
             .map(Some),
         None => Some(None),
     };
@@ -720,11 +720,7 @@ fn parse_proposal(
         format!("{at}.description"),
         LongText::parse(proposal.description.as_deref().unwrap_or("")),
     );
-    let category = errors.one_of(
-        &format!("{at}.category"),
-        proposal.category.as_deref(),
-        &Category::OPTIONS,
-    );
+    let category = errors.word::<Category>(&format!("{at}.category"), proposal.category.as_deref());
     let objective = proposal
         .objective_id
         .and_then(|id| context.objectives.get(&id));

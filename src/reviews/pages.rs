@@ -279,7 +279,7 @@ async fn evaluation_page(
             entry.narrative = value(&format!("narrative_{id}")).unwrap_or_default();
             entry.outcome = value(&format!("outcome_{id}"))
                 .as_deref()
-                .and_then(GoalStatus::parse);
+                .and_then(|o| GoalStatus::parse_word(o).ok());
             entry.self_rating = value(&format!("rating_{id}")).and_then(|r| r.parse().ok());
             evidence.push(value(&format!("evidence_{id}")).unwrap_or_default());
         } else {
@@ -346,9 +346,9 @@ async fn evaluation_page(
         objectives,
         outcomes: GoalStatus::OUTCOMES
             .iter()
-            .map(|(w, s)| (*w, s.label()))
+            .map(|s| (s.as_str(), s.label()))
             .collect(),
-        categories: Category::OPTIONS.iter().map(|(w, _)| *w).collect(),
+        categories: Category::all().into_iter().map(Word::as_str).collect(),
         errors,
         marked,
         evaluation,

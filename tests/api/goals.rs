@@ -289,3 +289,34 @@ both_backends! {
         assert_eq!(goal["history"].as_array().unwrap().len(), 0);
     }
 }
+
+both_backends! {
+    async fn a_goal_changed_meanwhile_comes_back_to_its_form_with_the_reason(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let id = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let owner = app.signed_in("eng@example.org").await;
+        let edit = format!("/goals/{id}/edit");
+        let objective = f.objectives[0].to_string();
+        let fields = [("objective_id", objective.as_str()), ("title", "Answer faster still"), ("category", "service"), ("due_on", "")];
+        // The form was open when the goal was dropped: the form again, as typed, with why.
+        let form_page = owner.get_html(&edit).await;
+        assert!(form_page.contains("Edit the goal"));
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{id}/outcome"), json!({"status": "dropped"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let response = owner.post_form(&format!("/goals/{id}"), &format!("/goals/{id}"), &fields).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>This goal is dropped; only proposed or agreed goals can be changed.</p></div>"#), "{html}");
+        assert!(html.contains(r#"value="Answer faster still""#), "{html}");
+        // The outcome button with a word that is not an outcome: the goal page, with the words.
+        let response = owner.post_form(&format!("/goals/{id}"), &format!("/goals/{id}/outcome"), &[("status", "done")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("<p>Choose one of: achieved, partially_achieved, not_achieved, dropped.</p>"), "{html}");
+        assert!(html.contains("Progress history"), "the goal page: {html}");
+    }
+}

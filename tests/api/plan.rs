@@ -228,3 +228,49 @@ both_backends! {
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
 }
+
+both_backends! {
+    async fn a_conflict_comes_back_to_the_page_of_its_form_or_button(app) {
+        app.department().await;
+        let cio_token = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio_token).await;
+        app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let cio = app.signed_in("cio@example.org").await;
+        let plan = format!("/plans/{}", f.plan);
+        // A button: the plan page again, with the reason at its top.
+        let plan_id = f.plan.to_string();
+        let response = cio
+            .post_form(&plan, &format!("/objectives/{}/delete", f.objectives[0]), &[("plan_id", plan_id.as_str())])
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>1 goal(s) are linked to this objective, so it cannot be deleted; retire it instead.</p></div>"#), "{html}");
+        assert!(html.contains("G1.1"), "the plan itself: {html}");
+        // The phase button: the cycles page, with the reason at its top.
+        let response = cio.post_form("/cycles", &format!("/cycles/{}/phase", f.cycle), &[("phase", "closed")]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<div class="alert" role="alert"><p>A cycle in Goal setting can only move to In progress, not to Closed.</p></div>"#), "{html}");
+        // A form whose plan was archived meanwhile: the form again, as typed, with the reason.
+        let edit = format!("{plan}/edit");
+        let form_page = cio.get_html(&edit).await;
+        assert!(form_page.contains("Edit the plan"));
+        let (status, _) = app.post_json(&cio_token, "/api/v1/plans", json!({"title": "Next", "start_year": 2028, "end_year": 2031, "status": "active"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let response = cio
+            .post_form(&edit, &plan, &[("title", "Typed again"), ("start_year", "2025"), ("end_year", "2028"), ("status", "archived")])
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("This plan is archived and read-only; make it active again to change it."), "{html}");
+        assert!(html.contains(r#"value="Typed again""#), "{html}");
+        // Field errors still point at the fields.
+        let response = cio
+            .post_form("/plans", "/plans", &[("title", ""), ("start_year", "2026"), ("end_year", "2029"), ("status", "draft")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<div class="alert" role="alert">Please correct the fields marked below.</div>"#), "{html}");
+    }
+}
