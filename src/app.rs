@@ -13,6 +13,7 @@ use poem::{
     web::Data,
 };
 
+use crate::validate::Word;
 use crate::{
     api,
     auth::{self, SessionPolicy},

@@ -8,6 +8,7 @@ use std::{
 
 use anyhow::Context;
 use clap::Parser;
+use staffdev::validate::Word;
 use staffdev::{
     app::App,
     config::{Cli, Command, CreateUserArgs, MigrateAction, Settings},

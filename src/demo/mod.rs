@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use self::data::{GOAL_IDEAS, PLAN_GOALS, SKILLS, TEAMS, VALUES};
+use crate::validate::Word;
 use crate::{
     auth::Actor,
     cycles::{self, CycleInput},

@@ -8,6 +8,7 @@ use poem_openapi::{
     types::MaybeUndefined,
 };
 
+use crate::validate::Word;
 use crate::{
     api::{ApiResult, BearerAuth},
     app::AppState,

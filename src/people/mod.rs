@@ -67,18 +67,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// The stored word, as `Word::as_str`: kept inherent so that the areas comparing the
-    /// stored column (goals, the first start, the demo) need not import `Word`.
-    pub fn as_str(self) -> &'static str {
-        Word::as_str(self)
-    }
-
-    /// The role a word names, without case, or None: kept for the areas that compare a
-    /// stored role (recognition, the skills import). Input goes through `parse_typed`.
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::parse_word(value).ok()
-    }
-
     /// A role as typed in a form or sent to the API.
     fn parse_typed(raw: &str) -> Result<Role, &'static str> {
         Role::parse_word(raw).map_err(|_| "Choose staff, cio or advisor.")
@@ -1141,9 +1129,9 @@ mod tests {
     #[test]
     fn roles_parse_without_case() {
         crate::validate::assert_labelled::<Role>();
-        assert_eq!(Role::parse("CIO"), Some(Role::Cio));
-        assert_eq!(Role::parse(" staff "), Some(Role::Staff));
-        assert_eq!(Role::parse("manager"), None);
+        assert_eq!(Role::parse_word("CIO"), Ok(Role::Cio));
+        assert_eq!(Role::parse_word(" staff "), Ok(Role::Staff));
+        assert!(Role::parse_word("manager").is_err());
         assert_eq!(Role::parse_typed(""), Err("Choose staff, cio or advisor."));
         assert_eq!(Role::Cio.label(), "CIO");
         assert_eq!(

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::{Message, Newest, Reader, limit_value, older_than};
+use crate::validate::Word;
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
@@ -213,7 +214,7 @@ async fn check_recipients(
                 FIELD,
                 "Kudos are for others: you cannot send them to yourself.",
             ),
-            Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => errors.add(
+            Some(p) if p.role == Role::Advisor.as_str() => errors.add(
                 FIELD,
                 format!(
                     "{} is an advisor; kudos go to the department's staff.",

@@ -187,7 +187,7 @@ async fn about_whom(
             errors.add("person_id", format!("There is no one with id {id}."));
             None
         }
-        Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+        Some(p) if p.role == Role::Advisor.as_str() => {
             errors.add("person_id", format!("{} is an advisor, not staff.", p.name));
             None
         }

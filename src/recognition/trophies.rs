@@ -156,7 +156,7 @@ async fn check_receiver(
             errors.add(field, "You hold it already: pass it to someone else.");
             None
         }
-        Some(p) if Role::parse(&p.role) == Some(Role::Advisor) => {
+        Some(p) if p.role == Role::Advisor.as_str() => {
             errors.add(
                 field,
                 format!("{} is an advisor; the trophy stays with staff.", p.name),
@@ -483,7 +483,7 @@ pub async fn reassign_trophy(
     let holder_can_pass = person::Entity::find_by_id(before.holder.id)
         .one(&txn)
         .await?
-        .is_some_and(|p| p.active && Role::parse(&p.role) != Some(Role::Advisor));
+        .is_some_and(|p| p.active && p.role != Role::Advisor.as_str());
     if holder_can_pass {
         return Err(AppError::conflict(format!(
             "{} is still active and holds {}; only they can pass it on.",
