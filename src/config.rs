@@ -249,3 +249,52 @@ impl Settings {
             .is_some_and(|url| url.scheme() == "https")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spoils one setting of otherwise good settings.
+    type Spoil = fn(&mut Settings);
+
+    #[test]
+    fn settings_that_make_no_sense_are_refused_naming_the_flag() {
+        let base = || Settings::for_database("sqlite::memory:");
+        assert!(base().check().is_ok());
+        let cases: [(Spoil, &str); 7] = [
+            (|s| s.db_max_connections = 0, "--db-max-connections"),
+            (
+                |s| s.session_idle = Duration::ZERO,
+                "--session-idle-minutes",
+            ),
+            (
+                |s| s.session_idle = Duration::from_secs(59),
+                "--session-idle-minutes",
+            ),
+            (
+                |s| s.session_max_age = Duration::ZERO,
+                "--session-max-hours",
+            ),
+            (|s| s.session_max_age = Duration::MAX, "--session-max-hours"),
+            (
+                |s| s.public_url = "ftp://example.org/".parse().ok(),
+                "--public-url",
+            ),
+            (
+                |s| s.public_url = "mailto:cio@example.org".parse().ok(),
+                "--public-url",
+            ),
+        ];
+        for (spoil, flag) in cases {
+            let mut settings = base();
+            spoil(&mut settings);
+            let message = settings.check().map_err(|e| e.to_string()).unwrap_err();
+            assert!(message.starts_with(flag), "{flag}: {message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+        let mut settings = base();
+        settings.shutdown_grace = Duration::ZERO;
+        settings.public_url = "https://staffdev.example.org/".parse().ok();
+        assert!(settings.check().is_ok(), "a grace of 0 means stop at once");
+    }
+}

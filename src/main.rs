@@ -121,16 +121,13 @@ async fn migrate(db: &Db, action: MigrateAction) -> anyhow::Result<()> {
             anyhow::ensure!(steps > 0, "--steps must be at least 1");
             if !yes {
                 let losing = db.tables_losing_rows(steps).await?;
+                let (what, them) = match losing.len() {
+                    1 => ("a table that holds rows", "it with its rows"),
+                    _ => ("tables that hold rows", "them with their rows"),
+                };
                 anyhow::ensure!(
                     losing.is_empty(),
-                    "reverting would drop {} that hold{} rows ({}); run again with --yes to drop \
-                     them with their rows",
-                    if losing.len() == 1 {
-                        "a table"
-                    } else {
-                        "tables"
-                    },
-                    if losing.len() == 1 { "s" } else { "" },
+                    "reverting would drop {what} ({}); run again with --yes to drop {them}",
                     losing.join(", ")
                 );
             }

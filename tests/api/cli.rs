@@ -307,7 +307,10 @@ fn settings_that_make_no_sense_are_refused_with_one_sentence() {
             assert_eq!(stderr.lines().count(), 1, "{flags:?}: {stderr}");
         }
     }
-    // The same from the environment, and before anything touches the database.
+    // The same from the environment, and before anything touches the database (the
+    // sensible case above got as far as creating one).
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
     let output = staffdev()
         .env("STAFFDEV_SESSION_IDLE_MINUTES", "0")
         .env("STAFFDEV_DB_MAX_CONNECTIONS", "0")
