@@ -1,17 +1,27 @@
 //! Building the application: state, routes, middleware and the listener. `App::build`
 //! binds the listener first, so tests can ask for port 0 and read the real one.
 
-use std::{future::Future, sync::Arc};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context as TaskContext, Poll, ready},
+};
 
 use anyhow::Context;
+use askama::Template;
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get,
+    Body, Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Request, Response, Route, Server, get,
     handler,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, Uri, header},
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
     middleware::{CookieJarManager, RequestId, Tracing},
-    web::Data,
+    web::{Data, Html},
 };
+use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::validate::Word;
 use crate::{
@@ -59,6 +69,10 @@ pub struct App {
 /// multipart envelope; forms and JSON are far smaller.
 const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
+/// Under an https public URL, browsers are told to use nothing else for a year, on this
+/// host and below it.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
 /// Pages and the API: no inline script or style anywhere, and never inside a frame.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -71,6 +85,7 @@ impl App {
     /// Connects to the database, applies pending migrations, makes sure someone can
     /// administer the service, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        settings.check()?;
         let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
         db.migrate_up().await?;
         // Bind before anything is created, so a taken port changes nothing.
@@ -206,13 +221,37 @@ async fn readyz(state: Data<&AppState>) -> Response {
 }
 
 /// Security headers on every response; a route that set its own policy keeps it.
-async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let mut response = ep.call(req).await?.into_response();
+///
+/// Every response is `Cache-Control: no-store` unless its route chose otherwise (only the
+/// stylesheet does): pages and API answers depend on who asks, and a shared cache cannot
+/// tell a signed-in answer from an anonymous one, nor a refusal from a page. Marking them
+/// all costs nothing worth keeping (the portal has its own server-side cache) and leaves
+/// no private answer out by mistake. Under an https public URL every response also asks
+/// the browser to use https only.
+async fn security_headers<E: Endpoint>(
+    ep: Arc<E>,
+    req: Request,
+    https_only: bool,
+) -> poem::Result<Response> {
+    // An error that escaped every handler still gets the headers.
+    let mut response = match ep.call(req).await {
+        Ok(response) => response.into_response(),
+        Err(err) => err.into_response(),
+    };
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https_only {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         );
     }
     headers.insert(
@@ -227,19 +266,109 @@ async fn security_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result
     Ok(response)
 }
 
-/// Forms and JSON bodies are small: a body announced as larger is refused before it is
-/// read. (poem's SizeLimit also refuses requests without a Content-Length, every GET
-/// included, so it does not fit.)
-async fn limit_body_size<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+/// Bounds every request body by `MAX_BODY_BYTES`, with 413. A body announced as larger is
+/// refused before it is read. A body without a Content-Length (chunked) is counted as it
+/// streams, and reading it fails as soon as it passes the limit, so nothing past the limit
+/// is taken in, whichever route reads it and however it maps a read error: the answer
+/// becomes the 413. (poem's SizeLimit refuses every request without a Content-Length,
+/// every GET included, so it does not fit.)
+async fn limit_body_size<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem::Result<Response> {
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+        return Ok(body_too_large(req.uri()));
     }
-    Ok(ep.call(req).await?.into_response())
+    // hyper never delivers more than an announced length, so only the others are counted.
+    let body = req.take_body();
+    let exceeded = if announced.is_none() && !body.is_empty() {
+        let exceeded = Arc::new(AtomicBool::new(false));
+        req.set_body(Body::from_async_read(LimitedBody {
+            inner: body.into_async_read(),
+            remaining: MAX_BODY_BYTES,
+            exceeded: exceeded.clone(),
+        }));
+        Some(exceeded)
+    } else {
+        req.set_body(body);
+        None
+    };
+    let uri = req.uri().clone();
+    let result = ep.call(req).await;
+    if exceeded.is_some_and(|exceeded| exceeded.load(Ordering::Acquire)) {
+        return Ok(body_too_large(&uri));
+    }
+    Ok(result?.into_response())
+}
+
+/// A request body that fails once more than `remaining` bytes have come through, and
+/// says so in `exceeded`.
+struct LimitedBody<R> {
+    inner: R,
+    remaining: usize,
+    exceeded: Arc<AtomicBool>,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for LimitedBody<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        let read = buf.filled().len() - before;
+        match self.remaining.checked_sub(read) {
+            Some(remaining) => {
+                self.remaining = remaining;
+                Poll::Ready(Ok(()))
+            }
+            None => {
+                self.exceeded.store(true, Ordering::Release);
+                Poll::Ready(Err(std::io::Error::other(
+                    "the request body is larger than the limit",
+                )))
+            }
+        }
+    }
+}
+
+/// The friendly error page, for a request refused before any area saw it (so in the
+/// layout of nobody signed in).
+#[derive(Template)]
+#[template(path = "error.html")]
+struct RefusedPage {
+    layout: web::Layout,
+    status: u16,
+    heading: String,
+    message: String,
+    details: Vec<String>,
+}
+
+/// 413: problem+json under /api, the error page elsewhere.
+fn body_too_large(uri: &Uri) -> Response {
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let message = format!(
+        "The request is larger than the {} MB this service accepts.",
+        MAX_BODY_BYTES / (1024 * 1024)
+    );
+    if uri.path().starts_with("/api/") {
+        return api::problem_response(api::Problem::new(status, message));
+    }
+    let heading = "That is too large to send".to_owned();
+    let page = RefusedPage {
+        layout: web::Layout::new(None, heading.clone(), ""),
+        status: status.as_u16(),
+        heading,
+        message,
+        details: Vec::new(),
+    };
+    let body = page.render().unwrap_or_else(|_| {
+        "<!doctype html><title>Too large</title><p>The request is too large.</p>".to_owned()
+    });
+    Html(body).with_status(status).into_response()
 }
 
 async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
@@ -270,6 +399,7 @@ fn page_routes() -> Route {
 }
 
 pub fn routes(state: AppState) -> impl Endpoint {
+    let https_only = state.settings.secure_cookies();
     let api = api::service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -288,7 +418,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .with(CookieJarManager::new())
         .around(limit_body_size)
         .data(state)
-        .around(security_headers)
+        .around(move |ep, req| security_headers(ep, req, https_only))
         .with(Tracing)
         .with(RequestId::default())
 }

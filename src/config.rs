@@ -76,13 +76,16 @@ pub enum Command {
 pub enum MigrateAction {
     /// Apply every pending migration.
     Up,
-    /// Revert the most recent migrations.
+    /// Revert the most recent migrations; asks for --yes before dropping tables that hold rows.
     Down {
         /// How many migrations to revert.
         #[arg(long, default_value_t = 1)]
         steps: u32,
+        /// Revert even when that drops tables holding rows, and their rows with them.
+        #[arg(long, default_value_t = false)]
+        yes: bool,
     },
-    /// List migrations and whether each is applied.
+    /// List migrations and whether each is applied; a missing database file is an error.
     Status,
 }
 
@@ -94,16 +97,17 @@ pub struct ServeArgs {
     /// The address people use to reach the service; an https URL makes cookies Secure.
     #[arg(long, env = "STAFFDEV_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
-    /// Minutes of inactivity after which a session ends.
+    /// Minutes of inactivity after which a session ends (1 to a year).
     #[arg(long, env = "STAFFDEV_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: u64,
-    /// Hours after sign-in after which a session ends, active or not.
+    /// Hours after sign-in after which a session ends, active or not (1 to a year).
     #[arg(long, env = "STAFFDEV_SESSION_MAX_HOURS", default_value_t = 12)]
     pub session_max_hours: u64,
     /// Take the client address from the last X-Forwarded-For entry (behind a proxy you trust).
     #[arg(long, env = "STAFFDEV_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
-    /// Seconds that in-flight requests get to finish after SIGTERM or Ctrl-C.
+    /// Seconds that in-flight requests get to finish after SIGTERM or Ctrl-C; 0 stops at
+    /// once, cutting them off.
     #[arg(long, env = "STAFFDEV_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
     pub shutdown_grace_seconds: u64,
     /// Email of the first cio account, created with a random password when nobody can
@@ -144,6 +148,10 @@ pub struct CreateUserArgs {
     pub team: String,
 }
 
+/// The longest a session may last: longer is a credential that never ends (and a huge
+/// value wraps a cookie's Max-Age round to "already expired").
+const LONGEST_SESSION: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// What the running service needs, independent of how it was configured, so that tests
 /// can build the app directly.
 #[derive(Debug, Clone)]
@@ -169,7 +177,7 @@ impl Settings {
     pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
         Settings {
             database_url: global.database_url.clone(),
-            db_max_connections: global.db_max_connections.max(1),
+            db_max_connections: global.db_max_connections,
             bind: serve.bind,
             public_url: serve.public_url.clone(),
             session_idle: Duration::from_secs(serve.session_idle_minutes.saturating_mul(60)),
@@ -202,10 +210,91 @@ impl Settings {
         }
     }
 
+    /// Refuses, in one sentence naming the flag, settings that make no sense: no database
+    /// connections, sessions that end at once or never, a public URL that is not a web
+    /// address. A shutdown grace of 0 is allowed: it means stop at once.
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.db_max_connections > 0,
+            "--db-max-connections (STAFFDEV_DB_MAX_CONNECTIONS) must be at least 1: without a \
+             connection nothing can be read or written"
+        );
+        let (idle, max_age) = (self.session_idle.as_secs(), self.session_max_age.as_secs());
+        anyhow::ensure!(
+            (60..=LONGEST_SESSION.as_secs()).contains(&idle),
+            "--session-idle-minutes (STAFFDEV_SESSION_IDLE_MINUTES) must be between 1 and {} \
+             (a year): a session would end at once, or a cookie could not say when it ends",
+            LONGEST_SESSION.as_secs() / 60
+        );
+        anyhow::ensure!(
+            (3600..=LONGEST_SESSION.as_secs()).contains(&max_age),
+            "--session-max-hours (STAFFDEV_SESSION_MAX_HOURS) must be between 1 and {} \
+             (a year): a session would end at once, or a cookie could not say when it ends",
+            LONGEST_SESSION.as_secs() / 3600
+        );
+        if let Some(url) = &self.public_url {
+            anyhow::ensure!(
+                matches!(url.scheme(), "http" | "https") && url.has_host(),
+                "--public-url (STAFFDEV_PUBLIC_URL) must be an http:// or https:// address, \
+                 not {url}"
+            );
+        }
+        Ok(())
+    }
+
     /// Cookies carry the Secure flag when people reach the service over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url
             .as_ref()
             .is_some_and(|url| url.scheme() == "https")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spoils one setting of otherwise good settings.
+    type Spoil = fn(&mut Settings);
+
+    #[test]
+    fn settings_that_make_no_sense_are_refused_naming_the_flag() {
+        let base = || Settings::for_database("sqlite::memory:");
+        assert!(base().check().is_ok());
+        let cases: [(Spoil, &str); 7] = [
+            (|s| s.db_max_connections = 0, "--db-max-connections"),
+            (
+                |s| s.session_idle = Duration::ZERO,
+                "--session-idle-minutes",
+            ),
+            (
+                |s| s.session_idle = Duration::from_secs(59),
+                "--session-idle-minutes",
+            ),
+            (
+                |s| s.session_max_age = Duration::ZERO,
+                "--session-max-hours",
+            ),
+            (|s| s.session_max_age = Duration::MAX, "--session-max-hours"),
+            (
+                |s| s.public_url = "ftp://example.org/".parse().ok(),
+                "--public-url",
+            ),
+            (
+                |s| s.public_url = "mailto:cio@example.org".parse().ok(),
+                "--public-url",
+            ),
+        ];
+        for (spoil, flag) in cases {
+            let mut settings = base();
+            spoil(&mut settings);
+            let message = settings.check().map_err(|e| e.to_string()).unwrap_err();
+            assert!(message.starts_with(flag), "{flag}: {message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+        let mut settings = base();
+        settings.shutdown_grace = Duration::ZERO;
+        settings.public_url = "https://staffdev.example.org/".parse().ok();
+        assert!(settings.check().is_ok(), "a grace of 0 means stop at once");
     }
 }

@@ -170,6 +170,19 @@ pub fn redacted_url(url: &str) -> String {
     }
 }
 
+/// The file of an SQLite URL when that file does not exist, so that commands which only
+/// look or only take away (`migrate status`, `migrate down`) can say so instead of
+/// creating an empty database by connecting. Other URLs, and in-memory databases, answer
+/// `None`.
+pub fn missing_sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    (!path.exists()).then(|| path.to_path_buf())
+}
+
 impl Db {
     /// Connects and checks the connection, so a bad URL or an unreachable server is
     /// reported at start-up in one sentence.
@@ -272,15 +285,115 @@ impl Db {
             .context("could not apply the database migrations")
     }
 
-    pub async fn migrate_down(&self, steps: u32) -> anyhow::Result<()> {
-        Migrator::down(&self.conn, Some(steps))
+    /// Reverts the newest `steps` applied migrations (fewer when fewer are applied) and
+    /// answers the names of those it reverted, newest first.
+    pub async fn migrate_down(&self, steps: u32) -> anyhow::Result<Vec<String>> {
+        let applied = self.applied_migrations().await?;
+        let reverting: Vec<String> = applied.into_iter().rev().take(steps as usize).collect();
+        if reverting.is_empty() {
+            return Ok(reverting);
+        }
+        let count = u32::try_from(reverting.len()).context("too many migrations")?;
+        Migrator::down(&self.conn, Some(count))
             .await
-            .context("could not revert the database migrations")
+            .context("could not revert the database migrations")?;
+        Ok(reverting)
     }
 
-    /// Every known migration with whether it has been applied.
+    /// The tables that reverting the newest `steps` applied migrations would drop and
+    /// that hold rows now, sorted. Which tables a revert drops is learnt by doing it on a
+    /// scratch in-memory SQLite database brought to the same migration (both backends
+    /// run the same migrations), so no list of tables is kept by hand beside them.
+    pub async fn tables_losing_rows(&self, steps: u32) -> anyhow::Result<Vec<String>> {
+        let applied = self.applied_migrations().await?;
+        let reverting = applied.len().min(steps as usize);
+        if reverting == 0 {
+            return Ok(Vec::new());
+        }
+        let scratch = Db::connect("sqlite::memory:", 1).await?;
+        let dropped = scratch
+            .tables_dropped_by_reverting(applied.len(), reverting)
+            .await;
+        scratch.close().await;
+        let mut losing = Vec::new();
+        for table in dropped? {
+            if self.has_rows(&table).await? {
+                losing.push(table);
+            }
+        }
+        Ok(losing)
+    }
+
+    /// On a scratch database: applies the first `applied` migrations, reverts the newest
+    /// `reverting` of them, and answers the tables that went away.
+    async fn tables_dropped_by_reverting(
+        &self,
+        applied: usize,
+        reverting: usize,
+    ) -> anyhow::Result<std::collections::BTreeSet<String>> {
+        let (applied, reverting) = (
+            u32::try_from(applied).context("too many migrations")?,
+            u32::try_from(reverting).context("too many migrations")?,
+        );
+        Migrator::up(&self.conn, Some(applied))
+            .await
+            .context("could not rehearse the migrations on a scratch database")?;
+        let before = self.sqlite_table_names().await?;
+        Migrator::down(&self.conn, Some(reverting))
+            .await
+            .context("could not rehearse the revert on a scratch database")?;
+        let after = self.sqlite_table_names().await?;
+        Ok(before.difference(&after).cloned().collect())
+    }
+
+    async fn sqlite_table_names(&self) -> anyhow::Result<std::collections::BTreeSet<String>> {
+        let rows = self
+            .conn
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'",
+            ))
+            .await
+            .context("could not list the tables")?;
+        rows.iter()
+            .map(|row| {
+                row.try_get::<String>("", "name")
+                    .context("could not list the tables")
+            })
+            .collect()
+    }
+
+    async fn has_rows(&self, table: &str) -> anyhow::Result<bool> {
+        // A table name cannot be a bound parameter; this one comes from the migrations
+        // themselves (see `tables_losing_rows`) and is quoted as an identifier anyway.
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let row = self
+            .conn
+            .query_one_raw(Statement::from_string(
+                self.backend(),
+                format!("SELECT 1 AS present FROM {quoted} LIMIT 1"),
+            ))
+            .await
+            .with_context(|| format!("could not look into the table {table}"))?;
+        Ok(row.is_some())
+    }
+
+    /// The names of the applied migrations, oldest first. Reading them creates nothing,
+    /// not even the migrations table.
+    async fn applied_migrations(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .migration_status()
+            .await?
+            .into_iter()
+            .filter_map(|(name, applied)| applied.then_some(name))
+            .collect())
+    }
+
+    /// Every known migration with whether it has been applied, oldest first. Looking
+    /// writes nothing: a database without the migrations table has every one pending.
     pub async fn migration_status(&self) -> anyhow::Result<Vec<(String, bool)>> {
-        let applied = Migrator::get_applied_migrations(&self.conn)
+        let applied = Migrator::get_applied_migrations_read_only(&self.conn)
             .await
             .context("could not read the applied migrations")?;
         let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();

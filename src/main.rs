@@ -30,10 +30,28 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("staffdev: {err:#}");
+            eprintln!("staffdev: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause only when it adds something: sqlx and
+/// sea-orm wrap an error in another that repeats its text, which printed whole says
+/// "unable to open database file: … unable to open database file".
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -70,24 +88,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("the server stopped with an error")
         }
         Command::Migrate { action } => {
-            let db = Db::connect(&global.database_url, 1).await?;
-            match action {
-                MigrateAction::Up => {
-                    db.migrate_up().await?;
-                    println!("All migrations are applied.");
-                }
-                MigrateAction::Down { steps } => {
-                    db.migrate_down(steps).await?;
-                    println!("Reverted {steps} migration(s).");
-                }
-                MigrateAction::Status => {
-                    for (name, applied) in db.migration_status().await? {
-                        println!("{} {name}", if applied { "applied" } else { "pending" });
-                    }
-                }
+            // Looking, or taking away, must not leave an empty database file behind.
+            if !matches!(action, MigrateAction::Up)
+                && let Some(path) = staffdev::db::missing_sqlite_file(&global.database_url)
+            {
+                anyhow::bail!(
+                    "the database file {} does not exist; `staffdev migrate up` creates it",
+                    path.display()
+                );
             }
+            let db = Db::connect(&global.database_url, 1).await?;
+            let result = migrate(&db, action).await;
             db.close().await;
-            Ok(())
+            result
         }
         Command::CreateUser(args) => {
             let db = Db::connect(&global.database_url, 1).await?;
@@ -97,6 +110,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
     }
+}
+
+async fn migrate(db: &Db, action: MigrateAction) -> anyhow::Result<()> {
+    match action {
+        MigrateAction::Up => {
+            db.migrate_up().await?;
+            println!("All migrations are applied.");
+        }
+        MigrateAction::Down { steps, yes } => {
+            anyhow::ensure!(steps > 0, "--steps must be at least 1");
+            if !yes {
+                let losing = db.tables_losing_rows(steps).await?;
+                let (what, them) = match losing.len() {
+                    1 => ("a table that holds rows", "it with its rows"),
+                    _ => ("tables that hold rows", "them with their rows"),
+                };
+                anyhow::ensure!(
+                    losing.is_empty(),
+                    "reverting would drop {what} ({}); run again with --yes to drop {them}",
+                    losing.join(", ")
+                );
+            }
+            let reverted = db.migrate_down(steps).await?;
+            for name in &reverted {
+                println!("reverted {name}");
+            }
+            let count = reverted.len();
+            if count == 0 {
+                println!("No migration is applied, so there was nothing to revert.");
+            } else if count < steps as usize {
+                println!(
+                    "Reverted {count} migration{}, every one that was applied (--steps asked for {steps}).",
+                    if count == 1 { "" } else { "s" }
+                );
+            } else {
+                println!(
+                    "Reverted {count} migration{}.",
+                    if count == 1 { "" } else { "s" }
+                );
+            }
+        }
+        MigrateAction::Status => {
+            for (name, applied) in db.migration_status().await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn create_user(db: &Db, args: CreateUserArgs) -> anyhow::Result<()> {

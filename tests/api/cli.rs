@@ -262,3 +262,212 @@ fn serve_logs_json_with_request_ids_and_stops_gracefully_on_sigterm() {
     assert!(spans.contains("request_id"), "{request_line}");
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
 }
+
+/// A port another socket holds: a serve that got as far as listening fails on it, so a
+/// setting that should have been refused earlier shows up as the wrong sentence.
+fn taken_port() -> (std::net::TcpListener, String) {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    (taken, bind)
+}
+
+#[test]
+fn settings_that_make_no_sense_are_refused_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let (_taken, bind) = taken_port();
+    let cases: [(&[&str], &str); 7] = [
+        (&["--db-max-connections", "0"], "--db-max-connections"),
+        (&["--session-idle-minutes", "0"], "--session-idle-minutes"),
+        (&["--session-max-hours", "0"], "--session-max-hours"),
+        (&["--session-max-hours", "9000000"], "--session-max-hours"),
+        (
+            &["--session-idle-minutes", "900000000"],
+            "--session-idle-minutes",
+        ),
+        (
+            &["--public-url", "ftp://staffdev.example.org/"],
+            "--public-url",
+        ),
+        (
+            &["--public-url", "https://staffdev.example.org/"],
+            "could not listen",
+        ),
+    ];
+    for (flags, expected) in cases {
+        let output = staffdev()
+            .args(["serve", "--database-url", &url, "--bind", &bind])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert_one_sentence_failure(&output, expected);
+        if expected.starts_with("--") {
+            // Refused before anything else ran, so nothing else was said.
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(stderr.lines().count(), 1, "{flags:?}: {stderr}");
+        }
+    }
+    // The same from the environment, and before anything touches the database (the
+    // sensible case above got as far as creating one).
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let output = staffdev()
+        .env("STAFFDEV_SESSION_IDLE_MINUTES", "0")
+        .env("STAFFDEV_DB_MAX_CONNECTIONS", "0")
+        .args(["serve", "--database-url", &url, "--bind", &bind])
+        .output()
+        .unwrap();
+    assert_one_sentence_failure(&output, "--db-max-connections");
+    assert!(!dir.path().join("cli.db").exists());
+}
+
+#[test]
+fn start_up_errors_say_their_cause_once() {
+    let output = staffdev()
+        .args([
+            "migrate",
+            "up",
+            "--database-url",
+            "sqlite:///no-such-directory/staffdev.db",
+        ])
+        .output()
+        .unwrap();
+    assert_one_sentence_failure(&output, "could not connect to the database");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("unable to open database file").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn migrate_status_and_down_do_not_create_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    for action in ["status", "down"] {
+        let output = staffdev()
+            .args(["migrate", action, "--database-url", &url])
+            .output()
+            .unwrap();
+        assert_one_sentence_failure(&output, "does not exist");
+        assert!(!dir.path().join("cli.db").exists(), "migrate {action}");
+    }
+}
+
+fn migrate(url: &str, args: &[&str]) -> std::process::Output {
+    staffdev()
+        .args(["migrate", "--database-url", url])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn migrate_down_says_how_many_it_really_reverted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    stdout_of(&migrate(&url, &["up"]));
+    let known = stdout_of(&migrate(&url, &["status"])).lines().count();
+    assert!(known >= 2);
+
+    let reverted = stdout_of(&migrate(&url, &["down", "--steps", "1"]));
+    assert_eq!(
+        reverted.lines().last(),
+        Some("Reverted 1 migration."),
+        "{reverted}"
+    );
+
+    let reverted = stdout_of(&migrate(&url, &["down", "--steps", "100"]));
+    let expected = format!(
+        "Reverted {} migrations, every one that was applied (--steps asked for 100).",
+        known - 1
+    );
+    assert_eq!(
+        reverted.lines().last(),
+        Some(expected.as_str()),
+        "{reverted}"
+    );
+    let status = stdout_of(&migrate(&url, &["status"]));
+    assert!(
+        status.lines().all(|l| l.starts_with("pending ")),
+        "{status}"
+    );
+
+    let nothing = stdout_of(&migrate(&url, &["down"]));
+    assert_eq!(
+        nothing.trim(),
+        "No migration is applied, so there was nothing to revert."
+    );
+}
+
+#[test]
+fn reverting_tables_that_hold_rows_asks_for_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let mut create = staffdev()
+        .args([
+            "create-user",
+            "--database-url",
+            &url,
+            "--email",
+            "cio@example.org",
+            "--name",
+            "C",
+            "--role",
+            "cio",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    assert!(create.wait().unwrap().success());
+
+    // The newest migration only adds indexes: nothing is lost, so nothing is asked.
+    stdout_of(&migrate(&url, &["down"]));
+    stdout_of(&migrate(&url, &["up"]));
+
+    let output = migrate(&url, &["down", "--steps", "100"]);
+    assert_one_sentence_failure(&output, "--yes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("people"), "{stderr}");
+    assert!(
+        !stderr.contains("sessions"),
+        "only tables with rows are named: {stderr}"
+    );
+    let status = stdout_of(&migrate(&url, &["status"]));
+    assert!(
+        status.lines().all(|l| l.starts_with("applied ")),
+        "nothing was reverted: {status}"
+    );
+
+    let reverted = stdout_of(&migrate(&url, &["down", "--steps", "100", "--yes"]));
+    assert!(
+        reverted
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("Reverted "),
+        "{reverted}"
+    );
+    let status = stdout_of(&migrate(&url, &["status"]));
+    assert!(
+        status.lines().all(|l| l.starts_with("pending ")),
+        "{status}"
+    );
+}

@@ -10,6 +10,7 @@ mod cli;
 mod db;
 mod demo;
 mod goals;
+mod hardening;
 mod openapi;
 mod operations;
 mod pages;
