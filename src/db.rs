@@ -10,7 +10,7 @@ use std::{
     str::FromStr,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -45,6 +45,9 @@ pub struct Db {
     /// Write transactions committed through this pool: a snapshot read before the last
     /// commit here is stale, which lets read caches drop at once after a local write.
     generation: Arc<AtomicU64>,
+    /// A limit on the SQLite file's size in pages, applied to every pooled connection
+    /// (0: none set). Only tests set it, to fill the database on demand.
+    sqlite_page_limit: Arc<AtomicU32>,
 }
 
 /// A write transaction. Dropping it without `commit` rolls it back.
@@ -190,6 +193,7 @@ impl Db {
                 "the database URL {shown:?} is not supported: use sqlite://FILE or postgres://USER@HOST/DATABASE"
             );
         }
+        let page_limit = Arc::new(AtomicU32::new(0));
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)
@@ -209,6 +213,20 @@ impl Db {
                     // SQLite's default page cache (2 MB) is smaller than what one
                     // department-wide aggregate reads, so every run went back to the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB)
+            });
+            let limit = page_limit.clone();
+            let limit_again = page_limit.clone();
+            options.map_sqlx_sqlite_pool_opts(move |pool| {
+                let limit = limit.clone();
+                let limit_again = limit_again.clone();
+                pool.after_connect(move |conn, _| {
+                    let limit = limit.clone();
+                    Box::pin(async move { apply_page_limit(conn, &limit).await })
+                })
+                .before_acquire(move |conn, _| {
+                    let limit = limit_again.clone();
+                    Box::pin(async move { apply_page_limit(conn, &limit).await.map(|()| true) })
+                })
             });
             if url.contains(":memory:") || url.contains("mode=memory") {
                 // Each pooled connection to an in-memory database sees its own empty one.
@@ -231,7 +249,15 @@ impl Db {
             conn,
             statements,
             generation: Arc::new(AtomicU64::new(0)),
+            sqlite_page_limit: page_limit,
         })
+    }
+
+    /// Limits the SQLite file to `pages` pages (never below its current size), on every
+    /// pooled connection from now on: a way for tests to fill the database on demand, as
+    /// a full disk would. Raise it again to give the space back. Nothing on PostgreSQL.
+    pub fn limit_sqlite_pages(&self, pages: u32) {
+        self.sqlite_page_limit.store(pages.max(1), Ordering::Release);
     }
 
     /// The connection for reads (and for the migrator).
@@ -306,6 +332,20 @@ impl Db {
     pub async fn close(self) {
         let _ = self.conn.close().await;
     }
+}
+
+/// Applies the page limit set by `Db::limit_sqlite_pages`, if any, to one connection.
+async fn apply_page_limit(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    limit: &AtomicU32,
+) -> Result<(), sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::{AssertSqlSafe, Executor};
+    let pages = limit.load(Ordering::Acquire);
+    if pages > 0 {
+        conn.execute(AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

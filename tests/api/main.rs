@@ -16,6 +16,7 @@ mod pages;
 mod people;
 mod plan;
 mod recognition;
+mod resilience;
 mod review_pages;
 mod reviews;
 mod skills;
