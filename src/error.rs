@@ -233,17 +233,25 @@ impl DbFailure {
                 DbFailure::ConnectionLost
             }
             Sqlx::PoolTimedOut | Sqlx::PoolClosed => DbFailure::Unreachable,
-            Sqlx::Database(db) => match db.code() {
-                Some(code) => Self::of_code(&code),
-                None => DbFailure::Query,
-            },
+            Sqlx::Database(db) => {
+                let sqlite = db
+                    .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                    .is_some();
+                match db.code() {
+                    Some(code) => Self::of_code(&code, sqlite),
+                    None => DbFailure::Query,
+                }
+            }
             _ => DbFailure::Query,
         }
     }
 
-    /// From a PostgreSQL SQLSTATE or a SQLite (extended) result code.
-    fn of_code(code: &str) -> DbFailure {
-        if let Ok(sqlite) = code.parse::<i32>() {
+    /// From a SQLite (extended) result code, or else a PostgreSQL SQLSTATE.
+    fn of_code(code: &str, sqlite: bool) -> DbFailure {
+        if sqlite {
+            let Ok(sqlite) = code.parse::<i32>() else {
+                return DbFailure::Query;
+            };
             // The primary result code is the low byte of the extended one.
             return match sqlite & 0xff {
                 SQLITE_FULL => DbFailure::StorageFull,
@@ -274,24 +282,33 @@ const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// How long to wait after a 503 because the storage is full: someone has to free space.
 const STORAGE_FULL_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn database_codes_say_what_failed() {
-        for (code, failure) in [
-            ("13", DbFailure::StorageFull),
-            ("778", DbFailure::Storage), // SQLITE_IOERR_WRITE
-            ("2067", DbFailure::Query),  // SQLITE_CONSTRAINT_UNIQUE
-            ("5", DbFailure::Query),     // SQLITE_BUSY: a lock, not a broken database
-            ("53100", DbFailure::StorageFull),
-            ("57P01", DbFailure::ConnectionLost),
-            ("08006", DbFailure::ConnectionLost),
-            ("57P03", DbFailure::Unreachable),
-            ("23505", DbFailure::Query),
+        for (code, sqlite, failure) in [
+            ("13", true, DbFailure::StorageFull),
+            ("778", true, DbFailure::Storage), // SQLITE_IOERR_WRITE
+            ("2067", true, DbFailure::Query),  // SQLITE_CONSTRAINT_UNIQUE
+            ("5", true, DbFailure::Query),     // SQLITE_BUSY: a lock, not a broken database
+            ("53100", false, DbFailure::StorageFull),
+            ("57P01", false, DbFailure::ConnectionLost),
+            ("08006", false, DbFailure::ConnectionLost),
+            ("57P03", false, DbFailure::Unreachable),
+            ("23505", false, DbFailure::Query),
         ] {
-            assert_eq!(DbFailure::of_code(code), failure, "{code}");
+            assert_eq!(DbFailure::of_code(code, sqlite), failure, "{code}");
         }
     }
 
@@ -308,14 +325,5 @@ mod tests {
         assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(full.public_message().contains("storage is full"));
         assert!(full.retry_after_secs().is_some());
-    }
-}
-
-impl From<sea_orm::TransactionError<AppError>> for AppError {
-    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
-        match err {
-            sea_orm::TransactionError::Connection(db) => db.into(),
-            sea_orm::TransactionError::Transaction(app) => app,
-        }
     }
 }

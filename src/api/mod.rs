@@ -84,8 +84,7 @@ pub enum ApiError {
     /// Something went wrong on the server.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
-    /// The database cannot be reached, the connection was lost, or its storage is full;
-    /// retry after the given number of seconds.
+    /// The database is unreachable or its storage is full; retry after the given seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u64),
 }
