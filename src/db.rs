@@ -156,16 +156,42 @@ async fn open(
 }
 
 /// The read pool. Reads go through here (`Db::conn`); a read that failed only because its
-/// connection died is run once more, on a fresh connection (the pool tests connections
-/// before handing them out, and closes a broken one when it comes back). Statements that
-/// may write are never run twice: they answer the error, which maps to 503.
+/// connection died is run once more, on a connection opened for it. Not one from the
+/// pool: when one connection dies its idle siblings usually die with it (a restarting
+/// server, `pg_terminate_backend` on all of them), and one can still pass the pool's ping
+/// a moment before its end lands. Statements that may write are never run twice: they
+/// answer the error, which maps to 503.
 #[derive(Clone)]
-pub struct ReadConn(DatabaseConnection);
+pub struct ReadConn {
+    pool: DatabaseConnection,
+    /// How to open a connection for a retry; None for an in-memory SQLite database, where
+    /// a new connection would be a new, empty database (the pool's one is retried).
+    fresh: Option<Arc<ConnectOptions>>,
+    statements: Arc<AtomicU64>,
+}
 
 impl Deref for ReadConn {
     type Target = DatabaseConnection;
     fn deref(&self) -> &DatabaseConnection {
-        &self.0
+        &self.pool
+    }
+}
+
+impl ReadConn {
+    /// Runs `read` once more after its connection died, on a connection of its own.
+    async fn retry<T>(
+        &self,
+        read: impl AsyncFnOnce(&DatabaseConnection) -> Result<T, DbErr>,
+    ) -> Result<T, DbErr> {
+        let Some(options) = &self.fresh else {
+            return read(&self.pool).await;
+        };
+        let mut options = (**options).clone();
+        options.max_connections(1).min_connections(0);
+        let conn = open(options, &self.statements).await?;
+        let result = read(&conn).await;
+        let _ = conn.close().await;
+        result
     }
 }
 
@@ -202,39 +228,45 @@ fn may_retry(sql: &str, err: &DbErr) -> bool {
 #[async_trait::async_trait]
 impl ConnectionTrait for ReadConn {
     fn get_database_backend(&self) -> DbBackend {
-        self.0.get_database_backend()
+        self.pool.get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.0.execute_raw(stmt).await
+        self.pool.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.0.execute_unprepared(sql).await
+        self.pool.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         if !only_reads(&stmt.sql) {
-            return self.0.query_one_raw(stmt).await;
+            return self.pool.query_one_raw(stmt).await;
         }
-        match self.0.query_one_raw(stmt.clone()).await {
-            Err(err) if may_retry(&stmt.sql, &err) => self.0.query_one_raw(stmt).await,
+        match self.pool.query_one_raw(stmt.clone()).await {
+            Err(err) if may_retry(&stmt.sql, &err) => {
+                self.retry(async |conn| conn.query_one_raw(stmt).await)
+                    .await
+            }
             other => other,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         if !only_reads(&stmt.sql) {
-            return self.0.query_all_raw(stmt).await;
+            return self.pool.query_all_raw(stmt).await;
         }
-        match self.0.query_all_raw(stmt.clone()).await {
-            Err(err) if may_retry(&stmt.sql, &err) => self.0.query_all_raw(stmt).await,
+        match self.pool.query_all_raw(stmt.clone()).await {
+            Err(err) if may_retry(&stmt.sql, &err) => {
+                self.retry(async |conn| conn.query_all_raw(stmt).await)
+                    .await
+            }
             other => other,
         }
     }
 
     fn support_returning(&self) -> bool {
-        self.0.support_returning()
+        self.pool.support_returning()
     }
 }
 
@@ -450,6 +482,7 @@ impl Db {
             }
         }
         let statements = Arc::new(AtomicU64::new(0));
+        let read_options = (!in_memory).then(|| Arc::new(options.clone()));
         let mut conn = Database::connect(options)
             .await
             .with_context(|| format!("could not connect to the database at {shown}"))?;
@@ -477,7 +510,11 @@ impl Db {
         };
         Ok(Db {
             sqlite_writer,
-            conn: ReadConn(conn),
+            conn: ReadConn {
+                pool: conn,
+                fresh: read_options,
+                statements: statements.clone(),
+            },
             statements,
             generation: Arc::new(AtomicU64::new(0)),
             sqlite_page_limit: page_limit,
@@ -525,7 +562,7 @@ impl Db {
         };
         let begun = match &writer {
             Some(writer) => writer.conn.begin_with_options(options).await,
-            None => self.conn.0.begin_with_options(options).await,
+            None => self.conn.pool.begin_with_options(options).await,
         };
         let txn = begun.inspect_err(|err| self.write_health.observe(err))?;
         Ok(WriteTxn {
@@ -567,20 +604,20 @@ impl Db {
     }
 
     pub async fn migrate_up(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn.0, None)
+        Migrator::up(&self.conn.pool, None)
             .await
             .context("could not apply the database migrations")
     }
 
     pub async fn migrate_down(&self, steps: u32) -> anyhow::Result<()> {
-        Migrator::down(&self.conn.0, Some(steps))
+        Migrator::down(&self.conn.pool, Some(steps))
             .await
             .context("could not revert the database migrations")
     }
 
     /// Every known migration with whether it has been applied.
     pub async fn migration_status(&self) -> anyhow::Result<Vec<(String, bool)>> {
-        let applied = Migrator::get_applied_migrations(&self.conn.0)
+        let applied = Migrator::get_applied_migrations(&self.conn.pool)
             .await
             .context("could not read the applied migrations")?;
         let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
@@ -598,7 +635,7 @@ impl Db {
         if let Some(writer) = &self.sqlite_writer {
             let _ = writer.lock().await.conn.close_by_ref().await;
         }
-        let _ = self.conn.0.close().await;
+        let _ = self.conn.pool.close().await;
     }
 }
 
