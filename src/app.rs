@@ -206,16 +206,21 @@ fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers and can take writes (see `Db::check_ready`): an
+/// instance whose database cannot save anything is taken out of rotation rather than
+/// answering 503 to every write.
 #[handler]
 async fn readyz(state: Data<&AppState>) -> Response {
-    match state.db.ping().await {
+    match state.db.check_ready().await {
         Ok(()) => "ready".into_response(),
         Err(err) => {
             err.log();
-            api::problem_response(api::Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database cannot be reached.",
-            ))
+            let detail = match err {
+                AppError::StorageFull(_) => "The database cannot take writes: its storage is full.",
+                AppError::Unavailable(_) => "The database cannot be reached.",
+                _ => "The database cannot take writes.",
+            };
+            api::problem_response(api::Problem::new(StatusCode::SERVICE_UNAVAILABLE, detail))
         }
     }
 }

@@ -4,13 +4,26 @@
 //! in the process and start with `BEGIN IMMEDIATE`: a deferred transaction that reads and
 //! then writes fails at once with SQLITE_BUSY whatever the timeout, which would surface
 //! "database is locked" to a user. PostgreSQL uses an ordinary pool and plain transactions.
+//!
+//! Failures of the database itself, and what they leave behind:
+//! - A failed COMMIT or ROLLBACK on SQLite (a full disk, an I/O error) can leave the
+//!   connection inside its transaction while sqlx believes otherwise; the next "BEGIN" on
+//!   it becomes a SAVEPOINT inside the dead transaction, its COMMIT a RELEASE that stores
+//!   nothing, and the open transaction holds the write lock for good. So SQLite writes run
+//!   on a connection of their own (a pool of one, outside the read pool), which is
+//!   replaced after a failed COMMIT and closed on release whenever a rollback did not end
+//!   its transaction. Nothing acknowledged can then sit in a transaction that never ends.
+//! - A read whose connection died (PostgreSQL restarted, `pg_terminate_backend`) is retried
+//!   once on a fresh connection (`ReadConn`); a write is never retried blindly, since its
+//!   outcome is unknown: it answers 503.
+//! - Whether the database can take writes is tracked (`WriteHealth`) for `/readyz`.
 
 use std::{
     ops::Deref,
     str::FromStr,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -25,7 +38,7 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::error::AppError;
+use crate::error::{AppError, DbFailure};
 
 /// Page cache per pooled SQLite connection, in KiB (negative: a size, not a page count).
 const SQLITE_CACHE_KIB: &str = "-16384";
@@ -33,26 +46,237 @@ const SQLITE_CACHE_KIB: &str = "-16384";
 /// How long SQLite waits for another process's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The table the readiness probe creates (and drops or rolls back) to prove that the
+/// database can still allocate a page and, after a failure, commit.
+const READINESS_PROBE_TABLE: &str = "staffdev_readiness_probe";
+
 #[derive(Clone)]
 pub struct Db {
-    conn: DatabaseConnection,
+    conn: ReadConn,
     /// Statements run through this pool since it was opened: lets tests prove that a page
     /// runs a fixed number of queries whatever the data, and is cheap enough to keep.
     statements: Arc<AtomicU64>,
-    /// Serializes writers on SQLite, which allows one writer at a time anyway; waiting here
-    /// is fair and cheap, where waiting in SQLite's busy handler means sleeping and polling.
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// The SQLite write connection, behind the lock that serializes writers: SQLite allows
+    /// one writer at a time anyway, and waiting here is fair and cheap, where waiting in
+    /// SQLite's busy handler means sleeping and polling. None on PostgreSQL.
+    sqlite_writer: Option<Arc<Mutex<SqliteWriter>>>,
     /// Write transactions committed through this pool: a snapshot read before the last
     /// commit here is stale, which lets read caches drop at once after a local write.
     generation: Arc<AtomicU64>,
+    /// A limit on the SQLite file's size in pages, applied to every pooled connection
+    /// (0: none set). Only tests set it, to fill the database on demand.
+    sqlite_page_limit: Arc<AtomicU32>,
+    write_health: Arc<WriteHealth>,
+}
+
+/// Whether the last write failed because of the database itself (storage full, a failed
+/// COMMIT, a connection dropped in the middle of a transaction), until a commit succeeds.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    failing: AtomicBool,
+    /// The storage was full at the last failure (what `/readyz` says).
+    storage_full: AtomicBool,
+}
+
+impl WriteHealth {
+    fn failed(&self, storage_full: bool) {
+        self.storage_full.store(storage_full, Ordering::Release);
+        self.failing.store(true, Ordering::Release);
+    }
+
+    fn succeeded(&self) {
+        self.failing.store(false, Ordering::Release);
+    }
+
+    fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+
+    /// Records `err` when it says the database cannot take writes.
+    fn observe(&self, err: &DbErr) {
+        match DbFailure::of(err) {
+            DbFailure::StorageFull => self.failed(true),
+            DbFailure::Storage => self.failed(false),
+            _ => {}
+        }
+    }
+}
+
+/// The connection SQLite writes run on, and how to open a fresh one.
+struct SqliteWriter {
+    conn: DatabaseConnection,
+    /// How to open the write connection again after a failure; None for an in-memory
+    /// database, whose only connection is the database (and is shared with reads).
+    reopen: Option<ConnectOptions>,
+    statements: Arc<AtomicU64>,
+}
+
+impl SqliteWriter {
+    /// Replaces the write connection after a failed COMMIT: the old pool closes its one
+    /// connection as soon as the failed transaction hands it back, so whatever state
+    /// the failure left on it (an open transaction, a lock) goes with it.
+    async fn discard_connection(&mut self) {
+        let Some(options) = self.reopen.clone() else {
+            return;
+        };
+        match open(options, &self.statements).await {
+            Ok(fresh) => {
+                let old = std::mem::replace(&mut self.conn, fresh);
+                tracing::warn!("the SQLite write connection failed to commit; it was replaced");
+                tokio::spawn(async move {
+                    let _ = old.close().await;
+                });
+            }
+            Err(err) => {
+                // Opening is lazy, so this means the options themselves went bad; never
+                // write on the failed connection again: its pool is closed and writes
+                // answer 503 until the service restarts.
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    "could not reopen the SQLite write connection"
+                );
+                let _ = self.conn.close_by_ref().await;
+            }
+        }
+    }
+}
+
+/// Opens a pool lazily (no connection until the first use) with the statement counter.
+async fn open(
+    mut options: ConnectOptions,
+    statements: &Arc<AtomicU64>,
+) -> Result<DatabaseConnection, DbErr> {
+    options.connect_lazy(true);
+    let mut conn = Database::connect(options).await?;
+    let counter = statements.clone();
+    conn.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(conn)
+}
+
+/// The read pool. Reads go through here (`Db::conn`); a read that failed only because its
+/// connection died is run once more, on a connection opened for it. Not one from the
+/// pool: when one connection dies its idle siblings usually die with it (a restarting
+/// server, `pg_terminate_backend` on all of them), and one can still pass the pool's ping
+/// a moment before its end lands. Statements that may write are never run twice: they
+/// answer the error, which maps to 503.
+#[derive(Clone)]
+pub struct ReadConn {
+    pool: DatabaseConnection,
+    /// How to open a connection for a retry; None for an in-memory SQLite database, where
+    /// a new connection would be a new, empty database (the pool's one is retried).
+    fresh: Option<Arc<ConnectOptions>>,
+    statements: Arc<AtomicU64>,
+}
+
+impl Deref for ReadConn {
+    type Target = DatabaseConnection;
+    fn deref(&self) -> &DatabaseConnection {
+        &self.pool
+    }
+}
+
+impl ReadConn {
+    /// Runs `read` once more after its connection died, on a connection of its own.
+    async fn retry<T>(
+        &self,
+        read: impl AsyncFnOnce(&DatabaseConnection) -> Result<T, DbErr>,
+    ) -> Result<T, DbErr> {
+        let Some(options) = &self.fresh else {
+            return read(&self.pool).await;
+        };
+        let mut options = (**options).clone();
+        options.max_connections(1).min_connections(0);
+        let conn = open(options, &self.statements).await?;
+        let result = read(&conn).await;
+        let _ = conn.close().await;
+        result
+    }
+}
+
+/// A statement that only reads: a SELECT, or a WITH query that modifies nothing. Running
+/// it twice is harmless, so it may be retried after its connection died.
+fn only_reads(sql: &str) -> bool {
+    let mut words = sql
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    match words.next() {
+        Some(first)
+            if first.eq_ignore_ascii_case("select") || first.eq_ignore_ascii_case("with") =>
+        {
+            !words.any(|w| {
+                ["insert", "update", "delete", "merge"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether a failed read may run once more: only a read, and only because its
+/// connection died.
+fn may_retry(sql: &str, err: &DbErr) -> bool {
+    let retry = DbFailure::of(err) == DbFailure::ConnectionLost && only_reads(sql);
+    if retry {
+        tracing::warn!(error = %err, "a read lost its database connection; running it again");
+    }
+    retry
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for ReadConn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.pool.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.pool.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.pool.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        if !only_reads(&stmt.sql) {
+            return self.pool.query_one_raw(stmt).await;
+        }
+        match self.pool.query_one_raw(stmt.clone()).await {
+            Err(err) if may_retry(&stmt.sql, &err) => {
+                self.retry(async |conn| conn.query_one_raw(stmt).await)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        if !only_reads(&stmt.sql) {
+            return self.pool.query_all_raw(stmt).await;
+        }
+        match self.pool.query_all_raw(stmt.clone()).await {
+            Err(err) if may_retry(&stmt.sql, &err) => {
+                self.retry(async |conn| conn.query_all_raw(stmt).await)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    fn support_returning(&self) -> bool {
+        self.pool.support_returning()
+    }
 }
 
 /// A write transaction. Dropping it without `commit` rolls it back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     generation: Arc<AtomicU64>,
+    health: Arc<WriteHealth>,
     // Declared after `txn` so the transaction is released before the writer lock.
-    _writer: Option<OwnedMutexGuard<()>>,
+    writer: Option<OwnedMutexGuard<SqliteWriter>>,
 }
 
 impl Deref for WriteTxn {
@@ -66,6 +290,7 @@ impl Deref for WriteTxn {
 /// their statements on it directly. Taking `&WriteTxn` rather than any
 /// `ConnectionTrait` is the point: a caller cannot hand such a helper the read pool and
 /// so bypass `BEGIN IMMEDIATE`, the writer lock and the emptying of shared snapshots.
+/// Errors that say the database cannot take writes are recorded for `/readyz`.
 #[async_trait::async_trait]
 impl ConnectionTrait for WriteTxn {
     fn get_database_backend(&self) -> DbBackend {
@@ -73,19 +298,23 @@ impl ConnectionTrait for WriteTxn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.txn.execute_raw(stmt).await
+        let result = self.txn.execute_raw(stmt).await;
+        self.observe(result)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.txn.execute_unprepared(sql).await
+        let result = self.txn.execute_unprepared(sql).await;
+        self.observe(result)
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(stmt).await
+        let result = self.txn.query_one_raw(stmt).await;
+        self.observe(result)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(stmt).await
+        let result = self.txn.query_all_raw(stmt).await;
+        self.observe(result)
     }
 
     fn support_returning(&self) -> bool {
@@ -94,10 +323,37 @@ impl ConnectionTrait for WriteTxn {
 }
 
 impl WriteTxn {
+    fn observe<T>(&self, result: Result<T, DbErr>) -> Result<T, DbErr> {
+        if let Err(err) = &result {
+            self.health.observe(err);
+        }
+        result
+    }
+
+    /// Commits. When the COMMIT fails, the SQLite write connection is replaced (see the
+    /// module comment) and the database counts as unable to take writes until a commit
+    /// succeeds again.
     pub async fn commit(self) -> Result<(), AppError> {
-        self.txn.commit().await?;
-        self.generation.fetch_add(1, Ordering::Release);
-        Ok(())
+        let WriteTxn {
+            txn,
+            generation,
+            health,
+            writer,
+        } = self;
+        match txn.commit().await {
+            Ok(()) => {
+                generation.fetch_add(1, Ordering::Release);
+                health.succeeded();
+                Ok(())
+            }
+            Err(err) => {
+                health.failed(DbFailure::of(&err) == DbFailure::StorageFull);
+                if let Some(mut writer) = writer {
+                    writer.discard_connection().await;
+                }
+                Err(err.into())
+            }
+        }
     }
 
     /// Serializes, across instances, the transactions that read shared rows and then
@@ -194,12 +450,16 @@ impl Db {
                 "the database URL {shown:?} is not supported: use sqlite://FILE or postgres://USER@HOST/DATABASE"
             );
         }
+        let page_limit = Arc::new(AtomicU32::new(0));
+        let write_health = Arc::new(WriteHealth::default());
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        let mut write_options = None;
         if is_sqlite {
             // Validate the URL here, where we can say what is wrong with it.
             SqliteConnectOptions::from_str(url)
@@ -214,15 +474,22 @@ impl Db {
                     // department-wide aggregate reads, so every run went back to the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB)
             });
-            if url.contains(":memory:") || url.contains("mode=memory") {
+            sqlite_pool_hooks(&mut options, &page_limit, None);
+            if in_memory {
                 // Each pooled connection to an in-memory database sees its own empty one.
                 options.max_connections(1).min_connections(1);
+            } else {
+                let mut writes = options.clone();
+                writes.max_connections(1);
+                sqlite_pool_hooks(&mut writes, &page_limit, Some(write_health.clone()));
+                write_options = Some(writes);
             }
         }
+        let statements = Arc::new(AtomicU64::new(0));
+        let read_options = (!in_memory).then(|| Arc::new(options.clone()));
         let mut conn = Database::connect(options)
             .await
             .with_context(|| format!("could not connect to the database at {shown}"))?;
-        let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         conn.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -230,16 +497,46 @@ impl Db {
         conn.ping()
             .await
             .with_context(|| format!("could not reach the database at {shown}"))?;
+        let sqlite_writer = if is_sqlite {
+            let writer_conn = match &write_options {
+                Some(writes) => open(writes.clone(), &statements)
+                    .await
+                    .with_context(|| format!("could not connect to the database at {shown}"))?,
+                None => conn.clone(),
+            };
+            Some(Arc::new(Mutex::new(SqliteWriter {
+                conn: writer_conn,
+                reopen: write_options,
+                statements: statements.clone(),
+            })))
+        } else {
+            None
+        };
         Ok(Db {
-            sqlite_writer: is_sqlite.then(|| Arc::new(Mutex::new(()))),
-            conn,
+            sqlite_writer,
+            conn: ReadConn {
+                pool: conn,
+                fresh: read_options,
+                statements: statements.clone(),
+            },
             statements,
             generation: Arc::new(AtomicU64::new(0)),
+            sqlite_page_limit: page_limit,
+            write_health,
         })
     }
 
-    /// The connection for reads (and for the migrator).
-    pub fn conn(&self) -> &DatabaseConnection {
+    /// Limits the SQLite file to `pages` pages (never below its current size), on every
+    /// pooled connection from the next time it is used: a way for tests to fill the
+    /// database on demand, as a full disk would (`u32::MAX` gives the space back). Does
+    /// nothing on PostgreSQL.
+    pub fn limit_sqlite_pages(&self, pages: u32) {
+        self.sqlite_page_limit
+            .store(pages.max(1), Ordering::Release);
+    }
+
+    /// The connection for reads (and for the migrator); see `ReadConn`.
+    pub fn conn(&self) -> &ReadConn {
         &self.conn
     }
 
@@ -267,11 +564,16 @@ impl Db {
             sqlite_transaction_mode: writer.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let txn = self.conn.begin_with_options(options).await?;
+        let begun = match &writer {
+            Some(writer) => writer.conn.begin_with_options(options).await,
+            None => self.conn.pool.begin_with_options(options).await,
+        };
+        let txn = begun.inspect_err(|err| self.write_health.observe(err))?;
         Ok(WriteTxn {
             txn,
             generation: self.generation.clone(),
-            _writer: writer,
+            health: self.write_health.clone(),
+            writer,
         })
     }
 
@@ -279,8 +581,34 @@ impl Db {
         self.conn.ping().await.map_err(AppError::from)
     }
 
+    /// Ok when the database answers and can take writes, for `/readyz`. On SQLite every
+    /// check starts a write that needs a new page (creating a table) and rolls it back,
+    /// which fails at once while the file cannot grow. After a write failed for a reason
+    /// of the database's own (on either backend), the check commits its probe, so a disk
+    /// that fills only at COMMIT is seen too, and a success marks the database writable
+    /// again without waiting for a person's write. Between failures PostgreSQL only pings.
+    pub async fn check_ready(&self) -> Result<(), AppError> {
+        self.ping().await?;
+        let failing = self.write_health.is_failing();
+        if self.sqlite_writer.is_none() && !failing {
+            return Ok(());
+        }
+        let probe = async {
+            let txn = self.write().await?;
+            txn.execute_unprepared(&format!("CREATE TABLE {READINESS_PROBE_TABLE} (x INTEGER)"))
+                .await?;
+            if failing {
+                txn.execute_unprepared(&format!("DROP TABLE {READINESS_PROBE_TABLE}"))
+                    .await?;
+                txn.commit().await?;
+            }
+            Ok::<(), AppError>(())
+        };
+        probe.await
+    }
+
     pub async fn migrate_up(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn, None)
+        Migrator::up(&self.conn.pool, None)
             .await
             .context("could not apply the database migrations")
     }
@@ -294,7 +622,7 @@ impl Db {
             return Ok(reverting);
         }
         let count = u32::try_from(reverting.len()).context("too many migrations")?;
-        Migrator::down(&self.conn, Some(count))
+        Migrator::down(&self.conn.pool, Some(count))
             .await
             .context("could not revert the database migrations")?;
         Ok(reverting)
@@ -335,11 +663,11 @@ impl Db {
             u32::try_from(applied).context("too many migrations")?,
             u32::try_from(reverting).context("too many migrations")?,
         );
-        Migrator::up(&self.conn, Some(applied))
+        Migrator::up(&self.conn.pool, Some(applied))
             .await
             .context("could not rehearse the migrations on a scratch database")?;
         let before = self.sqlite_table_names().await?;
-        Migrator::down(&self.conn, Some(reverting))
+        Migrator::down(&self.conn.pool, Some(reverting))
             .await
             .context("could not rehearse the revert on a scratch database")?;
         let after = self.sqlite_table_names().await?;
@@ -393,7 +721,7 @@ impl Db {
     /// Every known migration with whether it has been applied, oldest first. Looking
     /// writes nothing: a database without the migrations table has every one pending.
     pub async fn migration_status(&self) -> anyhow::Result<Vec<(String, bool)>> {
-        let applied = Migrator::get_applied_migrations_read_only(&self.conn)
+        let applied = Migrator::get_applied_migrations_read_only(&self.conn.pool)
             .await
             .context("could not read the applied migrations")?;
         let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
@@ -408,8 +736,71 @@ impl Db {
     }
 
     pub async fn close(self) {
-        let _ = self.conn.close().await;
+        if let Some(writer) = &self.sqlite_writer {
+            let _ = writer.lock().await.conn.close_by_ref().await;
+        }
+        let _ = self.conn.pool.close().await;
     }
+}
+
+/// The per-connection hooks of a SQLite pool: the test page limit on every connection,
+/// and, on the write pool (`health` given), closing a connection that comes back still
+/// inside a transaction instead of pooling it.
+fn sqlite_pool_hooks(
+    options: &mut ConnectOptions,
+    page_limit: &Arc<AtomicU32>,
+    health: Option<Arc<WriteHealth>>,
+) {
+    let page_limit = page_limit.clone();
+    options.map_sqlx_sqlite_pool_opts(move |pool| {
+        let (on_connect, on_acquire) = (page_limit.clone(), page_limit.clone());
+        let pool = pool
+            .after_connect(move |conn, _| {
+                let limit = on_connect.clone();
+                Box::pin(async move { apply_page_limit(conn, &limit).await })
+            })
+            .before_acquire(move |conn, _| {
+                let limit = on_acquire.clone();
+                Box::pin(async move { apply_page_limit(conn, &limit).await.map(|()| true) })
+            });
+        match health.clone() {
+            Some(health) => pool.after_release(move |conn, _| {
+                let health = health.clone();
+                Box::pin(async move {
+                    use sea_orm::sqlx::Connection;
+                    if !conn.is_in_transaction() {
+                        return Ok(true);
+                    }
+                    // A transaction dropped without COMMIT queued its ROLLBACK on the
+                    // connection's worker; a ping runs after it.
+                    conn.ping().await?;
+                    if conn.is_in_transaction() {
+                        tracing::warn!(
+                            "a SQLite write connection could not end its transaction; it was closed"
+                        );
+                        health.failed(false);
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            }),
+            None => pool,
+        }
+    });
+}
+
+/// Applies the page limit set by `Db::limit_sqlite_pages`, if any, to one connection.
+async fn apply_page_limit(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    limit: &AtomicU32,
+) -> Result<(), sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::{AssertSqlSafe, Executor};
+    let pages = limit.load(Ordering::Acquire);
+    if pages > 0 {
+        conn.execute(AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -53,9 +53,17 @@ pub enum AppError {
     /// 429: too many attempts; try again after the given time.
     #[error("Too many attempts. Try again later.")]
     TooManyRequests { retry_after: Duration },
-    /// 503: the database cannot be reached.
+    /// 503: the database cannot be reached, or the connection a request ran on was lost
+    /// (answered with Retry-After).
     #[error("The service is temporarily unavailable.")]
     Unavailable(#[source] anyhow::Error),
+    /// 503: the database's storage is full, so nothing can be saved (answered with
+    /// Retry-After). 503 rather than 507, which belongs to WebDAV: clients and load
+    /// balancers know 503 as "try again later", which is what the person can do.
+    #[error(
+        "staffdev cannot save changes at the moment because its storage is full. Nothing was saved; please try again later."
+    )]
+    StorageFull(#[source] anyhow::Error),
     /// 500: anything else. The cause is logged, never shown.
     #[error("Something went wrong on our side.")]
     Internal(#[source] anyhow::Error),
@@ -96,7 +104,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::StorageFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -109,10 +117,12 @@ impl AppError {
         }
     }
 
-    /// Seconds to wait, for a 429.
+    /// Seconds to wait, for a 429 or a 503.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             AppError::TooManyRequests { retry_after } => Some(retry_after.as_secs().max(1)),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER.as_secs()),
+            AppError::StorageFull(_) => Some(STORAGE_FULL_RETRY_AFTER.as_secs()),
             _ => None,
         }
     }
@@ -126,7 +136,9 @@ impl AppError {
             .map(|e| format!("{}: {}", e.field, e.message))
             .collect();
         match self {
-            AppError::Internal(cause) | AppError::Unavailable(cause) => cause,
+            AppError::Internal(cause)
+            | AppError::Unavailable(cause)
+            | AppError::StorageFull(cause) => cause,
             other if fields.is_empty() => anyhow::anyhow!("{other}"),
             other => anyhow::anyhow!("{} ({})", other, fields.join("; ")),
         }
@@ -146,6 +158,10 @@ impl AppError {
             }
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "database unavailable")
+            }
+            // Someone has to free space: as loud as a bug.
+            AppError::StorageFull(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "database storage full")
             }
             _ => {}
         }
@@ -171,14 +187,100 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        match err {
-            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => {
+        match DbFailure::of(&err) {
+            DbFailure::StorageFull => {
+                AppError::StorageFull(anyhow::Error::new(err).context("database storage"))
+            }
+            DbFailure::ConnectionLost | DbFailure::Storage | DbFailure::Unreachable => {
                 AppError::Unavailable(anyhow::Error::new(err).context("database connection"))
             }
-            other => AppError::Internal(anyhow::Error::new(other).context("database query")),
+            DbFailure::Query => {
+                AppError::Internal(anyhow::Error::new(err).context("database query"))
+            }
         }
     }
 }
+
+/// What a database error says about the database, as opposed to about the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The connection died under the statement (the server ended it, the network went):
+    /// a read may run again on another connection.
+    ConnectionLost,
+    /// No connection could be had (the pool timed out or is closed, the server refuses).
+    Unreachable,
+    /// The storage is full (SQLITE_FULL, PostgreSQL's disk_full).
+    StorageFull,
+    /// The storage failed otherwise (an I/O error).
+    Storage,
+    /// Anything else: the statement itself failed (a constraint, bad SQL, a decode).
+    Query,
+}
+
+impl DbFailure {
+    pub fn of(err: &DbErr) -> DbFailure {
+        use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+        let sqlx = match err {
+            DbErr::ConnectionAcquire(_) => return DbFailure::Unreachable,
+            DbErr::Conn(RuntimeErr::SqlxError(e))
+            | DbErr::Exec(RuntimeErr::SqlxError(e))
+            | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+            DbErr::Conn(_) => return DbFailure::Unreachable,
+            _ => return DbFailure::Query,
+        };
+        match &**sqlx {
+            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::Protocol(_) | Sqlx::WorkerCrashed => {
+                DbFailure::ConnectionLost
+            }
+            Sqlx::PoolTimedOut | Sqlx::PoolClosed => DbFailure::Unreachable,
+            Sqlx::Database(db) => {
+                let sqlite = db
+                    .try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+                    .is_some();
+                match db.code() {
+                    Some(code) => Self::of_code(&code, sqlite),
+                    None => DbFailure::Query,
+                }
+            }
+            _ => DbFailure::Query,
+        }
+    }
+
+    /// From a SQLite (extended) result code, or else a PostgreSQL SQLSTATE.
+    fn of_code(code: &str, sqlite: bool) -> DbFailure {
+        if sqlite {
+            let Ok(sqlite) = code.parse::<i32>() else {
+                return DbFailure::Query;
+            };
+            // The primary result code is the low byte of the extended one.
+            return match sqlite & 0xff {
+                SQLITE_FULL => DbFailure::StorageFull,
+                SQLITE_IOERR => DbFailure::Storage,
+                _ => DbFailure::Query,
+            };
+        }
+        match code {
+            "53100" => DbFailure::StorageFull,
+            "58030" => DbFailure::Storage,
+            // admin_shutdown, crash_shutdown: the server ended this connection.
+            "57P01" | "57P02" => DbFailure::ConnectionLost,
+            // cannot_connect_now (starting up or shutting down), too_many_connections.
+            "57P03" | "53300" => DbFailure::Unreachable,
+            // Class 08: connection exceptions.
+            _ if code.starts_with("08") => DbFailure::ConnectionLost,
+            _ => DbFailure::Query,
+        }
+    }
+}
+
+const SQLITE_IOERR: i32 = 10;
+const SQLITE_FULL: i32 = 13;
+
+/// How long to wait after a 503 because the database could not be reached or a
+/// connection was lost: long enough for a pool to reconnect or a server to restart.
+const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// How long to wait after a 503 because the storage is full: someone has to free space.
+const STORAGE_FULL_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 impl From<sea_orm::TransactionError<AppError>> for AppError {
     fn from(err: sea_orm::TransactionError<AppError>) -> Self {
@@ -186,5 +288,42 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
             sea_orm::TransactionError::Connection(db) => db.into(),
             sea_orm::TransactionError::Transaction(app) => app,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_codes_say_what_failed() {
+        for (code, sqlite, failure) in [
+            ("13", true, DbFailure::StorageFull),
+            ("778", true, DbFailure::Storage), // SQLITE_IOERR_WRITE
+            ("2067", true, DbFailure::Query),  // SQLITE_CONSTRAINT_UNIQUE
+            ("5", true, DbFailure::Query),     // SQLITE_BUSY: a lock, not a broken database
+            ("53100", false, DbFailure::StorageFull),
+            ("57P01", false, DbFailure::ConnectionLost),
+            ("08006", false, DbFailure::ConnectionLost),
+            ("57P03", false, DbFailure::Unreachable),
+            ("23505", false, DbFailure::Query),
+        ] {
+            assert_eq!(DbFailure::of_code(code, sqlite), failure, "{code}");
+        }
+    }
+
+    #[test]
+    fn lost_connections_and_full_storage_are_503s_with_retry_after() {
+        let lost = AppError::from(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+            std::sync::Arc::new(sea_orm::sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionReset,
+            ))),
+        )));
+        assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(lost.retry_after_secs(), Some(5));
+        let full = AppError::StorageFull(anyhow::anyhow!("disk full"));
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(full.public_message().contains("storage is full"));
+        assert!(full.retry_after_secs().is_some());
     }
 }

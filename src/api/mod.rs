@@ -84,9 +84,9 @@ pub enum ApiError {
     /// Something went wrong on the server.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
-    /// The database cannot be reached.
+    /// The database is unreachable or its storage is full; retry after the given seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
-    Unavailable(Json<Problem>),
+    Unavailable(Json<Problem>, #[oai(header = "Retry-After")] u64),
 }
 
 impl From<AppError> for ApiError {
@@ -103,7 +103,9 @@ impl From<AppError> for ApiError {
             AppError::TooManyRequests { .. } => {
                 ApiError::TooManyRequests(problem, err.retry_after_secs().unwrap_or(1))
             }
-            AppError::Unavailable(_) => ApiError::Unavailable(problem),
+            AppError::Unavailable(_) | AppError::StorageFull(_) => {
+                ApiError::Unavailable(problem, err.retry_after_secs().unwrap_or(1))
+            }
             AppError::Internal(_) => ApiError::Internal(problem),
         }
     }

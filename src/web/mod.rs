@@ -303,6 +303,7 @@ pub fn error_page(err: &AppError, uri: &Uri, actor: Option<&Actor>) -> Response 
         AppError::Forbidden(_) => "You cannot do that".to_owned(),
         AppError::TooManyRequests { .. } => "Too many attempts".to_owned(),
         AppError::Unavailable(_) => "staffdev is unavailable for a moment".to_owned(),
+        AppError::StorageFull(_) => "staffdev cannot save changes right now".to_owned(),
         AppError::Internal(_) => "Something went wrong".to_owned(),
         _ => status.canonical_reason().unwrap_or("Error").to_owned(),
     };
@@ -323,7 +324,7 @@ pub fn error_page(err: &AppError, uri: &Uri, actor: Option<&Actor>) -> Response 
     with_retry_after(Html(body).with_status(status).into_response(), err)
 }
 
-/// Adds Retry-After to the response of a 429.
+/// Adds Retry-After to the response of a 429 or a 503.
 pub fn with_retry_after(mut response: Response, err: &AppError) -> Response {
     if let Some(seconds) = err.retry_after_secs()
         && let Ok(value) = seconds.to_string().parse()

@@ -17,6 +17,7 @@ mod pages;
 mod people;
 mod plan;
 mod recognition;
+mod resilience;
 mod review_pages;
 mod reviews;
 mod skills;
