@@ -523,13 +523,15 @@ pub async fn revoke_token(db: &Db, actor: &Actor, token_id: i32) -> AppResult<()
 }
 
 /// Changes one's own password after checking the current one. Every other session of the
-/// person ends (whoever knew the old password is signed out); API tokens stay, as they
-/// are credentials of their own.
+/// person ends (whoever knew the old password is signed out) while the one asking stays;
+/// API tokens are credentials of their own, so they are revoked only when `revoke_tokens`
+/// asks for it, in the same transaction.
 pub async fn change_password(
     db: &Db,
     actor: &Actor,
     current: &str,
     new: &str,
+    revoke_tokens: bool,
     client_address: &str,
 ) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageOwnAccount)?;
@@ -553,6 +555,12 @@ pub async fn change_password(
     let txn = db.write().await?;
     people::set_password_hash(&txn, actor.person_id, hash).await?;
     end_other_sessions(&txn, actor.person_id, actor.session_id.as_deref()).await?;
+    if revoke_tokens {
+        api_token::Entity::delete_many()
+            .filter(api_token::Column::PersonId.eq(actor.person_id))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await
 }
 

@@ -201,6 +201,9 @@ pub async fn account(
 ) -> AppResult<Html<String>> {
     let notice = match q.notice.as_deref() {
         Some("password") => Some("Your password has been changed."),
+        Some("password-tokens") => {
+            Some("Your password has been changed and your API tokens revoked.")
+        }
         Some("revoked") => Some("The token has been revoked."),
         _ => None,
     };
@@ -221,6 +224,9 @@ pub struct PasswordForm {
     current_password: String,
     #[serde(default)]
     new_password: String,
+    /// The "Also revoke my API tokens" checkbox: sent only when ticked.
+    #[serde(default)]
+    revoke_tokens: Option<String>,
 }
 
 #[handler]
@@ -230,17 +236,25 @@ pub async fn change_password(
     client: ClientAddress,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
+    let revoke_tokens = form.revoke_tokens.is_some();
     let result = auth::change_password(
         &state.db,
         &actor,
         &form.current_password,
         &form.new_password,
+        revoke_tokens,
         &client.0,
     )
     .await;
     form_outcome(
         result,
-        |()| "/account?notice=password".to_owned(),
+        |()| {
+            if revoke_tokens {
+                "/account?notice=password-tokens".to_owned()
+            } else {
+                "/account?notice=password".to_owned()
+            }
+        },
         // Passwords are never shown again, so the form comes back empty.
         |errors| account_page(&state, &actor, None, errors, None, String::new()),
     )

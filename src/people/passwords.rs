@@ -1,13 +1,16 @@
 //! Password hashing with argon2id. Hashing is deliberately slow, so it runs on the
-//! blocking pool and never stalls the request threads.
+//! blocking pool and never stalls the request threads. Each hash or check holds 19 MiB
+//! while it runs, so only as many run at once as there are cores; the others wait their
+//! turn (a burst of sign-ins costs time, not memory).
 
-use std::sync::OnceLock;
+use std::{num::NonZeroUsize, sync::OnceLock};
 
 use anyhow::Context;
 use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
 };
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
@@ -62,13 +65,40 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// The turns for hashing: one per core. More at once would not finish sooner (argon2 is
+/// bound by the cores) but would each hold their 19 MiB.
+fn hashing_turns() -> &'static Semaphore {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    TURNS.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+    })
+}
+
+/// Runs `work` on the blocking pool once one of `turns` is free. The turn travels with
+/// the work, so a request that gives up waiting for the answer still holds it until the
+/// hash is done: the bound counts running hashes, not waiting requests.
+async fn in_turn<T: Send + 'static>(
+    turns: &'static Semaphore,
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> AppResult<T> {
+    let turn = turns
+        .acquire()
+        .await
+        .context("the password hashing turns are closed")
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .context("the password hashing task failed")
+    .and_then(|result| result)
+    .map_err(AppError::internal)
+}
+
 pub async fn hash(password: &str) -> AppResult<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .context("the password hashing task failed")
-        .and_then(|result| result)
-        .map_err(AppError::internal)
+    in_turn(hashing_turns(), move || hash_blocking(&password)).await
 }
 
 /// Checks a password against a stored hash. Without a stored hash the password is
@@ -76,7 +106,7 @@ pub async fn hash(password: &str) -> AppResult<String> {
 pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
-    tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+    in_turn(hashing_turns(), move || -> anyhow::Result<bool> {
         let Some(stored) = stored else {
             let dummy = dummy_hash()?;
             let parsed =
@@ -91,9 +121,6 @@ pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
             .is_ok())
     })
     .await
-    .context("the password checking task failed")
-    .and_then(|result| result)
-    .map_err(AppError::internal)
 }
 
 fn dummy_hash() -> anyhow::Result<&'static str> {
@@ -116,6 +143,56 @@ mod tests {
         assert!(verify("correct horse battery", Some(&hash)).await.unwrap());
         assert!(!verify("correct horse batterY", Some(&hash)).await.unwrap());
         assert!(!verify("correct horse battery", None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_there_are_turns() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+        static TURNS: Semaphore = Semaphore::const_new(2);
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                tokio::spawn(in_turn(&TURNS, || {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    MOST.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            MOST.load(Ordering::SeqCst),
+            2,
+            "two turns, two at once, never more"
+        );
+    }
+
+    #[tokio::test]
+    async fn hashing_and_checking_wait_for_a_free_turn() {
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let stored = hash("correct horse battery").await.unwrap();
+        let all = hashing_turns().acquire_many(cores as u32).await.unwrap();
+        let waiting = tokio::spawn(async move {
+            let checked = verify("correct horse battery", Some(&stored))
+                .await
+                .unwrap();
+            let hashed = hash("correct horse battery").await.unwrap();
+            (checked, hashed)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !waiting.is_finished(),
+            "no turn is free, so nothing is hashed"
+        );
+        drop(all);
+        let (checked, hashed) = waiting.await.unwrap();
+        assert!(checked && hashed.starts_with("$argon2id$"));
     }
 
     #[test]

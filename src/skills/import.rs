@@ -213,6 +213,20 @@ fn parse(
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue; // a blank line, as spreadsheets leave at the end
         }
+        // Cells past the header have no column: dropping them would cut a note with an
+        // unquoted separator short without a word, so the row is refused instead.
+        if record.len() > header.len() {
+            bad_rows += 1;
+            errors.push(FieldError::new(
+                format!("rows[{line}]"),
+                format!(
+                    "Row {line}: the row has {} fields but the header has {}; put a note that contains the separator in double quotes.",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+            continue;
+        }
         if rows.len() + bad_rows >= IMPORT_MAX_ROWS {
             return Err(AppError::invalid(
                 "file",

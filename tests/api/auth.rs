@@ -552,6 +552,36 @@ both_backends! {
 }
 
 both_backends! {
+    async fn changing_ones_password_offers_to_revoke_the_api_tokens(app) {
+        app.department().await;
+        let laptop = app.signed_in("eng@example.org").await;
+        let phone = app.signed_in("eng@example.org").await;
+        let token = app.token("eng@example.org").await;
+        assert!(laptop.get_html("/account").await.contains("Also revoke my API tokens"));
+        // Left unticked, the tokens stay.
+        let response = laptop
+            .post_form("/account", "/account/password", &[("current_password", PASSWORD), ("new_password", "a brand new password")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/account?notice=password");
+        assert_eq!(phone.get("/people").await.status(), StatusCode::SEE_OTHER, "the other session ends");
+        assert_eq!(laptop.get("/people").await.status(), StatusCode::OK, "this session stays");
+        assert_eq!(app.get_json(&token, "/api/v1/me").await.0, StatusCode::OK, "tokens stay unless asked");
+        // Ticked, every token goes in the same change.
+        let tablet = app.browser();
+        assert_eq!(tablet.sign_in("eng@example.org", "a brand new password").await.status(), StatusCode::SEE_OTHER);
+        let response = laptop
+            .post_form("/account", "/account/password", &[("current_password", "a brand new password"), ("new_password", "another new password"), ("revoke_tokens", "1")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/account?notice=password-tokens");
+        assert!(laptop.get_html("/account?notice=password-tokens").await.contains("Your password has been changed and your API tokens revoked."));
+        assert_eq!(tablet.get("/people").await.status(), StatusCode::SEE_OTHER, "the other session ends");
+        assert_eq!(app.get_json(&token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "the token is revoked");
+    }
+}
+
+both_backends! {
     async fn a_deactivated_persons_token_stops_working(app) {
         let d = app.department().await;
         let cio = app.token("cio@example.org").await;

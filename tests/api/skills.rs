@@ -516,6 +516,16 @@ both_backends! {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{row}");
             assert_eq!(error_fields(&problem), [format!("rows[2].{column}")], "{row}: {problem}");
         }
+        // A row with more fields than the header: an unquoted separator in a note would
+        // otherwise lose the rest of the note without a word.
+        let csv = format!("email,skill,level,date,source,note\neng@example.org,Listening,3,{ok},self,Listens well\neng@example.org,Listening,3,{ok},manager,Listens well, asks, then answers\n");
+        let (status, problem) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(error_fields(&problem), ["rows[3]"], "{problem}");
+        assert_eq!(problem["errors"][0]["message"], "Row 3: the row has 8 fields but the header has 6; put a note that contains the separator in double quotes.");
+        let csv = format!("email,skill,level,date,source\neng@example.org,Listening,3,{ok},self,a note without a column\n");
+        let (_, problem) = import_csv(&app, &cio, &csv).await;
+        assert_eq!(error_fields(&problem), ["rows[2]"], "{problem}");
         // A row repeated within the file, a missing column, an empty file.
         let csv = format!("email,skill,level,date,source\neng@example.org,Listening,3,{ok},self\neng@example.org,listening,4,{ok},self\n");
         let (_, problem) = import_csv(&app, &cio, &csv).await;
