@@ -20,6 +20,8 @@ pub mod entities;
 pub mod error;
 /// Performance goals linked to the plan.
 pub mod goals;
+/// This installation's own id, created once and kept in the database.
+pub mod installation;
 /// Keyset pagination shared by every collection.
 pub mod paging;
 /// People, roles and the manager chain.
