@@ -9,8 +9,8 @@
 # page (and the feed's shared first page).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/staffdev
-db=/tmp/portal.db
+bin=${BIN:-target/release/staffdev}
+db=${DB:-/tmp/portal.db}
 duration=${DURATION:-15s}
 
 if [ ! -f "$db" ]; then
@@ -18,8 +18,10 @@ if [ ! -f "$db" ]; then
   python3 benches/seed_recognition.py "$db" "$bin"
 fi
 
+pids=()
 serve() { # port, extra env
   env "${@:2}" "$bin" serve --database-url "sqlite://$db" --bind "127.0.0.1:$1" --log warn >/tmp/portal-serve-$1.log 2>&1 &
+  pids+=($!)
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.2; done
   echo "the server on port $1 did not start" >&2; exit 1
 }
@@ -63,3 +65,7 @@ run "/portal/feed.atom?after= (its second page, read afresh)" -H "cookie: staffd
 run "/trophies/1?after= (notebook page 3, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/trophies/1?after=$notebook"
 run "/healthz again" http://127.0.0.1:8092/healthz
 echo "== $(date -u +%T) load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Memory of each server after the run: now (VmRSS) and at its peak (VmHWM).
+for pid in "${pids[@]}"; do
+  awk -v pid="$pid" '/^VmRSS|^VmHWM/ {printf "== server %s %s %s MB\n", pid, $1, int($2 / 1024)}' "/proc/$pid/status"
+done

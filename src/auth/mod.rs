@@ -170,7 +170,12 @@ pub async fn check_credentials(
             })
         }
         // The reservation stays: it was a failure.
-        _ => Err(AppError::BadCredentials),
+        _ => {
+            let txn = db.write().await?;
+            throttle::fail(&txn, reservation).await?;
+            txn.commit().await?;
+            Err(AppError::BadCredentials)
+        }
     }
 }
 

@@ -27,9 +27,11 @@
 //! address delays neither other people at that address nor the owner on a known device
 //! or at another address.
 //!
-//! An attempt is reserved (counted) before the password is checked and released only if
-//! it was right, so a burst of parallel guesses cannot slip past the count while the
-//! slow password hashes run.
+//! An attempt is reserved (counted) against the account's counts before the password is
+//! checked and released only if it was right, so a burst of parallel guesses cannot slip
+//! past them while the slow password hashes run. The address's count over all accounts
+//! takes failures only once they happen, so a burst of people signing in at once behind
+//! one proxy is not taken for spraying.
 
 use std::{net::IpAddr, time::Duration};
 
@@ -193,6 +195,8 @@ struct FailureCount {
 pub struct Reservation {
     row_ids: Vec<i64>,
     own: String,
+    /// Keys counted only once the attempt has failed (`fail`).
+    on_failure: Vec<String>,
 }
 
 /// Counts one attempt under each key of its source, or refuses with 429 (and the longest
@@ -248,20 +252,43 @@ pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> 
         return Err(AppError::TooManyRequests { retry_after });
     }
     let mut row_ids = Vec::with_capacity(source.keys.len());
-    for (key, _) in &source.keys {
-        let inserted = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
-            throttle_key: Set(key.clone()),
-            failed_at: Set(now),
-            ..Default::default()
-        })
-        .exec(txn)
-        .await?;
-        row_ids.push(inserted.last_insert_id);
+    let mut on_failure = Vec::new();
+    for (key, limit) in &source.keys {
+        // The spacing of a spraying address is counted once an attempt has failed: a
+        // reservation there would make a burst of right passwords from one proxy (a
+        // Monday morning) wait as if it were guessing. The account's counts, which bound
+        // guesses, are reserved.
+        if let Limit::Space(_) = limit {
+            on_failure.push(key.clone());
+            continue;
+        }
+        row_ids.push(record(txn, key, now).await?);
     }
     Ok(Reservation {
         row_ids,
         own: source.own.clone(),
+        on_failure,
     })
+}
+
+async fn record(txn: &WriteTxn, key: &str, at: chrono::DateTime<Utc>) -> AppResult<i64> {
+    let inserted = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
+        throttle_key: Set(key.to_owned()),
+        failed_at: Set(at),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    Ok(inserted.last_insert_id)
+}
+
+/// The attempt was wrong: the counts that wait for the answer take it too.
+pub async fn fail(txn: &WriteTxn, reservation: Reservation) -> AppResult<()> {
+    let now = Utc::now();
+    for key in &reservation.on_failure {
+        record(txn, key, now).await?;
+    }
+    Ok(())
 }
 
 /// The attempt was right: it does not count, and the earlier failures of its own source

@@ -697,3 +697,25 @@ both_backends! {
         assert_eq!(app.get_json(&engineer_token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     }
 }
+
+both_backends! {
+    async fn a_burst_of_right_passwords_from_one_address_is_not_taken_for_spraying(app) {
+        let d = app.department().await;
+        let mut emails = Vec::new();
+        for n in 0..40 {
+            let email = format!("colleague{n}@example.org");
+            app.add_person(&email, &format!("Colleague {n}"), "staff", Some(d.lead)).await;
+            emails.push(email);
+        }
+        // Monday morning behind one proxy: everyone signs in at once, from 127.0.0.1.
+        let mut sign_ins = tokio::task::JoinSet::new();
+        for email in emails {
+            let (client, url) = (app.api.clone(), app.url("/api/v1/auth/tokens"));
+            sign_ins.spawn(async move {
+                client.post(url).json(&json!({"email": email, "password": PASSWORD})).send().await.unwrap().status()
+            });
+        }
+        let statuses = sign_ins.join_all().await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+    }
+}
