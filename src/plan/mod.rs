@@ -322,7 +322,11 @@ pub fn objective_figures(
     // Whose goals a group of shares counts: everyone's, the achievers', and those with a
     // goal not achieved (one person may be in both).
     let people = |of: &dyn Fn(&goals::CoverageShare) -> bool| -> Vec<i32> {
-        shares.iter().filter(|s| of(s)).map(|s| s.person_id).collect()
+        shares
+            .iter()
+            .filter(|s| of(s))
+            .map(|s| s.person_id)
+            .collect()
     };
     let mut cycles: Vec<i32> = shares.iter().map(|s| s.cycle_id).collect();
     cycles.sort_unstable();
@@ -1219,17 +1223,32 @@ mod tests {
     #[test]
     fn no_cycle_of_an_objective_can_be_worked_out_from_the_others() {
         // G2.1: four people linked overall, three in cycle 1, one in cycle 2.
-        let shares = [share(1, 1, 1, 0), share(1, 2, 1, 0), share(1, 3, 1, 0), share(2, 4, 1, 0)];
+        let shares = [
+            share(1, 1, 1, 0),
+            share(1, 2, 1, 0),
+            share(1, 3, 1, 0),
+            share(2, 4, 1, 0),
+        ];
         let advisor = Reader::new(3, []);
         let seen = |cycle| objective_figures(&shares, cycle, Some(&advisor));
         assert_eq!(seen(None), (Some(4), Some(0)), "four people together");
         assert_eq!(seen(Some(2)), (None, Some(0)), "one person");
         assert_eq!(seen(Some(1)), (None, Some(0)), "or 4 − 3 gives cycle 2");
-        assert_eq!(seen(Some(3)), (Some(0), Some(0)), "nobody, in a cycle without goals");
+        assert_eq!(
+            seen(Some(3)),
+            (Some(0), Some(0)),
+            "nobody, in a cycle without goals"
+        );
         // The person in cycle 2 sees their own goal; the cio sees everything.
         let own = Reader::new(3, [4]);
-        assert_eq!(objective_figures(&shares, Some(2), Some(&own)), (Some(1), Some(0)));
-        assert_eq!(objective_figures(&shares, Some(2), None), (Some(1), Some(0)));
+        assert_eq!(
+            objective_figures(&shares, Some(2), Some(&own)),
+            (Some(1), Some(0))
+        );
+        assert_eq!(
+            objective_figures(&shares, Some(2), None),
+            (Some(1), Some(0))
+        );
     }
 
     #[test]
