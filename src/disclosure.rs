@@ -504,7 +504,10 @@ mod tests {
         achieved: Vec<CellId>,
     }
 
-    fn crossed(cycles: &[(Vec<Person>, Vec<Person>)]) -> Crossed {
+    /// Per cycle: who achieved a goal, and who has a goal not achieved.
+    type Cycle = (Vec<Person>, Vec<Person>);
+
+    fn crossed(cycles: &[Cycle]) -> Crossed {
         let mut table = Table::new();
         let mut linked = Vec::new();
         let mut achieved = Vec::new();
@@ -514,9 +517,8 @@ mod tests {
             achieved.push(table.cell(a.clone()));
             open.push(table.unshown(n.clone()));
         }
-        let everyone = |side: fn(&(Vec<Person>, Vec<Person>)) -> Vec<Person>| {
-            cycles.iter().flat_map(side).collect::<Vec<_>>()
-        };
+        let everyone =
+            |side: fn(&Cycle) -> Vec<Person>| cycles.iter().flat_map(side).collect::<Vec<_>>();
         let all_linked = table.cell(everyone(|(a, n)| a.iter().chain(n).copied().collect()));
         let all_achieved = table.cell(everyone(|(a, _)| a.clone()));
         let all_open = table.unshown(everyone(|(_, n)| n.clone()));
@@ -540,7 +542,7 @@ mod tests {
     fn no_small_cell_of_a_crossed_table_is_pinned_by_any_combination() {
         // (achieved by, not achieved by) per cycle.
         #[rustfmt::skip]
-        let tables: Vec<Vec<(Vec<Person>, Vec<Person>)>> = vec![
+        let tables: Vec<Vec<Cycle>> = vec![
             vec![(vec![], people(1, 3)), (vec![], vec![4])],
             vec![(vec![1], people(2, 4)), (people(6, 3), people(9, 3))],
             vec![(people(1, 3), people(4, 3)), (vec![7], people(8, 5)), (people(13, 4), vec![])],
