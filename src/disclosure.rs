@@ -175,7 +175,7 @@ impl Table {
             let determined = self.determined(&hidden, &unknown);
             let exposed = (0..self.cells.len()).find(|&c| risky[c] && determined[c]);
             let complement = if let Some(cell) = exposed {
-                self.complement_for(CellId(cell), &hidden, &unknown)
+                Some(self.complement_for(CellId(cell), &hidden, &unknown))
             } else {
                 self.sums.iter().find_map(|sum| {
                     let total_known = !opaque(sum.total, &hidden) || determined[sum.total.0];
@@ -205,13 +205,8 @@ impl Table {
 
     /// The cell to hide so that `cell` can no longer be worked out: the smallest shown
     /// sibling (a part beside it in a sum), else the smallest shown part of a sum it is
-    /// the total of, else a total it is part of. `Some(None)` when nothing is left.
-    fn complement_for(
-        &self,
-        cell: CellId,
-        hidden: &[bool],
-        unknown: &[usize],
-    ) -> Option<Option<CellId>> {
+    /// the total of, else a total it is part of. `None` when nothing is left to hide.
+    fn complement_for(&self, cell: CellId, hidden: &[bool], unknown: &[usize]) -> Option<CellId> {
         let open = |c: &CellId| *c != cell && !hidden[c.0] && unknown[c.0] > 0;
         let mut candidates: Vec<(u8, usize, CellId)> = Vec::new();
         for sum in &self.sums {
@@ -232,7 +227,7 @@ impl Table {
                 candidates.push((2, unknown[sum.total.0], sum.total));
             }
         }
-        Some(candidates.into_iter().min().map(|(_, _, c)| c))
+        candidates.into_iter().min().map(|(_, _, c)| c)
     }
 
     /// The smallest shown part of `sum` that covers someone the reader does not know (the
