@@ -14,6 +14,8 @@ pub mod cycles;
 pub mod db;
 /// The demo department.
 pub mod demo;
+/// Which figures a reader may see without learning about fewer than k people.
+pub mod disclosure;
 /// sea-orm entities, used only by services.
 pub mod entities;
 /// The one error type and its mappings.

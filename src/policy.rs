@@ -40,8 +40,10 @@ pub enum Action<'a> {
     WriteOwnRecords(&'a Subject),
     /// See the team view: the people below one in the chain (everyone, for the cio).
     ViewTeam,
-    /// See exact goal counts per objective, however small; others see "fewer than k".
-    ViewGoalCounts,
+    /// See every figure about goals and skills exactly, however few people it covers;
+    /// everyone else sees figures about fewer than k people, or that would give them away
+    /// by subtraction, withheld (`disclosure`).
+    ViewExactFigures,
     /// Approve, review or assess someone's private records (their managers and the cio).
     ReviewPrivateRecords(&'a Subject),
     /// Read the portal: the trophies and their notebooks, kudos, compliments, announcements.
@@ -148,12 +150,10 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Allow
             }
         }
-        Action::ViewGoalCounts => {
-            if actor.role == Role::Advisor {
-                Forbid
-            } else {
-                Allow
-            }
+        Action::ViewExactFigures => {
+            // Staff see their own and their reports' records elsewhere; small figures
+            // would tell them about the others.
+            if is_cio { Allow } else { Forbid }
         }
     }
 }
@@ -259,8 +259,10 @@ mod tests {
             ("cio cannot review own records", cio,      Action::ReviewPrivateRecords(&cio_self), Forbid),
             ("staff see their team view",   lead,       Action::ViewTeam, Allow),
             ("advisors have no team view",  advisor,    Action::ViewTeam, Hide),
-            ("advisors see no small counts", advisor,   Action::ViewGoalCounts, Forbid),
-            ("staff see goal counts",       me,         Action::ViewGoalCounts, Allow),
+            ("advisors see no small figures", advisor,  Action::ViewExactFigures, Forbid),
+            ("nor do staff",                me,         Action::ViewExactFigures, Forbid),
+            ("nor do managers",             lead,       Action::ViewExactFigures, Forbid),
+            ("the cio sees exact figures",  cio,        Action::ViewExactFigures, Allow),
             ("everyone reads the plan",     advisor,    Action::ReadPlan, Allow),
             ("cio manages the plan",        cio,        Action::ManagePlan, Allow),
             ("a manager cannot change the plan", lead,  Action::ManagePlan, Forbid),

@@ -1034,37 +1034,32 @@ async fn assignable(
     Ok(people_ids)
 }
 
-/// How many goals link one objective, and how many of them are achieved and by how many
-/// people; dropped goals do not count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Coverage {
+/// One person's goals linked to one objective in one cycle, and how many of them are
+/// achieved; dropped goals do not count. The plan adds these up per cycle and over all
+/// cycles, and needs to know whose they are to keep small groups private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct CoverageShare {
+    pub objective_id: i32,
+    pub cycle_id: i32,
+    pub person_id: i32,
     pub linked: i64,
     pub achieved: i64,
-    pub people: i64,
 }
 
-#[derive(FromQueryResult)]
-struct CoverageRow {
-    objective_id: i32,
-    linked: i64,
-    achieved: i64,
-    people: i64,
-}
-
-/// Coverage of each of `objective_ids` (a plan's), in one aggregate query; with
-/// `cycle_id`, that cycle's goals only. Objectives nobody links are left out.
+/// The coverage of each of `objective_ids` (a plan's) by person and cycle, in one
+/// aggregate query. Objectives nobody links are left out.
 pub async fn coverage(
     conn: &impl ConnectionTrait,
     objective_ids: &[i32],
-    cycle_id: Option<i32>,
-) -> AppResult<HashMap<i32, Coverage>> {
+) -> AppResult<Vec<CoverageShare>> {
     if objective_ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Vec::new());
     }
     let g = performance_goal::Column::Status;
-    let mut query = Query::select();
-    query
+    let query = Query::select()
         .column(performance_goal::Column::ObjectiveId)
+        .column(performance_goal::Column::CycleId)
+        .column(performance_goal::Column::PersonId)
         .expr_as(Expr::cust("COUNT(*)"), "linked")
         .expr_as(
             Expr::case(g.eq(GoalStatus::Achieved.as_str()), 1)
@@ -1072,33 +1067,17 @@ pub async fn coverage(
                 .sum(),
             "achieved",
         )
-        .expr_as(
-            Expr::col(performance_goal::Column::PersonId).count_distinct(),
-            "people",
-        )
         .from(performance_goal::Entity)
         .and_where(performance_goal::Column::ObjectiveId.is_in(objective_ids.iter().copied()))
         .and_where(g.ne(GoalStatus::Dropped.as_str()))
-        .group_by_col(performance_goal::Column::ObjectiveId);
-    if let Some(cycle_id) = cycle_id {
-        query.and_where(performance_goal::Column::CycleId.eq(cycle_id));
-    }
+        .group_by_col(performance_goal::Column::ObjectiveId)
+        .group_by_col(performance_goal::Column::CycleId)
+        .group_by_col(performance_goal::Column::PersonId)
+        .to_owned();
     Ok(
-        CoverageRow::find_by_statement(conn.get_database_backend().build(&query))
+        CoverageShare::find_by_statement(conn.get_database_backend().build(&query))
             .all(conn)
-            .await?
-            .into_iter()
-            .map(|row| {
-                (
-                    row.objective_id,
-                    Coverage {
-                        linked: row.linked,
-                        achieved: row.achieved,
-                        people: row.people,
-                    },
-                )
-            })
-            .collect(),
+            .await?,
     )
 }
 

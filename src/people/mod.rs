@@ -377,6 +377,40 @@ pub async fn subject(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<S
     })
 }
 
+/// The people whose private records (goals, skill levels) the actor sees one by one: their
+/// own and those of everyone below them in the chain, as policy allows (an advisor sees
+/// nobody's). A figure about these people alone tells the actor nothing new, and they give
+/// no cover to anyone else (`disclosure::Reader`). One query.
+pub async fn seen_one_by_one(conn: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<i32>> {
+    let query = Query::select()
+        .column(person::Column::Id)
+        .from(person::Entity)
+        .and_where(below(actor.person_id).includes(Expr::col(person::Column::Id)))
+        .to_owned();
+    let below: Vec<i32> = conn
+        .query_all_raw(conn.get_database_backend().build(&query))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i32>("", "id"))
+        .collect::<Result<_, _>>()?;
+    Ok(std::iter::once(actor.person_id)
+        .chain(below)
+        .filter(|&person_id| {
+            // The actor is in the chain of everyone below them, by the query's making.
+            let managers = if person_id == actor.person_id {
+                vec![]
+            } else {
+                vec![actor.person_id]
+            };
+            let subject = Subject {
+                person_id,
+                managers,
+            };
+            policy::allows(actor.principal(), Action::ViewPrivateRecords(&subject))
+        })
+        .collect())
+}
+
 async fn person_ref(conn: &impl ConnectionTrait, id: Option<i32>) -> AppResult<Option<PersonRef>> {
     let Some(id) = id else { return Ok(None) };
     Ok(person::Entity::find_by_id(id)

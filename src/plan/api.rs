@@ -56,8 +56,11 @@ pub struct ObjectiveBody {
     pub retired: bool,
     /// Goals linked to it (dropped goals not counted); absent when withheld.
     pub linked_goals: Option<i64>,
+    /// Of those, the achieved ones; absent when withheld.
     pub achieved_goals: Option<i64>,
-    /// For advisors: counts are withheld because fewer than this many people work on it.
+    /// For anyone but the cio: a figure is withheld because it would describe fewer than
+    /// this many people, by itself or subtracted from another figure (another cycle, all
+    /// cycles, the linked or achieved goals).
     pub fewer_than: Option<i64>,
     /// Nobody works on it.
     pub uncovered: bool,
@@ -136,8 +139,8 @@ fn plan_body(p: Plan) -> PlanBody {
                         title: o.title,
                         measure: o.measure,
                         retired: o.retired,
-                        linked_goals: o.fewer_than.is_none().then_some(o.linked_goals),
-                        achieved_goals: o.fewer_than.is_none().then_some(o.achieved_goals),
+                        linked_goals: o.linked_goals,
+                        achieved_goals: o.achieved_goals,
                         fewer_than: o.fewer_than,
                     })
                     .collect(),

@@ -16,9 +16,10 @@ use sea_orm::{
 use crate::{
     auth::Actor,
     db::{Db, WriteTxn},
+    disclosure::{Reader, Table},
     entities::{objective, plan, strategic_goal},
     error::{AppError, AppResult},
-    goals,
+    goals, people,
     policy::{self, Action},
     reviews,
     validate::{Bounded, Errors, LongText, Title, Word},
@@ -85,18 +86,20 @@ pub struct Objective {
     pub title: String,
     pub measure: String,
     pub retired: bool,
-    /// Goals linked (not counting dropped ones).
-    pub linked_goals: i64,
-    pub achieved_goals: i64,
-    /// For readers who see aggregates only (advisors): the counts are withheld because
-    /// fewer than this many people have goals here. Zero means nobody, and is shown.
+    /// Goals linked (not counting dropped ones); `None` when withheld from this reader.
+    pub linked_goals: Option<i64>,
+    /// Of those, the achieved ones; `None` when withheld from this reader.
+    pub achieved_goals: Option<i64>,
+    /// Set when a figure is withheld from this reader (anyone but the cio): it would
+    /// describe fewer than this many people, by itself or subtracted from another figure
+    /// of the plan in any cycle. Zero means nobody, and is shown.
     pub fewer_than: Option<i64>,
 }
 
 impl Objective {
     /// Nobody works on it: the plan page marks it.
     pub fn uncovered(&self) -> bool {
-        self.linked_goals == 0 && self.fewer_than.is_none() && !self.retired
+        self.linked_goals == Some(0) && !self.retired
     }
 }
 
@@ -212,9 +215,10 @@ pub async fn active_id(conn: &impl ConnectionTrait) -> AppResult<Option<i32>> {
 }
 
 /// A plan with its tree and coverage, in four queries whatever its size: the plan, its
-/// strategic goals, its objectives, and one aggregate over the linked goals. With
-/// `cycle_id`, coverage counts that cycle's goals only. Readers who see aggregates only
-/// get no counts for objectives that fewer than `k` people work on.
+/// strategic goals, its objectives, and one aggregate over the linked goals (a fifth, for
+/// anyone but the cio: whose records the reader sees one by one). With `cycle_id`,
+/// coverage counts that cycle's goals only. Anyone but the cio gets no figure that would
+/// describe fewer than `k` people, by itself or by subtraction (`objective_figures`).
 pub async fn get(
     db: &Db,
     actor: &Actor,
@@ -240,19 +244,23 @@ pub async fn get(
         .order_by_asc(objective::Column::Id)
         .all(conn)
         .await?;
-    let exact = policy::allows(actor.principal(), Action::ViewGoalCounts);
     let objective_ids: Vec<i32> = objectives.iter().map(|o| o.id).collect();
-    let coverage = goals::coverage(conn, &objective_ids, cycle_id).await?;
+    let mut coverage: HashMap<i32, Vec<goals::CoverageShare>> = HashMap::new();
+    for share in goals::coverage(conn, &objective_ids).await? {
+        coverage.entry(share.objective_id).or_default().push(share);
+    }
+    let reader = if policy::allows(actor.principal(), Action::ViewExactFigures) {
+        None
+    } else {
+        Some(Reader::new(k, people::seen_one_by_one(conn, actor).await?))
+    };
 
     let mut by_goal: HashMap<i32, Vec<Objective>> = HashMap::new();
     let numbers: HashMap<i32, i32> = goals.iter().map(|g| (g.id, g.number)).collect();
     for o in objectives {
-        let goals::Coverage {
-            linked,
-            achieved,
-            people,
-        } = coverage.get(&o.id).copied().unwrap_or_default();
-        let withheld = !exact && people > 0 && people < k;
+        let shares = coverage.get(&o.id).map_or(&[][..], Vec::as_slice);
+        let (linked_goals, achieved_goals) = objective_figures(shares, cycle_id, reader.as_ref());
+        let withheld = linked_goals.is_none() || achieved_goals.is_none();
         let goal_number = numbers
             .get(&o.strategic_goal_id)
             .copied()
@@ -266,8 +274,8 @@ pub async fn get(
                 title: o.title,
                 measure: o.measure,
                 retired: o.retired,
-                linked_goals: if withheld { 0 } else { linked },
-                achieved_goals: if withheld { 0 } else { achieved },
+                linked_goals,
+                achieved_goals,
                 fewer_than: withheld.then_some(k),
             });
     }
@@ -287,6 +295,71 @@ pub async fn get(
             })
             .collect(),
     })
+}
+
+/// An objective's linked and achieved goals in one cycle (or all, without `cycle_id`), as
+/// `reader` may see them (everything, without a reader: the cio).
+///
+/// The figures of every cycle and of all cycles together form one table per objective,
+/// decided as a whole whichever cycle is asked for, so no view can be subtracted from
+/// another: per cycle and for all cycles, linked goals, achieved goals and the goals not
+/// achieved (never shown, but linked − achieved), each covering the people whose goals
+/// they count; all cycles is the sum of the cycles, and linked is achieved + not achieved.
+pub fn objective_figures(
+    shares: &[goals::CoverageShare],
+    cycle_id: Option<i32>,
+    reader: Option<&Reader>,
+) -> (Option<i64>, Option<i64>) {
+    let asked: Vec<&goals::CoverageShare> = shares
+        .iter()
+        .filter(|s| cycle_id.is_none_or(|c| s.cycle_id == c))
+        .collect();
+    let linked = asked.iter().map(|s| s.linked).sum();
+    let achieved = asked.iter().map(|s| s.achieved).sum();
+    let Some(reader) = reader else {
+        return (Some(linked), Some(achieved));
+    };
+    // Whose goals a group of shares counts: everyone's, the achievers', and those with a
+    // goal not achieved (one person may be in both).
+    let people = |of: &dyn Fn(&goals::CoverageShare) -> bool| -> Vec<i32> {
+        shares
+            .iter()
+            .filter(|s| of(s))
+            .map(|s| s.person_id)
+            .collect()
+    };
+    let mut cycles: Vec<i32> = shares.iter().map(|s| s.cycle_id).collect();
+    cycles.sort_unstable();
+    cycles.dedup();
+    let mut table = Table::new();
+    let mut columns = Vec::with_capacity(cycles.len());
+    for &c in &cycles {
+        let linked = table.cell(people(&|s| s.cycle_id == c));
+        let achieved = table.cell(people(&|s| s.cycle_id == c && s.achieved > 0));
+        let open = table.unshown(people(&|s| s.cycle_id == c && s.linked > s.achieved));
+        table.sum(linked, [achieved, open]);
+        columns.push((c, linked, achieved, open));
+    }
+    let all_linked = table.cell(people(&|_| true));
+    let all_achieved = table.cell(people(&|s| s.achieved > 0));
+    let all_open = table.unshown(people(&|s| s.linked > s.achieved));
+    table.sum(all_linked, [all_achieved, all_open]);
+    table.sum(all_linked, columns.iter().map(|c| c.1));
+    table.sum(all_achieved, columns.iter().map(|c| c.2));
+    table.sum(all_open, columns.iter().map(|c| c.3));
+    let shown = table.decide(reader);
+    let cells = match cycle_id {
+        None => Some((all_linked, all_achieved)),
+        Some(id) => columns
+            .iter()
+            .find(|c| c.0 == id)
+            .map(|&(_, linked, achieved, _)| (linked, achieved)),
+    };
+    match cells {
+        Some((l, a)) => (shown.figure(l, linked), shown.figure(a, achieved)),
+        // Nobody has goals here in that cycle: a zero.
+        None => (Some(0), Some(0)),
+    }
 }
 
 /// The values of the active plan (kudos tags, the portal).
@@ -1135,6 +1208,47 @@ mod tests {
         assert!(input.clone().parse_new("measure", &mut errors).is_none());
         assert!(input.parse_changes("description", &mut errors).is_none());
         assert_eq!(fields(&errors), ["title", "measure", "description"]);
+    }
+
+    fn share(cycle_id: i32, person_id: i32, linked: i64, achieved: i64) -> goals::CoverageShare {
+        goals::CoverageShare {
+            objective_id: 1,
+            cycle_id,
+            person_id,
+            linked,
+            achieved,
+        }
+    }
+
+    #[test]
+    fn no_cycle_of_an_objective_can_be_worked_out_from_the_others() {
+        // G2.1: four people linked overall, three in cycle 1, one in cycle 2.
+        let shares = [
+            share(1, 1, 1, 0),
+            share(1, 2, 1, 0),
+            share(1, 3, 1, 0),
+            share(2, 4, 1, 0),
+        ];
+        let advisor = Reader::new(3, []);
+        let seen = |cycle| objective_figures(&shares, cycle, Some(&advisor));
+        assert_eq!(seen(None), (Some(4), Some(0)), "four people together");
+        assert_eq!(seen(Some(2)), (None, Some(0)), "one person");
+        assert_eq!(seen(Some(1)), (None, Some(0)), "or 4 − 3 gives cycle 2");
+        assert_eq!(
+            seen(Some(3)),
+            (Some(0), Some(0)),
+            "nobody, in a cycle without goals"
+        );
+        // The person in cycle 2 sees their own goal; the cio sees everything.
+        let own = Reader::new(3, [4]);
+        assert_eq!(
+            objective_figures(&shares, Some(2), Some(&own)),
+            (Some(1), Some(0))
+        );
+        assert_eq!(
+            objective_figures(&shares, Some(2), None),
+            (Some(1), Some(0))
+        );
     }
 
     #[test]

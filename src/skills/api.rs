@@ -254,16 +254,19 @@ pub struct SkillFiguresBody {
     pub skill: SkillBody,
     /// People assessed in the skill; 0 when withheld.
     pub people: i64,
-    /// Set when fewer than this many people were assessed: no figures are given.
+    /// For anyone but the cio: a figure is withheld (absent) because it would describe
+    /// fewer than this many people, by itself or subtracted from another figure. When
+    /// `people` is 0 and this is set, every figure of the skill is withheld.
     pub fewer_than: Option<i64>,
     pub average_baseline: Option<f64>,
     pub average_current: Option<f64>,
+    /// Absent when nobody has a target, or when withheld.
     pub average_target: Option<f64>,
-    /// People with a target, and of them those at or above it.
-    pub with_target: i64,
-    pub at_or_above_target: i64,
-    /// People currently at levels 1 to 5.
-    pub distribution: Vec<i64>,
+    /// People with a target, and of them those at or above it; absent when withheld.
+    pub with_target: Option<i64>,
+    pub at_or_above_target: Option<i64>,
+    /// People currently at levels 1 to 5; absent when withheld.
+    pub distribution: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Object)]
@@ -349,8 +352,7 @@ impl SkillLevelsApi {
         .await?;
         Ok(Json(
             figures
-                .iter()
-                .cloned()
+                .into_iter()
                 .map(|f| SkillFiguresBody {
                     skill: skill_body(f.skill),
                     people: f.people,
@@ -360,7 +362,7 @@ impl SkillLevelsApi {
                     average_target: f.avg_target,
                     with_target: f.with_target,
                     at_or_above_target: f.at_or_above_target,
-                    distribution: f.distribution.to_vec(),
+                    distribution: f.distribution.map(|d| d.to_vec()),
                 })
                 .collect(),
         ))

@@ -21,6 +21,7 @@ use sea_orm::{
 use crate::{
     auth::Actor,
     db::{Db, WriteTxn},
+    disclosure::{CellId, Reader, Table},
     entities::{person, skill, skill_assessment, skill_level, skill_target},
     error::{AppError, AppResult},
     goals,
@@ -906,74 +907,90 @@ pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Hea
     Ok(Heatmap { skills, rows: heat })
 }
 
-/// Department figures for one skill. Groups of fewer than k people show no figures.
+/// Department figures for one skill, as one reader may see them: anyone but the cio sees
+/// no figure that would describe fewer than k people, by itself or by subtraction from
+/// another figure (`department_figures`).
 #[derive(Debug, Clone)]
 pub struct SkillFigures {
     pub skill: Skill,
+    /// People assessed in the skill; 0 when withheld.
     pub people: i64,
+    /// Set when a figure is withheld: it would describe fewer than this many people.
     pub fewer_than: Option<i64>,
     pub avg_baseline: Option<f64>,
     pub avg_current: Option<f64>,
+    /// `None` when nobody has a target, or when withheld.
     pub avg_target: Option<f64>,
-    pub with_target: i64,
-    pub at_or_above_target: i64,
-    /// How many people are currently at levels 1 to 5.
-    pub distribution: [i64; 5],
+    /// People with a target; `None` when withheld.
+    pub with_target: Option<i64>,
+    /// Of those, the ones whose current level is at or above it; `None` when withheld.
+    pub at_or_above_target: Option<i64>,
+    /// How many people are currently at levels 1 to 5; `None` when withheld.
+    pub distribution: Option<[i64; 5]>,
 }
 
-#[derive(FromQueryResult)]
-struct FiguresRow {
+/// One active person's levels in one skill.
+#[derive(Debug, Clone, Copy, FromQueryResult)]
+struct LevelRow {
     skill_id: i32,
-    people: i64,
-    avg_baseline: Option<f64>,
-    avg_current: Option<f64>,
-    avg_target: Option<f64>,
-    with_target: i64,
-    at_target: i64,
-    level1: i64,
-    level2: i64,
-    level3: i64,
-    level4: i64,
-    level5: i64,
+    person_id: i32,
+    baseline: i16,
+    current: i16,
+    target: Option<i16>,
 }
 
-/// How long the department's figures are shared before they are read again (see `shared`).
+impl LevelRow {
+    fn at_or_above_target(&self) -> bool {
+        self.target.is_some_and(|t| self.current >= t)
+    }
+}
+
+/// The department's levels per skill of the catalog, the same for every reader; each
+/// reader gets the figures they may see from it.
+#[derive(Debug, Default)]
+pub struct DepartmentLevels(Vec<(Skill, Vec<LevelRow>)>);
+
+/// How long the department's levels are shared before they are read again (see `shared`).
 pub const FIGURES_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The department's figures, the same for every reader.
-pub type FiguresCache = crate::shared::Shared<Vec<SkillFigures>>;
+/// The department's levels, the same for every reader.
+pub type FiguresCache = crate::shared::Shared<DepartmentLevels>;
 
 /// Per skill, the department's average baseline, current and target levels, the share at
-/// or above target and the distribution of levels: one aggregate query over one row per
-/// person and skill, shared for a moment by every reader. Everyone signed in sees it; any
-/// group of fewer than `k` people is shown as "fewer than k" with no figures.
+/// or above target and the distribution of levels, from one query over one row per
+/// person and skill shared for a moment by every reader. Everyone signed in sees it; the
+/// cio sees every figure, anyone else no figure about fewer than `k` people (a third
+/// query, uncached: whose levels the reader sees one by one).
 pub async fn department(
     db: &Db,
     cache: &FiguresCache,
     actor: &Actor,
     k: i64,
-) -> AppResult<std::sync::Arc<Vec<SkillFigures>>> {
+) -> AppResult<Vec<SkillFigures>> {
     policy::check(actor.principal(), Action::ReadPlan)?;
-    cache.get_or_read(db, || read_figures(db, k)).await
+    let levels = cache.get_or_read(db, || read_levels(db)).await?;
+    let reader = if policy::allows(actor.principal(), Action::ViewExactFigures) {
+        None
+    } else {
+        Some(Reader::new(
+            k,
+            people::seen_one_by_one(db.conn(), actor).await?,
+        ))
+    };
+    Ok(levels
+        .0
+        .iter()
+        .map(|(skill, rows)| department_figures(skill.clone(), rows, reader.as_ref(), k))
+        .collect())
 }
 
-async fn read_figures(db: &Db, k: i64) -> AppResult<Vec<SkillFigures>> {
-    let sql = "SELECT l.skill_id, COUNT(*) AS people,
-            AVG(CAST(l.baseline AS DOUBLE PRECISION)) AS avg_baseline,
-            AVG(CAST(l.current AS DOUBLE PRECISION)) AS avg_current,
-            AVG(CAST(t.level AS DOUBLE PRECISION)) AS avg_target,
-            COUNT(t.level) AS with_target,
-            SUM(CASE WHEN t.level IS NOT NULL AND l.current >= t.level THEN 1 ELSE 0 END) AS at_target,
-            SUM(CASE WHEN l.current = 1 THEN 1 ELSE 0 END) AS level1,
-            SUM(CASE WHEN l.current = 2 THEN 1 ELSE 0 END) AS level2,
-            SUM(CASE WHEN l.current = 3 THEN 1 ELSE 0 END) AS level3,
-            SUM(CASE WHEN l.current = 4 THEN 1 ELSE 0 END) AS level4,
-            SUM(CASE WHEN l.current = 5 THEN 1 ELSE 0 END) AS level5
+async fn read_levels(db: &Db) -> AppResult<DepartmentLevels> {
+    let sql = "SELECT l.skill_id, l.person_id, l.baseline, l.current, t.level AS target
         FROM skill_levels l
         JOIN people p ON p.id = l.person_id AND p.active = $1
         LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
-        GROUP BY l.skill_id";
-    let rows = FiguresRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        ORDER BY l.skill_id, l.person_id";
+    let rows = LevelRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
         db.backend(),
         sql,
         [true.into()],
@@ -985,38 +1002,107 @@ async fn read_figures(db: &Db, k: i64) -> AppResult<Vec<SkillFigures>> {
         .order_by_asc(skill::Column::NameKey)
         .all(db.conn())
         .await?;
-    catalog
-        .into_iter()
-        .map(|model| {
-            let skill = to_skill(model)?;
-            let row = rows.iter().find(|r| r.skill_id == skill.id);
-            let people = row.map_or(0, |r| r.people);
-            match row {
-                Some(r) if people >= k => Ok(SkillFigures {
-                    skill,
-                    people,
-                    fewer_than: None,
-                    avg_baseline: r.avg_baseline,
-                    avg_current: r.avg_current,
-                    avg_target: r.avg_target,
-                    with_target: r.with_target,
-                    at_or_above_target: r.at_target,
-                    distribution: [r.level1, r.level2, r.level3, r.level4, r.level5],
-                }),
-                _ => Ok(SkillFigures {
-                    skill,
-                    people: 0,
-                    fewer_than: (people > 0).then_some(k),
-                    avg_baseline: None,
-                    avg_current: None,
-                    avg_target: None,
-                    with_target: 0,
-                    at_or_above_target: 0,
-                    distribution: [0; 5],
-                }),
-            }
-        })
-        .collect()
+    let mut by_skill: std::collections::HashMap<i32, Vec<LevelRow>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        by_skill.entry(row.skill_id).or_default().push(row);
+    }
+    Ok(DepartmentLevels(
+        catalog
+            .into_iter()
+            .map(|model| {
+                let rows = by_skill.remove(&model.id).unwrap_or_default();
+                Ok((to_skill(model)?, rows))
+            })
+            .collect::<AppResult<_>>()?,
+    ))
+}
+
+fn average(values: impl Iterator<Item = i16>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0_u32), |(sum, n), v| (sum + f64::from(v), n + 1));
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+/// One skill's figures from its people's levels, as `reader` may see them (everything,
+/// without a reader: the cio).
+///
+/// The table behind them: the people assessed, split by current level (the distribution,
+/// shown whole or not at all, since the averages beside it would solve a partly hidden
+/// one) and split into those with a target and those without (never shown, but people −
+/// with a target); those with a target split into those at or above it and those below
+/// (never shown, but the difference). So "1 of 1 at or above target" and a lone target
+/// holder's "average" target are withheld, and so is a figure that would give them back.
+fn department_figures(
+    skill: Skill,
+    rows: &[LevelRow],
+    reader: Option<&Reader>,
+    k: i64,
+) -> SkillFigures {
+    let count = |of: &dyn Fn(&LevelRow) -> bool| rows.iter().filter(|r| of(r)).count() as i64;
+    let with_target = count(&|r| r.target.is_some());
+    let exact = SkillFigures {
+        skill,
+        people: rows.len() as i64,
+        fewer_than: None,
+        avg_baseline: average(rows.iter().map(|r| r.baseline)),
+        avg_current: average(rows.iter().map(|r| r.current)),
+        avg_target: average(rows.iter().filter_map(|r| r.target)),
+        with_target: Some(with_target),
+        at_or_above_target: Some(count(&LevelRow::at_or_above_target)),
+        distribution: Some(std::array::from_fn(|i| {
+            count(&|r| usize::try_from(r.current).is_ok_and(|c| c == i + 1))
+        })),
+    };
+    let Some(reader) = reader else {
+        return exact;
+    };
+    let people = |of: &dyn Fn(&LevelRow) -> bool| -> Vec<i32> {
+        rows.iter().filter(|r| of(r)).map(|r| r.person_id).collect()
+    };
+    let mut table = Table::new();
+    let assessed = table.cell(people(&|_| true));
+    let levels: Vec<CellId> = (1..=5)
+        .map(|level| table.cell(people(&|r| r.current == level)))
+        .collect();
+    table.sum(assessed, levels.iter().copied());
+    table.together(levels.iter().copied());
+    let targeted = table.cell(people(&|r| r.target.is_some()));
+    let untargeted = table.unshown(people(&|r| r.target.is_none()));
+    table.sum(assessed, [targeted, untargeted]);
+    let reached = table.cell(people(&LevelRow::at_or_above_target));
+    let below = table.unshown(people(&|r| r.target.is_some() && !r.at_or_above_target()));
+    table.sum(targeted, [reached, below]);
+    let shown = table.decide(reader);
+    if !shown.shows(assessed) {
+        return SkillFigures {
+            people: 0,
+            fewer_than: Some(k),
+            avg_baseline: None,
+            avg_current: None,
+            avg_target: None,
+            with_target: None,
+            at_or_above_target: None,
+            distribution: None,
+            ..exact
+        };
+    }
+    let targets_shown = shown.shows(targeted);
+    let figures = SkillFigures {
+        avg_target: exact.avg_target.filter(|_| targets_shown),
+        with_target: exact.with_target.filter(|_| targets_shown),
+        at_or_above_target: exact
+            .at_or_above_target
+            .filter(|_| targets_shown && shown.shows(reached)),
+        distribution: exact.distribution.filter(|_| shown.shows(levels[0])),
+        ..exact
+    };
+    let withheld = figures.with_target.is_none()
+        || figures.at_or_above_target.is_none()
+        || figures.distribution.is_none();
+    SkillFigures {
+        fewer_than: withheld.then_some(k),
+        ..figures
+    }
 }
 
 /// Sets a person's target in a skill (a manager above them, or the cio), or proposes one

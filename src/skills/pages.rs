@@ -498,7 +498,7 @@ pub async fn target(
 #[template(path = "skills/department.html")]
 struct DepartmentPage {
     layout: Layout,
-    figures: std::sync::Arc<Vec<skills::SkillFigures>>,
+    figures: Vec<skills::SkillFigures>,
 }
 
 #[handler]

@@ -274,3 +274,165 @@ both_backends! {
         assert!(html.contains(r#"<div class="alert" role="alert">Please correct the fields marked below.</div>"#), "{html}");
     }
 }
+
+/// G2.1's linked and achieved goals as one reader sees them in the API and on the page,
+/// for all cycles and for each cycle: `None` where withheld.
+type Figures = (Option<i64>, Option<i64>);
+
+async fn g21_through_the_api(app: &TestApp, token: &str, plan: i64, cycle: Option<i64>) -> Figures {
+    let path = match cycle {
+        Some(c) => format!("/api/v1/plans/{plan}?cycle_id={c}"),
+        None => format!("/api/v1/plans/{plan}"),
+    };
+    let (status, body) = app.get_json(token, &path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    let g21 = &body["goals"][1]["objectives"][0];
+    assert_eq!(g21["code"], "G2.1");
+    let figures = (g21["linked_goals"].as_i64(), g21["achieved_goals"].as_i64());
+    assert_eq!(
+        g21["fewer_than"].is_null(),
+        figures.0.is_some() && figures.1.is_some(),
+        "{g21}"
+    );
+    figures
+}
+
+/// The two figures in G2.1's row of the plan page: a number, or withheld.
+async fn g21_on_the_page(browser: &Browser, plan: i64, cycle: Option<i64>) -> Figures {
+    let path = match cycle {
+        Some(c) => format!("/plans/{plan}?cycle_id={c}"),
+        None => format!("/plans/{plan}"),
+    };
+    let html = browser.get_html(&path).await;
+    let row = html
+        .split("<strong>G2.1</strong>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    let cells: Vec<&str> = row
+        .split("<td")
+        .skip(2)
+        .map(|c| {
+            c.split_once('>')
+                .unwrap()
+                .1
+                .split("</td>")
+                .next()
+                .unwrap()
+                .trim()
+        })
+        .collect();
+    if row.contains(r#"<td colspan="2">"#) {
+        // Both figures withheld in one cell.
+        assert!(cells[0].contains("fewer than 3 people"), "{row}");
+        return (None, None);
+    }
+    let figure = |cell: &str| {
+        let figure = cell.parse().ok();
+        assert!(
+            figure.is_some() || cell.contains("fewer than 3 people"),
+            "{cell}"
+        );
+        figure
+    };
+    (figure(cells[0]), figure(cells[1]))
+}
+
+both_backends! {
+    async fn no_cycles_figure_can_be_worked_out_from_the_all_cycles_figure(app) {
+        // G2.1: four people linked overall, three in this cycle, one in the next.
+        let d = app.department().await;
+        let other = app.add_person("other@example.org", "Olive Other", "staff", Some(d.cio)).await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let (status, next) = app
+            .post_json(&cio, "/api/v1/cycles", json!({"name": "Next year", "plan_id": f.plan, "starts_on": f.ends_on + chrono::Duration::days(1), "ends_on": f.ends_on + chrono::Duration::days(365)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{next}");
+        let next = next["id"].as_i64().unwrap();
+        let g21 = f.objectives[2];
+        for email in ["eng@example.org", "peer@example.org", "lead@example.org"] {
+            app.propose_goal(&app.token(email).await, f.cycle, g21, "Replace on time").await;
+        }
+        app.propose_goal(&app.token("other@example.org").await, next, g21, "Plan the refresh").await;
+        let _ = other;
+
+        let cio_sees = [None, Some(f.cycle), Some(next)];
+        let mut exact = Vec::new();
+        for cycle in cio_sees {
+            exact.push(g21_through_the_api(&app, &cio, f.plan, cycle).await);
+        }
+        assert_eq!(exact, [(Some(4), Some(0)), (Some(3), Some(0)), (Some(1), Some(0))], "the cio sees every figure");
+        // An advisor, a member of staff in the first cycle, and a manager who sees three of
+        // the four people's goals one by one: none of them learns the next cycle's figure,
+        // neither shown nor as all cycles minus this cycle, in the API or on the page.
+        let readers = ["advisor@example.org", "peer@example.org", "lead@example.org"];
+        let mut seen = Vec::new();
+        for email in readers {
+            let token = app.token(email).await;
+            let mut views = Vec::new();
+            for cycle in [None, Some(f.cycle), Some(next)] {
+                views.push(g21_through_the_api(&app, &token, f.plan, cycle).await);
+            }
+            seen.push((email, "api", views));
+        }
+        for email in readers {
+            let browser = app.signed_in(email).await;
+            let mut views = Vec::new();
+            for cycle in [None, Some(f.cycle), Some(next)] {
+                views.push(g21_on_the_page(&browser, f.plan, cycle).await);
+            }
+            seen.push((email, "page", views));
+        }
+        for (email, how, views) in seen {
+            let [all, this, following] = views[..] else { unreachable!() };
+            assert_eq!(following.0, None, "{email} ({how}): the next cycle's one person");
+            let subtracted = all.0.zip(this.0).map(|(all, this)| all - this);
+            assert_eq!(subtracted, None, "{email} ({how}): all cycles {all:?} − this cycle {this:?}");
+            // Zeros are zeros, and a zero cannot give anyone away.
+            assert_eq!((all.1, this.1, following.1), (Some(0), Some(0), Some(0)), "{email} ({how})");
+        }
+        let cio_page = app.signed_in("cio@example.org").await;
+        assert_eq!(g21_on_the_page(&cio_page, f.plan, Some(next)).await, (Some(1), Some(0)));
+        // What they do see: the four together (the advisor), this cycle (the manager, who
+        // sees those three people's goals anyway).
+        let advisor = app.token("advisor@example.org").await;
+        assert_eq!(g21_through_the_api(&app, &advisor, f.plan, None).await, (Some(4), Some(0)));
+        let lead = app.token("lead@example.org").await;
+        assert_eq!(g21_through_the_api(&app, &lead, f.plan, Some(f.cycle)).await, (Some(3), Some(0)));
+        assert_eq!(g21_through_the_api(&app, &lead, f.plan, None).await.0, None, "4 − 3 would give the other person away");
+    }
+}
+
+both_backends! {
+    async fn a_lone_achiever_is_not_given_away_by_the_linked_goals(app) {
+        // Four people in one cycle, one of whom achieved: "1 achieved" describes one person,
+        // whether shown or worked out as linked − not achieved.
+        let d = app.department().await;
+        let other = app.add_person("other@example.org", "Olive Other", "staff", Some(d.lead)).await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mut goals = Vec::new();
+        for email in ["eng@example.org", "peer@example.org", "lead@example.org", "other@example.org"] {
+            goals.push(app.propose_goal(&app.token(email).await, f.cycle, f.objectives[0], "Answer faster").await);
+        }
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{}/agree", goals[0]), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let engineer = app.token("eng@example.org").await;
+        let (status, _) = app.post_json(&engineer, &format!("/api/v1/goals/{}/outcome", goals[0]), json!({"status": "achieved"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let advisor = app.token("advisor@example.org").await;
+        let (_, plan) = app.get_json(&advisor, &format!("/api/v1/plans/{}", f.plan)).await;
+        let objective = &plan["goals"][0]["objectives"][0];
+        assert_eq!(objective["linked_goals"], 4, "four people");
+        assert!(objective["achieved_goals"].is_null(), "one achiever: {objective}");
+        assert_eq!(objective["fewer_than"], 3);
+        let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
+        assert_eq!(plan["goals"][0]["objectives"][0]["achieved_goals"], 1);
+        let _ = other;
+    }
+}

@@ -299,10 +299,17 @@ both_backends! {
         assert_eq!(two["fewer_than"], 3);
         assert!(two["average_current"].is_null() && two["people"] == 0, "k - 1 people: no figures");
         let three = by_name("Three people");
-        assert!(three["fewer_than"].is_null());
         assert_eq!(three["people"], 3);
         assert_eq!(three["average_baseline"], 2.0);
         assert_eq!(three["average_current"], 3.0);
+        // Two target holders, and one level per person: fewer than k each.
+        assert_eq!(three["fewer_than"], 3);
+        for withheld in ["average_target", "with_target", "at_or_above_target", "distribution"] {
+            assert!(three[withheld].is_null(), "{withheld}: {three}");
+        }
+        let (_, exact) = app.get_json(&cio, "/api/v1/skills/department").await;
+        let three = exact.as_array().unwrap().iter().find(|f| f["skill"]["name"] == "Three people").unwrap();
+        assert!(three["fewer_than"].is_null(), "the cio sees every figure");
         assert_eq!(three["average_target"], 3.0);
         assert_eq!((three["with_target"].as_i64(), three["at_or_above_target"].as_i64()), (Some(2), Some(1)));
         assert_eq!(three["distribution"], json!([0, 1, 1, 1, 0]));
@@ -573,5 +580,110 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let lead = app.signed_in("lead@example.org").await;
         assert_eq!(lead.get("/skills/import").await.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+/// Assesses each person at `level` in `skill` (through the cio), and sets `targets`.
+async fn assess_all(app: &TestApp, cio: &str, skill: i64, people: &[(i32, i64, Option<i64>)]) {
+    for (person, level, target) in people {
+        let path = format!("/api/v1/people/{person}/skill-assessments");
+        let (status, body) = app
+            .post_json(
+                cio,
+                &path,
+                json!({"assessments": [{"skill_id": skill, "level": level}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        if let Some(target) = target {
+            let response = app
+                .api
+                .put(app.url(&format!("/api/v1/people/{person}/skill-targets/{skill}")))
+                .bearer_auth(cio)
+                .json(&json!({"level": target}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+    }
+}
+
+both_backends! {
+    async fn a_lone_target_holder_shows_no_average_target_and_no_one_of_one(app) {
+        let d = app.department().await;
+        let extra = app.add_person("extra@example.org", "Ezra Extra", "staff", Some(d.cio)).await;
+        let cio = app.token("cio@example.org").await;
+        let (_, skill) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let skill = skill["id"].as_i64().unwrap();
+        // Four people at level 2; only the engineer has a target (4).
+        assess_all(&app, &cio, skill, &[(d.engineer, 2, Some(4)), (d.peer, 2, None), (d.lead, 2, None), (extra, 2, None)]).await;
+        for email in ["advisor@example.org", "peer@example.org"] {
+            let token = app.token(email).await;
+            let (_, figures) = app.get_json(&token, "/api/v1/skills/department").await;
+            let f = &figures[0];
+            assert_eq!(f["people"], 4, "{email}: four people may be described");
+            assert_eq!(f["average_current"], 2.0);
+            assert_eq!(f["distribution"], json!([0, 4, 0, 0, 0]));
+            // The attempt: nothing shown gives the engineer's target, and "people with a
+            // target" is withheld too, so "people − with a target" gives nothing either.
+            for withheld in ["average_target", "with_target", "at_or_above_target"] {
+                assert!(f[withheld].is_null(), "{email}: {withheld} in {f}");
+            }
+            assert_eq!(f["fewer_than"], 3);
+            let page = app.signed_in(email).await.get_html("/skills/department").await;
+            assert!(!page.contains("1 of 1") && !page.contains("4.0"), "{email}: {page}");
+            assert!(page.contains("fewer than 3 people"), "{email}");
+        }
+        // The cio sees the exact figures, on the page too.
+        let (_, figures) = app.get_json(&cio, "/api/v1/skills/department").await;
+        assert_eq!(figures[0]["average_target"], 4.0);
+        assert_eq!((figures[0]["with_target"].as_i64(), figures[0]["at_or_above_target"].as_i64()), (Some(1), Some(0)));
+        let page = app.signed_in("cio@example.org").await.get_html("/skills/department").await;
+        assert!(page.contains("0 of 1") && page.contains("4.0"), "{page}");
+    }
+}
+
+both_backends! {
+    async fn a_share_at_target_shows_only_when_both_sides_are_large_enough(app) {
+        let d = app.department().await;
+        let mut people = vec![d.engineer, d.peer, d.lead];
+        for n in 0..4 {
+            people.push(app.add_person(&format!("p{n}@example.org"), &format!("Person {n}"), "staff", Some(d.cio)).await);
+        }
+        let cio = app.token("cio@example.org").await;
+        let mut skills = Vec::new();
+        for name in ["All at target", "One below"] {
+            let (_, s) = app.post_json(&cio, "/api/v1/skills", json!({"name": name, "category": "service"})).await;
+            skills.push(s["id"].as_i64().unwrap());
+        }
+        // Seven people: three at level 2 and four at level 4, each with a target of 2.
+        let levels: Vec<(i32, i64, Option<i64>)> = people.iter().enumerate()
+            .map(|(i, p)| (*p, if i < 3 { 2 } else { 4 }, Some(2)))
+            .collect();
+        assess_all(&app, &cio, skills[0], &levels).await;
+        // The same, but one target is 3 for someone at level 2: one person below target.
+        let mut one_below = levels.clone();
+        one_below[0].2 = Some(3);
+        assess_all(&app, &cio, skills[1], &one_below).await;
+        let advisor = app.token("advisor@example.org").await;
+        let (_, figures) = app.get_json(&advisor, "/api/v1/skills/department").await;
+        let by_name = |name: &str| figures.as_array().unwrap().iter().find(|f| f["skill"]["name"] == name).unwrap().clone();
+        let all_reached = by_name("All at target");
+        assert!(all_reached["fewer_than"].is_null(), "{all_reached}");
+        assert_eq!((all_reached["with_target"].as_i64(), all_reached["at_or_above_target"].as_i64()), (Some(7), Some(7)));
+        assert_eq!(all_reached["distribution"], json!([0, 3, 0, 4, 0]));
+        // "6 of 7" would say that one person is below their target.
+        let one_below = by_name("One below");
+        assert_eq!(one_below["with_target"], 7);
+        assert!(one_below["at_or_above_target"].is_null(), "{one_below}");
+        assert!(one_below["average_target"].is_number(), "seven targets may be averaged");
+        assert_eq!(one_below["fewer_than"], 3);
+        let page = app.signed_in("advisor@example.org").await.get_html("/skills/department").await;
+        assert!(page.contains("7 of 7") && !page.contains("6 of 7"), "{page}");
+        // The cio sees it.
+        let (_, exact) = app.get_json(&cio, "/api/v1/skills/department").await;
+        let one_below = exact.as_array().unwrap().iter().find(|f| f["skill"]["name"] == "One below").unwrap();
+        assert_eq!(one_below["at_or_above_target"], 6);
     }
 }
