@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 /// Sign-in, sessions, API tokens, CSRF and the actor of a request.
 pub mod auth;
+/// Meetings as iCalendar, and the private links of calendar apps and feed readers.
+pub mod calendar;
 /// Settings from flags and `STAFFDEV_*` environment variables.
 pub mod config;
 /// Review cycles and their phases.

@@ -28,6 +28,9 @@ pub enum Action<'a> {
     ManagePeople,
     /// Create, list and revoke one's own API tokens; change one's own password.
     ManageOwnAccount,
+    /// Have private links (the calendar feed, the portal's feed) and reset them; read
+    /// through them, as oneself, what one may read signed in.
+    UsePrivateLinks,
     /// Read the strategic plan and the review cycles.
     ReadPlan,
     /// Write the strategic plan and run the review cycles.
@@ -78,6 +81,7 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
         Action::ListPeople
         | Action::ViewProfile
         | Action::ManageOwnAccount
+        | Action::UsePrivateLinks
         | Action::ReadPlan
         | Action::ReadPortal => Allow,
         Action::GiveRecognition => {
@@ -245,6 +249,9 @@ mod tests {
             ("staff cannot manage people",  me,         Action::ManagePeople, Forbid),
             ("advisor cannot manage people", advisor,   Action::ManagePeople, Forbid),
             ("everyone manages own account", advisor,   Action::ManageOwnAccount, Allow),
+            ("staff have private links",    me,         Action::UsePrivateLinks, Allow),
+            ("the cio has private links",   cio,        Action::UsePrivateLinks, Allow),
+            ("advisors have private links", advisor,    Action::UsePrivateLinks, Allow),
             ("owner sees own records",      me,         Action::ViewPrivateRecords(&engineer), Allow),
             ("manager sees report's records", lead,     Action::ViewPrivateRecords(&engineer), Allow),
             ("manager's manager sees them", cio,        Action::ViewPrivateRecords(&engineer), Allow),

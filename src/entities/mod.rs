@@ -15,6 +15,8 @@ pub mod objective;
 pub mod performance_goal;
 pub mod person;
 pub mod plan;
+pub mod private_link;
+pub mod private_link_key;
 pub mod review_cycle;
 pub mod self_evaluation;
 pub mod session;

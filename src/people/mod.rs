@@ -976,6 +976,30 @@ pub async fn credentials(
         }))
 }
 
+/// Who an active person is to policy, by id: None when nobody has the id or they have
+/// left (a credential of theirs, such as a private link, then opens nothing).
+pub async fn active_principal(
+    conn: &impl ConnectionTrait,
+    person_id: i32,
+) -> AppResult<Option<policy::Principal>> {
+    let Some(model) = person::Entity::find_by_id(person_id)
+        .filter(person::Column::Active.eq(true))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // A role the code does not know opens nothing, as it signs nobody in.
+    Ok(model
+        .role
+        .parse::<Role>()
+        .ok()
+        .map(|role| policy::Principal {
+            person_id: model.id,
+            role,
+        }))
+}
+
 /// Stores a new password hash for a person (auth checked the old password and the new one).
 pub async fn set_password_hash(txn: &WriteTxn, person_id: i32, hash: String) -> AppResult<()> {
     person::Entity::update_many()

@@ -14,8 +14,9 @@ use crate::{
 };
 
 /// One page of the feed as an Atom document; `base` is the service's public address
-/// (empty when unknown, so links are relative).
-pub(super) fn write(page: &Page<FeedItem>, base: &str) -> AppResult<Vec<u8>> {
+/// (empty when unknown, so links are relative) and `path` the address the feed was read
+/// at (`/portal/feed.atom`, or a private link's), which its `self` and `next` links keep.
+pub fn write(page: &Page<FeedItem>, base: &str, path: &str) -> AppResult<Vec<u8>> {
     let link = |rel: &str, href: String, mime: Option<&str>| Link {
         href,
         rel: rel.to_owned(),
@@ -59,7 +60,7 @@ pub(super) fn write(page: &Page<FeedItem>, base: &str) -> AppResult<Vec<u8>> {
     let mut links = vec![
         link(
             "self",
-            format!("{base}/portal/feed.atom"),
+            format!("{base}{path}"),
             Some("application/atom+xml"),
         ),
         link("alternate", format!("{base}/portal"), Some("text/html")),
@@ -67,7 +68,7 @@ pub(super) fn write(page: &Page<FeedItem>, base: &str) -> AppResult<Vec<u8>> {
     if let Some(next) = &page.next {
         links.push(link(
             "next",
-            format!("{base}/portal/feed.atom?after={next}"),
+            format!("{base}{path}?after={next}"),
             Some("application/atom+xml"),
         ));
     }

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod browser;
+mod calendar;
 mod cli;
 mod db;
 mod demo;
