@@ -159,6 +159,7 @@ pub type Endpoints = (
     crate::skills::api::SkillsApi,
     crate::skills::api::SkillLevelsApi,
     crate::recognition::api::RecognitionApi,
+    crate::meetings::api::MeetingsApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -175,6 +176,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::skills::api::SkillsApi,
             crate::skills::api::SkillLevelsApi,
             crate::recognition::api::RecognitionApi,
+            crate::meetings::api::MeetingsApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

@@ -11,6 +11,7 @@ mod db;
 mod demo;
 mod goals;
 mod hardening;
+mod meetings;
 mod openapi;
 mod operations;
 mod pages;
