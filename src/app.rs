@@ -386,7 +386,7 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 }
 
 /// The pages of every area; each area lists its own routes, so adding an area is one line.
-const PAGE_AREAS: [fn(Route) -> Route; 9] = [
+const PAGE_AREAS: [fn(Route) -> Route; 10] = [
     crate::people::pages::routes,
     crate::auth::pages::routes,
     crate::plan::pages::routes,
@@ -395,6 +395,7 @@ const PAGE_AREAS: [fn(Route) -> Route; 9] = [
     crate::reviews::pages::routes,
     crate::skills::pages::routes,
     crate::recognition::pages::routes,
+    crate::meetings::pages::routes,
     crate::calendar::pages::routes,
 ];
 

@@ -159,6 +159,7 @@ pub type Endpoints = (
     crate::skills::api::SkillsApi,
     crate::skills::api::SkillLevelsApi,
     crate::recognition::api::RecognitionApi,
+    crate::meetings::api::MeetingsApi,
     crate::calendar::api::CalendarApi,
 );
 
@@ -176,6 +177,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::skills::api::SkillsApi,
             crate::skills::api::SkillLevelsApi,
             crate::recognition::api::RecognitionApi,
+            crate::meetings::api::MeetingsApi,
             crate::calendar::api::CalendarApi,
         ),
         "staffdev",

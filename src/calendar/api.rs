@@ -1,15 +1,38 @@
-//! The private links through the API: read them, reset them. (The feeds themselves are
-//! read without the API: calendar apps and feed readers cannot send a bearer token.)
+//! A meeting's iCalendar file, and the private links: read them, reset them. (The feeds
+//! themselves are read outside the API: calendar apps and feed readers cannot send a
+//! bearer token.)
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Tags, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, Tags,
+    param::Path,
+    payload::{Json, PlainText},
+};
 
 use crate::{
     api::{ApiResult, BearerAuth},
     app::AppState,
-    calendar::{self, PrivateLinks, pages::SiteAddress},
+    calendar::{
+        self, PrivateLinks, Site,
+        pages::{SiteAddress, attachment},
+    },
 };
+
+/// A meeting as an iCalendar (RFC 5545) file to save or open in a calendar.
+#[derive(ApiResponse)]
+pub enum IcsFile {
+    /// The meeting as one event: METHOD:PUBLISH, or METHOD:CANCEL with STATUS:CANCELLED
+    /// when it is cancelled. The UID stays the same for the meeting's life and SEQUENCE
+    /// grows with every change; times are in UTC.
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Ok(
+        PlainText<String>,
+        /// `attachment; filename="<title>-<date>.ics"`.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
+}
 
 #[derive(Tags)]
 enum CalendarTags {
@@ -53,6 +76,38 @@ impl CalendarApi {
     ) -> ApiResult<Json<PrivateLinksBody>> {
         let links = calendar::private_links(&state.db, &auth.0).await?;
         Ok(Json(PrivateLinksBody::new(&links, &site)))
+    }
+
+    /// A published, held or cancelled meeting as an iCalendar file; 404 for a draft and
+    /// for a meeting the caller may not see.
+    #[oai(
+        path = "/meetings/:id/calendar.ics",
+        method = "get",
+        operation_id = "get_meeting_calendar_file"
+    )]
+    async fn meeting_file(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        site: SiteAddress,
+        id: Path<i64>,
+    ) -> ApiResult<IcsFile> {
+        let installation = calendar::installation_tag(&state.db).await?;
+        let file = calendar::meeting_file(
+            &state.db,
+            &auth.0,
+            id.0,
+            &Site {
+                address: &site.0,
+                installation: &installation,
+            },
+            Utc::now(),
+        )
+        .await?;
+        Ok(IcsFile::Ok(
+            PlainText(file.text),
+            attachment(&file.filename),
+        ))
     }
 
     /// Replace the signed-in person's private links with new ones; the old addresses

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     auth::Actor,
-    calendar::{self, PrivateLinks},
+    calendar::{self, PrivateLinks, Site},
     error::{AppError, AppResult},
     recognition::atom,
     web::{CsrfForm, EmptyForm, see_other},
@@ -117,10 +117,73 @@ pub async fn portal_feed(
         .body(xml))
 }
 
+/// The personal calendar feed of published meetings behind a private link.
+#[handler]
+pub async fn meetings_feed(
+    state: Data<&AppState>,
+    site: SiteAddress,
+    Path(secret): Path<String>,
+) -> AppResult<Response> {
+    let installation = calendar::installation_tag(&state.db).await?;
+    let text = calendar::meetings_feed(
+        &state.db,
+        &secret,
+        &Site {
+            address: &site.0,
+            installation: &installation,
+        },
+        Utc::now(),
+    )
+    .await?;
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, ICS_CONTENT_TYPE)
+        .header(
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"meetings.ics\"",
+        )
+        .body(text))
+}
+
+/// One meeting as an `.ics` file, for someone signed in who may see it.
+#[handler]
+pub async fn meeting_file(
+    state: Data<&AppState>,
+    actor: Actor,
+    site: SiteAddress,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let installation = calendar::installation_tag(&state.db).await?;
+    let file = calendar::meeting_file(
+        &state.db,
+        &actor,
+        id,
+        &Site {
+            address: &site.0,
+            installation: &installation,
+        },
+        Utc::now(),
+    )
+    .await?;
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, ICS_CONTENT_TYPE)
+        .header(header::CONTENT_DISPOSITION, attachment(&file.filename))
+        .body(file.text))
+}
+
+pub const ICS_CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
+/// `attachment; filename="…"`: the name is plain ASCII without quotes (see
+/// `calendar::filename`), so it needs no escaping.
+pub fn attachment(filename: &str) -> String {
+    format!("attachment; filename=\"{filename}\"")
+}
+
 /// This area's pages, added to the site's routes by `app::page_routes`.
 pub fn routes(route: poem::Route) -> poem::Route {
     use poem::{get, post};
     route
         .at("/feeds/:secret/portal.atom", get(portal_feed))
+        .at("/feeds/:secret/meetings.ics", get(meetings_feed))
+        .at("/meetings/:id/calendar.ics", get(meeting_file))
         .at("/account/links/reset", post(reset_links))
 }

@@ -885,6 +885,29 @@ pub async fn refs(
         .collect())
 }
 
+/// Which of these people are active members of the department (advisors left out): who
+/// may own an agenda item or an action item, or facilitate a meeting. One query.
+pub async fn active_members(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<std::collections::HashSet<i32>> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .filter(person::Column::Active.eq(true))
+        .filter(person::Column::Role.ne(Role::Advisor.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}
+
 /// Someone a manager's team view lists: an active person, not an advisor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {

@@ -235,3 +235,230 @@ both_backends! {
         assert!(calendar.starts_with("https://staffdev.example.org/feeds/") && calendar.ends_with("/meetings.ics"), "{calendar}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Meetings as iCalendar
+
+/// Reads iCalendar text with `ical`, a parser that shares nothing with the writer.
+fn parse_ics(text: &str) -> ical::parser::ical::component::IcalCalendar {
+    let mut calendars = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+    let calendar = calendars.next().expect("a calendar").expect("it parses");
+    assert!(calendars.next().is_none(), "one calendar");
+    calendar
+}
+
+fn prop<'a>(properties: &'a [ical::property::Property], name: &str) -> Option<&'a str> {
+    properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.as_deref())
+}
+
+/// (UID, SEQUENCE, STATUS, SUMMARY) of every event, in the feed's order.
+fn events(
+    calendar: &ical::parser::ical::component::IcalCalendar,
+) -> Vec<(String, u32, String, String)> {
+    calendar
+        .events
+        .iter()
+        .map(|e| {
+            let get = |name: &str| {
+                prop(&e.properties, name)
+                    .unwrap_or_else(|| panic!("{name}"))
+                    .to_owned()
+            };
+            (
+                get("UID"),
+                get("SEQUENCE").parse().unwrap(),
+                get("STATUS"),
+                get("SUMMARY"),
+            )
+        })
+        .collect()
+}
+
+/// A meeting planned by the cio; published when asked. Its id.
+async fn meeting(
+    app: &TestApp,
+    cio: &str,
+    title: &str,
+    days: i64,
+    facilitator: i32,
+    publish: bool,
+) -> i64 {
+    let starts_at = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+    let (status, body) = app
+        .post_json(cio, "/api/v1/meetings", json!({"kind": "quarterly", "title": title, "starts_at": starts_at, "location": "Library, room 2", "facilitator_id": facilitator}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    if publish {
+        let (status, body) = app
+            .post_json(cio, &format!("/api/v1/meetings/{id}/publish"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    id
+}
+
+/// The personal calendar feed of `email`, read without a session: its text.
+async fn calendar_feed(app: &TestApp, email: &str) -> String {
+    let token = app.token(email).await;
+    let path = path_of(app, &links(app, &token).await["calendar_url"]);
+    let response = fetch(app, &path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{email}'s feed");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.text().await.unwrap()
+}
+
+both_backends! {
+    async fn the_personal_feed_lists_published_meetings_and_never_a_draft(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let winter = meeting(&app, &cio, "Winter meeting", 30, d.engineer, true).await;
+        let draft = meeting(&app, &cio, "Secret draft", 60, d.engineer, false).await;
+        let spring = meeting(&app, &cio, "Spring meeting", 90, d.lead, true).await;
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{spring}/cancel"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        // A draft cancelled before it was ever published never reached a calendar.
+        let never = meeting(&app, &cio, "Never shown", 100, d.lead, false).await;
+        app.post_json(&cio, &format!("/api/v1/meetings/{never}/cancel"), json!({})).await;
+
+        // The same for everyone, the draft's own facilitator and the cio included.
+        let mut seen = Vec::new();
+        for email in ["eng@example.org", "peer@example.org", "advisor@example.org", "cio@example.org"] {
+            let text = calendar_feed(&app, email).await;
+            assert!(!text.contains("Secret draft") && !text.contains("Never shown"), "{email} sees no draft");
+            let calendar = parse_ics(&text);
+            assert_eq!(prop(&calendar.properties, "METHOD"), Some("PUBLISH"));
+            assert_eq!(prop(&calendar.properties, "X-WR-CALNAME"), Some("Department meetings"));
+            seen.push(events(&calendar));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+        let listed = &seen[0];
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        let uids: Vec<&str> = listed.iter().map(|e| e.0.as_str()).collect();
+        assert!(uids[0].starts_with(&format!("meeting-{winter}-")) && uids[1].starts_with(&format!("meeting-{spring}-")), "{uids:?}");
+        assert!(!uids.iter().any(|u| u.starts_with(&format!("meeting-{draft}-"))));
+        assert_eq!((listed[0].2.as_str(), listed[0].3.as_str()), ("CONFIRMED", "Winter meeting"));
+        assert_eq!((listed[1].2.as_str(), listed[1].3.as_str()), ("CANCELLED", "Cancelled: Spring meeting"));
+    }
+}
+
+both_backends! {
+    async fn uids_stay_the_same_and_the_sequence_grows_with_every_change(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let id = meeting(&app, &cio, "Winter meeting", 30, d.engineer, true).await;
+        let first = events(&parse_ics(&calendar_feed(&app, "eng@example.org").await));
+        let again = events(&parse_ics(&calendar_feed(&app, "eng@example.org").await));
+        assert_eq!(first, again, "nothing changed, nothing moves");
+
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/meetings/{id}"), json!({"title": "Winter meeting, moved", "location": "Hall; east wing"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let edited = parse_ics(&calendar_feed(&app, "eng@example.org").await);
+        let after = events(&edited);
+        assert_eq!(after[0].0, first[0].0, "the same UID: calendars update the event");
+        assert!(after[0].1 > first[0].1, "SEQUENCE grows: {} then {}", first[0].1, after[0].1);
+        assert_eq!(after[0].3, r"Winter meeting\, moved", "escaped as TEXT");
+        assert_eq!(prop(&edited.events[0].properties, "LOCATION"), Some(r"Hall\; east wing"));
+
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{id}/cancel"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let cancelled = events(&parse_ics(&calendar_feed(&app, "eng@example.org").await));
+        assert_eq!(cancelled[0].0, first[0].0);
+        assert!(cancelled[0].1 > after[0].1, "the cancellation is a newer version");
+        assert_eq!(cancelled[0].2, "CANCELLED");
+    }
+}
+
+both_backends! {
+    async fn a_meeting_downloads_as_one_event_and_a_cancelled_one_as_a_cancellation(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let id = meeting(&app, &cio, "Winter meeting", 30, d.engineer, true).await;
+        let browser = app.signed_in("peer@example.org").await;
+        let response = browser.get(&format!("/meetings/{id}/calendar.ics")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/calendar; charset=utf-8");
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; filename=\"winter-meeting-") && disposition.ends_with(".ics\""), "{disposition}");
+        let calendar = parse_ics(&response.text().await.unwrap());
+        assert_eq!(prop(&calendar.properties, "METHOD"), Some("PUBLISH"));
+        assert_eq!(calendar.events.len(), 1);
+        let event = &calendar.events[0].properties;
+        assert_eq!(prop(event, "STATUS"), Some("CONFIRMED"));
+        assert!(prop(event, "DTSTART").unwrap().ends_with('Z'), "in UTC");
+        assert_eq!(prop(event, "URL"), Some(format!("{}/meetings/{id}", app.address).as_str()));
+        let feed_uid = events(&parse_ics(&calendar_feed(&app, "peer@example.org").await))[0].0.clone();
+        assert_eq!(prop(event, "UID"), Some(feed_uid.as_str()), "the download and the feed are one event");
+
+        app.post_json(&cio, &format!("/api/v1/meetings/{id}/cancel"), json!({})).await;
+        let text = browser.get_html(&format!("/meetings/{id}/calendar.ics")).await;
+        let calendar = parse_ics(&text);
+        assert_eq!(prop(&calendar.properties, "METHOD"), Some("CANCEL"));
+        assert_eq!(prop(&calendar.events[0].properties, "STATUS"), Some("CANCELLED"));
+        assert_eq!(prop(&calendar.events[0].properties, "UID"), Some(feed_uid.as_str()));
+
+        // The API's twin answers the same file.
+        let response = app.api.get(app.url(&format!("/api/v1/meetings/{id}/calendar.ics"))).bearer_auth(&cio).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/calendar; charset=utf-8");
+        assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"winter-meeting-"));
+        let calendar = parse_ics(&response.text().await.unwrap());
+        assert_eq!(prop(&calendar.properties, "METHOD"), Some("CANCEL"));
+    }
+}
+
+both_backends! {
+    async fn only_a_meeting_that_was_published_downloads_and_only_for_the_signed_in(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let draft = meeting(&app, &cio, "Secret draft", 30, d.engineer, false).await;
+        let published = meeting(&app, &cio, "Winter meeting", 40, d.engineer, true).await;
+        // A calendar never shows a draft: not even its facilitator or the cio download it.
+        for (email, draft_status) in [
+            ("cio@example.org", StatusCode::NOT_FOUND),
+            ("eng@example.org", StatusCode::NOT_FOUND),
+            ("lead@example.org", StatusCode::NOT_FOUND),
+            ("peer@example.org", StatusCode::NOT_FOUND),
+            ("advisor@example.org", StatusCode::NOT_FOUND),
+        ] {
+            let token = app.token(email).await;
+            let browser = app.signed_in(email).await;
+            for (id, expected) in [(draft, draft_status), (published, StatusCode::OK), (999_999, StatusCode::NOT_FOUND)] {
+                let page = browser.get(&format!("/meetings/{id}/calendar.ics")).await;
+                assert_eq!(page.status(), expected, "{email} downloads {id}");
+                let api = app.api.get(app.url(&format!("/api/v1/meetings/{id}/calendar.ics"))).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(api.status(), expected, "{email} downloads {id} through the API");
+            }
+        }
+        let anonymous = app.browser().get(&format!("/meetings/{published}/calendar.ics")).await;
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "sent to sign in");
+        let anonymous = fetch(&app, &format!("/api/v1/meetings/{published}/calendar.ics")).await;
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends! {
+    async fn a_reset_or_a_departure_closes_the_calendar_feed(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        meeting(&app, &cio, "Winter meeting", 30, d.engineer, true).await;
+        let engineer = app.token("eng@example.org").await;
+        let old = path_of(&app, &links(&app, &engineer).await["calendar_url"]);
+        assert_eq!(fetch(&app, &old).await.status(), StatusCode::OK);
+        let (_, reset) = app.post_json(&engineer, "/api/v1/me/feeds/reset", json!({})).await;
+        let new = path_of(&app, &reset["calendar_url"]);
+        assert_eq!(fetch(&app, &old).await.status(), StatusCode::NOT_FOUND);
+        let response = fetch(&app, &new).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.text().await.unwrap().contains("Winter meeting"));
+        app.patch_json(&cio, &format!("/api/v1/people/{}", d.engineer), json!({"active": false})).await;
+        assert_eq!(fetch(&app, &new).await.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -12,6 +12,7 @@ mod db;
 mod demo;
 mod goals;
 mod hardening;
+mod meetings;
 mod openapi;
 mod operations;
 mod pages;
