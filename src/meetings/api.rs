@@ -88,7 +88,7 @@ impl From<Meeting> for MeetingBody {
 /// An agenda item, on the clock.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct ItemBody {
+pub struct MeetingItemBody {
     pub id: i64,
     pub meeting_id: i64,
     /// 0 for the first item; contiguous.
@@ -124,10 +124,10 @@ fn some_text(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-impl From<Item> for ItemBody {
+impl From<Item> for MeetingItemBody {
     fn from(i: Item) -> Self {
         let texts = |kind| i.points_of(kind).into_iter().map(str::to_owned).collect();
-        ItemBody {
+        MeetingItemBody {
             agreements: texts(PointKind::Agreement),
             disagreements: texts(PointKind::Disagreement),
             decisions: texts(PointKind::Decision),
@@ -161,7 +161,7 @@ impl From<Item> for ItemBody {
 /// Where the time goes.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct BudgetBody {
+pub struct AgendaBudgetBody {
     /// The items' minutes added up.
     pub planned_minutes: i64,
     pub duration_minutes: i32,
@@ -177,9 +177,9 @@ pub struct BudgetBody {
     pub projected_end: DateTime<FixedOffset>,
 }
 
-impl From<Budget> for BudgetBody {
+impl From<Budget> for AgendaBudgetBody {
     fn from(b: Budget) -> Self {
-        BudgetBody {
+        AgendaBudgetBody {
             over_minutes: b.over_minutes(),
             planned_minutes: b.planned_minutes,
             duration_minutes: b.duration_minutes,
@@ -194,7 +194,7 @@ impl From<Budget> for BudgetBody {
 /// An action item.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct ActionBody {
+pub struct MeetingActionBody {
     pub id: i64,
     pub meeting_id: i64,
     pub item_id: Option<i64>,
@@ -206,9 +206,9 @@ pub struct ActionBody {
     pub goal_id: Option<i32>,
 }
 
-impl From<ActionItem> for ActionBody {
+impl From<ActionItem> for MeetingActionBody {
     fn from(a: ActionItem) -> Self {
-        ActionBody {
+        MeetingActionBody {
             id: a.id,
             meeting_id: a.meeting_id,
             item_id: a.item_id,
@@ -227,13 +227,13 @@ impl From<ActionItem> for ActionBody {
 pub struct AgendaBody {
     #[oai(flatten)]
     pub meeting: MeetingBody,
-    pub items: Vec<ItemBody>,
-    pub budget: BudgetBody,
-    pub actions: Vec<ActionBody>,
+    pub items: Vec<MeetingItemBody>,
+    pub budget: AgendaBudgetBody,
+    pub actions: Vec<MeetingActionBody>,
     /// Open action items of earlier meetings of the same kind.
-    pub open_actions: Vec<ActionBody>,
+    pub open_actions: Vec<MeetingActionBody>,
     /// Items deferred from earlier meetings of the same kind, waiting to be taken up.
-    pub backlog: Vec<ItemBody>,
+    pub backlog: Vec<MeetingItemBody>,
     pub attendees: Vec<PersonRefBody>,
 }
 
@@ -285,7 +285,7 @@ pub struct MeetingChangesBody {
 
 /// An agenda item, whole.
 #[derive(Debug, Object)]
-pub struct ItemInputBody {
+pub struct MeetingItemInputBody {
     /// question, review, planning, ideas, recognition, guest, break or other.
     pub kind: String,
     /// Taken from the question when absent and `question_id` is given.
@@ -304,8 +304,8 @@ pub struct ItemInputBody {
     pub question_id: Option<i64>,
 }
 
-impl From<ItemInputBody> for ItemInput {
-    fn from(b: ItemInputBody) -> Self {
+impl From<MeetingItemInputBody> for ItemInput {
+    fn from(b: MeetingItemInputBody) -> Self {
         ItemInput {
             kind: Some(b.kind),
             title: b.title,
@@ -322,19 +322,19 @@ impl From<ItemInputBody> for ItemInput {
 }
 
 #[derive(Debug, Object)]
-pub struct MoveBody {
+pub struct MeetingItemMoveBody {
     /// The new place, 0 for the first; at most the number of items less one.
     pub position: i64,
 }
 
 #[derive(Debug, Object)]
-pub struct TimeBody {
+pub struct MeetingItemTimeBody {
     /// RFC 3339 with an offset; now when absent.
     pub at: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Object)]
-pub struct OutcomeBody {
+pub struct MeetingOutcomeBody {
     pub notes: Option<String>,
     /// One point per entry.
     #[oai(default)]
@@ -346,7 +346,7 @@ pub struct OutcomeBody {
 }
 
 #[derive(Debug, Object)]
-pub struct ActionInputBody {
+pub struct MeetingActionInputBody {
     pub text: String,
     /// An active member of the department.
     pub owner_id: i32,
@@ -362,23 +362,23 @@ pub struct GoalFromActionBody {
 }
 
 #[derive(Debug, Object)]
-pub struct GoalCreatedBody {
+pub struct ActionGoalBody {
     pub goal_id: i32,
 }
 
 #[derive(Debug, Object)]
-pub struct AttendanceBody {
+pub struct MeetingAttendanceBody {
     pub person_ids: Vec<i32>,
 }
 
 #[derive(Debug, Object)]
-pub struct DeferredBody {
+pub struct MeetingDeferredBody {
     /// How many items were deferred.
     pub deferred: u64,
 }
 
 #[derive(Debug, Object)]
-pub struct TakeUpBody {
+pub struct MeetingTakeUpBody {
     /// A deferred item of the meeting's backlog.
     pub item_id: i64,
 }
@@ -386,7 +386,7 @@ pub struct TakeUpBody {
 /// A question of the bank.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct QuestionBody {
+pub struct MeetingQuestionBody {
     pub id: i64,
     pub prompt: String,
     /// How many published or held meetings asked it.
@@ -395,9 +395,9 @@ pub struct QuestionBody {
     pub last_asked: Option<DateTime<Utc>>,
 }
 
-impl From<bank::Question> for QuestionBody {
+impl From<bank::Question> for MeetingQuestionBody {
     fn from(q: bank::Question) -> Self {
-        QuestionBody {
+        MeetingQuestionBody {
             id: q.id,
             prompt: q.prompt,
             times_asked: q.times_asked,
@@ -407,13 +407,13 @@ impl From<bank::Question> for QuestionBody {
 }
 
 #[derive(Debug, Object)]
-pub struct QuestionInputBody {
+pub struct MeetingQuestionInputBody {
     pub prompt: String,
 }
 
 /// What one meeting recorded under a question.
 #[derive(Debug, Object)]
-pub struct AnswerBody {
+pub struct MeetingAnswerBody {
     pub meeting_id: i64,
     pub meeting_title: String,
     pub starts_at: DateTime<Utc>,
@@ -424,13 +424,13 @@ pub struct AnswerBody {
 
 /// A question and its answers, meeting by meeting, oldest first.
 #[derive(Debug, Object)]
-pub struct EvolutionBody {
-    pub question: QuestionBody,
-    pub answers: Vec<AnswerBody>,
+pub struct QuestionEvolutionBody {
+    pub question: MeetingQuestionBody,
+    pub answers: Vec<MeetingAnswerBody>,
 }
 
 #[derive(Debug, Object)]
-pub struct TemplateBody {
+pub struct MeetingTemplateBody {
     pub id: i64,
     pub name: String,
     /// quarterly, retreat or other.
@@ -438,7 +438,7 @@ pub struct TemplateBody {
 }
 
 #[derive(Debug, Object)]
-pub struct SaveTemplateBody {
+pub struct MeetingSaveTemplateBody {
     pub name: String,
 }
 
@@ -593,7 +593,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<ItemInputBody>,
+        body: Json<MeetingItemInputBody>,
     ) -> ApiResult<Created<AgendaBody>> {
         agenda::add_item(&state.db, &auth.0, id.0, body.0.into()).await?;
         Ok(Created::Created(Json(
@@ -612,7 +612,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<ItemInputBody>,
+        body: Json<MeetingItemInputBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         agenda::update_item(&state.db, &auth.0, id.0, body.0.into()).await?;
         let meeting = agenda::meeting_of_item(&state.db, &auth.0, id.0).await?;
@@ -646,7 +646,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MoveBody>,
+        body: Json<MeetingItemMoveBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let meeting = agenda::move_item(&state.db, &auth.0, id.0, body.position).await?;
         Ok(Json(agenda_body(&state, &auth, meeting).await?))
@@ -663,7 +663,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<TimeBody>,
+        body: Json<MeetingItemTimeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let at = body.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
         let meeting = agenda::mark_time(&state.db, &auth.0, id.0, Mark::Start, at).await?;
@@ -681,7 +681,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<TimeBody>,
+        body: Json<MeetingItemTimeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let at = body.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
         let meeting = agenda::mark_time(&state.db, &auth.0, id.0, Mark::End, at).await?;
@@ -699,9 +699,9 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-    ) -> ApiResult<Json<DeferredBody>> {
+    ) -> ApiResult<Json<MeetingDeferredBody>> {
         let deferred = agenda::defer_unreached(&state.db, &auth.0, id.0).await?;
-        Ok(Json(DeferredBody { deferred }))
+        Ok(Json(MeetingDeferredBody { deferred }))
     }
 
     /// Put a deferred item of the backlog at the end of this meeting's agenda.
@@ -715,7 +715,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<TakeUpBody>,
+        body: Json<MeetingTakeUpBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         agenda::take_up(&state.db, &auth.0, id.0, body.item_id).await?;
         Ok(Json(agenda_body(&state, &auth, id.0).await?))
@@ -733,7 +733,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<OutcomeBody>,
+        body: Json<MeetingOutcomeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let body = body.0;
         let input = OutcomeInput {
@@ -757,7 +757,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<ActionInputBody>,
+        body: Json<MeetingActionInputBody>,
     ) -> ApiResult<Created<AgendaBody>> {
         let body = body.0;
         let input = ActionInput {
@@ -801,10 +801,10 @@ impl MeetingsApi {
         state: Data<&AppState>,
         id: Path<i64>,
         body: Json<GoalFromActionBody>,
-    ) -> ApiResult<Created<GoalCreatedBody>> {
+    ) -> ApiResult<Created<ActionGoalBody>> {
         let goal_id =
             outcomes::make_goal(&state.db, &auth.0, id.0, Some(body.objective_id)).await?;
-        Ok(Created::Created(Json(GoalCreatedBody { goal_id })))
+        Ok(Created::Created(Json(ActionGoalBody { goal_id })))
     }
 
     /// Set who attended (replacing the list).
@@ -818,7 +818,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<AttendanceBody>,
+        body: Json<MeetingAttendanceBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         outcomes::set_attendance(&state.db, &auth.0, id.0, body.0.person_ids).await?;
         Ok(Json(agenda_body(&state, &auth, id.0).await?))
@@ -834,7 +834,7 @@ impl MeetingsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> ApiResult<Json<Vec<QuestionBody>>> {
+    ) -> ApiResult<Json<Vec<MeetingQuestionBody>>> {
         let questions = bank::list(&state.db, &auth.0).await?;
         Ok(Json(questions.into_iter().map(Into::into).collect()))
     }
@@ -849,8 +849,8 @@ impl MeetingsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<QuestionInputBody>,
-    ) -> ApiResult<Created<QuestionBody>> {
+        body: Json<MeetingQuestionInputBody>,
+    ) -> ApiResult<Created<MeetingQuestionBody>> {
         let id = bank::add(&state.db, &auth.0, Some(&body.prompt)).await?;
         let evolution = bank::evolution(&state.db, &auth.0, id).await?;
         Ok(Created::Created(Json(evolution.question.into())))
@@ -868,14 +868,14 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-    ) -> ApiResult<Json<EvolutionBody>> {
+    ) -> ApiResult<Json<QuestionEvolutionBody>> {
         let e = bank::evolution(&state.db, &auth.0, id.0).await?;
-        Ok(Json(EvolutionBody {
+        Ok(Json(QuestionEvolutionBody {
             question: e.question.into(),
             answers: e
                 .answers
                 .into_iter()
-                .map(|a| AnswerBody {
+                .map(|a| MeetingAnswerBody {
                     meeting_id: a.meeting_id,
                     meeting_title: a.meeting_title,
                     starts_at: a.starts_at,
@@ -897,11 +897,11 @@ impl MeetingsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-    ) -> ApiResult<Json<Vec<TemplateBody>>> {
+    ) -> ApiResult<Json<Vec<MeetingTemplateBody>>> {
         let list = templates::list(&state.db, &auth.0).await?;
         Ok(Json(
             list.into_iter()
-                .map(|t| TemplateBody {
+                .map(|t| MeetingTemplateBody {
                     id: t.id,
                     name: t.name,
                     kind: t.kind.as_str().to_owned(),
@@ -921,12 +921,12 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<SaveTemplateBody>,
-    ) -> ApiResult<Created<TemplateBody>> {
+        body: Json<MeetingSaveTemplateBody>,
+    ) -> ApiResult<Created<MeetingTemplateBody>> {
         let template_id =
             templates::save_as_template(&state.db, &auth.0, id.0, Some(&body.name)).await?;
         let (meeting, _) = meetings::get(&state.db, &auth.0, id.0).await?;
-        Ok(Created::Created(Json(TemplateBody {
+        Ok(Created::Created(Json(MeetingTemplateBody {
             id: template_id,
             name: body.0.name.trim().to_owned(),
             kind: meeting.kind.as_str().to_owned(),

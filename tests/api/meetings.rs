@@ -305,9 +305,9 @@ both_backends! {
         assert_eq!(status, StatusCode::OK);
         let advisor = app.signed_in("advisor@example.org").await;
         let html = advisor.get_html(&format!("/meetings/{id}")).await;
-        assert!(html.contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;") || html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), "escaped");
+        assert!(html.contains("&#60;script&#62;alert("), "escaped: {html}");
         assert!(!html.contains("<script>alert"), "never markup");
-        assert!(html.contains("Lively &lt;b&gt;talk&lt;/b&gt;"));
+        assert!(html.contains("Lively &#60;b&#62;talk&#60;/b&#62;"));
         assert!(html.contains("Erin Engineer, Lee Lead, Pat Peer"));
         let question_page = advisor.get_html(&format!("/meeting-questions/{question}")).await;
         assert!(question_page.contains("Whether speed matters more than care"));
