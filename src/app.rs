@@ -48,6 +48,8 @@ pub struct AppState {
     pub skill_figures: Arc<crate::skills::FiguresCache>,
     /// Sessions and tokens resolved in the last moment (see `ActorCache`).
     pub actors: Arc<crate::auth::ActorCache>,
+    /// This installation's id (see `installation`), read once at start.
+    pub installation_id: Arc<str>,
 }
 
 impl AppState {
@@ -100,6 +102,9 @@ impl App {
         if let Some(email) = &settings.first_cio_email {
             ensure_first_cio(&db, email, &settings).await?;
         }
+        let installation_id = crate::installation::id(&db)
+            .await
+            .map_err(AppError::into_anyhow)?;
         let port = acceptor
             .local_addr()
             .first()
@@ -120,6 +125,7 @@ impl App {
                     crate::skills::FIGURES_CACHE_TTL,
                 )),
                 actors: Arc::new(crate::auth::ActorCache::default()),
+                installation_id: installation_id.into(),
             },
             port,
         })

@@ -22,6 +22,8 @@ pub mod entities;
 pub mod error;
 /// Performance goals linked to the plan.
 pub mod goals;
+/// This installation's own id, created once and kept in the database.
+pub mod installation;
 /// Quarterly meetings and the retreat: agendas, the question bank, outcomes.
 pub mod meetings;
 /// Keyset pagination shared by every collection.

@@ -11,6 +11,7 @@ mod m20261122_000004_self_evaluations;
 mod m20261122_000005_skills;
 mod m20261123_000006_recognition;
 mod m20261201_000007_feed_indexes;
+mod m20261202_000008_devices_and_installation;
 mod m20261202_000009_meetings;
 mod m20261202_000010_private_links;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_skills::Migration),
             Box::new(m20261123_000006_recognition::Migration),
             Box::new(m20261201_000007_feed_indexes::Migration),
+            Box::new(m20261202_000008_devices_and_installation::Migration),
             Box::new(m20261202_000009_meetings::Migration),
             Box::new(m20261202_000010_private_links::Migration),
         ]

@@ -149,6 +149,34 @@ async fn actor_from_token(req: &Request, bearer: Bearer) -> poem::Result<auth::A
     }
 }
 
+/// For the read-only operations of the portal, which answer anonymous callers when the
+/// portal is public (`STAFFDEV_PORTAL_PUBLIC`): the document lists a bearer token and no
+/// token as the two ways to call them (optional security), and the service decides, as
+/// for the pages. A token that is sent but not valid is a 401 all the same.
+#[derive(SecurityScheme)]
+pub enum MaybeBearer {
+    Token(BearerAuth),
+    #[oai(fallback)]
+    Anonymous,
+}
+
+impl MaybeBearer {
+    /// The caller: the token's owner, or nobody when no token was sent.
+    pub fn actor(self, req: &Request) -> Result<Option<auth::Actor>, ApiError> {
+        match self {
+            MaybeBearer::Token(BearerAuth(actor)) => Ok(Some(actor)),
+            MaybeBearer::Anonymous
+                if req
+                    .headers()
+                    .contains_key(poem::http::header::AUTHORIZATION) =>
+            {
+                Err(AppError::Unauthenticated.into())
+            }
+            MaybeBearer::Anonymous => Ok(None),
+        }
+    }
+}
+
 pub type Endpoints = (
     crate::auth::api::AuthApi,
     crate::people::api::PeopleApi,

@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, Tags, param::Path, payload::Jso
 use crate::{
     api::{ApiResult, BearerAuth},
     app::AppState,
-    auth::{self, SignInInput, TokenInfo, extract::ClientAddress},
+    auth::{self, SignInInput, TokenInfo, extract::SignInClient},
 };
 
 #[derive(Tags)]
@@ -71,12 +71,13 @@ pub struct AuthApi;
 #[OpenApi(tag = "AuthTags::Auth")]
 impl AuthApi {
     /// Exchange an email and password for a personal API token. Failed attempts are
-    /// throttled per account and per address (429 with Retry-After).
+    /// throttled per account, per address and per device (429 with Retry-After; see the
+    /// README's security notes).
     #[oai(path = "/auth/tokens", method = "post", operation_id = "create_token")]
     async fn create(
         &self,
         state: Data<&AppState>,
-        client: ClientAddress,
+        client: SignInClient,
         body: Json<CreateTokenBody>,
     ) -> ApiResult<CreatedToken> {
         let created = auth::create_token_with_password(

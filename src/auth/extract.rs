@@ -1,11 +1,15 @@
 //! Getting the actor out of a request: the session cookie for pages, the bearer token for
-//! the API (see `crate::api::BearerAuth`), and the client address for the throttle.
+//! the API (see `crate::api::BearerAuth`), and who is signing in, for the throttle.
 
 use std::net::IpAddr;
 
 use poem::{FromRequest, Request, RequestBody, web::cookie::Cookie, web::cookie::SameSite};
 
-use crate::{app::AppState, auth::Actor, error::AppError};
+use crate::{
+    app::AppState,
+    auth::{Actor, throttle},
+    error::AppError,
+};
 
 pub const SESSION_COOKIE: &str = "staffdev_session";
 
@@ -35,12 +39,21 @@ impl<'a> FromRequest<'a> for Actor {
     }
 }
 
-/// The address a request came from, for the sign-in throttle. Behind a proxy that is
-/// trusted (a setting), the last X-Forwarded-For entry, which that proxy appended.
-pub struct ClientAddress(pub String);
+/// The cookie that marks a browser as one that signed in to an account before (see
+/// `throttle`): it only lets the throttle tell its owner from a guesser, never signs in.
+pub const DEVICE_COOKIE: &str = "staffdev_device";
 
-impl<'a> FromRequest<'a> for ClientAddress {
+/// Who is signing in, for the throttle: the address a request came from (behind a proxy
+/// that is trusted, a setting, the last X-Forwarded-For entry, which that proxy
+/// appended) and the device cookie, if any. API clients may send the cookie too.
+pub struct SignInClient(pub throttle::Client);
+
+impl<'a> FromRequest<'a> for SignInClient {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let device = req
+            .cookie()
+            .get(DEVICE_COOKIE)
+            .map(|c| c.value_str().to_owned());
         let trust_forwarded = req
             .data::<AppState>()
             .is_some_and(|state| state.settings.trust_forwarded_for);
@@ -52,15 +65,30 @@ impl<'a> FromRequest<'a> for ClientAddress {
                 .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse::<IpAddr>().ok())
         {
-            return Ok(ClientAddress(forwarded.to_string()));
+            return Ok(SignInClient(throttle::Client {
+                address: forwarded.to_string(),
+                device,
+            }));
         }
         let address = req
             .remote_addr()
             .as_socket_addr()
             .map(|addr| addr.ip().to_string())
             .unwrap_or_else(|| "unknown".to_owned());
-        Ok(ClientAddress(address))
+        Ok(SignInClient(throttle::Client { address, device }))
     }
+}
+
+/// The device cookie: like the session's, but it outlives sessions (for as long as the
+/// throttle honours it) and goes only with same-site requests.
+pub fn device_cookie(state: &AppState, value: &str) -> Cookie {
+    let mut cookie = Cookie::new_with_str(DEVICE_COOKIE, value);
+    cookie.set_path("/");
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_secure(state.settings.secure_cookies());
+    cookie.set_max_age(throttle::DEVICE_LIFETIME);
+    cookie
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https, and no

@@ -20,7 +20,7 @@ use crate::{
     entities::{api_token, session},
     error::{AppError, AppResult},
     people::{
-        self, Email,
+        self, Email, SignOut,
         passwords::{self, NewPassword},
     },
     policy::{self, Action},
@@ -125,20 +125,30 @@ fn to_info(model: api_token::Model) -> TokenInfo {
     }
 }
 
-/// Checks an email and password and returns the person's id. Every failure gives the same
-/// answer, whether the email exists or not, and counts towards the throttle.
+/// Someone whose email and password matched.
+pub struct SignedIn {
+    pub person_id: i32,
+    /// The account as the throttle keys it.
+    account: String,
+    /// The browser carried this account's device cookie (see `throttle`).
+    known_device: bool,
+}
+
+/// Checks an email and password and returns who signed in. Every failure gives the same
+/// answer, whether the email exists or not, and counts towards the throttle, which holds
+/// the attempt to the counts of its source (`throttle::source`).
 pub async fn check_credentials(
     db: &Db,
     email: &str,
     password: &str,
-    client_address: &str,
-) -> AppResult<i32> {
+    client: &throttle::Client,
+) -> AppResult<SignedIn> {
     let account = throttle::account_key(email);
-    let keys = [account.clone(), throttle::address_key(client_address)];
     // The attempt is counted in a write of its own, committed before the slow password
     // check, so a burst of parallel guesses all see it; a refused attempt writes nothing.
     let txn = db.write().await?;
-    let reservation = throttle::reserve(&txn, &keys).await?;
+    let source = throttle::source(&txn, &account, client).await?;
+    let reservation = throttle::reserve(&txn, &source).await?;
     txn.commit().await?;
 
     let found = match Email::parse(email) {
@@ -151,22 +161,34 @@ pub async fn check_credentials(
     match usable {
         Some(person) if matches => {
             let txn = db.write().await?;
-            throttle::release(&txn, reservation, &account).await?;
+            throttle::release(&txn, reservation).await?;
             txn.commit().await?;
-            Ok(person.person_id)
+            Ok(SignedIn {
+                person_id: person.person_id,
+                account,
+                known_device: source.is_known_device(),
+            })
         }
         // The reservation stays: it was a failure.
         _ => Err(AppError::BadCredentials),
     }
 }
 
+/// A session just started, and the device cookie to give a browser that had none for
+/// this account.
+pub struct NewSignIn {
+    pub session: NewSession,
+    pub device_cookie: Option<String>,
+}
+
 /// Starts a session for a person who has just signed in. The previous session of this
-/// browser, if any, ends: the id is never reused across a sign-in.
+/// browser, if any, ends: the id is never reused across a sign-in. A browser new to the
+/// account is remembered as one of its devices in the same write.
 pub async fn start_session(
     db: &Db,
-    person_id: i32,
+    signed_in: &SignedIn,
     previous_cookie: Option<&str>,
-) -> AppResult<NewSession> {
+) -> AppResult<NewSignIn> {
     let cookie_value = secrets::random_token()?;
     let now = Utc::now();
     let txn = db.write().await?;
@@ -175,15 +197,23 @@ pub async fn start_session(
     }
     session::ActiveModel {
         id: Set(secrets::digest(&cookie_value)),
-        person_id: Set(person_id),
+        person_id: Set(signed_in.person_id),
         csrf_token: Set(secrets::random_token()?),
         created_at: Set(now),
         last_seen_at: Set(now),
     }
     .insert(&txn)
     .await?;
+    let device_cookie = if signed_in.known_device {
+        None
+    } else {
+        Some(throttle::remember_device(&txn, &signed_in.account).await?)
+    };
     txn.commit().await?;
-    Ok(NewSession { cookie_value })
+    Ok(NewSignIn {
+        session: NewSession { cookie_value },
+        device_cookie,
+    })
 }
 
 pub async fn end_session(db: &Db, cookie_value: &str) -> AppResult<()> {
@@ -200,19 +230,27 @@ async fn delete_session(txn: &WriteTxn, cookie_value: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Ends every session and revokes every token of a person, inside the write that made it
-/// necessary: people's `update` and `set_active` take it as their `sign_out` step (when
-/// someone leaves or the cio resets their password).
-pub async fn end_all_sessions_and_tokens(txn: &WriteTxn, person_id: i32) -> AppResult<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::PersonId.eq(person_id))
-        .exec(txn)
-        .await?;
-    api_token::Entity::delete_many()
-        .filter(api_token::Column::PersonId.eq(person_id))
-        .exec(txn)
-        .await?;
-    Ok(())
+/// Signs someone out inside the write that made it necessary: people's `update` and
+/// `set_active` take it as their `sign_out` step (someone leaves, the cio resets a
+/// password, someone changes their own; `SignOut` says what each ends).
+pub async fn sign_out(txn: &WriteTxn, whom: SignOut<'_>) -> AppResult<()> {
+    match whom {
+        SignOut::Everywhere(person_id) => {
+            session::Entity::delete_many()
+                .filter(session::Column::PersonId.eq(person_id))
+                .exec(txn)
+                .await?;
+            api_token::Entity::delete_many()
+                .filter(api_token::Column::PersonId.eq(person_id))
+                .exec(txn)
+                .await?;
+            Ok(())
+        }
+        SignOut::OtherSessions {
+            person_id,
+            keep_session,
+        } => end_other_sessions(txn, person_id, keep_session).await,
+    }
 }
 
 /// One row: the credential and the person behind it, with whether they manage anyone.
@@ -464,7 +502,7 @@ pub async fn create_token_with_password(
     db: &Db,
     sign_in: SignInInput<'_>,
     name: Option<&str>,
-    client_address: &str,
+    client: &throttle::Client,
 ) -> AppResult<NewToken> {
     let mut errors = Errors::default();
     // The credentials are asked for first; the name is looked at once they are given.
@@ -474,9 +512,9 @@ pub async fn create_token_with_password(
     let Some(name) = errors.check("name", TokenName::parse(name)) else {
         return Err(errors.into_error());
     };
-    let person_id = check_credentials(db, sign_in.email, sign_in.password, client_address).await?;
+    let signed_in = check_credentials(db, sign_in.email, sign_in.password, client).await?;
     let txn = db.write().await?;
-    let created = insert_token(&txn, person_id, name).await?;
+    let created = insert_token(&txn, signed_in.person_id, name).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -532,7 +570,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
     revoke_tokens: bool,
-    client_address: &str,
+    client: &throttle::Client,
 ) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageOwnAccount)?;
     let mut errors = Errors::default();
@@ -541,7 +579,7 @@ pub async fn change_password(
     let Some(new) = errors.check("new_password", NewPassword::parse(new)) else {
         return Err(errors.into_error());
     };
-    match check_credentials(db, &actor.email, current, client_address).await {
+    match check_credentials(db, &actor.email, current, client).await {
         Ok(_) => {}
         Err(AppError::BadCredentials) => {
             return Err(AppError::invalid(

@@ -14,7 +14,9 @@ use crate::{
     app::AppState,
     auth::{
         self, Actor,
-        extract::{ClientAddress, MaybeActor, SESSION_COOKIE, removal_cookie, session_cookie},
+        extract::{
+            MaybeActor, SESSION_COOKIE, SignInClient, device_cookie, removal_cookie, session_cookie,
+        },
         secrets,
     },
     calendar::pages::{LinksSection, SiteAddress, links_section},
@@ -95,19 +97,22 @@ pub async fn sign_in_form(
 pub async fn sign_in(
     req: &Request,
     state: Data<&AppState>,
-    client: ClientAddress,
+    client: SignInClient,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> AppResult<Response> {
     let next = web::local_path(form.next.as_deref());
     match auth::check_credentials(&state.db, &form.email, &form.password, &client.0).await {
-        Ok(person_id) => {
+        Ok(signed_in) => {
             let previous = req
                 .cookie()
                 .get(SESSION_COOKIE)
                 .map(|c| c.value_str().to_owned());
-            let session = auth::start_session(&state.db, person_id, previous.as_deref()).await?;
+            let started = auth::start_session(&state.db, &signed_in, previous.as_deref()).await?;
             req.cookie()
-                .add(session_cookie(&state, &session.cookie_value));
+                .add(session_cookie(&state, &started.session.cookie_value));
+            if let Some(device) = &started.device_cookie {
+                req.cookie().add(device_cookie(&state, device));
+            }
             req.cookie().add(removal_cookie(SIGN_IN_CSRF_COOKIE));
             Ok(see_other(next))
         }
@@ -243,7 +248,7 @@ pub async fn change_password(
     state: Data<&AppState>,
     actor: Actor,
     site: SiteAddress,
-    client: ClientAddress,
+    client: SignInClient,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
     let revoke_tokens = form.revoke_tokens.is_some();

@@ -1,7 +1,31 @@
-//! Failed sign-ins are throttled per account and per client address: after
-//! `MAX_FAILURES` wrong passwords within `WINDOW`, every further attempt gets 429 until the
-//! window has passed, even with the right password. The counts live in the database, so
-//! every instance behind a load balancer sees the same ones.
+//! The sign-in throttle: online guessing stays bounded, and nobody can use it to lock
+//! other people out. Counts live in the database, so every instance behind a load
+//! balancer sees the same ones. All counts are of wrong passwords within `WINDOW`; an
+//! attempt refused by the throttle checks no password and is not counted.
+//!
+//! Who is trying matters, because blocking by address alone lets one person lock out a
+//! whole organisation behind one proxy, and blocking by account alone lets anyone lock
+//! out the account's owner. So an attempt comes from one of two kinds of source:
+//!
+//! - **A known device**: a browser that once signed in to this account carries a device
+//!   cookie (random, stored as a digest, valid for that account only; OWASP's "device
+//!   cookie" scheme). It has a budget of its own, `DEVICE_LIMIT`, which nothing done
+//!   elsewhere touches: the owner signs in from their usual browser whatever an attacker
+//!   does. A stolen cookie gives its thief that budget once, and no more.
+//! - **Anything else** (a new browser, an API client), keyed by its address. For one
+//!   account, each address has `ACCOUNT_ADDRESS_LIMIT` wrong passwords, and all such
+//!   sources together have `ACCOUNT_LIMIT`; past them, attempts for that account from
+//!   that address, or from any unknown source, are refused until failures leave the
+//!   window. The first limit is below the second, so a guesser at one address cannot
+//!   block the account anywhere else; only guessing from several addresses can, and then
+//!   only for unknown sources. An address that has failed `ADDRESS_LIMIT` times over all
+//!   accounts (password spraying) gets one attempt per `ADDRESS_SPACING`: other people
+//!   at that address wait at most that long, and those on known devices not at all.
+//!
+//! So guesses per account and window stay near ten (`ACCOUNT_LIMIT`, plus
+//! `DEVICE_LIMIT` for someone holding a stolen device cookie), while an attacker at one
+//! address delays neither other people at that address nor the owner on a known device
+//! or at another address.
 //!
 //! An attempt is reserved (counted) before the password is checked and released only if
 //! it was right, so a burst of parallel guesses cannot slip past the count while the
@@ -18,12 +42,23 @@ use sea_orm::{
 use crate::{
     auth::secrets,
     db::WriteTxn,
-    entities::sign_in_failure,
+    entities::{sign_in_device, sign_in_failure},
     error::{AppError, AppResult},
 };
 
-pub const MAX_FAILURES: i64 = 9;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Wrong passwords for one account from one address, without a device cookie.
+pub const ACCOUNT_ADDRESS_LIMIT: i64 = 5;
+/// Wrong passwords for one account from every source without a device cookie together.
+pub const ACCOUNT_LIMIT: i64 = 10;
+/// Wrong passwords from one device cookie (for the account it belongs to).
+pub const DEVICE_LIMIT: i64 = 10;
+/// Wrong passwords from one address over all accounts, before its attempts are spaced.
+pub const ADDRESS_LIMIT: i64 = 30;
+/// The spacing of attempts from an address past `ADDRESS_LIMIT`.
+pub const ADDRESS_SPACING: Duration = Duration::from_secs(5);
+/// How long a device cookie is honoured after the sign-in that gave it.
+pub const DEVICE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// The key of an account: a digest, so any typed email fits the column.
 pub fn account_key(email: &str) -> String {
@@ -47,31 +82,130 @@ pub fn address_key(address: &str) -> String {
     }
 }
 
-fn window() -> chrono::Duration {
-    chrono::Duration::from_std(WINDOW).unwrap_or_else(|_| chrono::Duration::minutes(15))
+/// The key of one account tried from one address (fixed length, like the others).
+fn account_address_key(account: &str, address: &str) -> String {
+    format!("pair:{}", secrets::digest(&format!("{account}|{address}")))
+}
+
+fn device_key(token_hash: &str) -> String {
+    format!("device:{token_hash}")
+}
+
+fn chrono(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Who is signing in, as the request shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub address: String,
+    /// The device cookie, if the browser sent one.
+    pub device: Option<String>,
+}
+
+/// What a key allows within the window.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// Refused once this many failures are in the window, until the oldest leaves it.
+    Block(i64),
+    /// Past this many failures, one attempt per `ADDRESS_SPACING`.
+    Space(i64),
+}
+
+/// Where an attempt comes from, and so which counts it is held to.
+#[derive(Debug, Clone)]
+pub struct Source {
+    keys: Vec<(String, Limit)>,
+    /// The count a right password clears: this device's or this address's for the account.
+    own: String,
+    known_device: bool,
+}
+
+impl Source {
+    /// A browser that signed in to this account before: it may skip being given a new
+    /// device cookie.
+    pub fn is_known_device(&self) -> bool {
+        self.known_device
+    }
+}
+
+/// The source of an attempt on `account`: its device when the cookie is one this
+/// account was given (and still valid), otherwise its address.
+pub async fn source(txn: &WriteTxn, account: &str, client: &Client) -> AppResult<Source> {
+    if let Some(cookie) = client.device.as_deref().filter(|c| !c.is_empty()) {
+        let token_hash = secrets::digest(cookie);
+        let since = Utc::now() - chrono(DEVICE_LIFETIME);
+        let known = sign_in_device::Entity::find_by_id(token_hash.clone())
+            .filter(sign_in_device::Column::AccountKey.eq(account))
+            .filter(sign_in_device::Column::CreatedAt.gt(since))
+            .one(txn)
+            .await?
+            .is_some();
+        if known {
+            let key = device_key(&token_hash);
+            return Ok(Source {
+                keys: vec![(key.clone(), Limit::Block(DEVICE_LIMIT))],
+                own: key,
+                known_device: true,
+            });
+        }
+    }
+    let address = address_key(&client.address);
+    let pair = account_address_key(account, &address);
+    Ok(Source {
+        keys: vec![
+            (pair.clone(), Limit::Block(ACCOUNT_ADDRESS_LIMIT)),
+            (account.to_owned(), Limit::Block(ACCOUNT_LIMIT)),
+            (address, Limit::Space(ADDRESS_LIMIT)),
+        ],
+        own: pair,
+        known_device: false,
+    })
+}
+
+/// Remembers a browser that has just signed in to `account`; the answer is the cookie
+/// value to give it. Devices past their lifetime are forgotten on the way.
+pub async fn remember_device(txn: &WriteTxn, account: &str) -> AppResult<String> {
+    let now = Utc::now();
+    sign_in_device::Entity::delete_many()
+        .filter(sign_in_device::Column::CreatedAt.lte(now - chrono(DEVICE_LIFETIME)))
+        .exec(txn)
+        .await?;
+    let cookie = secrets::random_token()?;
+    sign_in_device::Entity::insert(sign_in_device::ActiveModel {
+        token_hash: Set(secrets::digest(&cookie)),
+        account_key: Set(account.to_owned()),
+        created_at: Set(now),
+    })
+    .exec(txn)
+    .await?;
+    Ok(cookie)
 }
 
 #[derive(FromQueryResult)]
 struct FailureCount {
     failures: i64,
     oldest: Option<chrono::DateTime<Utc>>,
+    newest: Option<chrono::DateTime<Utc>>,
 }
 
 /// Attempts counted against their keys until `release` says they were right.
 pub struct Reservation {
     row_ids: Vec<i64>,
+    own: String,
 }
 
-/// Counts one attempt under each key, or refuses with 429 (and the longest wait of the
-/// keys that are used up). The count and the insert happen under a lock per key; the
-/// caller commits the reservation on its own, before checking the password, so parallel
-/// attempts see it.
-pub async fn reserve(txn: &WriteTxn, keys: &[String]) -> AppResult<Reservation> {
+/// Counts one attempt under each key of its source, or refuses with 429 (and the longest
+/// wait of the keys that are used up). The count and the insert happen under a lock per
+/// key; the caller commits the reservation on its own, before checking the password, so
+/// parallel attempts see it.
+pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> {
     let now = Utc::now();
-    let since = now - window();
-    txn.lock(keys).await?;
+    let since = now - chrono(WINDOW);
+    let names: Vec<&str> = source.keys.iter().map(|(key, _)| key.as_str()).collect();
+    txn.lock(&names).await?;
     let mut wait: Option<Duration> = None;
-    for key in keys {
+    for (key, limit) in &source.keys {
         sign_in_failure::Entity::delete_many()
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
             .filter(sign_in_failure::Column::FailedAt.lte(since))
@@ -81,20 +215,29 @@ pub async fn reserve(txn: &WriteTxn, keys: &[String]) -> AppResult<Reservation> 
             .select_only()
             .column_as(Expr::col(sign_in_failure::Column::Id).count(), "failures")
             .column_as(Expr::col(sign_in_failure::Column::FailedAt).min(), "oldest")
+            .column_as(Expr::col(sign_in_failure::Column::FailedAt).max(), "newest")
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
             .filter(sign_in_failure::Column::FailedAt.gt(since))
             .into_model::<FailureCount>()
             .one(txn)
             .await?;
-        if let Some(FailureCount {
+        let Some(FailureCount {
             failures,
             oldest: Some(oldest),
+            newest: Some(newest),
         }) = counted
-            && failures >= MAX_FAILURES
-        {
-            // Refused attempts are not counted, so the block lifts when the oldest
-            // failure leaves the window.
-            let lifts_in = (oldest + window() - now)
+        else {
+            continue;
+        };
+        // Refused attempts are not counted, so a block lifts when the oldest failure
+        // leaves the window, and spacing counts from the last failure.
+        let lifts_at = match *limit {
+            Limit::Block(max) if failures >= max => oldest + chrono(WINDOW),
+            Limit::Space(after) if failures >= after => newest + chrono(ADDRESS_SPACING),
+            _ => continue,
+        };
+        if lifts_at > now {
+            let lifts_in = (lifts_at - now)
                 .to_std()
                 .unwrap_or_default()
                 .max(Duration::from_secs(1));
@@ -104,8 +247,8 @@ pub async fn reserve(txn: &WriteTxn, keys: &[String]) -> AppResult<Reservation> 
     if let Some(retry_after) = wait {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let mut row_ids = Vec::with_capacity(keys.len());
-    for key in keys {
+    let mut row_ids = Vec::with_capacity(source.keys.len());
+    for (key, _) in &source.keys {
         let inserted = sign_in_failure::Entity::insert(sign_in_failure::ActiveModel {
             throttle_key: Set(key.clone()),
             failed_at: Set(now),
@@ -115,18 +258,22 @@ pub async fn reserve(txn: &WriteTxn, keys: &[String]) -> AppResult<Reservation> 
         .await?;
         row_ids.push(inserted.last_insert_id);
     }
-    Ok(Reservation { row_ids })
+    Ok(Reservation {
+        row_ids,
+        own: source.own.clone(),
+    })
 }
 
-/// The attempt was right: it does not count, and the account's earlier failures are
-/// forgotten. The address's earlier failures stay: signing in to one's own account must
-/// not reset a guessing run against others.
-pub async fn release(txn: &WriteTxn, reservation: Reservation, account: &str) -> AppResult<()> {
+/// The attempt was right: it does not count, and the earlier failures of its own source
+/// (this device, or this address for this account) are forgotten. The account's count
+/// over all sources and the address's count over all accounts stay: signing in must not
+/// reset a guessing run going on elsewhere.
+pub async fn release(txn: &WriteTxn, reservation: Reservation) -> AppResult<()> {
     sign_in_failure::Entity::delete_many()
         .filter(
             sign_in_failure::Column::Id
                 .is_in(reservation.row_ids)
-                .or(sign_in_failure::Column::ThrottleKey.eq(account)),
+                .or(sign_in_failure::Column::ThrottleKey.eq(reservation.own)),
         )
         .exec(txn)
         .await?;
@@ -144,6 +291,10 @@ mod tests {
             account_key("ada@example.org")
         );
         assert_eq!(account_key(&"x".repeat(5000)).len(), account_key("a").len());
+        assert_eq!(
+            account_address_key(&account_key("a"), &"x".repeat(500)).len(),
+            account_address_key(&account_key("a"), "y").len()
+        );
     }
 
     #[test]
@@ -158,5 +309,11 @@ mod tests {
         );
         assert_eq!(address_key("::ffff:192.0.2.1"), "address:192.0.2.1");
         assert_eq!(address_key("192.0.2.1"), "address:192.0.2.1");
+    }
+
+    #[test]
+    fn one_address_alone_cannot_use_up_an_accounts_budget() {
+        // The guarantee that a guesser at one address cannot block the account elsewhere.
+        const { assert!(ACCOUNT_ADDRESS_LIMIT < ACCOUNT_LIMIT) };
     }
 }

@@ -92,14 +92,13 @@ impl CalendarApi {
         site: SiteAddress,
         id: Path<i64>,
     ) -> ApiResult<IcsFile> {
-        let installation = calendar::installation_tag(&state.db).await?;
         let file = calendar::meeting_file(
             &state.db,
             &auth.0,
             id.0,
             &Site {
                 address: &site.0,
-                installation: &installation,
+                installation: &state.installation_id,
             },
             Utc::now(),
         )

@@ -125,28 +125,6 @@ pub async fn reset_private_links(db: &Db, actor: &Actor) -> AppResult<PrivateLin
     links_of(&key, row)
 }
 
-/// A stable name for this installation, for the UIDs of calendar events: derived from the
-/// links' key (never revealing it), so it survives restarts and changes of public URL
-/// and differs between installations. Made on first use like the key.
-pub async fn installation_tag(db: &Db) -> AppResult<String> {
-    let key = match private_link_key::Entity::find_by_id(KEY_ID)
-        .one(db.conn())
-        .await?
-    {
-        Some(key) => key.secret,
-        None => {
-            let txn = db.write().await?;
-            let key = ensure_key(&txn).await?;
-            txn.commit().await?;
-            key
-        }
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
-        .map_err(|err| AppError::internal(anyhow::anyhow!("the link key is unusable: {err}")))?;
-    mac.update(b"staffdev installation tag v1");
-    Ok(hex::encode(&mac.finalize().into_bytes()[..16]))
-}
-
 /// Who a secret from a link belongs to. Anything but the current secret of someone still
 /// active is a 404: a malformed one, an unknown one, one replaced by a reset, one of a
 /// person who has left.

@@ -11,8 +11,7 @@ mod links;
 pub mod pages;
 
 pub use links::{
-    PrivateLinks, calendar_path, installation_tag, link_owner, portal_feed_path, private_links,
-    reset_private_links,
+    PrivateLinks, calendar_path, link_owner, portal_feed_path, private_links, reset_private_links,
 };
 
 use std::sync::Arc;
@@ -53,7 +52,8 @@ pub async fn portal_feed(
 pub struct Site<'a> {
     /// The site's address without a trailing slash (empty when unknown: no URL is given).
     pub address: &'a str,
-    /// This installation's stable name, part of every UID.
+    /// This installation's id (`installation`), part of every UID: it survives restarts
+    /// and changes of public URL, and differs between installations.
     pub installation: &'a str,
 }
 

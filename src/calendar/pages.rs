@@ -111,7 +111,12 @@ pub async fn portal_feed(
         q.after.as_deref(),
     )
     .await?;
-    let xml = atom::write(&page, &site.0, &calendar::portal_feed_path(&secret))?;
+    let xml = atom::write(
+        &page,
+        &site.0,
+        &calendar::portal_feed_path(&secret),
+        &state.installation_id,
+    )?;
     Ok(Response::builder()
         .header(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")
         .body(xml))
@@ -124,13 +129,12 @@ pub async fn meetings_feed(
     site: SiteAddress,
     Path(secret): Path<String>,
 ) -> AppResult<Response> {
-    let installation = calendar::installation_tag(&state.db).await?;
     let text = calendar::meetings_feed(
         &state.db,
         &secret,
         &Site {
             address: &site.0,
-            installation: &installation,
+            installation: &state.installation_id,
         },
         Utc::now(),
     )
@@ -152,14 +156,13 @@ pub async fn meeting_file(
     site: SiteAddress,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let installation = calendar::installation_tag(&state.db).await?;
     let file = calendar::meeting_file(
         &state.db,
         &actor,
         id,
         &Site {
             address: &site.0,
-            installation: &installation,
+            installation: &state.installation_id,
         },
         Utc::now(),
     )

@@ -258,7 +258,7 @@ impl PeopleApi {
                 active: body.active,
                 password: body.password,
             },
-            crate::auth::end_all_sessions_and_tokens,
+            crate::auth::sign_out,
         )
         .await?;
         Ok(Json(person_body(person)))

@@ -528,18 +528,35 @@ pub async fn create_unchecked(db: &Db, input: PersonInput) -> AppResult<Person> 
     to_person(model, manager)
 }
 
+/// Whom a change to a person signs out, in the same write as the change; the caller's
+/// sign-out step (`auth::sign_out`) does it, since sign-ins belong to auth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOut<'a> {
+    /// Someone who leaves, or whose password the cio resets: every session and API token.
+    Everywhere(i32),
+    /// Someone who changes their own password: every other session ends (whoever knew
+    /// the old password is signed out) while the one asking stays, as on the Account
+    /// page. An API call has no session, so through the API every session ends and the
+    /// calling token keeps working; API tokens are credentials of their own and stay, as
+    /// on the Account page unless its box is ticked (revoke them there or one by one).
+    OtherSessions {
+        person_id: i32,
+        keep_session: Option<&'a str>,
+    },
+}
+
 /// Edits a person. Only the cio may.
 ///
-/// Someone who leaves, or whose password the cio resets, is signed out everywhere in the
-/// same write: `sign_out` does it (`auth::end_all_sessions_and_tokens`). Sign-ins belong to
-/// auth, which builds on people, so people asks the caller for the step instead of
-/// calling auth; the parameter cannot be forgotten.
+/// Someone who leaves, or whose password changes, is signed out in the same write (see
+/// `SignOut`): `sign_out` does it. Sign-ins belong to auth, which builds on people, so
+/// people asks the caller for the step instead of calling auth; the parameter cannot be
+/// forgotten.
 pub async fn update(
     db: &Db,
     actor: &Actor,
     id: i32,
     input: PersonChangesInput,
-    sign_out: impl AsyncFnOnce(&WriteTxn, i32) -> AppResult<()>,
+    sign_out: impl AsyncFnOnce(&WriteTxn, SignOut<'_>) -> AppResult<()>,
 ) -> AppResult<Person> {
     policy::check(actor.principal(), Action::ManagePeople)?;
     let mut errors = Errors::default();
@@ -599,8 +616,17 @@ pub async fn update(
         ));
     }
 
-    // Someone who has left, or whose password the cio has reset, is signed out everywhere.
-    let sign_out_everywhere = (existing.active && !stays_active) || password_hash.is_some();
+    // Someone who has left, or whose password the cio has reset, is signed out everywhere;
+    // a cio who changes their own password stays signed in where they asked from.
+    let leaves = existing.active && !stays_active;
+    let signs_out = match (leaves, password_hash.is_some()) {
+        (false, true) if id == actor.person_id => Some(SignOut::OtherSessions {
+            person_id: id,
+            keep_session: actor.session_id.as_deref(),
+        }),
+        (true, _) | (false, true) => Some(SignOut::Everywhere(id)),
+        (false, false) => None,
+    };
     let mut model: person::ActiveModel = existing.into();
     if let Some(email) = changes.email {
         model.email = Set(email.as_str().to_owned());
@@ -630,8 +656,8 @@ pub async fn update(
     let model = model.update(&txn).await.map_err(|err| {
         AppError::on_unique(err, "people_email_key", "people.email", duplicate_email)
     })?;
-    if sign_out_everywhere {
-        sign_out(&txn, id).await?;
+    if let Some(whom) = signs_out {
+        sign_out(&txn, whom).await?;
     }
     let manager = person_ref(&txn, model.manager_id).await?;
     txn.commit().await?;
@@ -644,7 +670,7 @@ pub async fn set_active(
     actor: &Actor,
     id: i32,
     active: bool,
-    sign_out: impl AsyncFnOnce(&WriteTxn, i32) -> AppResult<()>,
+    sign_out: impl AsyncFnOnce(&WriteTxn, SignOut<'_>) -> AppResult<()>,
 ) -> AppResult<Person> {
     update(
         db,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    auth::{Actor, end_all_sessions_and_tokens as sign_out},
+    auth::{Actor, sign_out},
     error::{AppError, AppResult},
     people::{self, DirectoryFilter, Person, PersonChangesInput, PersonInput, Role},
     validate::Word,

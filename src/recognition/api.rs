@@ -2,7 +2,7 @@
 //! announcements, moderation and the portal. Thin: parse, call the service, map.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::web::Data;
+use poem::{Request, web::Data};
 use poem_openapi::{
     Object, OpenApi, Tags,
     param::{Path, Query},
@@ -10,7 +10,7 @@ use poem_openapi::{
 };
 
 use crate::{
-    api::{ApiResult, BearerAuth, Created, Done},
+    api::{ApiResult, BearerAuth, Created, Done, MaybeBearer},
     app::AppState,
     auth::Actor,
     paging::Page,
@@ -30,6 +30,13 @@ enum RecognitionTags {
 
 fn reader(state: &AppState, actor: &Actor) -> Reader {
     Reader::of(Some(actor), state.settings.portal_public)
+}
+
+/// The reader of a read-only portal operation, which anonymous callers may use when the
+/// portal is public (the service says 401 otherwise), as they may read its pages.
+fn maybe_reader(state: &AppState, auth: MaybeBearer, req: &Request) -> ApiResult<Reader> {
+    let actor = auth.actor(req)?;
+    Ok(Reader::of(actor.as_ref(), state.settings.portal_public))
 }
 
 #[derive(Debug, Object)]
@@ -306,14 +313,15 @@ impl RecognitionApi {
     #[oai(path = "/portal", method = "get", operation_id = "get_portal")]
     async fn portal(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<PortalBody>> {
         let portal = recognition::portal(
             &state.db,
             &state.portal_cache,
-            reader(&state, &auth.0),
+            maybe_reader(&state, auth, req)?,
             after.0.as_deref(),
         )
         .await?;
@@ -362,14 +370,15 @@ impl RecognitionApi {
     #[oai(path = "/kudos", method = "get", operation_id = "list_kudos")]
     async fn list_kudos(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<KudosPage>> {
         let page = recognition::kudos_wall(
             &state.db,
-            reader(&state, &auth.0),
+            maybe_reader(&state, auth, req)?,
             limit.0,
             after.0.as_deref(),
         )
@@ -401,10 +410,12 @@ impl RecognitionApi {
     #[oai(path = "/trophies", method = "get", operation_id = "list_trophies")]
     async fn list_trophies(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
     ) -> ApiResult<Json<Vec<TrophyBody>>> {
-        let trophies = recognition::list_trophies(&state.db, reader(&state, &auth.0)).await?;
+        let trophies =
+            recognition::list_trophies(&state.db, maybe_reader(&state, auth, req)?).await?;
         Ok(Json(trophies.into_iter().map(trophy_body).collect()))
     }
 
@@ -435,11 +446,12 @@ impl RecognitionApi {
     #[oai(path = "/trophies/:id", method = "get", operation_id = "get_trophy")]
     async fn get_trophy(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         id: Path<i32>,
     ) -> ApiResult<Json<TrophyBody>> {
-        let found = recognition::trophy(&state.db, reader(&state, &auth.0), id.0).await?;
+        let found = recognition::trophy(&state.db, maybe_reader(&state, auth, req)?, id.0).await?;
         Ok(Json(trophy_body(found)))
     }
 
@@ -507,7 +519,8 @@ impl RecognitionApi {
     )]
     async fn notebook(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         id: Path<i32>,
         limit: Query<Option<u64>>,
@@ -515,7 +528,7 @@ impl RecognitionApi {
     ) -> ApiResult<Json<NotebookPage>> {
         let page = recognition::notebook(
             &state.db,
-            reader(&state, &auth.0),
+            maybe_reader(&state, auth, req)?,
             id.0,
             limit.0,
             after.0.as_deref(),
@@ -580,14 +593,15 @@ impl RecognitionApi {
     )]
     async fn list_compliments(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<ComplimentPage>> {
         let page = recognition::compliments(
             &state.db,
-            reader(&state, &auth.0),
+            maybe_reader(&state, auth, req)?,
             limit.0,
             after.0.as_deref(),
         )
@@ -661,14 +675,15 @@ impl RecognitionApi {
     )]
     async fn list_announcements(
         &self,
-        auth: BearerAuth,
+        auth: MaybeBearer,
+        req: &Request,
         state: Data<&AppState>,
         limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<AnnouncementPage>> {
         let page = recognition::announcements(
             &state.db,
-            reader(&state, &auth.0),
+            maybe_reader(&state, auth, req)?,
             limit.0,
             after.0.as_deref(),
         )

@@ -14,9 +14,20 @@ use crate::{
 };
 
 /// One page of the feed as an Atom document; `base` is the service's public address
-/// (empty when unknown, so links are relative) and `path` the address the feed was read
-/// at (`/portal/feed.atom`, or a private link's), which its `self` and `next` links keep.
-pub fn write(page: &Page<FeedItem>, base: &str, path: &str) -> AppResult<Vec<u8>> {
+/// (empty when unknown, so links are relative), `path` the address the feed was read at
+/// (`/portal/feed.atom`, or a private link's), which its `self` and `next` links keep, and
+/// `installation` this installation's id.
+///
+/// Ids must be unique across every feed a reader follows and never change (RFC 4287
+/// 4.2.6), so they are tag URIs that name the installation rather than its address:
+/// `tag:staffdev,2026:<installation>/kudos/1` stays when the public URL changes, and two
+/// departments' kudos 1 are two entries.
+pub fn write(
+    page: &Page<FeedItem>,
+    base: &str,
+    path: &str,
+    installation: &str,
+) -> AppResult<Vec<u8>> {
     let link = |rel: &str, href: String, mime: Option<&str>| Link {
         href,
         rel: rel.to_owned(),
@@ -30,7 +41,7 @@ pub fn write(page: &Page<FeedItem>, base: &str, path: &str) -> AppResult<Vec<u8>
             let (id, title, author, text, href) = feed_entry(item);
             let at = item.created_at().fixed_offset();
             Entry {
-                id: format!("tag:staffdev,2026:{id}"),
+                id: format!("tag:staffdev,2026:{installation}/{id}"),
                 title: Text::plain(title),
                 updated: at,
                 published: Some(at),
@@ -73,7 +84,7 @@ pub fn write(page: &Page<FeedItem>, base: &str, path: &str) -> AppResult<Vec<u8>
         ));
     }
     let feed = Feed {
-        id: "tag:staffdev,2026:portal".to_owned(),
+        id: format!("tag:staffdev,2026:{installation}/portal"),
         title: Text::plain("The department portal"),
         subtitle: Some(Text::plain(
             "Kudos, the trophy's notebook, compliments and news",

@@ -700,3 +700,113 @@ both_backends! {
         assert_eq!(titles.len(), 60, "every kudos once, across pages: {titles:?}");
     }
 }
+
+/// The read-only operations of the portal, trophies, notebooks, kudos, compliments and
+/// announcements: anonymous readers may call them when the portal is public.
+pub fn portal_reads(trophy: i64) -> Vec<String> {
+    [
+        "/api/v1/portal".to_owned(),
+        "/api/v1/kudos".to_owned(),
+        "/api/v1/trophies".to_owned(),
+        format!("/api/v1/trophies/{trophy}"),
+        format!("/api/v1/trophies/{trophy}/notebook"),
+        "/api/v1/compliments".to_owned(),
+        "/api/v1/announcements".to_owned(),
+    ]
+    .into()
+}
+
+/// A GET with no Authorization header at all.
+async fn anonymous_get(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    split(app.api.get(app.url(path)).send().await.unwrap()).await
+}
+
+both_backends! {
+    async fn a_public_portal_is_public_in_the_api_too(app, settings = |s: &mut staffdev::config::Settings| s.portal_public = true) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the runbook"})).await;
+        for path in portal_reads(trophy) {
+            let (status, body) = anonymous_get(&app, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        }
+        let (_, portal) = anonymous_get(&app, "/api/v1/portal").await;
+        assert_eq!(portal["kudos"]["items"][0]["message"], "Thanks for the runbook");
+        // A token that is sent must be valid, public or not.
+        let response = app.api.get(app.url("/api/v1/portal")).bearer_auth("sdv_not-a-token").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        // Nothing else opens: the profile's recognition, the balance, and every write.
+        for path in [format!("/api/v1/people/{}/recognition", d.peer), "/api/v1/recognition/balance".to_owned(), "/api/v1/me".to_owned()] {
+            assert_eq!(anonymous_get(&app, &path).await.0, StatusCode::UNAUTHORIZED, "{path}");
+        }
+        let (status, _) = app.post_json("", "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Anonymous thanks"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends! {
+    async fn a_private_portal_is_private_in_the_api(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        for path in portal_reads(trophy) {
+            let (status, problem) = anonymous_get(&app, &path).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(problem["status"], 401, "{path}");
+            assert_eq!(app.get_json(&cio, &path).await.0, StatusCode::OK, "{path} with a token");
+        }
+    }
+}
+
+/// The Atom ids of the feed's entries and of the feed itself, as an anonymous reader of a
+/// public portal gets them from `address`.
+async fn feed_ids(client: &reqwest::Client, address: &str) -> (String, Vec<String>) {
+    let xml = client
+        .get(format!("{address}/portal/feed.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let feed = atom_syndication::Feed::read_from(xml.as_bytes()).expect("Atom");
+    (
+        feed.id().to_owned(),
+        feed.entries().iter().map(|e| e.id().to_owned()).collect(),
+    )
+}
+
+both_backends! {
+    async fn atom_ids_name_the_installation_and_survive_restarts_and_a_new_public_url(app, settings = |s: &mut staffdev::config::Settings| s.portal_public = true) {
+        let d = app.department().await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the runbook"})).await;
+        let (feed_id, entries) = feed_ids(&app.api, &app.address).await;
+        let installation = app.state.installation_id.to_string();
+        assert_eq!(uuid::Uuid::parse_str(&installation).unwrap().get_version_num(), 4);
+        assert!(feed_id.starts_with("tag:staffdev,2026:") && feed_id.contains(&installation), "{feed_id}");
+        assert!(entries.iter().all(|id| id.contains(&installation)), "{entries:?}");
+        assert!(!entries.contains(&"tag:staffdev,2026:kudos/1".to_owned()));
+
+        // Another installation, with the same kudos 1, gives other ids.
+        let backend = if app.database.url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+        let other = spawn_app(backend, |s| s.portal_public = true).await;
+        let od = other.department().await;
+        let token = other.token("eng@example.org").await;
+        other.post_json(&token, "/api/v1/kudos", json!({"recipient_ids": [od.peer], "message": "Thanks for the runbook"})).await;
+        let (other_feed, other_entries) = feed_ids(&other.api, &other.address).await;
+        assert_ne!(other_feed, feed_id);
+        assert!(other_entries.iter().all(|id| !entries.contains(id)), "{other_entries:?} vs {entries:?}");
+
+        // The same database restarted under another public URL keeps every id.
+        let mut settings = (*app.state.settings).clone();
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.public_url = Some("https://staffdev.example.org/".parse().unwrap());
+        let restarted = staffdev::app::App::build(settings).await.expect("the instance starts again");
+        let restarted_address = format!("http://127.0.0.1:{}", restarted.port());
+        tokio::spawn(restarted.run_until(std::future::pending()));
+        assert_eq!(feed_ids(&app.api, &restarted_address).await, (feed_id, entries));
+    }
+}
