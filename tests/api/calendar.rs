@@ -462,3 +462,32 @@ both_backends! {
         assert_eq!(fetch(&app, &new).await.status(), StatusCode::NOT_FOUND);
     }
 }
+
+both_backends! {
+    async fn the_calendar_feed_reads_in_a_fixed_number_of_statements(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let path = path_of(&app, &links(&app, &engineer).await["calendar_url"]);
+        let measure = || async {
+            let before = app.db().statements_run();
+            let response = fetch(&app, &path).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let events = parse_ics(&response.text().await.unwrap()).events.len();
+            (events, app.db().statements_run() - before)
+        };
+        let first = meeting(&app, &cio, "First", 30, d.engineer, true).await;
+        app.post_json(&cio, &format!("/api/v1/meetings/{first}/items"), json!({"kind": "other", "title": "Welcome", "planned_minutes": 15})).await;
+        let (one, few) = measure().await;
+        for n in 0..8 {
+            let id = meeting(&app, &cio, &format!("Meeting {n}"), 40 + n, d.lead, true).await;
+            for title in ["Welcome", "What are our values?", "Break"] {
+                app.post_json(&cio, &format!("/api/v1/meetings/{id}/items"), json!({"kind": "other", "title": title, "planned_minutes": 20})).await;
+            }
+        }
+        let (nine, many) = measure().await;
+        assert_eq!((one, nine), (1, 9));
+        assert_eq!(few, many, "statements for 1 meeting and for 9 with their agendas");
+        eprintln!("the calendar feed reads in {many} statements");
+    }
+}
