@@ -447,3 +447,47 @@ both_backends! {
         assert!(matches!(staffdev::meetings::calendar_meeting(app.db().conn(), &actor, draft).await, Err(staffdev::error::AppError::NotFound)));
     }
 }
+
+both_backends! {
+    async fn the_plan_shows_the_meetings_that_discussed_each_value(app) {
+        let _ = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let fixture = app.plan_and_cycle(&cio).await;
+        let id = plan(&app, &cio, json!({"kind": "quarterly", "title": "Values quarterly", "starts_at": in_days(7)})).await;
+        let (status, body) = app.post_json(&cio, &format!("/api/v1/meetings/{id}/items"), json!({"kind": "question", "title": "Service first, really?", "planned_minutes": 45, "value_name": "Service first"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let advisor = app.signed_in("advisor@example.org").await;
+        let page = format!("/plans/{}", fixture.plan);
+        assert!(!advisor.get_html(&page).await.contains("Values quarterly"), "a draft is not listed");
+        app.post_json(&cio, &format!("/api/v1/meetings/{id}/publish"), json!({})).await;
+        let html = advisor.get_html(&page).await;
+        assert!(html.contains("Where the values were discussed"));
+        assert!(html.contains(&format!("<a href=\"/meetings/{id}\">Values quarterly</a>")), "{html}");
+    }
+}
+
+both_backends! {
+    async fn the_demo_has_a_year_of_meetings_and_the_next_one_published(app) {
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let response = app.api.post(app.url("/api/v1/auth/tokens")).json(&json!({"email": staffdev::demo::STAFF_EMAIL, "password": staffdev::demo::PASSWORD})).send().await.unwrap();
+        let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+        let (_, list) = app.get_json(&token, "/api/v1/meetings").await;
+        let summary: Vec<(&str, &str)> = list.as_array().unwrap().iter().map(|m| (m["kind"].as_str().unwrap(), m["status"].as_str().unwrap())).collect();
+        assert_eq!(summary, [("quarterly", "published"), ("quarterly", "held"), ("quarterly", "held"), ("quarterly", "held"), ("retreat", "held"), ("quarterly", "held")]);
+        let (_, next) = app.get_json(&token, &format!("/api/v1/meetings/{}", list[0]["id"])).await;
+        assert_eq!(next["budget"]["over_minutes"], 0);
+        assert!(next["items"].as_array().unwrap().iter().any(|i| i["guest_department"] == "University Library"));
+        assert_eq!(next["open_actions"].as_array().unwrap().len(), 2);
+        assert_eq!(next["backlog"][0]["title"], "Ideas from the advisory committee");
+        let (_, bank) = app.get_json(&token, "/api/v1/meeting-questions").await;
+        let values = bank.as_array().unwrap().iter().find(|q| q["prompt"] == "What are our values?").unwrap();
+        let (_, evolution) = app.get_json(&token, &format!("/api/v1/meeting-questions/{}", values["id"])).await;
+        let answers = evolution["answers"].as_array().unwrap();
+        assert_eq!(answers.len(), 4, "three held, one to come");
+        assert!(answers.iter().take(3).all(|a| !a["agreements"].as_array().unwrap().is_empty() && !a["disagreements"].as_array().unwrap().is_empty()));
+        let browser = app.browser();
+        browser.sign_in(staffdev::demo::STAFF_EMAIL, staffdev::demo::PASSWORD).await;
+        let portal = browser.get_html("/portal").await;
+        assert!(portal.contains("New year all-staff meeting") && portal.contains("What is our vision for IT?"));
+    }
+}
