@@ -491,3 +491,57 @@ both_backends! {
         assert!(portal.contains("New year all-staff meeting") && portal.contains("What is our vision for IT?"));
     }
 }
+
+both_backends! {
+    async fn an_agenda_is_built_reordered_and_published_in_the_browser(app) {
+        let Some(chrome) = crate::browser::Chrome::launch(&app).await else { return };
+        let _ = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let id = plan(&app, &cio, json!({"kind": "quarterly", "title": "Browser quarterly", "starts_at": in_days(14)})).await;
+        chrome.sign_in("cio@example.org").await;
+        chrome.visit(&format!("/meetings/{id}")).await;
+        let add = format!("form[action='/meetings/{id}/items'] button[type=submit]");
+
+        // Too long an item: the error sits by the field and what was typed stays.
+        chrome.fill("#item-title", "Welcome <b>all</b>").await;
+        chrome.fill("#planned_minutes", "481").await;
+        chrome.click_and_wait(&add).await;
+        assert_eq!(chrome.text("#planned_minutes-error").await, "Use a number from 1 to 480.");
+        assert_eq!(chrome.prop("#item-title", "value").await.as_deref(), Some("Welcome <b>all</b>"));
+        chrome.fill("#planned_minutes", "15").await;
+        chrome.click("#item-kind option[value='other']").await;
+        chrome.click_and_wait(&add).await;
+        assert!(chrome.location().await.starts_with(&format!("/meetings/{id}?notice=saved")));
+
+        // A question from the bank (its title comes from the question), then one too many
+        // minutes for the half day.
+        chrome.click("#item-kind option[value='question']").await;
+        chrome.click("#question_id option:nth-child(2)").await;
+        chrome.fill("#planned_minutes", "230").await;
+        chrome.click_and_wait(&add).await;
+        let budget = chrome.text("#budget").await;
+        assert!(budget.contains("Over by 5 minutes"), "{budget}");
+        chrome.click_and_wait(&format!("form[action='/meetings/{id}/publish'] button")).await;
+        let alert = chrome.text(".alert").await;
+        assert!(alert.contains("The agenda runs 5 minutes over the meeting's 240 minutes"), "{alert}");
+
+        // Move the question first, shorten it, publish.
+        let (_, agenda) = app.get_json(&cio, &format!("/api/v1/meetings/{id}")).await;
+        let question = agenda["items"][1]["id"].as_i64().unwrap();
+        chrome.click_and_wait(&format!("form[action='/meeting-items/{question}/up'] button")).await;
+        let first = chrome.text("#agenda tbody tr:first-child td:nth-child(2) strong").await;
+        assert_eq!(first, "What are our values?");
+        chrome.visit(&format!("/meeting-items/{question}")).await;
+        chrome.fill("#planned_minutes", "200").await;
+        chrome.click_and_wait(&format!("form[action='/meeting-items/{question}'] button[type=submit]")).await;
+        chrome.click_and_wait(&format!("form[action='/meetings/{id}/publish'] button")).await;
+        assert!(chrome.text(".notice").await.contains("The meeting is published"));
+        let rows = chrome.count("#agenda tbody tr").await;
+        assert_eq!(rows, 2);
+        assert_eq!(chrome.text("#agenda tbody tr:nth-child(2) td:nth-child(2) strong").await, "Welcome <b>all</b>", "markup shows as text");
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+        let (_, agenda) = app.get_json(&cio, &format!("/api/v1/meetings/{id}")).await;
+        assert_eq!((agenda["status"].as_str(), agenda["budget"]["planned_minutes"].as_i64()), (Some("published"), Some(215)));
+        chrome.close().await;
+    }
+}
