@@ -351,6 +351,8 @@ pub(super) async fn load_meetings(db: &Db, cio: &Actor, roster: &[Actor]) -> App
         .get(1)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo roster too small")))?;
     let everyone: Vec<i32> = roster.iter().map(|a| a.person_id).collect();
+    // `staffdev demo` loads without starting the service, which seeds the bank.
+    bank::ensure_seeded(db).await?;
     let questions: Vec<i64> = {
         let mut bank = bank::suggestions(db.conn()).await?;
         bank.sort_by_key(|q| q.id);
