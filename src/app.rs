@@ -95,6 +95,9 @@ impl App {
             .into_acceptor()
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
+        crate::meetings::bank::ensure_seeded(&db)
+            .await
+            .map_err(AppError::into_anyhow)?;
         if settings.demo && demo::is_empty(&db).await.map_err(AppError::into_anyhow)? {
             demo::load(&db).await.map_err(AppError::into_anyhow)?;
             eprintln!("\n{}\n", demo::sign_in_help(&public_address(&settings)));

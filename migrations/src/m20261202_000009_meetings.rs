@@ -1,6 +1,8 @@
 //! Meetings: the quarterly half-day meetings and the annual retreat, their ordered agenda
 //! items with what came out of them (points, action items, attendance), the question bank
-//! (seeded with the department's three recurring questions) and saved agenda templates.
+//! and saved agenda templates. The bank's first questions are written by the service at
+//! start (`meetings::bank::ensure_seeded`), not here: a migration that wrote rows could not
+//! be reverted without `--yes` on a database nobody has used.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -150,13 +152,6 @@ fn index(name: &str, table: impl IntoIden, cols: &[&'static str]) -> IndexCreate
     }
     statement.to_owned()
 }
-
-/// The questions the department keeps coming back to (issue 12).
-const SEEDED_QUESTIONS: [&str; 3] = [
-    "What are our values?",
-    "What is our mission in relation to that of the institution as a whole?",
-    "What is our vision for IT?",
-];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -418,15 +413,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        // A new database starts with the department's recurring questions in the bank.
-        let mut seed = Query::insert();
-        seed.into_table(MeetingQuestions::Table)
-            .columns([MeetingQuestions::Prompt, MeetingQuestions::CreatedAt]);
-        for prompt in SEEDED_QUESTIONS {
-            seed.values([prompt.into(), Expr::current_timestamp()])
-                .map_err(|err| DbErr::Migration(err.to_string()))?;
-        }
-        manager.exec_stmt(seed).await
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

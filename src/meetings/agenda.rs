@@ -909,21 +909,17 @@ fn question_text(title: Option<String>, prompt: Option<String>) -> Option<String
     prompt.filter(|p| !p.is_empty()).or(title)
 }
 
-/// The meetings that discussed one of the plan's values (an item linked to it), latest
-/// first, for the plan page: one query. Drafts are left out.
-pub async fn discussing_value(
-    db: &Db,
-    value: &str,
-) -> AppResult<Vec<(i64, String, DateTime<Utc>)>> {
-    let by_value = discussing_values(db).await?;
-    Ok(by_value.get(value).cloned().unwrap_or_default())
+/// A meeting that discussed a value of the plan.
+#[derive(Debug, Clone)]
+pub struct DiscussedAt {
+    pub meeting_id: i64,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
 }
 
 /// For every plan value linked by an agenda item of a published or held meeting, the
-/// meetings that discussed it (id, title, start), latest first: one query.
-pub async fn discussing_values(
-    db: &Db,
-) -> AppResult<HashMap<String, Vec<(i64, String, DateTime<Utc>)>>> {
+/// meetings that discussed it latest first: one query.
+pub async fn discussing_values(db: &Db) -> AppResult<HashMap<String, Vec<DiscussedAt>>> {
     #[derive(FromQueryResult)]
     struct Row {
         value_name: String,
@@ -947,12 +943,13 @@ pub async fn discussing_values(
     let rows = Row::find_by_statement(p.statement(backend, sql))
         .all(conn)
         .await?;
-    let mut by_value: HashMap<String, Vec<(i64, String, DateTime<Utc>)>> = HashMap::new();
+    let mut by_value: HashMap<String, Vec<DiscussedAt>> = HashMap::new();
     for r in rows {
-        by_value
-            .entry(r.value_name)
-            .or_default()
-            .push((r.id, r.title, r.starts_at));
+        by_value.entry(r.value_name).or_default().push(DiscussedAt {
+            meeting_id: r.id,
+            title: r.title,
+            starts_at: r.starts_at,
+        });
     }
     Ok(by_value)
 }

@@ -4,7 +4,9 @@
 //! recorded under it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, Set,
+};
 
 use super::{MeetingStatus, outcomes::PointKind};
 use crate::{
@@ -18,6 +20,37 @@ use crate::{
 
 /// A question's wording.
 pub type QuestionPrompt = RequiredText<500>;
+
+/// The questions the department keeps coming back to: the bank starts with them.
+pub const FIRST_QUESTIONS: [&str; 3] = [
+    "What are our values?",
+    "What is our mission in relation to that of the institution as a whole?",
+    "What is our vision for IT?",
+];
+
+/// Puts the first questions in an empty bank (at start, and before the demo loads). The
+/// lock makes two instances starting together seed it once; a bank with questions costs
+/// one read, so a start never needs to write once the bank is seeded.
+pub async fn ensure_seeded(db: &Db) -> AppResult<()> {
+    if meeting_question::Entity::find().count(db.conn()).await? > 0 {
+        return Ok(());
+    }
+    let txn = db.write().await?;
+    txn.lock(&["meeting-questions:seed"]).await?;
+    if meeting_question::Entity::find().count(&txn).await? == 0 {
+        let now = Utc::now();
+        meeting_question::Entity::insert_many(FIRST_QUESTIONS.iter().map(|prompt| {
+            meeting_question::ActiveModel {
+                prompt: Set((*prompt).to_owned()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await
+}
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct Question {
