@@ -95,6 +95,9 @@ impl App {
             .into_acceptor()
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
+        crate::meetings::bank::ensure_seeded(&db)
+            .await
+            .map_err(AppError::into_anyhow)?;
         if settings.demo && demo::is_empty(&db).await.map_err(AppError::into_anyhow)? {
             demo::load(&db).await.map_err(AppError::into_anyhow)?;
             eprintln!("\n{}\n", demo::sign_in_help(&public_address(&settings)));
@@ -392,7 +395,7 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 }
 
 /// The pages of every area; each area lists its own routes, so adding an area is one line.
-const PAGE_AREAS: [fn(Route) -> Route; 8] = [
+const PAGE_AREAS: [fn(Route) -> Route; 10] = [
     crate::people::pages::routes,
     crate::auth::pages::routes,
     crate::plan::pages::routes,
@@ -401,6 +404,8 @@ const PAGE_AREAS: [fn(Route) -> Route; 8] = [
     crate::reviews::pages::routes,
     crate::skills::pages::routes,
     crate::recognition::pages::routes,
+    crate::meetings::pages::routes,
+    crate::calendar::pages::routes,
 ];
 
 fn page_routes() -> Route {

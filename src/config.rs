@@ -128,6 +128,10 @@ pub struct ServeArgs {
     /// visitors who are not signed in, read-only.
     #[arg(long, env = "STAFFDEV_PORTAL_PUBLIC", default_value_t = false)]
     pub portal_public: bool,
+    /// The department's time zone, an IANA name such as Europe/Paris: meeting times are
+    /// shown and typed in it.
+    #[arg(long, env = "STAFFDEV_TIME_ZONE", default_value = "UTC")]
+    pub time_zone: String,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +175,8 @@ pub struct Settings {
     pub privacy_k: i64,
     /// Anonymous visitors may read the portal and its feed.
     pub portal_public: bool,
+    /// The department's time zone (IANA name), checked by `check`; see `Settings::zone`.
+    pub time_zone: String,
 }
 
 impl Settings {
@@ -188,6 +194,7 @@ impl Settings {
             demo: serve.demo,
             privacy_k: serve.privacy_k,
             portal_public: serve.portal_public,
+            time_zone: serve.time_zone.clone(),
         }
     }
 
@@ -207,6 +214,7 @@ impl Settings {
             demo: false,
             privacy_k: 3,
             portal_public: false,
+            time_zone: "UTC".to_owned(),
         }
     }
 
@@ -239,7 +247,18 @@ impl Settings {
                  not {url}"
             );
         }
+        anyhow::ensure!(
+            self.time_zone.parse::<chrono_tz::Tz>().is_ok(),
+            "--time-zone (STAFFDEV_TIME_ZONE) must be an IANA time zone name such as \
+             Europe/Paris or America/New_York, not {:?}",
+            self.time_zone
+        );
         Ok(())
+    }
+
+    /// The department's time zone; UTC if `check` was skipped and the name is unknown.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC)
     }
 
     /// Cookies carry the Secure flag when people reach the service over https.
@@ -261,7 +280,7 @@ mod tests {
     fn settings_that_make_no_sense_are_refused_naming_the_flag() {
         let base = || Settings::for_database("sqlite::memory:");
         assert!(base().check().is_ok());
-        let cases: [(Spoil, &str); 7] = [
+        let cases: [(Spoil, &str); 8] = [
             (|s| s.db_max_connections = 0, "--db-max-connections"),
             (
                 |s| s.session_idle = Duration::ZERO,
@@ -284,6 +303,10 @@ mod tests {
                 |s| s.public_url = "mailto:cio@example.org".parse().ok(),
                 "--public-url",
             ),
+            (
+                |s| s.time_zone = "Mars/Olympus_Mons".to_owned(),
+                "--time-zone",
+            ),
         ];
         for (spoil, flag) in cases {
             let mut settings = base();
@@ -296,5 +319,8 @@ mod tests {
         settings.shutdown_grace = Duration::ZERO;
         settings.public_url = "https://staffdev.example.org/".parse().ok();
         assert!(settings.check().is_ok(), "a grace of 0 means stop at once");
+        settings.time_zone = "Europe/Paris".to_owned();
+        assert!(settings.check().is_ok());
+        assert_eq!(settings.zone(), chrono_tz::Europe::Paris);
     }
 }

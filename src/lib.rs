@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 /// Sign-in, sessions, API tokens, CSRF and the actor of a request.
 pub mod auth;
+/// Meetings as iCalendar, and the private links of calendar apps and feed readers.
+pub mod calendar;
 /// Settings from flags and `STAFFDEV_*` environment variables.
 pub mod config;
 /// Review cycles and their phases.
@@ -24,6 +26,8 @@ pub mod error;
 pub mod goals;
 /// This installation's own id, created once and kept in the database.
 pub mod installation;
+/// Quarterly meetings and the retreat: agendas, the question bank, outcomes.
+pub mod meetings;
 /// Keyset pagination shared by every collection.
 pub mod paging;
 /// People, roles and the manager chain.

@@ -28,6 +28,9 @@ pub enum Action<'a> {
     ManagePeople,
     /// Create, list and revoke one's own API tokens; change one's own password.
     ManageOwnAccount,
+    /// Have private links (the calendar feed, the portal's feed) and reset them; read
+    /// through them, as oneself, what one may read signed in.
+    UsePrivateLinks,
     /// Read the strategic plan and the review cycles.
     ReadPlan,
     /// Write the strategic plan and run the review cycles.
@@ -56,6 +59,18 @@ pub enum Action<'a> {
     /// See who has gone unrecognised lately and kudos per team: the cio, and managers
     /// (anyone with active direct reports) for the people below them.
     ViewRecognitionBalance { is_manager: bool },
+    /// Read a meeting, its agenda and its outcomes. A meeting that was never published (a
+    /// draft, or a draft cancelled) is seen by the cio and its facilitator only.
+    ViewMeeting {
+        was_published: bool,
+        is_facilitator: bool,
+    },
+    /// Build a meeting's agenda, time it as it runs, record its outcomes and attendance,
+    /// and mark it held: the cio, and the meeting's facilitator (never an advisor).
+    RunMeeting { is_facilitator: bool },
+    /// Create meetings, edit their own fields, publish and cancel them; keep the question
+    /// bank and the agenda templates: the cio.
+    ManageMeetings,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -80,6 +95,7 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
         Action::ListPeople
         | Action::ViewProfile
         | Action::ManageOwnAccount
+        | Action::UsePrivateLinks
         | Action::ReadPlan
         | Action::ReadPortal => Allow,
         Action::GiveRecognition => {
@@ -155,6 +171,30 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
             // would tell them about the others.
             if is_cio { Allow } else { Forbid }
         }
+        Action::ViewMeeting {
+            was_published,
+            is_facilitator,
+        } => {
+            if was_published || is_cio || (is_facilitator && actor.role != Role::Advisor) {
+                Allow
+            } else {
+                Hide
+            }
+        }
+        Action::RunMeeting { is_facilitator } => {
+            if is_cio || (is_facilitator && actor.role != Role::Advisor) {
+                Allow
+            } else {
+                Forbid
+            }
+        }
+        Action::ManageMeetings => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
     }
 }
 
@@ -193,6 +233,10 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         Action::ManageRecognition => "Only the cio can do this.",
         Action::WriteOwnRecords(_) => "Only the person themselves can do this.",
         Action::ReviewPrivateRecords(_) => "You cannot approve or review your own records.",
+        Action::RunMeeting { .. } => {
+            "Only the cio and the meeting's facilitator can change its agenda and outcomes."
+        }
+        Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
         _ => "You are not allowed to do this.",
     }
 }
@@ -245,6 +289,9 @@ mod tests {
             ("staff cannot manage people",  me,         Action::ManagePeople, Forbid),
             ("advisor cannot manage people", advisor,   Action::ManagePeople, Forbid),
             ("everyone manages own account", advisor,   Action::ManageOwnAccount, Allow),
+            ("staff have private links",    me,         Action::UsePrivateLinks, Allow),
+            ("the cio has private links",   cio,        Action::UsePrivateLinks, Allow),
+            ("advisors have private links", advisor,    Action::UsePrivateLinks, Allow),
             ("owner sees own records",      me,         Action::ViewPrivateRecords(&engineer), Allow),
             ("manager sees report's records", lead,     Action::ViewPrivateRecords(&engineer), Allow),
             ("manager's manager sees them", cio,        Action::ViewPrivateRecords(&engineer), Allow),
@@ -285,6 +332,20 @@ mod tests {
             ("the cio sees it, reports or not", cio,    Action::ViewRecognitionBalance { is_manager: false }, Allow),
             ("staff without reports do not", peer,     Action::ViewRecognitionBalance { is_manager: false }, Hide),
             ("advisors never see it",       advisor,    Action::ViewRecognitionBalance { is_manager: false }, Hide),
+            ("the cio sees a draft meeting", cio,       Action::ViewMeeting { was_published: false, is_facilitator: false }, Allow),
+            ("its facilitator sees the draft", me,      Action::ViewMeeting { was_published: false, is_facilitator: true }, Allow),
+            ("other staff do not",          peer,       Action::ViewMeeting { was_published: false, is_facilitator: false }, Hide),
+            ("advisors do not see drafts",  advisor,    Action::ViewMeeting { was_published: false, is_facilitator: false }, Hide),
+            ("not even one they facilitate", advisor,   Action::ViewMeeting { was_published: false, is_facilitator: true }, Hide),
+            ("staff read published meetings", peer,     Action::ViewMeeting { was_published: true, is_facilitator: false }, Allow),
+            ("advisors read published meetings", advisor, Action::ViewMeeting { was_published: true, is_facilitator: false }, Allow),
+            ("the cio runs any meeting",    cio,        Action::RunMeeting { is_facilitator: false }, Allow),
+            ("the facilitator runs theirs", me,         Action::RunMeeting { is_facilitator: true }, Allow),
+            ("other staff do not run it",   peer,       Action::RunMeeting { is_facilitator: false }, Forbid),
+            ("advisors never write to meetings", advisor, Action::RunMeeting { is_facilitator: true }, Forbid),
+            ("the cio plans meetings",      cio,        Action::ManageMeetings, Allow),
+            ("a facilitator does not",      me,         Action::ManageMeetings, Forbid),
+            ("advisors do not plan meetings", advisor,  Action::ManageMeetings, Forbid),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -12,6 +12,8 @@ mod m20261122_000005_skills;
 mod m20261123_000006_recognition;
 mod m20261201_000007_feed_indexes;
 mod m20261202_000008_devices_and_installation;
+mod m20261202_000009_meetings;
+mod m20261202_000010_private_links;
 
 pub struct Migrator;
 
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_recognition::Migration),
             Box::new(m20261201_000007_feed_indexes::Migration),
             Box::new(m20261202_000008_devices_and_installation::Migration),
+            Box::new(m20261202_000009_meetings::Migration),
+            Box::new(m20261202_000010_private_links::Migration),
         ]
     }
 }

@@ -187,6 +187,8 @@ pub type Endpoints = (
     crate::skills::api::SkillsApi,
     crate::skills::api::SkillLevelsApi,
     crate::recognition::api::RecognitionApi,
+    crate::meetings::api::MeetingsApi,
+    crate::calendar::api::CalendarApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -203,6 +205,8 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::skills::api::SkillsApi,
             crate::skills::api::SkillLevelsApi,
             crate::recognition::api::RecognitionApi,
+            crate::meetings::api::MeetingsApi,
+            crate::calendar::api::CalendarApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

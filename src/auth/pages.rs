@@ -19,6 +19,7 @@ use crate::{
         },
         secrets,
     },
+    calendar::pages::{LinksSection, SiteAddress, links_section},
     error::{AppError, AppResult},
     web::{
         self, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, SIGN_IN_CSRF_COOKIE,
@@ -161,6 +162,7 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
     token_name: String,
+    private_links: LinksSection,
 }
 
 fn when(at: DateTime<Utc>) -> String {
@@ -170,6 +172,7 @@ fn when(at: DateTime<Utc>) -> String {
 async fn account_page(
     state: &AppState,
     actor: &Actor,
+    site: &SiteAddress,
     notice: Option<&'static str>,
     errors: FormErrors,
     new_token: Option<String>,
@@ -195,6 +198,7 @@ async fn account_page(
         tokens,
         new_token,
         token_name,
+        private_links: links_section(state, actor, site).await?,
     })
 }
 
@@ -202,6 +206,7 @@ async fn account_page(
 pub async fn account(
     state: Data<&AppState>,
     actor: Actor,
+    site: SiteAddress,
     Query(q): Query<NoticeQuery>,
 ) -> AppResult<Html<String>> {
     let notice = match q.notice.as_deref() {
@@ -210,11 +215,15 @@ pub async fn account(
             Some("Your password has been changed and your API tokens revoked.")
         }
         Some("revoked") => Some("The token has been revoked."),
+        Some("links-reset") => {
+            Some("Your calendar and feed links have been replaced; the old ones no longer work.")
+        }
         _ => None,
     };
     account_page(
         &state,
         &actor,
+        &site,
         notice,
         FormErrors::default(),
         None,
@@ -238,6 +247,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     state: Data<&AppState>,
     actor: Actor,
+    site: SiteAddress,
     client: SignInClient,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
@@ -261,7 +271,7 @@ pub async fn change_password(
             }
         },
         // Passwords are never shown again, so the form comes back empty.
-        |errors| account_page(&state, &actor, None, errors, None, String::new()),
+        |errors| account_page(&state, &actor, &site, None, errors, None, String::new()),
     )
     .await
 }
@@ -276,6 +286,7 @@ pub struct TokenForm {
 pub async fn create_token(
     state: Data<&AppState>,
     actor: Actor,
+    site: SiteAddress,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> AppResult<Response> {
     match auth::create_token(&state.db, &actor, Some(&form.name)).await {
@@ -283,6 +294,7 @@ pub async fn create_token(
         Ok(created) => Ok(account_page(
             &state,
             &actor,
+            &site,
             None,
             FormErrors::default(),
             Some(created.secret),
@@ -295,7 +307,7 @@ pub async fn create_token(
             form_outcome(
                 Err::<Infallible, _>(err),
                 |never| match never {},
-                |errors| account_page(&state, &actor, None, errors, None, form.name),
+                |errors| account_page(&state, &actor, &site, None, errors, None, form.name),
             )
             .await
         }
@@ -306,13 +318,14 @@ pub async fn create_token(
 pub async fn revoke_token(
     state: Data<&AppState>,
     actor: Actor,
+    site: SiteAddress,
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
     form_outcome(
         auth::revoke_token(&state.db, &actor, id).await,
         |()| "/account?notice=revoked".to_owned(),
-        |errors| account_page(&state, &actor, None, errors, None, String::new()),
+        |errors| account_page(&state, &actor, &site, None, errors, None, String::new()),
     )
     .await
 }

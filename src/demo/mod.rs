@@ -2,13 +2,15 @@
 //! strategic plan, a closed review cycle with submitted and reviewed self-evaluations, a
 //! cycle in progress, and a year of recognition (a trophy whose notebook has passed
 //! through most of the department, a few hundred kudos, a dozen compliments and some
-//! announcements). Everything goes through the same services as the pages and the API, so
+//! announcements), and a year of meetings (four quarterly meetings and a retreat held,
+//! the next quarterly published). Everything goes through the same services as the pages and the API, so
 //! it obeys the same rules; the recognition year passes its services moments in the past.
 //!
 //! This file loads; the data is apart: the department in `data`, the year of recognition's
 //! texts in `texts`, and their loading in `recognition`.
 
 mod data;
+mod meetings;
 mod recognition;
 mod texts;
 
@@ -448,7 +450,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
             }
         }
     }
-    recognition::load_recognition(db, &cio, &roster).await
+    recognition::load_recognition(db, &cio, &roster).await?;
+    meetings::load_meetings(db, &cio, &roster).await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

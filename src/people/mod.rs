@@ -945,6 +945,29 @@ pub async fn refs(
         .collect())
 }
 
+/// Which of these people are active members of the department (advisors left out): who
+/// may own an agenda item or an action item, or facilitate a meeting. One query.
+pub async fn active_members(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<std::collections::HashSet<i32>> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .filter(person::Column::Active.eq(true))
+        .filter(person::Column::Role.ne(Role::Advisor.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}
+
 /// Someone a manager's team view lists: an active person, not an advisor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -1033,6 +1056,30 @@ pub async fn credentials(
             person_id: m.id,
             active: m.active,
             password_hash: m.password_hash,
+        }))
+}
+
+/// Who an active person is to policy, by id: None when nobody has the id or they have
+/// left (a credential of theirs, such as a private link, then opens nothing).
+pub async fn active_principal(
+    conn: &impl ConnectionTrait,
+    person_id: i32,
+) -> AppResult<Option<policy::Principal>> {
+    let Some(model) = person::Entity::find_by_id(person_id)
+        .filter(person::Column::Active.eq(true))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    // A role the code does not know opens nothing, as it signs nobody in.
+    Ok(model
+        .role
+        .parse::<Role>()
+        .ok()
+        .map(|role| policy::Principal {
+            person_id: model.id,
+            role,
         }))
 }
 

@@ -39,6 +39,8 @@ struct PlanPage {
     cycle_id: Option<i32>,
     /// What a button on the page could not do (a conflict), shown at the top.
     errors: FormErrors,
+    /// Each value with the meetings that discussed it, latest first.
+    discussed: Vec<(String, Vec<crate::meetings::agenda::DiscussedAt>)>,
 }
 
 /// The plan form as typed.
@@ -176,7 +178,14 @@ async fn plan_page(
         .into_iter()
         .filter(|c| c.plan_id == id)
         .collect();
+    let mut by_value = crate::meetings::agenda::discussing_values(&state.db).await?;
+    let discussed = shown
+        .values
+        .iter()
+        .filter_map(|v| by_value.remove(v).map(|meetings| (v.clone(), meetings)))
+        .collect();
     render(&PlanPage {
+        discussed,
         layout: Layout::new(Some(actor), shown.summary.title.clone(), "plan"),
         notice,
         editable: shown.summary.status != PlanStatus::Archived,

@@ -14,13 +14,20 @@ use crate::{
 };
 
 /// One page of the feed as an Atom document; `base` is the service's public address
-/// (empty when unknown, so links are relative) and `installation` this installation's id.
+/// (empty when unknown, so links are relative), `path` the address the feed was read at
+/// (`/portal/feed.atom`, or a private link's), which its `self` and `next` links keep, and
+/// `installation` this installation's id.
 ///
 /// Ids must be unique across every feed a reader follows and never change (RFC 4287
 /// 4.2.6), so they are tag URIs that name the installation rather than its address:
 /// `tag:staffdev,2026:<installation>/kudos/1` stays when the public URL changes, and two
 /// departments' kudos 1 are two entries.
-pub(super) fn write(page: &Page<FeedItem>, base: &str, installation: &str) -> AppResult<Vec<u8>> {
+pub fn write(
+    page: &Page<FeedItem>,
+    base: &str,
+    path: &str,
+    installation: &str,
+) -> AppResult<Vec<u8>> {
     let link = |rel: &str, href: String, mime: Option<&str>| Link {
         href,
         rel: rel.to_owned(),
@@ -64,7 +71,7 @@ pub(super) fn write(page: &Page<FeedItem>, base: &str, installation: &str) -> Ap
     let mut links = vec![
         link(
             "self",
-            format!("{base}/portal/feed.atom"),
+            format!("{base}{path}"),
             Some("application/atom+xml"),
         ),
         link("alternate", format!("{base}/portal"), Some("text/html")),
@@ -72,7 +79,7 @@ pub(super) fn write(page: &Page<FeedItem>, base: &str, installation: &str) -> Ap
     if let Some(next) = &page.next {
         links.push(link(
             "next",
-            format!("{base}/portal/feed.atom?after={next}"),
+            format!("{base}{path}?after={next}"),
             Some("application/atom+xml"),
         ));
     }

@@ -33,6 +33,8 @@ pub struct Portal {
     pub kudos: Page<Kudos>,
     pub compliments: Vec<Compliment>,
     pub announcements: Vec<Announcement>,
+    /// The next published meeting, for the panel signed-in readers see.
+    pub next_meeting: Option<crate::meetings::NextMeeting>,
 }
 
 /// How long the portal's first page is shared before it is read again (see `shared`).
@@ -78,6 +80,7 @@ async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
+        next_meeting: crate::meetings::next_published(db.conn(), Utc::now()).await?,
     })
 }
 

@@ -10,7 +10,7 @@
 //! through the same rules as everyone's.
 
 pub mod api;
-mod atom;
+pub mod atom;
 mod balance;
 mod feed;
 mod kudos;

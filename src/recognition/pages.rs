@@ -123,7 +123,7 @@ pub async fn portal_feed(
         .as_ref()
         .map(|u| u.as_str().trim_end_matches('/').to_owned())
         .unwrap_or_default();
-    let xml = atom::write(&page, &base, &state.installation_id)?;
+    let xml = atom::write(&page, &base, "/portal/feed.atom", &state.installation_id)?;
     Ok(Response::builder()
         .header(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")
         .body(xml))

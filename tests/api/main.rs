@@ -6,11 +6,13 @@ mod helpers;
 
 mod auth;
 mod browser;
+mod calendar;
 mod cli;
 mod db;
 mod demo;
 mod goals;
 mod hardening;
+mod meetings;
 mod openapi;
 mod operations;
 mod pages;
