@@ -1,7 +1,9 @@
 //! The recognition endpoints: kudos, trophies and their notebooks, compliments,
 //! announcements, moderation and the portal. Thin: parse, call the service, map.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::api::{Date, JsonBody, OneOf};
+use crate::recognition::{AnnouncementKind, Channel};
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
     Object, OpenApi, Tags,
@@ -33,6 +35,7 @@ fn reader(state: &AppState, actor: &Actor) -> Reader {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosBody {
     pub id: i64,
     pub giver: PersonRefBody,
@@ -58,13 +61,18 @@ fn kudos_body(k: Kudos) -> KudosBody {
 /// Kudos to send: 1 to 10 colleagues (active staff, not oneself), a message of 1 to 2,000
 /// characters, and optionally some of the department's values.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosInputBody {
-    pub recipient_ids: Option<Vec<i32>>,
-    pub message: Option<String>,
+    /// One to ten colleagues.
+    #[oai(validator(min_items = 1, max_items = 10))]
+    pub recipient_ids: Vec<i32>,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
     pub values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosPage {
     pub items: Vec<KudosBody>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -79,6 +87,7 @@ fn kudos_page(page: Page<Kudos>) -> KudosPage {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrophyBody {
     pub id: i32,
     pub name: String,
@@ -104,27 +113,37 @@ fn trophy_body(t: Trophy) -> TrophyBody {
 
 /// A new trophy and its first holder.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrophyInputBody {
-    pub name: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
-    pub holder_id: Option<i32>,
+    /// Who holds it first.
+    pub holder_id: i32,
 }
 
 /// A pass: to whom, and the notebook message (10 to 2,000 characters).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PassBody {
-    pub receiver_id: Option<i32>,
-    pub message: Option<String>,
+    pub receiver_id: i32,
+    /// The words for the notebook.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
 }
 
 /// A reassignment from a holder who has left: to whom, and why (10 to 2,000 characters).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReassignBody {
-    pub receiver_id: Option<i32>,
-    pub reason: Option<String>,
+    pub receiver_id: i32,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotebookEntryBody {
     pub id: i64,
     pub trophy_id: i32,
@@ -159,6 +178,7 @@ fn entry_body(e: NotebookEntry) -> NotebookEntryBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotebookPage {
     pub items: Vec<NotebookEntryBody>,
     /// Pass as `after` for the next (older) page; absent on the last page.
@@ -168,12 +188,14 @@ pub struct NotebookPage {
 /// What a person's profile shows of their recognition: the latest kudos they received
 /// and compliments about them, newest first, hidden ones left out.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonRecognitionBody {
     pub kudos: Vec<KudosBody>,
     pub compliments: Vec<ComplimentBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentBody {
     pub id: i64,
     pub person: PersonRefBody,
@@ -181,7 +203,7 @@ pub struct ComplimentBody {
     pub giver_affiliation: String,
     /// email, phone, in_person, letter, survey, social or other.
     pub channel: String,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub message: String,
     pub created_at: DateTime<Utc>,
 }
@@ -193,7 +215,7 @@ fn compliment_body(c: Compliment) -> ComplimentBody {
         giver_name: c.giver_name,
         giver_affiliation: c.giver_affiliation,
         channel: c.channel.as_str().to_owned(),
-        received_on: c.received_on,
+        received_on: c.received_on.into(),
         message: c.message,
         created_at: c.created_at,
     }
@@ -201,23 +223,30 @@ fn compliment_body(c: Compliment) -> ComplimentBody {
 
 /// A compliment heard about a staff member.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentInputBody {
-    pub person_id: Option<i32>,
-    pub giver_name: Option<String>,
+    pub person_id: i32,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub giver_name: String,
+    #[oai(validator(max_length = 200))]
     pub giver_affiliation: Option<String>,
     /// email, phone, in_person, letter, survey, social or other.
-    pub channel: Option<String>,
-    pub received_on: Option<NaiveDate>,
-    pub message: Option<String>,
+    pub channel: OneOf<Channel>,
+    /// Not in the future.
+    pub received_on: Date,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentPage {
     pub items: Vec<ComplimentBody>,
     pub next: Option<String>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementBody {
     pub id: i64,
     /// new_service, proactive_work, upgrade, accomplishment or other.
@@ -240,14 +269,18 @@ fn announcement_body(a: Announcement) -> AnnouncementBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementInputBody {
     /// new_service, proactive_work, upgrade, accomplishment or other.
-    pub kind: Option<String>,
-    pub title: Option<String>,
+    pub kind: OneOf<AnnouncementKind>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 5000))]
     pub body: Option<String>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementPage {
     pub items: Vec<AnnouncementBody>,
     pub next: Option<String>,
@@ -255,13 +288,17 @@ pub struct AnnouncementPage {
 
 /// Why an item is hidden from the portal.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HideBody {
-    pub reason: Option<String>,
+    /// Why it is hidden; kept on record.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
 }
 
 /// The portal: trophies with their holders, the latest notebook entries, a page of the
 /// kudos wall, recent compliments and announcements.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PortalBody {
     pub trophies: Vec<TrophyBody>,
     pub notebook: Vec<NotebookEntryBody>,
@@ -271,12 +308,14 @@ pub struct PortalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UnrecognisedBody {
     pub person: PersonRefBody,
     pub team: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamBalanceBody {
     pub team: String,
     pub people: i64,
@@ -290,6 +329,7 @@ pub struct TeamBalanceBody {
 
 /// The recognition balance of the people below the caller (everyone, for the cio).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BalanceBody {
     pub days: i64,
     pub since: DateTime<Utc>,
@@ -341,15 +381,15 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<KudosInputBody>,
+        body: JsonBody<KudosInputBody>,
     ) -> ApiResult<Created<KudosBody>> {
         let body = body.0;
         let kudos = recognition::give_kudos(
             &state.db,
             &auth.0,
             KudosInput {
-                recipient_ids: body.recipient_ids,
-                message: body.message,
+                recipient_ids: Some(body.recipient_ids),
+                message: Some(body.message),
                 values: body.values,
             },
             Utc::now(),
@@ -364,7 +404,7 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<KudosPage>> {
         let page = recognition::kudos_wall(
@@ -384,13 +424,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Kudos(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -414,16 +454,16 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<TrophyInputBody>,
+        body: JsonBody<TrophyInputBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let created = recognition::create_trophy(
             &state.db,
             &auth.0,
             TrophyInput {
-                name: body.name,
+                name: Some(body.name),
                 description: body.description,
-                holder_id: body.holder_id,
+                holder_id: Some(body.holder_id),
                 first_entry: None,
             },
             Utc::now(),
@@ -454,7 +494,7 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<PassBody>,
+        body: JsonBody<PassBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let passed = recognition::pass_trophy(
@@ -462,8 +502,8 @@ impl RecognitionApi {
             &auth.0,
             id.0,
             PassInput {
-                receiver_id: body.receiver_id,
-                message: body.message,
+                receiver_id: Some(body.receiver_id),
+                message: Some(body.message),
             },
             Utc::now(),
         )
@@ -482,7 +522,7 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<ReassignBody>,
+        body: JsonBody<ReassignBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let moved = recognition::reassign_trophy(
@@ -490,8 +530,8 @@ impl RecognitionApi {
             &auth.0,
             id.0,
             ReassignInput {
-                receiver_id: body.receiver_id,
-                reason: body.reason,
+                receiver_id: Some(body.receiver_id),
+                reason: Some(body.reason),
             },
             Utc::now(),
         )
@@ -510,7 +550,7 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<NotebookPage>> {
         let page = recognition::notebook(
@@ -539,13 +579,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::NotebookEntry(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -582,7 +622,7 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<ComplimentPage>> {
         let page = recognition::compliments(
@@ -608,20 +648,20 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<ComplimentInputBody>,
+        body: JsonBody<ComplimentInputBody>,
     ) -> ApiResult<Created<ComplimentBody>> {
         let body = body.0;
         let posted = recognition::post_compliment(
             &state.db,
             &auth.0,
             ComplimentInput {
-                person_id: body.person_id,
-                giver_name: body.giver_name,
+                person_id: Some(body.person_id),
+                giver_name: Some(body.giver_name),
                 giver_affiliation: body.giver_affiliation,
-                channel: body.channel,
+                channel: Some(body.channel.into_string()),
                 // The service reads the date as a form writes it, so both parse it alike.
-                received_on: body.received_on.map(|day| day.to_string()),
-                message: body.message,
+                received_on: Some(body.received_on.0.to_string()),
+                message: Some(body.message),
             },
             Utc::now(),
         )
@@ -640,13 +680,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Compliment(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -663,7 +703,7 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<AnnouncementPage>> {
         let page = recognition::announcements(
@@ -689,15 +729,15 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<AnnouncementInputBody>,
+        body: JsonBody<AnnouncementInputBody>,
     ) -> ApiResult<Created<AnnouncementBody>> {
         let body = body.0;
         let posted = recognition::post_announcement(
             &state.db,
             &auth.0,
             AnnouncementInput {
-                kind: body.kind,
-                title: body.title,
+                kind: Some(body.kind.into_string()),
+                title: Some(body.title),
                 body: body.body,
             },
             Utc::now(),
@@ -717,13 +757,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Announcement(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
