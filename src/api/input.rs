@@ -510,3 +510,82 @@ impl ToJSON for Date {
         Some(Value::String(self.0.format("%Y-%m-%d").to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use poem_openapi::Object;
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_date_is_a_real_day_written_in_full() {
+        assert_eq!(
+            parse_date("2026-02-28"),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-2-3",
+            "26-02-03",
+            "2026/02/03",
+            "2026-02-03T00:00",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[derive(Debug, Object)]
+    struct Inner {
+        #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+        level: i64,
+    }
+
+    #[derive(Debug, Object)]
+    struct Outer {
+        #[oai(validator(min_length = 1, max_length = 3))]
+        name: String,
+        on: Option<Date>,
+        items: Vec<Inner>,
+        clear: Nullable<i32>,
+    }
+
+    fn fields(value: serde_json::Value) -> Vec<(String, String)> {
+        schema_errors::<Outer>(&value)
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn whatever_the_schema_refuses_is_named_by_its_path() {
+        assert!(fields(json!({"name": "ab", "items": [{"level": 3}], "clear": null})).is_empty());
+        assert_eq!(
+            fields(json!({"name": "abcd", "on": "2026-13-01", "items": [{"level": 9}, {}]})),
+            [
+                ("name".into(), "Keep this to 3 characters or fewer.".into()),
+                ("on".into(), "Enter a real date as YYYY-MM-DD.".into()),
+                (
+                    "items[0].level".into(),
+                    "Enter a number from 1 to 5.".into()
+                ),
+                ("items[1].level".into(), "This field is required.".into()),
+            ]
+        );
+        assert_eq!(
+            fields(json!({"name": null, "items": "x"})),
+            [
+                (
+                    "name".into(),
+                    "Send a value, or leave the field out.".into()
+                ),
+                ("items".into(), "Send a list.".into()),
+            ]
+        );
+        assert_eq!(
+            fields(json!([])),
+            [("body".into(), "Send an object with named fields.".into())]
+        );
+    }
+}
