@@ -428,7 +428,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .nest(
             "/api/v1",
             api.into_endpoint()
-                .catch_all_error(api::problem_for_any_error),
+                .catch_all_error(api::problem_for_any_error)
+                .around(api::allow_header),
         )
         .nest("/", page_routes().around(web::resolve_session))
         .with(CookieJarManager::new())

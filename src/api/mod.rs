@@ -8,6 +8,9 @@ use poem_openapi::{
 
 use crate::{app::AppState, auth, error::AppError};
 
+mod input;
+pub use input::{Date, JsonBody, Nullable, OneOf, parse_date, schema_errors};
+
 /// An error, as RFC 9457 problem details.
 #[derive(Debug, Clone, Object)]
 pub struct Problem {
@@ -19,8 +22,7 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong, for a person.
     pub detail: String,
-    /// For 409 and 422: the fields at fault.
-    #[oai(skip_serializing_if_is_empty)]
+    /// For 409 and 422: the fields at fault; always present, empty for other problems.
     pub errors: Vec<ProblemField>,
 }
 
@@ -75,7 +77,13 @@ pub enum ApiError {
     /// Conflicts with the current state (a duplicate, a locked record).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
-    /// Some fields are not valid; `errors` lists them.
+    /// The body is larger than the service takes.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// Some fields, or parameters, are not valid; `errors` names each with the reason.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
     /// Too many attempts; retry after the given number of seconds.
@@ -230,6 +238,23 @@ pub fn spec_json() -> String {
 /// Turns errors raised before a handler runs (a malformed body, a missing token, an
 /// unknown route) into problem+json; responses that already are problems pass through.
 pub async fn problem_for_any_error(err: poem::Error) -> Response {
+    if let Some(param) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        let error = AppError::invalid(param.name, param_sentence(&param.reason));
+        let mut problem = Problem::from_app_error(&error);
+        problem.detail = format!("The parameter `{}` is not valid.", param.name);
+        return problem_response(problem);
+    }
+    // An id in the path that is not a number (`/people/abc`) names nothing: 404, as for
+    // any other id that names nothing.
+    if err.is::<poem_openapi::error::ParsePathError>() {
+        return problem_response(Problem::from_app_error(&AppError::NotFound));
+    }
+    if let Some(payload) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
+        return problem_response(Problem::new(
+            StatusCode::BAD_REQUEST,
+            payload.reason.clone(),
+        ));
+    }
     let status = err.status();
     let detail = err.to_string();
     let response = err.into_response();
@@ -242,6 +267,9 @@ pub async fn problem_for_any_error(err: poem::Error) -> Response {
         return response;
     }
     let detail = match status {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "Send the body as application/json (say so in Content-Type).".to_owned()
+        }
         StatusCode::UNAUTHORIZED => AppError::Unauthenticated.public_message(),
         StatusCode::NOT_FOUND => AppError::NotFound.public_message(),
         StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed here.".to_owned(),
@@ -254,6 +282,29 @@ pub async fn problem_for_any_error(err: poem::Error) -> Response {
     problem_response(Problem::new(status, detail))
 }
 
+/// A parameter poem-openapi could not parse, said for a person. Its validators report
+/// `maximum(200, exclusive: false)` and the like; the parameter's rule is in the document.
+fn param_sentence(reason: &str) -> String {
+    let bound = |name: &str| {
+        let start = reason.find(&format!("{name}("))? + name.len() + 1;
+        let end = reason[start..].find([',', ')'])? + start;
+        Some(reason[start..end].trim().to_owned())
+    };
+    if let Some(max) = bound("maximum") {
+        format!("Enter a number of at most {max}.")
+    } else if let Some(min) = bound("minimum") {
+        format!("Enter a number of at least {min}.")
+    } else if let Some(max) = bound("max_length") {
+        format!("Keep this to {max} characters or fewer.")
+    } else if reason.contains("integer") {
+        "Enter a whole number.".to_owned()
+    } else if reason.contains("date") {
+        "Enter a real date as YYYY-MM-DD.".to_owned()
+    } else {
+        "This value is not one this parameter takes.".to_owned()
+    }
+}
+
 pub fn problem_response(problem: Problem) -> Response {
     use poem_openapi::types::ToJSON;
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -261,4 +312,52 @@ pub fn problem_response(problem: Problem) -> Response {
         .status(status)
         .content_type("application/problem+json")
         .body(problem.to_json_string())
+}
+
+/// A 405 says which methods the path does take (RFC 9110 asks for `Allow`), as the
+/// document lists them.
+pub async fn allow_header<E: poem::Endpoint>(ep: E, req: Request) -> poem::Result<Response> {
+    use poem::IntoResponse;
+    let path = req.uri().path().to_owned();
+    let mut response = ep.call(req).await?.into_response();
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(methods) = allowed_methods(&path)
+        && let Ok(value) = poem::http::HeaderValue::from_str(&methods)
+    {
+        response
+            .headers_mut()
+            .insert(poem::http::header::ALLOW, value);
+    }
+    Ok(response)
+}
+
+/// The methods the document lists for the path template `path` matches, e.g. "GET, PATCH".
+fn allowed_methods(path: &str) -> Option<String> {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let spec: serde_json::Value = serde_json::from_str(&service().spec()).unwrap_or_default();
+        let Some(paths) = spec["paths"].as_object() else {
+            return Vec::new();
+        };
+        paths
+            .iter()
+            .map(|(template, operations)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods: Vec<String> = operations
+                    .as_object()
+                    .map(|ops| ops.keys().map(|m| m.to_uppercase()).collect())
+                    .unwrap_or_default();
+                (segments, methods.join(", "))
+            })
+            .collect()
+    });
+    let parts: Vec<&str> = path.split('/').collect();
+    table.iter().find_map(|(segments, methods)| {
+        let matches = segments.len() == parts.len()
+            && segments
+                .iter()
+                .zip(&parts)
+                .all(|(segment, part)| segment.starts_with('{') || segment == part);
+        matches.then(|| methods.clone())
+    })
 }

@@ -1,5 +1,6 @@
 //! Personal API tokens: created with an email and password, listed and revoked with a token.
 
+use crate::api::JsonBody;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags, param::Path, payload::Json};
@@ -18,16 +19,19 @@ enum AuthTags {
 
 /// Credentials to exchange for a token.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateTokenBody {
     pub email: String,
     #[oai(write_only)]
     pub password: String,
     /// A name to recognise the token by, such as the script that uses it.
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
 }
 
 /// A token just created. `token` is shown this once; only its hash is kept.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewTokenBody {
     pub id: i32,
     pub name: String,
@@ -36,6 +40,7 @@ pub struct NewTokenBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TokenBody {
     pub id: i32,
     pub name: String,
@@ -78,7 +83,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         client: SignInClient,
-        body: Json<CreateTokenBody>,
+        body: JsonBody<CreateTokenBody>,
     ) -> ApiResult<CreatedToken> {
         let created = auth::create_token_with_password(
             &state.db,

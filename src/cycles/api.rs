@@ -1,6 +1,7 @@
 //! The review cycle endpoints.
 
-use chrono::NaiveDate;
+use crate::api::{Date, JsonBody, OneOf};
+use crate::cycles::Phase;
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json};
 
@@ -18,30 +19,46 @@ enum CycleTags {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CycleBody {
     pub id: i32,
     pub name: String,
     pub plan_id: i32,
     pub plan_title: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    pub starts_on: Date,
+    pub ends_on: Date,
     /// goal_setting, in_progress, self_evaluation or closed.
     pub phase: String,
 }
 
-/// A cycle to open, or changes to one.
+/// A cycle to open.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewCycleBody {
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: String,
+    pub plan_id: i32,
+    pub starts_on: Date,
+    /// After `starts_on`.
+    pub ends_on: Date,
+}
+
+/// Changes to a cycle; absent fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CycleInputBody {
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     pub plan_id: Option<i32>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
 }
 
 /// The phase to move to: only the next one.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PhaseBody {
-    pub phase: String,
+    pub phase: OneOf<Phase>,
 }
 
 pub fn cycle_body(c: Cycle) -> CycleBody {
@@ -50,8 +67,8 @@ pub fn cycle_body(c: Cycle) -> CycleBody {
         name: c.name,
         plan_id: c.plan_id,
         plan_title: c.plan_title,
-        starts_on: c.starts_on,
-        ends_on: c.ends_on,
+        starts_on: c.starts_on.into(),
+        ends_on: c.ends_on.into(),
         phase: c.phase.as_str().to_owned(),
     }
 }
@@ -60,8 +77,8 @@ fn input(body: CycleInputBody) -> CycleInput {
     CycleInput {
         name: body.name,
         plan_id: body.plan_id,
-        starts_on: body.starts_on,
-        ends_on: body.ends_on,
+        starts_on: body.starts_on.map(Into::into),
+        ends_on: body.ends_on.map(Into::into),
     }
 }
 
@@ -92,12 +109,19 @@ impl CyclesApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<CycleInputBody>,
+        body: JsonBody<NewCycleBody>,
     ) -> ApiResult<Created<CycleBody>> {
+        let body = body.0;
+        let input = CycleInput {
+            name: Some(body.name),
+            plan_id: Some(body.plan_id),
+            starts_on: Some(body.starts_on.into()),
+            ends_on: Some(body.ends_on.into()),
+        };
         let cycle = cycles::open(
             &state.db,
             &auth.0,
-            input(body.0),
+            input,
             crate::reviews::carry_proposals_into,
         )
         .await?;
@@ -123,7 +147,7 @@ impl CyclesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<CycleInputBody>,
+        body: JsonBody<CycleInputBody>,
     ) -> ApiResult<Json<CycleBody>> {
         Ok(Json(cycle_body(
             cycles::update(&state.db, &auth.0, id.0, input(body.0)).await?,
@@ -142,7 +166,7 @@ impl CyclesApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<PhaseBody>,
+        body: JsonBody<PhaseBody>,
     ) -> ApiResult<Json<CycleBody>> {
         Ok(Json(cycle_body(
             cycles::move_to(&state.db, &auth.0, id.0, &body.phase).await?,

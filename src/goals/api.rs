@@ -1,6 +1,8 @@
 //! The performance goal endpoints.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::api::{Date, JsonBody, OneOf};
+use crate::goals::Category;
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
 
@@ -20,6 +22,7 @@ enum GoalTags {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectiveRefBody {
     pub id: i32,
     pub code: String,
@@ -27,6 +30,7 @@ pub struct ObjectiveRefBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GoalBody {
     pub id: i32,
     pub owner: PersonRefBody,
@@ -39,7 +43,7 @@ pub struct GoalBody {
     /// For development goals, once the skills area exists.
     pub skill_id: Option<i32>,
     pub target_level: Option<i16>,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     /// 0 to 100.
     pub progress: i16,
     /// proposed, agreed, in_progress, achieved, partially_achieved, not_achieved or dropped.
@@ -51,15 +55,17 @@ pub struct GoalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProgressNoteBody {
     pub progress: i16,
     pub note: String,
-    pub noted_on: NaiveDate,
+    pub noted_on: Date,
     pub author: PersonRefBody,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DevelopmentBody {
     pub skill_id: i32,
     pub skill_name: String,
@@ -72,6 +78,7 @@ pub struct DevelopmentBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct GoalDetailBody {
     #[oai(flatten)]
     pub goal: GoalBody,
@@ -81,52 +88,100 @@ pub struct GoalDetailBody {
     pub development: Option<DevelopmentBody>,
 }
 
-/// A goal to propose, or changes to one.
+/// A goal to propose.
 #[derive(Debug, Object)]
-pub struct GoalInputBody {
+#[oai(skip_serializing_if_is_none)]
+pub struct NewGoalBody {
     /// Whose goal; the caller's own when absent. A manager may propose for a report.
     pub person_id: Option<i32>,
-    /// An objective of the cycle's plan.
-    pub objective_id: Option<i32>,
-    pub title: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
-    /// technical, communication, service or other.
-    pub category: Option<String>,
+    pub category: OneOf<Category>,
+    /// An objective of the cycle's plan.
+    pub objective_id: i32,
     /// Within the cycle's dates.
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     /// For a development goal: the skill to grow, and `target_level` (1 to 5) to reach.
     pub skill_id: Option<i32>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub target_level: Option<i64>,
+}
+
+/// Changes to a goal; absent fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct GoalInputBody {
+    /// An objective of the cycle's plan.
+    pub objective_id: Option<i32>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: Option<String>,
+    #[oai(validator(max_length = 10000))]
+    pub description: Option<String>,
+    pub category: Option<OneOf<Category>>,
+    /// Within the cycle's dates.
+    pub due_on: Option<Date>,
+    /// For a development goal: the skill to grow, and `target_level` (1 to 5) to reach.
+    pub skill_id: Option<i32>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     pub target_level: Option<i64>,
 }
 
 /// One goal for many people: `person_ids`, a `team`, or both.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignBody {
     #[oai(default)]
     pub person_ids: Vec<i32>,
     pub team: Option<String>,
-    pub objective_id: Option<i32>,
-    pub title: Option<String>,
+    pub objective_id: i32,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
-    pub category: Option<String>,
-    pub due_on: Option<NaiveDate>,
+    pub category: OneOf<Category>,
+    pub due_on: Option<Date>,
     pub skill_id: Option<i32>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     pub target_level: Option<i64>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProgressBody {
-    /// 0 to 100.
-    pub progress: Option<i64>,
-    pub note: Option<String>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "100")))]
+    pub progress: i64,
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub note: String,
     /// The day the progress is reported for; today when absent.
-    pub noted_on: Option<NaiveDate>,
+    pub noted_on: Option<Date>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OutcomeBody {
-    /// achieved, partially_achieved, not_achieved or dropped.
-    pub status: String,
+    pub status: OneOf<Outcome>,
+}
+
+/// The words a goal can end with (`GoalStatus::OUTCOMES`), for the document's enum.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Outcome {
+    Achieved,
+    PartiallyAchieved,
+    NotAchieved,
+    Dropped,
 }
 
 pub fn goal_body(g: Goal) -> GoalBody {
@@ -144,7 +199,7 @@ pub fn goal_body(g: Goal) -> GoalBody {
         category: g.category.as_str().to_owned(),
         skill_id: g.skill_id,
         target_level: g.target_level,
-        due_on: g.due_on,
+        due_on: g.due_on.map(Into::into),
         progress: g.progress,
         status: g.status.as_str().to_owned(),
         agreed_by: g.agreed_by.map(Into::into),
@@ -170,7 +225,7 @@ fn detail_body(d: GoalDetail) -> GoalDetailBody {
             .map(|n| ProgressNoteBody {
                 progress: n.progress,
                 note: n.note,
-                noted_on: n.noted_on,
+                noted_on: n.noted_on.into(),
                 author: n.author.into(),
                 created_at: n.created_at,
             })
@@ -184,8 +239,8 @@ fn goal_input(body: &GoalInputBody) -> GoalInput {
         objective_id: body.objective_id,
         title: body.title.clone(),
         description: body.description.clone(),
-        category: body.category.clone(),
-        due_on: body.due_on,
+        category: body.category.clone().map(OneOf::into_string),
+        due_on: body.due_on.map(Into::into),
         skill_id: body.skill_id,
         target_level: body.target_level,
     }
@@ -224,10 +279,20 @@ impl GoalsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<GoalInputBody>,
+        body: JsonBody<NewGoalBody>,
     ) -> ApiResult<Created<GoalBody>> {
+        let body = body.0;
         let person = body.person_id.unwrap_or(auth.0.person_id);
-        let goal = goals::propose(&state.db, &auth.0, id.0, person, goal_input(&body)).await?;
+        let input = GoalInput {
+            objective_id: Some(body.objective_id),
+            title: Some(body.title),
+            description: body.description,
+            category: Some(body.category.into_string()),
+            due_on: body.due_on.map(Into::into),
+            skill_id: body.skill_id,
+            target_level: body.target_level,
+        };
+        let goal = goals::propose(&state.db, &auth.0, id.0, person, input).await?;
         Ok(Created::Created(Json(goal_body(goal))))
     }
 
@@ -243,7 +308,7 @@ impl GoalsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<AssignBody>,
+        body: JsonBody<AssignBody>,
     ) -> ApiResult<Created<Vec<GoalBody>>> {
         let body = body.0;
         let who = Assignees {
@@ -251,11 +316,11 @@ impl GoalsApi {
             team: body.team,
         };
         let input = GoalInput {
-            objective_id: body.objective_id,
-            title: body.title,
+            objective_id: Some(body.objective_id),
+            title: Some(body.title),
             description: body.description,
-            category: body.category,
-            due_on: body.due_on,
+            category: Some(body.category.into_string()),
+            due_on: body.due_on.map(Into::into),
             skill_id: body.skill_id,
             target_level: body.target_level,
         };
@@ -285,7 +350,7 @@ impl GoalsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<GoalInputBody>,
+        body: JsonBody<GoalInputBody>,
     ) -> ApiResult<Json<GoalBody>> {
         Ok(Json(goal_body(
             goals::update(&state.db, &auth.0, id.0, goal_input(&body)).await?,
@@ -320,15 +385,15 @@ impl GoalsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<ProgressBody>,
+        body: JsonBody<ProgressBody>,
     ) -> ApiResult<Json<GoalBody>> {
         let goal = goals::report_progress(
             &state.db,
             &auth.0,
             id.0,
-            body.progress,
-            body.note.as_deref(),
-            body.noted_on,
+            Some(body.progress),
+            Some(body.note.as_str()),
+            body.noted_on.map(Into::into),
         )
         .await?;
         Ok(Json(goal_body(goal)))
@@ -345,7 +410,7 @@ impl GoalsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<OutcomeBody>,
+        body: JsonBody<OutcomeBody>,
     ) -> ApiResult<Json<GoalBody>> {
         Ok(Json(goal_body(
             goals::set_outcome(&state.db, &auth.0, id.0, &body.status).await?,

@@ -1,5 +1,7 @@
 //! The people endpoints: thin, they parse, call the people service and map the answer.
 
+use crate::api::{JsonBody, Nullable, OneOf};
+use crate::people::Role;
 use chrono::{DateTime, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi, Tags,
@@ -24,6 +26,7 @@ enum PeopleTags {
 
 /// A person in the directory.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonBody {
     pub id: i32,
     pub email: String,
@@ -42,6 +45,7 @@ pub struct PersonBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonRefBody {
     pub id: i32,
     pub name: String,
@@ -59,6 +63,7 @@ impl From<people::PersonRef> for PersonRefBody {
 
 /// A profile: the person and their direct reports.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfileBody {
     #[oai(flatten)]
     pub person: PersonBody,
@@ -67,6 +72,7 @@ pub struct ProfileBody {
 
 /// The signed-in person.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeBody {
     #[oai(flatten)]
     pub person: PersonBody,
@@ -75,6 +81,7 @@ pub struct MeBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonPage {
     pub items: Vec<PersonBody>,
     /// Pass as `after` to get the next page; absent on the last page.
@@ -83,33 +90,43 @@ pub struct PersonPage {
 
 /// A new person. Required: email, name, role.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatePersonBody {
-    pub email: Option<String>,
-    pub name: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 254))]
+    pub email: String,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 200))]
     pub job_title: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub team: Option<String>,
     /// staff, cio or advisor.
-    pub role: Option<String>,
+    pub role: OneOf<Role>,
     pub manager_id: Option<i32>,
     /// An initial password (at least 10 characters); without one the person cannot sign in yet.
-    #[oai(write_only)]
+    #[oai(write_only, validator(min_length = 10, max_length = 1024))]
     pub password: Option<String>,
 }
 
 /// Changes to a person; absent fields stay as they are. `manager_id: null` removes the manager.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdatePersonBody {
+    #[oai(validator(min_length = 1, max_length = 254))]
     pub email: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub name: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub job_title: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub team: Option<String>,
     /// staff, cio or advisor.
-    pub role: Option<String>,
-    pub manager_id: MaybeUndefined<i32>,
+    pub role: Option<OneOf<Role>>,
+    pub manager_id: Nullable<i32>,
     /// false deactivates the person (they are never deleted); true reactivates them.
     pub active: Option<bool>,
     /// A new password for the person.
-    #[oai(write_only)]
+    #[oai(write_only, validator(min_length = 10, max_length = 1024))]
     pub password: Option<String>,
 }
 
@@ -165,6 +182,7 @@ impl PeopleApi {
         #[oai(default)]
         include_inactive: Query<bool>,
         /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
         /// The `next` cursor of the previous page.
         after: Query<Option<String>>,
@@ -193,18 +211,18 @@ impl PeopleApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<CreatePersonBody>,
+        body: JsonBody<CreatePersonBody>,
     ) -> ApiResult<CreatedPerson> {
         let body = body.0;
         let person = people::create(
             &state.db,
             &auth.0,
             PersonInput {
-                email: body.email,
-                name: body.name,
+                email: Some(body.email),
+                name: Some(body.name),
                 job_title: body.job_title,
                 team: body.team,
-                role: body.role,
+                role: Some(body.role.into_string()),
                 manager_id: body.manager_id,
                 password: body.password,
             },
@@ -236,10 +254,10 @@ impl PeopleApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<UpdatePersonBody>,
+        body: JsonBody<UpdatePersonBody>,
     ) -> ApiResult<Json<PersonBody>> {
         let body = body.0;
-        let manager_id = match body.manager_id {
+        let manager_id = match body.manager_id.0 {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(id) => Some(Some(id)),
@@ -253,7 +271,7 @@ impl PeopleApi {
                 name: body.name,
                 job_title: body.job_title,
                 team: body.team,
-                role: body.role,
+                role: body.role.map(OneOf::into_string),
                 manager_id,
                 active: body.active,
                 password: body.password,

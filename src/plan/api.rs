@@ -1,5 +1,7 @@
 //! The strategic plan endpoints.
 
+use crate::api::{JsonBody, OneOf};
+use crate::plan::PlanStatus;
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
 
@@ -17,6 +19,7 @@ enum PlanTags {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PlanSummaryBody {
     pub id: i32,
     pub title: String,
@@ -27,6 +30,7 @@ pub struct PlanSummaryBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PlanBody {
     #[oai(flatten)]
     pub summary: PlanSummaryBody,
@@ -37,6 +41,7 @@ pub struct PlanBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StrategicGoalBody {
     pub id: i32,
     /// Stable code such as "G1".
@@ -47,6 +52,7 @@ pub struct StrategicGoalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectiveBody {
     pub id: i32,
     /// Stable code such as "G1.2".
@@ -68,39 +74,105 @@ pub struct ObjectiveBody {
 
 /// A plan to create, or changes to one (absent fields stay as they are).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PlanInputBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub title: Option<String>,
+    #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
     pub start_year: Option<i32>,
+    #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
     pub end_year: Option<i32>,
+    #[oai(validator(max_length = 10000))]
     pub mission: Option<String>,
+    #[oai(validator(max_length = 10000))]
     pub vision: Option<String>,
     /// The department's values, one short phrase each.
+    #[oai(validator(max_items = 20))]
     pub values: Option<Vec<String>>,
-    /// draft, active or archived; making a plan active archives the one in force.
-    pub status: Option<String>,
+    /// Making a plan active archives the one in force.
+    pub status: Option<OneOf<PlanStatus>>,
+}
+
+/// A plan to create: a title and its years; without a status it is a draft.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewPlanBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
+    pub start_year: i32,
+    /// Not before `start_year`.
+    #[oai(validator(minimum(value = "2000"), maximum(value = "2100")))]
+    pub end_year: i32,
+    #[oai(validator(max_length = 10000))]
+    pub mission: Option<String>,
+    #[oai(validator(max_length = 10000))]
+    pub vision: Option<String>,
+    /// The department's values, one short phrase each.
+    #[oai(validator(max_items = 20))]
+    pub values: Option<Vec<String>>,
+    /// Making a plan active archives the one in force.
+    pub status: Option<OneOf<PlanStatus>>,
 }
 
 /// A strategic goal to add, or changes to one.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StrategicGoalInputBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub title: Option<String>,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
     /// 1-based place among the plan's goals.
+    #[oai(validator(minimum(value = "1")))]
+    pub position: Option<i32>,
+}
+
+/// A strategic goal to add.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewStrategicGoalBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
+    pub description: Option<String>,
+    /// 1-based place among the plan's goals; last when absent.
+    #[oai(validator(minimum(value = "1")))]
     pub position: Option<i32>,
 }
 
 /// An objective to add, or changes to one.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ObjectiveInputBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub title: Option<String>,
+    #[oai(validator(max_length = 10000))]
     pub measure: Option<String>,
     /// 1-based place among the goal's objectives.
+    #[oai(validator(minimum(value = "1")))]
+    pub position: Option<i32>,
+    /// A retired objective takes no new goals.
+    pub retired: Option<bool>,
+}
+
+/// An objective to add.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewObjectiveBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
+    pub measure: Option<String>,
+    /// 1-based place among the goal's objectives; last when absent.
+    #[oai(validator(minimum(value = "1")))]
     pub position: Option<i32>,
     /// A retired objective takes no new goals.
     pub retired: Option<bool>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatedId {
     pub id: i32,
 }
@@ -157,7 +229,7 @@ fn plan_input(body: PlanInputBody) -> PlanInput {
         mission: body.mission,
         vision: body.vision,
         values: body.values,
-        status: body.status,
+        status: body.status.map(OneOf::into_string),
     }
 }
 
@@ -187,9 +259,19 @@ impl PlanApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<PlanInputBody>,
+        body: JsonBody<NewPlanBody>,
     ) -> ApiResult<Created<PlanSummaryBody>> {
-        let created = plan::create(&state.db, &auth.0, plan_input(body.0)).await?;
+        let body = body.0;
+        let input = PlanInput {
+            title: Some(body.title),
+            start_year: Some(body.start_year),
+            end_year: Some(body.end_year),
+            mission: body.mission,
+            vision: body.vision,
+            values: body.values,
+            status: body.status.map(OneOf::into_string),
+        };
+        let created = plan::create(&state.db, &auth.0, input).await?;
         Ok(Created::Created(Json(summary_body(created))))
     }
 
@@ -222,7 +304,7 @@ impl PlanApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<PlanInputBody>,
+        body: JsonBody<PlanInputBody>,
     ) -> ApiResult<Json<PlanSummaryBody>> {
         Ok(Json(summary_body(
             plan::update(&state.db, &auth.0, id.0, plan_input(body.0)).await?,
@@ -240,11 +322,11 @@ impl PlanApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<StrategicGoalInputBody>,
+        body: JsonBody<NewStrategicGoalBody>,
     ) -> ApiResult<Created<CreatedId>> {
         let body = body.0;
         let input = PartInput {
-            title: body.title,
+            title: Some(body.title),
             detail: body.description,
             position: body.position,
             retired: None,
@@ -264,7 +346,7 @@ impl PlanApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<StrategicGoalInputBody>,
+        body: JsonBody<StrategicGoalInputBody>,
     ) -> ApiResult<Done> {
         let body = body.0;
         let input = PartInput {
@@ -304,11 +386,11 @@ impl PlanApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<ObjectiveInputBody>,
+        body: JsonBody<NewObjectiveBody>,
     ) -> ApiResult<Created<CreatedId>> {
         let body = body.0;
         let input = PartInput {
-            title: body.title,
+            title: Some(body.title),
             detail: body.measure,
             position: body.position,
             retired: body.retired,
@@ -328,7 +410,7 @@ impl PlanApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<ObjectiveInputBody>,
+        body: JsonBody<ObjectiveInputBody>,
     ) -> ApiResult<Done> {
         let body = body.0;
         let input = PartInput {

@@ -1,7 +1,9 @@
 //! The recognition endpoints: kudos, trophies and their notebooks, compliments,
 //! announcements, moderation and the portal. Thin: parse, call the service, map.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::api::{Date, JsonBody, OneOf};
+use crate::recognition::{AnnouncementKind, Channel};
+use chrono::{DateTime, Utc};
 use poem::{Request, web::Data};
 use poem_openapi::{
     Object, OpenApi, Tags,
@@ -40,6 +42,7 @@ fn maybe_reader(state: &AppState, auth: MaybeBearer, req: &Request) -> ApiResult
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosBody {
     pub id: i64,
     pub giver: PersonRefBody,
@@ -65,13 +68,18 @@ fn kudos_body(k: Kudos) -> KudosBody {
 /// Kudos to send: 1 to 10 colleagues (active staff, not oneself), a message of 1 to 2,000
 /// characters, and optionally some of the department's values.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosInputBody {
-    pub recipient_ids: Option<Vec<i32>>,
-    pub message: Option<String>,
+    /// One to ten colleagues.
+    #[oai(validator(min_items = 1, max_items = 10))]
+    pub recipient_ids: Vec<i32>,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
     pub values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KudosPage {
     pub items: Vec<KudosBody>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -86,6 +94,7 @@ fn kudos_page(page: Page<Kudos>) -> KudosPage {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrophyBody {
     pub id: i32,
     pub name: String,
@@ -111,27 +120,37 @@ fn trophy_body(t: Trophy) -> TrophyBody {
 
 /// A new trophy and its first holder.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrophyInputBody {
-    pub name: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
-    pub holder_id: Option<i32>,
+    /// Who holds it first.
+    pub holder_id: i32,
 }
 
 /// A pass: to whom, and the notebook message (10 to 2,000 characters).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PassBody {
-    pub receiver_id: Option<i32>,
-    pub message: Option<String>,
+    pub receiver_id: i32,
+    /// The words for the notebook.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
 }
 
 /// A reassignment from a holder who has left: to whom, and why (10 to 2,000 characters).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReassignBody {
-    pub receiver_id: Option<i32>,
-    pub reason: Option<String>,
+    pub receiver_id: i32,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotebookEntryBody {
     pub id: i64,
     pub trophy_id: i32,
@@ -166,6 +185,7 @@ fn entry_body(e: NotebookEntry) -> NotebookEntryBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotebookPage {
     pub items: Vec<NotebookEntryBody>,
     /// Pass as `after` for the next (older) page; absent on the last page.
@@ -175,12 +195,14 @@ pub struct NotebookPage {
 /// What a person's profile shows of their recognition: the latest kudos they received
 /// and compliments about them, newest first, hidden ones left out.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PersonRecognitionBody {
     pub kudos: Vec<KudosBody>,
     pub compliments: Vec<ComplimentBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentBody {
     pub id: i64,
     pub person: PersonRefBody,
@@ -188,7 +210,7 @@ pub struct ComplimentBody {
     pub giver_affiliation: String,
     /// email, phone, in_person, letter, survey, social or other.
     pub channel: String,
-    pub received_on: NaiveDate,
+    pub received_on: Date,
     pub message: String,
     pub created_at: DateTime<Utc>,
 }
@@ -200,7 +222,7 @@ fn compliment_body(c: Compliment) -> ComplimentBody {
         giver_name: c.giver_name,
         giver_affiliation: c.giver_affiliation,
         channel: c.channel.as_str().to_owned(),
-        received_on: c.received_on,
+        received_on: c.received_on.into(),
         message: c.message,
         created_at: c.created_at,
     }
@@ -208,23 +230,30 @@ fn compliment_body(c: Compliment) -> ComplimentBody {
 
 /// A compliment heard about a staff member.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentInputBody {
-    pub person_id: Option<i32>,
-    pub giver_name: Option<String>,
+    pub person_id: i32,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub giver_name: String,
+    #[oai(validator(max_length = 200))]
     pub giver_affiliation: Option<String>,
     /// email, phone, in_person, letter, survey, social or other.
-    pub channel: Option<String>,
-    pub received_on: Option<NaiveDate>,
-    pub message: Option<String>,
+    pub channel: OneOf<Channel>,
+    /// Not in the future.
+    pub received_on: Date,
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub message: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ComplimentPage {
     pub items: Vec<ComplimentBody>,
     pub next: Option<String>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementBody {
     pub id: i64,
     /// new_service, proactive_work, upgrade, accomplishment or other.
@@ -247,14 +276,18 @@ fn announcement_body(a: Announcement) -> AnnouncementBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementInputBody {
     /// new_service, proactive_work, upgrade, accomplishment or other.
-    pub kind: Option<String>,
-    pub title: Option<String>,
+    pub kind: OneOf<AnnouncementKind>,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 5000))]
     pub body: Option<String>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AnnouncementPage {
     pub items: Vec<AnnouncementBody>,
     pub next: Option<String>,
@@ -262,13 +295,17 @@ pub struct AnnouncementPage {
 
 /// Why an item is hidden from the portal.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HideBody {
-    pub reason: Option<String>,
+    /// Why it is hidden; kept on record.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
 }
 
 /// The portal: trophies with their holders, the latest notebook entries, a page of the
 /// kudos wall, recent compliments and announcements.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PortalBody {
     pub trophies: Vec<TrophyBody>,
     pub notebook: Vec<NotebookEntryBody>,
@@ -278,12 +315,14 @@ pub struct PortalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UnrecognisedBody {
     pub person: PersonRefBody,
     pub team: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamBalanceBody {
     pub team: String,
     pub people: i64,
@@ -297,6 +336,7 @@ pub struct TeamBalanceBody {
 
 /// The recognition balance of the people below the caller (everyone, for the cio).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct BalanceBody {
     pub days: i64,
     pub since: DateTime<Utc>,
@@ -349,15 +389,15 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<KudosInputBody>,
+        body: JsonBody<KudosInputBody>,
     ) -> ApiResult<Created<KudosBody>> {
         let body = body.0;
         let kudos = recognition::give_kudos(
             &state.db,
             &auth.0,
             KudosInput {
-                recipient_ids: body.recipient_ids,
-                message: body.message,
+                recipient_ids: Some(body.recipient_ids),
+                message: Some(body.message),
                 values: body.values,
             },
             Utc::now(),
@@ -373,7 +413,7 @@ impl RecognitionApi {
         auth: MaybeBearer,
         req: &Request,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<KudosPage>> {
         let page = recognition::kudos_wall(
@@ -393,13 +433,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Kudos(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -425,16 +465,16 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<TrophyInputBody>,
+        body: JsonBody<TrophyInputBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let created = recognition::create_trophy(
             &state.db,
             &auth.0,
             TrophyInput {
-                name: body.name,
+                name: Some(body.name),
                 description: body.description,
-                holder_id: body.holder_id,
+                holder_id: Some(body.holder_id),
                 first_entry: None,
             },
             Utc::now(),
@@ -466,7 +506,7 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<PassBody>,
+        body: JsonBody<PassBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let passed = recognition::pass_trophy(
@@ -474,8 +514,8 @@ impl RecognitionApi {
             &auth.0,
             id.0,
             PassInput {
-                receiver_id: body.receiver_id,
-                message: body.message,
+                receiver_id: Some(body.receiver_id),
+                message: Some(body.message),
             },
             Utc::now(),
         )
@@ -494,7 +534,7 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<ReassignBody>,
+        body: JsonBody<ReassignBody>,
     ) -> ApiResult<Created<TrophyBody>> {
         let body = body.0;
         let moved = recognition::reassign_trophy(
@@ -502,8 +542,8 @@ impl RecognitionApi {
             &auth.0,
             id.0,
             ReassignInput {
-                receiver_id: body.receiver_id,
-                reason: body.reason,
+                receiver_id: Some(body.receiver_id),
+                reason: Some(body.reason),
             },
             Utc::now(),
         )
@@ -523,7 +563,7 @@ impl RecognitionApi {
         req: &Request,
         state: Data<&AppState>,
         id: Path<i32>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<NotebookPage>> {
         let page = recognition::notebook(
@@ -552,13 +592,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::NotebookEntry(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -596,7 +636,7 @@ impl RecognitionApi {
         auth: MaybeBearer,
         req: &Request,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<ComplimentPage>> {
         let page = recognition::compliments(
@@ -622,20 +662,20 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<ComplimentInputBody>,
+        body: JsonBody<ComplimentInputBody>,
     ) -> ApiResult<Created<ComplimentBody>> {
         let body = body.0;
         let posted = recognition::post_compliment(
             &state.db,
             &auth.0,
             ComplimentInput {
-                person_id: body.person_id,
-                giver_name: body.giver_name,
+                person_id: Some(body.person_id),
+                giver_name: Some(body.giver_name),
                 giver_affiliation: body.giver_affiliation,
-                channel: body.channel,
+                channel: Some(body.channel.into_string()),
                 // The service reads the date as a form writes it, so both parse it alike.
-                received_on: body.received_on.map(|day| day.to_string()),
-                message: body.message,
+                received_on: Some(body.received_on.0.to_string()),
+                message: Some(body.message),
             },
             Utc::now(),
         )
@@ -654,13 +694,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Compliment(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;
@@ -678,7 +718,7 @@ impl RecognitionApi {
         auth: MaybeBearer,
         req: &Request,
         state: Data<&AppState>,
-        limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<AnnouncementPage>> {
         let page = recognition::announcements(
@@ -704,15 +744,15 @@ impl RecognitionApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<AnnouncementInputBody>,
+        body: JsonBody<AnnouncementInputBody>,
     ) -> ApiResult<Created<AnnouncementBody>> {
         let body = body.0;
         let posted = recognition::post_announcement(
             &state.db,
             &auth.0,
             AnnouncementInput {
-                kind: body.kind,
-                title: body.title,
+                kind: Some(body.kind.into_string()),
+                title: Some(body.title),
                 body: body.body,
             },
             Utc::now(),
@@ -732,13 +772,13 @@ impl RecognitionApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<HideBody>,
+        body: JsonBody<HideBody>,
     ) -> ApiResult<Done> {
         recognition::hide(
             &state.db,
             &auth.0,
             Hideable::Announcement(id.0),
-            body.0.reason.as_deref(),
+            Some(body.0.reason.as_str()),
             Utc::now(),
         )
         .await?;

@@ -1,6 +1,8 @@
 //! Self-evaluation and team endpoints.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::api::{Date, JsonBody, OneOf};
+use crate::goals::{Category, api::Outcome};
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, Tags, param::Path, param::Query, payload::Json};
 
@@ -26,6 +28,7 @@ enum ReviewTags {
 /// compliment) send kind and ref_id, taken from the evaluation's `offered` list: the server
 /// fills text (the message), on and giver, and keeps them even if the item is hidden later.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvidenceBody {
     /// text, link, kudos, notebook or compliment.
     pub kind: String,
@@ -37,25 +40,27 @@ pub struct EvidenceBody {
     /// For kudos, notebook or compliment: the id of the item, as listed in `offered`.
     pub ref_id: Option<i64>,
     /// For recognition: the day it was given (filled by the server; ignored on input).
-    pub on: Option<NaiveDate>,
+    pub on: Option<Date>,
     /// For recognition: who gave it (filled by the server; ignored on input).
     pub giver: Option<String>,
 }
 
 /// A piece of recognition the person received during the cycle, to choose as evidence.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OfferedEvidenceBody {
     /// kudos, notebook or compliment.
     pub kind: String,
     /// Send this as an evidence item's ref_id, with the same kind.
     pub ref_id: i64,
-    pub on: NaiveDate,
+    pub on: Date,
     /// A colleague's name, or a compliment's giver and affiliation.
     pub giver: String,
     pub message: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EntryBody {
     pub goal: GoalBody,
     pub narrative: String,
@@ -65,6 +70,7 @@ pub struct EntryBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProposalBody {
     pub objective: ObjectiveRefBody,
     pub title: String,
@@ -75,6 +81,7 @@ pub struct ProposalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewBody {
     pub reviewer: PersonRefBody,
     pub comment: String,
@@ -83,6 +90,7 @@ pub struct ReviewBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReopeningBody {
     pub reason: String,
     pub by: PersonRefBody,
@@ -90,6 +98,7 @@ pub struct ReopeningBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvaluationBody {
     pub id: Option<i32>,
     pub person: PersonRefBody,
@@ -110,50 +119,62 @@ pub struct EvaluationBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EntryInputBody {
     pub goal_id: i32,
+    #[oai(validator(max_length = 10000))]
     pub narrative: Option<String>,
-    /// achieved, partially_achieved, not_achieved or dropped.
-    pub outcome: Option<String>,
-    /// 1 to 5.
+    pub outcome: Option<OneOf<Outcome>>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
     pub self_rating: Option<i64>,
-    #[oai(default)]
+    #[oai(default, validator(max_items = 20))]
     pub evidence: Vec<EvidenceBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProposalInputBody {
     /// An objective of the plan in force.
-    pub objective_id: Option<i32>,
-    pub title: Option<String>,
+    pub objective_id: i32,
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
-    pub category: Option<String>,
+    pub category: OneOf<Category>,
 }
 
 /// The whole draft; entries and proposals replace the saved ones.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvaluationInputBody {
+    #[oai(validator(max_length = 10000))]
     pub reflection: Option<String>,
+    #[oai(validator(max_length = 10000))]
     pub skills_developed: Option<String>,
     #[oai(default)]
     pub entries: Vec<EntryInputBody>,
-    #[oai(default)]
+    #[oai(default, validator(max_items = 10))]
     pub proposals: Vec<ProposalInputBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewInputBody {
-    pub comment: Option<String>,
-    /// 1 to 5.
-    pub rating: Option<i64>,
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub comment: String,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub rating: i64,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReopenBody {
-    pub reason: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub reason: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamGoalBody {
     pub id: i32,
     pub title: String,
@@ -163,6 +184,7 @@ pub struct TeamGoalBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamMemberBody {
     pub person: PersonRefBody,
     pub manager: Option<PersonRefBody>,
@@ -173,6 +195,7 @@ pub struct TeamMemberBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TeamBody {
     pub cycle: Option<CycleBody>,
     pub members: Vec<TeamMemberBody>,
@@ -202,7 +225,7 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
                         text: ev.text,
                         url: ev.url,
                         ref_id: ev.ref_id,
-                        on: ev.on,
+                        on: ev.on.map(Into::into),
                         giver: ev.giver,
                     })
                     .collect(),
@@ -245,7 +268,7 @@ fn evaluation_body(e: Evaluation) -> EvaluationBody {
             .map(|r| OfferedEvidenceBody {
                 kind: r.kind.as_str().to_owned(),
                 ref_id: r.id,
-                on: r.on,
+                on: r.on.into(),
                 giver: r.giver,
                 message: r.message,
             })
@@ -314,7 +337,7 @@ impl ReviewsApi {
         state: Data<&AppState>,
         id: Path<i32>,
         person_id: Path<i32>,
-        body: Json<EvaluationInputBody>,
+        body: JsonBody<EvaluationInputBody>,
     ) -> ApiResult<Json<EvaluationBody>> {
         let body = body.0;
         let input = EvaluationInput {
@@ -326,7 +349,7 @@ impl ReviewsApi {
                 .map(|e| EntryInput {
                     goal_id: e.goal_id,
                     narrative: e.narrative,
-                    outcome: e.outcome,
+                    outcome: e.outcome.map(OneOf::into_string),
                     self_rating: e.self_rating,
                     evidence: e
                         .evidence
@@ -347,10 +370,10 @@ impl ReviewsApi {
                 .proposals
                 .into_iter()
                 .map(|p| ProposalInput {
-                    objective_id: p.objective_id,
-                    title: p.title,
+                    objective_id: Some(p.objective_id),
+                    title: Some(p.title),
                     description: p.description,
-                    category: p.category,
+                    category: Some(p.category.into_string()),
                 })
                 .collect(),
         };
@@ -389,15 +412,15 @@ impl ReviewsApi {
         state: Data<&AppState>,
         id: Path<i32>,
         person_id: Path<i32>,
-        body: Json<ReviewInputBody>,
+        body: JsonBody<ReviewInputBody>,
     ) -> ApiResult<Json<EvaluationBody>> {
         let evaluation = reviews::review(
             &state.db,
             &auth.0,
             id.0,
             person_id.0,
-            body.comment.as_deref(),
-            body.rating,
+            Some(body.comment.as_str()),
+            Some(body.rating),
         )
         .await?;
         Ok(Json(evaluation_body(evaluation)))
@@ -415,14 +438,14 @@ impl ReviewsApi {
         state: Data<&AppState>,
         id: Path<i32>,
         person_id: Path<i32>,
-        body: Json<ReopenBody>,
+        body: JsonBody<ReopenBody>,
     ) -> ApiResult<Json<EvaluationBody>> {
         let evaluation = reviews::reopen(
             &state.db,
             &auth.0,
             id.0,
             person_id.0,
-            body.reason.as_deref(),
+            Some(body.reason.as_str()),
         )
         .await?;
         Ok(Json(evaluation_body(evaluation)))

@@ -1,5 +1,7 @@
 //! The skills catalog endpoints.
 
+use crate::api::{Date, JsonBody, OneOf};
+use crate::skills::SkillCategory;
 use poem::web::Data;
 use poem_openapi::{
     ApiRequest, Object, OpenApi, Tags,
@@ -21,6 +23,7 @@ enum SkillTags {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SkillBody {
     pub id: i32,
     pub name: String,
@@ -34,12 +37,15 @@ pub struct SkillBody {
 
 /// A skill to add, or changes to one (absent fields stay as they are).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SkillInputBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub name: Option<String>,
-    /// technical, communication or service.
-    pub category: Option<String>,
+    pub category: Option<OneOf<SkillCategory>>,
+    #[oai(validator(max_length = 10000))]
     pub description: Option<String>,
     /// Exactly five descriptors, levels 1 to 5; blanks take the default scale.
+    #[oai(validator(min_items = 5, max_items = 5))]
     pub levels: Option<Vec<String>>,
     /// A retired skill stays on record but is no longer assessed.
     pub retired: Option<bool>,
@@ -56,10 +62,26 @@ fn skill_body(s: Skill) -> SkillBody {
     }
 }
 
+/// A skill to add; without level descriptors it gets the default five-level scale.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NewSkillBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub name: String,
+    pub category: OneOf<SkillCategory>,
+    #[oai(validator(max_length = 10000))]
+    pub description: Option<String>,
+    /// Exactly five descriptors, levels 1 to 5; blanks take the default scale.
+    #[oai(validator(min_items = 5, max_items = 5))]
+    pub levels: Option<Vec<String>>,
+    /// A retired skill stays on record but is no longer assessed.
+    pub retired: Option<bool>,
+}
+
 fn input(body: SkillInputBody) -> SkillInput {
     SkillInput {
         name: body.name,
-        category: body.category,
+        category: body.category.map(OneOf::into_string),
         description: body.description,
         levels: body.levels,
         retired: body.retired,
@@ -90,9 +112,17 @@ impl SkillsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<SkillInputBody>,
+        body: JsonBody<NewSkillBody>,
     ) -> ApiResult<Created<SkillBody>> {
-        let created = skills::create(&state.db, &auth.0, input(body.0)).await?;
+        let body = body.0;
+        let input = SkillInput {
+            name: Some(body.name),
+            category: Some(body.category.into_string()),
+            description: body.description,
+            levels: body.levels,
+            retired: body.retired,
+        };
+        let created = skills::create(&state.db, &auth.0, input).await?;
         Ok(Created::Created(Json(skill_body(created))))
     }
 
@@ -115,7 +145,7 @@ impl SkillsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<SkillInputBody>,
+        body: JsonBody<SkillInputBody>,
     ) -> ApiResult<Json<SkillBody>> {
         Ok(Json(skill_body(
             skills::update(&state.db, &auth.0, id.0, input(body.0)).await?,
@@ -136,17 +166,19 @@ impl SkillsApi {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssessmentBody {
     pub id: i64,
     pub level: i16,
     /// self or manager.
     pub source: String,
     pub assessor: crate::people::api::PersonRefBody,
-    pub assessed_on: chrono::NaiveDate,
+    pub assessed_on: Date,
     pub note: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TrackBody {
     /// The first assessment from this source.
     pub baseline: i16,
@@ -157,14 +189,16 @@ pub struct TrackBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TargetBody {
     pub level: i16,
-    pub target_date: Option<chrono::NaiveDate>,
+    pub target_date: Option<Date>,
     /// Proposed by the person, not yet set by a manager.
     pub proposed: bool,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct StandingBody {
     pub skill: SkillBody,
     #[oai(rename = "self")]
@@ -179,29 +213,33 @@ pub struct StandingBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SkillsProfileBody {
     pub person: crate::people::api::PersonRefBody,
     pub skills: Vec<StandingBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssessmentInputBody {
-    pub skill_id: Option<i32>,
-    /// 1 to 5.
-    pub level: Option<i64>,
+    pub skill_id: i32,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub level: i64,
     /// Today when absent; never in the future.
-    pub assessed_on: Option<chrono::NaiveDate>,
+    pub assessed_on: Option<Date>,
     pub note: Option<String>,
 }
 
 /// Assessments of one person, recorded together: one's own (self) or, for a manager above
 /// them or the cio, a manager's.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssessmentsBody {
     pub assessments: Vec<AssessmentInputBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecordedBody {
     pub recorded: u64,
 }
@@ -217,6 +255,7 @@ pub enum BaselineFile {
 
 /// What a baseline import wrote.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ImportSummaryBody {
     pub assessments: u64,
     pub people: u64,
@@ -224,10 +263,11 @@ pub struct ImportSummaryBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TargetInputBody {
-    /// 1 to 5.
-    pub level: Option<i64>,
-    pub target_date: Option<chrono::NaiveDate>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub level: i64,
+    pub target_date: Option<Date>,
 }
 
 fn track_body(t: skills::Track) -> TrackBody {
@@ -242,7 +282,7 @@ fn track_body(t: skills::Track) -> TrackBody {
                 level: a.level,
                 source: a.source.as_str().to_owned(),
                 assessor: a.assessor.into(),
-                assessed_on: a.assessed_on,
+                assessed_on: a.assessed_on.into(),
                 note: a.note,
             })
             .collect(),
@@ -250,6 +290,7 @@ fn track_body(t: skills::Track) -> TrackBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SkillFiguresBody {
     pub skill: SkillBody,
     /// People assessed in the skill; 0 when withheld.
@@ -270,6 +311,7 @@ pub struct SkillFiguresBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HeatCellBody {
     pub skill_id: i32,
     pub current: i16,
@@ -278,6 +320,7 @@ pub struct HeatCellBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HeatRowBody {
     pub person: crate::people::api::PersonRefBody,
     /// The largest open gap over the person's skills.
@@ -286,6 +329,7 @@ pub struct HeatRowBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HeatmapBody {
     pub skills: Vec<SkillBody>,
     pub people: Vec<HeatRowBody>,
@@ -320,7 +364,7 @@ impl SkillLevelsApi {
                     target_reached: s.target_reached(),
                     target: s.target.clone().map(|t| TargetBody {
                         level: t.level,
-                        target_date: t.target_date,
+                        target_date: t.target_date.map(Into::into),
                         proposed: t.proposed,
                     }),
                     own: s.own.map(track_body),
@@ -421,16 +465,16 @@ impl SkillLevelsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i32>,
-        body: Json<AssessmentsBody>,
+        body: JsonBody<AssessmentsBody>,
     ) -> ApiResult<Created<RecordedBody>> {
         let items = body
             .0
             .assessments
             .into_iter()
             .map(|a| skills::AssessmentInput {
-                skill_id: a.skill_id,
-                level: a.level,
-                assessed_on: a.assessed_on,
+                skill_id: Some(a.skill_id),
+                level: Some(a.level),
+                assessed_on: a.assessed_on.map(Into::into),
                 note: a.note,
             })
             .collect();
@@ -452,15 +496,15 @@ impl SkillLevelsApi {
         state: Data<&AppState>,
         id: Path<i32>,
         skill_id: Path<i32>,
-        body: Json<TargetInputBody>,
+        body: JsonBody<TargetInputBody>,
     ) -> ApiResult<Done> {
         skills::set_target(
             &state.db,
             &auth.0,
             id.0,
             Some(skill_id.0),
-            body.level,
-            body.target_date,
+            Some(body.level),
+            body.target_date.map(Into::into),
         )
         .await?;
         Ok(Done::NoContent)

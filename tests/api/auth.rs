@@ -251,7 +251,7 @@ both_backends! {
             (json!({"email": "", "password": PASSWORD}), StatusCode::UNPROCESSABLE_ENTITY, vec!["email"]),
             (json!({"email": "eng@example.org", "password": ""}), StatusCode::UNPROCESSABLE_ENTITY, vec!["password"]),
             (json!({"email": "eng@example.org", "password": PASSWORD, "name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, vec!["name"]),
-            (json!({"email": "eng@example.org"}), StatusCode::BAD_REQUEST, vec![]),
+            (json!({"email": "eng@example.org"}), StatusCode::UNPROCESSABLE_ENTITY, vec!["password"]),
         ];
         for (body, status, fields) in cases {
             let (got, problem) = app.post_json("", "/api/v1/auth/tokens", body.clone()).await;

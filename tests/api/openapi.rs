@@ -3,7 +3,9 @@
 //! portal is public.
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
 
 use crate::helpers::*;
 
@@ -166,5 +168,157 @@ both_backends! {
         let response = app.api.get(app.url("/api/docs")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.text().await.unwrap().contains("swagger"));
+    }
+}
+
+// What the document refuses, the service refuses the house way: 422 problem+json naming
+// the field, with a sentence. Before, a wrong type was a 400 naming only a Rust type.
+both_backends! {
+    async fn a_body_the_document_refuses_is_a_422_naming_the_field(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let today = chrono::Utc::now().date_naive().to_string();
+        let compliment = json!({"person_id": d.engineer, "giver_name": "Prof. Alvarez", "channel": "email", "received_on": today, "message": "Thank you."});
+        let with = |base: &Value, key: &str, value: Value| {
+            let mut body = base.clone();
+            body[key] = value;
+            body
+        };
+        let without = |base: &Value, key: &str| {
+            let mut body = base.clone();
+            body.as_object_mut().unwrap().remove(key);
+            body
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Value, &str, &str)> = vec![
+            ("/api/v1/kudos", json!({"recipient_ids": "x", "message": "Thanks!"}), "recipient_ids", "Send a list."),
+            ("/api/v1/kudos", json!({"recipient_ids": [d.peer, "x"], "message": "Thanks!"}), "recipient_ids[1]", "Enter a whole number."),
+            ("/api/v1/kudos", json!({"recipient_ids": [], "message": "Thanks!"}), "recipient_ids", "Send at least 1 item."),
+            ("/api/v1/kudos", json!({"recipient_ids": [d.peer]}), "message", "This field is required."),
+            ("/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": null}), "message", "Send a value, or leave the field out."),
+            ("/api/v1/compliments", with(&compliment, "received_on", json!("2026-02-30")), "received_on", "Enter a real date as YYYY-MM-DD."),
+            ("/api/v1/compliments", with(&compliment, "received_on", json!("2026-2-3")), "received_on", "Enter a real date as YYYY-MM-DD."),
+            ("/api/v1/compliments", with(&compliment, "channel", json!("pigeon")), "channel", "Choose one of: email, phone, in_person, letter, survey, social, other."),
+            ("/api/v1/compliments", without(&compliment, "person_id"), "person_id", "This field is required."),
+            ("/api/v1/compliments", with(&compliment, "person_id", json!(1.5)), "person_id", "Enter a whole number."),
+            ("/api/v1/compliments", with(&compliment, "giver_name", json!(7)), "giver_name", "Send text."),
+            ("/api/v1/compliments", with(&compliment, "message", json!("x".repeat(2001))), "message", "Keep this to 2000 characters or fewer."),
+            ("/api/v1/announcements", json!({"kind": "party", "title": "Hi"}), "kind", "Choose one of: new_service, proactive_work, upgrade, accomplishment, other."),
+            ("/api/v1/people", json!({"email": "new@example.org", "name": "New", "role": "boss"}), "role", "Choose one of: staff, cio, advisor."),
+            ("/api/v1/people", json!({"email": "new@example.org", "name": "New", "role": "staff", "manager_id": "lead"}), "manager_id", "Enter a whole number."),
+        ];
+        for (path, body, field, message) in cases {
+            let (status, problem) = app.post_json(&cio, path, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}");
+            assert_eq!(problem["status"], 422, "{path} {body}");
+            assert_eq!(error_fields(&problem), [field], "{path} {body}");
+            assert_eq!(problem["errors"][0]["message"], message, "{path} {body}");
+        }
+        // A body that is not JSON is 400, and the wrong media type is 415: both documented.
+        let response = app.api.post(app.url("/api/v1/kudos")).bearer_auth(&cio).header("content-type", "application/json").body("{").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let response = app.api.post(app.url("/api/v1/kudos")).bearer_auth(&cio).header("content-type", "text/plain").body("thanks").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let spec: Value = serde_json::from_str(&staffdev::api::spec_json()).unwrap();
+        assert!(spec["paths"]["/kudos"]["post"]["responses"]["415"].is_object(), "415 is documented");
+        // Nothing was written by any of it.
+        let (_, wall) = app.get_json(&cio, "/api/v1/kudos").await;
+        assert_eq!(wall["items"].as_array().unwrap().len(), 0);
+    }
+}
+
+both_backends! {
+    async fn a_parameter_out_of_its_range_is_a_422_naming_it(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        for (path, field, message) in [
+            ("/api/v1/kudos?limit=0", "limit", "Enter a number of at least 1."),
+            ("/api/v1/kudos?limit=201", "limit", "Enter a number of at most 200."),
+            ("/api/v1/people?limit=-3", "limit", "Enter a whole number."),
+        ] {
+            let (status, problem) = app.get_json(&cio, path).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            assert_eq!(error_fields(&problem), [field], "{path}");
+            assert_eq!(problem["errors"][0]["message"], message, "{path}");
+        }
+        let (status, _) = app.get_json(&cio, "/api/v1/people/abc").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an id that is not a number names nothing");
+        let (status, page) = app.get_json(&cio, "/api/v1/kudos?limit=200").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+}
+
+both_backends! {
+    async fn every_problem_carries_its_errors_list_and_a_405_says_what_is_allowed(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (status, problem) = app.get_json("", "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(problem["errors"], json!([]));
+        let (status, problem) = app.get_json(&cio, "/api/v1/people/424242").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(problem["errors"], json!([]));
+        let response = app.api.put(app.url("/api/v1/kudos")).bearer_auth(&cio).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], "GET, POST");
+        let response = app.api.delete(app.url("/api/v1/goals/7")).bearer_auth(&cio).send().await.unwrap();
+        assert_eq!(response.headers()["allow"], "GET, PATCH");
+    }
+}
+
+// No response says `null`: an optional value is an absent key (ARCHITECTURE.md, "The
+// committed contract"), so a client generated from the document parses every answer.
+both_backends! {
+    async fn no_answer_of_a_demo_year_carries_a_null(app) {
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let spec: Value = serde_json::from_str(&staffdev::api::spec_json()).unwrap();
+        let mut checked = 0;
+        for email in [staffdev::demo::CIO_EMAIL, "sam.ito@example.org"] {
+            let response = app.api.post(app.url("/api/v1/auth/tokens"))
+                .json(&json!({"email": email, "password": staffdev::demo::PASSWORD}))
+                .send().await.unwrap();
+            let token = response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+            for (path, operations) in spec["paths"].as_object().unwrap() {
+                if operations.get("get").is_none() {
+                    continue;
+                }
+                // Ids 1 to 3 of everything, and the second cycle for cycle-scoped reads.
+                for id in 1..=3 {
+                    let concrete: String = path
+                        .split('/')
+                        .map(|part| match part {
+                            "{id}" if path.starts_with("/cycles") => "2".to_owned(),
+                            p if p.starts_with('{') => id.to_string(),
+                            p => p.to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let (status, body) = app.get_json(&token, &format!("/api/v1{concrete}")).await;
+                    assert!(status.as_u16() < 500, "{concrete}: {status}");
+                    if !status.is_success() {
+                        assert!(body["errors"].is_array(), "{concrete}: {body}");
+                    }
+                    assert_no_null(&body, &concrete);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 60, "only {checked} answers checked");
+    }
+}
+
+fn assert_no_null(value: &Value, at: &str) {
+    match value {
+        Value::Null => panic!("{at} is null"),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, item)| assert_no_null(item, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields
+            .iter()
+            .for_each(|(key, field)| assert_no_null(field, &format!("{at}.{key}"))),
+        _ => {}
     }
 }

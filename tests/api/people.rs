@@ -188,12 +188,13 @@ both_backends! {
         let (status, problem) = app.post_json(&cio, "/api/v1/people", with("email", json!("ENG@Example.ORG"))).await;
         assert_eq!(status, StatusCode::CONFLICT, "the same email in other letters");
         assert_eq!(error_fields(&problem), ["email"]);
-        // Malformed JSON and wrong types are 400, not 422.
+        // A body that is not JSON is 400; JSON of the wrong shape is 422 on the field.
         let response = app.api.post(app.url("/api/v1/people")).bearer_auth(&cio).header("content-type", "application/json").body("{not json").send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
-        let (status, _) = app.post_json(&cio, "/api/v1/people", with("manager_id", json!("lead"))).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, problem) = app.post_json(&cio, "/api/v1/people", with("manager_id", json!("lead"))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["manager_id"]);
         // Nothing was written by any of it.
         let (_, page) = app.get_json(&cio, "/api/v1/people?include_inactive=true").await;
         assert_eq!(page["items"].as_array().unwrap().len(), 5);
@@ -323,10 +324,13 @@ both_backends! {
         let (status, problem) = app.get_json(&cio, "/api/v1/people/424242").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(problem["status"], 404);
-        let (status, _) = app.get_json(&cio, "/api/v1/people/not-a-number").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        let (status, _) = app.patch_json(&cio, "/api/v1/people/1", json!({"active": "yes"})).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, problem) = app.get_json(&cio, "/api/v1/people/not-a-number").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an id that is not a number names nothing");
+        assert_eq!(problem["status"], 404);
+        let (status, problem) = app.patch_json(&cio, "/api/v1/people/1", json!({"active": "yes"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["active"]);
+        assert_eq!(problem["errors"][0]["message"], "Send true or false.");
     }
 }
 

@@ -224,8 +224,9 @@ both_backends! {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert_eq!(error_fields(&problem), fields, "{body}");
         }
-        let (status, _) = app.post_json(&cio, "/api/v1/cycles", json!({"name": "C", "plan_id": f.plan, "starts_on": "not a date", "ends_on": "2027-06-30"})).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, problem) = app.post_json(&cio, "/api/v1/cycles", json!({"name": "C", "plan_id": f.plan, "starts_on": "not a date", "ends_on": "2027-06-30"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&problem), ["starts_on"]);
     }
 }
 

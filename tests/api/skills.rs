@@ -147,7 +147,12 @@ both_backends! {
         let earlier = chrono::Utc::now().date_naive() - chrono::Duration::days(300);
         let path = format!("/api/v1/people/{}/skill-assessments", d.engineer);
         for (token, level, date) in [(&engineer, 2, Some(earlier)), (&engineer, 3, None), (&lead, 2, Some(earlier)), (&lead, 4, None)] {
-            let (status, body) = app.post_json(token, &path, json!({"assessments": [{"skill_id": plain, "level": level, "assessed_on": date}]})).await;
+            // No date is an absent key (today); `null` is not in the document.
+            let mut item = json!({"skill_id": plain, "level": level});
+            if let Some(date) = date {
+                item["assessed_on"] = json!(date);
+            }
+            let (status, body) = app.post_json(token, &path, json!({"assessments": [item]})).await;
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
         let response = app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{plain}", d.engineer))).bearer_auth(&lead).json(&json!({"level": 5})).send().await.unwrap();
