@@ -7,8 +7,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-use crate::helpers::*;
-
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
     let generated = staffdev::api::spec_json();
