@@ -43,6 +43,7 @@ enum CalendarTags {
 /// The signed-in person's private links. Anyone who has one reads, as this person, what
 /// it shows, without signing in; a reset replaces both and the old ones answer 404.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PrivateLinksBody {
     /// The personal calendar feed (iCalendar) of published meetings, to subscribe to.
     pub calendar_url: String,

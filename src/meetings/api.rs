@@ -2,19 +2,19 @@
 //! outcomes, the question bank and templates. Times are RFC 3339 with an offset; answers
 //! give them with the offset of the meeting's time zone.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json};
+use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json, types::MaybeUndefined};
 
 use crate::{
-    api::{ApiResult, BearerAuth, Created, Done},
+    api::{ApiResult, BearerAuth, Created, Date, Done, JsonBody, Nullable, OneOf},
     app::AppState,
     error::AppError,
     goals::api::ObjectiveRefBody,
     meetings::{
-        self, Item, ItemInput, Meeting, MeetingInput, StartInput,
-        agenda::{self, Agenda, Budget, Mark},
+        self, Item, ItemInput, Meeting, MeetingInput, MeetingKind, StartInput,
+        agenda::{self, Agenda, Budget, ItemKind, Mark},
         bank,
         outcomes::{self, ActionInput, ActionItem, OutcomeInput, PointKind},
         templates::{self, TemplateChoice},
@@ -200,7 +200,7 @@ pub struct MeetingActionBody {
     pub item_id: Option<i64>,
     pub text: String,
     pub owner: PersonRefBody,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     pub done_at: Option<DateTime<Utc>>,
     /// The proposed goal it became.
     pub goal_id: Option<i32>,
@@ -214,7 +214,7 @@ impl From<ActionItem> for MeetingActionBody {
             item_id: a.item_id,
             text: a.text,
             owner: a.owner.into(),
-            due_on: a.due_on,
+            due_on: a.due_on.map(Date),
             done_at: a.done_at,
             goal_id: a.goal_id,
         }
@@ -254,13 +254,15 @@ impl From<Agenda> for AgendaBody {
 /// A meeting to plan.
 #[derive(Debug, Object)]
 pub struct NewMeetingBody {
-    /// quarterly, retreat or other.
-    pub kind: String,
+    pub kind: OneOf<MeetingKind>,
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub title: String,
     /// RFC 3339 with an offset, e.g. 2027-03-04T09:00:00+01:00; stored as an instant.
     pub starts_at: DateTime<FixedOffset>,
-    /// 15 to 720; 240 for a quarterly meeting and 420 for a retreat when absent.
+    /// 240 for a quarterly meeting, 420 for a retreat and 120 otherwise when absent.
+    #[oai(validator(minimum(value = "15"), maximum(value = "720")))]
     pub duration_minutes: Option<i64>,
+    #[oai(validator(max_length = 200))]
     pub location: Option<String>,
     /// An active member of the department (not an advisor).
     pub facilitator_id: Option<i32>,
@@ -269,54 +271,70 @@ pub struct NewMeetingBody {
     pub template: Option<String>,
 }
 
-/// Changes to a meeting; absent fields stay as they are.
+/// Changes to a meeting; absent fields stay as they are. `facilitator_id: null` removes
+/// the facilitator.
 #[derive(Debug, Object)]
 pub struct MeetingChangesBody {
-    /// quarterly, retreat or other.
-    pub kind: Option<String>,
+    pub kind: Option<OneOf<MeetingKind>>,
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     /// RFC 3339 with an offset.
     pub starts_at: Option<DateTime<FixedOffset>>,
-    /// 15 to 720.
+    #[oai(validator(minimum(value = "15"), maximum(value = "720")))]
     pub duration_minutes: Option<i64>,
+    #[oai(validator(max_length = 200))]
     pub location: Option<String>,
-    pub facilitator_id: Option<i32>,
+    /// An active member of the department (not an advisor).
+    pub facilitator_id: Nullable<i32>,
 }
 
-/// An agenda item, whole.
+/// An agenda item, whole: an absent or `null` owner, objective, value or question is
+/// none.
 #[derive(Debug, Object)]
 pub struct MeetingItemInputBody {
-    /// question, review, planning, ideas, recognition, guest, break or other.
-    pub kind: String,
+    pub kind: OneOf<ItemKind>,
     /// Taken from the question when absent and `question_id` is given.
+    #[oai(validator(max_length = 200))]
     pub title: Option<String>,
+    #[oai(validator(max_length = 2000))]
     pub prompt: Option<String>,
-    /// 1 to 480.
+    #[oai(validator(minimum(value = "1"), maximum(value = "480")))]
     pub planned_minutes: i64,
-    pub owner_id: Option<i32>,
+    /// An active member of the department.
+    pub owner_id: Nullable<i32>,
     /// Required for a guest item.
+    #[oai(validator(max_length = 200))]
     pub guest_name: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub guest_department: Option<String>,
-    pub objective_id: Option<i32>,
+    /// An objective of the plan that is not retired.
+    pub objective_id: Nullable<i32>,
     /// One of the active plan's values.
-    pub value_name: Option<String>,
+    pub value_name: Nullable<String>,
     /// A question of the bank.
-    pub question_id: Option<i64>,
+    pub question_id: Nullable<i64>,
+}
+
+fn given<T>(field: Nullable<T>) -> Option<T> {
+    match field.0 {
+        MaybeUndefined::Value(value) => Some(value),
+        MaybeUndefined::Null | MaybeUndefined::Undefined => None,
+    }
 }
 
 impl From<MeetingItemInputBody> for ItemInput {
     fn from(b: MeetingItemInputBody) -> Self {
         ItemInput {
-            kind: Some(b.kind),
+            kind: Some(b.kind.into_string()),
             title: b.title,
             prompt: b.prompt,
             planned_minutes: Some(b.planned_minutes),
-            owner_id: b.owner_id,
+            owner_id: given(b.owner_id),
             guest_name: b.guest_name,
             guest_department: b.guest_department,
-            objective_id: b.objective_id,
-            value_name: b.value_name,
-            question_id: b.question_id,
+            objective_id: given(b.objective_id),
+            value_name: given(b.value_name),
+            question_id: given(b.question_id),
         }
     }
 }
@@ -324,6 +342,7 @@ impl From<MeetingItemInputBody> for ItemInput {
 #[derive(Debug, Object)]
 pub struct MeetingItemMoveBody {
     /// The new place, 0 for the first; at most the number of items less one.
+    #[oai(validator(minimum(value = "0")))]
     pub position: i64,
 }
 
@@ -335,6 +354,7 @@ pub struct MeetingItemTimeBody {
 
 #[derive(Debug, Object)]
 pub struct MeetingOutcomeBody {
+    #[oai(validator(max_length = 10000))]
     pub notes: Option<String>,
     /// One point per entry.
     #[oai(default)]
@@ -347,10 +367,11 @@ pub struct MeetingOutcomeBody {
 
 #[derive(Debug, Object)]
 pub struct MeetingActionInputBody {
+    #[oai(validator(min_length = 1, max_length = 500))]
     pub text: String,
     /// An active member of the department.
     pub owner_id: i32,
-    pub due_on: Option<NaiveDate>,
+    pub due_on: Option<Date>,
     /// An item of this meeting's agenda.
     pub item_id: Option<i64>,
 }
@@ -362,6 +383,7 @@ pub struct GoalFromActionBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ActionGoalBody {
     pub goal_id: i32,
 }
@@ -372,6 +394,7 @@ pub struct MeetingAttendanceBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeetingDeferredBody {
     /// How many items were deferred.
     pub deferred: u64,
@@ -408,11 +431,13 @@ impl From<bank::Question> for MeetingQuestionBody {
 
 #[derive(Debug, Object)]
 pub struct MeetingQuestionInputBody {
+    #[oai(validator(min_length = 1, max_length = 500))]
     pub prompt: String,
 }
 
 /// What one meeting recorded under a question.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeetingAnswerBody {
     pub meeting_id: i64,
     pub meeting_title: String,
@@ -424,12 +449,14 @@ pub struct MeetingAnswerBody {
 
 /// A question and its answers, meeting by meeting, oldest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionEvolutionBody {
     pub question: MeetingQuestionBody,
     pub answers: Vec<MeetingAnswerBody>,
 }
 
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeetingTemplateBody {
     pub id: i64,
     pub name: String,
@@ -439,6 +466,7 @@ pub struct MeetingTemplateBody {
 
 #[derive(Debug, Object)]
 pub struct MeetingSaveTemplateBody {
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
 }
 
@@ -468,13 +496,13 @@ impl MeetingsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<NewMeetingBody>,
+        body: JsonBody<NewMeetingBody>,
     ) -> ApiResult<Created<AgendaBody>> {
         let body = body.0;
         let template = TemplateChoice::parse(body.template.as_deref())
             .map_err(|m| AppError::invalid("template", m))?;
         let input = MeetingInput {
-            kind: Some(body.kind),
+            kind: Some(body.kind.into_string()),
             title: Some(body.title),
             start: Some(StartInput::Instant(body.starts_at)),
             duration_minutes: body.duration_minutes,
@@ -511,16 +539,20 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingChangesBody>,
+        body: JsonBody<MeetingChangesBody>,
     ) -> ApiResult<Json<MeetingBody>> {
         let body = body.0;
         let input = MeetingInput {
-            kind: body.kind,
+            kind: body.kind.map(OneOf::into_string),
             title: body.title,
             start: body.starts_at.map(StartInput::Instant),
             duration_minutes: body.duration_minutes,
             location: body.location,
-            facilitator_id: body.facilitator_id.map(Some),
+            facilitator_id: match body.facilitator_id.0 {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(id) => Some(Some(id)),
+            },
         };
         Ok(Json(
             meetings::update(&state.db, &auth.0, id.0, input)
@@ -593,7 +625,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingItemInputBody>,
+        body: JsonBody<MeetingItemInputBody>,
     ) -> ApiResult<Created<AgendaBody>> {
         agenda::add_item(&state.db, &auth.0, id.0, body.0.into()).await?;
         Ok(Created::Created(Json(
@@ -612,7 +644,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingItemInputBody>,
+        body: JsonBody<MeetingItemInputBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         agenda::update_item(&state.db, &auth.0, id.0, body.0.into()).await?;
         let meeting = agenda::meeting_of_item(&state.db, &auth.0, id.0).await?;
@@ -646,7 +678,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingItemMoveBody>,
+        body: JsonBody<MeetingItemMoveBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let meeting = agenda::move_item(&state.db, &auth.0, id.0, body.position).await?;
         Ok(Json(agenda_body(&state, &auth, meeting).await?))
@@ -663,7 +695,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingItemTimeBody>,
+        body: JsonBody<MeetingItemTimeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let at = body.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
         let meeting = agenda::mark_time(&state.db, &auth.0, id.0, Mark::Start, at).await?;
@@ -681,7 +713,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingItemTimeBody>,
+        body: JsonBody<MeetingItemTimeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let at = body.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
         let meeting = agenda::mark_time(&state.db, &auth.0, id.0, Mark::End, at).await?;
@@ -715,7 +747,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingTakeUpBody>,
+        body: JsonBody<MeetingTakeUpBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         agenda::take_up(&state.db, &auth.0, id.0, body.item_id).await?;
         Ok(Json(agenda_body(&state, &auth, id.0).await?))
@@ -733,7 +765,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingOutcomeBody>,
+        body: JsonBody<MeetingOutcomeBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         let body = body.0;
         let input = OutcomeInput {
@@ -757,13 +789,13 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingActionInputBody>,
+        body: JsonBody<MeetingActionInputBody>,
     ) -> ApiResult<Created<AgendaBody>> {
         let body = body.0;
         let input = ActionInput {
             text: Some(body.text),
             owner_id: Some(body.owner_id),
-            due_on: body.due_on.map(|d| d.to_string()),
+            due_on: body.due_on.map(|d| d.0.to_string()),
             item_id: body.item_id,
         };
         outcomes::add_action(&state.db, &auth.0, id.0, input).await?;
@@ -800,7 +832,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<GoalFromActionBody>,
+        body: JsonBody<GoalFromActionBody>,
     ) -> ApiResult<Created<ActionGoalBody>> {
         let goal_id =
             outcomes::make_goal(&state.db, &auth.0, id.0, Some(body.objective_id)).await?;
@@ -818,7 +850,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingAttendanceBody>,
+        body: JsonBody<MeetingAttendanceBody>,
     ) -> ApiResult<Json<AgendaBody>> {
         outcomes::set_attendance(&state.db, &auth.0, id.0, body.0.person_ids).await?;
         Ok(Json(agenda_body(&state, &auth, id.0).await?))
@@ -849,7 +881,7 @@ impl MeetingsApi {
         &self,
         auth: BearerAuth,
         state: Data<&AppState>,
-        body: Json<MeetingQuestionInputBody>,
+        body: JsonBody<MeetingQuestionInputBody>,
     ) -> ApiResult<Created<MeetingQuestionBody>> {
         let id = bank::add(&state.db, &auth.0, Some(&body.prompt)).await?;
         let evolution = bank::evolution(&state.db, &auth.0, id).await?;
@@ -921,7 +953,7 @@ impl MeetingsApi {
         auth: BearerAuth,
         state: Data<&AppState>,
         id: Path<i64>,
-        body: Json<MeetingSaveTemplateBody>,
+        body: JsonBody<MeetingSaveTemplateBody>,
     ) -> ApiResult<Created<MeetingTemplateBody>> {
         let template_id =
             templates::save_as_template(&state.db, &auth.0, id.0, Some(&body.name)).await?;

@@ -136,8 +136,12 @@ both_backends! {
         let id = plan(&app, &cio, json!({"kind": "quarterly", "title": "Spring meeting", "starts_at": in_days(20)})).await;
         let path = format!("/api/v1/meetings/{id}/items");
         let cases: Vec<(Value, &str, &str)> = vec![
-            (json!({"kind": "other", "title": "Too short", "planned_minutes": 0}), "planned_minutes", "Use a number from 1 to 480."),
-            (json!({"kind": "other", "title": "Too long", "planned_minutes": 481}), "planned_minutes", "Use a number from 1 to 480."),
+            (json!({"kind": "other", "title": "Too short", "planned_minutes": 0}), "planned_minutes", "Enter a number from 1 to 480."),
+            (json!({"kind": "other", "title": "Too long", "planned_minutes": 481}), "planned_minutes", "Enter a number from 1 to 480."),
+            (json!({"kind": "other", "title": "Typed", "planned_minutes": "thirty"}), "planned_minutes", "Enter a whole number."),
+            (json!({"kind": "other", "title": "Untimed"}), "planned_minutes", "This field is required."),
+            (json!({"kind": "other", "title": "x".repeat(201), "planned_minutes": 30}), "title", "Keep this to 200 characters or fewer."),
+            (json!({"kind": "other", "title": "Ask", "planned_minutes": 30, "prompt": 7}), "prompt", "Send text."),
             (json!({"kind": "planning", "title": "Plan", "planned_minutes": 30, "objective_id": 987654}), "objective_id", "There is no objective with id 987654."),
             (json!({"kind": "guest", "title": "From the library", "planned_minutes": 30}), "guest_name", "Name the guest who speaks."),
             (json!({"kind": "question", "title": "Ask", "planned_minutes": 30, "question_id": 987654}), "question_id", "There is no question with id 987654 in the bank."),
@@ -180,6 +184,35 @@ both_backends! {
         // Nothing was written by the refusals.
         let (_, agenda) = app.get_json(&cio, &format!("/api/v1/meetings/{id}")).await;
         assert_eq!(titles(&agenda), ["Long discussion", "Longer still"]);
+    }
+}
+
+both_backends! {
+    async fn a_change_may_clear_the_facilitator_and_an_items_owner_with_null(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let id = plan(&app, &cio, json!({"kind": "other", "title": "Sync", "starts_at": in_days(4), "duration_minutes": 60, "facilitator_id": d.lead})).await;
+        let path = format!("/api/v1/meetings/{id}");
+        let (status, meeting) = app.patch_json(&cio, &path, json!({"title": "Weekly sync"})).await;
+        assert_eq!((status, meeting["facilitator"]["id"].as_i64()), (StatusCode::OK, Some(d.lead.into())), "absent leaves it as it is");
+        let (status, meeting) = app.patch_json(&cio, &path, json!({"facilitator_id": null})).await;
+        assert_eq!(status, StatusCode::OK, "{meeting}");
+        assert!(meeting.get("facilitator").is_none(), "no facilitator, and no null: {meeting}");
+        // Only the fields the document declares nullable take null.
+        let (status, problem) = app.patch_json(&cio, &path, json!({"title": null, "duration_minutes": "an hour"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(error_fields(&problem), vec!["title", "duration_minutes"]);
+        assert_eq!(problem["errors"][0]["message"], "Send a value, or leave the field out.");
+        assert_eq!(problem["errors"][1]["message"], "Enter a whole number.");
+        let agenda = app.post_json(&cio, &format!("{path}/items"), json!({"kind": "other", "title": "Owned", "planned_minutes": 10, "owner_id": d.engineer})).await.1;
+        assert_eq!(agenda["items"][0]["owner"]["id"].as_i64(), Some(d.engineer.into()));
+        let item = agenda["items"][0]["id"].as_i64().unwrap();
+        let (status, agenda) = put_json(&app, &cio, &format!("/api/v1/meeting-items/{item}"), json!({"kind": "other", "title": "Owned", "planned_minutes": 10, "owner_id": null, "objective_id": null, "value_name": null})).await;
+        assert_eq!(status, StatusCode::OK, "{agenda}");
+        assert!(agenda["items"][0].get("owner").is_none(), "{agenda}");
+        let (status, problem) = app.post_json(&cio, &format!("{path}/actions"), json!({"text": "Write it up", "owner_id": d.lead, "due_on": "2026-02-30"})).await;
+        assert_eq!((status, error_fields(&problem)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["due_on".to_owned()]));
+        assert_eq!(problem["errors"][0]["message"], "Enter a real date as YYYY-MM-DD.");
     }
 }
 
