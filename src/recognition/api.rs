@@ -312,6 +312,36 @@ pub struct PortalBody {
     pub kudos: KudosPage,
     pub compliments: Vec<ComplimentBody>,
     pub announcements: Vec<AnnouncementBody>,
+    /// The next published meeting, for signed-in readers (absent when none is planned,
+    /// and for anonymous readers of a public portal, as on the page).
+    pub next_meeting: Option<NextMeetingBody>,
+}
+
+/// The portal's panel about the next published meeting.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct NextMeetingBody {
+    pub id: i64,
+    pub title: String,
+    /// RFC 3339, with the offset of the department's time zone.
+    pub starts_at: DateTime<chrono::FixedOffset>,
+    pub ends_at: DateTime<chrono::FixedOffset>,
+    pub location: String,
+    /// The prompts of its question items, in agenda order.
+    pub questions: Vec<String>,
+}
+
+impl From<crate::meetings::NextMeeting> for NextMeetingBody {
+    fn from(next: crate::meetings::NextMeeting) -> Self {
+        NextMeetingBody {
+            id: next.id,
+            title: next.title,
+            starts_at: next.starts_at.fixed_offset(),
+            ends_at: next.ends_at.fixed_offset(),
+            location: next.location,
+            questions: next.questions,
+        }
+    }
 }
 
 #[derive(Debug, Object)]
@@ -358,14 +388,14 @@ impl RecognitionApi {
         state: Data<&AppState>,
         after: Query<Option<String>>,
     ) -> ApiResult<Json<PortalBody>> {
-        let portal = recognition::portal(
-            &state.db,
-            &state.portal_cache,
-            maybe_reader(&state, auth, req)?,
-            after.0.as_deref(),
-        )
-        .await?;
+        let reader = maybe_reader(&state, auth, req)?;
+        let portal =
+            recognition::portal(&state.db, &state.portal_cache, reader, after.0.as_deref()).await?;
         let portal = std::sync::Arc::unwrap_or_clone(portal);
+        let next_meeting = match reader.principal {
+            Some(_) => portal.next_meeting.map(NextMeetingBody::from),
+            None => None,
+        };
         Ok(Json(PortalBody {
             trophies: portal.trophies.into_iter().map(trophy_body).collect(),
             notebook: portal.notebook.into_iter().map(entry_body).collect(),
@@ -380,6 +410,7 @@ impl RecognitionApi {
                 .into_iter()
                 .map(announcement_body)
                 .collect(),
+            next_meeting,
         }))
     }
 

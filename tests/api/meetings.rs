@@ -448,6 +448,13 @@ both_backends! {
         assert!(html.contains("Next meeting"), "{html}");
         assert!(html.contains("Later quarterly") && html.contains("Library room 2") && html.contains("What are our values?"));
         assert!(!html.contains("Secret draft") && !html.contains("Sooner") && !html.contains("Yesterday"));
+        // The API's portal says the same, to a signed-in reader.
+        let staff = app.token("eng@example.org").await;
+        let (status, portal) = app.get_json(&staff, "/api/v1/portal").await;
+        assert_eq!(status, 200, "{portal}");
+        assert_eq!(portal["next_meeting"]["id"], later, "{portal}");
+        assert_eq!(portal["next_meeting"]["location"], "Library room 2");
+        assert!(portal["next_meeting"]["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == "What are our values?")), "{portal}");
     }
 }
 
