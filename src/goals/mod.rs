@@ -573,7 +573,32 @@ pub async fn propose(
     person_id: i32,
     input: GoalInput,
 ) -> AppResult<Goal> {
-    let subject = people::subject(db.conn(), person_id).await?;
+    let txn = db.write().await?;
+    let row = propose_in(&txn, actor, cycle_id, person_id, input).await?;
+    txn.commit().await?;
+    hydrate_one(db.conn(), row).await
+}
+
+/// Proposes a goal inside the caller's transaction, for a step that must be written with
+/// it or not at all (a meeting's action item becoming a goal). Answers the goal's id.
+pub async fn propose_as_step(
+    txn: &WriteTxn,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+    input: GoalInput,
+) -> AppResult<i32> {
+    Ok(propose_in(txn, actor, cycle_id, person_id, input).await?.id)
+}
+
+async fn propose_in(
+    txn: &WriteTxn,
+    actor: &Actor,
+    cycle_id: i32,
+    person_id: i32,
+    input: GoalInput,
+) -> AppResult<performance_goal::Model> {
+    let subject = people::subject(txn, person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
     let own = subject.person_id == actor.person_id;
     if !own {
@@ -582,18 +607,17 @@ pub async fn propose(
     let mut errors = Errors::default();
     let (objective_id, skill_id, due_on) = (input.objective_id, input.skill_id, input.due_on);
     let new = input.parse_new(&mut errors);
-    let txn = db.write().await?;
-    let cycle = cycles::find_or_404(&txn, cycle_id).await?;
-    let objective_id = check_objective(&txn, &cycle, objective_id, &mut errors).await?;
-    check_skill(&txn, skill_id, &mut errors).await?;
+    let cycle = cycles::find_or_404(txn, cycle_id).await?;
+    let objective_id = check_objective(txn, &cycle, objective_id, &mut errors).await?;
+    check_skill(txn, skill_id, &mut errors).await?;
     check_due(&cycle, due_on, &mut errors);
     let (Some(new), Some(objective_id)) = (new, objective_id) else {
         return Err(errors.into_error());
     };
     errors.finish()?;
     ensure_takes_new_goals(&cycle)?;
-    let row = insert(
-        &txn,
+    insert(
+        txn,
         actor,
         cycle_id,
         person_id,
@@ -601,9 +625,7 @@ pub async fn propose(
         &new,
         GoalStatus::Proposed,
     )
-    .await?;
-    txn.commit().await?;
-    hydrate_one(db.conn(), row).await
+    .await
 }
 
 /// Refuses new goals in a closed cycle, or one in self-evaluation.

@@ -416,8 +416,10 @@ pub async fn make_goal(
             "There is no review cycle open for new goals.",
         ));
     };
-    let goal = goals::propose(
-        db,
+    // The goal and the action's link to it are written together or not at all.
+    let txn = db.write().await?;
+    let goal_id = goals::propose_as_step(
+        &txn,
         actor,
         cycle.id,
         action.owner_id,
@@ -430,19 +432,21 @@ pub async fn make_goal(
         },
     )
     .await?;
-    // The goal stands on its own; the link is written once, by whoever gets there first.
-    let txn = db.write().await?;
-    meeting_action::Entity::update_many()
+    // Whoever gets there first links it; a second attempt writes no second goal.
+    let linked = meeting_action::Entity::update_many()
         .col_expr(
             meeting_action::Column::GoalId,
-            sea_orm::prelude::Expr::value(Some(goal.id)),
+            sea_orm::prelude::Expr::value(Some(goal_id)),
         )
         .filter(meeting_action::Column::Id.eq(action_id))
         .filter(meeting_action::Column::GoalId.is_null())
         .exec(&txn)
         .await?;
+    if linked.rows_affected == 0 {
+        return Err(AppError::conflict("This action item is already a goal."));
+    }
     txn.commit().await?;
-    Ok(goal.id)
+    Ok(goal_id)
 }
 
 /// Sets who attended (the cio or the facilitator), replacing the list.
