@@ -916,15 +916,21 @@ pub async fn has_usable_cio(db: &Db) -> AppResult<bool> {
         > 0)
 }
 
+/// The ids once each, in order: an `IN (…)` list that is the same for the same people.
+fn distinct(ids: impl IntoIterator<Item = i32>) -> Vec<i32> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// People by id, as other areas name them (owners, reviewers, assessors), in one query;
 /// ids nobody has are left out.
 pub async fn refs(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,
 ) -> AppResult<HashMap<i32, PersonRef>> {
-    let mut ids: Vec<i32> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct(ids);
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -951,9 +957,7 @@ pub async fn active_members(
     conn: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,
 ) -> AppResult<std::collections::HashSet<i32>> {
-    let mut ids: Vec<i32> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct(ids);
     if ids.is_empty() {
         return Ok(Default::default());
     }
