@@ -70,6 +70,17 @@ pub enum Command {
     Openapi,
     /// Load a demo IT department into an empty database and say how to sign in.
     Demo,
+    /// Write a consistent copy of the SQLite database to FILE, safe while serving
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Put a backup written by `staffdev backup` in place of an empty SQLite database.
+    Restore {
+        /// The backup to restore.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 /// Sign-in, sessions, API tokens, CSRF and the actor of a request.
 pub mod auth;
+/// `staffdev backup` and `restore`: consistent copies of the SQLite database while serving.
+pub mod backup;
 /// Meetings as iCalendar, and the private links of calendar apps and feed readers.
 pub mod calendar;
 /// Charts drawn on the server as SVG, each with its figures as a table.

@@ -73,6 +73,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", staffdev::api::spec_json());
             Ok(())
         }
+        Command::Backup { file } => {
+            let copy = staffdev::backup::backup(&global.database_url, &file).await?;
+            println!(
+                "Backed up {} people to {} ({} bytes); the integrity check is clean.",
+                copy.people,
+                copy.path.display(),
+                copy.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let copy = staffdev::backup::restore(&global.database_url, &file).await?;
+            println!(
+                "Restored {} people from {} into {}; the integrity check is clean.",
+                copy.people,
+                file.display(),
+                copy.path.display()
+            );
+            Ok(())
+        }
         Command::Serve(args) => {
             telemetry::init_logging(global.log_format, &global.log)?;
             let settings = Settings::from_args(&global, &args);

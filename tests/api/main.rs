@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod backup;
 mod browser;
 mod calendar;
 mod cli;
