@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod export;
 pub mod pages;
 pub mod period;
+pub mod reports;
 pub mod skills;
 
 use std::collections::BTreeSet;

@@ -23,3 +23,4 @@ mod resilience;
 mod review_pages;
 mod reviews;
 mod skills;
+mod summaries;
