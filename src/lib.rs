@@ -48,6 +48,8 @@ pub mod reviews;
 pub mod shared;
 /// The skills catalog.
 pub mod skills;
+/// Summaries for the advisory committee: the department's period in figures.
+pub mod summaries;
 /// Start-up helpers for the command line: logging and shutdown signals.
 pub mod telemetry;
 /// Small input checks shared by every service.

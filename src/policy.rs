@@ -71,6 +71,13 @@ pub enum Action<'a> {
     /// Create meetings, edit their own fields, publish and cancel them; keep the question
     /// bank and the agenda templates: the cio.
     ManageMeetings,
+    /// Read the department's summaries (figures about fewer than k people withheld unless
+    /// `ViewExactFigures`): everyone signed in, advisors included.
+    ReadSummaries,
+    /// Read the summary of the people below oneself: managers and the cio, never advisors.
+    ViewTeamSummary { is_manager: bool },
+    /// Publish a summary as the annual report: the cio.
+    PublishReports,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -195,6 +202,21 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Forbid
             }
         }
+        Action::ReadSummaries => Allow,
+        Action::ViewTeamSummary { is_manager } => {
+            if actor.role != Role::Advisor && (is_cio || is_manager) {
+                Allow
+            } else {
+                Hide
+            }
+        }
+        Action::PublishReports => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
     }
 }
 
@@ -237,6 +259,7 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
             "Only the cio and the meeting's facilitator can change its agenda and outcomes."
         }
         Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
+        Action::PublishReports => "Only the cio can publish the annual report.",
         _ => "You are not allowed to do this.",
     }
 }
@@ -346,6 +369,16 @@ mod tests {
             ("the cio plans meetings",      cio,        Action::ManageMeetings, Allow),
             ("a facilitator does not",      me,         Action::ManageMeetings, Forbid),
             ("advisors do not plan meetings", advisor,  Action::ManageMeetings, Forbid),
+            ("advisors read summaries",     advisor,    Action::ReadSummaries, Allow),
+            ("staff read summaries",        me,         Action::ReadSummaries, Allow),
+            ("the cio reads summaries",     cio,        Action::ReadSummaries, Allow),
+            ("a manager sees the team's summary", lead, Action::ViewTeamSummary { is_manager: true }, Allow),
+            ("the cio sees the team's summary", cio,    Action::ViewTeamSummary { is_manager: false }, Allow),
+            ("staff without reports do not", peer,     Action::ViewTeamSummary { is_manager: false }, Hide),
+            ("advisors never see a team's", advisor,    Action::ViewTeamSummary { is_manager: true }, Hide),
+            ("the cio publishes reports",   cio,        Action::PublishReports, Allow),
+            ("a manager does not publish",  lead,       Action::PublishReports, Forbid),
+            ("advisors do not publish",     advisor,    Action::PublishReports, Forbid),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -2,6 +2,7 @@
 //! speak in their own request, response and view types.
 
 pub mod announcement;
+pub mod annual_report;
 pub mod api_token;
 pub mod compliment;
 pub mod evaluation_entry;

@@ -1103,6 +1103,53 @@ pub async fn coverage(
     )
 }
 
+/// One person's goals linked to one objective in one cycle by outcome (dropped goals do
+/// not count; `linked` minus the three outcomes are the goals still open). The summaries
+/// add these up per period and cut, knowing whose they are to keep small groups private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct OutcomeShare {
+    pub objective_id: i32,
+    pub cycle_id: i32,
+    pub person_id: i32,
+    pub linked: i64,
+    pub achieved: i64,
+    pub partially: i64,
+    pub not_achieved: i64,
+}
+
+/// The goals of `cycle_ids` by objective, cycle, person and outcome, in one aggregate
+/// query (no policy: the caller decides what a reader sees of them).
+pub async fn outcomes_in_cycles(
+    conn: &impl ConnectionTrait,
+    cycle_ids: &[i32],
+) -> AppResult<Vec<OutcomeShare>> {
+    if cycle_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let g = performance_goal::Column::Status;
+    let count_of = |status: GoalStatus| Expr::case(g.eq(status.as_str()), 1).finally(0).sum();
+    let query = Query::select()
+        .column(performance_goal::Column::ObjectiveId)
+        .column(performance_goal::Column::CycleId)
+        .column(performance_goal::Column::PersonId)
+        .expr_as(Expr::cust("COUNT(*)"), "linked")
+        .expr_as(count_of(GoalStatus::Achieved), "achieved")
+        .expr_as(count_of(GoalStatus::PartiallyAchieved), "partially")
+        .expr_as(count_of(GoalStatus::NotAchieved), "not_achieved")
+        .from(performance_goal::Entity)
+        .and_where(performance_goal::Column::CycleId.is_in(cycle_ids.iter().copied()))
+        .and_where(g.ne(GoalStatus::Dropped.as_str()))
+        .group_by_col(performance_goal::Column::ObjectiveId)
+        .group_by_col(performance_goal::Column::CycleId)
+        .group_by_col(performance_goal::Column::PersonId)
+        .to_owned();
+    Ok(
+        OutcomeShare::find_by_statement(conn.get_database_backend().build(&query))
+            .all(conn)
+            .await?,
+    )
+}
+
 /// How many goals (dropped ones too) link an objective: the plan keeps a linked objective.
 pub async fn count_by_objective(conn: &impl ConnectionTrait, objective_id: i32) -> AppResult<u64> {
     Ok(performance_goal::Entity::find()

@@ -1034,6 +1034,58 @@ pub async fn objective_refs(
     )
 }
 
+/// A strategic goal and its objectives, as the summaries list them.
+#[derive(Debug, Clone)]
+pub struct GoalOutline {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub objectives: Vec<ObjectiveRef>,
+}
+
+/// A plan's title and its strategic goals with their objectives, in plan order (no
+/// policy: everyone signed in reads the plan). Three queries.
+pub async fn outline(
+    conn: &impl ConnectionTrait,
+    plan_id: i32,
+) -> AppResult<Option<(String, Vec<GoalOutline>)>> {
+    let Some(model) = plan::Entity::find_by_id(plan_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let goals = strategic_goal::Entity::find()
+        .filter(strategic_goal::Column::PlanId.eq(plan_id))
+        .order_by_asc(strategic_goal::Column::Position)
+        .order_by_asc(strategic_goal::Column::Id)
+        .all(conn)
+        .await?;
+    let objectives = objective::Entity::find()
+        .filter(objective::Column::PlanId.eq(plan_id))
+        .order_by_asc(objective::Column::Position)
+        .order_by_asc(objective::Column::Id)
+        .all(conn)
+        .await?;
+    let outline = goals
+        .into_iter()
+        .map(|goal| GoalOutline {
+            objectives: objectives
+                .iter()
+                .filter(|o| o.strategic_goal_id == goal.id)
+                .map(|o| ObjectiveRef {
+                    id: o.id,
+                    plan_id: o.plan_id,
+                    code: objective_code(goal.number, o.number),
+                    title: o.title.clone(),
+                    retired: o.retired,
+                })
+                .collect(),
+            id: goal.id,
+            code: goal_code(goal.number),
+            title: goal.title,
+        })
+        .collect();
+    Ok(Some((model.title, outline)))
+}
+
 /// Every objective of a plan in plan order, for choosing one in a form. Two queries.
 pub async fn objectives_of(
     conn: &impl ConnectionTrait,

@@ -13,6 +13,7 @@ pub mod api;
 pub mod atom;
 mod balance;
 mod feed;
+mod figures;
 mod kudos;
 mod notices;
 pub mod pages;
@@ -27,6 +28,7 @@ pub use feed::{
     PORTAL_KUDOS, PORTAL_NOTEBOOK, PROFILE_ITEMS, PersonRecognition, Portal, PortalCache, feed,
     portal, recognition_of,
 };
+pub use figures::{KeyCount, RecognitionFigures, figures_between};
 pub use kudos::{KUDOS_RECIPIENTS_MAX, Kudos, KudosInput, give_kudos, kudos_wall, may_thank};
 pub use notices::{
     ANNOUNCEMENT_BODY_MAX, Announcement, AnnouncementInput, AnnouncementKind, Channel, Compliment,

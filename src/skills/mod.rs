@@ -1105,6 +1105,73 @@ fn department_figures(
     }
 }
 
+/// One active person's standing in one skill on a given day, for the summaries: their
+/// baseline (first assessment), their latest level on or before the day, and their target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct LevelOn {
+    pub skill_id: i32,
+    pub person_id: i32,
+    pub baseline: i16,
+    pub level: i16,
+    pub target: Option<i16>,
+}
+
+/// The skills of the catalog that are not retired, in name order (no policy: everyone
+/// signed in reads the catalog). One query.
+pub async fn catalog(conn: &impl sea_orm::ConnectionTrait) -> AppResult<Vec<Skill>> {
+    skill::Entity::find()
+        .filter(skill::Column::Retired.eq(false))
+        .order_by_asc(skill::Column::NameKey)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(to_skill)
+        .collect()
+}
+
+/// Every active person's levels as they stood at the end of `day`, one row per person
+/// and skill assessed by then (no policy: the caller decides what a reader sees). One
+/// query: from the maintained `skill_levels` when `day` is today or later, else the
+/// latest assessment on or before it.
+pub async fn levels_on(
+    conn: &impl sea_orm::ConnectionTrait,
+    day: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<LevelOn>> {
+    let mut params = crate::db::Params::new();
+    let active = params.bind(true);
+    let sql = if day >= today {
+        format!(
+            "SELECT l.skill_id, l.person_id, l.baseline, l.current AS level, t.level AS target
+            FROM skill_levels l
+            JOIN people p ON p.id = l.person_id AND p.active = {active}
+            LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
+            ORDER BY l.skill_id, l.person_id"
+        )
+    } else {
+        let on = params.bind(day);
+        format!(
+            "SELECT a.skill_id, a.person_id, l.baseline, a.level, t.level AS target
+            FROM skill_assessments a
+            JOIN skill_levels l ON l.person_id = a.person_id AND l.skill_id = a.skill_id
+            JOIN people p ON p.id = a.person_id AND p.active = {active}
+            LEFT JOIN skill_targets t ON t.person_id = a.person_id AND t.skill_id = a.skill_id
+            WHERE a.assessed_on <= {on} AND NOT EXISTS (
+                SELECT 1 FROM skill_assessments b
+                WHERE b.person_id = a.person_id AND b.skill_id = a.skill_id
+                  AND b.assessed_on <= {on}
+                  AND (b.assessed_on > a.assessed_on
+                       OR (b.assessed_on = a.assessed_on AND b.id > a.id)))
+            ORDER BY a.skill_id, a.person_id"
+        )
+    };
+    Ok(
+        LevelOn::find_by_statement(params.statement(conn.get_database_backend(), sql))
+            .all(conn)
+            .await?,
+    )
+}
+
 /// Sets a person's target in a skill (a manager above them, or the cio), or proposes one
 /// (the person, while no manager has set it).
 pub async fn set_target(

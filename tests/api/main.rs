@@ -24,3 +24,4 @@ mod resilience;
 mod review_pages;
 mod reviews;
 mod skills;
+mod summaries;

@@ -1,0 +1,385 @@
+//! The summary endpoint: the department (or a manager's team) over a review cycle or a
+//! range of days, each figure beside the previous period's. A figure withheld for privacy
+//! is absent, with `withheld` set.
+
+use chrono::NaiveDate;
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, Tags, param::Query, payload::Json};
+
+use crate::{
+    api::{ApiResult, BearerAuth, Date},
+    app::AppState,
+    summaries::{self, Figure, PeriodInput, Summary},
+};
+
+#[derive(Tags)]
+enum SummaryTags {
+    /// Summaries for the advisory committee: plan coverage, skills, recognition and
+    /// meetings over a period, beside the previous period. Figures about goals and skills
+    /// that would describe fewer than k people are withheld for everyone but the cio.
+    Summaries,
+}
+
+/// A count in the period and the previous one.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryCountBody {
+    /// Absent when withheld.
+    pub now: Option<i64>,
+    /// Absent when withheld (or when the previous period has no such figure).
+    pub before: Option<i64>,
+    /// now − before, when both are shown.
+    pub change: Option<i64>,
+    /// The figure is withheld for privacy: it would describe fewer than k people.
+    pub withheld: bool,
+}
+
+/// An average or a percentage in the period and the previous one.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryValueBody {
+    pub now: Option<f64>,
+    pub before: Option<f64>,
+    pub change: Option<f64>,
+}
+
+/// How many are at levels 1 to 5, now and before.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryDistributionBody {
+    pub now: Option<Vec<i64>>,
+    pub before: Option<Vec<i64>>,
+}
+
+fn count(f: &Figure<i64>) -> SummaryCountBody {
+    SummaryCountBody {
+        now: f.now,
+        before: f.before,
+        change: f.change(),
+        withheld: f.now.is_none(),
+    }
+}
+
+fn value(f: &Figure<f64>) -> SummaryValueBody {
+    SummaryValueBody {
+        now: f.now,
+        before: f.before,
+        change: f.change(),
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryPeriodBody {
+    pub from: Date,
+    pub to: Date,
+    /// Set when the period is a review cycle.
+    pub cycle_id: Option<i32>,
+    pub label: String,
+}
+
+fn period(p: &summaries::Period) -> SummaryPeriodBody {
+    SummaryPeriodBody {
+        from: p.from.into(),
+        to: p.to.into(),
+        cycle_id: p.cycle_id,
+        label: p.label.clone(),
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryOutcomesBody {
+    pub linked: SummaryCountBody,
+    pub achieved: SummaryCountBody,
+    pub partially_achieved: SummaryCountBody,
+    pub not_achieved: SummaryCountBody,
+    /// Achieved, in percent of linked.
+    pub achieved_percent: SummaryValueBody,
+}
+
+fn outcomes(o: &summaries::Outcomes) -> SummaryOutcomesBody {
+    SummaryOutcomesBody {
+        linked: count(&o.linked),
+        achieved: count(&o.achieved),
+        partially_achieved: count(&o.partially),
+        not_achieved: count(&o.not_achieved),
+        achieved_percent: value(&o.achieved_percent()),
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryObjectiveCoverageBody {
+    pub code: String,
+    pub title: String,
+    pub retired: bool,
+    pub outcomes: SummaryOutcomesBody,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryGoalCoverageBody {
+    pub code: String,
+    pub title: String,
+    pub outcomes: SummaryOutcomesBody,
+    pub objectives: Vec<SummaryObjectiveCoverageBody>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryCoverageBody {
+    /// The plan's title; absent when no plan applies.
+    pub plan: Option<String>,
+    pub goals: Vec<SummaryGoalCoverageBody>,
+    /// Objectives nobody works on in the period ("G1.2 Plain language").
+    pub uncovered: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummarySkillRowBody {
+    pub name: String,
+    /// technical, communication or service.
+    pub category: String,
+    /// People assessed (for a category: people per skill, added up). `before` is on the
+    /// eve of the period, so the change is the change since its start.
+    pub assessed: SummaryCountBody,
+    pub baseline: SummaryValueBody,
+    pub current: SummaryValueBody,
+    pub target: SummaryValueBody,
+    pub distribution: SummaryDistributionBody,
+}
+
+fn skill_row(r: &summaries::SkillRow) -> SummarySkillRowBody {
+    SummarySkillRowBody {
+        name: r.name.clone(),
+        category: r.category.clone(),
+        assessed: count(&r.assessed),
+        baseline: value(&r.baseline),
+        current: value(&r.current),
+        target: value(&r.target),
+        distribution: SummaryDistributionBody {
+            now: r.distribution.now.map(|d| d.to_vec()),
+            before: r.distribution.before.map(|d| d.to_vec()),
+        },
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummarySkillsBody {
+    pub categories: Vec<SummarySkillRowBody>,
+    pub skills: Vec<SummarySkillRowBody>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryMonthBody {
+    /// "2026-03"
+    pub month: String,
+    pub kudos: SummaryCountBody,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryCountedBody {
+    pub key: String,
+    pub label: String,
+    pub count: SummaryCountBody,
+}
+
+fn counted(c: &summaries::Counted) -> SummaryCountedBody {
+    SummaryCountedBody {
+        key: c.key.clone(),
+        label: c.label.clone(),
+        count: count(&c.count),
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryRecognitionBody {
+    pub kudos_per_month: Vec<SummaryMonthBody>,
+    pub kudos: SummaryCountBody,
+    pub givers: SummaryCountBody,
+    pub receivers: SummaryCountBody,
+    /// Active staff thanked at least once, in percent.
+    pub staff_thanked_percent: SummaryValueBody,
+    pub trophy_passes: SummaryCountBody,
+    pub trophy_holders: SummaryCountBody,
+    /// Per channel.
+    pub compliments: Vec<SummaryCountedBody>,
+    /// Per kind.
+    pub announcements: Vec<SummaryCountedBody>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryExploredBody {
+    pub title: String,
+    pub prompt: String,
+    pub agreements: Vec<String>,
+    pub disagreements: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryMeetingOutcomeBody {
+    pub id: i64,
+    pub title: String,
+    /// quarterly, retreat or other.
+    pub kind: String,
+    pub held_on: Date,
+    pub explored: Vec<SummaryExploredBody>,
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryMeetingsBody {
+    pub held: SummaryCountBody,
+    pub questions: SummaryCountBody,
+    pub agreements: SummaryCountBody,
+    pub disagreements: SummaryCountBody,
+    pub meetings: Vec<SummaryMeetingOutcomeBody>,
+}
+
+/// A summary.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryBody {
+    pub period: SummaryPeriodBody,
+    /// The period compared with: the previous cycle, or the days just before.
+    pub previous: SummaryPeriodBody,
+    /// department or team.
+    pub cut: String,
+    /// The privacy threshold.
+    pub k: i64,
+    /// Every figure is exact (the cio).
+    pub exact: bool,
+    pub made_on: Date,
+    pub coverage: SummaryCoverageBody,
+    pub skills: SummarySkillsBody,
+    pub recognition: SummaryRecognitionBody,
+    pub meetings: SummaryMeetingsBody,
+}
+
+pub fn summary_body(s: &Summary) -> SummaryBody {
+    let r = &s.recognition;
+    let m = &s.meetings;
+    SummaryBody {
+        period: period(&s.period),
+        previous: period(&s.previous),
+        cut: match s.cut {
+            summaries::Cut::Department => "department",
+            summaries::Cut::Team => "team",
+        }
+        .to_owned(),
+        k: s.k,
+        exact: s.exact,
+        made_on: s.made_on.into(),
+        coverage: SummaryCoverageBody {
+            plan: s.coverage.plan.clone(),
+            goals: s
+                .coverage
+                .goals
+                .iter()
+                .map(|g| SummaryGoalCoverageBody {
+                    code: g.code.clone(),
+                    title: g.title.clone(),
+                    outcomes: outcomes(&g.outcomes),
+                    objectives: g
+                        .objectives
+                        .iter()
+                        .map(|o| SummaryObjectiveCoverageBody {
+                            code: o.code.clone(),
+                            title: o.title.clone(),
+                            retired: o.retired,
+                            outcomes: outcomes(&o.outcomes),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            uncovered: s.coverage.uncovered.clone(),
+        },
+        skills: SummarySkillsBody {
+            categories: s.skills.categories.iter().map(skill_row).collect(),
+            skills: s.skills.skills.iter().map(skill_row).collect(),
+        },
+        recognition: SummaryRecognitionBody {
+            kudos_per_month: r
+                .kudos_per_month
+                .iter()
+                .map(|m| SummaryMonthBody {
+                    month: m.month.clone(),
+                    kudos: count(&m.kudos),
+                })
+                .collect(),
+            kudos: count(&r.kudos),
+            givers: count(&r.givers),
+            receivers: count(&r.receivers),
+            staff_thanked_percent: value(&r.staff_thanked_percent),
+            trophy_passes: count(&r.trophy_passes),
+            trophy_holders: count(&r.trophy_holders),
+            compliments: r.compliments.iter().map(counted).collect(),
+            announcements: r.announcements.iter().map(counted).collect(),
+        },
+        meetings: SummaryMeetingsBody {
+            held: count(&m.held),
+            questions: count(&m.questions),
+            agreements: count(&m.agreements),
+            disagreements: count(&m.disagreements),
+            meetings: m
+                .meetings
+                .iter()
+                .map(|o| SummaryMeetingOutcomeBody {
+                    id: o.id,
+                    title: o.title.clone(),
+                    kind: o.kind.clone(),
+                    held_on: o.held_on.into(),
+                    explored: o
+                        .explored
+                        .iter()
+                        .map(|e| SummaryExploredBody {
+                            title: e.title.clone(),
+                            prompt: e.prompt.clone(),
+                            agreements: e.agreements.clone(),
+                            disagreements: e.disagreements.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
+pub struct SummariesApi;
+
+#[OpenApi(tag = "SummaryTags::Summaries")]
+impl SummariesApi {
+    /// The summary of a review cycle (`cycle_id`) or of a range of days (`from` and `to`,
+    /// at most five years; without either, the last twelve months), for the department or,
+    /// with `team`, for the people below the caller (managers and the cio).
+    #[oai(path = "/summaries", method = "get", operation_id = "get_summary")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        cycle_id: Query<Option<i32>>,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        /// The caller's team instead of the department.
+        #[oai(default)]
+        team: Query<bool>,
+    ) -> ApiResult<Json<SummaryBody>> {
+        let input = PeriodInput {
+            cycle_id: cycle_id.0,
+            from: from.0.map(|d| d.to_string()),
+            to: to.0.map(|d| d.to_string()),
+        };
+        let summary =
+            summaries::summary(&state.db, &auth.0, &input, team.0, state.settings.privacy_k)
+                .await?;
+        Ok(Json(summary_body(&summary)))
+    }
+}

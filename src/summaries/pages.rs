@@ -1,0 +1,239 @@
+//! The summary pages: the period form and every section with the change beside each
+//! figure, the printable summary, and each section as CSV.
+
+use askama::Template;
+use poem::{
+    IntoResponse, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Html, Path, Query},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::AppState,
+    auth::Actor,
+    cycles::{self, Cycle},
+    error::{AppError, AppResult},
+    policy::{self, Action},
+    summaries::{self, Figure, PeriodInput, Section, Summary, export},
+    validate::Word,
+    web::{FormErrors, Layout, render},
+};
+
+/// The period form as typed (a GET form: no CSRF token, the address is the summary's).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    cycle_id: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    team: String,
+}
+
+impl PeriodQuery {
+    fn team(&self) -> bool {
+        matches!(self.team.as_str(), "1" | "true" | "on")
+    }
+
+    fn input(&self) -> AppResult<PeriodInput> {
+        let cycle_id = match self.cycle_id.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<i32>()
+                    .map_err(|_| AppError::invalid("cycle_id", "No such review cycle."))?,
+            ),
+        };
+        let text = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+        Ok(PeriodInput {
+            cycle_id,
+            from: text(&self.from),
+            to: text(&self.to),
+        })
+    }
+
+    /// The query string that asks for this summary again (for the print and CSV links).
+    fn query(&self) -> String {
+        let pairs = [
+            ("cycle_id", self.cycle_id.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("team", if self.team() { "1" } else { "" }),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// Formats figures for the templates.
+pub struct View {
+    pub summary: Summary,
+}
+
+impl View {
+    fn hidden(&self) -> String {
+        format!("hidden for privacy (fewer than {})", self.summary.k)
+    }
+
+    pub fn count(&self, value: &Option<i64>) -> String {
+        value.map_or_else(|| self.hidden(), |v| v.to_string())
+    }
+
+    pub fn avg(&self, value: &Option<f64>) -> String {
+        value.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+    }
+
+    pub fn percent(&self, value: &Option<f64>) -> String {
+        value.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}%"))
+    }
+
+    /// The change beside a count: "+2", "−1", "no change", or nothing when either is hidden.
+    pub fn change(&self, figure: &Figure<i64>) -> String {
+        match figure.change() {
+            Some(0) => "no change".to_owned(),
+            Some(c) if c > 0 => format!("+{c}"),
+            Some(c) => format!("−{}", c.unsigned_abs()),
+            None => String::new(),
+        }
+    }
+
+    pub fn change_avg(&self, figure: &Figure<f64>) -> String {
+        match figure.change() {
+            Some(c) if c.abs() < 0.05 => "no change".to_owned(),
+            Some(c) if c > 0.0 => format!("+{c:.1}"),
+            Some(c) => format!("−{:.1}", c.abs()),
+            None => String::new(),
+        }
+    }
+
+    pub fn levels(&self, levels: &Option<[i64; 5]>) -> String {
+        match levels {
+            Some(l) => l
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" · "),
+            None => self.hidden(),
+        }
+    }
+
+    pub fn sections(&self) -> Vec<(&'static str, &'static str)> {
+        Section::all()
+            .into_iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "summaries/index.html")]
+struct SummaryPage {
+    layout: Layout,
+    form: PeriodQuery,
+    cycles: Vec<Cycle>,
+    may_see_team: bool,
+    query: String,
+    errors: FormErrors,
+    view: Option<View>,
+}
+
+async fn read(state: &AppState, actor: &Actor, form: &PeriodQuery) -> AppResult<Summary> {
+    summaries::summary(
+        &state.db,
+        actor,
+        &form.input()?,
+        form.team(),
+        state.settings.privacy_k,
+    )
+    .await
+}
+
+#[handler]
+pub async fn index(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(form): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let cycles = cycles::list(&state.db, &actor).await?;
+    let may_see_team = policy::allows(
+        actor.principal(),
+        Action::ViewTeamSummary {
+            is_manager: actor.is_manager,
+        },
+    );
+    let (view, errors, status) = match read(&state, &actor, &form).await {
+        Ok(summary) => (
+            Some(View { summary }),
+            FormErrors::default(),
+            StatusCode::OK,
+        ),
+        Err(err) => match FormErrors::of(&err) {
+            Some(errors) => (None, errors, err.status()),
+            None => return Err(err),
+        },
+    };
+    let page = render(&SummaryPage {
+        layout: Layout::new(Some(&actor), "Summary", "summaries"),
+        query: form.query(),
+        form,
+        cycles,
+        may_see_team,
+        errors,
+        view,
+    })?;
+    Ok(page.with_status(status).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "summaries/print.html")]
+struct PrintPage {
+    layout: Layout,
+    view: View,
+}
+
+#[handler]
+pub async fn print(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(form): Query<PeriodQuery>,
+) -> AppResult<Html<String>> {
+    let summary = read(&state, &actor, &form).await?;
+    render(&PrintPage {
+        layout: Layout::new(Some(&actor), "Summary", "summaries"),
+        view: View { summary },
+    })
+}
+
+/// `/summaries/coverage.csv` and the other sections.
+#[handler]
+pub async fn csv(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(file): Path<String>,
+    Query(form): Query<PeriodQuery>,
+) -> AppResult<Response> {
+    let section = file
+        .strip_suffix(".csv")
+        .and_then(|name| Section::parse_word(name).ok())
+        .ok_or(AppError::NotFound)?;
+    let summary = read(&state, &actor, &form).await?;
+    let body = export::section_csv(&summary, section)?;
+    Ok(body
+        .with_content_type("text/csv; charset=utf-8")
+        .with_header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"summary-{}.csv\"", section.as_str()),
+        )
+        .into_response())
+}
+
+/// This area's pages, added to the site's routes by `app::page_routes`.
+pub fn routes(route: poem::Route) -> poem::Route {
+    use poem::get;
+    route
+        .at("/summaries", get(index))
+        .at("/summaries/print", get(print))
+        .at("/summaries/:file", get(csv))
+}

@@ -1,0 +1,502 @@
+//! Summaries: each section against a small hand-computed department, the privacy
+//! threshold on every cut, the role matrix, bad periods, CSV and a fixed statement count.
+
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn put_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = app
+        .api
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    split(response).await
+}
+
+/// The small department: the usual cast plus Sam (under the lead); in this cycle G1.1 has
+/// four goals (Erin achieved, Pat partially, Sam not achieved, Lee's still proposed), G1.2
+/// none and G2.1 one (Erin's, proposed). One communication skill: Erin at 1 before the
+/// cycle and 2 now, Pat 3 and Sam 4 now. Erin thanks Pat and Sam once. One meeting held
+/// with one question, one point of agreement and one of disagreement.
+struct Small {
+    d: Department,
+    f: Fixture,
+    cio: String,
+}
+
+async fn small(app: &TestApp) -> Small {
+    let d = app.department().await;
+    app.add_person("sam@example.org", "Sam Staff", "staff", Some(d.lead))
+        .await;
+    let cio = app.token("cio@example.org").await;
+    let lead = app.token("lead@example.org").await;
+    let f = app.plan_and_cycle(&cio).await;
+    let mut outcomes = Vec::new();
+    for (email, outcome) in [
+        ("eng@example.org", Some("achieved")),
+        ("peer@example.org", Some("partially_achieved")),
+        ("sam@example.org", Some("not_achieved")),
+        ("lead@example.org", None),
+    ] {
+        let token = app.token(email).await;
+        let goal = app
+            .propose_goal(&token, f.cycle, f.objectives[0], "Answer faster")
+            .await;
+        if let Some(outcome) = outcome {
+            let (status, body) = app
+                .post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            outcomes.push((token, goal, outcome));
+        }
+    }
+    let engineer = app.token("eng@example.org").await;
+    app.propose_goal(&engineer, f.cycle, f.objectives[2], "Replace on time")
+        .await;
+    app.move_cycle(&cio, f.cycle, "in_progress").await;
+    for (token, goal, outcome) in outcomes {
+        let (status, body) = app
+            .post_json(
+                &token,
+                &format!("/api/v1/goals/{goal}/outcome"),
+                json!({"status": outcome}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    let (status, skill) = app
+        .post_json(
+            &cio,
+            "/api/v1/skills",
+            json!({"name": "Plain language", "category": "communication"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{skill}");
+    let skill = skill["id"].as_i64().unwrap();
+    let sam = app.get_json(&cio, "/api/v1/people?q=Sam").await.1["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let before_cycle = f.starts_on - Duration::days(10);
+    for (person, level, on) in [
+        (i64::from(d.engineer), 1, before_cycle),
+        (i64::from(d.engineer), 2, Utc::now().date_naive()),
+        (i64::from(d.peer), 3, Utc::now().date_naive()),
+        (sam, 4, Utc::now().date_naive()),
+    ] {
+        let (status, body) = app
+            .post_json(
+                &lead,
+                &format!("/api/v1/people/{person}/skill-assessments"),
+                json!({"assessments": [{"skill_id": skill, "level": level, "assessed_on": on}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    let (status, body) = app
+        .post_json(
+            &engineer,
+            "/api/v1/kudos",
+            json!({"recipient_ids": [d.peer, sam], "message": "Thanks for the plain words."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, meeting) = app
+        .post_json(&cio, "/api/v1/meetings", json!({"kind": "quarterly", "title": "Values morning", "starts_at": (Utc::now() - Duration::hours(3)).to_rfc3339()}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{meeting}");
+    let id = meeting["id"].as_i64().unwrap();
+    let (status, agenda) = app
+        .post_json(&cio, &format!("/api/v1/meetings/{id}/items"), json!({"kind": "question", "title": "Our values", "prompt": "What are our values?", "planned_minutes": 30}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agenda}");
+    let item = agenda["items"][0]["id"].as_i64().unwrap();
+    app.post_json(&cio, &format!("/api/v1/meetings/{id}/publish"), json!({}))
+        .await;
+    let (status, body) = put_json(
+        app,
+        &cio,
+        &format!("/api/v1/meeting-items/{item}/outcome"),
+        json!({"agreements": ["Service first"], "disagreements": ["How fast is fast"]}),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (status, body) = app
+        .post_json(&cio, &format!("/api/v1/meetings/{id}/hold"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    Small { d, f, cio }
+}
+
+fn objective<'a>(summary: &'a Value, code: &str) -> &'a Value {
+    summary["coverage"]["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["objectives"].as_array().unwrap())
+        .find(|o| o["code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {summary}"))
+}
+
+fn counts(outcomes: &Value) -> [Option<i64>; 4] {
+    ["linked", "achieved", "partially_achieved", "not_achieved"]
+        .map(|f| outcomes[f]["now"].as_i64())
+}
+
+/// No withheld figure of the coverage can be worked out from a shown total: a strategic
+/// goal's shown figure never leaves exactly one of its objectives' figures withheld, and a
+/// row's shown linked goals never leave exactly one outcome withheld (the open goals are
+/// never shown, so that one would still be unknown, but the check is kept strict).
+fn no_hidden_coverage_is_derivable(summary: &Value) {
+    for goal in summary["coverage"]["goals"].as_array().unwrap() {
+        for row in std::iter::once(goal).chain(goal["objectives"].as_array().unwrap()) {
+            let [linked, a, p, n] = counts(&row["outcomes"]);
+            let withheld = [a, p, n].iter().filter(|v| v.is_none()).count();
+            assert!(
+                linked.is_none() || withheld != 1,
+                "one withheld outcome beside its total: {row}"
+            );
+        }
+        for (i, field) in ["linked", "achieved", "partially_achieved", "not_achieved"]
+            .iter()
+            .enumerate()
+        {
+            let total = counts(&goal["outcomes"])[i];
+            let hidden_parts = goal["objectives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["outcomes"][field]["now"].is_null())
+                .count();
+            assert!(
+                !(total.is_some() && hidden_parts == 1),
+                "{field} of {} from its total: {goal}",
+                goal["code"]
+            );
+        }
+    }
+}
+
+both_backends! {
+    async fn each_section_adds_up_on_a_small_department(app) {
+        let s = small(&app).await;
+        let (status, summary) = app.get_json(&s.cio, &format!("/api/v1/summaries?cycle_id={}", s.f.cycle)).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        assert_eq!(summary["exact"], true);
+        assert_eq!(summary["period"]["cycle_id"], s.f.cycle);
+        // Coverage.
+        assert_eq!(counts(&objective(&summary, "G1.1")["outcomes"]), [Some(4), Some(1), Some(1), Some(1)]);
+        assert_eq!(objective(&summary, "G1.1")["outcomes"]["achieved_percent"]["now"], 25.0);
+        assert_eq!(counts(&summary["coverage"]["goals"][0]["outcomes"]), [Some(4), Some(1), Some(1), Some(1)]);
+        assert_eq!(counts(&objective(&summary, "G2.1")["outcomes"]), [Some(1), Some(0), Some(0), Some(0)]);
+        assert_eq!(summary["coverage"]["uncovered"], json!(["G1.2 Plain language"]));
+        assert_eq!(objective(&summary, "G1.1")["outcomes"]["linked"]["before"], 0, "no cycle before");
+        assert_eq!(objective(&summary, "G1.1")["outcomes"]["linked"]["change"], 4);
+        // Skills: the end of the cycle is today; its eve saw Erin only.
+        let skill = &summary["skills"]["skills"][0];
+        assert_eq!(skill["name"], "Plain language");
+        assert_eq!((skill["assessed"]["now"].as_i64(), skill["assessed"]["before"].as_i64()), (Some(3), Some(1)));
+        assert_eq!(skill["current"]["now"], 3.0);
+        assert_eq!(skill["current"]["before"], 1.0);
+        assert_eq!(skill["current"]["change"], 2.0);
+        let baseline = skill["baseline"]["now"].as_f64().unwrap();
+        assert!((baseline - 8.0 / 3.0).abs() < 1e-9, "{baseline}");
+        assert_eq!(skill["distribution"]["now"], json!([0, 1, 1, 1, 0]));
+        assert_eq!(skill["distribution"]["before"], json!([1, 0, 0, 0, 0]));
+        let communication = summary["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
+        assert_eq!(communication["assessed"]["now"], 3);
+        assert_eq!(communication["current"]["now"], 3.0);
+        let technical = summary["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "technical").unwrap();
+        assert_eq!(technical["assessed"]["now"], 0);
+        // Recognition: one kudos, one giver, two thanked of five members of staff.
+        let r = &summary["recognition"];
+        assert_eq!((r["kudos"]["now"].as_i64(), r["givers"]["now"].as_i64(), r["receivers"]["now"].as_i64()), (Some(1), Some(1), Some(2)));
+        assert_eq!(r["staff_thanked_percent"]["now"], 40.0);
+        let month = Utc::now().format("%Y-%m").to_string();
+        let this_month = r["kudos_per_month"].as_array().unwrap().iter().find(|m| m["month"] == month.as_str()).unwrap();
+        assert_eq!(this_month["kudos"]["now"], 1);
+        assert_eq!(r["kudos_per_month"].as_array().unwrap().iter().map(|m| m["kudos"]["now"].as_i64().unwrap()).sum::<i64>(), 1);
+        assert_eq!(r["compliments"].as_array().unwrap().len(), 7, "every channel, zeros too");
+        // Meetings.
+        let m = &summary["meetings"];
+        assert_eq!((m["held"]["now"].as_i64(), m["questions"]["now"].as_i64(), m["agreements"]["now"].as_i64(), m["disagreements"]["now"].as_i64()), (Some(1), Some(1), Some(1), Some(1)));
+        assert_eq!(m["meetings"][0]["explored"][0]["agreements"], json!(["Service first"]));
+        assert_eq!(m["meetings"][0]["explored"][0]["disagreements"], json!(["How fast is fast"]));
+        let _ = s.d;
+    }
+}
+
+both_backends! {
+    async fn advisors_and_staff_see_no_figure_about_fewer_than_k_people(app) {
+        let s = small(&app).await;
+        let path = format!("/api/v1/summaries?cycle_id={}", s.f.cycle);
+        // The advisor knows nobody: four people linked is shown, each outcome (one person)
+        // is hidden, and so is G2.1's lone goal and its strategic goal.
+        let advisor = app.token("advisor@example.org").await;
+        let (status, summary) = app.get_json(&advisor, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(summary["exact"], false);
+        assert_eq!(counts(&objective(&summary, "G1.1")["outcomes"]), [Some(4), None, None, None]);
+        assert_eq!(objective(&summary, "G1.1")["outcomes"]["achieved"]["withheld"], true);
+        assert_eq!(counts(&objective(&summary, "G2.1")["outcomes"])[0], None);
+        assert_eq!(counts(&summary["coverage"]["goals"][1]["outcomes"])[0], None);
+        assert_eq!(summary["coverage"]["uncovered"], json!(["G1.2 Plain language"]), "a zero is a zero");
+        no_hidden_coverage_is_derivable(&summary);
+        let skill = &summary["skills"]["skills"][0];
+        assert_eq!(skill["assessed"]["now"], 3);
+        assert!(skill["distribution"]["now"].is_null(), "one person a level: {skill}");
+        assert!(skill["assessed"]["before"].is_null(), "Erin alone on the eve");
+        assert!(skill["current"]["before"].is_null());
+        // Recognition is public on the portal: shown as it is.
+        assert_eq!(summary["recognition"]["receivers"]["now"], 2);
+        // Pat sees their own partial outcome (it is theirs) but not the others.
+        let peer = app.token("peer@example.org").await;
+        let (_, summary) = app.get_json(&peer, &path).await;
+        assert_eq!(counts(&objective(&summary, "G1.1")["outcomes"]), [Some(4), None, Some(1), None]);
+        no_hidden_coverage_is_derivable(&summary);
+        // The lead sees everyone below them one by one: exact figures, in either cut.
+        let lead = app.token("lead@example.org").await;
+        let (_, summary) = app.get_json(&lead, &format!("{path}&team=true")).await;
+        assert_eq!(summary["cut"], "team");
+        assert_eq!(counts(&objective(&summary, "G1.1")["outcomes"]), [Some(3), Some(1), Some(1), Some(1)], "Lee's own goal is not their team's");
+        let (_, summary) = app.get_json(&lead, &path).await;
+        assert_eq!(summary["cut"], "department");
+        assert_eq!(counts(&objective(&summary, "G1.1")["outcomes"]), [Some(4), Some(1), Some(1), Some(1)]);
+    }
+}
+
+/// An objective linked by `n` people, as an advisor sees its linked goals.
+async fn linked_as_advisor(app: &TestApp, n: usize) -> (Option<i64>, Option<i64>) {
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let f = app.plan_and_cycle(&cio).await;
+    let (status, skill) = app
+        .post_json(
+            &cio,
+            "/api/v1/skills",
+            json!({"name": "Networks", "category": "technical"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let skill = skill["id"].as_i64().unwrap();
+    let cio_token = cio.clone();
+    for i in 0..n {
+        let email = format!("p{i}@example.org");
+        let id = app
+            .add_person(&email, &format!("Person {i}"), "staff", Some(d.cio))
+            .await;
+        let token = app.token(&email).await;
+        app.propose_goal(&token, f.cycle, f.objectives[0], "Work")
+            .await;
+        let (status, body) = app
+            .post_json(
+                &cio_token,
+                &format!("/api/v1/people/{id}/skill-assessments"),
+                json!({"assessments": [{"skill_id": skill, "level": 3}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let advisor = app.token("advisor@example.org").await;
+    let (_, summary) = app
+        .get_json(&advisor, &format!("/api/v1/summaries?cycle_id={}", f.cycle))
+        .await;
+    (
+        counts(&objective(&summary, "G1.1")["outcomes"])[0],
+        summary["skills"]["skills"][0]["assessed"]["now"].as_i64(),
+    )
+}
+
+both_backends! {
+    async fn below_k_is_hidden(app) {
+        assert_eq!(linked_as_advisor(&app, 2).await, (None, None), "k − 1 people");
+    }
+}
+
+both_backends! {
+    async fn at_k_is_shown(app) {
+        assert_eq!(linked_as_advisor(&app, 3).await, (Some(3), Some(3)), "k people");
+    }
+}
+
+both_backends! {
+    async fn above_k_is_shown(app) {
+        assert_eq!(linked_as_advisor(&app, 4).await, (Some(4), Some(4)), "k + 1 people");
+    }
+}
+
+both_backends! {
+    async fn bad_periods_get_422_naming_the_field(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let cases = [
+            ("from=2026-02-01&to=2026-01-01", "to"),
+            ("from=2020-01-01&to=2026-01-01", "to"),
+            ("cycle_id=999", "cycle_id"),
+            ("from=2026-01-01", "to"),
+            ("from=not-a-date&to=2026-01-01", "from"),
+        ];
+        for (query, field) in cases {
+            let (status, problem) = app.get_json(&cio, &format!("/api/v1/summaries?{query}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {problem}");
+            assert_eq!(error_fields(&problem), [field], "{query}");
+        }
+        let (status, _) = app.get_json(&cio, "/api/v1/summaries?from=2021-01-01&to=2025-12-31").await;
+        assert_eq!(status, StatusCode::OK, "five years is allowed");
+        let browser = app.signed_in("cio@example.org").await;
+        let response = browser.get("/summaries?from=2026-02-01&to=2026-01-01").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("The last day must not be before the first."), "{html}");
+    }
+}
+
+both_backends! {
+    async fn who_may_read_which_summary(app) {
+        app.department().await;
+        for (email, team, expected) in [
+            ("cio@example.org", false, StatusCode::OK),
+            ("cio@example.org", true, StatusCode::OK),
+            ("lead@example.org", true, StatusCode::OK),
+            ("eng@example.org", false, StatusCode::OK),
+            ("eng@example.org", true, StatusCode::NOT_FOUND),
+            ("advisor@example.org", false, StatusCode::OK),
+            ("advisor@example.org", true, StatusCode::NOT_FOUND),
+        ] {
+            let token = app.token(email).await;
+            let (status, body) = app.get_json(&token, &format!("/api/v1/summaries?team={team}")).await;
+            assert_eq!(status, expected, "{email} team={team}: {body}");
+            let browser = app.signed_in(email).await;
+            let page = browser.get(&format!("/summaries{}", if team { "?team=1" } else { "" })).await;
+            assert_eq!(page.status(), expected, "{email} page team={team}");
+        }
+        let response = app.api.get(app.url("/api/v1/summaries")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let page = app.browser().get("/summaries").await;
+        assert_ne!(page.status(), StatusCode::OK, "anonymous visitors sign in first");
+        let page = app.browser().get("/summaries/coverage.csv").await;
+        assert_ne!(page.status(), StatusCode::OK);
+    }
+}
+
+both_backends! {
+    async fn each_section_comes_as_csv_with_formulas_neutralised(app) {
+        let s = small(&app).await;
+        let (status, _) = app
+            .post_json(&s.cio, &format!("/api/v1/strategic-goals/{}/objectives", app.get_json(&s.cio, &format!("/api/v1/plans/{}", s.f.plan)).await.1["goals"][1]["id"]), json!({"title": "=HYPERLINK(\"http://x\")"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let advisor = app.signed_in("advisor@example.org").await;
+        let response = advisor.get(&format!("/summaries/coverage.csv?cycle_id={}", s.f.cycle)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        let body = response.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(&header[..4], ["level", "code", "title", "linked"]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let g11 = rows.iter().find(|r| &r[1] == "G1.1").unwrap();
+        assert_eq!(&g11[3], "4");
+        assert_eq!(&g11[6], "hidden for privacy (fewer than 3)");
+        let formula = rows.iter().find(|r| r[2].contains("HYPERLINK")).unwrap();
+        assert_eq!(&formula[2], "'=HYPERLINK(\"http://x\")");
+        for cell in rows.iter().flat_map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>()) {
+            assert!(!cell.starts_with(['=', '+', '@']), "{cell}");
+        }
+        for section in ["skills", "recognition", "meetings"] {
+            let response = advisor.get(&format!("/summaries/{section}.csv?cycle_id={}", s.f.cycle)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{section}");
+            let body = response.text().await.unwrap();
+            let mut reader = csv::Reader::from_reader(body.as_bytes());
+            assert!(reader.records().all(|r| r.is_ok()), "{section}: {body}");
+        }
+        let response = advisor.get("/summaries/nonsense.csv").await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let html = advisor.get_html(&format!("/summaries?cycle_id={}", s.f.cycle)).await;
+        assert!(html.contains("hidden for privacy (fewer than 3)"), "{html}");
+        assert!(!html.contains("Erin Engineer</td>"), "no name beside a figure");
+        let print = advisor.get_html(&format!("/summaries/print?cycle_id={}", s.f.cycle)).await;
+        assert!(print.contains("page-break-before"), "{print}");
+    }
+}
+
+both_backends! {
+    async fn a_summary_reads_in_a_fixed_number_of_statements(app) {
+        let s = small(&app).await;
+        let advisor = app.token("advisor@example.org").await;
+        let path = format!("/api/v1/summaries?cycle_id={}", s.f.cycle);
+        // A write first: it empties the shared copies (the token's actor), so both
+        // measurements start cold.
+        app.post_json(&s.cio, "/api/v1/meeting-questions", json!({"prompt": "Who are we?"})).await;
+        let before = app.db().statements_run();
+        app.get_json(&advisor, &path).await;
+        let small_count = app.db().statements_run() - before;
+        // More of everything: people, goals, kudos.
+        for i in 0..6 {
+            let email = format!("more{i}@example.org");
+            let id = app.add_person(&email, &format!("More {i}"), "staff", Some(s.d.lead)).await;
+            let token = app.token(&email).await;
+            app.propose_goal(&token, s.f.cycle, s.f.objectives[1], "More work").await;
+            app.post_json(&token, "/api/v1/kudos", json!({"recipient_ids": [s.d.peer], "message": "More thanks."})).await;
+            let _ = id;
+        }
+        // A write first: it empties the shared copies (the token's actor), so both
+        // measurements start cold.
+        app.post_json(&s.cio, "/api/v1/meeting-questions", json!({"prompt": "Who are we?"})).await;
+        let before = app.db().statements_run();
+        app.get_json(&advisor, &path).await;
+        let large_count = app.db().statements_run() - before;
+        // The token's first use records itself once, so the first measurement may run
+        // one statement more; more people, goals and kudos never add any.
+        assert!(large_count <= small_count, "{small_count} then {large_count}");
+        assert!(large_count <= 30, "{large_count}");
+    }
+}
+
+fn cio_actor(id: i32) -> staffdev::auth::Actor {
+    staffdev::auth::Actor {
+        person_id: id,
+        name: "Carla CIO".to_owned(),
+        email: "cio@example.org".to_owned(),
+        role: staffdev::people::Role::Cio,
+        is_manager: true,
+        csrf_token: None,
+        session_id: None,
+    }
+}
+
+both_backends! {
+    async fn a_published_report_keeps_its_figures_when_the_data_changes(app) {
+        use staffdev::summaries::{PeriodInput, reports::{self, ReportInput}};
+        let s = small(&app).await;
+        let input = ReportInput {
+            title: Some("Annual report".to_owned()),
+            introduction: Some("Our year.".to_owned()),
+            period: PeriodInput { cycle_id: Some(s.f.cycle as i32), ..PeriodInput::default() },
+        };
+        let published = reports::publish(app.db(), &cio_actor(s.d.cio), input, 3, Utc::now()).await.expect("publish");
+        let before = reports::get(app.db(), None, true, published.id).await.expect("public read");
+        assert!(!before.summary.exact, "a report keeps what a reader who knows nobody sees");
+        assert_eq!(before.summary.recognition.kudos.now, Some(1));
+        let engineer = app.token("eng@example.org").await;
+        let (status, _) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [s.d.peer], "message": "Again, thanks."})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let after = reports::get(app.db(), None, true, published.id).await.expect("read");
+        assert_eq!(after, before, "frozen");
+        assert_eq!(reports::latest(app.db(), None, true).await.expect("latest").map(|r| r.id), Some(published.id));
+        assert!(reports::list(app.db(), None, false).await.is_err(), "anonymous visitors of a private portal");
+        let bad = ReportInput { title: Some(String::new()), introduction: None, period: PeriodInput { from: Some("2026-02-01".into()), to: Some("2026-01-01".into()), ..PeriodInput::default() } };
+        let err = reports::publish(app.db(), &cio_actor(s.d.cio), bad, 3, Utc::now()).await.expect_err("bad");
+        let mut fields: Vec<String> = err.field_errors().iter().map(|e| e.field.clone()).collect();
+        fields.sort();
+        assert_eq!(fields, ["title", "to"]);
+    }
+}
