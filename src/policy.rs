@@ -71,6 +71,14 @@ pub enum Action<'a> {
     /// Create meetings, edit their own fields, publish and cancel them; keep the question
     /// bank and the agenda templates: the cio.
     ManageMeetings,
+    /// Submit an idea or a concern about the department's services: everyone signed in.
+    SubmitIdea,
+    /// Read the ideas and the cio's replies, with who submitted them: everyone signed in.
+    ReadIdeas,
+    /// Answer an idea with a status and a reply, and link an adopted one: the cio.
+    AnswerIdeas,
+    /// The advisory committee's home page: advisors and the cio.
+    ViewCommitteeHome,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -92,6 +100,21 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     use Decision::*;
     let is_cio = actor.role == Role::Cio;
     match action {
+        Action::SubmitIdea | Action::ReadIdeas => Allow,
+        Action::AnswerIdeas => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
+        Action::ViewCommitteeHome => {
+            if is_cio || actor.role == Role::Advisor {
+                Allow
+            } else {
+                Forbid
+            }
+        }
         Action::ListPeople
         | Action::ViewProfile
         | Action::ManageOwnAccount
@@ -237,6 +260,10 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
             "Only the cio and the meeting's facilitator can change its agenda and outcomes."
         }
         Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
+        Action::AnswerIdeas => "Only the cio answers ideas.",
+        Action::ViewCommitteeHome => {
+            "This page is made for the advisory committee and the cio; the ideas are at /ideas."
+        }
         _ => "You are not allowed to do this.",
     }
 }
@@ -346,6 +373,22 @@ mod tests {
             ("the cio plans meetings",      cio,        Action::ManageMeetings, Allow),
             ("a facilitator does not",      me,         Action::ManageMeetings, Forbid),
             ("advisors do not plan meetings", advisor,  Action::ManageMeetings, Forbid),
+            ("advisors submit ideas",       advisor,    Action::SubmitIdea, Allow),
+            ("staff submit ideas",          me,         Action::SubmitIdea, Allow),
+            ("managers submit ideas",       lead,       Action::SubmitIdea, Allow),
+            ("the cio submits ideas",       cio,        Action::SubmitIdea, Allow),
+            ("advisors read the ideas",     advisor,    Action::ReadIdeas, Allow),
+            ("staff read the ideas",        peer,       Action::ReadIdeas, Allow),
+            ("managers read the ideas",     lead,       Action::ReadIdeas, Allow),
+            ("the cio reads the ideas",     cio,        Action::ReadIdeas, Allow),
+            ("the cio answers ideas",       cio,        Action::AnswerIdeas, Allow),
+            ("a manager does not answer",   lead,       Action::AnswerIdeas, Forbid),
+            ("staff do not answer",         me,         Action::AnswerIdeas, Forbid),
+            ("advisors do not answer",      advisor,    Action::AnswerIdeas, Forbid),
+            ("advisors have their home",    advisor,    Action::ViewCommitteeHome, Allow),
+            ("the cio sees the committee's home", cio,  Action::ViewCommitteeHome, Allow),
+            ("staff do not",                me,         Action::ViewCommitteeHome, Forbid),
+            ("managers do not",             lead,       Action::ViewCommitteeHome, Forbid),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

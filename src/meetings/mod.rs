@@ -12,6 +12,7 @@
 pub mod agenda;
 pub mod api;
 pub mod bank;
+pub mod digest;
 pub mod outcomes;
 pub mod pages;
 pub mod templates;
