@@ -407,6 +407,7 @@ const PAGE_AREAS: [fn(Route) -> Route; 11] = [
     crate::meetings::pages::routes,
     crate::calendar::pages::routes,
     crate::summaries::pages::routes,
+    crate::ideas::pages::routes,
 ];
 
 fn page_routes() -> Route {

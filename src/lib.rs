@@ -28,6 +28,8 @@ pub mod entities;
 pub mod error;
 /// Performance goals linked to the plan.
 pub mod goals;
+/// The committee's ideas: ideas and concerns about the department's services and the cio's answers; the advisory committee's home page.
+pub mod ideas;
 /// This installation's own id, created once and kept in the database.
 pub mod installation;
 /// Quarterly meetings and the retreat: agendas, the question bank, outcomes.

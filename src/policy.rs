@@ -78,6 +78,14 @@ pub enum Action<'a> {
     ViewTeamSummary { is_manager: bool },
     /// Publish a summary as the annual report: the cio.
     PublishReports,
+    /// Submit an idea or a concern about the department's services: everyone signed in.
+    SubmitIdea,
+    /// Read the ideas and the cio's replies, with who submitted them: everyone signed in.
+    ReadIdeas,
+    /// Answer an idea with a status and a reply, and link an adopted one: the cio.
+    AnswerIdeas,
+    /// The advisory committee's home page: advisors and the cio.
+    ViewCommitteeHome,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -99,6 +107,21 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     use Decision::*;
     let is_cio = actor.role == Role::Cio;
     match action {
+        Action::SubmitIdea | Action::ReadIdeas => Allow,
+        Action::AnswerIdeas => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
+        Action::ViewCommitteeHome => {
+            if is_cio || actor.role == Role::Advisor {
+                Allow
+            } else {
+                Forbid
+            }
+        }
         Action::ListPeople
         | Action::ViewProfile
         | Action::ManageOwnAccount
@@ -260,6 +283,10 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         }
         Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
         Action::PublishReports => "Only the cio can publish the annual report.",
+        Action::AnswerIdeas => "Only the cio answers ideas.",
+        Action::ViewCommitteeHome => {
+            "This page is made for the advisory committee and the cio; the ideas are at /ideas."
+        }
         _ => "You are not allowed to do this.",
     }
 }
@@ -379,6 +406,22 @@ mod tests {
             ("the cio publishes reports",   cio,        Action::PublishReports, Allow),
             ("a manager does not publish",  lead,       Action::PublishReports, Forbid),
             ("advisors do not publish",     advisor,    Action::PublishReports, Forbid),
+            ("advisors submit ideas",       advisor,    Action::SubmitIdea, Allow),
+            ("staff submit ideas",          me,         Action::SubmitIdea, Allow),
+            ("managers submit ideas",       lead,       Action::SubmitIdea, Allow),
+            ("the cio submits ideas",       cio,        Action::SubmitIdea, Allow),
+            ("advisors read the ideas",     advisor,    Action::ReadIdeas, Allow),
+            ("staff read the ideas",        peer,       Action::ReadIdeas, Allow),
+            ("managers read the ideas",     lead,       Action::ReadIdeas, Allow),
+            ("the cio reads the ideas",     cio,        Action::ReadIdeas, Allow),
+            ("the cio answers ideas",       cio,        Action::AnswerIdeas, Allow),
+            ("a manager does not answer",   lead,       Action::AnswerIdeas, Forbid),
+            ("staff do not answer",         me,         Action::AnswerIdeas, Forbid),
+            ("advisors do not answer",      advisor,    Action::AnswerIdeas, Forbid),
+            ("advisors have their home",    advisor,    Action::ViewCommitteeHome, Allow),
+            ("the cio sees the committee's home", cio,  Action::ViewCommitteeHome, Allow),
+            ("staff do not",                me,         Action::ViewCommitteeHome, Forbid),
+            ("managers do not",             lead,       Action::ViewCommitteeHome, Forbid),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -15,6 +15,7 @@ mod m20261202_000008_devices_and_installation;
 mod m20261202_000009_meetings;
 mod m20261202_000010_private_links;
 mod m20261203_000011_reports;
+mod m20261203_000012_ideas;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_meetings::Migration),
             Box::new(m20261202_000010_private_links::Migration),
             Box::new(m20261203_000011_reports::Migration),
+            Box::new(m20261203_000012_ideas::Migration),
         ]
     }
 }

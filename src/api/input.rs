@@ -369,6 +369,17 @@ impl<W: Word + Send + Sync> ParseFromJSON for OneOf<W> {
     }
 }
 
+/// A word in a query parameter (`?status=adopted`): the document lists the words, and any
+/// other is the parameter's 422 with the sentence that lists them.
+impl<W: Word + Send + Sync> poem_openapi::types::ParseFromParameter for OneOf<W> {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        match W::parse_word(value) {
+            Ok(word) => Ok(OneOf(word.as_str().to_owned(), PhantomData)),
+            Err(sentence) => Err(ParseError::custom(sentence)),
+        }
+    }
+}
+
 impl<W: Word + Send + Sync> ToJSON for OneOf<W> {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(self.0.clone()))

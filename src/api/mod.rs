@@ -198,6 +198,7 @@ pub type Endpoints = (
     crate::meetings::api::MeetingsApi,
     crate::calendar::api::CalendarApi,
     crate::summaries::api::SummariesApi,
+    crate::ideas::api::IdeasApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -217,6 +218,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::meetings::api::MeetingsApi,
             crate::calendar::api::CalendarApi,
             crate::summaries::api::SummariesApi,
+            crate::ideas::api::IdeasApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),
@@ -298,6 +300,10 @@ fn param_sentence(reason: &str) -> String {
         format!("Enter a number of at least {min}.")
     } else if let Some(max) = bound("max_length") {
         format!("Keep this to {max} characters or fewer.")
+    } else if let Some(at) = reason.find("Choose one of:") {
+        // The sentence a word parameter gives, without poem's note on where it was read.
+        let sentence = &reason[at..];
+        sentence[..sentence.find(" (occurred").unwrap_or(sentence.len())].to_owned()
     } else if reason.contains("integer") {
         "Enter a whole number.".to_owned()
     } else if reason.contains("date") {

@@ -3,13 +3,15 @@
 //! cycle in progress, and a year of recognition (a trophy whose notebook has passed
 //! through most of the department, a few hundred kudos, a dozen compliments and some
 //! announcements), and a year of meetings (four quarterly meetings and a retreat held,
-//! the next quarterly published). Everything goes through the same services as the pages and the API, so
+//! the next quarterly published), and the advisory committee's ideas with the cio's
+//! answers. Everything goes through the same services as the pages and the API, so
 //! it obeys the same rules; the recognition year passes its services moments in the past.
 //!
 //! This file loads; the data is apart: the department in `data`, the year of recognition's
 //! texts in `texts`, and their loading in `recognition`.
 
 mod data;
+mod ideas;
 mod meetings;
 mod recognition;
 mod texts;
@@ -123,7 +125,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
         Some(cio_id),
     )
     .await?;
-    add(
+    let faculty_id = add(
         db,
         "Alan Grant",
         "Advisory Committee (Faculty)",
@@ -132,7 +134,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
         None,
     )
     .await?;
-    add(
+    let student_id = add(
         db,
         "Sofia Lind",
         "Advisory Committee (Students)",
@@ -451,7 +453,21 @@ pub async fn load(db: &Db) -> AppResult<()> {
         }
     }
     recognition::load_recognition(db, &cio, &roster).await?;
-    meetings::load_meetings(db, &cio, &roster).await
+    meetings::load_meetings(db, &cio, &roster).await?;
+    let advisors = [
+        actor(faculty_id, "Alan Grant", Role::Advisor, false),
+        actor(student_id, "Sofia Lind", Role::Advisor, false),
+    ];
+    let knowledge_base = roster
+        .iter()
+        .find(|a| a.name == "Yuki Tanaka")
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo person missing")))?;
+    let staff_senders = [
+        actor(beth_id, "Beth Carter", Role::Staff, false),
+        knowledge_base,
+    ];
+    ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

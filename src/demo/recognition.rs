@@ -80,6 +80,21 @@ fn office_hours(day: NaiveDate, dice: &mut Dice) -> DateTime<Utc> {
         + Duration::seconds(dice.between(8 * 3600, 18 * 3600 - 1))
 }
 
+/// Kudos spread through the department over the year, as the habit catches on: in its
+/// first months they go to a few people, then to more and more, until everyone may
+/// receive them in its last four months (a story the summaries tell: more distinct
+/// receivers in recent months than in the first). The people reached first are spread over
+/// the teams (every fifth of the roster, round and round); the `QUIET` people are among
+/// them, since they were thanked early and not lately. Whoever the weights allow, the
+/// dice roll the same number of times, so the year's recent months are unchanged.
+fn spread_reaches(people: usize, index: usize, days_ago: i64, name: &str) -> bool {
+    const FIRST_REACH: usize = 6;
+    const DAYS_TO_EVERYONE: usize = 270;
+    let days_in = usize::try_from(364 - days_ago.clamp(0, 364)).unwrap_or(0);
+    let reach = FIRST_REACH + days_in * people / DAYS_TO_EVERYONE;
+    QUIET.contains(&name) || (index * 5) % people.max(1) < reach
+}
+
 /// A year of recognition, all in the past (every moment is at least a day before today):
 /// the trophy's notebook, kudos, compliments, announcements. `roster` is everyone active in
 /// the department (the advisors are not), who give and receive; the cio among them posts.
@@ -149,7 +164,10 @@ pub(super) async fn load_recognition(db: &Db, cio: &Actor, roster: &[Actor]) -> 
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                if i == giver || (days_ago <= QUIET_DAYS && QUIET.contains(&a.name.as_str())) {
+                if i == giver
+                    || (days_ago <= QUIET_DAYS && QUIET.contains(&a.name.as_str()))
+                    || !spread_reaches(roster.len(), i, days_ago, &a.name)
+                {
                     0
                 } else {
                     weight(&RECEIVERS, &a.name, 3)

@@ -13,6 +13,7 @@ pub mod agenda;
 pub mod api;
 pub mod bank;
 pub mod held;
+pub mod digest;
 pub mod outcomes;
 pub mod pages;
 pub mod templates;

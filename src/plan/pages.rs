@@ -41,6 +41,14 @@ struct PlanPage {
     errors: FormErrors,
     /// Each value with the meetings that discussed it, latest first.
     discussed: Vec<(String, Vec<crate::meetings::agenda::DiscussedAt>)>,
+    /// The ideas linked to each objective, newest first.
+    ideas: std::collections::HashMap<i32, Vec<crate::ideas::IdeaRef>>,
+}
+
+impl PlanPage {
+    fn ideas_of(&self, objective_id: &i32) -> &[crate::ideas::IdeaRef] {
+        self.ideas.get(objective_id).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The plan form as typed.
@@ -184,8 +192,15 @@ async fn plan_page(
         .iter()
         .filter_map(|v| by_value.remove(v).map(|meetings| (v.clone(), meetings)))
         .collect();
+    let objective_ids: Vec<i32> = shown
+        .goals
+        .iter()
+        .flat_map(|g| g.objectives.iter().map(|o| o.id))
+        .collect();
+    let ideas = crate::ideas::linked_to_objectives(&state.db, actor, objective_ids).await?;
     render(&PlanPage {
         discussed,
+        ideas,
         layout: Layout::new(Some(actor), shown.summary.title.clone(), "plan"),
         notice,
         editable: shown.summary.status != PlanStatus::Archived,

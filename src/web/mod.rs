@@ -40,6 +40,8 @@ pub struct NavActor {
     pub name: String,
     pub can_manage_people: bool,
     pub is_manager: bool,
+    /// Advisors and the cio: the committee's home page is in their navigation.
+    pub sees_committee: bool,
 }
 
 impl Layout {
@@ -51,6 +53,7 @@ impl Layout {
                 name: a.name.clone(),
                 can_manage_people: policy::allows(a.principal(), Action::ManagePeople),
                 is_manager: a.is_manager,
+                sees_committee: policy::allows(a.principal(), Action::ViewCommitteeHome),
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
             section,

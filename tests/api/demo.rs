@@ -156,3 +156,82 @@ both_backends! {
         assert_eq!(portal["announcements"].as_array().unwrap().len(), 5);
     }
 }
+
+both_backends! {
+    async fn the_demo_tells_a_story_across_last_cycle_and_this_one(app) {
+        use chrono::NaiveDate;
+        use staffdev::entities::{skill, skill_assessment};
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let conn = app.db().conn();
+        let now = Utc::now();
+
+        // Two advisors: a faculty member and a student.
+        let people = person::Entity::find().all(conn).await.unwrap();
+        let advisors: Vec<(&str, &str)> = people.iter().filter(|p| p.role == "advisor").map(|p| (p.name.as_str(), p.job_title.as_str())).collect();
+        assert_eq!(advisors, [("Alan Grant", "Advisory Committee (Faculty)"), ("Sofia Lind", "Advisory Committee (Students)")]);
+
+        // A handful of ideas in each status, answered by the cio; one adopted idea feeds an
+        // objective, one was taken up at the retreat's ideas item.
+        let advisor = demo_token(&app, "alan.grant@example.org").await;
+        for status in ["new", "under_consideration", "adopted", "declined"] {
+            let (code, page) = app.get_json(&advisor, &format!("/api/v1/ideas?status={status}")).await;
+            assert_eq!(code, StatusCode::OK, "{page}");
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() >= 2, "{} {status} ideas", items.len());
+            for idea in items {
+                assert_eq!(idea["reply"].is_string(), status != "new", "{idea}");
+                if status != "new" {
+                    assert_eq!(idea["replied_by"]["name"], "Morgan Reyes");
+                }
+            }
+            if status == "adopted" {
+                assert!(items.iter().any(|i| i["objective"]["code"] == "G4.2"), "{page}");
+                assert!(items.iter().any(|i| i["meeting_item"]["meeting_title"] == "Annual retreat"), "{page}");
+            }
+        }
+        let (_, all) = app.get_json(&advisor, "/api/v1/ideas?limit=200").await;
+        let submitters: HashSet<&str> = all["items"].as_array().unwrap().iter().map(|i| i["submitted_by"]["name"].as_str().unwrap()).collect();
+        assert!(submitters.contains("Alan Grant") && submitters.contains("Sofia Lind") && submitters.len() > 2, "{submitters:?}");
+
+        // One objective nobody works on, in either cycle.
+        let cio = demo_token(&app, staffdev::demo::CIO_EMAIL).await;
+        let (_, cycles) = app.get_json(&cio, "/api/v1/cycles").await;
+        for cycle in cycles.as_array().unwrap() {
+            let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}?cycle_id={}", cycle["plan_id"], cycle["id"])).await;
+            let uncovered: Vec<&str> = plan["goals"].as_array().unwrap().iter()
+                .flat_map(|g| g["objectives"].as_array().unwrap().iter())
+                .filter(|o| o["linked_goals"] == 0)
+                .map(|o| o["code"].as_str().unwrap())
+                .collect();
+            assert_eq!(uncovered, ["G4.2"], "cycle {}", cycle["name"]);
+        }
+
+        // Communication skills rising: the average current level of communication skills
+        // (each person's latest assessment within the cycle) is higher this cycle than last.
+        let communication: HashSet<i32> = skill::Entity::find().all(conn).await.unwrap().into_iter().filter(|s| s.category == "communication").map(|s| s.id).collect();
+        let assessments = skill_assessment::Entity::find().order_by_asc(skill_assessment::Column::AssessedOn).order_by_asc(skill_assessment::Column::Id).all(conn).await.unwrap();
+        let average_current = |from: NaiveDate, to: NaiveDate| {
+            let mut current: HashMap<(i32, i32), i16> = HashMap::new();
+            for a in assessments.iter().filter(|a| communication.contains(&a.skill_id) && a.assessed_on >= from && a.assessed_on <= to) {
+                current.insert((a.person_id, a.skill_id), a.level);
+            }
+            assert!(current.len() >= 10, "{} people and skills assessed", current.len());
+            current.values().map(|l| f64::from(*l)).sum::<f64>() / current.len() as f64
+        };
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (last, this) = (average_current(date(cycles[1]["starts_on"].as_str().unwrap()), date(cycles[1]["ends_on"].as_str().unwrap())), average_current(date(cycles[0]["starts_on"].as_str().unwrap()), date(cycles[0]["ends_on"].as_str().unwrap())));
+        assert!(this > last + 0.5, "communication: {last:.2} last cycle, {this:.2} this cycle");
+
+        // Kudos spreading to more people: more distinct receivers in the last three months
+        // than in the first three.
+        let kudos_at: HashMap<i64, chrono::DateTime<Utc>> = kudos::Entity::find().all(conn).await.unwrap().into_iter().map(|k| (k.id, k.created_at)).collect();
+        let receivers = kudos_recipient::Entity::find().all(conn).await.unwrap();
+        let distinct = |from: chrono::DateTime<Utc>, to: chrono::DateTime<Utc>| {
+            receivers.iter().filter(|r| (from..to).contains(&kudos_at[&r.kudos_id])).map(|r| r.person_id).collect::<HashSet<i32>>().len()
+        };
+        let first = *kudos_at.values().min().unwrap();
+        let early = distinct(first, first + Duration::days(91));
+        let recent = distinct(now - Duration::days(91), now);
+        assert!(recent > early + 3, "{early} people thanked in the first three months, {recent} in the last three");
+    }
+}

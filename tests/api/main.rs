@@ -13,6 +13,7 @@ mod db;
 mod demo;
 mod goals;
 mod hardening;
+mod ideas;
 mod meetings;
 mod openapi;
 mod operations;
