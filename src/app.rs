@@ -395,7 +395,7 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 }
 
 /// The pages of every area; each area lists its own routes, so adding an area is one line.
-const PAGE_AREAS: [fn(Route) -> Route; 11] = [
+const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::people::pages::routes,
     crate::auth::pages::routes,
     crate::plan::pages::routes,
