@@ -18,7 +18,7 @@ use poem::{
     handler,
     http::{HeaderValue, StatusCode, Uri, header},
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-    middleware::{CookieJarManager, RequestId, Tracing},
+    middleware::{CookieJarManager, RequestId},
     web::{Data, Html},
 };
 use tokio::io::{AsyncRead, ReadBuf};
@@ -273,10 +273,13 @@ async fn security_headers<E: Endpoint>(
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // Survey pages send none at all (their addresses carry invitation tokens).
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
     Ok(response)
 }
 
@@ -395,7 +398,7 @@ async fn docs_headers<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Res
 }
 
 /// The pages of every area; each area lists its own routes, so adding an area is one line.
-const PAGE_AREAS: [fn(Route) -> Route; 10] = [
+const PAGE_AREAS: [fn(Route) -> Route; 11] = [
     crate::people::pages::routes,
     crate::auth::pages::routes,
     crate::plan::pages::routes,
@@ -406,6 +409,7 @@ const PAGE_AREAS: [fn(Route) -> Route; 10] = [
     crate::recognition::pages::routes,
     crate::meetings::pages::routes,
     crate::calendar::pages::routes,
+    crate::feedback::pages::routes,
 ];
 
 fn page_routes() -> Route {
@@ -436,6 +440,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(limit_body_size)
         .data(state)
         .around(move |ep, req| security_headers(ep, req, https_only))
-        .with(Tracing)
+        .with(crate::telemetry::RequestLog)
         .with(RequestId::default())
 }

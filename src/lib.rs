@@ -22,6 +22,8 @@ pub mod disclosure;
 pub mod entities;
 /// The one error type and its mappings.
 pub mod error;
+/// Client feedback: surveys, invitations, anonymous responses, compliments from clients.
+pub mod feedback;
 /// Performance goals linked to the plan.
 pub mod goals;
 /// This installation's own id, created once and kept in the database.

@@ -71,6 +71,12 @@ pub enum Action<'a> {
     /// Create meetings, edit their own fields, publish and cancel them; keep the question
     /// bank and the agenda templates: the cio.
     ManageMeetings,
+    /// Write client-feedback surveys, invite clients, see every free-text answer, hide
+    /// or release one, and post or dismiss clients' compliments: the cio.
+    ManageSurveys,
+    /// Read a survey and its results (free text only once released): everyone signed in
+    /// for an open or closed survey, the cio alone for a draft.
+    ViewSurvey { is_draft: bool },
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -195,6 +201,20 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Forbid
             }
         }
+        Action::ManageSurveys => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
+        Action::ViewSurvey { is_draft } => {
+            if is_cio || !is_draft {
+                Allow
+            } else {
+                Hide
+            }
+        }
     }
 }
 
@@ -237,6 +257,7 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
             "Only the cio and the meeting's facilitator can change its agenda and outcomes."
         }
         Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
+        Action::ManageSurveys => "Only the cio can change surveys, invite clients or moderate their answers.",
         _ => "You are not allowed to do this.",
     }
 }
@@ -346,6 +367,14 @@ mod tests {
             ("the cio plans meetings",      cio,        Action::ManageMeetings, Allow),
             ("a facilitator does not",      me,         Action::ManageMeetings, Forbid),
             ("advisors do not plan meetings", advisor,  Action::ManageMeetings, Forbid),
+            ("the cio writes surveys",      cio,        Action::ManageSurveys, Allow),
+            ("staff do not write surveys",  me,         Action::ManageSurveys, Forbid),
+            ("advisors do not write surveys", advisor,  Action::ManageSurveys, Forbid),
+            ("the cio sees a draft survey", cio,        Action::ViewSurvey { is_draft: true }, Allow),
+            ("staff do not see drafts",     me,         Action::ViewSurvey { is_draft: true }, Hide),
+            ("advisors do not see drafts",  advisor,    Action::ViewSurvey { is_draft: true }, Hide),
+            ("staff read an open survey's results", me, Action::ViewSurvey { is_draft: false }, Allow),
+            ("advisors read them too",      advisor,    Action::ViewSurvey { is_draft: false }, Allow),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -14,6 +14,7 @@ mod m20261201_000007_feed_indexes;
 mod m20261202_000008_devices_and_installation;
 mod m20261202_000009_meetings;
 mod m20261202_000010_private_links;
+mod m20261203_000013_surveys;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_devices_and_installation::Migration),
             Box::new(m20261202_000009_meetings::Migration),
             Box::new(m20261202_000010_private_links::Migration),
+            Box::new(m20261203_000013_surveys::Migration),
         ]
     }
 }

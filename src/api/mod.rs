@@ -197,6 +197,7 @@ pub type Endpoints = (
     crate::recognition::api::RecognitionApi,
     crate::meetings::api::MeetingsApi,
     crate::calendar::api::CalendarApi,
+    crate::feedback::api::FeedbackApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -215,6 +216,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::recognition::api::RecognitionApi,
             crate::meetings::api::MeetingsApi,
             crate::calendar::api::CalendarApi,
+            crate::feedback::api::FeedbackApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

@@ -10,6 +10,7 @@
 //! texts in `texts`, and their loading in `recognition`.
 
 mod data;
+mod feedback;
 mod meetings;
 mod recognition;
 mod texts;
@@ -451,7 +452,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
         }
     }
     recognition::load_recognition(db, &cio, &roster).await?;
-    meetings::load_meetings(db, &cio, &roster).await
+    meetings::load_meetings(db, &cio, &roster).await?;
+    feedback::load_feedback(
+        db,
+        &cio,
+        &roster,
+        objective_id("G1.2"),
+        objective_id("G1.1"),
+    )
+    .await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

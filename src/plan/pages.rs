@@ -41,6 +41,18 @@ struct PlanPage {
     errors: FormErrors,
     /// Each value with the meetings that discussed it, latest first.
     discussed: Vec<(String, Vec<crate::meetings::agenda::DiscussedAt>)>,
+    /// Per objective, the client-survey questions that measure it, with their latest
+    /// recent month (see `feedback::latest_measures`).
+    client_measures: std::collections::HashMap<i32, Vec<crate::feedback::LatestMeasure>>,
+}
+
+impl PlanPage {
+    fn client_measures_of(&self, objective_id: &i32) -> &[crate::feedback::LatestMeasure] {
+        self.client_measures
+            .get(objective_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
 }
 
 /// The plan form as typed.
@@ -184,7 +196,9 @@ async fn plan_page(
         .iter()
         .filter_map(|v| by_value.remove(v).map(|meetings| (v.clone(), meetings)))
         .collect();
+    let client_measures = crate::feedback::latest_measures(&state.db, chrono::Utc::now()).await?;
     render(&PlanPage {
+        client_measures,
         discussed,
         layout: Layout::new(Some(actor), shown.summary.title.clone(), "plan"),
         notice,
