@@ -8,6 +8,8 @@ pub mod app;
 pub mod auth;
 /// Meetings as iCalendar, and the private links of calendar apps and feed readers.
 pub mod calendar;
+/// Charts drawn on the server as SVG, each with its figures as a table.
+pub mod charts;
 /// Settings from flags and `STAFFDEV_*` environment variables.
 pub mod config;
 /// Review cycles and their phases.
