@@ -257,7 +257,9 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
             "Only the cio and the meeting's facilitator can change its agenda and outcomes."
         }
         Action::ManageMeetings => "Only the cio can plan, publish or cancel meetings.",
-        Action::ManageSurveys => "Only the cio can change surveys, invite clients or moderate their answers.",
+        Action::ManageSurveys => {
+            "Only the cio can change surveys, invite clients or moderate their answers."
+        }
         _ => "You are not allowed to do this.",
     }
 }

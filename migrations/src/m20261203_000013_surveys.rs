@@ -109,7 +109,11 @@ enum SurveyRateHits {
     HitAt,
 }
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)
@@ -193,7 +197,9 @@ impl MigrationTrait for Migration {
                     .col(integer(SurveyInvitations::CreatedById))
                     .col(timestamp_with_time_zone(SurveyInvitations::CreatedAt))
                     .col(timestamp_with_time_zone(SurveyInvitations::ExpiresAt))
-                    .col(timestamp_with_time_zone_null(SurveyInvitations::WithdrawnAt))
+                    .col(timestamp_with_time_zone_null(
+                        SurveyInvitations::WithdrawnAt,
+                    ))
                     .col(timestamp_with_time_zone_null(SurveyInvitations::UsedAt))
                     .foreign_key(
                         fk(

@@ -161,12 +161,18 @@ pub(super) async fn load_feedback(
             input.answers.insert(rating, score.to_string());
             input.answers.insert(
                 yes_no,
-                if dice.chance(55 + month as u64 * 2) { "yes" } else { "no" }.to_owned(),
+                if dice.chance(55 + month as u64 * 2) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned(),
             );
             if dice.chance(35) {
-                input
-                    .answers
-                    .insert(text, COMMENTS[dice.below(COMMENTS.len() as u64) as usize].to_owned());
+                input.answers.insert(
+                    text,
+                    COMMENTS[dice.below(COMMENTS.len() as u64) as usize].to_owned(),
+                );
             }
             if let Some((person, n)) = compliment {
                 let (message, name, affiliation) = PRAISE[n % PRAISE.len()];
@@ -205,8 +211,13 @@ pub(super) async fn load_feedback(
                 praise += 1;
             }
             let input = answer(&mut dice, compliment);
-            let _ = respond::submit(db, &Target::Invitation(invitation.token.clone()), input, when)
-                .await?;
+            let _ = respond::submit(
+                db,
+                &Target::Invitation(invitation.token.clone()),
+                input,
+                when,
+            )
+            .await?;
         }
         // Answers through the open link.
         for k in 0..(4 + dice.below(4) as i64) {

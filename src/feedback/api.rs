@@ -11,8 +11,8 @@ use crate::{
     app::AppState,
     calendar::pages::site_address,
     feedback::{
-        self, ClientCompliment, Invitation, InvitationInput, NewInvitation,
-        Question, QuestionInput, QuestionKind, Survey, SurveyInput, SurveyStatus, SurveySummary,
+        self, ClientCompliment, Invitation, InvitationInput, NewInvitation, Question,
+        QuestionInput, QuestionKind, Survey, SurveyInput, SurveyStatus, SurveySummary,
         results::{InvitationFigures, MonthFigures, QuestionResults, ResponseMonth, Results},
     },
     goals::api::ObjectiveRefBody,
@@ -487,7 +487,11 @@ impl FeedbackApi {
     }
 
     /// Change a survey's title, introduction or status (the cio): draft → open → closed.
-    #[oai(path = "/surveys/:id", method = "patch", operation_id = "update_survey")]
+    #[oai(
+        path = "/surveys/:id",
+        method = "patch",
+        operation_id = "update_survey"
+    )]
     async fn update(
         &self,
         req: &Request,

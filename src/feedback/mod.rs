@@ -258,7 +258,8 @@ struct QuestionRow {
     target: Option<f64>,
 }
 
-const SURVEY_COLUMNS: &str = "s.id, s.title, s.introduction, s.status, s.created_at, s.opened_at, s.closed_at,
+const SURVEY_COLUMNS: &str =
+    "s.id, s.title, s.introduction, s.status, s.created_at, s.opened_at, s.closed_at,
      (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses";
 
 async fn survey_row(conn: &impl ConnectionTrait, id: i64) -> AppResult<Option<SurveyRow>> {
@@ -395,7 +396,10 @@ pub async fn create(
         && let Some(status) = errors.word::<SurveyStatus>("status", Some(status))
         && status != SurveyStatus::Draft
     {
-        errors.add("status", "A new survey starts as a draft; open it once its questions are ready.");
+        errors.add(
+            "status",
+            "A new survey starts as a draft; open it once its questions are ready.",
+        );
     }
     let parsed = parse_questions(&questions, "questions", &mut errors);
     let txn = db.write().await?;
@@ -440,7 +444,10 @@ fn parse_questions(
     errors: &mut Errors,
 ) -> Option<Vec<NewQuestion>> {
     if questions.len() > QUESTIONS_MAX {
-        errors.add(field, format!("A survey has at most {QUESTIONS_MAX} questions."));
+        errors.add(
+            field,
+            format!("A survey has at most {QUESTIONS_MAX} questions."),
+        );
         return None;
     }
     let parsed: Vec<Option<NewQuestion>> = questions
@@ -472,9 +479,16 @@ async fn check_objectives(
     Ok(())
 }
 
-async fn write_questions(txn: &WriteTxn, survey_id: i64, questions: &[NewQuestion]) -> AppResult<()> {
+async fn write_questions(
+    txn: &WriteTxn,
+    survey_id: i64,
+    questions: &[NewQuestion],
+) -> AppResult<()> {
     let mut p = Params::new();
-    let sql = format!("DELETE FROM survey_questions WHERE survey_id = {}", p.bind(survey_id));
+    let sql = format!(
+        "DELETE FROM survey_questions WHERE survey_id = {}",
+        p.bind(survey_id)
+    );
     txn.execute_raw(p.statement(txn.get_database_backend(), sql))
         .await?;
     if questions.is_empty() {
@@ -525,7 +539,9 @@ pub async fn update(
     policy::check(actor.principal(), Action::ManageSurveys)?;
     let mut errors = Errors::default();
     let title = match input.title.as_deref() {
-        Some(t) => errors.check("title", Title::parse(t)).map(|t| Some(t.into_string())),
+        Some(t) => errors
+            .check("title", Title::parse(t))
+            .map(|t| Some(t.into_string())),
         None => Some(None),
     };
     let introduction = match input.introduction.as_deref() {
@@ -645,7 +661,12 @@ fn as_input(q: &Question) -> QuestionInput {
 }
 
 /// Adds a question at the end (the pages' form); its fields are named without prefix.
-pub async fn add_question(db: &Db, actor: &Actor, id: i64, question: QuestionInput) -> AppResult<Survey> {
+pub async fn add_question(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    question: QuestionInput,
+) -> AppResult<Survey> {
     policy::check(actor.principal(), Action::ManageSurveys)?;
     let mut errors = Errors::default();
     let parsed = question.parse("", &mut errors);
@@ -653,7 +674,10 @@ pub async fn add_question(db: &Db, actor: &Actor, id: i64, question: QuestionInp
     if let Some(oid) = question.objective_id
         && found.remove(&oid).is_none()
     {
-        errors.add("objective_id", format!("There is no objective with id {oid}."));
+        errors.add(
+            "objective_id",
+            format!("There is no objective with id {oid}."),
+        );
     }
     if parsed.is_none() || !errors.is_empty() {
         return Err(errors.into_error());
@@ -668,7 +692,12 @@ pub async fn add_question(db: &Db, actor: &Actor, id: i64, question: QuestionInp
 }
 
 /// Removes a question (the pages' button); 409 once the survey has responses.
-pub async fn remove_question(db: &Db, actor: &Actor, id: i64, question_id: i64) -> AppResult<Survey> {
+pub async fn remove_question(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    question_id: i64,
+) -> AppResult<Survey> {
     let survey = get(db, actor, id).await?;
     if !survey.questions.iter().any(|q| q.id == question_id) {
         return Err(AppError::NotFound);
@@ -929,10 +958,7 @@ pub async fn hide_answer(
     let mut errors = Errors::default();
     let reason = errors.check(
         "reason",
-        RequiredText::<REASON_MAX>::parse_or(
-            reason.unwrap_or(""),
-            "Say why the answer is hidden.",
-        ),
+        RequiredText::<REASON_MAX>::parse_or(reason.unwrap_or(""), "Say why the answer is hidden."),
     );
     let Some(reason) = reason else {
         return Err(errors.into_error());
@@ -948,7 +974,12 @@ pub async fn hide_answer(
 }
 
 /// Releases a free-text answer to staff and advisors (the cio).
-pub async fn release_answer(db: &Db, actor: &Actor, answer_id: i64, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn release_answer(
+    db: &Db,
+    actor: &Actor,
+    answer_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageSurveys)?;
     set_answer(db, answer_id, |p| format!("released_at = {}", p.bind(now))).await
 }
@@ -976,7 +1007,12 @@ async fn set_answer(
 }
 
 /// Releases every free-text answer of a survey not released nor hidden yet; how many.
-pub async fn release_all(db: &Db, actor: &Actor, survey_id: i64, now: DateTime<Utc>) -> AppResult<u64> {
+pub async fn release_all(
+    db: &Db,
+    actor: &Actor,
+    survey_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     policy::check(actor.principal(), Action::ManageSurveys)?;
     let txn = db.write().await?;
     load(&txn, actor, survey_id).await?;

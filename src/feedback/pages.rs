@@ -23,6 +23,7 @@ use crate::{
         secrets,
     },
     calendar::pages::SiteAddress,
+    charts::{Chart, Frame, Point, Scale},
     error::{AppError, AppResult},
     feedback::{
         self, ClientCompliment, InvitationInput, QuestionInput, QuestionKind, SurveyInput,
@@ -77,7 +78,13 @@ async fn list_page(
 
 #[handler]
 pub async fn list(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
-    list_page(&state, &actor, NewSurveyForm::default(), FormErrors::default()).await
+    list_page(
+        &state,
+        &actor,
+        NewSurveyForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 #[handler]
@@ -106,13 +113,6 @@ pub async fn create(
     .await
 }
 
-/// A month of a chart: the value against the target, as a bar's share of the scale.
-pub struct ChartPoint {
-    pub label: String,
-    pub value: String,
-    pub n: i64,
-}
-
 #[derive(Template)]
 #[template(path = "feedback/show.html")]
 struct SurveyPage {
@@ -126,9 +126,17 @@ struct SurveyPage {
     question: QuestionForm,
     errors: FormErrors,
     invitation_days: i64,
+    /// Per rating or yes/no question, its monthly figure against its target.
+    charts: Vec<(i64, Chart)>,
 }
 
 impl SurveyPage {
+    fn chart_of(&self, question_id: &i64) -> Option<&Chart> {
+        self.charts
+            .iter()
+            .find(|(id, _)| id == question_id)
+            .map(|(_, chart)| chart)
+    }
     fn is_draft(&self) -> bool {
         self.results.survey.status == SurveyStatus::Draft
     }
@@ -160,17 +168,15 @@ impl QuestionForm {
     fn input(&self) -> AppResult<QuestionInput> {
         let objective_id = match self.objective_id.trim() {
             "" => None,
-            raw => Some(
-                raw.parse()
-                    .map_err(|_| AppError::invalid("objective_id", "Choose an objective from the list."))?,
-            ),
+            raw => Some(raw.parse().map_err(|_| {
+                AppError::invalid("objective_id", "Choose an objective from the list.")
+            })?),
         };
         let target = match self.target.trim() {
             "" => None,
-            raw => Some(
-                raw.parse::<f64>()
-                    .map_err(|_| AppError::invalid("target", "Write the target as a number, such as 4.5."))?,
-            ),
+            raw => Some(raw.parse::<f64>().map_err(|_| {
+                AppError::invalid("target", "Write the target as a number, such as 4.5.")
+            })?),
         };
         Ok(QuestionInput {
             kind: Some(self.kind.clone()),
@@ -206,7 +212,9 @@ async fn survey_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let charts = monthly_charts(&results);
     render(&SurveyPage {
+        charts,
         layout: Layout::new(Some(actor), results.survey.title.clone(), "surveys"),
         notice,
         open_link: format!("{site}/respond/{id}"),
@@ -218,6 +226,54 @@ async fn survey_page(
         errors,
         invitation_days: state.settings.survey_invitation_days,
     })
+}
+
+/// A line per rating or yes/no question: its figure in every month of the survey's
+/// results (gaps where nobody answered), against its target.
+fn monthly_charts(results: &Results) -> Vec<(i64, Chart)> {
+    results
+        .questions
+        .iter()
+        .filter(|r| r.question.kind != QuestionKind::Text)
+        .map(|r| {
+            let points: Vec<Point> = results
+                .months
+                .iter()
+                .map(|m| {
+                    let value = r
+                        .months
+                        .iter()
+                        .find(|f| f.month == Some(m.month))
+                        .and_then(|f| f.value(r.question.kind));
+                    Point::new(m.month_label(), value)
+                })
+                .collect();
+            let (scale, heading, description) = match r.question.kind {
+                QuestionKind::YesNo => (
+                    Scale::PERCENT,
+                    "Yes (%)",
+                    "The share of yes each month, against the target.",
+                ),
+                _ => (
+                    Scale::RATING,
+                    "Mean (1 to 5)",
+                    "The mean rating each month, against the target.",
+                ),
+            };
+            let id = format!("question-{}", r.question.id);
+            let frame = Frame {
+                id: &id,
+                title: &r.question.prompt,
+                description,
+                missing: "no answers that month",
+                scale,
+            };
+            (
+                r.question.id,
+                Chart::line(&frame, "Month", heading, &points, r.question.target),
+            )
+        })
+        .collect()
 }
 
 fn notice_text(notice: Option<&str>) -> Option<&'static str> {
@@ -278,7 +334,17 @@ pub async fn change_status(
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=saved"),
-        |errors| survey_page(&state, &actor, &site.0, id, None, QuestionForm::default(), errors),
+        |errors| {
+            survey_page(
+                &state,
+                &actor,
+                &site.0,
+                id,
+                None,
+                QuestionForm::default(),
+                errors,
+            )
+        },
     )
     .await
 }
@@ -315,7 +381,17 @@ pub async fn remove_question(
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=saved"),
-        |errors| survey_page(&state, &actor, &site.0, id, None, QuestionForm::default(), errors),
+        |errors| {
+            survey_page(
+                &state,
+                &actor,
+                &site.0,
+                id,
+                None,
+                QuestionForm::default(),
+                errors,
+            )
+        },
     )
     .await
 }
@@ -338,12 +414,20 @@ pub async fn invite(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> AppResult<Response> {
-    let count = form.count.trim().parse::<usize>().ok().filter(|n| (1..=feedback::INVITATIONS_MAX).contains(n));
+    let count = form
+        .count
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=feedback::INVITATIONS_MAX).contains(n));
     let staff_id = form.staff_id.trim().parse::<i32>().ok();
     let result = match count {
         None => Err(AppError::invalid(
             "count",
-            format!("Ask for 1 to {} invitations at a time.", feedback::INVITATIONS_MAX),
+            format!(
+                "Ask for 1 to {} invitations at a time.",
+                feedback::INVITATIONS_MAX
+            ),
         )),
         Some(n) => {
             feedback::invite(
@@ -360,8 +444,8 @@ pub async fn invite(
     match result {
         Ok(made) => {
             let mut writer = csv::Writer::from_writer(Vec::new());
-            let rows = std::iter::once(["url", "expires_at", "staff"].map(str::to_owned))
-                .chain(made.iter().map(|n| {
+            let rows = std::iter::once(["url", "expires_at", "staff"].map(str::to_owned)).chain(
+                made.iter().map(|n| {
                     [
                         n.url(&site.0),
                         n.invitation.expires_at.to_rfc3339(),
@@ -371,11 +455,14 @@ pub async fn invite(
                             .map(|s| s.name.clone())
                             .unwrap_or_default(),
                     ]
-                }));
+                }),
+            );
             for row in rows {
                 writer.write_record(&row).map_err(AppError::internal)?;
             }
-            let bytes = writer.into_inner().map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+            let bytes = writer
+                .into_inner()
+                .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
             Ok(Response::builder()
                 .content_type("text/csv; charset=utf-8")
                 .header(
@@ -388,7 +475,17 @@ pub async fn invite(
             form_outcome(
                 Err::<(), _>(err),
                 |_| String::new(),
-                |errors| survey_page(&state, &actor, &site.0, id, None, QuestionForm::default(), errors),
+                |errors| {
+                    survey_page(
+                        &state,
+                        &actor,
+                        &site.0,
+                        id,
+                        None,
+                        QuestionForm::default(),
+                        errors,
+                    )
+                },
             )
             .await
         }
@@ -411,11 +508,28 @@ pub async fn hide_answer(
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> AppResult<Response> {
     let id = form.survey_id;
-    let result = feedback::hide_answer(&state.db, &actor, answer_id, form.reason.as_deref(), Utc::now()).await;
+    let result = feedback::hide_answer(
+        &state.db,
+        &actor,
+        answer_id,
+        form.reason.as_deref(),
+        Utc::now(),
+    )
+    .await;
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=hidden"),
-        |errors| survey_page(&state, &actor, &site.0, id, None, QuestionForm::default(), errors),
+        |errors| {
+            survey_page(
+                &state,
+                &actor,
+                &site.0,
+                id,
+                None,
+                QuestionForm::default(),
+                errors,
+            )
+        },
     )
     .await
 }
@@ -428,7 +542,10 @@ pub async fn release_answer(
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> AppResult<Response> {
     feedback::release_answer(&state.db, &actor, answer_id, Utc::now()).await?;
-    Ok(see_other(format!("/surveys/{}?notice=released", form.survey_id)))
+    Ok(see_other(format!(
+        "/surveys/{}?notice=released",
+        form.survey_id
+    )))
 }
 
 #[handler]
@@ -620,9 +737,11 @@ fn error_notice(err: &AppError) -> Response {
             "We cannot take answers right now",
             "Please try again in a few minutes.",
         ),
-        AppError::BadRequest(message) => {
-            notice_page(StatusCode::BAD_REQUEST, "The form could not be read", message)
-        }
+        AppError::BadRequest(message) => notice_page(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            message,
+        ),
         AppError::Conflict { message, .. } => {
             notice_page(StatusCode::CONFLICT, "Please answer again", message)
         }
@@ -696,10 +815,23 @@ fn respond_page(
     Ok(public(render(&page)?.into_response()))
 }
 
-async fn show_form(req: &Request, state: &AppState, actor: &MaybeActor, target: Target) -> Response {
+async fn show_form(
+    req: &Request,
+    state: &AppState,
+    actor: &MaybeActor,
+    target: Target,
+) -> Response {
     match respond::form(&state.db, &target, Utc::now()).await {
-        Ok(Ok(form)) => respond_page(req, state, actor, &target, form, HashMap::new(), FormErrors::default())
-            .unwrap_or_else(|err| error_notice(&err)),
+        Ok(Ok(form)) => respond_page(
+            req,
+            state,
+            actor,
+            &target,
+            form,
+            HashMap::new(),
+            FormErrors::default(),
+        )
+        .unwrap_or_else(|err| error_notice(&err)),
         Ok(Err(refusal)) => refusal_page(refusal),
         Err(err) => error_notice(&err),
     }
@@ -734,7 +866,10 @@ fn response_input(fields: &[(String, String)]) -> ResponseInput {
             "giver_name" => input.giver_name = Some(value.clone()),
             "giver_affiliation" => input.giver_affiliation = Some(value.clone()),
             other => {
-                if let Some(id) = other.strip_prefix("q_").and_then(|id| id.parse::<i64>().ok()) {
+                if let Some(id) = other
+                    .strip_prefix("q_")
+                    .and_then(|id| id.parse::<i64>().ok())
+                {
                     input.answers.insert(id, value.clone());
                 }
             }
@@ -753,8 +888,13 @@ async fn submit(
 ) -> Response {
     let now = Utc::now();
     // Every submission counts, whatever becomes of it.
-    if let Err(err) =
-        respond::throttle(&state.db, &client.0.address, state.settings.survey_rate_limit, now).await
+    if let Err(err) = respond::throttle(
+        &state.db,
+        &client.0.address,
+        state.settings.survey_rate_limit,
+        now,
+    )
+    .await
     {
         return error_notice(&err);
     }
@@ -783,14 +923,16 @@ async fn submit(
                 .filter(|(k, _)| k != "csrf_token")
                 .collect();
             match respond::form(&state.db, &target, now).await {
-                Ok(Ok(form)) => match respond_page(req, state, actor, &target, form, values, errors) {
-                    Ok(page) => {
-                        let mut page = page;
-                        page.set_status(StatusCode::UNPROCESSABLE_ENTITY);
-                        page
+                Ok(Ok(form)) => {
+                    match respond_page(req, state, actor, &target, form, values, errors) {
+                        Ok(page) => {
+                            let mut page = page;
+                            page.set_status(StatusCode::UNPROCESSABLE_ENTITY);
+                            page
+                        }
+                        Err(err) => error_notice(&err),
                     }
-                    Err(err) => error_notice(&err),
-                },
+                }
                 Ok(Err(refusal)) => refusal_page(refusal),
                 Err(err) => error_notice(&err),
             }
@@ -839,7 +981,10 @@ pub fn routes(route: poem::Route) -> poem::Route {
         .at("/surveys/:id", get(show))
         .at("/surveys/:id/status", post(change_status))
         .at("/surveys/:id/questions", post(add_question))
-        .at("/surveys/:id/questions/:question_id/delete", post(remove_question))
+        .at(
+            "/surveys/:id/questions/:question_id/delete",
+            post(remove_question),
+        )
         .at("/surveys/:id/invitations", post(invite))
         .at("/surveys/:id/release-free-text", post(release_all))
         .at("/survey-answers/:id/hide", post(hide_answer))
@@ -849,5 +994,8 @@ pub fn routes(route: poem::Route) -> poem::Route {
         .at("/survey-compliments/:id/dismiss", post(dismiss_compliment))
         .at("/respond/thanks", get(thanks))
         .at("/respond/:id", get(open_form).post(open_submit))
-        .at("/invitation/:token", get(invitation_form).post(invitation_submit))
+        .at(
+            "/invitation/:token",
+            get(invitation_form).post(invitation_submit),
+        )
 }

@@ -129,7 +129,11 @@ impl TargetRow {
 }
 
 /// The form for a target, or why it cannot be answered. Three queries at most.
-pub async fn form(db: &Db, target: &Target, now: DateTime<Utc>) -> AppResult<Result<Form, Refusal>> {
+pub async fn form(
+    db: &Db,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> AppResult<Result<Form, Refusal>> {
     let Some(row) = target_row(db.conn(), target).await? else {
         return Ok(Err(Refusal::Unknown));
     };
@@ -251,17 +255,11 @@ fn parse_compliment(
             match raw.parse::<i32>() {
                 Ok(id) if form.staff.iter().any(|p| p.id == id) => Some(id),
                 _ if raw.is_empty() => {
-                    errors.add(
-                        "compliment_person_id",
-                        "Choose who your compliment is for.",
-                    );
+                    errors.add("compliment_person_id", "Choose who your compliment is for.");
                     None
                 }
                 _ => {
-                    errors.add(
-                        "compliment_person_id",
-                        "Choose someone from the list.",
-                    );
+                    errors.add("compliment_person_id", "Choose someone from the list.");
                     None
                 }
             }
@@ -379,7 +377,15 @@ pub async fn submit(
     {
         return Ok(Err(Refusal::AlreadyReceived));
     }
-    let response_id = record(&txn, form.survey_id, row.invitation_id, &values, compliment, now).await?;
+    let response_id = record(
+        &txn,
+        form.survey_id,
+        row.invitation_id,
+        &values,
+        compliment,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(Ok(Submitted { response_id }))
 }
@@ -401,10 +407,12 @@ async fn use_invitation(txn: &WriteTxn, id: i64, now: DateTime<Utc>) -> AppResul
         p.bind(id),
         p.bind(now),
     );
-    Ok(Used::find_by_statement(p.statement(txn.get_database_backend(), sql))
-        .one(txn)
-        .await?
-        .is_some())
+    Ok(
+        Used::find_by_statement(p.statement(txn.get_database_backend(), sql))
+            .one(txn)
+            .await?
+            .is_some(),
+    )
 }
 
 async fn record(

@@ -86,7 +86,9 @@ impl MonthFigures {
     }
 
     pub fn month_label(&self) -> String {
-        self.month.map(month_label).unwrap_or_else(|| "All months".to_owned())
+        self.month
+            .map(month_label)
+            .unwrap_or_else(|| "All months".to_owned())
     }
 
     /// The figure as people read it ("4.3", "87% yes"), or "–".
@@ -148,7 +150,9 @@ impl InvitationFigures {
     }
 
     pub fn month_label(&self) -> String {
-        self.month.map(month_label).unwrap_or_else(|| "All months".to_owned())
+        self.month
+            .map(month_label)
+            .unwrap_or_else(|| "All months".to_owned())
     }
 }
 
@@ -238,7 +242,12 @@ impl InvitationFigures {
 }
 
 /// A survey's results for a reader who may see the survey. Seven statements.
-pub async fn results(db: &Db, actor: &Actor, survey_id: i64, now: DateTime<Utc>) -> AppResult<Results> {
+pub async fn results(
+    db: &Db,
+    actor: &Actor,
+    survey_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Results> {
     let conn = db.conn();
     let survey = load(conn, actor, survey_id).await?;
     let sees_unreleased = policy::allows(actor.principal(), Action::ManageSurveys);
@@ -315,8 +324,8 @@ pub async fn results(db: &Db, actor: &Actor, survey_id: i64, now: DateTime<Utc>)
                     })
                     .add(a);
                 if let Some(text) = &a.text {
-                    let visible = sees_unreleased
-                        || (a.released_at.is_some() && a.hidden_reason.is_none());
+                    let visible =
+                        sees_unreleased || (a.released_at.is_some() && a.hidden_reason.is_none());
                     if visible {
                         texts.push(TextAnswer {
                             id: a.id,
@@ -481,7 +490,10 @@ impl LatestMeasure {
 pub const RECENT_MONTHS: u32 = 3;
 
 /// Per objective linked to a survey question, its measures with the latest recent month.
-pub async fn latest_measures(db: &Db, now: DateTime<Utc>) -> AppResult<HashMap<i32, Vec<LatestMeasure>>> {
+pub async fn latest_measures(
+    db: &Db,
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<i32, Vec<LatestMeasure>>> {
     let this_month = month_of(now);
     let from = this_month
         .checked_sub_months(Months::new(RECENT_MONTHS - 1))
