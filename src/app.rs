@@ -18,7 +18,7 @@ use poem::{
     handler,
     http::{HeaderValue, StatusCode, Uri, header},
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-    middleware::{CookieJarManager, RequestId, Tracing},
+    middleware::{CookieJarManager, RequestId},
     web::{Data, Html},
 };
 use tokio::io::{AsyncRead, ReadBuf};
@@ -273,10 +273,13 @@ async fn security_headers<E: Endpoint>(
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // Survey pages send none at all (their addresses carry invitation tokens).
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
     Ok(response)
 }
 
@@ -408,6 +411,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::calendar::pages::routes,
     crate::summaries::pages::routes,
     crate::ideas::pages::routes,
+    crate::feedback::pages::routes,
 ];
 
 fn page_routes() -> Route {
@@ -438,6 +442,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(limit_body_size)
         .data(state)
         .around(move |ep, req| security_headers(ep, req, https_only))
-        .with(Tracing)
+        .with(crate::telemetry::RequestLog)
         .with(RequestId::default())
 }

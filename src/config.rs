@@ -143,6 +143,13 @@ pub struct ServeArgs {
     /// shown and typed in it.
     #[arg(long, env = "STAFFDEV_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
+    /// Days a client survey invitation can be answered after it is made (1 to 365).
+    #[arg(long, env = "STAFFDEV_SURVEY_INVITATION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=365))]
+    pub survey_invitation_days: i64,
+    /// Survey submissions accepted per client address in ten minutes, shared by every
+    /// instance; past it the answer is 429.
+    #[arg(long, env = "STAFFDEV_SURVEY_RATE_LIMIT", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=100000))]
+    pub survey_rate_limit: i64,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +195,10 @@ pub struct Settings {
     pub portal_public: bool,
     /// The department's time zone (IANA name), checked by `check`; see `Settings::zone`.
     pub time_zone: String,
+    /// Days a survey invitation can be answered.
+    pub survey_invitation_days: i64,
+    /// Survey submissions per client address in ten minutes.
+    pub survey_rate_limit: i64,
 }
 
 impl Settings {
@@ -206,6 +217,8 @@ impl Settings {
             privacy_k: serve.privacy_k,
             portal_public: serve.portal_public,
             time_zone: serve.time_zone.clone(),
+            survey_invitation_days: serve.survey_invitation_days,
+            survey_rate_limit: serve.survey_rate_limit,
         }
     }
 
@@ -226,6 +239,8 @@ impl Settings {
             privacy_k: 3,
             portal_public: false,
             time_zone: "UTC".to_owned(),
+            survey_invitation_days: 30,
+            survey_rate_limit: 30,
         }
     }
 

@@ -26,6 +26,8 @@ pub mod disclosure;
 pub mod entities;
 /// The one error type and its mappings.
 pub mod error;
+/// Client feedback: surveys, invitations, anonymous responses, compliments from clients.
+pub mod feedback;
 /// Performance goals linked to the plan.
 pub mod goals;
 /// The committee's ideas: ideas and concerns about the department's services and the cio's answers; the advisory committee's home page.

@@ -86,6 +86,12 @@ pub enum Action<'a> {
     AnswerIdeas,
     /// The advisory committee's home page: advisors and the cio.
     ViewCommitteeHome,
+    /// Write client-feedback surveys, invite clients, see every free-text answer, hide
+    /// or release one, and post or dismiss clients' compliments: the cio.
+    ManageSurveys,
+    /// Read a survey and its results (free text only once released): everyone signed in
+    /// for an open or closed survey, the cio alone for a draft.
+    ViewSurvey { is_draft: bool },
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -234,10 +240,18 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
             }
         }
         Action::PublishReports => {
+        Action::ManageSurveys => {
             if is_cio {
                 Allow
             } else {
                 Forbid
+            }
+        }
+        Action::ViewSurvey { is_draft } => {
+            if is_cio || !is_draft {
+                Allow
+            } else {
+                Hide
             }
         }
     }
@@ -286,6 +300,8 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         Action::AnswerIdeas => "Only the cio answers ideas.",
         Action::ViewCommitteeHome => {
             "This page is made for the advisory committee and the cio; the ideas are at /ideas."
+        Action::ManageSurveys => {
+            "Only the cio can change surveys, invite clients or moderate their answers."
         }
         _ => "You are not allowed to do this.",
     }
@@ -422,6 +438,14 @@ mod tests {
             ("the cio sees the committee's home", cio,  Action::ViewCommitteeHome, Allow),
             ("staff do not",                me,         Action::ViewCommitteeHome, Forbid),
             ("managers do not",             lead,       Action::ViewCommitteeHome, Forbid),
+            ("the cio writes surveys",      cio,        Action::ManageSurveys, Allow),
+            ("staff do not write surveys",  me,         Action::ManageSurveys, Forbid),
+            ("advisors do not write surveys", advisor,  Action::ManageSurveys, Forbid),
+            ("the cio sees a draft survey", cio,        Action::ViewSurvey { is_draft: true }, Allow),
+            ("staff do not see drafts",     me,         Action::ViewSurvey { is_draft: true }, Hide),
+            ("advisors do not see drafts",  advisor,    Action::ViewSurvey { is_draft: true }, Hide),
+            ("staff read an open survey's results", me, Action::ViewSurvey { is_draft: false }, Allow),
+            ("advisors read them too",      advisor,    Action::ViewSurvey { is_draft: false }, Allow),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

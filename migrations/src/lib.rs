@@ -16,6 +16,7 @@ mod m20261202_000009_meetings;
 mod m20261202_000010_private_links;
 mod m20261203_000011_reports;
 mod m20261203_000012_ideas;
+mod m20261203_000013_surveys;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_private_links::Migration),
             Box::new(m20261203_000011_reports::Migration),
             Box::new(m20261203_000012_ideas::Migration),
+            Box::new(m20261203_000013_surveys::Migration),
         ]
     }
 }

@@ -199,6 +199,7 @@ pub type Endpoints = (
     crate::calendar::api::CalendarApi,
     crate::summaries::api::SummariesApi,
     crate::ideas::api::IdeasApi,
+    crate::feedback::api::FeedbackApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -219,6 +220,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::calendar::api::CalendarApi,
             crate::summaries::api::SummariesApi,
             crate::ideas::api::IdeasApi,
+            crate::feedback::api::FeedbackApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

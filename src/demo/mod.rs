@@ -12,6 +12,7 @@
 
 mod data;
 mod ideas;
+mod feedback;
 mod meetings;
 mod recognition;
 mod texts;
@@ -467,7 +468,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
         actor(beth_id, "Beth Carter", Role::Staff, false),
         knowledge_base,
     ];
-    ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await
+    ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await?;
+    feedback::load_feedback(
+        db,
+        &cio,
+        &roster,
+        objective_id("G1.2"),
+        objective_id("G1.1"),
+    )
+    .await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

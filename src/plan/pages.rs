@@ -43,11 +43,21 @@ struct PlanPage {
     discussed: Vec<(String, Vec<crate::meetings::agenda::DiscussedAt>)>,
     /// The ideas linked to each objective, newest first.
     ideas: std::collections::HashMap<i32, Vec<crate::ideas::IdeaRef>>,
+    /// Per objective, the client-survey questions that measure it, with their latest
+    /// recent month (see `feedback::latest_measures`).
+    client_measures: std::collections::HashMap<i32, Vec<crate::feedback::LatestMeasure>>,
 }
 
 impl PlanPage {
     fn ideas_of(&self, objective_id: &i32) -> &[crate::ideas::IdeaRef] {
         self.ideas.get(objective_id).map_or(&[], Vec::as_slice)
+    }
+
+    fn client_measures_of(&self, objective_id: &i32) -> &[crate::feedback::LatestMeasure] {
+        self.client_measures
+            .get(objective_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 }
 
@@ -198,7 +208,9 @@ async fn plan_page(
         .flat_map(|g| g.objectives.iter().map(|o| o.id))
         .collect();
     let ideas = crate::ideas::linked_to_objectives(&state.db, actor, objective_ids).await?;
+    let client_measures = crate::feedback::latest_measures(&state.db, chrono::Utc::now()).await?;
     render(&PlanPage {
+        client_measures,
         discussed,
         ideas,
         layout: Layout::new(Some(actor), shown.summary.title.clone(), "plan"),

@@ -33,7 +33,7 @@ pub use kudos::{KUDOS_RECIPIENTS_MAX, Kudos, KudosInput, give_kudos, kudos_wall,
 pub use notices::{
     ANNOUNCEMENT_BODY_MAX, Announcement, AnnouncementInput, AnnouncementKind, Channel, Compliment,
     ComplimentInput, announcements, compliments, compliments_about, post_announcement,
-    post_compliment,
+    post_compliment, post_compliment_in,
 };
 pub use trophies::{
     EntryKind, NotebookEntry, PassInput, ReassignInput, Trophy, TrophyInput, chain_is_unbroken,

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, S
 use super::{Hidden, Message, Newest, Reader, limit_value, older_than};
 use crate::{
     auth::Actor,
-    db::{Db, Params},
+    db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, person},
     error::AppResult,
     paging::{self, Page},
@@ -47,6 +47,9 @@ pub enum Channel {
     Survey,
     #[strum(message = "Social media")]
     Social,
+    /// Posted by the cio from a client's answer to a feedback survey (see `feedback`).
+    #[strum(message = "Client survey")]
+    ClientSurvey,
     #[strum(message = "Other")]
     Other,
 }
@@ -147,11 +150,24 @@ pub async fn post_compliment(
     input: ComplimentInput,
     now: DateTime<Utc>,
 ) -> AppResult<Compliment> {
+    let txn = db.write().await?;
+    let posted = post_compliment_in(&txn, actor, input, now).await?;
+    txn.commit().await?;
+    Ok(posted)
+}
+
+/// `post_compliment` inside the caller's transaction, for an area that posts one as part
+/// of its own change (a client's compliment taken from the feedback queue).
+pub async fn post_compliment_in(
+    txn: &WriteTxn,
+    actor: &Actor,
+    input: ComplimentInput,
+    now: DateTime<Utc>,
+) -> AppResult<Compliment> {
     policy::check(actor.principal(), Action::ManageRecognition)?;
     let mut errors = Errors::default();
     let new = input.parse(now.date_naive(), &mut errors);
-    let txn = db.write().await?;
-    let person = about_whom(&txn, input.person_id, &mut errors).await?;
+    let person = about_whom(txn, input.person_id, &mut errors).await?;
     let (Some(new), Some(person)) = (new, person) else {
         return Err(errors.into_error());
     };
@@ -166,9 +182,8 @@ pub async fn post_compliment(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    txn.commit().await?;
     to_compliment(created, person, None)
 }
 

@@ -11,6 +11,7 @@ mod calendar;
 mod cli;
 mod db;
 mod demo;
+mod feedback;
 mod goals;
 mod hardening;
 mod ideas;
