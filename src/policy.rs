@@ -300,6 +300,7 @@ fn forbidden_message(action: Action<'_>) -> &'static str {
         Action::AnswerIdeas => "Only the cio answers ideas.",
         Action::ViewCommitteeHome => {
             "This page is made for the advisory committee and the cio; the ideas are at /ideas."
+        }
         Action::ManageSurveys => {
             "Only the cio can change surveys, invite clients or moderate their answers."
         }
