@@ -240,6 +240,12 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
             }
         }
         Action::PublishReports => {
+            if is_cio {
+                Allow
+            } else {
+                Forbid
+            }
+        }
         Action::ManageSurveys => {
             if is_cio {
                 Allow

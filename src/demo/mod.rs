@@ -11,8 +11,8 @@
 //! texts in `texts`, and their loading in `recognition`.
 
 mod data;
-mod ideas;
 mod feedback;
+mod ideas;
 mod meetings;
 mod recognition;
 mod texts;

@@ -12,8 +12,8 @@
 pub mod agenda;
 pub mod api;
 pub mod bank;
-pub mod held;
 pub mod digest;
+pub mod held;
 pub mod outcomes;
 pub mod pages;
 pub mod templates;
