@@ -541,7 +541,7 @@ mod tests {
         );
         assert_eq!(
             errors.0[2].message,
-            "Choose one of: email, phone, in_person, letter, survey, social, other."
+            "Choose one of: email, phone, in_person, letter, survey, social, client_survey, other."
         );
     }
 }

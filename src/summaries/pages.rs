@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     auth::Actor,
+    charts::{Chart, Frame, Group, Point, Scale},
     cycles::{self, Cycle},
     error::{AppError, AppResult},
     policy::{self, Action},
@@ -117,6 +118,98 @@ impl View {
                 .join(" · "),
             None => self.hidden(),
         }
+    }
+
+    /// Kudos per month as bars (the table below it gives the previous period too).
+    pub fn kudos_chart(&self) -> Chart {
+        let points: Vec<Point> = self
+            .summary
+            .recognition
+            .kudos_per_month
+            .iter()
+            .map(|m| Point::new(m.month.clone(), m.kudos.now.map(|v| v as f64)))
+            .collect();
+        let hidden = self.hidden();
+        let frame = Frame {
+            id: "summary-kudos-per-month",
+            title: "Kudos per month",
+            description: "How many kudos were given in each month of the period.",
+            missing: &hidden,
+            scale: Scale::COUNT,
+        };
+        Chart::bars(&frame, "Month", "Kudos", &points)
+    }
+
+    /// Each objective's linked goals split by how they ended; an objective with a hidden
+    /// count is drawn as hidden whole (its other parts would give it away).
+    pub fn coverage_chart(&self) -> Chart {
+        let groups: Vec<Group> = self
+            .summary
+            .coverage
+            .goals
+            .iter()
+            .flat_map(|g| g.objectives.iter())
+            .map(|o| {
+                let f = &o.outcomes;
+                let parts = [f.achieved.now, f.partially.now, f.not_achieved.now];
+                let open = match (f.linked.now, parts) {
+                    (Some(linked), [Some(a), Some(p), Some(n)]) => {
+                        Some((linked - a - p - n).max(0))
+                    }
+                    _ => None,
+                };
+                let values = parts
+                    .into_iter()
+                    .chain([open])
+                    .map(|v| v.map(|v| v as f64))
+                    .collect();
+                Group::new(o.code.clone(), values)
+            })
+            .collect();
+        let hidden = self.hidden();
+        let frame = Frame {
+            id: "summary-coverage",
+            title: "Objective coverage",
+            description: "For each objective, the goals linked to it in the period and how they ended.",
+            missing: &hidden,
+            scale: Scale::COUNT,
+        };
+        Chart::stacked_bars(
+            &frame,
+            "Objective",
+            &["Achieved", "Partially", "Not achieved", "Still open"],
+            &groups,
+        )
+    }
+
+    /// Average levels per category: baseline, current and target.
+    pub fn skills_chart(&self) -> Chart {
+        let groups: Vec<Group> = self
+            .summary
+            .skills
+            .categories
+            .iter()
+            .map(|r| {
+                Group::new(
+                    r.name.clone(),
+                    vec![r.baseline.now, r.current.now, r.target.now],
+                )
+            })
+            .collect();
+        let hidden = self.hidden();
+        let frame = Frame {
+            id: "summary-skills",
+            title: "Skill levels by category",
+            description: "The average baseline, current and target level of each category of skills, on a scale of 1 to 5.",
+            missing: &hidden,
+            scale: Scale::LEVEL,
+        };
+        Chart::grouped_bars(
+            &frame,
+            "Category",
+            &["Baseline", "Current", "Target"],
+            &groups,
+        )
     }
 
     pub fn sections(&self) -> Vec<(&'static str, &'static str)> {

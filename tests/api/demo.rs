@@ -129,9 +129,14 @@ both_backends! {
         assert!(counts.iter().filter(|c| **c >= 7).count() >= 2, "{recent:?}");
         assert!(counts.iter().filter(|c| **c == 0).count() >= 2, "{recent:?}");
 
-        // A dozen compliments from outside IT, posted by the cio shortly after.
+        // A dozen compliments from outside IT, and one a client gave in the survey, posted
+        // by the cio shortly after.
         let compliments = compliment::Entity::find().all(conn).await.unwrap();
-        assert_eq!(compliments.len(), 12);
+        assert_eq!(compliments.len(), 13);
+        let (from_clients, compliments): (Vec<_>, Vec<_>) =
+            compliments.into_iter().partition(|c| c.channel == "client_survey");
+        assert_eq!(from_clients.len(), 1, "one client compliment already posted from the survey queue");
+        assert!(from_clients.iter().all(|c| c.posted_by_id == cio_id && c.created_at.date_naive() >= c.received_on));
         for c in &compliments {
             assert_eq!(c.posted_by_id, cio_id);
             assert!(staff.contains(&c.person_id));

@@ -196,7 +196,7 @@ both_backends! {
             ("/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": null}), "message", "Send a value, or leave the field out."),
             ("/api/v1/compliments", with(&compliment, "received_on", json!("2026-02-30")), "received_on", "Enter a real date as YYYY-MM-DD."),
             ("/api/v1/compliments", with(&compliment, "received_on", json!("2026-2-3")), "received_on", "Enter a real date as YYYY-MM-DD."),
-            ("/api/v1/compliments", with(&compliment, "channel", json!("pigeon")), "channel", "Choose one of: email, phone, in_person, letter, survey, social, other."),
+            ("/api/v1/compliments", with(&compliment, "channel", json!("pigeon")), "channel", "Choose one of: email, phone, in_person, letter, survey, social, client_survey, other."),
             ("/api/v1/compliments", without(&compliment, "person_id"), "person_id", "This field is required."),
             ("/api/v1/compliments", with(&compliment, "person_id", json!(1.5)), "person_id", "Enter a whole number."),
             ("/api/v1/compliments", with(&compliment, "giver_name", json!(7)), "giver_name", "Send text."),

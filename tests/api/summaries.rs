@@ -224,7 +224,7 @@ both_backends! {
         let this_month = r["kudos_per_month"].as_array().unwrap().iter().find(|m| m["month"] == month.as_str()).unwrap();
         assert_eq!(this_month["kudos"]["now"], 1);
         assert_eq!(r["kudos_per_month"].as_array().unwrap().iter().map(|m| m["kudos"]["now"].as_i64().unwrap()).sum::<i64>(), 1);
-        assert_eq!(r["compliments"].as_array().unwrap().len(), 7, "every channel, zeros too");
+        assert_eq!(r["compliments"].as_array().unwrap().len(), 8, "every channel, zeros too");
         // Meetings.
         let m = &summary["meetings"];
         assert_eq!((m["held"]["now"].as_i64(), m["questions"]["now"].as_i64(), m["agreements"]["now"].as_i64(), m["disagreements"]["now"].as_i64()), (Some(1), Some(1), Some(1), Some(1)));
@@ -498,5 +498,29 @@ both_backends! {
         let mut fields: Vec<String> = err.field_errors().iter().map(|e| e.field.clone()).collect();
         fields.sort();
         assert_eq!(fields, ["title", "to"]);
+    }
+}
+
+both_backends! {
+    async fn the_summary_page_draws_its_charts_with_their_figures_as_tables(app) {
+        let s = small(&app).await;
+        let path = format!("/summaries?cycle_id={}", s.f.cycle);
+        let advisor = app.signed_in("advisor@example.org").await;
+        let html = advisor.get_html(&path).await;
+        for title in ["Objective coverage", "Skill levels by category", "Kudos per month"] {
+            assert!(html.contains(&format!(r#"-title">{title}</title>"#)), "a chart titled {title}");
+        }
+        assert_eq!(html.matches(r#"role="img""#).count(), 3);
+        assert_eq!(html.matches(r#"<details class="chart-data">"#).count(), 3, "each chart has its table");
+        // G1.1's outcomes are about one person each: its bar is hidden whole for the advisor,
+        // and its row in the chart's table says why, with no number.
+        assert!(
+            html.contains(r#"<th scope="row">G1.1</th><td>hidden for privacy (fewer than 3)</td><td>hidden for privacy (fewer than 3)</td>"#),
+            "{html}"
+        );
+        // The cio sees the four parts: achieved, partially, not achieved, still open.
+        let cio = app.signed_in("cio@example.org").await;
+        let html = cio.get_html(&path).await;
+        assert!(html.contains(r#"<th scope="row">G1.1</th><td>1</td><td>1</td><td>1</td><td>1</td>"#), "{html}");
     }
 }
