@@ -353,7 +353,9 @@ both_backends! {
         let open = format!("/respond/{survey}");
         let (client, token) = client_at(&app, &open).await;
         let field = |n: usize| format!("q_{}", q[n]);
-        let cases: Vec<(Vec<(String, String)>, &str, &str)> = vec![
+        // (the form's fields, the field at fault, its message)
+        type Case<'a> = (Vec<(String, String)>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
             (vec![(field(1), "yes".into())], "q0", "Please answer this question."),
             (vec![(field(0), "7".into())], "q0", "Choose a number from 1 to 5."),
             (vec![(field(0), "four".into())], "q0", "Choose a number from 1 to 5."),
