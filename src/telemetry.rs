@@ -8,8 +8,9 @@ use tracing_subscriber::{EnvFilter, fmt};
 
 use crate::config::LogFormat;
 
-/// Paths whose last segment is a secret (a survey invitation's token), cut from logs.
-const SECRET_PATHS: [&str; 1] = ["/invitation/"];
+/// Paths that carry a secret after this prefix (a survey invitation's token, the private
+/// link of a calendar app or a feed reader), cut from logs.
+const SECRET_PATHS: [&str; 2] = ["/invitation/", "/feeds/"];
 
 /// The request's path and query as logged: the secret part of a secret path is replaced
 /// by `[redacted]`, and so is any query (it may carry anything).
@@ -137,5 +138,7 @@ mod tests {
         assert_eq!(loggable_uri(&uri), "/invitation/[redacted]");
         let uri: poem::http::Uri = "/respond/3?notice=x".parse().unwrap();
         assert_eq!(loggable_uri(&uri), "/respond/3?notice=x");
+        let uri: poem::http::Uri = "/feeds/s3cr3t/meetings.ics".parse().unwrap();
+        assert_eq!(loggable_uri(&uri), "/feeds/[redacted]");
     }
 }
