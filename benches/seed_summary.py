@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Grow a database seeded by seed_recognition.py (5,000 people, 1,000,000 kudos) to the
+summary benchmark's scale: a plan of 4 strategic goals x 4 objectives, last year's closed
+cycle and this year's, 50,000 goals (5 per person per cycle, last year's with their
+outcomes) and 400,000 skill assessments (20 skills in three categories x 4 rounds per
+person), with `skill_levels` maintained as the service maintains it. Written straight
+into the tables for speed.
+
+    python3 benches/seed_recognition.py /tmp/summary.db path/to/staffdev
+    python3 benches/seed_summary.py /tmp/summary.db
+    # (benches/summary_load.sh does all of this and runs wrk)
+
+Prints the two cycles' ids.
+"""
+import random
+import sqlite3
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+GOALS_PER_CYCLE, SKILLS, ROUNDS = 5, 20, 4
+db = sqlite3.connect(sys.argv[1])
+random.seed(13)
+now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+today = date.today()
+cio = db.execute("SELECT id FROM people WHERE email = 'bench-cio@example.org'").fetchone()[0]
+people = [r[0] for r in db.execute("SELECT id FROM people WHERE email LIKE 'p%@example.org' ORDER BY id")]
+
+db.execute(
+    "INSERT INTO plans (title, start_year, end_year, mission, vision, \"values\", status, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+    ("Bench plan", today.year - 1, today.year + 3, "Serve well.", "Known for service.", "Care", "active", now, now),
+)
+plan = db.execute("SELECT id FROM plans WHERE title = 'Bench plan'").fetchone()[0]
+objectives = []
+for g in range(1, 5):
+    db.execute("INSERT INTO strategic_goals (plan_id, number, position, title, description) VALUES (?,?,?,?,?)",
+               (plan, g, g, f"Strategic goal {g}", ""))
+    goal = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    for o in range(1, 5):
+        db.execute(
+            "INSERT INTO objectives (plan_id, strategic_goal_id, number, position, title, measure, retired) VALUES (?,?,?,?,?,?,0)",
+            (plan, goal, o, o, f"Objective {g}.{o}", "A measure"))
+        objectives.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+this_start = date(today.year, 1, 1)
+last_start = date(today.year - 1, 1, 1)
+cycles = []
+for name, starts, ends, phase in [(f"{today.year - 1} reviews", last_start, this_start - timedelta(days=1), "closed"),
+                                  (f"{today.year} reviews", this_start, date(today.year, 12, 31), "in_progress")]:
+    db.execute("INSERT INTO review_cycles (name, plan_id, starts_on, ends_on, phase, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+               (name, plan, starts.isoformat(), ends.isoformat(), phase, now, now))
+    cycles.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+goals = []
+for cycle, closed in [(cycles[0], True), (cycles[1], False)]:
+    for person in people:
+        for objective in random.sample(objectives[:-1], GOALS_PER_CYCLE):  # the last objective stays uncovered
+            status = (random.choice(["achieved", "achieved", "partially_achieved", "not_achieved", "dropped"])
+                      if closed else random.choice(["proposed", "agreed", "in_progress", "in_progress"]))
+            goals.append((person, cycle, objective, "A goal", "", random.choice(["technical", "communication", "service"]), None, None, None,
+                          100 if status == "achieved" else 40, status, cio, now, cio, now, now))
+db.executemany(
+    "INSERT INTO performance_goals (person_id, cycle_id, objective_id, title, description, category, skill_id, target_level, due_on, progress, status, agreed_by_id, agreed_at, created_by_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    goals)
+
+categories = ["technical"] * 12 + ["communication"] * 5 + ["service"] * 3
+db.executemany(
+    "INSERT INTO skills (name, name_key, category, description, level1, level2, level3, level4, level5, retired, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    [(f"Bench skill {s}", f"bench skill {s}", categories[s], "", "1", "2", "3", "4", "5", 0, now, now) for s in range(SKILLS)],
+)
+skills = [r[0] for r in db.execute("SELECT id FROM skills WHERE name LIKE 'Bench skill %' ORDER BY id")]
+first_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM skill_assessments").fetchone()[0]) + 1
+rounds = [last_start + timedelta(days=30 + 120 * k) for k in range(ROUNDS)]
+assessments, levels, targets, next_id = [], [], [], first_id
+for person in people:
+    for skill in skills:
+        level = first = random.randint(1, 3)
+        for k, day in enumerate(rounds):
+            if k:
+                level = max(1, min(5, level + random.choice([-1, 0, 1, 1])))
+            assessments.append((next_id, person, skill, level, "manager" if k % 2 else "self", cio, day.isoformat(), "", now))
+            next_id += 1
+        levels.append((person, skill, first, rounds[0].isoformat(), level, rounds[-1].isoformat(), next_id - 1))
+        if random.random() < 0.5:
+            targets.append((person, skill, random.randint(3, 5), None, cio, 0, now))
+db.executemany("INSERT INTO skill_assessments (id, person_id, skill_id, level, source, assessor_id, assessed_on, note, created_at) VALUES (?,?,?,?,?,?,?,?,?)", assessments)
+db.executemany("INSERT INTO skill_levels (person_id, skill_id, baseline, baseline_on, current, current_on, current_assessment_id) VALUES (?,?,?,?,?,?,?)", levels)
+db.executemany("INSERT INTO skill_targets (person_id, skill_id, level, target_date, set_by_id, proposed, updated_at) VALUES (?,?,?,?,?,?,?)", targets)
+db.commit()
+print(f"{len(goals)} goals, {len(assessments)} assessments, cycles {cycles[0]} {cycles[1]}")
