@@ -863,6 +863,11 @@ fn heatmap_query(reader_id: i32, everyone: bool) -> sea_orm::sea_query::SelectSt
 /// People × skills for the people below the actor (everyone, for the cio): current level
 /// and target per cell, in one query over one row per person and skill. Sorted by name,
 /// or by the largest gap first.
+/// Whether `actor` may open the team heatmap, for pages that offer the link.
+pub fn may_view_team(actor: &Actor) -> bool {
+    policy::allows(actor.principal(), Action::ViewTeam)
+}
+
 pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Heatmap> {
     policy::check(actor.principal(), Action::ViewTeam)?;
     let everyone = policy::allows(actor.principal(), Action::ManagePeople);

@@ -106,6 +106,8 @@ struct SkillsPage {
     skills: Vec<Skill>,
     include_retired: bool,
     can_manage: bool,
+    /// Whether the team heatmap is theirs to open (advisors have no team view).
+    can_view_team: bool,
     categories: Vec<&'static str>,
     form: SkillForm,
     errors: FormErrors,
@@ -131,6 +133,7 @@ async fn list_page(
         skills: skills::list(&state.db, actor, include_retired).await?,
         include_retired,
         can_manage: skills::may_manage(actor),
+        can_view_team: skills::may_view_team(actor),
         categories: categories(),
         form,
         errors,

@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod accessibility;
 mod auth;
 mod backup;
 mod browser;
