@@ -412,6 +412,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::summaries::pages::routes,
     crate::ideas::pages::routes,
     crate::feedback::pages::routes,
+    crate::todo::pages::routes,
 ];
 
 fn page_routes() -> Route {

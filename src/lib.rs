@@ -56,6 +56,8 @@ pub mod skills;
 pub mod summaries;
 /// Start-up helpers for the command line: logging and shutdown signals.
 pub mod telemetry;
+/// "Waiting for you": what each person has to do now, and the start page that shows it.
+pub mod todo;
 /// Small input checks shared by every service.
 pub mod validate;
 /// Page plumbing shared by every area.

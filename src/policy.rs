@@ -92,6 +92,9 @@ pub enum Action<'a> {
     /// Read a survey and its results (free text only once released): everyone signed in
     /// for an open or closed survey, the cio alone for a draft.
     ViewSurvey { is_draft: bool },
+    /// One's own "waiting for you" list: everyone with records of their own (advisors
+    /// have none).
+    ReadWorkList,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -114,6 +117,13 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
     let is_cio = actor.role == Role::Cio;
     match action {
         Action::SubmitIdea | Action::ReadIdeas => Allow,
+        Action::ReadWorkList => {
+            if actor.role == Role::Advisor {
+                Hide
+            } else {
+                Allow
+            }
+        }
         Action::AnswerIdeas => {
             if is_cio {
                 Allow

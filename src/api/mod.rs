@@ -200,6 +200,7 @@ pub type Endpoints = (
     crate::summaries::api::SummariesApi,
     crate::ideas::api::IdeasApi,
     crate::feedback::api::FeedbackApi,
+    crate::todo::api::TodoApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -221,6 +222,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::summaries::api::SummariesApi,
             crate::ideas::api::IdeasApi,
             crate::feedback::api::FeedbackApi,
+            crate::todo::api::TodoApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

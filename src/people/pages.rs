@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     people::{self, DirectoryFilter, Person, PersonChangesInput, PersonInput, Role},
     validate::Word,
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render, see_other},
+    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
 };
 
 struct DirectoryRow {
@@ -48,12 +48,6 @@ pub struct DirectoryQuery {
     inactive: Option<String>,
     after: Option<String>,
     notice: Option<String>,
-}
-
-#[handler]
-pub async fn home() -> Response {
-    // The portal decides for itself whether anonymous visitors may read it.
-    see_other("/portal")
 }
 
 #[handler]
@@ -434,7 +428,6 @@ pub async fn reactivate(
 pub fn routes(route: poem::Route) -> poem::Route {
     use poem::{get, post};
     route
-        .at("/", get(home))
         .at("/people", get(directory).post(create))
         .at("/people/new", get(new_form))
         .at("/people/:id", get(profile).post(update))

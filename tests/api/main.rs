@@ -28,3 +28,4 @@ mod review_pages;
 mod reviews;
 mod skills;
 mod summaries;
+mod todo;

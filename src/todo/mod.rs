@@ -1,0 +1,311 @@
+//! "Waiting for you": what a person has to do now, each line linking to where it is done.
+//!
+//! For everyone with records of their own (staff and the cio; advisors have none): the
+//! self-evaluation to write while the current cycle is in its self-evaluation phase, goals
+//! with no progress for `STALE_GOAL_DAYS` days, and the trophy held for more than
+//! `TROPHY_PASS_DAYS` days. For a manager, about their direct reports (the people who look
+//! to them; someone higher up sees their own reports, not the whole chain): proposed goals
+//! to agree, submitted self-evaluations to review, and people with no skill assessment in
+//! the current cycle. For the cio, the current cycle's unfinished work in its phase.
+//!
+//! The whole list is one statement, whatever the department's size.
+
+pub mod api;
+pub mod pages;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{FromQueryResult, Value};
+
+use crate::{
+    auth::Actor,
+    cycles::Phase,
+    db::{Db, Params},
+    error::AppResult,
+    goals::GoalStatus,
+    people::Role,
+    policy::{self, Action},
+    reviews::EvaluationStatus,
+    validate::Word,
+};
+
+/// Goals in progress with no progress note for this long are "waiting".
+pub const STALE_GOAL_DAYS: i64 = 60;
+/// The trophy is meant to move: after this long its holder is asked to pass it on.
+pub const TROPHY_PASS_DAYS: i64 = 14;
+
+/// What a line is about, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum TodoKind {
+    GoalsToAgree,
+    EvaluationsToReview,
+    ReportsWithoutAssessment,
+    SelfEvaluationToWrite,
+    GoalsWithoutProgress,
+    TrophyToPass,
+    CycleWorkUnfinished,
+}
+
+impl TodoKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One thing waiting: how many, said as a person would, and where to do it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TodoLine {
+    pub kind: TodoKind,
+    pub count: i64,
+    pub text: String,
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Todo {
+    pub lines: Vec<TodoLine>,
+}
+
+impl Todo {
+    /// The number shown beside "Waiting for you" in the navigation: one per line, so a
+    /// lead with 12 goals to agree sees one thing to do, not twelve.
+    pub fn count(&self) -> usize {
+        self.lines.len()
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Counts {
+    cycle_id: Option<i32>,
+    cycle_name: Option<String>,
+    cycle_phase: Option<String>,
+    goals_to_agree: i64,
+    evaluations_to_review: i64,
+    reports_unassessed: i64,
+    evaluation_done: i64,
+    stale_goals: i64,
+    trophy_id: Option<i32>,
+    trophy_name: Option<String>,
+    all_proposed: i64,
+    all_drafts: i64,
+    all_unreviewed: i64,
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// Whether `actor` has a list at all (advisors have no records of their own: 404).
+pub fn authorize(actor: &Actor) -> AppResult<()> {
+    policy::check(actor.principal(), Action::ReadWorkList)
+}
+
+/// What is waiting for `actor` now. One statement.
+pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Todo> {
+    authorize(actor)?;
+    let mut p = Params::new();
+    let me = p.bind(actor.person_id);
+    let me2 = p.bind(actor.person_id);
+    let me3 = p.bind(actor.person_id);
+    let me4 = p.bind(actor.person_id);
+    let me5 = p.bind(actor.person_id);
+    let me6 = p.bind(actor.person_id);
+    let active = p.bind(true);
+    let active2 = p.bind(true);
+    let closed = p.bind(Phase::Closed.as_str());
+    let proposed = p.bind(GoalStatus::Proposed.as_str());
+    let proposed2 = p.bind(GoalStatus::Proposed.as_str());
+    let submitted = p.bind(EvaluationStatus::Submitted.as_str());
+    let submitted2 = p.bind(EvaluationStatus::Submitted.as_str());
+    let reviewed = p.bind(EvaluationStatus::Reviewed.as_str());
+    let draft = p.bind(EvaluationStatus::Draft.as_str());
+    let advisor = p.bind(Role::Advisor.as_str());
+    let agreed = p.bind(GoalStatus::Agreed.as_str());
+    let in_progress = p.bind(GoalStatus::InProgress.as_str());
+    let stale_since: Value = (now - Duration::days(STALE_GOAL_DAYS)).into();
+    let stale = p.bind(stale_since.clone());
+    let stale2 = p.bind(stale_since);
+    let trophy_since = p.bind(now - Duration::days(TROPHY_PASS_DAYS));
+    // The current cycle as `cycles::pick` chooses it: the latest that is not closed.
+    let sql = format!(
+        "WITH cur AS (
+           SELECT id, name, phase, starts_on, ends_on FROM review_cycles
+           WHERE phase <> {closed} ORDER BY starts_on DESC, id DESC LIMIT 1
+         ),
+         reports AS (
+           SELECT id FROM people WHERE manager_id = {me} AND active = {active} AND role <> {advisor}
+         )
+         SELECT
+           (SELECT id FROM cur) AS cycle_id,
+           (SELECT name FROM cur) AS cycle_name,
+           (SELECT phase FROM cur) AS cycle_phase,
+           (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
+             WHERE g.status = {proposed} AND g.person_id IN (SELECT id FROM reports)) AS goals_to_agree,
+           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
+             WHERE e.status = {submitted} AND e.person_id IN (SELECT id FROM reports)) AS evaluations_to_review,
+           (SELECT COUNT(*) FROM reports r, cur WHERE NOT EXISTS (
+              SELECT 1 FROM skill_assessments a WHERE a.person_id = r.id
+                AND a.assessed_on >= cur.starts_on AND a.assessed_on <= cur.ends_on)) AS reports_unassessed,
+           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
+             WHERE e.person_id = {me2} AND e.status IN ({submitted2}, {reviewed})) AS evaluation_done,
+           (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
+             WHERE g.person_id = {me3} AND g.status IN ({agreed}, {in_progress})
+               AND g.created_at < {stale}
+               AND NOT EXISTS (SELECT 1 FROM goal_progress_notes n
+                               WHERE n.goal_id = g.id AND n.created_at >= {stale2})) AS stale_goals,
+           (SELECT MIN(t.id) FROM trophies t WHERE t.holder_id = {me4} AND t.held_since < {trophy_since}) AS trophy_id,
+           (SELECT MIN(t.name) FROM trophies t WHERE t.holder_id = {me5} AND t.held_since < {trophy_since}) AS trophy_name,
+           (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
+             WHERE g.status = {proposed2}) AS all_proposed,
+           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
+             JOIN people p ON p.id = e.person_id AND p.active = {active2}
+             WHERE e.status = {draft} AND e.person_id <> {me6}) AS all_drafts,
+           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
+             WHERE e.status = {submitted}) AS all_unreviewed"
+    );
+    let counts = Counts::find_by_statement(p.statement(db.backend(), sql))
+        .one(db.conn())
+        .await?;
+    let Some(c) = counts else {
+        return Ok(Todo::default());
+    };
+    Ok(Todo {
+        lines: lines(actor, &c),
+    })
+}
+
+fn lines(actor: &Actor, c: &Counts) -> Vec<TodoLine> {
+    let mut lines = Vec::new();
+    let mut add = |kind, count: i64, text: String, link: String| {
+        if count > 0 {
+            lines.push(TodoLine {
+                kind,
+                count,
+                text,
+                link,
+            });
+        }
+    };
+    let phase = c
+        .cycle_phase
+        .as_deref()
+        .and_then(|p| Phase::from_stored(p).ok());
+    add(
+        TodoKind::GoalsToAgree,
+        c.goals_to_agree,
+        format!(
+            "{} from your team to agree",
+            plural(c.goals_to_agree, "proposed goal", "proposed goals")
+        ),
+        "/team".to_owned(),
+    );
+    add(
+        TodoKind::EvaluationsToReview,
+        c.evaluations_to_review,
+        format!(
+            "{} to review",
+            plural(
+                c.evaluations_to_review,
+                "submitted self-evaluation",
+                "submitted self-evaluations"
+            )
+        ),
+        "/team".to_owned(),
+    );
+    add(
+        TodoKind::ReportsWithoutAssessment,
+        c.reports_unassessed,
+        format!(
+            "{} with no skill assessment in this cycle",
+            plural(
+                c.reports_unassessed,
+                "person in your team",
+                "people in your team"
+            )
+        ),
+        "/skills/team".to_owned(),
+    );
+    if phase == Some(Phase::SelfEvaluation) && c.evaluation_done == 0 {
+        add(
+            TodoKind::SelfEvaluationToWrite,
+            1,
+            format!(
+                "Your self-evaluation for {} is open: write and submit it",
+                c.cycle_name.as_deref().unwrap_or("this cycle")
+            ),
+            "/self-evaluation".to_owned(),
+        );
+    }
+    add(
+        TodoKind::GoalsWithoutProgress,
+        c.stale_goals,
+        format!(
+            "{} with no progress noted for {STALE_GOAL_DAYS} days",
+            plural(c.stale_goals, "of your goals", "of your goals")
+        ),
+        "/goals".to_owned(),
+    );
+    if let Some(trophy) = c.trophy_id {
+        add(
+            TodoKind::TrophyToPass,
+            1,
+            format!(
+                "You have held {} for more than {TROPHY_PASS_DAYS} days: pass it on",
+                c.trophy_name.as_deref().unwrap_or("the trophy")
+            ),
+            format!("/trophies/{trophy}"),
+        );
+    }
+    if actor.role == Role::Cio
+        && c.cycle_id.is_some()
+        && let Some(phase) = phase
+    {
+        let unfinished: Vec<String> = match phase {
+            Phase::GoalSetting => vec![(
+                c.all_proposed,
+                "goal is still proposed",
+                "goals are still proposed",
+            )],
+            Phase::InProgress => vec![(
+                c.all_proposed,
+                "goal is still proposed",
+                "goals are still proposed",
+            )],
+            Phase::SelfEvaluation => vec![
+                (
+                    c.all_drafts,
+                    "self-evaluation is still a draft",
+                    "self-evaluations are still drafts",
+                ),
+                (
+                    c.all_unreviewed,
+                    "submitted self-evaluation is not reviewed",
+                    "submitted self-evaluations are not reviewed",
+                ),
+            ],
+            Phase::Closed => Vec::new(),
+        }
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| plural(n, one, many))
+        .collect();
+        if !unfinished.is_empty() {
+            add(
+                TodoKind::CycleWorkUnfinished,
+                1,
+                format!(
+                    "{} ({}): {}",
+                    c.cycle_name.as_deref().unwrap_or("The current cycle"),
+                    phase.label(),
+                    unfinished.join(", ")
+                ),
+                "/cycles".to_owned(),
+            );
+        }
+    }
+    lines
+}
