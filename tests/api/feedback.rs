@@ -14,7 +14,7 @@ const SCRIPT: &str = "<script>window.__pwned = 1</script><b>bold?</b>";
 
 /// A survey with a rating (required, informing `objective`, target 4.5), a yes/no and a
 /// free-text question, opened. Answers the survey and its question ids.
-async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, Vec<i64>) {
+pub async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, Vec<i64>) {
     let mut rating = json!({"kind": "rating", "prompt": "Did we explain it in words you understood?", "required": true});
     if let Some(objective) = objective {
         rating["objective_id"] = json!(objective);
@@ -54,7 +54,7 @@ async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, 
     (id, questions)
 }
 
-async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec<Value> {
+pub async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec<Value> {
     let (status, made) = app
         .post_json(
             cio,
@@ -67,7 +67,7 @@ async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec
 }
 
 /// The path of an invitation's URL.
-fn path_of(url: &str) -> String {
+pub fn path_of(url: &str) -> String {
     let at = url.find("/invitation/").expect("an invitation URL");
     url[at..].to_owned()
 }
