@@ -236,7 +236,16 @@ async fn survey_page_with_errors(
     id: i64,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
-    survey_page(state, actor, site, id, None, QuestionForm::default(), errors).await
+    survey_page(
+        state,
+        actor,
+        site,
+        id,
+        None,
+        QuestionForm::default(),
+        errors,
+    )
+    .await
 }
 
 /// A line per rating or yes/no question: its figure in every month of the survey's

@@ -224,7 +224,12 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 .to_vec(),
             );
             let f = &summary.client_feedback;
-            let mut line = |figure: &str, objective: &str, question: &str, month: &str, values: [String; 3], rest: [String; 3]| {
+            let mut line = |figure: &str,
+                            objective: &str,
+                            question: &str,
+                            month: &str,
+                            values: [String; 3],
+                            rest: [String; 3]| {
                 let mut row = vec![
                     figure.to_owned(),
                     objective.to_owned(),
@@ -289,8 +294,22 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
             );
             for m in &f.months {
                 let count = |n: i64| [n.to_string(), String::new(), String::new()];
-                line("responses_in_month", "", "", &m.month, count(m.responses), none());
-                line("invited_responses_in_month", "", "", &m.month, count(m.invited), none());
+                line(
+                    "responses_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.responses),
+                    none(),
+                );
+                line(
+                    "invited_responses_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.invited),
+                    none(),
+                );
                 line(
                     "invitations_sent_in_month",
                     "",

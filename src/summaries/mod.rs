@@ -21,8 +21,8 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use client_feedback::{ClientFeedback, FeedbackMeasure, FeedbackMonth};
 pub use activity::{Counted, Explored, MeetingOutcome, Meetings, MonthFigure, Recognition};
+pub use client_feedback::{ClientFeedback, FeedbackMeasure, FeedbackMonth};
 pub use coverage::{Coverage, GoalCoverage, ObjectiveCoverage, Outcomes};
 pub use period::{MAX_DAYS, Period, PeriodInput};
 pub use skills::{SkillRow, Skills};

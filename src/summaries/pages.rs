@@ -234,7 +234,9 @@ impl View {
         match m.value.change() {
             Some(c) if m.is_rating() && c.abs() < 0.05 => "no change".to_owned(),
             Some(c) if !m.is_rating() && c.abs() < 0.5 => "no change".to_owned(),
-            Some(c) if m.is_rating() => format!("{}{:.1}", if c > 0.0 { "+" } else { "−" }, c.abs()),
+            Some(c) if m.is_rating() => {
+                format!("{}{:.1}", if c > 0.0 { "+" } else { "−" }, c.abs())
+            }
             Some(c) => format!("{}{:.0} points", if c > 0.0 { "+" } else { "−" }, c.abs()),
             None => String::new(),
         }

@@ -23,8 +23,8 @@ use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
 use crate::feedback::{invitations, open_survey, path_of};
+use crate::helpers::*;
 use crate::recognition::{trophy_for, values_plan};
 
 const REQUIRED_ENV: &str = "STAFFDEV_BROWSER_TESTS";

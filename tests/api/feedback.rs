@@ -656,12 +656,23 @@ fn at(day: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Answers the survey at `day` (rating and yes/no) through the service, as the form would.
-async fn answer_on(app: &TestApp, target: staffdev::feedback::respond::Target, q: &[i64], rating: &str, yes: &str, day: &str) {
+async fn answer_on(
+    app: &TestApp,
+    target: staffdev::feedback::respond::Target,
+    q: &[i64],
+    rating: &str,
+    yes: &str,
+    day: &str,
+) {
     let mut input = staffdev::feedback::respond::ResponseInput::default();
     input.answers.insert(q[0], rating.to_owned());
     input.answers.insert(q[1], yes.to_owned());
-    input.answers.insert(q[2], "Free text stays out of summaries.".to_owned());
-    let submitted = staffdev::feedback::respond::submit(app.db(), &target, input, at(day)).await.expect("submit");
+    input
+        .answers
+        .insert(q[2], "Free text stays out of summaries.".to_owned());
+    let submitted = staffdev::feedback::respond::submit(app.db(), &target, input, at(day))
+        .await
+        .expect("submit");
     assert!(submitted.is_ok(), "{day}: {submitted:?}");
 }
 
@@ -681,14 +692,63 @@ async fn feedback_history(app: &TestApp) -> (Department, i64) {
     let fixture = app.plan_and_cycle(&cio).await;
     let (survey, q) = open_survey(app, &cio, Some(fixture.objectives[1])).await;
     let actor = cio_actor(d.cio);
-    let before = feedback::invite(app.db(), &actor, survey, vec![InvitationInput::default(); 2], 30, at("2025-02-01")).await.expect("invite");
-    answer_on(app, Target::Invitation(before[0].token.clone()), &q, "4", "yes", "2025-02-10").await;
+    let before = feedback::invite(
+        app.db(),
+        &actor,
+        survey,
+        vec![InvitationInput::default(); 2],
+        30,
+        at("2025-02-01"),
+    )
+    .await
+    .expect("invite");
+    answer_on(
+        app,
+        Target::Invitation(before[0].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-02-10",
+    )
+    .await;
     answer_on(app, Target::Open(survey), &q, "3", "no", "2025-02-12").await;
-    let march = feedback::invite(app.db(), &actor, survey, vec![InvitationInput::default(); 4], 30, at("2025-03-05")).await.expect("invite");
-    answer_on(app, Target::Invitation(march[0].token.clone()), &q, "4", "yes", "2025-03-06").await;
-    answer_on(app, Target::Invitation(march[1].token.clone()), &q, "4", "yes", "2025-03-07").await;
-    feedback::withdraw(app.db(), &actor, march[2].invitation.id, at("2025-03-08")).await.expect("withdraw");
-    for (rating, day) in [("5", "2025-04-02"), ("5", "2025-04-03"), ("4", "2025-04-20"), ("5", "2025-04-21")] {
+    let march = feedback::invite(
+        app.db(),
+        &actor,
+        survey,
+        vec![InvitationInput::default(); 4],
+        30,
+        at("2025-03-05"),
+    )
+    .await
+    .expect("invite");
+    answer_on(
+        app,
+        Target::Invitation(march[0].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-03-06",
+    )
+    .await;
+    answer_on(
+        app,
+        Target::Invitation(march[1].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-03-07",
+    )
+    .await;
+    feedback::withdraw(app.db(), &actor, march[2].invitation.id, at("2025-03-08"))
+        .await
+        .expect("withdraw");
+    for (rating, day) in [
+        ("5", "2025-04-02"),
+        ("5", "2025-04-03"),
+        ("4", "2025-04-20"),
+        ("5", "2025-04-21"),
+    ] {
         answer_on(app, Target::Open(survey), &q, rating, "yes", day).await;
     }
     (d, survey)
