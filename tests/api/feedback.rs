@@ -881,3 +881,30 @@ both_backends! {
         assert!(closed.text().await.unwrap().contains("This survey is closed"));
     }
 }
+
+both_backends! {
+    async fn another_instance_shows_a_closed_survey_within_the_form_caches_time_to_live(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (survey, _) = open_survey(&app, &cio, None).await;
+        let mut settings = Settings::for_database(app.database.url.clone());
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.db_max_connections = 3;
+        let second = App::build(settings).await.expect("a second instance");
+        let second_address = format!("http://127.0.0.1:{}", second.port());
+        tokio::spawn(second.run_until(std::future::pending()));
+        let form = format!("{second_address}/respond/{survey}");
+        let client = reqwest::Client::new();
+        // The other instance shares the form for a moment.
+        assert_eq!(client.get(&form).send().await.unwrap().status(), StatusCode::OK);
+
+        let (status, body) = app.patch_json(&cio, &format!("/api/v1/surveys/{survey}"), json!({"status": "closed"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // This instance wrote it, so shows it at once; the other within the time to live.
+        assert_eq!(app.browser().get(&format!("/respond/{survey}")).await.status(), StatusCode::GONE);
+        tokio::time::sleep(staffdev::feedback::respond::FORM_CACHE_TTL + std::time::Duration::from_millis(200)).await;
+        let response = client.get(&form).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::GONE);
+        assert!(response.text().await.unwrap().contains("This survey is closed"));
+    }
+}
