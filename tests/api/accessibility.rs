@@ -18,7 +18,6 @@ use std::{
 use serde_json::Value;
 
 use crate::browser::Chrome;
-use crate::helpers::*;
 
 const AXE_ENV: &str = "STAFFDEV_AXE";
 /// The pages visited per role at most: the navigation and what it links to.
