@@ -20,8 +20,10 @@ rm -f "$db" "$db-wal" "$db-shm"
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:8094/healthz >/dev/null && break; sleep 0.2; done
-curl -sf http://127.0.0.1:8094/respond/1 | grep -q "How did we do?" \
-  || { echo "the survey form did not render" >&2; exit 1; }
+# Read whole before grep looks: `grep -q` stops at the first match, and under pipefail the
+# curl it cut off would fail the check.
+form=$(curl -sf http://127.0.0.1:8094/respond/1 || true)
+grep -q "How did we do?" <<<"$form" || { echo "the survey form did not render" >&2; exit 1; }
 
 run() { echo "== $1"; wrk -t2 -c32 -d"$duration" --latency "$2" | grep -E "Requests/sec|  50%|  99%|Non-2xx"; }
 echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), $bin"

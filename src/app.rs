@@ -46,6 +46,8 @@ pub struct AppState {
     pub feed_cache: Arc<crate::recognition::FeedCache>,
     /// The department's skill figures, shared by every reader for a moment.
     pub skill_figures: Arc<crate::skills::FiguresCache>,
+    /// What the client survey form reads, shared for a moment (see `FormCache`).
+    pub survey_forms: Arc<crate::feedback::respond::FormCache>,
     /// Sessions and tokens resolved in the last moment (see `ActorCache`).
     pub actors: Arc<crate::auth::ActorCache>,
     /// This installation's id (see `installation`), read once at start.
@@ -127,6 +129,7 @@ impl App {
                 skill_figures: Arc::new(crate::skills::FiguresCache::new(
                     crate::skills::FIGURES_CACHE_TTL,
                 )),
+                survey_forms: Arc::new(crate::feedback::respond::FormCache::default()),
                 actors: Arc::new(crate::auth::ActorCache::default()),
                 installation_id: installation_id.into(),
             },

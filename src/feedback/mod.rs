@@ -23,8 +23,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 pub use results::{
-    LatestMeasure, Measure, MeasureMonth, MonthFigures, QuestionResults, Results, TextAnswer,
-    latest_measures, measures, results,
+    LatestMeasure, Measure, MeasureMonth, MonthFigures, PeriodFeedback, PeriodMeasure,
+    QuestionResults, Results, TextAnswer, latest_measures, measures, period_feedback, results,
 };
 
 use crate::{

@@ -228,6 +228,26 @@ async fn survey_page(
     })
 }
 
+/// The survey's page again with a form's errors, after a write it refused.
+async fn survey_page_with_errors(
+    state: &AppState,
+    actor: &Actor,
+    site: &str,
+    id: i64,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    survey_page(
+        state,
+        actor,
+        site,
+        id,
+        None,
+        QuestionForm::default(),
+        errors,
+    )
+    .await
+}
+
 /// A line per rating or yes/no question: its figure in every month of the survey's
 /// results (gaps where nobody answered), against its target.
 fn monthly_charts(results: &Results) -> Vec<(i64, Chart)> {
@@ -334,17 +354,7 @@ pub async fn change_status(
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=saved"),
-        |errors| {
-            survey_page(
-                &state,
-                &actor,
-                &site.0,
-                id,
-                None,
-                QuestionForm::default(),
-                errors,
-            )
-        },
+        |errors| survey_page_with_errors(&state, &actor, &site.0, id, errors),
     )
     .await
 }
@@ -381,17 +391,7 @@ pub async fn remove_question(
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=saved"),
-        |errors| {
-            survey_page(
-                &state,
-                &actor,
-                &site.0,
-                id,
-                None,
-                QuestionForm::default(),
-                errors,
-            )
-        },
+        |errors| survey_page_with_errors(&state, &actor, &site.0, id, errors),
     )
     .await
 }
@@ -475,17 +475,7 @@ pub async fn invite(
             form_outcome(
                 Err::<(), _>(err),
                 |_| String::new(),
-                |errors| {
-                    survey_page(
-                        &state,
-                        &actor,
-                        &site.0,
-                        id,
-                        None,
-                        QuestionForm::default(),
-                        errors,
-                    )
-                },
+                |errors| survey_page_with_errors(&state, &actor, &site.0, id, errors),
             )
             .await
         }
@@ -519,17 +509,7 @@ pub async fn hide_answer(
     form_outcome(
         result,
         |_| format!("/surveys/{id}?notice=hidden"),
-        |errors| {
-            survey_page(
-                &state,
-                &actor,
-                &site.0,
-                id,
-                None,
-                QuestionForm::default(),
-                errors,
-            )
-        },
+        |errors| survey_page_with_errors(&state, &actor, &site.0, id, errors),
     )
     .await
 }
@@ -821,7 +801,7 @@ async fn show_form(
     actor: &MaybeActor,
     target: Target,
 ) -> Response {
-    match respond::form(&state.db, &target, Utc::now()).await {
+    match respond::cached_form(&state.db, &state.survey_forms, &target, Utc::now()).await {
         Ok(Ok(form)) => respond_page(
             req,
             state,

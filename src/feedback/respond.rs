@@ -10,7 +10,10 @@
 //! Submissions are rate limited per client address, counted in the database so that every
 //! instance shares the count; the key is a digest of the address, so no address is kept.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -23,6 +26,7 @@ use crate::{
     db::{Db, Params, WriteTxn},
     error::{AppError, AppResult},
     people::PersonRef,
+    shared::Shared,
     validate::{Errors, TITLE_MAX, Text, Word},
 };
 
@@ -128,7 +132,8 @@ impl TargetRow {
     }
 }
 
-/// The form for a target, or why it cannot be answered. Three queries at most.
+/// The form for a target, or why it cannot be answered, read afresh (what a submission
+/// checks against). Three queries at most.
 pub async fn form(
     db: &Db,
     target: &Target,
@@ -159,6 +164,169 @@ pub async fn form(
         title: row.title,
         introduction: row.introduction,
         questions,
+        named,
+        staff,
+    }))
+}
+
+/// How long a survey's form (and the staff offered for a compliment) is shared before it
+/// is read again. A write committed through this instance drops it at once (see
+/// `Db::generation`), so the cio sees a question edit or a close on the next visit; another
+/// instance sharing the database shows it within this time.
+pub const FORM_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// Past this many surveys the cache starts over rather than grow (ids are typed by anyone).
+const FORM_CACHE_MAX: usize = 1_000;
+
+/// A survey as its form shows it.
+#[derive(Debug)]
+struct SurveyForm {
+    title: String,
+    introduction: String,
+    status: SurveyStatus,
+    questions: Vec<Question>,
+}
+
+struct CachedSurvey {
+    /// None: no such survey.
+    form: Option<Arc<SurveyForm>>,
+    at: std::time::Instant,
+    generation: u64,
+}
+
+/// What the response form reads, shared by every visitor for a moment: the survey with
+/// its questions (by id) and the active staff a compliment may be for. The open link is
+/// what outsiders hit, so showing it costs no query while nothing changed.
+pub struct FormCache {
+    surveys: Mutex<HashMap<i64, CachedSurvey>>,
+    staff: Shared<Vec<PersonRef>>,
+}
+
+impl Default for FormCache {
+    fn default() -> Self {
+        FormCache {
+            surveys: Mutex::new(HashMap::new()),
+            staff: Shared::new(FORM_CACHE_TTL),
+        }
+    }
+}
+
+impl FormCache {
+    fn cached(&self, id: i64, generation: u64) -> Option<Option<Arc<SurveyForm>>> {
+        let surveys = self.surveys.lock().ok()?;
+        surveys
+            .get(&id)
+            .filter(|c| c.generation == generation && c.at.elapsed() < FORM_CACHE_TTL)
+            .map(|c| c.form.clone())
+    }
+
+    fn keep(&self, id: i64, cached: CachedSurvey) {
+        if let Ok(mut surveys) = self.surveys.lock() {
+            if surveys.len() >= FORM_CACHE_MAX {
+                surveys.retain(|_, c| {
+                    c.generation == cached.generation && c.at.elapsed() < FORM_CACHE_TTL
+                });
+                if surveys.len() >= FORM_CACHE_MAX {
+                    surveys.clear();
+                }
+            }
+            // Two readers may race to refill it; keep the copy taken last.
+            if surveys.get(&id).is_none_or(|c| c.at <= cached.at) {
+                surveys.insert(id, cached);
+            }
+        }
+    }
+
+    /// The survey's form, from the cache or read (two statements) and kept.
+    async fn survey(&self, db: &Db, id: i64) -> AppResult<Option<Arc<SurveyForm>>> {
+        let generation = db.generation();
+        if let Some(form) = self.cached(id, generation) {
+            return Ok(form);
+        }
+        // The generation and the time are taken before the data: a write landing
+        // meanwhile makes this copy stale at once.
+        let at = std::time::Instant::now();
+        let form = match target_row(db.conn(), &Target::Open(id)).await? {
+            Some(row) => Some(Arc::new(SurveyForm {
+                status: SurveyStatus::from_stored(&row.status)?,
+                questions: questions_of(db.conn(), &[id])
+                    .await?
+                    .into_iter()
+                    .map(|(_, q)| q)
+                    .collect(),
+                title: row.title,
+                introduction: row.introduction,
+            })),
+            None => None,
+        };
+        self.keep(
+            id,
+            CachedSurvey {
+                form: form.clone(),
+                at,
+                generation,
+            },
+        );
+        Ok(form)
+    }
+
+    async fn staff(&self, db: &Db) -> AppResult<Arc<Vec<PersonRef>>> {
+        self.staff
+            .get_or_read(db, || crate::people::active_staff(db))
+            .await
+    }
+}
+
+/// The form for a target, as `form` answers it, read through `cache`: no statement for
+/// the open link of a survey shown a moment ago, one for an invitation (its own state is
+/// always read afresh).
+pub async fn cached_form(
+    db: &Db,
+    cache: &FormCache,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> AppResult<Result<Form, Refusal>> {
+    let (survey_id, survey, named) = match target {
+        Target::Open(id) => {
+            let Some(survey) = cache.survey(db, *id).await? else {
+                return Ok(Err(Refusal::Unknown));
+            };
+            let refusal = match survey.status {
+                SurveyStatus::Draft => Some(Refusal::Unknown),
+                SurveyStatus::Closed => Some(Refusal::Closed),
+                SurveyStatus::Open => None,
+            };
+            if let Some(refusal) = refusal {
+                return Ok(Err(refusal));
+            }
+            (*id, survey, None)
+        }
+        Target::Invitation(_) => {
+            let Some(row) = target_row(db.conn(), target).await? else {
+                return Ok(Err(Refusal::Unknown));
+            };
+            if let Some(refusal) = row.refusal(now)? {
+                return Ok(Err(refusal));
+            }
+            let Some(survey) = cache.survey(db, row.survey_id).await? else {
+                return Ok(Err(Refusal::Unknown));
+            };
+            let named = match (row.staff_id, row.staff_name) {
+                (Some(id), Some(name)) => Some(PersonRef { id, name }),
+                _ => None,
+            };
+            (row.survey_id, survey, named)
+        }
+    };
+    let staff = if named.is_none() {
+        cache.staff(db).await?.as_ref().clone()
+    } else {
+        Vec::new()
+    };
+    Ok(Ok(Form {
+        survey_id,
+        title: survey.title.clone(),
+        introduction: survey.introduction.clone(),
+        questions: survey.questions.clone(),
         named,
         staff,
     }))

@@ -15,6 +15,7 @@ use crate::{
     error::AppResult,
     plan::ObjectiveRef,
     policy::{self, Action},
+    validate::Word,
 };
 
 /// The first day of the month of `at`.
@@ -505,6 +506,221 @@ pub async fn latest_measures(
             kind: m.kind,
             target: m.target,
             latest: m.months.last().cloned(),
+        });
+    }
+    Ok(out)
+}
+
+/// A question linked to an objective, over a summary's period and the one before it.
+#[derive(Debug, Clone)]
+pub struct PeriodMeasure {
+    pub objective: ObjectiveRef,
+    pub survey_id: i64,
+    pub question_id: i64,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    /// A mean from 1 to 5 for a rating, a share of yes in percent for yes/no.
+    pub target: Option<f64>,
+    /// Every answer in the period, and in the previous one.
+    pub totals: [MonthFigures; 2],
+    /// The period's months with answers, oldest first.
+    pub months: Vec<MonthFigures>,
+}
+
+/// Client feedback over a summary's period and the one before it (index 0 the period,
+/// 1 the previous one): aggregates only, never free text.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodFeedback {
+    pub measures: Vec<PeriodMeasure>,
+    /// Responses to any survey per month of the period (months without any left out),
+    /// with the invitations sent that month.
+    pub months: Vec<ResponseMonth>,
+    pub responses: [i64; 2],
+    /// Invitations sent in each period, and what became of them by `now`.
+    pub invitations: [InvitationFigures; 2],
+}
+
+#[derive(FromQueryResult)]
+struct LinkedQuestionRow {
+    id: i64,
+    survey_id: i64,
+    kind: String,
+    prompt: String,
+    target: Option<f64>,
+    objective_id: i32,
+    plan_id: i32,
+    objective_number: i32,
+    goal_number: i32,
+    objective_title: String,
+    retired: bool,
+}
+
+#[derive(FromQueryResult)]
+struct PeriodAnswerRow {
+    response_id: i64,
+    submitted_at: DateTime<Utc>,
+    invited: bool,
+    question_id: Option<i64>,
+    rating: Option<i16>,
+    yes: Option<bool>,
+}
+
+/// Client feedback over `ranges` ([start, end) instants: the period, then the previous
+/// one). For the summaries; the caller decides who may read it. Three statements, whatever
+/// the number of responses: the linked questions with their objectives, the responses
+/// with their answers to those questions, and the invitations.
+pub async fn period_feedback(
+    db: &Db,
+    ranges: [(DateTime<Utc>, DateTime<Utc>); 2],
+    now: DateTime<Utc>,
+) -> AppResult<PeriodFeedback> {
+    let conn = db.conn();
+    let mut p = Params::new();
+    let sql = format!(
+        "SELECT q.id, q.survey_id, q.kind, q.prompt, q.target, q.objective_id,
+                o.plan_id, o.number AS objective_number, g.number AS goal_number,
+                o.title AS objective_title, o.retired
+         FROM survey_questions q
+         JOIN objectives o ON o.id = q.objective_id
+         JOIN strategic_goals g ON g.id = o.strategic_goal_id
+         WHERE q.kind <> {}
+         ORDER BY g.number, o.number, q.survey_id, q.position",
+        p.bind(QuestionKind::Text.as_str())
+    );
+    let linked = LinkedQuestionRow::find_by_statement(p.statement(db.backend(), sql))
+        .all(conn)
+        .await?;
+
+    let mut p = Params::new();
+    let in_range = |p: &mut Params, column: &str| {
+        ranges
+            .iter()
+            .map(|(start, end)| {
+                format!(
+                    "({column} >= {} AND {column} < {})",
+                    p.bind(*start),
+                    p.bind(*end)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let linked_ids = p.bind_all(linked.iter().map(|q| q.id));
+    let sql = format!(
+        "SELECT r.id AS response_id, r.submitted_at,
+                CASE WHEN r.invitation_id IS NULL THEN FALSE ELSE TRUE END AS invited,
+                a.question_id, a.rating, a.yes
+         FROM survey_responses r
+         LEFT JOIN survey_answers a ON a.response_id = r.id AND a.question_id IN ({linked_ids})
+         WHERE {}
+         ORDER BY r.id",
+        in_range(&mut p, "r.submitted_at")
+    );
+    let rows = PeriodAnswerRow::find_by_statement(p.statement(db.backend(), sql))
+        .all(conn)
+        .await?;
+
+    let mut p = Params::new();
+    let sql = format!(
+        "SELECT created_at, expires_at, withdrawn_at, used_at FROM survey_invitations WHERE {}",
+        in_range(&mut p, "created_at")
+    );
+    let invitations = InvitationRow::find_by_statement(p.statement(db.backend(), sql))
+        .all(conn)
+        .await?;
+
+    let which = |at: DateTime<Utc>| ranges.iter().position(|(s, e)| *s <= at && at < *e);
+    let mut out = PeriodFeedback::default();
+    let mut months: BTreeMap<NaiveDate, ResponseMonth> = BTreeMap::new();
+    let blank = |month| ResponseMonth {
+        month,
+        responses: 0,
+        invited: 0,
+        invitations: InvitationFigures {
+            month: Some(month),
+            ..Default::default()
+        },
+    };
+    let mut answers: HashMap<i64, Vec<(usize, AnswerRow)>> = HashMap::new();
+    let mut last_response = None;
+    for row in rows {
+        let Some(at) = which(row.submitted_at) else {
+            continue;
+        };
+        // One row per answer to a linked question (or one for a response without any).
+        if last_response != Some(row.response_id) {
+            last_response = Some(row.response_id);
+            out.responses[at] += 1;
+            if at == 0 {
+                let m = months
+                    .entry(month_of(row.submitted_at))
+                    .or_insert_with_key(|m| blank(*m));
+                m.responses += 1;
+                if row.invited {
+                    m.invited += 1;
+                }
+            }
+        }
+        if let Some(question_id) = row.question_id {
+            answers.entry(question_id).or_default().push((
+                at,
+                AnswerRow {
+                    id: 0,
+                    question_id,
+                    rating: row.rating,
+                    yes: row.yes,
+                    text: None,
+                    released_at: None,
+                    hidden_reason: None,
+                    submitted_at: row.submitted_at,
+                },
+            ));
+        }
+    }
+    for i in &invitations {
+        let Some(at) = which(i.created_at) else {
+            continue;
+        };
+        out.invitations[at].add(i, now);
+        if at == 0 {
+            months
+                .entry(month_of(i.created_at))
+                .or_insert_with_key(|m| blank(*m))
+                .invitations
+                .add(i, now);
+        }
+    }
+    out.months = months.into_values().collect();
+    for q in linked {
+        let kind = QuestionKind::from_stored(&q.kind)?;
+        let mut totals = [MonthFigures::default(), MonthFigures::default()];
+        let mut per: BTreeMap<NaiveDate, MonthFigures> = BTreeMap::new();
+        for (at, a) in answers.remove(&q.id).unwrap_or_default() {
+            totals[at].add(&a);
+            if at == 0 {
+                per.entry(month_of(a.submitted_at))
+                    .or_insert_with_key(|m| MonthFigures {
+                        month: Some(*m),
+                        ..Default::default()
+                    })
+                    .add(&a);
+            }
+        }
+        out.measures.push(PeriodMeasure {
+            objective: ObjectiveRef {
+                id: q.objective_id,
+                plan_id: q.plan_id,
+                code: crate::plan::objective_code(q.goal_number, q.objective_number),
+                title: q.objective_title,
+                retired: q.retired,
+            },
+            survey_id: q.survey_id,
+            question_id: q.id,
+            prompt: q.prompt,
+            kind,
+            target: q.target,
+            totals,
+            months: per.into_values().collect(),
         });
     }
     Ok(out)

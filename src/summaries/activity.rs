@@ -49,7 +49,7 @@ fn both<T>(now: T, before: T) -> Figure<T> {
 }
 
 /// The months a period touches, "YYYY-MM", in order.
-fn months(period: &Period) -> Vec<String> {
+pub(super) fn months(period: &Period) -> Vec<String> {
     let mut months = Vec::new();
     let mut day = NaiveDate::from_ymd_opt(period.from.year(), period.from.month(), 1);
     while let Some(first) = day.filter(|d| *d <= period.to) {

@@ -14,8 +14,8 @@ use crate::{
 
 #[derive(Tags)]
 enum SummaryTags {
-    /// Summaries for the advisory committee: plan coverage, skills, recognition and
-    /// meetings over a period, beside the previous period. Figures about goals and skills
+    /// Summaries for the advisory committee: plan coverage, skills, recognition,
+    /// meetings and client feedback over a period, beside the previous period. Figures about goals and skills
     /// that would describe fewer than k people are withheld for everyone but the cio.
     Summaries,
 }
@@ -244,6 +244,113 @@ pub struct SummaryMeetingsBody {
     pub meetings: Vec<SummaryMeetingOutcomeBody>,
 }
 
+/// A measure's value in one month of the period.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryMeasureMonthBody {
+    /// "2026-03"
+    pub month: String,
+    pub responses: i64,
+    /// Absent when nobody answered that month.
+    pub value: Option<f64>,
+}
+
+/// A client survey question that informs an objective's measure.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryMeasureBody {
+    /// "G1.2"
+    pub objective_code: String,
+    pub objective_title: String,
+    pub survey_id: i64,
+    pub question_id: i64,
+    pub prompt: String,
+    /// rating or yes_no.
+    pub kind: String,
+    /// A mean from 1 to 5 for a rating, a share of yes in percent for yes/no.
+    pub target: Option<f64>,
+    /// The mean rating (or the share of yes) over the period and the previous one;
+    /// absent where nobody answered.
+    pub value: SummaryValueBody,
+    /// Answers behind each value.
+    pub responses: SummaryCountBody,
+    /// Every month of the period.
+    pub months: Vec<SummaryMeasureMonthBody>,
+}
+
+/// Responses in one month of the period, and the invitations sent that month.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryFeedbackMonthBody {
+    /// "2026-03"
+    pub month: String,
+    pub responses: i64,
+    /// Of those, through an invitation.
+    pub invited: i64,
+    pub invitations_sent: i64,
+    /// Of the invitations sent that month, those answered.
+    pub invitations_answered: i64,
+}
+
+/// What clients said, in aggregate (never free text): measures against their targets,
+/// responses per month and the invitations' response rate.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SummaryClientFeedbackBody {
+    pub measures: Vec<SummaryMeasureBody>,
+    pub months: Vec<SummaryFeedbackMonthBody>,
+    /// Responses to any survey.
+    pub responses: SummaryCountBody,
+    pub invitations_sent: SummaryCountBody,
+    pub invitations_answered: SummaryCountBody,
+    /// Invitations answered, in percent of those sent and not withdrawn.
+    pub response_rate: SummaryValueBody,
+}
+
+fn client_feedback(f: &summaries::ClientFeedback) -> SummaryClientFeedbackBody {
+    SummaryClientFeedbackBody {
+        measures: f
+            .measures
+            .iter()
+            .map(|m| SummaryMeasureBody {
+                objective_code: m.objective_code.clone(),
+                objective_title: m.objective_title.clone(),
+                survey_id: m.survey_id,
+                question_id: m.question_id,
+                prompt: m.prompt.clone(),
+                kind: m.kind.clone(),
+                target: m.target,
+                value: value(&m.value),
+                responses: count(&m.responses),
+                months: m
+                    .months
+                    .iter()
+                    .map(|month| SummaryMeasureMonthBody {
+                        month: month.month.clone(),
+                        responses: month.responses,
+                        value: month.value,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        months: f
+            .months
+            .iter()
+            .map(|m| SummaryFeedbackMonthBody {
+                month: m.month.clone(),
+                responses: m.responses,
+                invited: m.invited,
+                invitations_sent: m.invitations_sent,
+                invitations_answered: m.invitations_answered,
+            })
+            .collect(),
+        responses: count(&f.responses),
+        invitations_sent: count(&f.invitations_sent),
+        invitations_answered: count(&f.invitations_answered),
+        response_rate: value(&f.response_rate),
+    }
+}
+
 /// A summary.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -262,6 +369,7 @@ pub struct SummaryBody {
     pub skills: SummarySkillsBody,
     pub recognition: SummaryRecognitionBody,
     pub meetings: SummaryMeetingsBody,
+    pub client_feedback: SummaryClientFeedbackBody,
 }
 
 pub fn summary_body(s: &Summary) -> SummaryBody {
@@ -350,6 +458,7 @@ pub fn summary_body(s: &Summary) -> SummaryBody {
                 })
                 .collect(),
         },
+        client_feedback: client_feedback(&s.client_feedback),
     }
 }
 

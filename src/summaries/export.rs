@@ -206,6 +206,128 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 }
             }
         }
+        Section::ClientFeedback => {
+            rows.push(
+                [
+                    "figure",
+                    "objective",
+                    "question",
+                    "month",
+                    "now",
+                    "before",
+                    "change",
+                    "target",
+                    "answers",
+                    "answers_before",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            );
+            let f = &summary.client_feedback;
+            let mut line = |figure: &str,
+                            objective: &str,
+                            question: &str,
+                            month: &str,
+                            values: [String; 3],
+                            rest: [String; 3]| {
+                let mut row = vec![
+                    figure.to_owned(),
+                    objective.to_owned(),
+                    question.to_owned(),
+                    month.to_owned(),
+                ];
+                row.extend(values);
+                row.extend(rest);
+                rows.push(row);
+            };
+            let none = || [String::new(), String::new(), String::new()];
+            for m in &f.measures {
+                let objective = format!("{} {}", m.objective_code, m.objective_title);
+                let target = m.target.map_or_else(String::new, |t| format!("{t:.2}"));
+                line(
+                    "measure",
+                    &objective,
+                    &m.prompt,
+                    "",
+                    cells.reals(&m.value),
+                    [
+                        target.clone(),
+                        cells.int(m.responses.now),
+                        cells.int(m.responses.before),
+                    ],
+                );
+                for month in &m.months {
+                    line(
+                        "measure_in_month",
+                        &objective,
+                        &m.prompt,
+                        &month.month,
+                        [cells.real(month.value), String::new(), String::new()],
+                        [target.clone(), month.responses.to_string(), String::new()],
+                    );
+                }
+            }
+            line("responses", "", "", "", cells.ints(&f.responses), none());
+            line(
+                "invitations_sent",
+                "",
+                "",
+                "",
+                cells.ints(&f.invitations_sent),
+                none(),
+            );
+            line(
+                "invitations_answered",
+                "",
+                "",
+                "",
+                cells.ints(&f.invitations_answered),
+                none(),
+            );
+            line(
+                "response_rate_percent",
+                "",
+                "",
+                "",
+                cells.reals(&f.response_rate),
+                none(),
+            );
+            for m in &f.months {
+                let count = |n: i64| [n.to_string(), String::new(), String::new()];
+                line(
+                    "responses_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.responses),
+                    none(),
+                );
+                line(
+                    "invited_responses_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.invited),
+                    none(),
+                );
+                line(
+                    "invitations_sent_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.invitations_sent),
+                    none(),
+                );
+                line(
+                    "invitations_answered_in_month",
+                    "",
+                    "",
+                    &m.month,
+                    count(m.invitations_answered),
+                    none(),
+                );
+            }
+        }
     }
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)

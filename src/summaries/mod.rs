@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod api;
+pub mod client_feedback;
 pub mod coverage;
 pub mod export;
 pub mod pages;
@@ -21,6 +22,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use activity::{Counted, Explored, MeetingOutcome, Meetings, MonthFigure, Recognition};
+pub use client_feedback::{ClientFeedback, FeedbackMeasure, FeedbackMonth};
 pub use coverage::{Coverage, GoalCoverage, ObjectiveCoverage, Outcomes};
 pub use period::{MAX_DAYS, Period, PeriodInput};
 pub use skills::{SkillRow, Skills};
@@ -31,7 +33,7 @@ use crate::{
     db::Db,
     disclosure::{CellId, Disclosure, Person, Reader, Table},
     error::AppResult,
-    goals, meetings, people, plan,
+    feedback, goals, meetings, people, plan,
     policy::{self, Action},
     recognition, skills as skill_area,
 };
@@ -111,6 +113,8 @@ pub enum Section {
     Recognition,
     #[strum(message = "Meetings")]
     Meetings,
+    #[strum(message = "Client feedback")]
+    ClientFeedback,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +132,9 @@ pub struct Summary {
     pub skills: Skills,
     pub recognition: Recognition,
     pub meetings: Meetings,
+    /// Absent from reports published before the section existed.
+    #[serde(default)]
+    pub client_feedback: ClientFeedback,
 }
 
 /// Who reads a summary, as the figures need to know.
@@ -283,6 +290,15 @@ async fn build(
     let held_before =
         meetings::held::held_between(conn, previous.start_instant(), previous.end_instant())
             .await?;
+    let client_feedback = feedback::period_feedback(
+        db,
+        [
+            (period.start_instant(), period.end_instant()),
+            (previous.start_instant(), previous.end_instant()),
+        ],
+        Utc::now(),
+    )
+    .await?;
 
     let mut table = Table::new();
     let team_ref = team.as_ref();
@@ -302,6 +318,7 @@ async fn build(
             &recognition_before,
         ),
         meetings: activity::meetings(held_now, &held_before),
+        client_feedback: client_feedback::section(&period, client_feedback),
         period,
         previous,
         cut,

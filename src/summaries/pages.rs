@@ -212,6 +212,69 @@ impl View {
         )
     }
 
+    /// A client-feedback measure as read: "4.3" (of 5) or "75%" (yes), "–" without answers.
+    pub fn measure(&self, m: &summaries::FeedbackMeasure, value: &Option<f64>) -> String {
+        if m.is_rating() {
+            self.avg(value)
+        } else {
+            self.percent(value)
+        }
+    }
+
+    pub fn measure_target(&self, m: &summaries::FeedbackMeasure) -> String {
+        match m.target {
+            Some(t) if m.is_rating() => format!("{t:.1} of 5"),
+            Some(t) => format!("{t:.0}% yes"),
+            None => "–".to_owned(),
+        }
+    }
+
+    /// The change of a measure: in points of the mean, or in percentage points of yes.
+    pub fn measure_change(&self, m: &summaries::FeedbackMeasure) -> String {
+        match m.value.change() {
+            Some(c) if m.is_rating() && c.abs() < 0.05 => "no change".to_owned(),
+            Some(c) if !m.is_rating() && c.abs() < 0.5 => "no change".to_owned(),
+            Some(c) if m.is_rating() => {
+                format!("{}{:.1}", if c > 0.0 { "+" } else { "−" }, c.abs())
+            }
+            Some(c) => format!("{}{:.0} points", if c > 0.0 { "+" } else { "−" }, c.abs()),
+            None => String::new(),
+        }
+    }
+
+    /// A measure's monthly value as a line against its target (the table beside it in
+    /// the section gives every figure).
+    pub fn measure_chart(&self, m: &summaries::FeedbackMeasure) -> Chart {
+        let points: Vec<Point> = m
+            .months
+            .iter()
+            .map(|month| Point::new(month.month.clone(), month.value))
+            .collect();
+        let id = format!("summary-feedback-{}", m.question_id);
+        let title = format!("{} {}: {}", m.objective_code, m.objective_title, m.prompt);
+        let (scale, heading, description) = if m.is_rating() {
+            (
+                Scale::RATING,
+                "Mean (1 to 5)",
+                "The mean rating each month of the period, against the target.",
+            )
+        } else {
+            (
+                Scale::PERCENT,
+                "Yes (%)",
+                "The share of yes each month of the period, against the target.",
+            )
+        };
+        let frame = Frame {
+            id: &id,
+            title: &title,
+            description,
+            missing: "no answers that month",
+            scale,
+        };
+        Chart::line(&frame, "Month", heading, &points, m.target)
+    }
+
     pub fn sections(&self) -> Vec<(&'static str, &'static str)> {
         Section::all()
             .into_iter()

@@ -23,6 +23,7 @@ use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+use crate::feedback::{invitations, open_survey, path_of};
 use crate::helpers::*;
 use crate::recognition::{trophy_for, values_plan};
 
@@ -166,6 +167,28 @@ impl Chrome {
             _driver: driver,
             _profile: profile,
         })
+    }
+
+    /// Resizes the window (WebDriver's `POST /session/{id}/window/rect`), as a phone's
+    /// screen would be.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resize to {width}×{height}: {e}"));
+    }
+
+    /// Nothing on the page is wider than the window (no sideways scrolling).
+    pub async fn assert_nothing_overflows(&self) {
+        let widths = self
+            .run("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        let (scroll, inner) = (widths[0].as_u64(), widths[1].as_u64());
+        assert!(
+            scroll.is_some() && scroll <= inner,
+            "the page is {scroll:?} px wide in a window of {inner:?} px on {}",
+            self.location().await
+        );
     }
 
     /// Ends the browser session the polite way; dropping a Chrome kills it instead.
@@ -396,6 +419,59 @@ both_backends! {
         let (start, first_pass, second_pass) = (print.find("starts with Erin Engineer"), print.find("Erin Engineer → Pat Peer"), print.find("Pat Peer → Lee Lead"));
         assert!(start < first_pass && first_pass < second_pass && start.is_some(), "{print}");
         chrome.assert_nothing_ran_and_styles_loaded().await;
+        chrome.close().await;
+    }
+}
+
+both_backends! {
+    async fn a_client_answers_an_invitation_on_a_phone_sized_window(app) {
+        let Some(chrome) = Chrome::launch(&app).await else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (survey, q) = open_survey(&app, &cio, None).await;
+        let made = invitations(&app, &cio, survey, json!([{"staff_id": d.engineer}])).await;
+        let path = path_of(made[0]["url"].as_str().unwrap());
+
+        // An anonymous client on a phone: 390 px wide, nothing wider than the screen.
+        chrome.resize(390, 844).await;
+        chrome.visit(&path).await;
+        let width = chrome.run("return window.innerWidth").await;
+        assert!(width.as_u64().is_some_and(|w| w <= 390), "a phone-sized window: {width}");
+        assert_eq!(chrome.text("h1").await, "How did we do?");
+        chrome.assert_nothing_overflows().await;
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+
+        // Sent with the required rating missing: the error sits by it, the rest is kept.
+        chrome.click(&format!("input[name=q_{}][value=yes]", q[1])).await;
+        chrome.fill(&format!("#q_{}", q[2]), PAYLOAD).await;
+        chrome.click_and_wait("form button[type=submit]").await;
+        assert!(chrome.text(&format!("#q_{}-error", q[0])).await.contains("Please answer this question"));
+        assert_eq!(chrome.prop(&format!("#q_{}", q[2]), "value").await.as_deref(), Some(PAYLOAD));
+        chrome.assert_nothing_overflows().await;
+
+        // A rating, yes, a few words and a compliment for Erin, who served this client.
+        chrome.click(&format!("input[name=q_{}][value='4']", q[0])).await;
+        chrome.fill("#compliment", "Erin explained it all patiently.").await;
+        chrome.click_and_wait("form button[type=submit]").await;
+        assert_eq!(chrome.location().await, "/respond/thanks");
+        assert_eq!(chrome.text("h1").await, "Thank you");
+        chrome.assert_nothing_overflows().await;
+        chrome.assert_nothing_ran_and_styles_loaded().await;
+
+        // Counted once, with every answer.
+        let (status, results) = app.get_json(&cio, &format!("/api/v1/surveys/{survey}/results")).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{results}");
+        assert_eq!(results["survey"]["responses"], 1);
+        assert_eq!(results["invitations"]["answered"], 1);
+        assert_eq!(results["questions"][0]["total"]["mean"], 4.0);
+        assert_eq!(results["questions"][1]["total"]["yes_share"], 100.0);
+        assert_eq!(results["questions"][2]["texts"][0]["text"], PAYLOAD);
+        let (_, queue) = app.get_json(&cio, "/api/v1/survey-compliments").await;
+        assert_eq!(queue[0]["person"]["name"], "Erin Engineer");
+
+        // The link is used up: opening it again says so.
+        chrome.visit(&path).await;
+        assert!(chrome.text("h1").await.contains("already received"));
         chrome.close().await;
     }
 }

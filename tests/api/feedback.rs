@@ -14,7 +14,7 @@ const SCRIPT: &str = "<script>window.__pwned = 1</script><b>bold?</b>";
 
 /// A survey with a rating (required, informing `objective`, target 4.5), a yes/no and a
 /// free-text question, opened. Answers the survey and its question ids.
-async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, Vec<i64>) {
+pub async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, Vec<i64>) {
     let mut rating = json!({"kind": "rating", "prompt": "Did we explain it in words you understood?", "required": true});
     if let Some(objective) = objective {
         rating["objective_id"] = json!(objective);
@@ -54,7 +54,7 @@ async fn open_survey(app: &TestApp, cio: &str, objective: Option<i64>) -> (i64, 
     (id, questions)
 }
 
-async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec<Value> {
+pub async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec<Value> {
     let (status, made) = app
         .post_json(
             cio,
@@ -67,7 +67,7 @@ async fn invitations(app: &TestApp, cio: &str, survey: i64, batch: Value) -> Vec
 }
 
 /// The path of an invitation's URL.
-fn path_of(url: &str) -> String {
+pub fn path_of(url: &str) -> String {
     let at = url.find("/invitation/").expect("an invitation URL");
     url[at..].to_owned()
 }
@@ -636,5 +636,275 @@ both_backends! {
         let month = chrono::Utc::now().format("%b %Y").to_string();
         assert!(html.contains(&format!("4.5 in {month} (n = 2) against a target of 4.5 of 5")), "{html}");
         let _ = q;
+    }
+}
+
+fn cio_actor(id: i32) -> staffdev::auth::Actor {
+    staffdev::auth::Actor {
+        person_id: id,
+        name: "Carla CIO".to_owned(),
+        email: "cio@example.org".to_owned(),
+        role: staffdev::people::Role::Cio,
+        is_manager: true,
+        csrf_token: None,
+        session_id: None,
+    }
+}
+
+fn at(day: &str) -> chrono::DateTime<chrono::Utc> {
+    format!("{day}T10:00:00Z").parse().unwrap()
+}
+
+/// Answers the survey at `day` (rating and yes/no) through the service, as the form would.
+async fn answer_on(
+    app: &TestApp,
+    target: staffdev::feedback::respond::Target,
+    q: &[i64],
+    rating: &str,
+    yes: &str,
+    day: &str,
+) {
+    let mut input = staffdev::feedback::respond::ResponseInput::default();
+    input.answers.insert(q[0], rating.to_owned());
+    input.answers.insert(q[1], yes.to_owned());
+    input
+        .answers
+        .insert(q[2], "Free text stays out of summaries.".to_owned());
+    let submitted = staffdev::feedback::respond::submit(app.db(), &target, input, at(day))
+        .await
+        .expect("submit");
+    assert!(submitted.is_ok(), "{day}: {submitted:?}");
+}
+
+/// The small history of the summary's client-feedback tests, the rating question linked to
+/// G1.2 with a target of 4.5. The period is March–April 2025 (61 days), so the previous one
+/// is 30 Dec 2024 – 28 Feb 2025.
+/// - Before: 2 invitations sent on 1 Feb, one answered on 10 Feb (4, yes); an open answer
+///   on 12 Feb (3, no). Mean 3.5 (n = 2); response rate 1 of 2 = 50%.
+/// - March: 4 invitations sent on 5 Mar, two answered (4, yes) and (4, yes), one withdrawn,
+///   one never answered. April: open answers 5, 5, 4, 5.
+///   Mean 27 / 6 = 4.5 (n = 6): March 4.0 (n = 2), April 4.75 (n = 4); response rate
+///   2 of (4 − 1) = 66.7%; responses 6 against 2 (+4).
+async fn feedback_history(app: &TestApp) -> (Department, i64) {
+    use staffdev::feedback::{self, InvitationInput, respond::Target};
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let fixture = app.plan_and_cycle(&cio).await;
+    let (survey, q) = open_survey(app, &cio, Some(fixture.objectives[1])).await;
+    let actor = cio_actor(d.cio);
+    let before = feedback::invite(
+        app.db(),
+        &actor,
+        survey,
+        vec![InvitationInput::default(); 2],
+        30,
+        at("2025-02-01"),
+    )
+    .await
+    .expect("invite");
+    answer_on(
+        app,
+        Target::Invitation(before[0].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-02-10",
+    )
+    .await;
+    answer_on(app, Target::Open(survey), &q, "3", "no", "2025-02-12").await;
+    let march = feedback::invite(
+        app.db(),
+        &actor,
+        survey,
+        vec![InvitationInput::default(); 4],
+        30,
+        at("2025-03-05"),
+    )
+    .await
+    .expect("invite");
+    answer_on(
+        app,
+        Target::Invitation(march[0].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-03-06",
+    )
+    .await;
+    answer_on(
+        app,
+        Target::Invitation(march[1].token.clone()),
+        &q,
+        "4",
+        "yes",
+        "2025-03-07",
+    )
+    .await;
+    feedback::withdraw(app.db(), &actor, march[2].invitation.id, at("2025-03-08"))
+        .await
+        .expect("withdraw");
+    for (rating, day) in [
+        ("5", "2025-04-02"),
+        ("5", "2025-04-03"),
+        ("4", "2025-04-20"),
+        ("5", "2025-04-21"),
+    ] {
+        answer_on(app, Target::Open(survey), &q, rating, "yes", day).await;
+    }
+    (d, survey)
+}
+
+const FEEDBACK_PERIOD: &str = "from=2025-03-01&to=2025-04-30";
+
+fn close(a: &Value, b: f64) -> bool {
+    a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+both_backends! {
+    async fn the_summary_measures_client_feedback_against_targets_and_the_previous_period(app) {
+        let (_, survey) = feedback_history(&app).await;
+        let advisor = app.token("advisor@example.org").await;
+        let (status, summary) = app.get_json(&advisor, &format!("/api/v1/summaries?{FEEDBACK_PERIOD}")).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let f = &summary["client_feedback"];
+        assert_eq!(f["measures"].as_array().unwrap().len(), 1, "only the linked rating: {f}");
+        let m = &f["measures"][0];
+        assert_eq!(m["objective_code"], "G1.2");
+        assert_eq!(m["survey_id"], survey);
+        assert_eq!(m["kind"], "rating");
+        assert!(close(&m["target"], 4.5), "{m}");
+        assert!(close(&m["value"]["now"], 4.5) && close(&m["value"]["before"], 3.5) && close(&m["value"]["change"], 1.0), "{m}");
+        assert_eq!(m["responses"]["now"], 6);
+        assert_eq!(m["responses"]["before"], 2);
+        assert_eq!(m["months"], json!([
+            {"month": "2025-03", "responses": 2, "value": 4.0},
+            {"month": "2025-04", "responses": 4, "value": 4.75}
+        ]));
+        assert_eq!(f["responses"], json!({"now": 6, "before": 2, "change": 4, "withheld": false}));
+        assert_eq!(f["invitations_sent"]["now"], 4);
+        assert_eq!(f["invitations_sent"]["before"], 2);
+        assert_eq!(f["invitations_answered"]["now"], 2);
+        assert!(close(&f["response_rate"]["now"], 200.0 / 3.0) && close(&f["response_rate"]["before"], 50.0), "{f}");
+        assert_eq!(f["months"], json!([
+            {"month": "2025-03", "responses": 2, "invited": 2, "invitations_sent": 4, "invitations_answered": 2},
+            {"month": "2025-04", "responses": 4, "invited": 0, "invitations_sent": 0, "invitations_answered": 0}
+        ]));
+        assert!(!f.to_string().contains("Free text stays out"), "no free text in a summary");
+
+        // The page and the printable page: the figures, the change, the chart with its table.
+        let browser = app.signed_in("advisor@example.org").await;
+        for path in [format!("/summaries?{FEEDBACK_PERIOD}"), format!("/summaries/print?{FEEDBACK_PERIOD}")] {
+            let html = browser.get_html(&path).await;
+            assert!(html.contains(r#"<h2 id="summary-client-feedback">Client feedback</h2>"#), "{path}");
+            assert!(html.contains("<td>4.5 of 5</td>\n      <td>4.5 <small>(n = 6)</small></td>\n      <td>3.5 <small>(n = 2)</small></td>\n      <td>+1.0</td>"), "{html}");
+            assert!(html.contains("<th scope=\"row\">Response rate for invitations</th><td>67%</td><td>50%</td>"), "{html}");
+            assert!(html.contains("The mean rating each month of the period, against the target."), "the measure's chart: {html}");
+            assert!(html.contains("target 4.5"), "drawn against its target");
+            assert_eq!(html.matches(r#"<details class="chart-data">"#).count(), html.matches(r#"role="img""#).count(), "each chart has its table");
+            assert!(html.contains("<th scope=\"row\">Mar 2025</th><td>2</td><td>2</td><td>4</td><td>2</td>"), "{html}");
+            assert!(!html.contains("Free text stays out"), "no free text in a summary");
+        }
+
+        // The CSV, parsed back.
+        let response = browser.get(&format!("/summaries/client_feedback.csv?{FEEDBACK_PERIOD}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("\r\n"), "RFC 4180 line ends");
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(header, ["figure", "objective", "question", "month", "now", "before", "change", "target", "answers", "answers_before"]);
+        let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+        let row = |figure: &str, month: &str| rows.iter().find(|r| r[0] == figure && r[3] == month).unwrap_or_else(|| panic!("{figure} {month}: {rows:?}")).clone();
+        let measure = row("measure", "");
+        assert!(measure[1].starts_with("G1.2 "), "{measure:?}");
+        assert_eq!(measure[2], "Did we explain it in words you understood?");
+        assert_eq!(measure[4..], ["4.50", "3.50", "1.00", "4.50", "6", "2"]);
+        assert_eq!(row("measure_in_month", "2025-04")[4], "4.75");
+        assert_eq!(row("measure_in_month", "2025-04")[8], "4");
+        assert_eq!(row("responses", "")[4..7], ["6", "2", "4"]);
+        assert_eq!(row("response_rate_percent", "")[4..6], ["66.67", "50.00"]);
+        assert_eq!(row("responses_in_month", "2025-03")[4], "2");
+        assert_eq!(row("invitations_sent_in_month", "2025-03")[4], "4");
+        assert!(!body.contains("Free text stays out"));
+    }
+}
+
+both_backends! {
+    async fn a_report_published_before_client_feedback_still_reads(app) {
+        // The stored JSON of an older report has no client_feedback: it reads as empty.
+        let (_, _) = feedback_history(&app).await;
+        let advisor = app.token("advisor@example.org").await;
+        let _ = advisor;
+        let summary = staffdev::summaries::public_summary(
+            app.db(),
+            staffdev::summaries::Period::days("2025-03-01".parse().unwrap(), "2025-04-30".parse().unwrap()),
+            staffdev::summaries::Period::days("2024-12-30".parse().unwrap(), "2025-02-28".parse().unwrap()),
+            3,
+        ).await.expect("summary");
+        assert_eq!(summary.client_feedback.responses.now, Some(6));
+        let mut stored = serde_json::to_value(&summary).unwrap();
+        stored.as_object_mut().unwrap().remove("client_feedback");
+        let old: staffdev::summaries::Summary = serde_json::from_value(stored).expect("an old report reads");
+        assert!(old.client_feedback.measures.is_empty());
+        assert_eq!(old.client_feedback.responses.now, None);
+    }
+}
+
+both_backends! {
+    async fn the_cached_form_shows_a_question_edit_and_a_close_at_once(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (survey, _) = open_survey(&app, &cio, None).await;
+        let open = format!("/respond/{survey}");
+        let client = app.browser();
+        let first = client.get_html(&open).await;
+        assert!(first.contains("Solved the first time?"));
+        // Shown again a moment later: from the cache, no statement at all.
+        let before = app.db().statements_run();
+        let again = client.get_html(&open).await;
+        assert_eq!(app.db().statements_run() - before, 0, "the open link's form is shared");
+        assert!(again.contains("Solved the first time?"));
+
+        let response = app.api.put(app.url(&format!("/api/v1/surveys/{survey}/questions"))).bearer_auth(&cio)
+            .json(&json!({"questions": [{"kind": "rating", "prompt": "Was the wait reasonable?", "required": true}]}))
+            .send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        let edited = client.get_html(&open).await;
+        assert!(edited.contains("Was the wait reasonable?"), "{edited}");
+        assert!(!edited.contains("Solved the first time?"), "{edited}");
+
+        let (status, body) = app.patch_json(&cio, &format!("/api/v1/surveys/{survey}"), json!({"status": "closed"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let closed = client.get(&open).await;
+        assert_eq!(closed.status(), StatusCode::GONE);
+        assert!(closed.text().await.unwrap().contains("This survey is closed"));
+    }
+}
+
+both_backends! {
+    async fn another_instance_shows_a_closed_survey_within_the_form_caches_time_to_live(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (survey, _) = open_survey(&app, &cio, None).await;
+        let mut settings = Settings::for_database(app.database.url.clone());
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.db_max_connections = 3;
+        let second = App::build(settings).await.expect("a second instance");
+        let second_address = format!("http://127.0.0.1:{}", second.port());
+        tokio::spawn(second.run_until(std::future::pending()));
+        let form = format!("{second_address}/respond/{survey}");
+        let client = reqwest::Client::new();
+        // The other instance shares the form for a moment.
+        assert_eq!(client.get(&form).send().await.unwrap().status(), StatusCode::OK);
+
+        let (status, body) = app.patch_json(&cio, &format!("/api/v1/surveys/{survey}"), json!({"status": "closed"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // This instance wrote it, so shows it at once; the other within the time to live.
+        assert_eq!(app.browser().get(&format!("/respond/{survey}")).await.status(), StatusCode::GONE);
+        tokio::time::sleep(staffdev::feedback::respond::FORM_CACHE_TTL + std::time::Duration::from_millis(200)).await;
+        let response = client.get(&form).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::GONE);
+        assert!(response.text().await.unwrap().contains("This survey is closed"));
     }
 }
