@@ -424,8 +424,8 @@ pub struct NewReportBody {
     #[oai(validator(max_length = 10000))]
     pub introduction: String,
     pub cycle_id: Option<i32>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
 }
 
 pub struct SummariesApi;
@@ -473,8 +473,8 @@ impl SummariesApi {
             introduction: Some(body.introduction),
             period: PeriodInput {
                 cycle_id: body.cycle_id,
-                from: body.from.map(|d| d.to_string()),
-                to: body.to.map(|d| d.to_string()),
+                from: body.from.map(|d| d.0.to_string()),
+                to: body.to.map(|d| d.0.to_string()),
             },
         };
         let settings = &state.settings;
