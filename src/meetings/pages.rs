@@ -39,8 +39,7 @@ async fn year_in_review(
     let Some(start) = agenda.year_in_review_start() else {
         return Ok(None);
     };
-    let summary =
-        review::year_in_review(&state.db, actor, start, state.settings.privacy_k).await?;
+    let summary = review::year_in_review(&state.db, actor, start, state.settings.privacy_k).await?;
     Ok(Some(View { summary }))
 }
 

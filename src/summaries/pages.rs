@@ -498,7 +498,9 @@ pub async fn show_report(
     render(&ReportPage {
         layout: Layout::new(actor.as_ref(), report.head.title.clone(), "reports"),
         notice: match q.notice.as_deref() {
-            Some("published") => Some("The report is published: it is listed for everyone who reads the portal."),
+            Some("published") => {
+                Some("The report is published: it is listed for everyone who reads the portal.")
+            }
             _ => None,
         },
         report,

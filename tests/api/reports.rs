@@ -15,7 +15,11 @@ async fn department_with_a_year(app: &TestApp) -> (Department, Fixture, String) 
     let f = app.plan_and_cycle(&cio).await;
     let engineer = app.token("eng@example.org").await;
     let (status, body) = app
-        .post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the plain words."}))
+        .post_json(
+            &engineer,
+            "/api/v1/kudos",
+            json!({"recipient_ids": [d.peer], "message": "Thanks for the plain words."}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     (d, f, cio)
