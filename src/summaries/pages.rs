@@ -215,6 +215,17 @@ impl View {
         )
     }
 
+    /// Whether every objective's count is shown, so that an empty list of objectives
+    /// nobody works on means what it says (a hidden count may hide a zero).
+    pub fn coverage_complete(&self) -> bool {
+        self.summary
+            .coverage
+            .goals
+            .iter()
+            .flat_map(|g| &g.objectives)
+            .all(|o| o.outcomes.linked.now.is_some())
+    }
+
     /// The address of the full summary of this summary's period (the year in review
     /// links to it).
     pub fn summary_address(&self) -> String {

@@ -270,5 +270,10 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let html = browser.get_html(&format!("/meetings/{retreat}")).await;
         assert!(html.contains("The year in review: "), "{html}");
+        // G4.2 has nobody working on it: the report lists it or says the list is hidden,
+        // and never says every objective is covered.
+        let html = browser.get_html(&format!("/reports/{}", items[0]["id"])).await;
+        assert!(html.contains("Annual report 2025–26"), "{html}");
+        assert!(!html.contains("Every objective has someone working on it."), "{html}");
     }
 }
