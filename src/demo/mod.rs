@@ -15,6 +15,7 @@ mod feedback;
 mod ideas;
 mod meetings;
 mod recognition;
+mod report;
 mod texts;
 
 use chrono::NaiveDate;
@@ -469,6 +470,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
         knowledge_base,
     ];
     ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await?;
+    report::load_report(db, &cio, last.id).await?;
     feedback::load_feedback(
         db,
         &cio,

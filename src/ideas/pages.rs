@@ -21,6 +21,7 @@ use crate::{
     paging::Page,
     plan::{self, ObjectiveRef},
     policy::{self, Action},
+    summaries::reports::{self, ReportRef},
     validate::Word,
     web::{CsrfForm, FormErrors, Layout, form_outcome, render},
 };
@@ -313,6 +314,8 @@ struct CommitteePage {
     ideas: Vec<Idea>,
     more_ideas: bool,
     counts: Vec<(IdeaStatus, i64)>,
+    /// The published annual reports, newest first.
+    reports: Vec<ReportRef>,
 }
 
 #[handler]
@@ -350,6 +353,12 @@ pub async fn committee(state: Data<&AppState>, actor: Actor) -> AppResult<Html<S
     )
     .await?;
     let counts: HashMap<&str, i64> = ideas::counts(&state.db, &actor).await?;
+    let reports = reports::list(
+        &state.db,
+        Some(actor.principal()),
+        state.settings.portal_public,
+    )
+    .await?;
     render(&CommitteePage {
         layout: Layout::new(Some(&actor), "Advisory committee", "committee"),
         upcoming,
@@ -360,6 +369,7 @@ pub async fn committee(state: Data<&AppState>, actor: Actor) -> AppResult<Html<S
             .into_iter()
             .map(|s| (s, counts.get(s.as_str()).copied().unwrap_or(0)))
             .collect(),
+        reports,
     })
 }
 

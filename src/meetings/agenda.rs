@@ -380,6 +380,15 @@ impl Agenda {
     pub fn is_overrun(&self) -> bool {
         self.budget.left_minutes < 0
     }
+
+    /// The day a retreat with a review item starts (in the meeting's zone): its review
+    /// looks back on the twelve months before it. None for any other meeting, so only a
+    /// retreat's agenda reads a summary.
+    pub fn year_in_review_start(&self) -> Option<chrono::NaiveDate> {
+        let reviews = self.items.iter().any(|i| i.kind == ItemKind::Review);
+        (self.meeting.kind == super::MeetingKind::Retreat && reviews)
+            .then(|| self.meeting.local_start().date_naive())
+    }
 }
 
 /// Item rows as items, with owners, objectives and points, in three queries; the planned

@@ -24,9 +24,24 @@ use crate::{
     },
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
+    summaries::{pages::View, review},
     validate::Word,
     web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
 };
+
+/// A retreat's year in review, for its review item (see `Agenda::year_in_review_start`);
+/// None for every other meeting, which reads no summary.
+async fn year_in_review(
+    state: &AppState,
+    actor: &Actor,
+    agenda: &Agenda,
+) -> AppResult<Option<View>> {
+    let Some(start) = agenda.year_in_review_start() else {
+        return Ok(None);
+    };
+    let summary = review::year_in_review(&state.db, actor, start, state.settings.privacy_k).await?;
+    Ok(Some(View { summary }))
+}
 
 /// The meeting form as typed: the start as a local date and clock time.
 #[derive(Debug, Default, Deserialize)]
@@ -293,6 +308,8 @@ struct AgendaPage {
     errors: FormErrors,
     /// The reader.
     me: i32,
+    /// A retreat's year in review, shown under its review item.
+    review: Option<View>,
 }
 
 impl AgendaPage {
@@ -323,6 +340,7 @@ async fn agenda_page(
     } else {
         None
     };
+    let review = year_in_review(state, actor, &agenda).await?;
     render(&AgendaPage {
         layout: Layout::new(Some(actor), m.title.clone(), "meetings"),
         notice,
@@ -333,6 +351,7 @@ async fn agenda_page(
         errors,
         agenda,
         me: actor.person_id,
+        review,
     })
 }
 
@@ -810,6 +829,8 @@ pub async fn save_template(
 struct PrintPage {
     layout: Layout,
     agenda: Agenda,
+    /// A retreat's year in review, printed under its review item.
+    review: Option<View>,
 }
 
 #[handler]
@@ -819,9 +840,11 @@ pub async fn print(
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
     let agenda = agenda::agenda(&state.db, &actor, id).await?;
+    let review = year_in_review(&state, &actor, &agenda).await?;
     render(&PrintPage {
         layout: Layout::new(Some(&actor), agenda.meeting.title.clone(), "meetings"),
         agenda,
+        review,
     })
 }
 

@@ -315,6 +315,8 @@ pub struct PortalBody {
     /// The next published meeting, for signed-in readers (absent when none is planned,
     /// and for anonymous readers of a public portal, as on the page).
     pub next_meeting: Option<NextMeetingBody>,
+    /// The latest published annual report; absent until one is published.
+    pub latest_report: Option<crate::summaries::api::ReportRefBody>,
 }
 
 /// The portal's panel about the next published meeting.
@@ -411,6 +413,7 @@ impl RecognitionApi {
                 .map(announcement_body)
                 .collect(),
             next_meeting,
+            latest_report: portal.latest_report.map(Into::into),
         }))
     }
 

@@ -35,6 +35,8 @@ pub struct Portal {
     pub announcements: Vec<Announcement>,
     /// The next published meeting, for the panel signed-in readers see.
     pub next_meeting: Option<crate::meetings::NextMeeting>,
+    /// The latest published annual report, for every reader of the portal.
+    pub latest_report: Option<crate::summaries::reports::ReportRef>,
 }
 
 /// How long the portal's first page is shared before it is read again (see `shared`).
@@ -81,6 +83,7 @@ async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<
             .await?
             .items,
         next_meeting: crate::meetings::next_published(db.conn(), Utc::now()).await?,
+        latest_report: crate::summaries::reports::newest(db.conn()).await?,
     })
 }
 

@@ -2,14 +2,21 @@
 //! range of days, each figure beside the previous period's. A figure withheld for privacy
 //! is absent, with `withheld` set.
 
-use chrono::NaiveDate;
-use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Tags, param::Query, payload::Json};
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::{Request, web::Data};
+use poem_openapi::{
+    Object, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use crate::{
-    api::{ApiResult, BearerAuth, Date},
+    api::{ApiResult, BearerAuth, Created, Date, JsonBody, MaybeBearer},
     app::AppState,
-    summaries::{self, Figure, PeriodInput, Summary},
+    summaries::{
+        self, Figure, PeriodInput, Summary,
+        reports::{self, Report, ReportInput, ReportRef},
+    },
 };
 
 #[derive(Tags)]
@@ -462,6 +469,74 @@ pub fn summary_body(s: &Summary) -> SummaryBody {
     }
 }
 
+/// A published annual report in a list, or on the portal.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ReportRefBody {
+    pub id: i64,
+    pub title: String,
+    /// The first day of the period it covers.
+    pub period_from: Date,
+    /// The last day of the period it covers.
+    pub period_to: Date,
+    pub published_at: DateTime<Utc>,
+}
+
+impl From<ReportRef> for ReportRefBody {
+    fn from(r: ReportRef) -> Self {
+        ReportRefBody {
+            id: r.id,
+            title: r.title,
+            period_from: r.period_from.into(),
+            period_to: r.period_to.into(),
+            published_at: r.published_at,
+        }
+    }
+}
+
+/// A published annual report: the cio's introduction and the summary as it was on the
+/// day it was published (as a reader who knows nobody one by one saw it).
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ReportBody {
+    pub id: i64,
+    pub title: String,
+    pub introduction: String,
+    pub published_at: DateTime<Utc>,
+    pub summary: SummaryBody,
+}
+
+impl From<Report> for ReportBody {
+    fn from(r: Report) -> Self {
+        ReportBody {
+            id: r.head.id,
+            title: r.head.title,
+            introduction: r.introduction,
+            published_at: r.head.published_at,
+            summary: summary_body(&r.summary),
+        }
+    }
+}
+
+/// The published reports, newest first (one a year: the list is not paged).
+#[derive(Debug, Object)]
+pub struct ReportListBody {
+    pub items: Vec<ReportRefBody>,
+}
+
+/// A report to publish: the summary of a review cycle (`cycle_id`) or of a range of days
+/// (`from` and `to`, at most five years; without either, the last twelve months).
+#[derive(Debug, Object)]
+pub struct NewReportBody {
+    #[oai(validator(max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 10000))]
+    pub introduction: String,
+    pub cycle_id: Option<i32>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
 pub struct SummariesApi;
 
 #[OpenApi(tag = "SummaryTags::Summaries")]
@@ -490,5 +565,78 @@ impl SummariesApi {
             summaries::summary(&state.db, &auth.0, &input, team.0, state.settings.privacy_k)
                 .await?;
         Ok(Json(summary_body(&summary)))
+    }
+
+    /// Publish the summary of a period as the department's annual report (the cio): it is
+    /// kept as it is today, with the introduction, whatever changes later.
+    #[oai(path = "/reports", method = "post", operation_id = "publish_report")]
+    async fn publish(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        body: JsonBody<NewReportBody>,
+    ) -> ApiResult<Created<ReportBody>> {
+        let body = body.0;
+        let input = ReportInput {
+            title: Some(body.title),
+            introduction: Some(body.introduction),
+            period: PeriodInput {
+                cycle_id: body.cycle_id,
+                from: body.from.map(|d| d.0.to_string()),
+                to: body.to.map(|d| d.0.to_string()),
+            },
+        };
+        let settings = &state.settings;
+        let published =
+            reports::publish(&state.db, &auth.0, input, settings.privacy_k, Utc::now()).await?;
+        let report = reports::get(
+            &state.db,
+            Some(auth.0.principal()),
+            settings.portal_public,
+            published.id,
+        )
+        .await?;
+        Ok(Created::Created(Json(report.into())))
+    }
+
+    /// The published annual reports, newest first: for everyone signed in, and for
+    /// anonymous callers when the portal is public.
+    #[oai(path = "/reports", method = "get", operation_id = "list_reports")]
+    async fn list(
+        &self,
+        auth: MaybeBearer,
+        req: &Request,
+        state: Data<&AppState>,
+    ) -> ApiResult<Json<ReportListBody>> {
+        let actor = auth.actor(req)?;
+        let list = reports::list(
+            &state.db,
+            actor.as_ref().map(|a| a.principal()),
+            state.settings.portal_public,
+        )
+        .await?;
+        Ok(Json(ReportListBody {
+            items: list.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// One published annual report, with its summary as it was published.
+    #[oai(path = "/reports/:id", method = "get", operation_id = "get_report")]
+    async fn get_report(
+        &self,
+        auth: MaybeBearer,
+        req: &Request,
+        state: Data<&AppState>,
+        id: Path<i64>,
+    ) -> ApiResult<Json<ReportBody>> {
+        let actor = auth.actor(req)?;
+        let report = reports::get(
+            &state.db,
+            actor.as_ref().map(|a| a.principal()),
+            state.settings.portal_public,
+            id.0,
+        )
+        .await?;
+        Ok(Json(report.into()))
     }
 }

@@ -14,6 +14,7 @@ pub mod export;
 pub mod pages;
 pub mod period;
 pub mod reports;
+pub mod review;
 pub mod skills;
 
 use std::collections::BTreeSet;

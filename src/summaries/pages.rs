@@ -11,14 +11,17 @@ use serde::Deserialize;
 
 use crate::{
     app::AppState,
-    auth::Actor,
+    auth::{Actor, extract::MaybeActor},
     charts::{Chart, Frame, Group, Point, Scale},
     cycles::{self, Cycle},
     error::{AppError, AppResult},
     policy::{self, Action},
-    summaries::{self, Figure, PeriodInput, Section, Summary, export},
+    summaries::{
+        self, Figure, PeriodInput, Section, Summary, export,
+        reports::{self, Report, ReportInput, ReportRef},
+    },
     validate::Word,
-    web::{FormErrors, Layout, render},
+    web::{CsrfForm, FormErrors, Layout, form_outcome, render},
 };
 
 /// The period form as typed (a GET form: no CSRF token, the address is the summary's).
@@ -275,6 +278,24 @@ impl View {
         Chart::line(&frame, "Month", heading, &points, m.target)
     }
 
+    /// Whether every objective's count is shown, so that an empty list of objectives
+    /// nobody works on means what it says (a hidden count may hide a zero).
+    pub fn coverage_complete(&self) -> bool {
+        self.summary
+            .coverage
+            .goals
+            .iter()
+            .flat_map(|g| &g.objectives)
+            .all(|o| o.outcomes.linked.now.is_some())
+    }
+
+    /// The address of the full summary of this summary's period (the year in review
+    /// links to it).
+    pub fn summary_address(&self) -> String {
+        let p = &self.summary.period;
+        format!("/summaries?from={}&to={}", p.from, p.to)
+    }
+
     pub fn sections(&self) -> Vec<(&'static str, &'static str)> {
         Section::all()
             .into_iter()
@@ -385,6 +406,201 @@ pub async fn csv(
         .into_response())
 }
 
+// ---------------------------------------------------------------------------------------
+// The annual reports
+
+fn reader(state: &AppState, actor: Option<&Actor>) -> (Option<policy::Principal>, bool) {
+    (actor.map(Actor::principal), state.settings.portal_public)
+}
+
+#[derive(Template)]
+#[template(path = "summaries/reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    reports: Vec<ReportRef>,
+    may_publish: bool,
+}
+
+/// The published reports: everyone signed in, and anonymous visitors of a public portal.
+#[handler]
+pub async fn reports_list(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+) -> AppResult<Html<String>> {
+    let (principal, public) = reader(&state, actor.as_ref());
+    let reports = reports::list(&state.db, principal, public).await?;
+    render(&ReportsPage {
+        layout: Layout::new(actor.as_ref(), "Annual reports", "reports"),
+        reports,
+        may_publish: principal.is_some_and(|p| policy::allows(p, Action::PublishReports)),
+    })
+}
+
+/// The publish form as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    introduction: String,
+    #[serde(default)]
+    cycle_id: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+impl ReportForm {
+    /// The period as the summary form reads it, so both name the same fields.
+    fn period(&self) -> AppResult<PeriodInput> {
+        PeriodQuery {
+            cycle_id: self.cycle_id.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            team: String::new(),
+        }
+        .input()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "summaries/report_new.html")]
+struct NewReportPage {
+    layout: Layout,
+    form: ReportForm,
+    cycles: Vec<Cycle>,
+    errors: FormErrors,
+}
+
+async fn new_report_page(
+    state: &AppState,
+    actor: &Actor,
+    form: ReportForm,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let cycles = cycles::list(&state.db, actor).await?;
+    render(&NewReportPage {
+        layout: Layout::new(Some(actor), "Publish an annual report", "reports"),
+        form,
+        cycles,
+        errors,
+    })
+}
+
+#[handler]
+pub async fn new_report(state: Data<&AppState>, actor: Actor) -> AppResult<Html<String>> {
+    policy::check(actor.principal(), Action::PublishReports)?;
+    new_report_page(&state, &actor, ReportForm::default(), FormErrors::default()).await
+}
+
+#[handler]
+pub async fn publish_report(
+    state: Data<&AppState>,
+    actor: Actor,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> AppResult<Response> {
+    let result = match form.period() {
+        Ok(period) => {
+            let input = ReportInput {
+                title: Some(form.title.clone()),
+                introduction: Some(form.introduction.clone()),
+                period,
+            };
+            reports::publish(
+                &state.db,
+                &actor,
+                input,
+                state.settings.privacy_k,
+                chrono::Utc::now(),
+            )
+            .await
+        }
+        Err(err) => Err(err),
+    };
+    form_outcome(
+        result,
+        |r| format!("/reports/{}?notice=published", r.id),
+        |errors| new_report_page(&state, &actor, form, errors),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "summaries/report.html")]
+struct ReportPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    report: ReportView,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// A report as its pages show it: its head and introduction, and its frozen summary in
+/// the view the summary pages use.
+struct ReportView {
+    head: ReportRef,
+    introduction: String,
+    view: View,
+}
+
+async fn read_report(state: &AppState, actor: Option<&Actor>, id: i64) -> AppResult<ReportView> {
+    let (principal, public) = reader(state, actor);
+    let Report {
+        head,
+        introduction,
+        summary,
+    } = reports::get(&state.db, principal, public, id).await?;
+    Ok(ReportView {
+        head,
+        introduction,
+        view: View { summary },
+    })
+}
+
+#[handler]
+pub async fn show_report(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Html<String>> {
+    let report = read_report(&state, actor.as_ref(), id).await?;
+    render(&ReportPage {
+        layout: Layout::new(actor.as_ref(), report.head.title.clone(), "reports"),
+        notice: match q.notice.as_deref() {
+            Some("published") => {
+                Some("The report is published: it is listed for everyone who reads the portal.")
+            }
+            _ => None,
+        },
+        report,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "summaries/report_print.html")]
+struct ReportPrintPage {
+    layout: Layout,
+    report: ReportView,
+}
+
+#[handler]
+pub async fn report_print(
+    state: Data<&AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id): Path<i64>,
+) -> AppResult<Html<String>> {
+    let report = read_report(&state, actor.as_ref(), id).await?;
+    render(&ReportPrintPage {
+        layout: Layout::new(actor.as_ref(), report.head.title.clone(), "reports"),
+        report,
+    })
+}
+
 /// This area's pages, added to the site's routes by `app::page_routes`.
 pub fn routes(route: poem::Route) -> poem::Route {
     use poem::get;
@@ -392,4 +608,8 @@ pub fn routes(route: poem::Route) -> poem::Route {
         .at("/summaries", get(index))
         .at("/summaries/print", get(print))
         .at("/summaries/:file", get(csv))
+        .at("/reports", get(reports_list).post(publish_report))
+        .at("/reports/new", get(new_report))
+        .at("/reports/:id", get(show_report))
+        .at("/reports/:id/print", get(report_print))
 }

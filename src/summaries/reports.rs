@@ -5,7 +5,7 @@
 //! portal is public; the latest is on the portal.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
 use super::{PeriodInput, Summary, periods, public_summary};
 use crate::{
@@ -123,11 +123,18 @@ pub async fn latest(
     public: bool,
 ) -> AppResult<Option<ReportRef>> {
     policy::check_portal(actor, public)?;
+    newest(db.conn()).await
+}
+
+/// The latest report, for the portal's shared first page, whose reader the portal has
+/// checked already (it is the same for every reader, so it is read with the rest of the
+/// page and shared with it). One query.
+pub async fn newest(conn: &impl ConnectionTrait) -> AppResult<Option<ReportRef>> {
     Ok(annual_report::Entity::find()
         .order_by_desc(annual_report::Column::PublishedAt)
         .order_by_desc(annual_report::Column::Id)
         .limit(1)
-        .one(db.conn())
+        .one(conn)
         .await?
         .as_ref()
         .map(head))

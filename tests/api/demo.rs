@@ -240,3 +240,40 @@ both_backends! {
         assert!(recent > early + 3, "{early} people thanked in the first three months, {recent} in the last three");
     }
 }
+
+both_backends! {
+    async fn the_demo_publishes_last_years_report_and_its_retreat_reviews_the_year(app) {
+        let started = std::time::Instant::now();
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        eprintln!("demo loaded in {:?}", started.elapsed());
+        let advisor = demo_token(&app, "alan.grant@example.org").await;
+        let (_, cycles) = app.get_json(&advisor, "/api/v1/cycles").await;
+        let closed = cycles.as_array().unwrap().iter().find(|c| c["phase"] == "closed").unwrap();
+        let (status, list) = app.get_json(&advisor, "/api/v1/reports").await;
+        assert_eq!(status, StatusCode::OK);
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        assert_eq!((&items[0]["period_from"], &items[0]["period_to"]), (&closed["starts_on"], &closed["ends_on"]));
+        let (_, report) = app.get_json(&advisor, &format!("/api/v1/reports/{}", items[0]["id"])).await;
+        assert_eq!(report["summary"]["period"]["cycle_id"], closed["id"]);
+        assert!(report["introduction"].as_str().unwrap().len() > 100, "{report}");
+        let row = staffdev::entities::annual_report::Entity::find().one(app.db().conn()).await.unwrap().unwrap();
+        let cio = person::Entity::find().filter(person::Column::Email.eq(staffdev::demo::CIO_EMAIL)).one(app.db().conn()).await.unwrap().unwrap();
+        assert_eq!(row.published_by_id, cio.id, "published by the cio");
+        let (_, portal) = app.get_json(&advisor, "/api/v1/portal").await;
+        assert_eq!(portal["latest_report"]["id"], items[0]["id"]);
+
+        let (_, meetings) = app.get_json(&advisor, "/api/v1/meetings").await;
+        let retreat = meetings.as_array().or_else(|| meetings["items"].as_array()).unwrap().iter().find(|m| m["kind"] == "retreat").unwrap()["id"].as_i64().unwrap();
+        let browser = app.browser();
+        let response = browser.post_form("/sign-in", "/sign-in", &[("email", "alan.grant@example.org"), ("password", staffdev::demo::PASSWORD), ("next", "/")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = browser.get_html(&format!("/meetings/{retreat}")).await;
+        assert!(html.contains("The year in review: "), "{html}");
+        // G4.2 has nobody working on it: the report lists it or says the list is hidden,
+        // and never says every objective is covered.
+        let html = browser.get_html(&format!("/reports/{}", items[0]["id"])).await;
+        assert!(html.contains("Annual report 2025–26"), "{html}");
+        assert!(!html.contains("Every objective has someone working on it."), "{html}");
+    }
+}

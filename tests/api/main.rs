@@ -23,6 +23,7 @@ mod pages;
 mod people;
 mod plan;
 mod recognition;
+mod reports;
 mod resilience;
 mod review_pages;
 mod reviews;

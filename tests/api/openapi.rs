@@ -36,6 +36,8 @@ const PUBLIC_PORTAL_READS: &[&str] = &[
     "get_trophy_notebook",
     "list_compliments",
     "list_announcements",
+    "list_reports",
+    "get_report",
 ];
 
 /// Calls every operation of the document without a token, with every path parameter
@@ -142,6 +144,11 @@ both_backends! {
             .await;
         assert_eq!(status, StatusCode::CREATED);
         let trophy = trophy["id"].as_i64().unwrap();
+        // A report with the same id, so the anonymous read of `/reports/{id}` finds one.
+        let (status, report) = app
+            .post_json(&cio, "/api/v1/reports", serde_json::json!({"title": "Annual report", "introduction": ""}))
+            .await;
+        assert_eq!((status, report["id"].as_i64()), (StatusCode::CREATED, Some(trophy)), "{report}");
         let mut opened = Vec::new();
         for (operation_id, operation, status, content_type) in call_every_operation_anonymously(&app, trophy).await {
             if PUBLIC_PORTAL_READS.contains(&operation_id.as_str()) {

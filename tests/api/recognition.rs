@@ -555,7 +555,8 @@ both_backends! {
         let (cold_large, body) = statements("/api/v1/portal").await;
         assert_eq!(body["kudos"]["items"].as_array().unwrap().len(), 20);
         assert_eq!(cold_small, cold_large, "a fixed number of statements: {cold_small} with 3 kudos, {cold_large} with 63");
-        assert!(cold_large <= 8, "{cold_large} statements");
+        // The latest annual report's panel adds one statement to the eight before it.
+        assert!(cold_large <= 9, "{cold_large} statements");
         eprintln!("portal statements: {cold_large} after a write, then 0 while shared");
         let (warm, body) = statements("/api/v1/portal").await;
         // Shared for a second (the portal) and two (the token): only a very slow machine
