@@ -667,3 +667,26 @@ both_backends! {
         assert!(!evaluation.contains("Self-evaluations open when"));
     }
 }
+
+both_backends! {
+    async fn what_a_move_leaves_is_counted_in_a_fixed_number_of_statements(app) {
+        let (d, f, cio) = cycle_with_unfinished_goals(&app).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let preview = format!("/api/v1/cycles/{}/phase-move", f.cycle);
+        let mut counts = Vec::new();
+        for round in 0..3 {
+            for n in 0..round * 4 {
+                app.add_person_fast(&format!("new{round}-{n}@example.org"), &format!("New {round}-{n}"), d.lead).await;
+            }
+            let before = app.db().statements_run();
+            let (status, body) = app.get_json(&cio, &preview).await;
+            counts.push(app.db().statements_run() - before);
+            assert_eq!(status, StatusCode::OK);
+            let not_started = 4 + [0, 4, 12][round];
+            assert_eq!(body["unfinished"][2]["message"], format!("{not_started} self-evaluations have not been started"));
+        }
+        assert_eq!(counts[0], counts[1], "{counts:?}");
+        assert_eq!(counts[1], counts[2], "{counts:?}");
+    }
+}
