@@ -39,7 +39,8 @@ pub enum Action<'a> {
     ManageSkills,
     /// Read someone's private records: goals, self-evaluations, skill levels.
     ViewPrivateRecords(&'a Subject),
-    /// Write one's own records: report progress, write one's self-evaluation.
+    /// Write one's own records: report progress, write one's self-evaluation (never an
+    /// advisor, who keeps no such records: 404).
     WriteOwnRecords(&'a Subject),
     /// See the team view: the people below one in the chain (everyone, for the cio).
     ViewTeam,
@@ -182,7 +183,11 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
             }
         }
         Action::WriteOwnRecords(subject) => {
-            if subject.person_id == actor.person_id {
+            if actor.role == Role::Advisor {
+                // Advisors keep no goals, self-evaluations or skills of their own: there is
+                // nothing of theirs to write, so it answers as anything else they may not see.
+                Hide
+            } else if subject.person_id == actor.person_id {
                 Allow
             } else if decide(actor, Action::ViewPrivateRecords(subject)) == Allow {
                 // Their managers see the record but write only their own part of it.
@@ -360,6 +365,10 @@ mod tests {
             person_id: 1,
             managers: vec![],
         };
+        let advisor_self = Subject {
+            person_id: 6,
+            managers: vec![],
+        };
 
         #[rustfmt::skip]
         let table: Vec<(&str, Principal, Action, Decision)> = vec![
@@ -404,6 +413,7 @@ mod tests {
             ("cio cannot write them",       cio,        Action::WriteOwnRecords(&engineer), Forbid),
             ("peer cannot see to write",    peer,       Action::WriteOwnRecords(&engineer), Hide),
             ("advisor cannot see to write", advisor,    Action::WriteOwnRecords(&engineer), Hide),
+            ("advisor cannot write own records", advisor, Action::WriteOwnRecords(&advisor_self), Hide),
             ("advisors read the portal",    advisor,    Action::ReadPortal, Allow),
             ("staff give kudos",            me,         Action::GiveRecognition, Allow),
             ("the cio gives kudos",         cio,        Action::GiveRecognition, Allow),

@@ -17,6 +17,7 @@ mod m20261202_000010_private_links;
 mod m20261203_000011_reports;
 mod m20261203_000012_ideas;
 mod m20261203_000013_surveys;
+mod m20261204_000014_goal_send_backs;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_reports::Migration),
             Box::new(m20261203_000012_ideas::Migration),
             Box::new(m20261203_000013_surveys::Migration),
+            Box::new(m20261204_000014_goal_send_backs::Migration),
         ]
     }
 }

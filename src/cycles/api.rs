@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json};
 use crate::{
     api::{ApiResult, BearerAuth, Created},
     app::AppState,
-    cycles::{self, Cycle, CycleInput},
+    cycles::{self, Cycle, CycleInput, PhaseMove, Unfinished},
     validate::Word,
 };
 
@@ -59,6 +59,66 @@ pub struct CycleInputBody {
 #[oai(skip_serializing_if_is_none)]
 pub struct PhaseBody {
     pub phase: OneOf<Phase>,
+    /// Close the cycle even though work is unfinished (see `GET /cycles/{id}/phase-move`);
+    /// without it, closing over unfinished work is 409. Other moves need no confirmation.
+    #[oai(default)]
+    pub confirm: bool,
+}
+
+/// Work a phase move leaves unfinished.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct UnfinishedBody {
+    /// proposed_goals, goals_without_outcome, evaluations_not_started, draft_evaluations
+    /// or evaluations_not_reviewed.
+    pub kind: String,
+    pub count: u64,
+    /// As people say it: "6 self-evaluations are still drafts".
+    pub message: String,
+}
+
+/// A cycle after a phase move, with the work the move left unfinished.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct MovedCycleBody {
+    #[oai(flatten)]
+    pub cycle: CycleBody,
+    pub unfinished: Vec<UnfinishedBody>,
+}
+
+/// What moving a cycle to its next phase would leave unfinished, before moving it.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct PhaseMoveBody {
+    pub cycle_id: i32,
+    /// The phase the cycle is in.
+    pub from: String,
+    /// The next phase, the only one it may move to.
+    pub to: String,
+    pub unfinished: Vec<UnfinishedBody>,
+    /// The move must carry `"confirm": true` (closing over unfinished work).
+    pub confirm_required: bool,
+}
+
+fn unfinished_bodies(unfinished: &[Unfinished]) -> Vec<UnfinishedBody> {
+    unfinished
+        .iter()
+        .map(|u| UnfinishedBody {
+            kind: u.kind.as_str().to_owned(),
+            count: u.count,
+            message: u.sentence(),
+        })
+        .collect()
+}
+
+fn phase_move_body(m: PhaseMove) -> PhaseMoveBody {
+    PhaseMoveBody {
+        cycle_id: m.cycle.id,
+        from: m.from.as_str().to_owned(),
+        to: m.to.as_str().to_owned(),
+        confirm_required: m.needs_confirmation(),
+        unfinished: unfinished_bodies(&m.unfinished),
+    }
 }
 
 pub fn cycle_body(c: Cycle) -> CycleBody {
@@ -154,8 +214,30 @@ impl CyclesApi {
         )))
     }
 
-    /// Move a cycle to its next phase (cio only). Skipping a phase or reopening a closed
-    /// cycle is 409 with the reason.
+    /// What moving a cycle to its next phase would leave unfinished (cio only): goals
+    /// still proposed; when closing, also self-evaluations not started, still drafts or
+    /// not reviewed, and agreed goals with no outcome. 409 when the cycle cannot move (it
+    /// is closed, or it has not started and is in goal setting).
+    #[oai(
+        path = "/cycles/:id/phase-move",
+        method = "get",
+        operation_id = "preview_cycle_move"
+    )]
+    async fn preview_move(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+    ) -> ApiResult<Json<PhaseMoveBody>> {
+        let preview =
+            cycles::preview_move(&state.db, &auth.0, id.0, crate::reviews::unfinished_work).await?;
+        Ok(Json(phase_move_body(preview)))
+    }
+
+    /// Move a cycle to its next phase (cio only); the answer lists the work the move left
+    /// unfinished. Skipping a phase, reopening a closed cycle or leaving goal setting
+    /// before the cycle starts is 409 with the reason; so is closing over unfinished work
+    /// without `"confirm": true` (each piece of work listed under `confirm`).
     #[oai(
         path = "/cycles/:id/phase",
         method = "post",
@@ -167,9 +249,19 @@ impl CyclesApi {
         state: Data<&AppState>,
         id: Path<i32>,
         body: JsonBody<PhaseBody>,
-    ) -> ApiResult<Json<CycleBody>> {
-        Ok(Json(cycle_body(
-            cycles::move_to(&state.db, &auth.0, id.0, &body.phase).await?,
-        )))
+    ) -> ApiResult<Json<MovedCycleBody>> {
+        let moved = cycles::move_to(
+            &state.db,
+            &auth.0,
+            id.0,
+            &body.phase,
+            body.confirm,
+            crate::reviews::unfinished_work,
+        )
+        .await?;
+        Ok(Json(MovedCycleBody {
+            unfinished: unfinished_bodies(&moved.unfinished),
+            cycle: cycle_body(moved.cycle),
+        }))
     }
 }

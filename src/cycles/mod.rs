@@ -14,7 +14,7 @@ use crate::{
     auth::Actor,
     db::{Db, WriteTxn},
     entities::review_cycle,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, FieldError},
     plan::{self, PlanStatus},
     policy::{self, Action},
     validate::{Errors, RequiredText, Word},
@@ -85,6 +85,136 @@ impl Phase {
             None => Err("This cycle is closed.".into()),
         }
     }
+}
+
+/// Work a phase move leaves behind, by kind. The areas whose work it is count it
+/// (`reviews::unfinished_work`): reviews builds on cycles, so the caller hands the count
+/// in, as with `open`'s step.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum UnfinishedKind {
+    #[strum(message = "Goals still proposed, not agreed")]
+    ProposedGoals,
+    #[strum(message = "Agreed goals with no outcome recorded")]
+    GoalsWithoutOutcome,
+    #[strum(message = "Self-evaluations not started")]
+    EvaluationsNotStarted,
+    #[strum(message = "Self-evaluations still drafts")]
+    DraftEvaluations,
+    #[strum(message = "Submitted self-evaluations not reviewed")]
+    EvaluationsNotReviewed,
+}
+
+/// So many of one kind of unfinished work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unfinished {
+    pub kind: UnfinishedKind,
+    pub count: u64,
+}
+
+impl Unfinished {
+    /// As people say it: "6 self-evaluations are still drafts".
+    pub fn sentence(&self) -> String {
+        let n = self.count;
+        let one = n == 1;
+        let (noun, rest) = match self.kind {
+            UnfinishedKind::ProposedGoals => (
+                if one { "goal" } else { "goals" },
+                if one {
+                    "is still proposed, not agreed"
+                } else {
+                    "are still proposed, not agreed"
+                },
+            ),
+            UnfinishedKind::GoalsWithoutOutcome => (
+                if one { "agreed goal" } else { "agreed goals" },
+                if one {
+                    "has no outcome recorded"
+                } else {
+                    "have no outcome recorded"
+                },
+            ),
+            UnfinishedKind::EvaluationsNotStarted => (
+                if one {
+                    "self-evaluation"
+                } else {
+                    "self-evaluations"
+                },
+                if one {
+                    "has not been started"
+                } else {
+                    "have not been started"
+                },
+            ),
+            UnfinishedKind::DraftEvaluations => (
+                if one {
+                    "self-evaluation"
+                } else {
+                    "self-evaluations"
+                },
+                if one {
+                    "is still a draft"
+                } else {
+                    "are still drafts"
+                },
+            ),
+            UnfinishedKind::EvaluationsNotReviewed => (
+                if one {
+                    "submitted self-evaluation"
+                } else {
+                    "submitted self-evaluations"
+                },
+                if one {
+                    "has not been reviewed"
+                } else {
+                    "have not been reviewed"
+                },
+            ),
+        };
+        format!("{n} {noun} {rest}")
+    }
+}
+
+/// A move to the next phase, asked about or made: where from and to, and what it leaves
+/// unfinished.
+#[derive(Debug, Clone)]
+pub struct PhaseMove {
+    /// The cycle: as it is for a preview, as moved after a move.
+    pub cycle: Cycle,
+    pub from: Phase,
+    pub to: Phase,
+    pub unfinished: Vec<Unfinished>,
+}
+
+impl PhaseMove {
+    /// Closing cannot be undone, so closing over unfinished work must be confirmed.
+    pub fn needs_confirmation(&self) -> bool {
+        self.to == Phase::Closed && !self.unfinished.is_empty()
+    }
+}
+
+/// A cycle leaves goal setting only once its year has begun.
+fn check_started(cycle: &Cycle, to: Phase, today: NaiveDate) -> AppResult<()> {
+    if cycle.phase == Phase::GoalSetting && to != Phase::GoalSetting && today < cycle.starts_on {
+        return Err(AppError::conflict_on(
+            "phase",
+            format!(
+                "{} starts on {}; it stays in goal setting until then.",
+                cycle.name, cycle.starts_on
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -379,17 +509,74 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppRe
     to_cycle(model, existing.plan_title)
 }
 
+/// What moving a cycle to its next phase would leave unfinished, without moving it: the
+/// same checks as the move, but for the confirmation. 409 when the cycle cannot move.
+pub async fn preview_move(
+    db: &Db,
+    actor: &Actor,
+    id: i32,
+    count: impl AsyncFnOnce(&Db, &Cycle, Phase) -> AppResult<Vec<Unfinished>>,
+) -> AppResult<PhaseMove> {
+    policy::check(actor.principal(), Action::ManagePlan)?;
+    let cycle = find(db.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let Some(to) = cycle.phase.next() else {
+        return Err(AppError::conflict(
+            "This cycle is closed; a closed cycle cannot be reopened.",
+        ));
+    };
+    check_started(&cycle, to, Utc::now().date_naive())?;
+    let unfinished = count(db, &cycle, to).await?;
+    Ok(PhaseMove {
+        from: cycle.phase,
+        to,
+        unfinished,
+        cycle,
+    })
+}
+
 /// Moves a cycle to the next phase. The move is a conditional update on the phase it was
-/// read in, so two concurrent moves cannot both pass.
-pub async fn move_to(db: &Db, actor: &Actor, id: i32, to: &str) -> AppResult<Cycle> {
+/// read in, so two concurrent moves cannot both pass. Closing over unfinished work is
+/// refused (409, each piece of work named under `confirm`) unless `confirm` is set.
+pub async fn move_to(
+    db: &Db,
+    actor: &Actor,
+    id: i32,
+    to: &str,
+    confirm: bool,
+    count: impl AsyncFnOnce(&Db, &Cycle, Phase) -> AppResult<Vec<Unfinished>>,
+) -> AppResult<PhaseMove> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
     let Some(to) = errors.word::<Phase>("phase", Some(to)) else {
         return Err(errors.into_error());
     };
     let txn = db.write().await?;
+    txn.lock(&["cycles"]).await?;
     let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
     existing.phase.check_move(to).map_err(AppError::conflict)?;
+    check_started(&existing, to, Utc::now().date_naive())?;
+    // Counted while this transaction holds the writer (SQLite) and no other move can run
+    // (the lock): what is confirmed is what is left.
+    let unfinished = count(db, &existing, to).await?;
+    let proposed = PhaseMove {
+        from: existing.phase,
+        to,
+        unfinished,
+        cycle: existing,
+    };
+    if proposed.needs_confirmation() && !confirm {
+        return Err(AppError::Conflict {
+            message: format!(
+                "Closing {} leaves work unfinished, and a closed cycle cannot be reopened. Confirm to close it anyway.",
+                proposed.cycle.name
+            ),
+            errors: proposed
+                .unfinished
+                .iter()
+                .map(|u| FieldError::new("confirm", format!("{}.", u.sentence())))
+                .collect(),
+        });
+    }
     let moved = review_cycle::Entity::update_many()
         .col_expr(
             review_cycle::Column::Phase,
@@ -400,7 +587,7 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i32, to: &str) -> AppResult<Cyc
             sea_orm::prelude::Expr::value(Utc::now()),
         )
         .filter(review_cycle::Column::Id.eq(id))
-        .filter(review_cycle::Column::Phase.eq(existing.phase.as_str()))
+        .filter(review_cycle::Column::Phase.eq(proposed.from.as_str()))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
@@ -409,9 +596,12 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i32, to: &str) -> AppResult<Cyc
         ));
     }
     txn.commit().await?;
-    Ok(Cycle {
-        phase: to,
-        ..existing
+    Ok(PhaseMove {
+        cycle: Cycle {
+            phase: to,
+            ..proposed.cycle
+        },
+        ..proposed
     })
 }
 
@@ -497,6 +687,53 @@ mod tests {
         .parse_changes(&mut errors);
         assert!(changes.is_none());
         assert_eq!(fields(&errors), ["name", "plan_id"]);
+    }
+
+    #[test]
+    fn unfinished_work_reads_as_people_say_it() {
+        crate::validate::assert_labelled::<UnfinishedKind>();
+        let said = |kind, count| Unfinished { kind, count }.sentence();
+        #[rustfmt::skip]
+        let cases = [
+            (UnfinishedKind::DraftEvaluations, 6, "6 self-evaluations are still drafts"),
+            (UnfinishedKind::DraftEvaluations, 1, "1 self-evaluation is still a draft"),
+            (UnfinishedKind::ProposedGoals, 1, "1 goal is still proposed, not agreed"),
+            (UnfinishedKind::ProposedGoals, 3, "3 goals are still proposed, not agreed"),
+            (UnfinishedKind::GoalsWithoutOutcome, 2, "2 agreed goals have no outcome recorded"),
+            (UnfinishedKind::EvaluationsNotStarted, 1, "1 self-evaluation has not been started"),
+            (UnfinishedKind::EvaluationsNotReviewed, 4, "4 submitted self-evaluations have not been reviewed"),
+        ];
+        for (kind, count, sentence) in cases {
+            assert_eq!(said(kind, count), sentence);
+        }
+    }
+
+    #[test]
+    fn a_cycle_leaves_goal_setting_only_once_it_has_started() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let cycle = Cycle {
+            id: 1,
+            name: "2027–28".into(),
+            plan_id: 1,
+            plan_title: "Plan".into(),
+            starts_on: day("2027-07-01"),
+            ends_on: day("2028-06-30"),
+            phase: Phase::GoalSetting,
+        };
+        let refused = check_started(&cycle, Phase::InProgress, day("2027-06-30")).unwrap_err();
+        assert_eq!(
+            refused.field_errors(),
+            [FieldError::new(
+                "phase",
+                "2027–28 starts on 2027-07-01; it stays in goal setting until then."
+            )]
+        );
+        assert!(check_started(&cycle, Phase::InProgress, day("2027-07-01")).is_ok());
+        let later = Cycle {
+            phase: Phase::InProgress,
+            ..cycle
+        };
+        assert!(check_started(&later, Phase::SelfEvaluation, day("2027-01-01")).is_ok());
     }
 
     #[test]

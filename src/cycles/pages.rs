@@ -2,7 +2,7 @@
 
 use askama::Template;
 use poem::{
-    Response, handler,
+    IntoResponse, Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -10,11 +10,11 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     auth::Actor,
-    cycles::{self, Cycle, CycleInput},
+    cycles::{self, Cycle, CycleInput, Phase},
     error::AppResult,
     plan::{self, PlanStatus, PlanSummary},
     validate::{Errors, Word},
-    web::{CsrfForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
+    web::{ConfirmPage, CsrfForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
 };
 
 #[derive(Template)]
@@ -128,9 +128,81 @@ pub async fn create(
     .await
 }
 
+/// Before a cycle moves on: what the move leaves unfinished, and the button that moves it
+/// (with `confirm`, so closing over unfinished work goes through). A cycle that cannot move
+/// is the cycles page again with the reason at its top.
+#[handler]
+pub async fn confirm_move(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Response> {
+    let preview =
+        match cycles::preview_move(&state.db, &actor, id, crate::reviews::unfinished_work).await {
+            Ok(preview) => preview,
+            Err(err) => {
+                let Some(errors) = FormErrors::of(&err) else {
+                    return Err(err);
+                };
+                let status = err.status();
+                return Ok(page(&state, &actor, None, CycleForm::default(), errors)
+                    .await?
+                    .with_status(status)
+                    .into_response());
+            }
+        };
+    let name = &preview.cycle.name;
+    let closing = preview.to == Phase::Closed;
+    let lines = if closing {
+        vec![
+            format!(
+                "{name} becomes read-only for everyone: no goal, outcome, self-evaluation or review can change after this, and a closed cycle cannot be reopened."
+            ),
+            "What is still unfinished stays as it is, shown as not done before the cycle closed."
+                .to_owned(),
+        ]
+    } else {
+        vec![format!(
+            "Everyone's goals and self-evaluations in {name} move on with it; a cycle never goes back a phase."
+        )]
+    };
+    let list_heading = if preview.unfinished.is_empty() {
+        "Nothing is left unfinished.".to_owned()
+    } else {
+        "Still unfinished".to_owned()
+    };
+    let page = ConfirmPage {
+        layout: Layout::new(
+            Some(&actor),
+            format!("Move {name} to {}?", preview.to.label()),
+            "cycles",
+        ),
+        lines,
+        list_heading,
+        list: preview.unfinished.iter().map(|u| u.sentence()).collect(),
+        action: format!("/cycles/{id}/phase"),
+        fields: vec![
+            ("phase".to_owned(), preview.to.as_str().to_owned()),
+            ("confirm".to_owned(), "true".to_owned()),
+        ],
+        button: if closing {
+            format!("Close {name}")
+        } else {
+            format!("Move to {}", preview.to.label())
+        },
+        danger: closing,
+        cancel: "/cycles".to_owned(),
+        errors: FormErrors::default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
 #[derive(Deserialize)]
 pub struct PhaseForm {
     phase: String,
+    /// "true" from the confirmation page.
+    #[serde(default)]
+    confirm: String,
 }
 
 #[handler]
@@ -140,7 +212,15 @@ pub async fn move_to(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<PhaseForm>,
 ) -> AppResult<Response> {
-    let result = cycles::move_to(&state.db, &actor, id, &form.phase).await;
+    let result = cycles::move_to(
+        &state.db,
+        &actor,
+        id,
+        &form.phase,
+        form.confirm == "true",
+        crate::reviews::unfinished_work,
+    )
+    .await;
     form_outcome(
         result,
         |_| "/cycles?notice=moved".to_owned(),
@@ -151,8 +231,8 @@ pub async fn move_to(
 
 /// This area's pages, added to the site's routes by `app::page_routes`.
 pub fn routes(route: poem::Route) -> poem::Route {
-    use poem::{get, post};
+    use poem::get;
     route
         .at("/cycles", get(list).post(create))
-        .at("/cycles/:id/phase", post(move_to))
+        .at("/cycles/:id/phase", get(confirm_move).post(move_to))
 }

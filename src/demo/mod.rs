@@ -287,7 +287,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
         goals::agree(db, lead, *goal_id).await?;
     }
-    cycles::move_to(db, &cio, last.id, "in_progress").await?;
+    cycles::move_to(
+        db,
+        &cio,
+        last.id,
+        "in_progress",
+        true,
+        reviews::unfinished_work,
+    )
+    .await?;
     for (i, (n, goal_id)) in last_goals.iter().enumerate() {
         let person = &staff[*n].0;
         for (month, progress) in [(10, 30), (2, 70)] {
@@ -308,7 +316,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
             .await?;
         }
     }
-    cycles::move_to(db, &cio, last.id, "self_evaluation").await?;
+    cycles::move_to(
+        db,
+        &cio,
+        last.id,
+        "self_evaluation",
+        true,
+        reviews::unfinished_work,
+    )
+    .await?;
     for (n, (person, lead_id)) in staff.iter().enumerate() {
         let own: Vec<i32> = last_goals
             .iter()
@@ -372,7 +388,8 @@ pub async fn load(db: &Db) -> AppResult<()> {
             }
         }
     }
-    cycles::move_to(db, &cio, last.id, "closed").await?;
+    // The demo closes last year as it was left: confirmed, as the cio would.
+    cycles::move_to(db, &cio, last.id, "closed", true, reviews::unfinished_work).await?;
 
     // This year's cycle: last year's proposals arrive as proposed goals.
     let current = cycles::open(
@@ -438,7 +455,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
         }
     }
     load_skills(db, &cio, &leads, &staff).await?;
-    cycles::move_to(db, &cio, current.id, "in_progress").await?;
+    cycles::move_to(
+        db,
+        &cio,
+        current.id,
+        "in_progress",
+        true,
+        reviews::unfinished_work,
+    )
+    .await?;
     for (n, (person, _)) in staff.iter().enumerate() {
         for goal in goals::for_person(db, person, current.id, person.person_id).await? {
             if goal.status == goals::GoalStatus::Agreed && n % 5 != 4 {

@@ -9,6 +9,7 @@ pub mod evaluation_entry;
 pub mod evaluation_proposal;
 pub mod evaluation_reopening;
 pub mod goal_progress_note;
+pub mod goal_send_back;
 pub mod idea;
 pub mod installation;
 pub mod kudos;

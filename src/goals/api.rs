@@ -77,6 +77,25 @@ pub struct DevelopmentBody {
     pub target_reached: bool,
 }
 
+/// A proposed goal sent back to its owner with a comment.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SendBackBody {
+    pub comment: String,
+    pub by: PersonRefBody,
+    pub at: DateTime<Utc>,
+    /// Not yet answered: the owner has not changed the goal since, and it is not agreed.
+    pub open: bool,
+}
+
+/// Why a proposed goal goes back to its owner.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SendBackRequestBody {
+    #[oai(validator(min_length = 1, max_length = 10000))]
+    pub comment: String,
+}
+
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct GoalDetailBody {
@@ -84,6 +103,8 @@ pub struct GoalDetailBody {
     pub goal: GoalBody,
     /// Newest first.
     pub history: Vec<ProgressNoteBody>,
+    /// Every time the goal was sent back to its owner, newest first.
+    pub send_backs: Vec<SendBackBody>,
     /// For a development goal: how far the latest assessment is from the target.
     pub development: Option<DevelopmentBody>,
 }
@@ -219,6 +240,16 @@ fn detail_body(d: GoalDetail) -> GoalDetailBody {
             target_level: dev.target_level,
             current_level: dev.current_level,
         }),
+        send_backs: d
+            .send_backs
+            .into_iter()
+            .map(|s| SendBackBody {
+                comment: s.comment,
+                by: s.by.into(),
+                at: s.at,
+                open: s.open,
+            })
+            .collect(),
         history: d
             .history
             .into_iter()
@@ -371,6 +402,26 @@ impl GoalsApi {
     ) -> ApiResult<Json<GoalBody>> {
         Ok(Json(goal_body(
             goals::agree(&state.db, &auth.0, id.0).await?,
+        )))
+    }
+
+    /// Send a proposed goal back to its owner with a comment, instead of agreeing to it (a
+    /// manager above the owner, or the cio). It stays proposed; the comment stays open on
+    /// it until the owner changes the goal or it is agreed.
+    #[oai(
+        path = "/goals/:id/send-back",
+        method = "post",
+        operation_id = "send_goal_back"
+    )]
+    async fn send_back(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i32>,
+        body: JsonBody<SendBackRequestBody>,
+    ) -> ApiResult<Json<GoalDetailBody>> {
+        Ok(Json(detail_body(
+            goals::send_back(&state.db, &auth.0, id.0, Some(&body.comment)).await?,
         )))
     }
 

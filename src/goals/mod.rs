@@ -19,7 +19,7 @@ use crate::{
     auth::Actor,
     cycles::{self, Cycle, Phase},
     db::{Db, WriteTxn},
-    entities::{goal_progress_note, performance_goal, person},
+    entities::{goal_progress_note, goal_send_back, performance_goal, person},
     error::{AppError, AppResult},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
@@ -59,6 +59,7 @@ pub enum Category {
     Copy,
     PartialEq,
     Eq,
+    Hash,
     strum::EnumIter,
     strum::IntoStaticStr,
     strum::EnumString,
@@ -94,6 +95,19 @@ impl GoalStatus {
     /// Whether the goal has ended: its status is one of the outcomes.
     pub fn is_final(self) -> bool {
         Self::OUTCOMES.contains(&self)
+    }
+
+    /// The status as a cycle's pages show it: once the cycle is closed, a goal left
+    /// unfinished reads as left unfinished, not as work still waiting.
+    pub fn label_in(self, phase: impl std::borrow::Borrow<Phase>) -> &'static str {
+        let phase = *phase.borrow();
+        match self {
+            GoalStatus::Proposed if phase == Phase::Closed => "Not agreed before the cycle closed",
+            GoalStatus::Agreed | GoalStatus::InProgress if phase == Phase::Closed => {
+                "No outcome recorded before the cycle closed"
+            }
+            other => other.label(),
+        }
     }
 
     /// One of the outcomes, or a sentence listing them.
@@ -137,6 +151,17 @@ pub struct ProgressNote {
     pub created_at: DateTime<Utc>,
 }
 
+/// A manager's (or the cio's) comment on a proposed goal they sent back to its owner
+/// instead of agreeing to it. It stays open until the owner changes the goal (proposing
+/// it again) or it is agreed; every one is kept.
+#[derive(Debug, Clone)]
+pub struct SendBack {
+    pub comment: String,
+    pub by: PersonRef,
+    pub at: DateTime<Utc>,
+    pub open: bool,
+}
+
 /// A goal with its progress history (newest first) and what the viewer may do with it.
 #[derive(Debug, Clone)]
 pub struct GoalDetail {
@@ -150,6 +175,17 @@ pub struct GoalDetail {
     pub may_drop: bool,
     /// For a development goal: the skill, the target and the latest assessed level.
     pub development: Option<Development>,
+    /// Every time the goal was sent back, newest first.
+    pub send_backs: Vec<SendBack>,
+    /// A manager above the owner (or the cio) may send a proposed goal back.
+    pub may_send_back: bool,
+}
+
+impl GoalDetail {
+    /// The send-back the owner has still to answer, if any.
+    pub fn open_send_back(&self) -> Option<&SendBack> {
+        self.send_backs.iter().find(|s| s.open)
+    }
 }
 
 /// A goal as typed; on edits, `None` leaves a field as it is.
@@ -521,7 +557,21 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
         .order_by_desc(goal_progress_note::Column::Id)
         .all(db.conn())
         .await?;
-    let authors = names(db.conn(), notes.iter().map(|n| n.author_id).collect()).await?;
+    let send_backs = goal_send_back::Entity::find()
+        .filter(goal_send_back::Column::GoalId.eq(goal_id))
+        .order_by_desc(goal_send_back::Column::SentBackAt)
+        .order_by_desc(goal_send_back::Column::Id)
+        .all(db.conn())
+        .await?;
+    let authors = names(
+        db.conn(),
+        notes
+            .iter()
+            .map(|n| n.author_id)
+            .chain(send_backs.iter().map(|s| s.sent_back_by_id))
+            .collect(),
+    )
+    .await?;
     let goal = hydrate_one(db.conn(), row).await?;
     let open = cycle.phase != Phase::Closed;
     let is_reviewer = policy::allows(actor.principal(), Action::ReviewPrivateRecords(&subject));
@@ -546,6 +596,16 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
             && (is_owner || is_reviewer)
             && matches!(goal.status, GoalStatus::Proposed | GoalStatus::Agreed),
         may_agree: open && is_reviewer && goal.status == GoalStatus::Proposed,
+        may_send_back: open && is_reviewer && goal.status == GoalStatus::Proposed,
+        send_backs: send_backs
+            .into_iter()
+            .map(|s| SendBack {
+                by: person_ref(&authors, s.sent_back_by_id),
+                comment: s.comment,
+                at: s.sent_back_at,
+                open: s.resolved_at.is_none(),
+            })
+            .collect(),
         may_report: open
             && is_owner
             && matches!(cycle.phase, Phase::InProgress | Phase::SelfEvaluation)
@@ -771,6 +831,11 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     }
     model.updated_at = Set(Utc::now());
     let row = model.update(&txn).await?;
+    if !is_reviewer {
+        // The owner changed the goal: that answers the comment it was sent back with, and
+        // proposes it again.
+        resolve_send_backs(&txn, goal_id).await?;
+    }
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -802,8 +867,108 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     model.agreed_at = Set(Some(now));
     model.updated_at = Set(now);
     let row = model.update(&txn).await?;
+    resolve_send_backs(&txn, goal_id).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
+}
+
+/// The comment a proposed goal is sent back with.
+pub type SendBackComment = RequiredText<TEXT_MAX>;
+
+/// A manager above the owner, or the cio, sends a proposed goal back to its owner with a
+/// comment, instead of agreeing to it. The goal stays proposed; the comment is shown on it
+/// until the owner changes it (proposing it again) or it is agreed, and is kept after.
+pub async fn send_back(
+    db: &Db,
+    actor: &Actor,
+    goal_id: i32,
+    comment: Option<&str>,
+) -> AppResult<GoalDetail> {
+    let (_, subject) = load(db, actor, goal_id).await?;
+    policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
+    let mut errors = Errors::default();
+    let Some(comment) = errors.check(
+        "comment",
+        SendBackComment::parse_or(
+            comment.unwrap_or(""),
+            "Say what the goal needs before you can agree to it.",
+        ),
+    ) else {
+        return Err(errors.into_error());
+    };
+    let txn = db.write().await?;
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cycles::find_or_404(&txn, row.cycle_id)
+        .await?
+        .ensure_open()?;
+    let status = status_of(&row)?;
+    if status != GoalStatus::Proposed {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; only a proposed goal can be sent back.",
+            status.label().to_lowercase()
+        )));
+    }
+    // A second comment before the owner answered replaces the first as the open one.
+    resolve_send_backs(&txn, goal_id).await?;
+    goal_send_back::ActiveModel {
+        goal_id: Set(goal_id),
+        comment: Set(comment.into_string()),
+        sent_back_by_id: Set(actor.person_id),
+        sent_back_at: Set(Utc::now()),
+        resolved_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    get(db, actor, goal_id).await
+}
+
+/// Closes the open send-back of a goal, if any (kept as history).
+async fn resolve_send_backs(txn: &WriteTxn, goal_id: i32) -> AppResult<()> {
+    goal_send_back::Entity::update_many()
+        .col_expr(goal_send_back::Column::ResolvedAt, Expr::value(Utc::now()))
+        .filter(goal_send_back::Column::GoalId.eq(goal_id))
+        .filter(goal_send_back::Column::ResolvedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct StatusCount {
+    status: String,
+    count: i64,
+}
+
+/// How many goals of a cycle stand in each status, in one aggregate query (no policy: for
+/// the work a phase move leaves unfinished).
+pub async fn status_counts(
+    conn: &impl ConnectionTrait,
+    cycle_id: i32,
+) -> AppResult<HashMap<GoalStatus, u64>> {
+    let query = Query::select()
+        .column(performance_goal::Column::Status)
+        .expr_as(Expr::cust("COUNT(*)"), "count")
+        .from(performance_goal::Entity)
+        .and_where(performance_goal::Column::CycleId.eq(cycle_id))
+        .group_by_col(performance_goal::Column::Status)
+        .to_owned();
+    StatusCount::find_by_statement(conn.get_database_backend().build(&query))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok((
+                GoalStatus::from_stored(&row.status)?,
+                u64::try_from(row.count).unwrap_or(0),
+            ))
+        })
+        .collect()
 }
 
 /// The owner reports progress (0–100) with a dated note; the history is kept.

@@ -4,7 +4,7 @@
 use askama::Template;
 use chrono::NaiveDate;
 use poem::{
-    Response, handler,
+    IntoResponse, Response, handler,
     web::{Data, Html, Path, Query},
 };
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::{
     plan::{self, ObjectiveRef},
     reviews, skills,
     validate::{Errors, Word},
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render},
+    web::{ConfirmPage, CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render},
 };
 
 /// The goal form as typed.
@@ -111,6 +111,14 @@ struct GoalsPage {
     categories: Vec<&'static str>,
     form: GoalForm,
     errors: FormErrors,
+}
+
+impl GoalsPage {
+    /// A goal's status as this cycle shows it (see `GoalStatus::label_in`).
+    fn status_of(&self, goal: &Goal) -> &'static str {
+        let phase = self.cycle.as_ref().map_or(Phase::GoalSetting, |c| c.phase);
+        goal.status.label_in(phase)
+    }
 }
 
 #[derive(Deserialize)]
@@ -315,6 +323,7 @@ pub async fn show(
         Some("agreed") => Some("The goal is agreed."),
         Some("progress") => Some("Progress recorded."),
         Some("outcome") => Some("The outcome is recorded."),
+        Some("sent_back") => Some("The goal is sent back to its owner with your comment."),
         _ => None,
     };
     goal_page(&state, &actor, id, notice, None, FormErrors::default()).await
@@ -474,6 +483,95 @@ pub struct OutcomeForm {
     status: String,
 }
 
+/// Before a goal ends with an outcome (the goal page's outcome form comes here with GET):
+/// an outcome cannot be changed afterwards.
+#[handler]
+pub async fn confirm_outcome(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    Query(form): Query<OutcomeForm>,
+) -> AppResult<Response> {
+    let detail = goals::get(&state.db, &actor, id).await?;
+    let mut errors = Errors::default();
+    let ending = errors.check("status", GoalStatus::parse_outcome(&form.status));
+    let Some(ending) = ending else {
+        return Ok(
+            goal_page(&state, &actor, id, None, None, FormErrors::new(errors.0))
+                .await?
+                .with_status(poem::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response(),
+        );
+    };
+    let may = if ending == GoalStatus::Dropped {
+        detail.may_drop
+    } else {
+        detail.may_report
+    };
+    if !may {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; it cannot become {} now.",
+            detail.goal.status.label().to_lowercase(),
+            ending.label().to_lowercase()
+        )));
+    }
+    let title = &detail.goal.title;
+    let page = ConfirmPage {
+        layout: Layout::new(
+            Some(&actor),
+            if ending == GoalStatus::Dropped {
+                format!("Drop \u{201c}{title}\u{201d}?")
+            } else {
+                format!(
+                    "Record \u{201c}{title}\u{201d} as {}?",
+                    ending.label().to_lowercase()
+                )
+            },
+            "goals",
+        ),
+        lines: vec![format!(
+            "The goal ends as {}. An outcome cannot be changed afterwards, and no more progress is reported on it.",
+            ending.label().to_lowercase()
+        )],
+        list_heading: String::new(),
+        list: Vec::new(),
+        action: format!("/goals/{id}/outcome"),
+        fields: vec![("status".to_owned(), ending.as_str().to_owned())],
+        button: if ending == GoalStatus::Dropped {
+            "Drop the goal".to_owned()
+        } else {
+            "Record the outcome".to_owned()
+        },
+        danger: ending == GoalStatus::Dropped,
+        cancel: format!("/goals/{id}"),
+        errors: FormErrors::default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SendBackForm {
+    #[serde(default)]
+    comment: String,
+}
+
+/// A manager sends a proposed goal back to its owner with a comment.
+#[handler]
+pub async fn send_back(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<SendBackForm>,
+) -> AppResult<Response> {
+    let result = goals::send_back(&state.db, &actor, id, Some(&form.comment)).await;
+    form_outcome(
+        result,
+        |_| format!("/goals/{id}?notice=sent_back"),
+        |errors| goal_page(&state, &actor, id, None, None, errors),
+    )
+    .await
+}
+
 #[handler]
 pub async fn outcome(
     state: Data<&AppState>,
@@ -612,5 +710,6 @@ pub fn routes(route: poem::Route) -> poem::Route {
         .at("/goals/:id/edit", get(edit))
         .at("/goals/:id/agree", post(agree))
         .at("/goals/:id/progress", post(progress))
-        .at("/goals/:id/outcome", post(outcome))
+        .at("/goals/:id/outcome", get(confirm_outcome).post(outcome))
+        .at("/goals/:id/send-back", post(send_back))
 }

@@ -13,7 +13,10 @@ use crate::{
     error::{AppError, AppResult},
     people::{self, DirectoryFilter, Person, PersonChangesInput, PersonInput, Role},
     validate::Word,
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render},
+    web::{
+        ConfirmPage, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render,
+        see_other,
+    },
 };
 
 struct DirectoryRow {
@@ -394,6 +397,41 @@ pub async fn update(
 
 /// Deactivating or reactivating someone: a refusal about the whole form (the last active
 /// cio) shows at the top of their profile, where the button is.
+/// Before someone is deactivated: they are signed out everywhere and cannot sign in.
+#[handler]
+pub async fn confirm_deactivate(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
+    people::authorize_manage(&actor)?;
+    let person = people::profile(&state.db, &actor, id).await?.person;
+    if !person.active {
+        return Err(AppError::conflict(format!(
+            "{} is deactivated already.",
+            person.name
+        )));
+    }
+    render(&ConfirmPage {
+        layout: Layout::new(Some(&actor), format!("Deactivate {}?", person.name), "people"),
+        lines: vec![
+            format!(
+                "{} is signed out everywhere at once and can no longer sign in; their API tokens and private links stop working.",
+                person.name
+            ),
+            "Their goals, self-evaluations, skills and recognition are kept, and you can reactivate them later.".to_owned(),
+        ],
+        list_heading: String::new(),
+        list: Vec::new(),
+        action: format!("/people/{id}/deactivate"),
+        fields: Vec::new(),
+        button: format!("Deactivate {}", person.name),
+        danger: true,
+        cancel: format!("/people/{id}"),
+        errors: FormErrors::default(),
+    })
+}
+
 #[handler]
 pub async fn deactivate(
     state: Data<&AppState>,
@@ -432,6 +470,9 @@ pub fn routes(route: poem::Route) -> poem::Route {
         .at("/people/new", get(new_form))
         .at("/people/:id", get(profile).post(update))
         .at("/people/:id/edit", get(edit_form))
-        .at("/people/:id/deactivate", post(deactivate))
+        .at(
+            "/people/:id/deactivate",
+            get(confirm_deactivate).post(deactivate),
+        )
         .at("/people/:id/reactivate", post(reactivate))
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Actor,
-    cycles::{self, Cycle, Phase},
+    cycles::{self, Cycle, Phase, Unfinished, UnfinishedKind},
     db::{Db, WriteTxn},
     entities::{evaluation_entry, evaluation_proposal, evaluation_reopening, self_evaluation},
     error::{AppError, AppResult},
@@ -179,6 +179,23 @@ pub struct Evaluation {
     pub may_review_any: bool,
 }
 
+impl EvaluationStatus {
+    /// The status as a cycle's pages show it: once the cycle is closed, what was left
+    /// undone reads as left undone, not as work still waiting.
+    pub fn label_in(self, phase: impl std::borrow::Borrow<Phase>) -> &'static str {
+        let phase = *phase.borrow();
+        match self {
+            EvaluationStatus::NotStarted | EvaluationStatus::Draft if phase == Phase::Closed => {
+                "Not submitted before the cycle closed"
+            }
+            EvaluationStatus::Submitted if phase == Phase::Closed => {
+                "Submitted, not reviewed before the cycle closed"
+            }
+            other => other.label(),
+        }
+    }
+}
+
 impl Evaluation {
     /// A reviewer may send a submitted or reviewed evaluation back, while the cycle is open.
     pub fn may_reopen(&self) -> bool {
@@ -242,6 +259,11 @@ pub async fn get(db: &Db, actor: &Actor, cycle_id: i32, person_id: i32) -> AppRe
     let conn = db.conn();
     let subject = people::subject(conn, person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
+    if subject.person_id == actor.person_id {
+        // One's own self-evaluation exists only for those who write one: an advisor has
+        // none to read, start or save (404, as policy answers their writes).
+        policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
+    }
     let cycle = cycles::find_or_404(conn, cycle_id).await?;
     let goals = goals::standing_in_cycle(conn, cycle_id, person_id).await?;
     let row = find_row(conn, cycle_id, person_id).await?;
@@ -1134,6 +1156,78 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
         model.update(txn).await?;
     }
     Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct EvaluationStatusCount {
+    status: String,
+    count: i64,
+}
+
+/// What moving `cycle` to `to` leaves unfinished: goals still proposed; when closing, also
+/// agreed goals with no outcome and the self-evaluations of active members of the
+/// department not started, still drafts, or submitted and not reviewed. Kinds with nothing
+/// left are left out. Four queries whatever the size of the department. `cycles::move_to`
+/// and `cycles::preview_move` are handed this (reviews builds on cycles).
+pub async fn unfinished_work(db: &Db, cycle: &Cycle, to: Phase) -> AppResult<Vec<Unfinished>> {
+    let goal_counts = goals::status_counts(db.conn(), cycle.id).await?;
+    let goals_in = |statuses: &[GoalStatus]| -> u64 {
+        statuses
+            .iter()
+            .map(|s| goal_counts.get(s).copied().unwrap_or(0))
+            .sum()
+    };
+    let mut counts = vec![(
+        UnfinishedKind::ProposedGoals,
+        goals_in(&[GoalStatus::Proposed]),
+    )];
+    if to == Phase::Closed {
+        let members = people::active_staff(db).await?;
+        let started = self_evaluation::Entity::find()
+            .filter(self_evaluation::Column::CycleId.eq(cycle.id))
+            .filter(self_evaluation::Column::PersonId.is_in(members.iter().map(|m| m.id)))
+            .count(db.conn())
+            .await?;
+        let mut by_status = Query::select();
+        by_status
+            .column(self_evaluation::Column::Status)
+            .expr_as(Expr::cust("COUNT(*)"), "count")
+            .from(self_evaluation::Entity)
+            .and_where(Expr::col(self_evaluation::Column::CycleId).eq(cycle.id))
+            .group_by_col(self_evaluation::Column::Status);
+        let by_status: HashMap<String, u64> =
+            EvaluationStatusCount::find_by_statement(db.backend().build(&by_status))
+                .all(db.conn())
+                .await?
+                .into_iter()
+                .map(|row| (row.status, u64::try_from(row.count).unwrap_or(0)))
+                .collect();
+        let evaluations_in =
+            |status: EvaluationStatus| by_status.get(status.as_str()).copied().unwrap_or(0);
+        counts.extend([
+            (
+                UnfinishedKind::GoalsWithoutOutcome,
+                goals_in(&[GoalStatus::Agreed, GoalStatus::InProgress]),
+            ),
+            (
+                UnfinishedKind::EvaluationsNotStarted,
+                (members.len() as u64).saturating_sub(started),
+            ),
+            (
+                UnfinishedKind::DraftEvaluations,
+                evaluations_in(EvaluationStatus::Draft),
+            ),
+            (
+                UnfinishedKind::EvaluationsNotReviewed,
+                evaluations_in(EvaluationStatus::Submitted),
+            ),
+        ]);
+    }
+    Ok(counts
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(kind, count)| Unfinished { kind, count })
+        .collect())
 }
 
 /// One person in the team view.

@@ -20,7 +20,7 @@ use crate::{
         ProposalInput, TeamView,
     },
     validate::Word,
-    web::{CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render, see_other},
+    web::{ConfirmPage, CsrfForm, EmptyForm, FormErrors, Layout, form_outcome, render, see_other},
 };
 
 /// Blank rows offered for proposing next year's goals.
@@ -465,6 +465,58 @@ pub async fn save(
     .await
 }
 
+/// Before submitting: it locks the self-evaluation and records its outcomes on the goals.
+#[handler]
+pub async fn confirm_submit(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((cycle_id, person_id)): Path<(i32, i32)>,
+) -> AppResult<Html<String>> {
+    let evaluation = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
+    let path = format!("/cycles/{cycle_id}/self-evaluations/{person_id}");
+    if !evaluation.may_write || evaluation.status != reviews::EvaluationStatus::Draft {
+        return Err(AppError::conflict(
+            "Only a saved draft of your own self-evaluation can be submitted, while the cycle is in self-evaluation.",
+        ));
+    }
+    render(&ConfirmPage {
+        layout: Layout::new(
+            Some(&actor),
+            format!(
+                "Submit your self-evaluation for {}?",
+                evaluation.cycle.name
+            ),
+            "evaluation",
+        ),
+        lines: vec![
+            "Once submitted it is locked: you cannot change it unless your manager reopens it.".to_owned(),
+            "The outcomes you gave are recorded on your goals, and your manager is given it to review.".to_owned(),
+        ],
+        list_heading: if evaluation.entries.is_empty() {
+            String::new()
+        } else {
+            "The outcomes you gave".to_owned()
+        },
+        list: evaluation
+            .entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e.goal.title,
+                    e.outcome.map_or("no outcome given yet", |o| o.label())
+                )
+            })
+            .collect(),
+        action: format!("{path}/submit"),
+        fields: Vec::new(),
+        button: "Submit".to_owned(),
+        danger: false,
+        cancel: path,
+        errors: FormErrors::default(),
+    })
+}
+
 #[handler]
 pub async fn submit(
     state: Data<&AppState>,
@@ -555,6 +607,15 @@ struct TeamPage {
     may_assign: bool,
 }
 
+impl TeamPage {
+    fn phase(&self) -> Phase {
+        self.view
+            .cycle
+            .as_ref()
+            .map_or(Phase::GoalSetting, |c| c.phase)
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TeamQuery {
     cycle_id: Option<String>,
@@ -602,7 +663,7 @@ pub fn routes(route: poem::Route) -> poem::Route {
         )
         .at(
             "/cycles/:cycle_id/self-evaluations/:person_id/submit",
-            post(submit),
+            get(confirm_submit).post(submit),
         )
         .at(
             "/cycles/:cycle_id/self-evaluations/:person_id/review",

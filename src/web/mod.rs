@@ -61,6 +61,30 @@ impl Layout {
     }
 }
 
+/// The page that asks before a post that cannot be undone or affects everyone (moving a
+/// cycle on, submitting a self-evaluation, recording a goal's outcome, deactivating
+/// someone): a GET shows what will happen, and its one form posts the action, so it works
+/// without JavaScript. The title is the question.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    /// What will happen, a sentence a paragraph.
+    pub lines: Vec<String>,
+    /// What is left unfinished (or any list the reader should see first), under `list_heading`.
+    pub list_heading: String,
+    pub list: Vec<String>,
+    /// Where the form posts, with its hidden fields.
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
+    /// The button is the red one: what it does cannot be undone.
+    pub danger: bool,
+    /// Where "Cancel" goes back to.
+    pub cancel: String,
+    pub errors: FormErrors,
+}
+
 /// Renders a template into a page.
 pub fn render(template: &impl Template) -> Result<Html<String>, AppError> {
     template

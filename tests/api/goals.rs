@@ -320,3 +320,166 @@ both_backends! {
         assert!(html.contains("Progress history"), "the goal page: {html}");
     }
 }
+
+both_backends! {
+    async fn a_manager_sends_a_proposed_goal_back_with_a_comment_and_the_owner_answers_by_changing_it(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let (status, sent) = app.post_json(&lead, &format!("/api/v1/goals/{goal}/send-back"), json!({"comment": "  Say how you will measure it.  "})).await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        assert_eq!(sent["status"], "proposed", "it stays proposed");
+        assert_eq!(sent["send_backs"][0]["comment"], "Say how you will measure it.");
+        assert_eq!(sent["send_backs"][0]["by"]["name"], "Lee Lead");
+        assert_eq!(sent["send_backs"][0]["open"], true);
+        // The owner reads it, on the API and on the goal's page.
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        assert_eq!(seen["send_backs"], sent["send_backs"]);
+        let owner = app.signed_in("eng@example.org").await;
+        let html = owner.get_html(&format!("/goals/{goal}")).await;
+        assert!(html.contains("Sent back by Lee Lead on"), "{html}");
+        assert!(html.contains("<p>Say how you will measure it.</p>"));
+        assert!(!html.contains("Send it back</button>"), "the owner cannot send it back");
+        // Changing the goal answers it and proposes it again; the comment is kept.
+        let (status, _) = app.patch_json(&engineer, &format!("/api/v1/goals/{goal}"), json!({"description": "Median first answer under 2 hours"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        assert_eq!(seen["status"], "proposed");
+        assert_eq!(seen["send_backs"].as_array().unwrap().len(), 1);
+        assert_eq!(seen["send_backs"][0]["open"], false);
+        let html = owner.get_html(&format!("/goals/{goal}")).await;
+        assert!(!html.contains("Sent back by"), "{html}");
+        assert!(html.contains("Sent back before"));
+        // Sent back again, then agreed: agreeing answers it too; an agreed goal is not sent back.
+        app.post_json(&cio, &format!("/api/v1/goals/{goal}/send-back"), json!({"comment": "Add a date."})).await;
+        let (status, agreed) = app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{agreed}");
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        let open: Vec<bool> = seen["send_backs"].as_array().unwrap().iter().map(|s| s["open"].as_bool().unwrap()).collect();
+        assert_eq!(open, [false, false]);
+        assert_eq!(seen["send_backs"][0]["comment"], "Add a date.", "newest first");
+        let (status, problem) = app.post_json(&lead, &format!("/api/v1/goals/{goal}/send-back"), json!({"comment": "Again"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(problem["detail"], "This goal is agreed; only a proposed goal can be sent back.");
+        let _ = d;
+    }
+}
+
+both_backends! {
+    async fn only_the_owners_managers_and_the_cio_send_a_goal_back(app) {
+        deep_department(&app).await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        #[rustfmt::skip]
+        let matrix = [
+            ("eng@example.org",      StatusCode::FORBIDDEN),   // the owner sees it, may not review it
+            ("peer@example.org",     StatusCode::NOT_FOUND),
+            ("advisor@example.org",  StatusCode::NOT_FOUND),
+            ("lead@example.org",     StatusCode::OK),
+            ("director@example.org", StatusCode::OK),
+            ("cio@example.org",      StatusCode::OK),
+        ];
+        for (email, expected) in matrix {
+            let token = app.token(email).await;
+            let (status, body) = app.post_json(&token, &format!("/api/v1/goals/{goal}/send-back"), json!({"comment": format!("From {email}")})).await;
+            assert_eq!(status, expected, "{email}: {body}");
+        }
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        let comments: Vec<(&str, bool)> = seen["send_backs"].as_array().unwrap().iter().map(|s| (s["comment"].as_str().unwrap(), s["open"].as_bool().unwrap())).collect();
+        assert_eq!(comments, [("From cio@example.org", true), ("From director@example.org", false), ("From lead@example.org", false)], "one open at a time");
+        // Pages: the same answers.
+        for (email, expected) in [("peer@example.org", StatusCode::NOT_FOUND), ("advisor@example.org", StatusCode::NOT_FOUND), ("eng@example.org", StatusCode::FORBIDDEN)] {
+            let browser = app.signed_in(email).await;
+            let response = browser.post_form("/people", &format!("/goals/{goal}/send-back"), &[("comment", "No")]).await;
+            assert_eq!(response.status(), expected, "{email}");
+        }
+    }
+}
+
+both_backends! {
+    async fn a_goal_sent_back_without_a_usable_comment_gets_exact_answers(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let path = format!("/api/v1/goals/{goal}/send-back");
+        #[rustfmt::skip]
+        let cases = [
+            (json!({}), "This field is required."),
+            (json!({"comment": ""}), "Enter a value."),
+            (json!({"comment": "   "}), "Say what the goal needs before you can agree to it."),
+            (json!({"comment": 7}), "Send text."),
+            (json!({"comment": "x".repeat(10_001)}), "Keep this to 10000 characters or fewer."),
+        ];
+        for (body, message) in cases {
+            let (status, problem) = app.post_json(&lead, &path, body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(error_fields(&problem), ["comment"], "{body}");
+            assert_eq!(problem["errors"][0]["message"], message, "{body}");
+        }
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        assert_eq!(seen["send_backs"].as_array().unwrap().len(), 0, "nothing written");
+        let (status, _) = app.post_json(&lead, "/api/v1/goals/424242/send-back", json!({"comment": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // The page: blank is the form again with the field marked; a comment goes through.
+        let browser = app.signed_in("lead@example.org").await;
+        let page = format!("/goals/{goal}");
+        assert!(browser.get_html(&page).await.contains(r#"<form method="post" action="/goals/"#));
+        let response = browser.post_form(&page, &format!("{page}/send-back"), &[("comment", " ")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<p class="field-error" id="comment-error">Say what the goal needs before you can agree to it.</p>"#), "{html}");
+        let response = browser.post_form(&page, &format!("{page}/send-back"), &[("comment", "Name the queue")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], format!("{page}?notice=sent_back"));
+        // A closed cycle takes no send-back.
+        for phase in ["in_progress", "self_evaluation", "closed"] {
+            app.move_cycle(&cio, f.cycle, phase).await;
+        }
+        let (status, problem) = app.post_json(&lead, &path, json!({"comment": "Late"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(problem["detail"], "This year is closed and read-only.");
+    }
+}
+
+both_backends! {
+    async fn recording_an_outcome_on_a_page_asks_first(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let owner = app.signed_in("eng@example.org").await;
+        let page = format!("/goals/{goal}");
+        let html = owner.get_html(&page).await;
+        assert!(html.contains(&format!(r#"<form method="get" action="{page}/outcome">"#)), "{html}");
+        let html = owner.get_html(&format!("{page}/outcome?status=achieved")).await;
+        assert!(html.contains("<h1>Record \u{201c}Answer faster\u{201d} as achieved?</h1>"), "{html}");
+        assert!(html.contains(&format!(r#"<form method="post" action="{page}/outcome">"#)));
+        assert!(html.contains(r#"<input type="hidden" name="status" value="achieved">"#));
+        let html = owner.get_html(&format!("{page}/outcome?status=dropped")).await;
+        assert!(html.contains("<h1>Drop \u{201c}Answer faster\u{201d}?</h1>"), "{html}");
+        let response = owner.get(&format!("{page}/outcome?status=done")).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("Choose one of: achieved, partially_achieved, not_achieved, dropped."));
+        // Others cannot get as far as the question.
+        let peer = app.signed_in("peer@example.org").await;
+        assert_eq!(peer.get(&format!("{page}/outcome?status=achieved")).await.status(), StatusCode::NOT_FOUND);
+        let response = owner.post_form(&format!("{page}/outcome?status=achieved"), &format!("{page}/outcome"), &[("status", "achieved")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, seen) = app.get_json(&engineer, &format!("/api/v1/goals/{goal}")).await;
+        assert_eq!(seen["status"], "achieved");
+        // Over: nothing more to ask.
+        assert_eq!(owner.get(&format!("{page}/outcome?status=dropped")).await.status(), StatusCode::CONFLICT);
+    }
+}

@@ -424,12 +424,13 @@ impl TestApp {
         }
     }
 
+    /// Moves a cycle on, confirming the move (closing over unfinished work needs it).
     pub async fn move_cycle(&self, cio: &str, cycle: i64, phase: &str) {
         let (status, body) = self
             .post_json(
                 cio,
                 &format!("/api/v1/cycles/{cycle}/phase"),
-                json!({"phase": phase}),
+                json!({"phase": phase, "confirm": true}),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "move to {phase}: {body}");

@@ -177,3 +177,27 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn deactivating_someone_on_a_page_asks_first(app) {
+        let d = app.department().await;
+        let cio = app.signed_in("cio@example.org").await;
+        let profile = format!("/people/{}", d.peer);
+        let question = format!("{profile}/deactivate");
+        assert!(cio.get_html(&profile).await.contains(&format!(r#"<a class="button danger" href="{question}">Deactivate…</a>"#)));
+        let html = cio.get_html(&question).await;
+        assert!(html.contains("<h1>Deactivate Pat Peer?</h1>"), "{html}");
+        assert!(html.contains("Pat Peer is signed out everywhere at once and can no longer sign in"));
+        assert!(html.contains(&format!(r#"<form method="post" action="{question}">"#)));
+        assert!(html.contains(r#"<button type="submit" class="danger">Deactivate Pat Peer</button>"#));
+        assert!(html.contains(&format!(r#"<a class="button secondary" href="{profile}">Cancel</a>"#)));
+        for email in ["lead@example.org", "advisor@example.org"] {
+            let browser = app.signed_in(email).await;
+            let response = browser.get(&question).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{email}");
+        }
+        let response = cio.post_form(&question, &question, &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(cio.get(&question).await.status(), StatusCode::CONFLICT, "deactivated already");
+    }
+}

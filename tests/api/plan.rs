@@ -1,7 +1,7 @@
 //! The strategic plan and the review cycles through the API.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -435,5 +435,258 @@ both_backends! {
         let (_, plan) = app.get_json(&cio, &format!("/api/v1/plans/{}", f.plan)).await;
         assert_eq!(plan["goals"][0]["objectives"][0]["achieved_goals"], 1);
         let _ = other;
+    }
+}
+
+/// A cycle with work left in it: the engineer's goal "Answer faster" agreed, "Plain words"
+/// still proposed; nobody else has goals.
+async fn cycle_with_unfinished_goals(app: &TestApp) -> (Department, Fixture, String) {
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let engineer = app.token("eng@example.org").await;
+    let lead = app.token("lead@example.org").await;
+    let f = app.plan_and_cycle(&cio).await;
+    let agreed = app
+        .propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster")
+        .await;
+    app.post_json(&lead, &format!("/api/v1/goals/{agreed}/agree"), json!({}))
+        .await;
+    app.propose_goal(&engineer, f.cycle, f.objectives[1], "Plain words")
+        .await;
+    (d, f, cio)
+}
+
+/// The (kind, count, message) of each piece of unfinished work in an answer.
+fn unfinished(body: &Value) -> Vec<(String, u64, String)> {
+    body["unfinished"]
+        .as_array()
+        .expect("unfinished is a list")
+        .iter()
+        .map(|u| {
+            (
+                u["kind"].as_str().unwrap().to_owned(),
+                u["count"].as_u64().unwrap(),
+                u["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn work(list: &[(&str, u64, &str)]) -> Vec<(String, u64, String)> {
+    list.iter()
+        .map(|(k, n, m)| ((*k).to_owned(), *n, (*m).to_owned()))
+        .collect()
+}
+
+both_backends! {
+    async fn a_phase_move_says_what_it_leaves_unfinished_and_closing_over_it_needs_confirmation(app) {
+        let (d, f, cio) = cycle_with_unfinished_goals(&app).await;
+        let engineer = app.token("eng@example.org").await;
+        let preview = format!("/api/v1/cycles/{}/phase-move", f.cycle);
+        let phase = format!("/api/v1/cycles/{}/phase", f.cycle);
+        let (status, body) = app.get_json(&cio, &preview).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["from"].as_str(), body["to"].as_str(), body["confirm_required"].as_bool()), (Some("goal_setting"), Some("in_progress"), Some(false)));
+        assert_eq!(unfinished(&body), work(&[("proposed_goals", 1, "1 goal is still proposed, not agreed")]));
+        // Moves before closing report the work and need no confirmation.
+        let (status, moved) = app.post_json(&cio, &phase, json!({"phase": "in_progress"})).await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        assert_eq!(moved["phase"], "in_progress");
+        assert_eq!(unfinished(&moved), work(&[("proposed_goals", 1, "1 goal is still proposed, not agreed")]));
+        let (status, _) = app.post_json(&cio, &phase, json!({"phase": "self_evaluation"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let evaluation = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let response = app.api.put(app.url(&evaluation)).bearer_auth(&engineer).json(&json!({"reflection": "Half way"})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+
+        // Closing: every kind of work left, the active staff's self-evaluations included
+        // (the cio, the lead, the engineer and the peer; the advisor writes none).
+        let expected = [
+            ("proposed_goals", 1, "1 goal is still proposed, not agreed"),
+            ("goals_without_outcome", 1, "1 agreed goal has no outcome recorded"),
+            ("evaluations_not_started", 3, "3 self-evaluations have not been started"),
+            ("draft_evaluations", 1, "1 self-evaluation is still a draft"),
+        ];
+        let (status, body) = app.get_json(&cio, &preview).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((body["to"].as_str(), body["confirm_required"].as_bool()), (Some("closed"), Some(true)));
+        assert_eq!(unfinished(&body), work(&expected));
+        for refused in [json!({"phase": "closed"}), json!({"phase": "closed", "confirm": false})] {
+            let (status, problem) = app.post_json(&cio, &phase, refused.clone()).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+            assert_eq!(problem["detail"], "Closing This year leaves work unfinished, and a closed cycle cannot be reopened. Confirm to close it anyway.");
+            let listed: Vec<(&str, &str)> = problem["errors"].as_array().unwrap().iter().map(|e| (e["field"].as_str().unwrap(), e["message"].as_str().unwrap())).collect();
+            assert_eq!(listed, [
+                ("confirm", "1 goal is still proposed, not agreed."),
+                ("confirm", "1 agreed goal has no outcome recorded."),
+                ("confirm", "3 self-evaluations have not been started."),
+                ("confirm", "1 self-evaluation is still a draft."),
+            ]);
+        }
+        let (_, cycle) = app.get_json(&cio, &format!("/api/v1/cycles/{}", f.cycle)).await;
+        assert_eq!(cycle["phase"], "self_evaluation", "nothing moved");
+        let (status, closed) = app.post_json(&cio, &phase, json!({"phase": "closed", "confirm": true})).await;
+        assert_eq!(status, StatusCode::OK, "{closed}");
+        assert_eq!(closed["phase"], "closed");
+        assert_eq!(unfinished(&closed), work(&expected));
+        let (status, problem) = app.get_json(&cio, &preview).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(problem["detail"], "This cycle is closed; a closed cycle cannot be reopened.");
+    }
+}
+
+both_backends! {
+    async fn a_cycle_with_nothing_unfinished_closes_without_confirmation(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let phase = format!("/api/v1/cycles/{}/phase", f.cycle);
+        for next in ["in_progress", "self_evaluation"] {
+            let (status, moved) = app.post_json(&cio, &phase, json!({"phase": next})).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(unfinished(&moved), work(&[]));
+        }
+        // Nobody has written a self-evaluation: that is unfinished work too.
+        let (status, problem) = app.post_json(&cio, &phase, json!({"phase": "closed"})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(error_fields(&problem), ["confirm"]);
+        assert_eq!(problem["errors"][0]["message"], "4 self-evaluations have not been started.");
+    }
+}
+
+both_backends! {
+    async fn bad_phase_moves_get_exact_answers(app) {
+        let (_, f, cio) = cycle_with_unfinished_goals(&app).await;
+        let phase = format!("/api/v1/cycles/{}/phase", f.cycle);
+        #[rustfmt::skip]
+        let cases = [
+            (json!({"phase": "in_progress", "confirm": "yes"}), StatusCode::UNPROCESSABLE_ENTITY, "confirm", "Send true or false."),
+            (json!({"phase": "finished"}), StatusCode::UNPROCESSABLE_ENTITY, "phase", "Choose one of: goal_setting, in_progress, self_evaluation, closed."),
+            (json!({"confirm": true}), StatusCode::UNPROCESSABLE_ENTITY, "phase", "This field is required."),
+        ];
+        for (body, status, field, message) in cases {
+            let (got, problem) = app.post_json(&cio, &phase, body.clone()).await;
+            assert_eq!(got, status, "{body}: {problem}");
+            assert_eq!(error_fields(&problem), [field], "{body}");
+            assert_eq!(problem["errors"][0]["message"], message, "{body}");
+        }
+        // Only the cio moves cycles or asks what a move would leave.
+        for email in ["lead@example.org", "eng@example.org", "advisor@example.org"] {
+            let token = app.token(email).await;
+            let (status, problem) = app.get_json(&token, &format!("/api/v1/cycles/{}/phase-move", f.cycle)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+            assert_eq!(problem["detail"], "Only the cio can change the strategic plan and the review cycles.");
+            let (status, _) = app.post_json(&token, &phase, json!({"phase": "in_progress", "confirm": true})).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
+        }
+        let (status, _) = app.get_json(&cio, "/api/v1/cycles/424242/phase-move").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+both_backends! {
+    async fn a_cycle_cannot_leave_goal_setting_before_it_starts(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let starts_on = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+        let (status, next) = app
+            .post_json(&cio, "/api/v1/cycles", json!({"name": "Next year", "plan_id": f.plan, "starts_on": starts_on, "ends_on": starts_on + chrono::Duration::days(364)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{next}");
+        let next = next["id"].as_i64().unwrap();
+        let message = format!("Next year starts on {starts_on}; it stays in goal setting until then.");
+        let (status, problem) = app.post_json(&cio, &format!("/api/v1/cycles/{next}/phase"), json!({"phase": "in_progress", "confirm": true})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(problem["detail"], message.as_str());
+        assert_eq!(error_fields(&problem), ["phase"]);
+        let (status, problem) = app.get_json(&cio, &format!("/api/v1/cycles/{next}/phase-move")).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(error_fields(&problem), ["phase"]);
+        // The page: the cycles page again, with the reason at its top.
+        let browser = app.signed_in("cio@example.org").await;
+        let response = browser.get(&format!("/cycles/{next}/phase")).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!(r#"<div class="alert" role="alert"><p>{message}</p></div>"#)), "{html}");
+        let (_, cycle) = app.get_json(&cio, &format!("/api/v1/cycles/{next}")).await;
+        assert_eq!(cycle["phase"], "goal_setting");
+    }
+}
+
+both_backends! {
+    async fn the_cio_moves_a_phase_after_a_page_that_lists_what_is_unfinished(app) {
+        let (d, f, cio_token) = cycle_with_unfinished_goals(&app).await;
+        let cio = app.signed_in("cio@example.org").await;
+        let confirm = format!("/cycles/{}/phase", f.cycle);
+        assert!(cio.get_html("/cycles").await.contains(&format!(r#"<a class="button secondary" href="{confirm}">Move to In progress</a>"#)));
+        let html = cio.get_html(&confirm).await;
+        assert!(html.contains("<h1>Move This year to In progress?</h1>"), "{html}");
+        assert!(html.contains("<li>1 goal is still proposed, not agreed</li>"), "{html}");
+        assert!(html.contains(&format!(r#"<form method="post" action="{confirm}">"#)));
+        assert!(html.contains(r#"<input type="hidden" name="phase" value="in_progress">"#));
+        assert!(html.contains(r#"<input type="hidden" name="confirm" value="true">"#));
+        assert!(csrf_token_in(&html).is_some());
+        let response = cio.post_form(&confirm, &confirm, &[("phase", "in_progress"), ("confirm", "true")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        app.move_cycle(&cio_token, f.cycle, "self_evaluation").await;
+
+        let html = cio.get_html(&confirm).await;
+        assert!(html.contains("<h1>Move This year to Closed?</h1>"), "{html}");
+        for line in ["1 goal is still proposed, not agreed", "1 agreed goal has no outcome recorded", "4 self-evaluations have not been started"] {
+            assert!(html.contains(&format!("<li>{line}</li>")), "{line}: {html}");
+        }
+        assert!(html.contains(r#"<button type="submit" class="danger">Close This year</button>"#), "{html}");
+        // A post without the confirmation (an old form) is refused with the list.
+        let response = cio.post_form(&confirm, &confirm, &[("phase", "closed")]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(response.text().await.unwrap().contains("<p>4 self-evaluations have not been started.</p>"));
+        let response = cio.post_form(&confirm, &confirm, &[("phase", "closed"), ("confirm", "true")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (_, cycle) = app.get_json(&cio_token, &format!("/api/v1/cycles/{}", f.cycle)).await;
+        assert_eq!(cycle["phase"], "closed");
+
+        // Others are not asked: the page is the cio's.
+        for email in ["lead@example.org", "eng@example.org"] {
+            let browser = app.signed_in(email).await;
+            assert_eq!(browser.get(&confirm).await.status(), StatusCode::FORBIDDEN, "{email}");
+        }
+
+        // The closed cycle shows what was left as left, not as waiting.
+        let lead = app.signed_in("lead@example.org").await;
+        let team = lead.get_html(&format!("/team?cycle_id={}", f.cycle)).await;
+        assert!(team.contains("Not agreed before the cycle closed"), "{team}");
+        assert!(team.contains("No outcome recorded before the cycle closed"));
+        assert!(team.contains("Not submitted before the cycle closed"));
+        assert!(!team.contains(">Not started<"), "{team}");
+        let goals = lead.get_html(&format!("/people/{}/goals?cycle_id={}", d.engineer, f.cycle)).await;
+        assert!(goals.contains(r#"<span class="badge">Not agreed before the cycle closed</span>"#), "{goals}");
+        assert!(goals.contains(r#"<span class="badge">No outcome recorded before the cycle closed</span>"#));
+        let evaluation = lead.get_html(&format!("/cycles/{}/self-evaluations/{}", f.cycle, d.engineer)).await;
+        assert!(evaluation.contains("This self-evaluation was not submitted before the cycle closed."), "{evaluation}");
+        assert!(!evaluation.contains("Self-evaluations open when"));
+    }
+}
+
+both_backends! {
+    async fn what_a_move_leaves_is_counted_in_a_fixed_number_of_statements(app) {
+        let (d, f, cio) = cycle_with_unfinished_goals(&app).await;
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let preview = format!("/api/v1/cycles/{}/phase-move", f.cycle);
+        let mut counts = Vec::new();
+        for round in 0..3 {
+            for n in 0..round * 4 {
+                app.add_person_fast(&format!("new{round}-{n}@example.org"), &format!("New {round}-{n}"), d.lead).await;
+            }
+            let before = app.db().statements_run();
+            let (status, body) = app.get_json(&cio, &preview).await;
+            counts.push(app.db().statements_run() - before);
+            assert_eq!(status, StatusCode::OK);
+            let not_started = 4 + [0, 4, 12][round];
+            assert_eq!(body["unfinished"][2]["message"], format!("{not_started} self-evaluations have not been started"));
+        }
+        assert_eq!(counts[0], counts[1], "{counts:?}");
+        assert_eq!(counts[1], counts[2], "{counts:?}");
     }
 }

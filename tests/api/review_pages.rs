@@ -178,8 +178,16 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let html = owner.get_html(&path).await;
         assert!(html.contains("Went well") && html.contains("Run a listening session"), "saved values come back");
-        let response = owner.post_form(&path, &format!("{path}/submit"), &[]).await;
+        // Submitting asks first, on a page that says what it does.
+        assert!(html.contains(&format!(r#"<a class="button" href="{path}/submit">Submit…</a>"#)), "{html}");
+        let question = owner.get_html(&format!("{path}/submit")).await;
+        assert!(question.contains("<h1>Submit your self-evaluation for This year?</h1>"), "{question}");
+        assert!(question.contains("<li>Answer faster: Achieved</li>"), "{question}");
+        assert!(question.contains(&format!(r#"<form method="post" action="{path}/submit">"#)));
+        let response = owner.post_form(&format!("{path}/submit"), &format!("{path}/submit"), &[]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = owner.get(&format!("{path}/submit")).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "submitted: nothing to ask");
         let html = owner.get_html(&path).await;
         assert!(!html.contains("Save the draft"), "locked");
         assert!(html.contains(r#"href="https://kb.example.org/1""#));

@@ -663,3 +663,40 @@ both_backends! {
         assert_eq!(small, large, "{small} statements for a small evaluation, {large} for a large one");
     }
 }
+
+both_backends! {
+    async fn an_advisor_has_no_self_evaluation_to_start_save_or_submit(app) {
+        let (d, f, _, _) = ready_for_self_evaluation(&app).await;
+        let advisor = app.token("advisor@example.org").await;
+        let own = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.advisor);
+        let draft = json!({"reflection": "Advice given", "proposals": [{"objective_id": f.objectives[0], "title": "Advise more", "category": "other"}]});
+        let response = app.api.put(app.url(&own)).bearer_auth(&advisor).json(&draft).send().await.unwrap();
+        let (status, problem) = split(response).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+        assert_eq!(problem["detail"], "Not found.");
+        let (status, _) = app.post_json(&advisor, &format!("{own}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = app.get_json(&advisor, &own).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Nothing was written: the cio finds no evaluation started for them.
+        let cio = app.token("cio@example.org").await;
+        let (status, evaluation) = app.get_json(&cio, &own).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(evaluation["status"], "not_started");
+        assert_eq!(evaluation["proposals"].as_array().unwrap().len(), 0);
+
+        // The pages answer the same.
+        let browser = app.signed_in("advisor@example.org").await;
+        let page = format!("/cycles/{}/self-evaluations/{}", f.cycle, d.advisor);
+        assert_eq!(browser.get(&page).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(browser.get(&format!("{page}/submit")).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(browser.get("/self-evaluation").await.status(), StatusCode::SEE_OTHER);
+        let response = browser
+            .post_form("/people", &page, &[("reflection", "Advice given"), ("proposal_objective_id_0", &f.objectives[0].to_string()), ("proposal_title_0", "Advise more"), ("proposal_category_0", "other")])
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(browser.post_form("/people", &format!("{page}/submit"), &[]).await.status(), StatusCode::NOT_FOUND);
+        let (_, evaluation) = app.get_json(&cio, &own).await;
+        assert_eq!(evaluation["status"], "not_started");
+    }
+}
