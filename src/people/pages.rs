@@ -15,7 +15,6 @@ use crate::{
     validate::Word,
     web::{
         ConfirmPage, CsrfForm, EmptyForm, FormErrors, Layout, NoticeQuery, form_outcome, render,
-        see_other,
     },
 };
 
