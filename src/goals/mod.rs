@@ -510,6 +510,18 @@ async fn check_skill(
 }
 
 /// Refuses (404) anyone who may not see a person's goals.
+/// Whether `actor` keeps goals of their own (advisors do not), as policy says of writing
+/// one's own records.
+pub fn keeps_own_goals(actor: &Actor) -> bool {
+    policy::allows(
+        actor.principal(),
+        Action::WriteOwnRecords(&policy::Subject {
+            person_id: actor.person_id,
+            managers: Vec::new(),
+        }),
+    )
+}
+
 pub async fn authorize_view(db: &Db, actor: &Actor, person_id: i32) -> AppResult<()> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))

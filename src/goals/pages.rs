@@ -146,6 +146,11 @@ async fn goals_page(
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     goals::authorize_view(&state.db, actor, person_id).await?;
+    let own = person_id == actor.person_id;
+    if own && !goals::keeps_own_goals(actor) {
+        // Advisors have no goals of their own: the page is not theirs.
+        return Err(AppError::NotFound);
+    }
     let cycles = cycles::list(&state.db, actor).await?;
     let cycle = chosen_cycle(&cycles, cycle_query)?;
     let profile = people::profile(&state.db, actor, person_id).await?;
@@ -153,7 +158,6 @@ async fn goals_page(
         Some(c) => goals::for_person(&state.db, actor, c.id, person_id).await?,
         None => Vec::new(),
     };
-    let own = person_id == actor.person_id;
     let may_propose = own
         && cycle
             .as_ref()

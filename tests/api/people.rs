@@ -358,7 +358,7 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::CONFLICT);
         let html = response.text().await.unwrap();
         assert!(html.contains(r#"<div class="alert" role="alert"><p>This is the only active cio;"#), "{html}");
-        assert!(html.contains(">Deactivate<"), "the profile, with its buttons: {html}");
+        assert!(html.contains(">Deactivate…<"), "the profile, with its buttons: {html}");
         assert!(!html.contains("Please correct the fields marked below."), "{html}");
     }
 }
