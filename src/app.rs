@@ -433,6 +433,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/static/style.css", get(web::stylesheet))
+        .at("/static/print.js", get(web::print_script))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs.around(docs_headers))
         .nest(

@@ -746,6 +746,20 @@ pub async fn profile(db: &Db, actor: &Actor, id: i32) -> AppResult<Profile> {
     })
 }
 
+/// Whether `actor` may open the private records (goals, skills, self-evaluations) of
+/// `person`, for pages that link to them: the person themselves, the people above them and
+/// the cio, and never about an advisor, who keeps none. One query (the manager chain).
+pub async fn may_see_records_of(db: &Db, actor: &Actor, person: &Person) -> AppResult<bool> {
+    if person.role == Role::Advisor {
+        return Ok(false);
+    }
+    let subject = subject(db.conn(), person.id).await?;
+    Ok(policy::allows(
+        actor.principal(),
+        Action::ViewPrivateRecords(&subject),
+    ))
+}
+
 /// The directory, in name order, one keyset page at a time.
 pub async fn directory(db: &Db, actor: &Actor, filter: DirectoryFilter) -> AppResult<Page<Person>> {
     policy::check(actor.principal(), Action::ListPeople)?;

@@ -131,6 +131,8 @@ struct ProfilePage {
     can_manage: bool,
     recognition: crate::recognition::PersonRecognition,
     may_thank: bool,
+    /// Links to their goals, skills and self-evaluation, for those who may open them.
+    may_see_records: bool,
 }
 
 #[handler]
@@ -158,6 +160,7 @@ async fn profile_page(
 ) -> AppResult<Html<String>> {
     let found = people::profile(&state.db, actor, id).await?;
     let person = found.person;
+    let may_see_records = people::may_see_records_of(&state.db, actor, &person).await?;
     render(&ProfilePage {
         layout: Layout::new(Some(actor), person.name.clone(), "people"),
         notice,
@@ -179,6 +182,7 @@ async fn profile_page(
         )
         .await?,
         may_thank: crate::recognition::may_thank(actor, person.id, person.role, person.active),
+        may_see_records,
         name: person.name,
     })
 }

@@ -323,6 +323,9 @@ struct TrophyPage {
     notebook: crate::paging::Page<recognition::NotebookEntry>,
     is_holder: bool,
     is_cio: bool,
+    /// The holder has left or become an advisor: only then does the cio reassign it
+    /// (the service refuses otherwise), so only then is the form offered.
+    may_reassign: bool,
     colleagues: Vec<PersonRef>,
     typed: TrophyFormTyped,
     /// This page's address, for the hide forms to come back to.
@@ -373,11 +376,14 @@ async fn trophy_page(
     } else {
         Vec::new()
     };
+    // `colleagues` is the active staff: a holder among them can still pass it on.
+    let may_reassign = is_cio && !colleagues.iter().any(|p| p.id == trophy.holder.id);
     render(&TrophyPage {
         layout: Layout::new(actor, trophy.name.clone(), "portal"),
         notice,
         is_holder,
         is_cio,
+        may_reassign,
         colleagues,
         here: page_address(&format!("/trophies/{id}"), after),
         trophy,

@@ -38,6 +38,16 @@ impl Trophy {
     pub fn days_held(&self) -> i64 {
         (Utc::now() - self.held_since).num_days().max(0)
     }
+
+    /// How long, as people say it: "since today", "since 2 December 2026 (1 day)".
+    pub fn held_for(&self) -> String {
+        let since = self.held_since.format("%-d %B %Y");
+        match self.days_held() {
+            0 => "since today".to_owned(),
+            1 => format!("since {since} (1 day)"),
+            days => format!("since {since} ({days} days)"),
+        }
+    }
 }
 
 /// How a notebook entry came to be written.

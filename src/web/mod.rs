@@ -404,6 +404,15 @@ pub async fn stylesheet() -> Response {
         .body(include_str!("../../templates/static/style.css"))
 }
 
+/// The print buttons' script, compiled into the binary (see `templates/static/print.js`).
+#[poem::handler]
+pub async fn print_script() -> Response {
+    Response::builder()
+        .content_type("text/javascript; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .body(include_str!("../../templates/static/print.js"))
+}
+
 /// A `next` parameter that stays on this site: a local path, never `//host` or a URL.
 pub fn local_path(next: Option<&str>) -> String {
     match next {

@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod calendar;
 mod cli;
+mod daily;
 mod db;
 mod demo;
 mod feedback;
