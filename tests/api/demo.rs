@@ -346,5 +346,29 @@ both_backends! {
         assert!(r["kudos"]["now"].as_i64().is_some_and(|k| k > 0), "{r}");
         assert!(r["receivers"]["now"].as_i64().is_some_and(|k| k > 0), "{r}");
         assert!(hidden * 2 < all, "{hidden} of {all} figures withheld");
+
+        // The summary page lists it too.
+        let browser = app.browser();
+        let response = browser.post_form("/sign-in", "/sign-in", &[("email", "alan.grant@example.org"), ("password", staffdev::demo::PASSWORD), ("next", "/")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = browser.get_html(&format!("/summaries?cycle_id={}", this["id"])).await;
+        let listed = html.split("Objectives nobody works on:").nth(1).unwrap_or_else(|| panic!("{html}"));
+        assert!(listed.split("</ul>").next().unwrap().contains("G4.2"), "{html}");
+
+        // Last year's published report, frozen as an anonymous reader sees it, tells the
+        // committee about communication skills too.
+        let last = cycles.as_array().unwrap().iter().find(|c| c["phase"] == "closed").unwrap();
+        let (_, exact) = app.get_json(&cio, &format!("/api/v1/summaries?cycle_id={}", last["id"])).await;
+        let (_, list) = app.get_json(&advisor, "/api/v1/reports").await;
+        let (_, report) = app.get_json(&advisor, &format!("/api/v1/reports/{}", list["items"][0]["id"])).await;
+        let (all, hidden) = ["coverage", "skills"].iter().fold((0, 0), |(a, h), section| {
+            let (all, hidden) = withheld_share(&exact[section], &report["summary"][section]);
+            (a + all, h + hidden)
+        });
+        eprintln!("last year's report: {hidden} of {all} goal and skill figures withheld");
+        let communication = report["summary"]["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
+        assert!(communication["assessed"]["now"].as_i64().is_some_and(|n| n > 0), "{communication}");
+        assert!(communication["current"]["now"].is_number(), "{communication}");
+        assert!(hidden * 2 < all, "{hidden} of {all} figures withheld from the report");
     }
 }
