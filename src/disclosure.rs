@@ -14,13 +14,17 @@
 //!   combination, found by elimination, not only by one subtraction), and (b) for every
 //!   sum whose total is known, the hidden parts that cannot be worked out one by one
 //!   together cover no fewer than k unknown people (or none), so that "total minus the
-//!   shown parts" describes a large enough group. The complement is chosen among the
-//!   shown parts of a sum the exposed cell belongs to, the smallest first (it costs the
-//!   reader the least), and the total only when no part is left; ties go to the earlier
-//!   cell, so a table gives the same answer every time it is asked.
-//! - **Shown together.** Some cells are shown whole or not at all (`together`): a
-//!   distribution beside an average of the same people would otherwise give the hidden
-//!   counts by a weighted sum this module does not model.
+//!   shown parts" describes a large enough group. The complement of an exposed cell is
+//!   one of the shown figures its working-out uses (the elimination says which, however
+//!   long the chain of sums): a part beside it in a sum first, then a part of a sum it is
+//!   the total of, then any other part, totals last, the smallest first within each (it
+//!   costs the reader the least); ties go to the earlier cell, so a table gives the same
+//!   answer every time it is asked. A figure the working-out does not use is never hidden
+//!   for it, so one small cell does not spread to the whole table. For (b), the smallest
+//!   shown part of the sum is hidden, else its total, else (a hidden total the reader
+//!   works out) a figure that working-out uses.
+//! - **Shown together.** Some cells are shown together or not at all (`together`): an
+//!   average is displayed only with its count, so hiding one hides the other.
 //!
 //! Cells the caller never displays (`unshown`: "people without a target") take part in
 //! the sums all the same: they are what a subtraction would reveal. Decisions depend only
@@ -28,8 +32,11 @@
 //! built from the same table agrees: the all-cycles figure and each cycle's figure are
 //! hidden or shown consistently, whichever one a reader asks for.
 //!
-//! Limits: values other than sums (an average beside the counts it averages) are modelled
-//! by `together` only, and a combination of hidden cells with mixed signs is checked for
+//! An average beside the count it averages gives away a weighted sum (the levels of ten
+//! people add up to ten times their average): `weighted_sum` models it, so hidden levels
+//! stay hidden beside a shown average.
+//!
+//! Limits: a combination of hidden cells with mixed signs is checked for
 //! whether it pins a small cell, not for the size of the group it describes.
 
 use std::collections::BTreeSet;
@@ -229,22 +236,20 @@ impl Table {
     /// `None` when it uses no figure that could be hidden.
     fn complement_for(&self, cell: CellId, solved: &Solved, unknown: &[usize]) -> Option<CellId> {
         let tier = |c: CellId| -> u8 {
-            let mut tier = if self.sums.iter().any(|s| s.total == c) {
-                4
-            } else {
-                2
-            };
-            for sum in &self.sums {
+            let is_total = self.sums.iter().any(|s| s.total == c);
+            let related = self.sums.iter().filter_map(|sum| {
                 let has = |x: CellId| sum.parts.iter().any(|(_, p)| *p == x);
                 if has(cell) && has(c) {
-                    tier = tier.min(0);
+                    Some(0)
                 } else if sum.total == cell && has(c) {
-                    tier = tier.min(1);
+                    Some(1)
                 } else if has(cell) && sum.total == c {
-                    tier = tier.min(3);
+                    Some(3)
+                } else {
+                    None
                 }
-            }
-            tier
+            });
+            related.min().unwrap_or(if is_total { 4 } else { 2 })
         };
         solved.uses[cell.0]
             .iter()
