@@ -14,13 +14,17 @@
 //!   combination, found by elimination, not only by one subtraction), and (b) for every
 //!   sum whose total is known, the hidden parts that cannot be worked out one by one
 //!   together cover no fewer than k unknown people (or none), so that "total minus the
-//!   shown parts" describes a large enough group. The complement is chosen among the
-//!   shown parts of a sum the exposed cell belongs to, the smallest first (it costs the
-//!   reader the least), and the total only when no part is left; ties go to the earlier
-//!   cell, so a table gives the same answer every time it is asked.
-//! - **Shown together.** Some cells are shown whole or not at all (`together`): a
-//!   distribution beside an average of the same people would otherwise give the hidden
-//!   counts by a weighted sum this module does not model.
+//!   shown parts" describes a large enough group. The complement of an exposed cell is
+//!   one of the shown figures its working-out uses (the elimination says which, however
+//!   long the chain of sums): a part beside it in a sum first, then a part of a sum it is
+//!   the total of, then any other part, totals last, the smallest first within each (it
+//!   costs the reader the least); ties go to the earlier cell, so a table gives the same
+//!   answer every time it is asked. A figure the working-out does not use is never hidden
+//!   for it, so one small cell does not spread to the whole table. For (b), the smallest
+//!   shown part of the sum is hidden, else its total, else (a hidden total the reader
+//!   works out) a figure that working-out uses.
+//! - **Shown together.** Some cells are shown together or not at all (`together`): an
+//!   average is displayed only with its count, so hiding one hides the other.
 //!
 //! Cells the caller never displays (`unshown`: "people without a target") take part in
 //! the sums all the same: they are what a subtraction would reveal. Decisions depend only
@@ -28,8 +32,11 @@
 //! built from the same table agrees: the all-cycles figure and each cycle's figure are
 //! hidden or shown consistently, whichever one a reader asks for.
 //!
-//! Limits: values other than sums (an average beside the counts it averages) are modelled
-//! by `together` only, and a combination of hidden cells with mixed signs is checked for
+//! An average beside the count it averages gives away a weighted sum (the levels of ten
+//! people add up to ten times their average): `weighted_sum` models it, so hidden levels
+//! stay hidden beside a shown average.
+//!
+//! Limits: a combination of hidden cells with mixed signs is checked for
 //! whether it pins a small cell, not for the size of the group it describes.
 
 use std::collections::BTreeSet;
@@ -51,7 +58,8 @@ struct Cell {
 #[derive(Debug, Clone)]
 struct Sum {
     total: CellId,
-    parts: Vec<CellId>,
+    /// Each part with its weight (1 in a plain sum).
+    parts: Vec<(i64, CellId)>,
 }
 
 /// The cells of related figures and the sums between them.
@@ -135,6 +143,13 @@ impl Table {
 
     /// `total`'s figure is the sum of the `parts`' figures.
     pub fn sum(&mut self, total: CellId, parts: impl IntoIterator<Item = CellId>) {
+        self.weighted_sum(total, parts.into_iter().map(|p| (1, p)));
+    }
+
+    /// `total`'s figure is the sum of the `parts`' figures, each times its weight: what
+    /// an average beside its count gives away ("the levels add up to average × people" is
+    /// 1 × people at level 1 + … + 5 × people at level 5).
+    pub fn weighted_sum(&mut self, total: CellId, parts: impl IntoIterator<Item = (i64, CellId)>) {
         self.sums.push(Sum {
             total,
             parts: parts.into_iter().collect(),
@@ -172,28 +187,38 @@ impl Table {
             // Only hidden cells with people the reader does not know are unknowns: the
             // others are zeros or figures the reader can add up from what they see.
             let opaque = |c: CellId, hidden: &[bool]| hidden[c.0] && unknown[c.0] > 0;
-            let determined = self.determined(&hidden, &unknown);
+            let solved = self.solve(&hidden, &unknown);
+            let determined = &solved.determined;
             let exposed = (0..self.cells.len()).find(|&c| risky[c] && determined[c]);
             let complement = if let Some(cell) = exposed {
-                Some(self.complement_for(CellId(cell), &hidden, &unknown))
+                Some(self.complement_for(CellId(cell), &solved, &unknown))
             } else {
                 self.sums.iter().find_map(|sum| {
                     let total_known = !opaque(sum.total, &hidden) || determined[sum.total.0];
                     let open_parts: BTreeSet<Person> = sum
                         .parts
                         .iter()
-                        .filter(|p| opaque(**p, &hidden) && !determined[p.0])
-                        .flat_map(|p| self.cells[p.0].members.iter().copied())
+                        .filter(|(_, p)| opaque(*p, &hidden) && !determined[p.0])
+                        .flat_map(|(_, p)| self.cells[p.0].members.iter().copied())
                         .collect();
                     let too_few = reader.too_few(reader.unknown(&open_parts));
-                    (total_known && too_few).then(|| self.candidate(sum, &hidden, &unknown))
+                    (total_known && too_few).then(|| {
+                        // A hidden total the reader works out from other sums is no
+                        // better than a shown one: break the working-out instead.
+                        self.candidate(sum, &hidden, &unknown).or_else(|| {
+                            opaque(sum.total, &hidden)
+                                .then(|| self.complement_for(sum.total, &solved, &unknown))
+                                .flatten()
+                        })
+                    })
                 })
             };
             match complement {
                 None => break,
                 Some(Some(cell)) => hidden[cell.0] = true,
-                // Nothing left to hide in the sums that expose a small group: show none
-                // of the table rather than that group.
+                // The group is worked out from figures the reader knows anyway (zeros,
+                // their own people): hiding more could not help, so show none of the
+                // table rather than that group.
                 Some(None) => {
                     hidden = vec![true; self.cells.len()];
                     break;
@@ -203,31 +228,34 @@ impl Table {
         Disclosure { hidden }
     }
 
-    /// The cell to hide so that `cell` can no longer be worked out: the smallest shown
-    /// sibling (a part beside it in a sum), else the smallest shown part of a sum it is
-    /// the total of, else a total it is part of. `None` when nothing is left to hide.
-    fn complement_for(&self, cell: CellId, hidden: &[bool], unknown: &[usize]) -> Option<CellId> {
-        let open = |c: &CellId| *c != cell && !hidden[c.0] && unknown[c.0] > 0;
-        let mut candidates: Vec<(u8, usize, CellId)> = Vec::new();
-        for sum in &self.sums {
-            let tier = if sum.parts.contains(&cell) {
-                0
-            } else if sum.total == cell {
-                1
-            } else {
-                continue;
-            };
-            candidates.extend(
-                sum.parts
-                    .iter()
-                    .filter(|c| open(c))
-                    .map(|c| (tier, unknown[c.0], *c)),
-            );
-            if tier == 0 && open(&sum.total) {
-                candidates.push((2, unknown[sum.total.0], sum.total));
-            }
-        }
-        candidates.into_iter().min().map(|(_, _, c)| c)
+    /// The cell to hide so that `cell` can no longer be worked out the way `solved`
+    /// found: one of the shown figures that working-out uses, the closest first (a part
+    /// beside `cell` in a sum, then a part of a sum it is the total of, then any figure
+    /// that is no sum's total, then totals), the smallest first within each. Hiding a
+    /// figure the working-out does not use would change nothing, however small it is.
+    /// `None` when it uses no figure that could be hidden.
+    fn complement_for(&self, cell: CellId, solved: &Solved, unknown: &[usize]) -> Option<CellId> {
+        let tier = |c: CellId| -> u8 {
+            let is_total = self.sums.iter().any(|s| s.total == c);
+            let related = self.sums.iter().filter_map(|sum| {
+                let has = |x: CellId| sum.parts.iter().any(|(_, p)| *p == x);
+                if has(cell) && has(c) {
+                    Some(0)
+                } else if sum.total == cell && has(c) {
+                    Some(1)
+                } else if has(cell) && sum.total == c {
+                    Some(3)
+                } else {
+                    None
+                }
+            });
+            related.min().unwrap_or(if is_total { 4 } else { 2 })
+        };
+        solved.uses[cell.0]
+            .iter()
+            .map(|&c| (tier(CellId(c)), unknown[c], c))
+            .min()
+            .map(|(_, _, c)| CellId(c))
     }
 
     /// The smallest shown part of `sum` that covers someone the reader does not know (the
@@ -236,17 +264,26 @@ impl Table {
         let open = |c: &CellId| !hidden[c.0] && unknown[c.0] > 0;
         sum.parts
             .iter()
+            .map(|(_, c)| c)
             .filter(|c| open(c))
             .min_by_key(|c| (unknown[c.0], c.0))
             .or(Some(&sum.total).filter(|c| open(c)))
             .copied()
     }
 
-    /// Which hidden cells the reader can work out from the shown ones through the sums:
-    /// Gauss–Jordan elimination over the hidden cells with unknown people (the others are
-    /// known or zero); such a cell is worked out when its column is a pivot whose row
-    /// holds no free column.
+    /// Which hidden cells the reader can work out from the shown ones through the sums.
+    #[cfg(test)]
     fn determined(&self, hidden: &[bool], unknown: &[usize]) -> Vec<bool> {
+        self.solve(hidden, unknown).determined
+    }
+
+    /// Which hidden cells the reader can work out from the shown ones through the sums,
+    /// and from which shown figures: Gauss–Jordan elimination over the hidden cells with
+    /// unknown people (the others are known or zero), carrying the shown cells with
+    /// unknown people along as columns that are never pivots. A hidden cell is worked out
+    /// when its column is a pivot whose row holds no free hidden column; the shown cells
+    /// left in that row are the figures the working-out uses.
+    fn solve(&self, hidden: &[bool], unknown: &[usize]) -> Solved {
         let mut column = vec![None; self.cells.len()];
         let mut cells = Vec::new();
         for (c, (&h, &u)) in hidden.iter().zip(unknown).enumerate() {
@@ -256,22 +293,28 @@ impl Table {
             }
         }
         let width = cells.len();
+        for (c, (&h, &u)) in hidden.iter().zip(unknown).enumerate() {
+            if !h && u > 0 {
+                column[c] = Some(cells.len());
+                cells.push(c);
+            }
+        }
         let mut rows: Vec<Vec<f64>> = self
             .sums
             .iter()
             .map(|sum| {
-                let mut row = vec![0.0_f64; width];
+                let mut row = vec![0.0_f64; cells.len()];
                 if let Some(j) = column[sum.total.0] {
                     row[j] += 1.0;
                 }
-                for part in &sum.parts {
+                for (weight, part) in &sum.parts {
                     if let Some(j) = column[part.0] {
-                        row[j] -= 1.0;
+                        row[j] -= *weight as f64;
                     }
                 }
                 row
             })
-            .filter(|row| row.iter().any(|v| v.abs() > EPSILON))
+            .filter(|row| row[..width].iter().any(|v| v.abs() > EPSILON))
             .collect();
         let mut pivots = Vec::new();
         let mut next = 0;
@@ -304,14 +347,30 @@ impl Table {
             pivots.push((next, j));
             next += 1;
         }
-        let mut determined = vec![false; self.cells.len()];
+        let mut solved = Solved {
+            determined: vec![false; self.cells.len()],
+            uses: vec![Vec::new(); self.cells.len()],
+        };
         for (r, j) in pivots {
-            if rows[r].iter().filter(|v| v.abs() > EPSILON).count() == 1 {
-                determined[cells[j]] = true;
+            let row = &rows[r];
+            if row[..width].iter().filter(|v| v.abs() > EPSILON).count() == 1 {
+                solved.determined[cells[j]] = true;
+                solved.uses[cells[j]] = (width..cells.len())
+                    .filter(|&i| row[i].abs() > EPSILON)
+                    .map(|i| cells[i])
+                    .collect();
             }
         }
-        determined
+        solved
     }
+}
+
+/// What the reader can work out (`Table::solve`).
+struct Solved {
+    determined: Vec<bool>,
+    /// Per worked-out cell, the shown cells (with people the reader does not know) its
+    /// working-out uses.
+    uses: Vec<Vec<usize>>,
 }
 
 /// Coefficients are small integers; anything this close to zero is zero.
@@ -491,6 +550,65 @@ mod tests {
         assert!(shown.shows(all));
     }
 
+    #[test]
+    fn a_small_level_beside_an_average_hides_enough_levels_and_nothing_else() {
+        // Levels 1 to 5 of ten people, one of them alone at level 2; the average level is
+        // shown with the count, so the levels' weighted sum is known too.
+        let mut table = Table::new();
+        let levels: Vec<CellId> = [vec![], vec![1], people(2, 4), vec![], people(6, 5)]
+            .into_iter()
+            .map(|g| table.cell(g))
+            .collect();
+        let assessed = table.cell(people(1, 10));
+        let level_sum = table.cell(people(1, 10));
+        table.sum(assessed, levels.clone());
+        table.weighted_sum(level_sum, (1..=5).zip(levels.iter().copied()));
+        let shown = table.decide(&advisor(3));
+        assert!(
+            shown.shows(assessed) && shown.shows(level_sum),
+            "ten people"
+        );
+        let got: Vec<bool> = levels.iter().map(|l| shown.shows(*l)).collect();
+        // Two hidden levels would follow from the count and the weighted sum (two
+        // equations): a third is hidden, the smallest left. Zeros stay zeros.
+        assert_eq!(got, [true, false, false, true, false]);
+        let unknown: Vec<usize> = table.cells.iter().map(|c| c.members.len()).collect();
+        assert!(!table.determined(&shown.hidden, &unknown)[levels[1].0]);
+    }
+
+    #[test]
+    fn a_cell_worked_out_through_a_chain_of_sums_hides_a_figure_of_that_chain_not_the_table() {
+        // A strategic goal whose objectives are A (five people: four partially achieved a
+        // goal, one's is still open) and B (nobody): the goal's figures are A's, so
+        // "A linked − A partially" and "goal linked − goal partially" both give the one
+        // open goal. Hiding A's figures alone could never help; the goal's must go too.
+        let mut table = Table::new();
+        let block = |table: &mut Table, partially: Vec<Person>, open: Vec<Person>| {
+            let linked = table.cell(partially.iter().chain(&open).copied());
+            let achieved = table.cell([]);
+            let partially = table.cell(partially);
+            let open = table.unshown(open);
+            table.sum(linked, [achieved, partially, open]);
+            [linked, achieved, partially, open]
+        };
+        let goal = block(&mut table, people(1, 4), vec![5]);
+        let a = block(&mut table, people(1, 4), vec![5]);
+        let b = block(&mut table, vec![], vec![]);
+        for i in 0..4 {
+            table.sum(goal[i], [a[i], b[i]]);
+        }
+        let shown = table.decide(&advisor(3));
+        let got = |cells: [CellId; 4]| cells.map(|c| shown.shows(c));
+        assert_eq!(
+            got(goal),
+            [true, true, false, false],
+            "linked and the zero stay"
+        );
+        assert_eq!(got(a), [true, true, false, false]);
+        // Nobody works on B, and it says so (its open goals are never displayed).
+        assert_eq!(got(b), [true, true, true, false]);
+    }
+
     /// Cycles × (linked, achieved, not achieved), with the all-cycles column: the plan's
     /// table. Achieved and not achieved goals of one cycle may be the same person's.
     struct Crossed {
@@ -565,6 +683,7 @@ mod tests {
                     let covered: BTreeSet<Person> = sum
                         .parts
                         .iter()
+                        .map(|(_, p)| p)
                         .filter(|p| !shown.shows(**p) && !determined[p.0])
                         .flat_map(|p| t.table.cells[p.0].members.iter().copied())
                         .collect();

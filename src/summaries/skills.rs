@@ -39,6 +39,8 @@ pub struct Skills {
 #[derive(Debug, Clone, Copy)]
 struct Block {
     assessed: CellId,
+    /// The levels added up (what the current average times the count gives).
+    level_sum: CellId,
     levels: [CellId; 5],
     targeted: CellId,
     untargeted: CellId,
@@ -78,12 +80,17 @@ fn block<'a>(
         cell(table, people(&|r| r.level == level))
     });
     table.sum(assessed, levels);
-    table.together(levels);
+    // The average level beside the count gives away the levels' weighted sum: a cell of
+    // its own, shown with the count, so that no hidden level follows from it either.
+    let level_sum = cell(table, people(&|_| true));
+    table.weighted_sum(level_sum, (1..=5).zip(levels));
+    table.together([assessed, level_sum]);
     let targeted = cell(table, people(&|r| r.target.is_some()));
     let untargeted = table.unshown(people(&|r| r.target.is_none()));
     table.sum(assessed, [targeted, untargeted]);
     Block {
         assessed,
+        level_sum,
         levels,
         targeted,
         untargeted,
@@ -105,6 +112,7 @@ fn sum_blocks(table: &mut Table, total: &Block, parts: &[&Block]) {
         return;
     }
     table.sum(total.assessed, parts.iter().map(|p| p.assessed));
+    table.sum(total.level_sum, parts.iter().map(|p| p.level_sum));
     for i in 0..5 {
         table.sum(total.levels[i], parts.iter().map(|p| p.levels[i]));
     }
@@ -199,9 +207,10 @@ fn row(
 ) -> SkillRow {
     let index = cut.index().min(blocks[0].len() - 1);
     let (now, before) = (&blocks[0][index], &blocks[1][index]);
-    let people = |b: &Block| shown.shows(b.assessed);
+    let people = |b: &Block| shown.shows(b.assessed) && shown.shows(b.level_sum);
     let targets = |b: &Block| people(b) && shown.shows(b.targeted);
-    let levels = |b: &Block| people(b) && shown.shows(b.levels[0]);
+    // A distribution is shown whole or not at all.
+    let levels = |b: &Block| people(b) && b.levels.iter().all(|l| shown.shows(*l));
     SkillRow {
         name,
         category: category.as_str().to_owned(),

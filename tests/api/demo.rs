@@ -277,3 +277,98 @@ both_backends! {
         assert!(!html.contains("Every objective has someone working on it."), "{html}");
     }
 }
+
+/// The goal and skill figures (each `now` and `before`) the cio sees, and how many of
+/// them `reader` does not.
+fn withheld_share(cio: &serde_json::Value, reader: &serde_json::Value) -> (usize, usize) {
+    use serde_json::Value;
+    match (cio, reader) {
+        (Value::Object(c), Value::Object(r)) => {
+            let mut counted = (0, 0);
+            for (key, value) in c {
+                if (key == "now" || key == "before") && !value.is_null() {
+                    counted.0 += 1;
+                    counted.1 += usize::from(r.get(key).is_none_or(Value::is_null));
+                } else if key != "change" {
+                    let (all, hidden) = withheld_share(value, r.get(key).unwrap_or(&Value::Null));
+                    counted = (counted.0 + all, counted.1 + hidden);
+                }
+            }
+            counted
+        }
+        (Value::Array(c), Value::Array(r)) if c.len() == r.len() => {
+            c.iter().zip(r).fold((0, 0), |(all, hidden), (c, r)| {
+                let (a, h) = withheld_share(c, r);
+                (all + a, hidden + h)
+            })
+        }
+        _ => (0, 0),
+    }
+}
+
+both_backends! {
+    async fn an_advisor_reads_the_demo_story_in_this_cycles_summary(app) {
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let advisor = demo_token(&app, "alan.grant@example.org").await;
+        let cio = demo_token(&app, staffdev::demo::CIO_EMAIL).await;
+        let (_, cycles) = app.get_json(&cio, "/api/v1/cycles").await;
+        let this = cycles.as_array().unwrap().iter().find(|c| c["phase"] == "in_progress").unwrap();
+        let path = format!("/api/v1/summaries?cycle_id={}", this["id"]);
+        let (status, exact) = app.get_json(&cio, &path).await;
+        assert_eq!(status, StatusCode::OK, "{exact}");
+        let (status, summary) = app.get_json(&advisor, &path).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        assert_eq!(summary["exact"], false);
+        let mut all = 0;
+        let mut hidden = 0;
+        for section in ["coverage", "skills"] {
+            let (a, h) = withheld_share(&exact[section], &summary[section]);
+            eprintln!("{section}: {h} of {a} figures withheld from an advisor");
+            (all, hidden) = (all + a, hidden + h);
+        }
+        eprintln!("goals and skills: {hidden} of {all} figures withheld ({:.0}%)", 100.0 * hidden as f64 / all as f64);
+
+        // Communication skills: the category's current average and the people assessed.
+        let communication = summary["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
+        let exact_communication = exact["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
+        assert_eq!(communication["assessed"]["now"], exact_communication["assessed"]["now"], "{communication}");
+        assert_eq!(communication["current"]["now"], exact_communication["current"]["now"], "{communication}");
+        assert!(communication["current"]["change"].as_f64().is_some_and(|c| c > 0.0), "rising: {communication}");
+
+        // G4.2 nobody works on, and the list says so.
+        let uncovered: Vec<&str> = summary["coverage"]["uncovered"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        assert!(uncovered.iter().any(|u| u.starts_with("G4.2 ")), "{uncovered:?}");
+        let g42 = summary["coverage"]["goals"].as_array().unwrap().iter().flat_map(|g| g["objectives"].as_array().unwrap()).find(|o| o["code"] == "G4.2").unwrap();
+        assert_eq!(g42["outcomes"]["linked"]["now"], 0, "{g42}");
+
+        // Kudos are public: their figures are shown.
+        let r = &summary["recognition"];
+        assert!(r["kudos"]["now"].as_i64().is_some_and(|k| k > 0), "{r}");
+        assert!(r["receivers"]["now"].as_i64().is_some_and(|k| k > 0), "{r}");
+        assert!(hidden * 2 < all, "{hidden} of {all} figures withheld");
+
+        // The summary page lists it too.
+        let browser = app.browser();
+        let response = browser.post_form("/sign-in", "/sign-in", &[("email", "alan.grant@example.org"), ("password", staffdev::demo::PASSWORD), ("next", "/")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = browser.get_html(&format!("/summaries?cycle_id={}", this["id"])).await;
+        let listed = html.split("Objectives nobody works on:").nth(1).unwrap_or_else(|| panic!("{html}"));
+        assert!(listed.split("</ul>").next().unwrap().contains("G4.2"), "{html}");
+
+        // Last year's published report, frozen as an anonymous reader sees it, tells the
+        // committee about communication skills too.
+        let last = cycles.as_array().unwrap().iter().find(|c| c["phase"] == "closed").unwrap();
+        let (_, exact) = app.get_json(&cio, &format!("/api/v1/summaries?cycle_id={}", last["id"])).await;
+        let (_, list) = app.get_json(&advisor, "/api/v1/reports").await;
+        let (_, report) = app.get_json(&advisor, &format!("/api/v1/reports/{}", list["items"][0]["id"])).await;
+        let (all, hidden) = ["coverage", "skills"].iter().fold((0, 0), |(a, h), section| {
+            let (all, hidden) = withheld_share(&exact[section], &report["summary"][section]);
+            (a + all, h + hidden)
+        });
+        eprintln!("last year's report: {hidden} of {all} goal and skill figures withheld");
+        let communication = report["summary"]["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
+        assert!(communication["assessed"]["now"].as_i64().is_some_and(|n| n > 0), "{communication}");
+        assert!(communication["current"]["now"].is_number(), "{communication}");
+        assert!(hidden * 2 < all, "{hidden} of {all} figures withheld from the report");
+    }
+}
