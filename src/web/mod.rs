@@ -231,16 +231,20 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         None => None,
     };
     // The navigation's count, cached per person beside the session (`todo::CountCache`);
-    // a page still shows when it cannot be had, only without the number.
+    // a page still shows when it cannot be had, only without the number. A form post
+    // answers with a redirect (or its form again, which may go without it): it does not
+    // ask, so the write it makes does not cost a count nobody sees.
+    let shows_a_page = req.method() == poem::http::Method::GET;
     let waiting = match &actor {
-        Some(actor) => match state.waiting_counts.count_for(&state.db, actor).await {
+        Some(actor) if shows_a_page => match state.waiting_counts.count_for(&state.db, actor).await
+        {
             Ok(count) => count,
             Err(err) => {
                 err.log();
                 None
             }
         },
-        None => None,
+        _ => None,
     };
     req.extensions_mut().insert(MaybeActor(actor.clone()));
     let uri = req.uri().clone();
