@@ -50,6 +50,8 @@ pub struct AppState {
     pub survey_forms: Arc<crate::feedback::respond::FormCache>,
     /// Sessions and tokens resolved in the last moment (see `ActorCache`).
     pub actors: Arc<crate::auth::ActorCache>,
+    /// Each person's "waiting for you" count, for the navigation (see `todo::CountCache`).
+    pub waiting_counts: Arc<crate::todo::CountCache>,
     /// This installation's id (see `installation`), read once at start.
     pub installation_id: Arc<str>,
 }
@@ -131,6 +133,7 @@ impl App {
                 )),
                 survey_forms: Arc::new(crate::feedback::respond::FormCache::default()),
                 actors: Arc::new(crate::auth::ActorCache::default()),
+                waiting_counts: Arc::new(crate::todo::CountCache::default()),
                 installation_id: installation_id.into(),
             },
             port,

@@ -899,7 +899,7 @@ pub async fn balance(
         poem::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok(render(&BalancePage {
-        layout: Layout::new(Some(&actor), "Recognition balance", "team"),
+        layout: Layout::new(Some(&actor), "Recognition balance", "balance"),
         balance,
         typed_days,
         errors,

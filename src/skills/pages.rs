@@ -543,7 +543,7 @@ pub async fn team(
     let by_gap = q.sort.as_deref() == Some("gap");
     let map = skills::team_heatmap(&state.db, &actor, by_gap).await?;
     render(&TeamHeatmapPage {
-        layout: Layout::new(Some(&actor), "Team skills", "team"),
+        layout: Layout::new(Some(&actor), "Team skills", "heatmap"),
         map,
         by_gap,
         color_by_gap: q.color.as_deref() == Some("gap"),

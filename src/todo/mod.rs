@@ -104,6 +104,74 @@ pub fn authorize(actor: &Actor) -> AppResult<()> {
     policy::check(actor.principal(), Action::ReadWorkList)
 }
 
+/// How long a person's count in the navigation is trusted without asking the database
+/// again. Any write committed through this instance drops it at once (see `Db::generation`),
+/// so someone who has just agreed a goal sees the count go down on the next page; what
+/// time alone changes (a goal going stale, the trophy held too long) shows within this.
+pub const COUNT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+/// Past this many people the cache starts over rather than grow.
+const COUNT_CACHE_MAX: usize = 10_000;
+
+/// The number beside "Waiting for you" on every page, per person, kept beside the
+/// session lookup (`auth::ActorCache`): a reader clicking through pages costs one
+/// `waiting_for` statement per time to live, not one per page.
+#[derive(Default)]
+pub struct CountCache {
+    entries: std::sync::Mutex<std::collections::HashMap<i32, CachedCount>>,
+}
+
+struct CachedCount {
+    count: usize,
+    at: std::time::Instant,
+    generation: u64,
+}
+
+impl CountCache {
+    /// `actor`'s count, or None for someone with no list (advisors).
+    pub async fn count_for(&self, db: &Db, actor: &Actor) -> AppResult<Option<usize>> {
+        if !policy::allows(actor.principal(), Action::ReadWorkList) {
+            return Ok(None);
+        }
+        // The generation is read before the data: a write landing meanwhile makes it stale.
+        let generation = db.generation();
+        if let Some(count) = self.get(actor.person_id, generation) {
+            return Ok(Some(count));
+        }
+        let at = std::time::Instant::now();
+        let count = waiting_for(db, actor, Utc::now()).await?.count();
+        self.put(actor.person_id, count, generation, at);
+        Ok(Some(count))
+    }
+
+    fn get(&self, person_id: i32, generation: u64) -> Option<usize> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(&person_id)
+            .filter(|c| c.generation == generation && c.at.elapsed() < COUNT_CACHE_TTL)
+            .map(|c| c.count)
+    }
+
+    fn put(&self, person_id: i32, count: usize, generation: u64, at: std::time::Instant) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= COUNT_CACHE_MAX {
+                entries
+                    .retain(|_, c| c.generation == generation && c.at.elapsed() < COUNT_CACHE_TTL);
+                if entries.len() >= COUNT_CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(
+                person_id,
+                CachedCount {
+                    count,
+                    at,
+                    generation,
+                },
+            );
+        }
+    }
+}
+
 /// What is waiting for `actor` now. One statement.
 pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Todo> {
     authorize(actor)?;

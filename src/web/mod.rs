@@ -38,22 +38,56 @@ pub struct Layout {
 pub struct NavActor {
     pub id: i32,
     pub name: String,
+    /// The cio's tools: people, cycles, the skills catalog, surveys, the portal's
+    /// compliments and news, reports.
     pub can_manage_people: bool,
     pub is_manager: bool,
     /// Advisors and the cio: the committee's home page is in their navigation.
     pub sees_committee: bool,
+    /// Has goals, a self-evaluation and skills of their own (everyone but advisors).
+    pub keeps_records: bool,
+    /// Sends kudos (everyone but advisors).
+    pub gives_recognition: bool,
+    /// The recognition balance: managers and the cio.
+    pub sees_balance: bool,
+    /// The number beside "Waiting for you", for those who have a list.
+    pub waiting: Option<usize>,
+}
+
+impl NavActor {
+    /// Managers and the cio reach the team view, the heatmap and the balance from one
+    /// "Team" entry.
+    pub fn sees_team(&self) -> bool {
+        self.is_manager || self.can_manage_people
+    }
+}
+
+tokio::task_local! {
+    /// The "waiting for you" count of whoever asked for this page, set by `resolve_session`
+    /// for the whole request, so `Layout::new` (synchronous, called by every handler)
+    /// shows it without a statement of its own or a change to every handler.
+    static WAITING_COUNT: Option<usize>;
 }
 
 impl Layout {
     pub fn new(actor: Option<&Actor>, title: impl Into<String>, section: &'static str) -> Layout {
         Layout {
             title: title.into(),
-            actor: actor.map(|a| NavActor {
-                id: a.person_id,
-                name: a.name.clone(),
-                can_manage_people: policy::allows(a.principal(), Action::ManagePeople),
-                is_manager: a.is_manager,
-                sees_committee: policy::allows(a.principal(), Action::ViewCommitteeHome),
+            actor: actor.map(|a| {
+                let allows = |action| policy::allows(a.principal(), action);
+                NavActor {
+                    id: a.person_id,
+                    name: a.name.clone(),
+                    can_manage_people: allows(Action::ManagePeople),
+                    is_manager: a.is_manager,
+                    sees_committee: allows(Action::ViewCommitteeHome),
+                    keeps_records: allows(Action::ReadWorkList),
+                    gives_recognition: allows(Action::GiveRecognition),
+                    sees_balance: allows(Action::ViewRecognitionBalance {
+                        is_manager: a.is_manager,
+                    }),
+                    waiting: WAITING_COUNT.try_with(|count| *count).ok().flatten(),
+                }
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),
             section,
@@ -196,12 +230,32 @@ pub async fn resolve_session<E: Endpoint>(ep: Arc<E>, mut req: Request) -> poem:
         }
         None => None,
     };
+    // The navigation's count, cached per person beside the session (`todo::CountCache`);
+    // a page still shows when it cannot be had, only without the number. A form post
+    // answers with a redirect (or its form again, which may go without it): it does not
+    // ask, so the write it makes does not cost a count nobody sees.
+    let shows_a_page = req.method() == poem::http::Method::GET;
+    let waiting = match &actor {
+        Some(actor) if shows_a_page => match state.waiting_counts.count_for(&state.db, actor).await
+        {
+            Ok(count) => count,
+            Err(err) => {
+                err.log();
+                None
+            }
+        },
+        _ => None,
+    };
     req.extensions_mut().insert(MaybeActor(actor.clone()));
     let uri = req.uri().clone();
-    match ep.call(req).await {
-        Ok(response) => Ok(response.into_response()),
-        Err(err) => Ok(error_response(err, &uri, actor.as_ref())),
-    }
+    WAITING_COUNT
+        .scope(waiting, async move {
+            match ep.call(req).await {
+                Ok(response) => Ok(response.into_response()),
+                Err(err) => Ok(error_response(err, &uri, actor.as_ref())),
+            }
+        })
+        .await
 }
 
 /// A form post with its CSRF token checked. With a session, the token is the session's;

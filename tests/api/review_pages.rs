@@ -333,7 +333,7 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let lead = app.signed_in("lead@example.org").await;
         for html in [owner.get_html(&path).await, lead.get_html(&path).await] {
-            assert!(!html.contains(r#"type="checkbox""#));
+            assert!(!html.contains(r#"type="checkbox" name="recognition_"#));
             assert!(html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &#60;b&#62;really")) || html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &lt;b&gt;really")), "{html}");
             assert!(html.contains(&format!("<p>Compliment from Prof. Alvarez (History department), {today}: Erin rescued my lecture.</p>")), "{html}");
             assert!(html.contains("<p>Used in two outages</p>"));
