@@ -555,8 +555,10 @@ pub async fn move_to(
     let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
     existing.phase.check_move(to).map_err(AppError::conflict)?;
     check_started(&existing, to, Utc::now().date_naive())?;
-    // Counted while this transaction holds the writer (SQLite) and no other move can run
-    // (the lock): what is confirmed is what is left.
+    // Counted while no other move can run (the lock). On SQLite this transaction also
+    // holds the writer, so what is confirmed is what is left; on PostgreSQL a goal or an
+    // evaluation written at the same moment may land after the count and is closed with
+    // the rest.
     let unfinished = count(db, &existing, to).await?;
     let proposed = PhaseMove {
         from: existing.phase,

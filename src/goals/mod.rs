@@ -509,7 +509,6 @@ async fn check_skill(
     Ok(())
 }
 
-/// Refuses (404) anyone who may not see a person's goals.
 /// Whether `actor` keeps goals of their own (advisors do not), as policy says of writing
 /// one's own records.
 pub fn keeps_own_goals(actor: &Actor) -> bool {
@@ -522,6 +521,7 @@ pub fn keeps_own_goals(actor: &Actor) -> bool {
     )
 }
 
+/// Refuses (404) anyone who may not see a person's goals.
 pub async fn authorize_view(db: &Db, actor: &Actor, person_id: i32) -> AppResult<()> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))

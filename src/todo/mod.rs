@@ -198,6 +198,9 @@ pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResul
     let stale = p.bind(stale_since.clone());
     let stale2 = p.bind(stale_since);
     let trophy_since = p.bind(now - Duration::days(TROPHY_PASS_DAYS));
+    // Progress is reported only while the cycle is under way: not during goal setting.
+    let phase_in_progress = p.bind(Phase::InProgress.as_str());
+    let phase_self_evaluation = p.bind(Phase::SelfEvaluation.as_str());
     // The current cycle as `cycles::pick` chooses it: the latest that is not closed.
     let sql = format!(
         "WITH cur AS (
@@ -222,11 +225,13 @@ pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResul
              WHERE e.person_id = {me2} AND e.status IN ({submitted2}, {reviewed})) AS evaluation_done,
            (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
              WHERE g.person_id = {me3} AND g.status IN ({agreed}, {in_progress})
+               AND cur.phase IN ({phase_in_progress}, {phase_self_evaluation})
                AND g.created_at < {stale}
                AND NOT EXISTS (SELECT 1 FROM goal_progress_notes n
                                WHERE n.goal_id = g.id AND n.created_at >= {stale2})) AS stale_goals,
            (SELECT MIN(t.id) FROM trophies t WHERE t.holder_id = {me4} AND t.held_since < {trophy_since}) AS trophy_id,
-           (SELECT MIN(t.name) FROM trophies t WHERE t.holder_id = {me5} AND t.held_since < {trophy_since}) AS trophy_name,
+           (SELECT t.name FROM trophies t WHERE t.id = (SELECT MIN(u.id) FROM trophies u
+              WHERE u.holder_id = {me5} AND u.held_since < {trophy_since})) AS trophy_name,
            (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
              WHERE g.status = {proposed2}) AS all_proposed,
            (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id

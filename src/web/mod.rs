@@ -52,13 +52,15 @@ pub struct NavActor {
     pub sees_balance: bool,
     /// The number beside "Waiting for you", for those who have a list.
     pub waiting: Option<usize>,
+    /// Policy lets them open the team views (never advisors, whoever reports to them).
+    pub may_view_team: bool,
 }
 
 impl NavActor {
     /// Managers and the cio reach the team view, the heatmap and the balance from one
     /// "Team" entry.
     pub fn sees_team(&self) -> bool {
-        self.is_manager || self.can_manage_people
+        self.may_view_team && (self.is_manager || self.can_manage_people)
     }
 }
 
@@ -87,6 +89,7 @@ impl Layout {
                         is_manager: a.is_manager,
                     }),
                     waiting: WAITING_COUNT.try_with(|count| *count).ok().flatten(),
+                    may_view_team: allows(Action::ViewTeam),
                 }
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),

@@ -50,9 +50,28 @@ both_backends! {
         assert!(!kinds(&todo).contains(&"goals_to_agree".to_owned()), "{todo}");
         assert!(line(&todo, "cycle_work_unfinished")["text"].as_str().unwrap().contains("1 goal is still proposed"), "{todo}");
 
+        // A second goal, agreed three months ago with no progress since: nobody can note
+        // progress during goal setting, so it waits only once the cycle is under way.
+        let old = app.propose_goal(&eng, f.cycle, f.objectives[1], "Retire the old wiki").await;
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{old}/agree"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        use staffdev::entities::performance_goal::{Column, Entity as Goals};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        Goals::update_many()
+            .col_expr(Column::CreatedAt, Expr::value(Utc::now() - Duration::days(90)))
+            .filter(Column::Id.eq(old as i32))
+            .exec(app.db().conn())
+            .await
+            .expect("age the goal");
+        let (_, todo) = app.get_json(&eng, "/api/v1/me/todo").await;
+        assert!(!kinds(&todo).contains(&"goals_without_progress".to_owned()), "{todo}");
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let (_, todo) = app.get_json(&eng, "/api/v1/me/todo").await;
+        let stale = line(&todo, "goals_without_progress");
+        assert_eq!((stale["count"].as_i64(), stale["link"].as_str()), (Some(1), Some("/goals")), "{todo}");
+
         // The self-evaluation phase opens: the engineer has theirs to write; a draft
         // is unfinished work for the cio.
-        app.move_cycle(&cio, f.cycle, "in_progress").await;
         app.move_cycle(&cio, f.cycle, "self_evaluation").await;
         let (_, todo) = app.get_json(&eng, "/api/v1/me/todo").await;
         assert_eq!(line(&todo, "self_evaluation_to_write")["link"], "/self-evaluation");
