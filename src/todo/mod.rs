@@ -143,6 +143,13 @@ impl CountCache {
         Ok(Some(count))
     }
 
+    /// Keeps a count just read with the whole list (the start page), so the navigation
+    /// and the list beside it agree from then on. `generation` is `Db::generation` as it
+    /// was before the list was read, so a write landing meanwhile makes it stale.
+    pub fn remember(&self, person_id: i32, count: usize, generation: u64, at: std::time::Instant) {
+        self.put(person_id, count, generation, at);
+    }
+
     fn get(&self, person_id: i32, generation: u64) -> Option<usize> {
         let entries = self.entries.lock().ok()?;
         entries

@@ -30,7 +30,17 @@ pub async fn home(state: Data<&AppState>, MaybeActor(actor): MaybeActor) -> AppR
     if !policy::allows(actor.principal(), Action::ReadWorkList) {
         return Ok(see_other("/committee"));
     }
+    let (generation, read_at) = (state.db.generation(), std::time::Instant::now());
     let todo = todo::waiting_for(&state.db, &actor, Utc::now()).await?;
+    // The navigation's count may be a few seconds old: this page shows the list itself,
+    // so its count is the list's, and the next pages keep it.
+    state
+        .waiting_counts
+        .remember(actor.person_id, todo.count(), generation, read_at);
+    let mut layout = Layout::new(Some(&actor), "Waiting for you", "home");
+    if let Some(nav) = layout.actor.as_mut() {
+        nav.waiting = Some(todo.count());
+    }
     let first_name = actor
         .name
         .split_whitespace()
@@ -38,7 +48,7 @@ pub async fn home(state: Data<&AppState>, MaybeActor(actor): MaybeActor) -> AppR
         .unwrap_or_default()
         .to_owned();
     Ok(render(&HomePage {
-        layout: Layout::new(Some(&actor), "Waiting for you", "home"),
+        layout,
         first_name,
         todo,
     })?

@@ -99,6 +99,9 @@ both_backends! {
         let home = browser.get_html("/").await;
         assert!(home.contains("<h1>Waiting for you</h1>"), "{home}");
         assert!(home.contains(r#"<a href="/team">1 proposed goal from your team to agree</a>"#), "{home}");
+        // The navigation's count is the list's own on this page.
+        let lines = home.matches("<li data-kind=").count();
+        assert!(home.contains(&format!(">Waiting for you ({lines})</a>")), "{lines} lines: {home}");
     }
 }
 
