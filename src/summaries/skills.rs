@@ -82,7 +82,22 @@ fn block<'a>(
     table.sum(assessed, levels);
     // The average level beside the count gives away the levels' weighted sum: a cell of
     // its own, shown with the count, so that no hidden level follows from it either.
-    let level_sum = cell(table, people(&|_| true));
+    // Levels are whole numbers from 1 to 5, so an average near either end also tells how
+    // many at most are not at that end (10 people averaging 4.9: one person is at 4). The
+    // figure is about those people, so its cell covers them: when they are fewer than k,
+    // the average and the count are withheld.
+    let below_top = people(&|r| r.level < 5);
+    let above_bottom = people(&|r| r.level > 1);
+    let off_the_end = if below_top.len() <= above_bottom.len() {
+        below_top
+    } else {
+        above_bottom
+    };
+    let level_sum = if off_the_end.is_empty() {
+        cell(table, people(&|_| true))
+    } else {
+        cell(table, off_the_end)
+    };
     table.weighted_sum(level_sum, (1..=5).zip(levels));
     table.together([assessed, level_sum]);
     let targeted = cell(table, people(&|r| r.target.is_some()));
@@ -249,5 +264,43 @@ pub fn figures(cells: SkillCells, cut: Cut, shown: &Shown) -> Skills {
             .into_iter()
             .map(|(s, b)| row(s.name, s.category, &b, cut, shown))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Reader;
+
+    fn at(person_id: i32, level: i16) -> LevelOn {
+        LevelOn {
+            skill_id: 1,
+            person_id,
+            baseline: level,
+            level,
+            target: None,
+        }
+    }
+
+    #[test]
+    fn an_average_near_the_top_withholds_itself_when_it_pins_fewer_than_k() {
+        // Nine people at 5 and one at 4: the average 4.9 says one person is at 4.
+        let rows: Vec<LevelOn> = (1..=9).map(|p| at(p, 5)).chain([at(10, 4)]).collect();
+        let mut table = Table::new();
+        let b = block(&mut table, rows.iter(), false);
+        let shown = table.decide(&Reader::new(3, []));
+        assert!(!shown.shows(b.level_sum), "the average is withheld");
+        assert!(!shown.shows(b.levels[3]), "the one person at 4 is withheld");
+    }
+
+    #[test]
+    fn an_average_in_the_middle_of_many_is_shown() {
+        // Levels spread over 1 to 5, at least three people each.
+        let rows: Vec<LevelOn> = (1..=15).map(|p| at(p, ((p % 5) + 1) as i16)).collect();
+        let mut table = Table::new();
+        let b = block(&mut table, rows.iter(), false);
+        let shown = table.decide(&Reader::new(3, []));
+        assert!(shown.shows(b.level_sum) && shown.shows(b.assessed));
+        assert!(b.levels.iter().all(|&l| shown.shows(l)));
     }
 }
