@@ -857,21 +857,7 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
     let (_, subject) = load(db, actor, goal_id).await?;
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
-    txn.lock(&[format!("goal:{goal_id}")]).await?;
-    let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    cycles::find_or_404(&txn, row.cycle_id)
-        .await?
-        .ensure_open()?;
-    let status = status_of(&row)?;
-    if status != GoalStatus::Proposed {
-        return Err(AppError::conflict(format!(
-            "This goal is {}; only a proposed goal can be agreed.",
-            status.label().to_lowercase()
-        )));
-    }
+    let row = lock_proposed(&txn, goal_id, "agreed").await?;
     let now = Utc::now();
     let mut model: performance_goal::ActiveModel = row.into();
     model.status = Set(GoalStatus::Agreed.as_str().to_owned());
@@ -909,21 +895,7 @@ pub async fn send_back(
         return Err(errors.into_error());
     };
     let txn = db.write().await?;
-    txn.lock(&[format!("goal:{goal_id}")]).await?;
-    let row = performance_goal::Entity::find_by_id(goal_id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    cycles::find_or_404(&txn, row.cycle_id)
-        .await?
-        .ensure_open()?;
-    let status = status_of(&row)?;
-    if status != GoalStatus::Proposed {
-        return Err(AppError::conflict(format!(
-            "This goal is {}; only a proposed goal can be sent back.",
-            status.label().to_lowercase()
-        )));
-    }
+    lock_proposed(&txn, goal_id, "sent back").await?;
     // A second comment before the owner answered replaces the first as the open one.
     resolve_send_backs(&txn, goal_id).await?;
     goal_send_back::ActiveModel {
@@ -938,6 +910,32 @@ pub async fn send_back(
     .await?;
     txn.commit().await?;
     get(db, actor, goal_id).await
+}
+
+/// Inside a write: the goal, locked against other reviews of it, in a cycle that is not
+/// closed, and still proposed; otherwise a 409 saying only a proposed goal can be `done`
+/// ("agreed", "sent back").
+async fn lock_proposed(
+    txn: &WriteTxn,
+    goal_id: i32,
+    done: &str,
+) -> AppResult<performance_goal::Model> {
+    txn.lock(&[format!("goal:{goal_id}")]).await?;
+    let row = performance_goal::Entity::find_by_id(goal_id)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cycles::find_or_404(txn, row.cycle_id)
+        .await?
+        .ensure_open()?;
+    let status = status_of(&row)?;
+    if status != GoalStatus::Proposed {
+        return Err(AppError::conflict(format!(
+            "This goal is {}; only a proposed goal can be {done}.",
+            status.label().to_lowercase()
+        )));
+    }
+    Ok(row)
 }
 
 /// Closes the open send-back of a goal, if any (kept as history).
