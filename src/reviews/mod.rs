@@ -1159,74 +1159,93 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
 }
 
 #[derive(FromQueryResult)]
-struct EvaluationStatusCount {
-    status: String,
-    count: i64,
+struct UnfinishedCounts {
+    proposed_goals: i64,
+    goals_without_outcome: i64,
+    evaluations_not_started: i64,
+    draft_evaluations: i64,
+    evaluations_not_reviewed: i64,
 }
 
 /// What moving `cycle` to `to` leaves unfinished: goals still proposed; when closing, also
-/// agreed goals with no outcome and the self-evaluations of active members of the
-/// department not started, still drafts, or submitted and not reviewed. Kinds with nothing
-/// left are left out. Four queries whatever the size of the department. `cycles::move_to`
-/// and `cycles::preview_move` are handed this (reviews builds on cycles).
+/// agreed goals with no outcome and self-evaluations not started, still drafts, or
+/// submitted and not reviewed. Kinds with nothing left are left out.
+///
+/// Only the work of active members of the department counts (not advisors, not people
+/// who have left): nobody can finish the rest. The cio's "waiting for you" line about the
+/// cycle is this same list, so the two never disagree. One statement whatever the size
+/// of the department. `cycles::move_to` and `cycles::preview_move` are handed this
+/// (reviews builds on cycles).
 pub async fn unfinished_work(db: &Db, cycle: &Cycle, to: Phase) -> AppResult<Vec<Unfinished>> {
-    let goal_counts = goals::status_counts(db.conn(), cycle.id).await?;
-    let goals_in = |statuses: &[GoalStatus]| -> u64 {
-        statuses
-            .iter()
-            .map(|s| goal_counts.get(s).copied().unwrap_or(0))
-            .sum()
+    unfinished_in(db, cycle.id, to).await
+}
+
+/// `unfinished_work` for the cycle `cycle_id`.
+pub async fn unfinished_in(db: &Db, cycle_id: i32, to: Phase) -> AppResult<Vec<Unfinished>> {
+    // Each placeholder is bound once, where it is used (as everywhere in this code).
+    let mut p = crate::db::Params::new();
+    let mut members = || {
+        let active = p.bind(true);
+        let advisor = p.bind(crate::people::Role::Advisor.as_str());
+        format!("(SELECT id FROM people WHERE active = {active} AND role <> {advisor})")
     };
-    let mut counts = vec![(
-        UnfinishedKind::ProposedGoals,
-        goals_in(&[GoalStatus::Proposed]),
-    )];
+    let (m1, m2, m3, m4, m5) = (members(), members(), members(), members(), members());
+    let cycle = [(); 5].map(|_| p.bind(cycle_id));
+    let proposed = p.bind(GoalStatus::Proposed.as_str());
+    let open_goals = p.bind_all([GoalStatus::Agreed.as_str(), GoalStatus::InProgress.as_str()]);
+    let draft = p.bind(EvaluationStatus::Draft.as_str());
+    let submitted = p.bind(EvaluationStatus::Submitted.as_str());
+    let sql = format!(
+        "SELECT
+           (SELECT COUNT(*) FROM performance_goals g
+             WHERE g.cycle_id = {c0} AND g.status = {proposed}
+               AND g.person_id IN {m1}) AS proposed_goals,
+           (SELECT COUNT(*) FROM performance_goals g
+             WHERE g.cycle_id = {c1} AND g.status IN ({open_goals})
+               AND g.person_id IN {m2}) AS goals_without_outcome,
+           (SELECT COUNT(*) FROM people m WHERE m.id IN {m3} AND NOT EXISTS (
+              SELECT 1 FROM self_evaluations e
+              WHERE e.cycle_id = {c2} AND e.person_id = m.id)) AS evaluations_not_started,
+           (SELECT COUNT(*) FROM self_evaluations e
+             WHERE e.cycle_id = {c3} AND e.status = {draft}
+               AND e.person_id IN {m4}) AS draft_evaluations,
+           (SELECT COUNT(*) FROM self_evaluations e
+             WHERE e.cycle_id = {c4} AND e.status = {submitted}
+               AND e.person_id IN {m5}) AS evaluations_not_reviewed",
+        c0 = cycle[0],
+        c1 = cycle[1],
+        c2 = cycle[2],
+        c3 = cycle[3],
+        c4 = cycle[4],
+    );
+    let Some(c) = UnfinishedCounts::find_by_statement(p.statement(db.backend(), sql))
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut counts = vec![(UnfinishedKind::ProposedGoals, c.proposed_goals)];
     if to == Phase::Closed {
-        let members = people::active_staff(db).await?;
-        let started = self_evaluation::Entity::find()
-            .filter(self_evaluation::Column::CycleId.eq(cycle.id))
-            .filter(self_evaluation::Column::PersonId.is_in(members.iter().map(|m| m.id)))
-            .count(db.conn())
-            .await?;
-        let mut by_status = Query::select();
-        by_status
-            .column(self_evaluation::Column::Status)
-            .expr_as(Expr::cust("COUNT(*)"), "count")
-            .from(self_evaluation::Entity)
-            .and_where(Expr::col(self_evaluation::Column::CycleId).eq(cycle.id))
-            .group_by_col(self_evaluation::Column::Status);
-        let by_status: HashMap<String, u64> =
-            EvaluationStatusCount::find_by_statement(db.backend().build(&by_status))
-                .all(db.conn())
-                .await?
-                .into_iter()
-                .map(|row| (row.status, u64::try_from(row.count).unwrap_or(0)))
-                .collect();
-        let evaluations_in =
-            |status: EvaluationStatus| by_status.get(status.as_str()).copied().unwrap_or(0);
         counts.extend([
-            (
-                UnfinishedKind::GoalsWithoutOutcome,
-                goals_in(&[GoalStatus::Agreed, GoalStatus::InProgress]),
-            ),
+            (UnfinishedKind::GoalsWithoutOutcome, c.goals_without_outcome),
             (
                 UnfinishedKind::EvaluationsNotStarted,
-                (members.len() as u64).saturating_sub(started),
+                c.evaluations_not_started,
             ),
-            (
-                UnfinishedKind::DraftEvaluations,
-                evaluations_in(EvaluationStatus::Draft),
-            ),
+            (UnfinishedKind::DraftEvaluations, c.draft_evaluations),
             (
                 UnfinishedKind::EvaluationsNotReviewed,
-                evaluations_in(EvaluationStatus::Submitted),
+                c.evaluations_not_reviewed,
             ),
         ]);
     }
     Ok(counts
         .into_iter()
         .filter(|(_, count)| *count > 0)
-        .map(|(kind, count)| Unfinished { kind, count })
+        .map(|(kind, count)| Unfinished {
+            kind,
+            count: u64::try_from(count).unwrap_or(0),
+        })
         .collect())
 }
 

@@ -6,9 +6,10 @@
 //! `TROPHY_PASS_DAYS` days. For a manager, about their direct reports (the people who look
 //! to them; someone higher up sees their own reports, not the whole chain): proposed goals
 //! to agree, submitted self-evaluations to review, and people with no skill assessment in
-//! the current cycle. For the cio, the current cycle's unfinished work in its phase.
+//! the current cycle. For the cio, what the current cycle's next move would leave
+//! unfinished (`reviews::unfinished_in`, the list the move's confirmation shows).
 //!
-//! The whole list is one statement, whatever the department's size.
+//! The whole list is one statement, and a second for the cio, whatever the department's size.
 
 pub mod api;
 pub mod pages;
@@ -18,7 +19,7 @@ use sea_orm::{FromQueryResult, Value};
 
 use crate::{
     auth::Actor,
-    cycles::Phase,
+    cycles::{Phase, Unfinished},
     db::{Db, Params},
     error::AppResult,
     goals::GoalStatus,
@@ -86,9 +87,6 @@ struct Counts {
     stale_goals: i64,
     trophy_id: Option<i32>,
     trophy_name: Option<String>,
-    all_proposed: i64,
-    all_drafts: i64,
-    all_unreviewed: i64,
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
@@ -179,7 +177,7 @@ impl CountCache {
     }
 }
 
-/// What is waiting for `actor` now. One statement.
+/// What is waiting for `actor` now. One statement (two for the cio).
 pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Todo> {
     authorize(actor)?;
     let mut p = Params::new();
@@ -188,16 +186,12 @@ pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResul
     let me3 = p.bind(actor.person_id);
     let me4 = p.bind(actor.person_id);
     let me5 = p.bind(actor.person_id);
-    let me6 = p.bind(actor.person_id);
     let active = p.bind(true);
-    let active2 = p.bind(true);
     let closed = p.bind(Phase::Closed.as_str());
     let proposed = p.bind(GoalStatus::Proposed.as_str());
-    let proposed2 = p.bind(GoalStatus::Proposed.as_str());
     let submitted = p.bind(EvaluationStatus::Submitted.as_str());
     let submitted2 = p.bind(EvaluationStatus::Submitted.as_str());
     let reviewed = p.bind(EvaluationStatus::Reviewed.as_str());
-    let draft = p.bind(EvaluationStatus::Draft.as_str());
     let advisor = p.bind(Role::Advisor.as_str());
     let agreed = p.bind(GoalStatus::Agreed.as_str());
     let in_progress = p.bind(GoalStatus::InProgress.as_str());
@@ -238,14 +232,7 @@ pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResul
                                WHERE n.goal_id = g.id AND n.created_at >= {stale2})) AS stale_goals,
            (SELECT MIN(t.id) FROM trophies t WHERE t.holder_id = {me4} AND t.held_since < {trophy_since}) AS trophy_id,
            (SELECT t.name FROM trophies t WHERE t.id = (SELECT MIN(u.id) FROM trophies u
-              WHERE u.holder_id = {me5} AND u.held_since < {trophy_since})) AS trophy_name,
-           (SELECT COUNT(*) FROM performance_goals g JOIN cur ON g.cycle_id = cur.id
-             WHERE g.status = {proposed2}) AS all_proposed,
-           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
-             JOIN people p ON p.id = e.person_id AND p.active = {active2}
-             WHERE e.status = {draft} AND e.person_id <> {me6}) AS all_drafts,
-           (SELECT COUNT(*) FROM self_evaluations e JOIN cur ON e.cycle_id = cur.id
-             WHERE e.status = {submitted}) AS all_unreviewed"
+              WHERE u.holder_id = {me5} AND u.held_since < {trophy_since})) AS trophy_name"
     );
     let counts = Counts::find_by_statement(p.statement(db.backend(), sql))
         .one(db.conn())
@@ -253,12 +240,24 @@ pub async fn waiting_for(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResul
     let Some(c) = counts else {
         return Ok(Todo::default());
     };
+    // The cio's line about the cycle is what its next move would leave unfinished, the
+    // very list the move's confirmation shows (a second statement, for the cio only).
+    let phase = c
+        .cycle_phase
+        .as_deref()
+        .and_then(|p| Phase::from_stored(p).ok());
+    let unfinished = match (actor.role, c.cycle_id, phase.and_then(Phase::next)) {
+        (Role::Cio, Some(cycle_id), Some(next)) => {
+            crate::reviews::unfinished_in(db, cycle_id, next).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(Todo {
-        lines: lines(actor, &c),
+        lines: lines(&c, phase, &unfinished),
     })
 }
 
-fn lines(actor: &Actor, c: &Counts) -> Vec<TodoLine> {
+fn lines(c: &Counts, phase: Option<Phase>, unfinished: &[Unfinished]) -> Vec<TodoLine> {
     let mut lines = Vec::new();
     let mut add = |kind, count: i64, text: String, link: String| {
         if count > 0 {
@@ -270,10 +269,6 @@ fn lines(actor: &Actor, c: &Counts) -> Vec<TodoLine> {
             });
         }
     };
-    let phase = c
-        .cycle_phase
-        .as_deref()
-        .and_then(|p| Phase::from_stored(p).ok());
     add(
         TodoKind::GoalsToAgree,
         c.goals_to_agree,
@@ -340,52 +335,21 @@ fn lines(actor: &Actor, c: &Counts) -> Vec<TodoLine> {
             format!("/trophies/{trophy}"),
         );
     }
-    if actor.role == Role::Cio
-        && c.cycle_id.is_some()
-        && let Some(phase) = phase
+    if let Some(phase) = phase
+        && !unfinished.is_empty()
     {
-        let unfinished: Vec<String> = match phase {
-            Phase::GoalSetting => vec![(
-                c.all_proposed,
-                "goal is still proposed",
-                "goals are still proposed",
-            )],
-            Phase::InProgress => vec![(
-                c.all_proposed,
-                "goal is still proposed",
-                "goals are still proposed",
-            )],
-            Phase::SelfEvaluation => vec![
-                (
-                    c.all_drafts,
-                    "self-evaluation is still a draft",
-                    "self-evaluations are still drafts",
-                ),
-                (
-                    c.all_unreviewed,
-                    "submitted self-evaluation is not reviewed",
-                    "submitted self-evaluations are not reviewed",
-                ),
-            ],
-            Phase::Closed => Vec::new(),
-        }
-        .into_iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, one, many)| plural(n, one, many))
-        .collect();
-        if !unfinished.is_empty() {
-            add(
-                TodoKind::CycleWorkUnfinished,
-                1,
-                format!(
-                    "{} ({}): {}",
-                    c.cycle_name.as_deref().unwrap_or("The current cycle"),
-                    phase.label(),
-                    unfinished.join(", ")
-                ),
-                "/cycles".to_owned(),
-            );
-        }
+        let sentences: Vec<String> = unfinished.iter().map(Unfinished::sentence).collect();
+        add(
+            TodoKind::CycleWorkUnfinished,
+            1,
+            format!(
+                "{} ({}): {}",
+                c.cycle_name.as_deref().unwrap_or("The current cycle"),
+                phase.label(),
+                sentences.join("; ")
+            ),
+            "/cycles".to_owned(),
+        );
     }
     lines
 }

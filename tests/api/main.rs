@@ -17,6 +17,7 @@ mod feedback;
 mod goals;
 mod hardening;
 mod ideas;
+mod journeys;
 mod meetings;
 mod navigation;
 mod openapi;

@@ -153,3 +153,67 @@ both_backends! {
         assert_eq!((small, large), (1, 1));
     }
 }
+
+both_backends! {
+    async fn the_cios_line_is_what_the_next_move_would_leave_unfinished(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        for email in ["eng@example.org", "peer@example.org"] {
+            let token = app.token(email).await;
+            app.propose_goal(&token, f.cycle, f.objectives[0], "Plain words").await;
+        }
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        // Two drafts, one of them by someone who then leaves: nobody can finish theirs, so
+        // neither the list nor the move's confirmation counts it.
+        for (email, person) in [("eng@example.org", d.engineer), ("peer@example.org", d.peer)] {
+            let token = app.token(email).await;
+            let path = format!("/api/v1/cycles/{}/self-evaluations/{person}", f.cycle);
+            let response = app.api.put(app.url(&path)).bearer_auth(&token).json(&json!({"reflection": "So far"})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/people/{}", d.peer), json!({"active": false})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        let (status, preview) = app.get_json(&cio, &format!("/api/v1/cycles/{}/phase-move", f.cycle)).await;
+        assert_eq!(status, StatusCode::OK, "{preview}");
+        let sentences: Vec<&str> = preview["unfinished"].as_array().unwrap().iter().map(|u| u["message"].as_str().unwrap()).collect();
+        assert!(sentences.contains(&"1 self-evaluation is still a draft"), "{preview}");
+        let (_, todo) = app.get_json(&cio, "/api/v1/me/todo").await;
+        let text = line(&todo, "cycle_work_unfinished")["text"].as_str().unwrap().to_owned();
+        assert_eq!(text, format!("This year (Self-evaluation): {}", sentences.join("; ")));
+    }
+}
+
+both_backends! {
+    async fn the_cios_list_is_two_statements_whatever_the_department(app) {
+        let d = app.department().await;
+        let cio_token = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio_token).await;
+        let cio = staffdev::auth::Actor {
+            person_id: d.cio,
+            name: "Carla CIO".to_owned(),
+            email: "cio@example.org".to_owned(),
+            role: staffdev::people::Role::Cio,
+            is_manager: true,
+            csrf_token: None,
+            session_id: None,
+        };
+        let count = || async {
+            let before = app.db().statements_run();
+            let todo = staffdev::todo::waiting_for(app.db(), &cio, Utc::now()).await.expect("the list");
+            (app.db().statements_run() - before, todo)
+        };
+        let (small, _) = count().await;
+        for i in 0..5 {
+            let email = format!("more{i}@example.org");
+            app.add_person(&email, &format!("More {i}"), "staff", Some(d.lead)).await;
+            let token = app.token(&email).await;
+            app.propose_goal(&token, f.cycle, f.objectives[1], "More work").await;
+        }
+        let (large, todo) = count().await;
+        assert!(todo.lines.iter().any(|l| l.text.contains("5 goals are still proposed")), "{todo:?}");
+        assert_eq!((small, large), (2, 2));
+    }
+}
