@@ -1,8 +1,9 @@
 //! Accessibility, checked in the browser: axe-core (the npm package) runs inside headless
 //! Chromium on every page the navigation offers a role, and on the pages those link to,
 //! in the demo department, as staff, a team lead, the cio and an advisor. No page may
-//! have a serious or critical violation, and every link offered to a role must lead
-//! somewhere that role may go (not to an error page).
+//! have a serious or critical violation, run wider than the window at 1280 px or at
+//! 390 px, and every link offered to a role must lead somewhere that role may go (not to
+//! an error page).
 //!
 //! axe-core comes from `STAFFDEV_AXE` (the path of `axe.min.js`) or from
 //! `target/axe/node_modules/axe-core/axe.min.js` (`npm install --prefix target/axe
@@ -161,6 +162,16 @@ async fn audit(chrome: &Chrome, axe: &str, email: &str) -> Vec<String> {
         }
         for v in violations(chrome, axe).await {
             problems.push(format!("{email}: {path}: {v}"));
+        }
+        // Nothing wider than the window, on a phone and at a desk (the page reflows in
+        // place; axe ran at the desk's width, where the next page is checked too).
+        for (width, height) in [(390, 844), (1280, 1024)] {
+            chrome.resize(width, height).await;
+            if let Some((wide, window)) = chrome.overflow().await {
+                problems.push(format!(
+                    "{email}: {path} is {wide} px wide in a window of {window} px"
+                ));
+            }
         }
         if depth == 0 {
             for next in links(chrome).await {

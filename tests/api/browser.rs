@@ -178,17 +178,23 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("resize to {width}×{height}: {e}"));
     }
 
-    /// Nothing on the page is wider than the window (no sideways scrolling).
-    pub async fn assert_nothing_overflows(&self) {
+    /// How wide the page is and the window it is in, when the page is the wider.
+    pub async fn overflow(&self) -> Option<(u64, u64)> {
         let widths = self
             .run("return [document.documentElement.scrollWidth, window.innerWidth]")
             .await;
-        let (scroll, inner) = (widths[0].as_u64(), widths[1].as_u64());
-        assert!(
-            scroll.is_some() && scroll <= inner,
-            "the page is {scroll:?} px wide in a window of {inner:?} px on {}",
-            self.location().await
-        );
+        let (scroll, inner) = (widths[0].as_u64()?, widths[1].as_u64()?);
+        (scroll > inner).then_some((scroll, inner))
+    }
+
+    /// Nothing on the page is wider than the window (no sideways scrolling).
+    pub async fn assert_nothing_overflows(&self) {
+        if let Some((scroll, inner)) = self.overflow().await {
+            panic!(
+                "the page is {scroll} px wide in a window of {inner} px on {}",
+                self.location().await
+            );
+        }
     }
 
     /// Ends the browser session the polite way; dropping a Chrome kills it instead.
