@@ -35,6 +35,13 @@ curl -s -b "$jar" -c "$jar" -o /dev/null -X POST http://127.0.0.1:8092/sign-in \
   --data-urlencode "csrf_token=$csrf" --data-urlencode "email=bench-staff@example.org" \
   --data-urlencode "password=bench password" --data-urlencode "next=/portal"
 session=$(awk '$6 == "staffdev_session" {print $7}' "$jar")
+# An advisor's pages carry no "waiting for you" count: the portal without it, to compare.
+advisor_jar=$(mktemp)
+csrf=$(curl -s -c "$advisor_jar" http://127.0.0.1:8092/sign-in | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
+curl -s -b "$advisor_jar" -c "$advisor_jar" -o /dev/null -X POST http://127.0.0.1:8092/sign-in \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode "email=bench-advisor@example.org" \
+  --data-urlencode "password=bench password" --data-urlencode "next=/portal"
+advisor_session=$(awk '$6 == "staffdev_session" {print $7}' "$advisor_jar")
 token=$(curl -s -X POST http://127.0.0.1:8092/api/v1/auth/tokens -H 'content-type: application/json' \
   -d '{"email":"bench-staff@example.org","password":"bench password","name":"bench"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal | grep -q "The Big Ugly Trophy" \
@@ -57,6 +64,9 @@ run() { echo "== $1"; wrk -t2 -c32 -d"$duration" --latency "${@:2}" | grep -E "R
 echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 run "/healthz" http://127.0.0.1:8092/healthz
 run "/portal signed in" -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal
+if [ -n "$advisor_session" ]; then
+  run "/portal signed in without the waiting count (an advisor)" -H "cookie: staffdev_session=$advisor_session" http://127.0.0.1:8092/portal
+fi
 run "/api/v1/portal" -H "authorization: Bearer $token" http://127.0.0.1:8092/api/v1/portal
 run "/portal public, anonymous" http://127.0.0.1:8093/portal
 run "/portal?after= (the wall's third page, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/portal?after=$wall"

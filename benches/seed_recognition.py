@@ -30,7 +30,8 @@ def stamp(t):
     return t.isoformat()
 
 
-for email, name, role in [("bench-cio@example.org", "Bench CIO", "cio"), ("bench-staff@example.org", "Bench Staff", "staff")]:
+for email, name, role in [("bench-cio@example.org", "Bench CIO", "cio"), ("bench-staff@example.org", "Bench Staff", "staff"),
+                          ("bench-advisor@example.org", "Bench Advisor", "advisor")]:
     subprocess.run([staffdev, "create-user", "--database-url", f"sqlite://{path}", "--email", email, "--name", name,
                     "--role", role], input=b"bench password\n", check=True)
 cio = db.execute("SELECT id FROM people WHERE email = 'bench-cio@example.org'").fetchone()[0]

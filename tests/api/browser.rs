@@ -254,9 +254,25 @@ impl Chrome {
 
     /// Clicks a button or link that loads another page, and waits until that page is in.
     pub async fn click_and_wait(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_for_new_page(css).await;
+    }
+
+    /// Presses keys that load another page (Enter on a link or button), and waits for it.
+    pub async fn press_and_wait(&self, keys: &str) {
+        self.mark_page().await;
+        self.press(keys).await;
+        self.wait_for_new_page("a key press").await;
+    }
+
+    /// Marks the page on screen, so `wait_for_new_page` knows when another replaced it.
+    async fn mark_page(&self) {
         self.run("window.__staffdev_previous_page = true; return null")
             .await;
-        self.click(css).await;
+    }
+
+    async fn wait_for_new_page(&self, after: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             // Asked while the page changes, the driver may answer with an error: not yet.
@@ -271,12 +287,52 @@ impl Chrome {
             if matches!(loaded, Ok(Value::Bool(true))) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no new page after clicking {css}"
-            );
+            assert!(Instant::now() < deadline, "no new page after {after}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Forgets the session, as signing out would.
+    pub async fn sign_out(&self) {
+        self.client
+            .delete_all_cookies()
+            .await
+            .expect("forget the session");
+    }
+
+    /// Presses keys on whatever has the focus, as a person at the keyboard would.
+    pub async fn press(&self, keys: &str) {
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .expect("something has the focus");
+        focused.send_keys(keys).await.expect("press keys");
+    }
+
+    /// Presses Tab until the focus is on `css` (at most 80 times), as someone without a
+    /// mouse would reach it, and checks that the focus shows there.
+    pub async fn tab_to(&self, css: &str) {
+        let tab = char::from(fantoccini::key::Key::Tab).to_string();
+        let test = format!(
+            "return document.activeElement !== null && document.activeElement.matches({})",
+            json!(css)
+        );
+        for _ in 0..80 {
+            if self.run(&test).await == json!(true) {
+                let outline = self
+                    .run("const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth")
+                    .await;
+                let outline = outline.as_str().unwrap_or_default().to_owned();
+                assert!(
+                    !outline.starts_with("none") && !outline.ends_with(" 0px"),
+                    "the focus on {css} cannot be seen: {outline}"
+                );
+                return;
+            }
+            self.press(&tab).await;
+        }
+        panic!("Tab never reached {css} on {}", self.location().await);
     }
 
     /// Runs script in the page through the driver (not subject to the page's CSP).
@@ -289,10 +345,7 @@ impl Chrome {
 
     /// Signs in through the sign-in form, as `email` with the tests' password.
     pub async fn sign_in(&self, email: &str) {
-        self.client
-            .delete_all_cookies()
-            .await
-            .expect("forget the previous session");
+        self.sign_out().await;
         self.visit("/sign-in").await;
         self.fill("#email", email).await;
         self.fill("#password", PASSWORD).await;

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::Chrome;
+use crate::helpers::PASSWORD;
 
 /// A desk's window and a phone's.
 const WIDTHS: [(u32, u32); 2] = [(1280, 1024), (390, 844)];
@@ -230,6 +231,63 @@ both_backends! {
                 assert!(!body.contains("Error 4") && !body.contains("Error 5"), "{href} answers an error: {body}");
             }
             navigate(&chrome, width, Some("recognition"), "/compliments").await;
+        }
+        chrome.close().await;
+    }
+}
+
+both_backends! {
+    async fn someone_without_a_mouse_signs_in_finds_a_goal_and_reports_progress(app) {
+        let Some(chrome) = Chrome::launch(&app).await else { return };
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let eng = app.token("eng@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goal = app.propose_goal(&eng, f.cycle, f.objectives[0], "Answer in plain words").await;
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let enter = char::from(fantoccini::key::Key::Enter).to_string();
+
+        for (width, height) in WIDTHS {
+            chrome.resize(width, height).await;
+            chrome.sign_out().await;
+
+            // Sign in: Tab to each field, type, Enter sends the form.
+            chrome.visit("/sign-in").await;
+            chrome.tab_to("#email").await;
+            chrome.press("eng@example.org").await;
+            chrome.tab_to("#password").await;
+            chrome.press(PASSWORD).await;
+            chrome.press_and_wait(&enter).await;
+            assert!(!chrome.location().await.starts_with("/sign-in"), "signed in with the keyboard");
+
+            // On a phone the Menu opens from the keyboard too; My goals from the navigation.
+            if is_phone(width) {
+                chrome.tab_to("#nav-toggle").await;
+                chrome.press(" ").await;
+            }
+            chrome.tab_to("nav a[href='/goals']").await;
+            chrome.press_and_wait(&enter).await;
+            assert_eq!(chrome.location().await, "/goals");
+
+            chrome.tab_to(&format!("a[href='/goals/{goal}']")).await;
+            chrome.press_and_wait(&enter).await;
+            assert_eq!(chrome.location().await, format!("/goals/{goal}"));
+
+            // The progress form: fields in order, then the button with Enter.
+            let progress = if is_phone(width) { "60" } else { "40" };
+            chrome.tab_to("#progress").await;
+            chrome.press(&format!("{}{progress}", char::from(fantoccini::key::Key::Backspace).to_string().repeat(3))).await;
+            chrome.tab_to("#note").await;
+            chrome.press("Drafted the plain-words guide with the keyboard").await;
+            chrome.tab_to("form[action$='/progress'] button[type=submit]").await;
+            chrome.press_and_wait(&enter).await;
+            let facts = chrome.text("dl.facts").await;
+            assert!(facts.contains(&format!("{progress}%")), "the progress shows: {facts}");
+            assert!(chrome.text("main").await.contains("Drafted the plain-words guide"), "the note shows");
+            chrome.assert_nothing_overflows().await;
         }
         chrome.close().await;
     }
