@@ -187,8 +187,7 @@ struct SurveyForm {
 }
 
 struct CachedSurvey {
-    /// None: no such survey.
-    form: Option<Arc<SurveyForm>>,
+    form: Arc<SurveyForm>,
     at: std::time::Instant,
     generation: u64,
 }
@@ -211,7 +210,7 @@ impl Default for FormCache {
 }
 
 impl FormCache {
-    fn cached(&self, id: i64, generation: u64) -> Option<Option<Arc<SurveyForm>>> {
+    fn cached(&self, id: i64, generation: u64) -> Option<Arc<SurveyForm>> {
         let surveys = self.surveys.lock().ok()?;
         surveys
             .get(&id)
@@ -240,13 +239,13 @@ impl FormCache {
     async fn survey(&self, db: &Db, id: i64) -> AppResult<Option<Arc<SurveyForm>>> {
         let generation = db.generation();
         if let Some(form) = self.cached(id, generation) {
-            return Ok(form);
+            return Ok(Some(form));
         }
         // The generation and the time are taken before the data: a write landing
         // meanwhile makes this copy stale at once.
         let at = std::time::Instant::now();
         let form = match target_row(db.conn(), &Target::Open(id)).await? {
-            Some(row) => Some(Arc::new(SurveyForm {
+            Some(row) => Arc::new(SurveyForm {
                 status: SurveyStatus::from_stored(&row.status)?,
                 questions: questions_of(db.conn(), &[id])
                     .await?
@@ -255,8 +254,10 @@ impl FormCache {
                     .collect(),
                 title: row.title,
                 introduction: row.introduction,
-            })),
-            None => None,
+            }),
+            // Not kept: links to surveys that do not exist would otherwise fill the
+            // cache and push out the ones people answer.
+            None => return Ok(None),
         };
         self.keep(
             id,
@@ -266,7 +267,7 @@ impl FormCache {
                 generation,
             },
         );
-        Ok(form)
+        Ok(Some(form))
     }
 
     async fn staff(&self, db: &Db) -> AppResult<Arc<Vec<PersonRef>>> {

@@ -279,6 +279,8 @@ struct GoalPage {
     today: String,
     /// The progress form as typed, when it comes back with errors.
     typed: Option<ProgressForm>,
+    /// The send-back comment as typed, when it comes back with errors.
+    comment: String,
     errors: FormErrors,
 }
 
@@ -288,6 +290,18 @@ async fn goal_page(
     id: i32,
     notice: Option<&'static str>,
     typed: Option<ProgressForm>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    goal_page_with_comment(state, actor, id, notice, typed, String::new(), errors).await
+}
+
+async fn goal_page_with_comment(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    notice: Option<&'static str>,
+    typed: Option<ProgressForm>,
+    comment: String,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let detail = goals::get(&state.db, actor, id).await?;
@@ -306,6 +320,7 @@ async fn goal_page(
         today: chrono::Utc::now().date_naive().to_string(),
         detail,
         typed,
+        comment,
         errors,
     })
 }
@@ -571,7 +586,7 @@ pub async fn send_back(
     form_outcome(
         result,
         |_| format!("/goals/{id}?notice=sent_back"),
-        |errors| goal_page(&state, &actor, id, None, None, errors),
+        |errors| goal_page_with_comment(&state, &actor, id, None, None, form.comment, errors),
     )
     .await
 }

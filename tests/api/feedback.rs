@@ -865,6 +865,16 @@ both_backends! {
         let again = client.get_html(&open).await;
         assert_eq!(app.db().statements_run() - before, 0, "the open link's form is shared");
         assert!(again.contains("Solved the first time?"));
+        // Links to surveys that do not exist are asked afresh each time, never kept, so a
+        // scan of made-up numbers cannot crowd out the forms people answer.
+        for _ in 0..2 {
+            let before = app.db().statements_run();
+            assert_eq!(client.get(&format!("/respond/{}", survey + 1000)).await.status(), StatusCode::NOT_FOUND);
+            assert!(app.db().statements_run() > before, "a missing survey is not cached");
+        }
+        let before = app.db().statements_run();
+        client.get_html(&open).await;
+        assert_eq!(app.db().statements_run() - before, 0, "the real one is still shared");
 
         let response = app.api.put(app.url(&format!("/api/v1/surveys/{survey}/questions"))).bearer_auth(&cio)
             .json(&json!({"questions": [{"kind": "rating", "prompt": "Was the wait reasonable?", "required": true}]}))

@@ -436,6 +436,12 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.unwrap();
         assert!(html.contains(r#"<p class="field-error" id="comment-error">Say what the goal needs before you can agree to it.</p>"#), "{html}");
+        // A comment refused for its length comes back as typed, to be shortened.
+        let long = "Name the queue. ".repeat(130);
+        let response = browser.post_form(&page, &format!("{page}/send-back"), &[("comment", &long)]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("aria-describedby=\"comment-error\">{long}</textarea>")), "the comment is kept: {html}");
         let response = browser.post_form(&page, &format!("{page}/send-back"), &[("comment", "Name the queue")]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"], format!("{page}?notice=sent_back"));
