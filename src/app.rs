@@ -419,6 +419,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::ideas::pages::routes,
     crate::feedback::pages::routes,
     crate::todo::pages::routes,
+    crate::own_data::pages::routes,
 ];
 
 fn page_routes() -> Route {

@@ -36,6 +36,8 @@ pub mod ideas;
 pub mod installation;
 /// Quarterly meetings and the retreat: agendas, the question bank, outcomes.
 pub mod meetings;
+/// Everything staffdev holds about a person, for them to download.
+pub mod own_data;
 /// Keyset pagination shared by every collection.
 pub mod paging;
 /// People, roles and the manager chain.

@@ -28,6 +28,8 @@ pub enum Action<'a> {
     ManagePeople,
     /// Create, list and revoke one's own API tokens; change one's own password.
     ManageOwnAccount,
+    /// Download everything staffdev holds about oneself (never anyone else's).
+    DownloadOwnData,
     /// Have private links (the calendar feed, the portal's feed) and reset them; read
     /// through them, as oneself, what one may read signed in.
     UsePrivateLinks,
@@ -142,6 +144,7 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
         Action::ListPeople
         | Action::ViewProfile
         | Action::ManageOwnAccount
+        | Action::DownloadOwnData
         | Action::UsePrivateLinks
         | Action::ReadPlan
         | Action::ReadPortal => Allow,
@@ -381,6 +384,8 @@ mod tests {
             ("staff cannot manage people",  me,         Action::ManagePeople, Forbid),
             ("advisor cannot manage people", advisor,   Action::ManagePeople, Forbid),
             ("everyone manages own account", advisor,   Action::ManageOwnAccount, Allow),
+            ("staff download their own data", me,       Action::DownloadOwnData, Allow),
+            ("advisors download their own data", advisor, Action::DownloadOwnData, Allow),
             ("staff have private links",    me,         Action::UsePrivateLinks, Allow),
             ("the cio has private links",   cio,        Action::UsePrivateLinks, Allow),
             ("advisors have private links", advisor,    Action::UsePrivateLinks, Allow),

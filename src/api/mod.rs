@@ -201,6 +201,7 @@ pub type Endpoints = (
     crate::ideas::api::IdeasApi,
     crate::feedback::api::FeedbackApi,
     crate::todo::api::TodoApi,
+    crate::own_data::api::OwnDataApi,
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -223,6 +224,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::ideas::api::IdeasApi,
             crate::feedback::api::FeedbackApi,
             crate::todo::api::TodoApi,
+            crate::own_data::api::OwnDataApi,
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

@@ -22,6 +22,7 @@ mod meetings;
 mod navigation;
 mod openapi;
 mod operations;
+mod own_data;
 mod pages;
 mod people;
 mod plan;
