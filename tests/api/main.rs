@@ -18,6 +18,7 @@ mod goals;
 mod hardening;
 mod ideas;
 mod meetings;
+mod moderation;
 mod navigation;
 mod openapi;
 mod operations;
