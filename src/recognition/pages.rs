@@ -850,6 +850,103 @@ pub async fn hide_announcement(
 }
 
 // ---------------------------------------------------------------------------------------
+// What is hidden, and bringing it back (the cio)
+
+#[derive(Template)]
+#[template(path = "recognition/hidden.html")]
+struct HiddenPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    hidden: crate::paging::Page<recognition::HiddenItem>,
+}
+
+/// Everything hidden from the portal, newest hidden first, each with its "Unhide…"
+/// button: the cio only (404 for everyone else).
+#[handler]
+pub async fn list_hidden(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Html<String>> {
+    let hidden =
+        recognition::hidden_items(&state.db, &actor, Some(LIST_PAGE), q.after.as_deref()).await?;
+    render(&HiddenPage {
+        layout: Layout::new(Some(&actor), "Hidden items", "hidden"),
+        notice: (q.notice.as_deref() == Some("unhidden"))
+            .then_some("It is back on the portal and in the feed; the unhiding is on record."),
+        hidden,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "recognition/unhide.html")]
+struct UnhidePage {
+    layout: Layout,
+    hidden: recognition::HiddenItem,
+    history: Vec<recognition::ModerationEvent>,
+    reason: String,
+    errors: FormErrors,
+}
+
+/// The item an unhide address names: `/hidden/{kind}/{id}/unhide`; an unknown kind is a
+/// page that does not exist.
+fn unhide_item(kind: &str, id: i64) -> AppResult<Hideable> {
+    let kind = recognition::HiddenKind::parse_word(kind).map_err(|_| AppError::NotFound)?;
+    Ok(Hideable::new(kind, id))
+}
+
+async fn unhide_page(
+    state: &AppState,
+    actor: &Actor,
+    item: Hideable,
+    reason: String,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let hidden = recognition::hidden_item(&state.db, actor, item).await?;
+    render(&UnhidePage {
+        layout: Layout::new(Some(actor), "Bring it back to the portal?", "hidden"),
+        history: recognition::moderation_history(&state.db, actor, item).await?,
+        hidden,
+        reason,
+        errors,
+    })
+}
+
+/// Asks before bringing an item back, with its record and a required reason.
+#[handler]
+pub async fn unhide_form(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((kind, id)): Path<(String, i64)>,
+) -> AppResult<Html<String>> {
+    let item = unhide_item(&kind, id)?;
+    unhide_page(&state, &actor, item, String::new(), FormErrors::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnhideForm {
+    #[serde(default)]
+    reason: String,
+}
+
+#[handler]
+pub async fn unhide(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((kind, id)): Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<UnhideForm>,
+) -> AppResult<Response> {
+    let item = unhide_item(&kind, id)?;
+    let result = recognition::unhide(&state.db, &actor, item, Some(&form.reason), Utc::now()).await;
+    form_outcome(
+        result,
+        |()| "/hidden?notice=unhidden".to_owned(),
+        |errors| unhide_page(&state, &actor, item, form.reason, errors),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
 // The recognition balance (managers and the cio)
 
 #[derive(Template)]
@@ -933,4 +1030,6 @@ pub fn routes(route: poem::Route) -> poem::Route {
         )
         .at("/announcements/new", get(announcement_form))
         .at("/announcements/:id/hide", post(hide_announcement))
+        .at("/hidden", get(list_hidden))
+        .at("/hidden/:kind/:id/unhide", get(unhide_form).post(unhide))
 }
