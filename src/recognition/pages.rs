@@ -34,6 +34,8 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
 struct PortalPage {
     layout: Layout,
     notice: Option<&'static str>,
+    /// After sending kudos: said beside the wall, where the new kudos are.
+    kudos_notice: Option<&'static str>,
     portal: std::sync::Arc<recognition::Portal>,
     signed_in: bool,
     can_give: bool,
@@ -66,8 +68,9 @@ pub async fn show_portal(
         q.after.as_deref(),
     )
     .await?;
+    let kudos_notice = (q.notice.as_deref() == Some("kudos"))
+        .then_some("Thank you: your kudos are on the wall, at the top.");
     let notice = match q.notice.as_deref() {
-        Some("kudos") => Some("Your kudos are on the wall."),
         Some("compliment") => Some("The compliment is on the portal."),
         Some("announcement") => Some("The announcement is on the portal."),
         Some("hidden") => Some("It is hidden from the portal and the feed."),
@@ -76,6 +79,7 @@ pub async fn show_portal(
     render(&PortalPage {
         layout: Layout::new(actor.as_ref(), "Portal", "portal"),
         notice,
+        kudos_notice,
         portal,
         signed_in: actor.is_some(),
         can_give: actor
@@ -146,7 +150,8 @@ pub struct KudosForm {
 #[template(path = "recognition/kudos_form.html")]
 struct KudosFormPage {
     layout: Layout,
-    colleagues: Vec<PersonRef>,
+    /// Everyone one may thank, in a fieldset per team.
+    teams: Vec<people::TeamOfPeople>,
     values: Vec<String>,
     chosen: Vec<i32>,
     chosen_values: Vec<String>,
@@ -162,14 +167,17 @@ async fn kudos_form_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
-    let colleagues = people::active_staff(&state.db)
+    let teams = people::active_staff_by_team(&state.db)
         .await?
         .into_iter()
-        .filter(|p| p.id != actor.person_id)
+        .filter_map(|mut team| {
+            team.people.retain(|p| p.id != actor.person_id);
+            (!team.people.is_empty()).then_some(team)
+        })
         .collect();
     render(&KudosFormPage {
         layout: Layout::new(Some(actor), "Give kudos", "kudos"),
-        colleagues,
+        teams,
         values: plan::active_values(&state.db).await?,
         chosen,
         chosen_values,
@@ -201,7 +209,7 @@ pub async fn kudos_form(
     .await
 }
 
-/// A multi-select sends the field once per choice; `serde_urlencoded` wants them as a
+/// Checkboxes send the field once per choice; `serde_urlencoded` wants them as a
 /// sequence, which `CsrfForm<Vec<(String, String)>>` gives us.
 #[handler]
 pub async fn give_kudos(
@@ -236,7 +244,8 @@ pub async fn give_kudos(
     .await;
     form_outcome(
         result,
-        |_| "/portal?notice=kudos".to_owned(),
+        // Straight to the new kudos on the wall, with the notice beside it.
+        |kudos| format!("/portal?notice=kudos#kudos-{}", kudos.id),
         |errors| kudos_form_page(&state, &actor, chosen, form.values, form.message, errors),
     )
     .await
