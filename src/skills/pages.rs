@@ -330,7 +330,7 @@ fn history_chart(person: &str, standing: &skills::Standing) -> Option<Chart> {
         "Assessed on",
         &[own, manager],
         target_level.map(f64::from),
-        |date| date.to_string(),
+        |date| date.format("%-d %b %Y").to_string(),
     ))
 }
 
