@@ -491,7 +491,8 @@ impl Chart {
             _ => (NaiveDate::MIN, NaiveDate::MIN),
         };
         let span = (last - first).num_days() as f64;
-        let inset = 16.0;
+        // Room for half a date label at either end.
+        let inset = 40.0;
         let x_of = |date: NaiveDate| {
             if span <= 0.0 {
                 LEFT + plot.width() / 2.0
@@ -778,7 +779,8 @@ fn dash(s: usize) -> &'static str {
     }
 }
 
-/// A point of series `s`: a circle, a square or a diamond, with its value as a tooltip.
+/// A point of series `s`: a circle, a hollow square or a diamond, with its value as a
+/// tooltip. The square is hollow, so a circle on the same day and level shows inside it.
 fn marker(s: usize, x: f64, y: f64, tooltip: &str) -> String {
     let colour = FILLS[s % FILLS.len()];
     let tooltip = escape(tooltip);
@@ -787,9 +789,9 @@ fn marker(s: usize, x: f64, y: f64, tooltip: &str) -> String {
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{colour}"><title>{tooltip}</title></circle>"#
         ),
         1 => format!(
-            r##"<rect x="{:.1}" y="{:.1}" width="9" height="9" fill="#fff" stroke="{colour}" stroke-width="2.5"><title>{tooltip}</title></rect>"##,
-            x - 4.5,
-            y - 4.5,
+            r##"<rect x="{:.1}" y="{:.1}" width="10" height="10" fill="none" stroke="{colour}" stroke-width="2.5"><title>{tooltip}</title></rect>"##,
+            x - 5.0,
+            y - 5.0,
         ),
         _ => format!(
             r#"<path d="M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z" fill="{colour}"><title>{tooltip}</title></path>"#,
