@@ -240,8 +240,9 @@ It answers as the person whose token it is, and shows them what they may see in 
 
 ## How to get a token
 
-Every operation needs a personal API token, sent as `Authorization: Bearer <token>` (the \
-portal's reads too, unless the department made the portal public).
+Every operation but creating a token needs a personal API token, sent as \
+`Authorization: Bearer <token>` (the portal's reads too, unless the department made the \
+portal public).
 
 - **In the app**: sign in to [staffdev](/), open [Account](/account), and under *API \
   tokens* give a new token a name and create it. Copy it at once: it is shown only once.
