@@ -432,12 +432,19 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let https_only = state.settings.secure_cookies();
     let api = api::service();
     let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let docs_page = api::docs_html();
+    let docs = Route::new().at(
+        "/",
+        get(poem::endpoint::make_sync(move |_| {
+            poem::web::Html(docs_page.clone())
+        })),
+    );
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/static/style.css", get(web::stylesheet))
         .at("/static/print.js", get(web::print_script))
+        .at("/static/people-filter.js", get(web::people_filter_script))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs.around(docs_headers))
         .nest(

@@ -15,6 +15,8 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
 /// Width and height of the drawing area in SVG units (the SVG scales to its container).
 const WIDTH: f64 = 640.0;
 const LEFT: f64 = 44.0;
@@ -73,6 +75,12 @@ impl Scale {
         min: 0.0,
         max: Some(5.0),
     };
+    /// Levels of 1 to 5 as whole numbers, drawn from 1 (one person's assessments).
+    pub const WHOLE_LEVEL: Scale = Scale {
+        decimals: 0,
+        min: 1.0,
+        max: Some(5.0),
+    };
     /// Ratings of 1 to 5 drawn from 1, with one decimal.
     pub const RATING: Scale = Scale {
         decimals: 1,
@@ -129,6 +137,14 @@ impl Group {
             values,
         }
     }
+}
+
+/// One series of a chart over dates: its name and its values, each on the day it was
+/// taken (a person's self-assessments of a skill).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedSeries<'a> {
+    pub name: &'a str,
+    pub points: Vec<(NaiveDate, f64)>,
 }
 
 /// What every chart is told before it is drawn.
@@ -443,6 +459,139 @@ impl Chart {
         Chart::assemble(frame, height, body, DataTable { columns, rows })
     }
 
+    /// Lines over time, one per series, each point placed by its date, with a dashed
+    /// line at the target: a person's self and manager assessments of a skill. The x axis
+    /// names the dates (as `date_label` writes them), the y axis the scale; series differ
+    /// by marker (circle, square) and line (solid, dashed) as well as colour, and the
+    /// legend says which is which. The table has a row per date and a column per series.
+    pub fn dated_lines(
+        frame: &Frame,
+        date_heading: &str,
+        series: &[DatedSeries],
+        target: Option<f64>,
+        date_label: impl Fn(NaiveDate) -> String,
+    ) -> Chart {
+        let height = 270.0;
+        let bottom = 70.0;
+        let values = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|(_, v)| *v))
+            .chain(target);
+        let plot = Plot::new(height, bottom, &frame.scale, values);
+        let mut body = plot.axis(&frame.scale);
+        body.push_str(&text(4.0, TOP - 12.0, "start", "axis", "Level"));
+        let mut dates: Vec<NaiveDate> = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|(d, _)| *d))
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let (first, last) = match (dates.first(), dates.last()) {
+            (Some(first), Some(last)) => (*first, *last),
+            _ => (NaiveDate::MIN, NaiveDate::MIN),
+        };
+        let span = (last - first).num_days() as f64;
+        // Room for half a date label at either end.
+        let inset = 40.0;
+        let x_of = |date: NaiveDate| {
+            if span <= 0.0 {
+                LEFT + plot.width() / 2.0
+            } else {
+                LEFT + inset
+                    + (plot.width() - 2.0 * inset) * (date - first).num_days() as f64 / span
+            }
+        };
+        // A tick at every date; a label where it does not run into the one before.
+        let mut free_from = f64::MIN;
+        for date in &dates {
+            let x = x_of(*date);
+            body.push_str(&format!(
+                r##"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="#5b6475" stroke-width="1"/>"##,
+                plot.base(),
+                plot.base() + 4.0,
+            ));
+            let label = date_label(*date);
+            let half = 3.3 * label.chars().count() as f64;
+            if x - half >= free_from {
+                body.push_str(&text(x, plot.base() + 16.0, "middle", "label", &label));
+                free_from = x + half + 8.0;
+            }
+        }
+        if let Some(target) = target {
+            let y = plot.y(target);
+            body.push_str(&format!(
+                r#"<line x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" class="target" stroke="{}" stroke-width="2" stroke-dasharray="6 4"/>"#,
+                WIDTH - RIGHT,
+                FILLS[2],
+            ));
+            body.push_str(&text(
+                WIDTH - RIGHT,
+                y - 5.0,
+                "end",
+                "value",
+                &format!("target {}", frame.scale.format(target)),
+            ));
+        }
+        for (s, line) in series.iter().enumerate() {
+            let colour = FILLS[s % FILLS.len()];
+            let coordinates: Vec<(f64, f64)> = line
+                .points
+                .iter()
+                .map(|(date, value)| (x_of(*date), plot.y(*value)))
+                .collect();
+            if coordinates.len() > 1 {
+                let points: Vec<String> = coordinates
+                    .iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect();
+                body.push_str(&format!(
+                    r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"{}/>"#,
+                    points.join(" "),
+                    dash(s),
+                ));
+            }
+            for ((date, value), (x, y)) in line.points.iter().zip(&coordinates) {
+                body.push_str(&marker(
+                    s,
+                    *x,
+                    *y,
+                    &format!(
+                        "{} – {}: {}",
+                        line.name,
+                        date_label(*date),
+                        frame.scale.format(*value)
+                    ),
+                ));
+            }
+        }
+        body.push_str(&line_legend(
+            series,
+            target.map(|t| format!("Target ({})", frame.scale.format(t))),
+            height - 14.0,
+        ));
+        let mut columns = vec![date_heading.to_owned()];
+        columns.extend(series.iter().map(|s| s.name.to_owned()));
+        if target.is_some() {
+            columns.push("Target".to_owned());
+        }
+        let rows = dates
+            .iter()
+            .map(|date| {
+                let mut row = vec![date_label(*date)];
+                row.extend(series.iter().map(|s| {
+                    // The day's last value, should a day have two.
+                    let value = s.points.iter().rev().find(|(d, _)| d == date);
+                    cell(frame, value.map(|(_, v)| *v))
+                }));
+                if let Some(target) = target {
+                    row.push(frame.scale.format(target));
+                }
+                row
+            })
+            .collect();
+        Chart::assemble(frame, height, body, DataTable { columns, rows })
+    }
+
     fn assemble(frame: &Frame, height: f64, body: String, table: DataTable) -> Chart {
         let id = slug(frame.id);
         let svg = format!(
@@ -617,6 +766,69 @@ fn legend(series: &[&str], y: f64) -> String {
         ));
         out.push_str(&text(x + 20.0, y, "start", "legend", name));
         x += 36.0 + 7.5 * name.chars().count() as f64;
+    }
+    out
+}
+
+/// Series of a line chart differ by line as well as colour: solid, dashed, dotted.
+fn dash(s: usize) -> &'static str {
+    match s % 3 {
+        0 => "",
+        1 => r#" stroke-dasharray="8 4""#,
+        _ => r#" stroke-dasharray="2 3""#,
+    }
+}
+
+/// A point of series `s`: a circle, a hollow square or a diamond, with its value as a
+/// tooltip. The square is hollow, so a circle on the same day and level shows inside it.
+fn marker(s: usize, x: f64, y: f64, tooltip: &str) -> String {
+    let colour = FILLS[s % FILLS.len()];
+    let tooltip = escape(tooltip);
+    match s % 3 {
+        0 => format!(
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{colour}"><title>{tooltip}</title></circle>"#
+        ),
+        1 => format!(
+            r##"<rect x="{:.1}" y="{:.1}" width="10" height="10" fill="none" stroke="{colour}" stroke-width="2.5"><title>{tooltip}</title></rect>"##,
+            x - 5.0,
+            y - 5.0,
+        ),
+        _ => format!(
+            r#"<path d="M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z" fill="{colour}"><title>{tooltip}</title></path>"#,
+            y - 5.5,
+            x + 5.5,
+            y + 5.5,
+            x - 5.5,
+        ),
+    }
+}
+
+/// The legend of a line chart: each series' line and marker, and the target's dashes.
+fn line_legend(series: &[DatedSeries], target: Option<String>, y: f64) -> String {
+    let mut out = String::new();
+    let mut x = LEFT;
+    for (s, line) in series.iter().enumerate() {
+        out.push_str(&format!(
+            r#"<line x1="{x:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{}" stroke-width="2"{}/>"#,
+            x + 24.0,
+            y - 4.0,
+            y - 4.0,
+            FILLS[s % FILLS.len()],
+            dash(s),
+        ));
+        out.push_str(&marker(s, x + 12.0, y - 4.0, line.name));
+        out.push_str(&text(x + 30.0, y, "start", "legend", line.name));
+        x += 50.0 + 7.5 * line.name.chars().count() as f64;
+    }
+    if let Some(target) = target {
+        out.push_str(&format!(
+            r#"<line x1="{x:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{}" stroke-width="2" stroke-dasharray="6 4"/>"#,
+            x + 24.0,
+            y - 4.0,
+            y - 4.0,
+            FILLS[2],
+        ));
+        out.push_str(&text(x + 30.0, y, "start", "legend", &target));
     }
     out
 }
@@ -864,6 +1076,73 @@ mod tests {
             chart.table().rows[2],
             ["Mar", "hidden for privacy (fewer than 3)", "4.5"]
         );
+    }
+
+    #[test]
+    fn dated_lines_place_points_by_date_and_name_every_series() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let own = DatedSeries {
+            name: "Self",
+            points: vec![(day(1, 10), 2.0), (day(6, 1), 3.0)],
+        };
+        let manager = DatedSeries {
+            name: "Manager",
+            points: vec![(day(3, 1), 2.0)],
+        };
+        let frame = Frame {
+            id: "skill 4",
+            title: "Networking over time",
+            description: "Self and manager assessments.",
+            missing: "–",
+            scale: Scale::WHOLE_LEVEL,
+        };
+        let chart = Chart::dated_lines(&frame, "Assessed on", &[own, manager], Some(4.0), |d| {
+            d.to_string()
+        });
+        assert_eq!(
+            chart.table().columns,
+            ["Assessed on", "Self", "Manager", "Target"]
+        );
+        assert_eq!(
+            chart.table().rows,
+            [
+                ["2026-01-10", "2", "–", "4"],
+                ["2026-03-01", "–", "2", "4"],
+                ["2026-06-01", "3", "–", "4"],
+            ]
+        );
+        let svg = chart.svg();
+        // Axes: levels 1 to 5 and the dates; the legend names both series and the target.
+        for label in [
+            ">1</text>",
+            ">5</text>",
+            ">Level</text>",
+            ">2026-01-10</text>",
+        ] {
+            assert!(svg.contains(label), "{label}");
+        }
+        for name in [">Self</text>", ">Manager</text>", ">Target (4)</text>"] {
+            assert!(svg.contains(name), "legend {name}");
+        }
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            1,
+            "one point draws no line"
+        );
+        assert!(svg.contains(r#"class="target""#));
+        // March sits nearer January than June: placed by date, not by order.
+        let x = |needle: &str| -> f64 {
+            let at = svg.find(needle).unwrap();
+            let before = &svg[..at];
+            let start = before.rfind("x1=\"").unwrap() + 4;
+            before[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        let (jan, mar, jun) = (
+            x(">2026-01-10</text>"),
+            x(">2026-03-01</text>"),
+            x(">2026-06-01</text>"),
+        );
+        assert!(mar - jan < jun - mar, "{jan} {mar} {jun}");
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub enum Action<'a> {
     /// Create and reassign trophies, post compliments and announcements, and hide what
     /// should not be on the portal.
     ManageRecognition,
+    /// List what has been hidden from the portal and bring it back: the cio. Nobody else
+    /// learns the list exists (404), since it names what was hidden and why.
+    ReviewHiddenItems,
     /// See who has gone unrecognised lately and kudos per team: the cio, and managers
     /// (anyone with active direct reports) for the people below them.
     ViewRecognitionBalance { is_manager: bool },
@@ -153,6 +156,13 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Forbid
             } else {
                 Allow
+            }
+        }
+        Action::ReviewHiddenItems => {
+            if is_cio {
+                Allow
+            } else {
+                Hide
             }
         }
         Action::ViewRecognitionBalance { is_manager } => {
@@ -426,6 +436,10 @@ mod tests {
             ("the cio posts compliments",   cio,        Action::ManageRecognition, Allow),
             ("a manager does not",          lead,       Action::ManageRecognition, Forbid),
             ("staff do not",                me,         Action::ManageRecognition, Forbid),
+            ("the cio reviews hidden items", cio,       Action::ReviewHiddenItems, Allow),
+            ("a manager does not see them", lead,       Action::ReviewHiddenItems, Hide),
+            ("staff do not see them",       me,         Action::ReviewHiddenItems, Hide),
+            ("advisors do not see them",    advisor,    Action::ReviewHiddenItems, Hide),
             ("managers see the balance",    lead,       Action::ViewRecognitionBalance { is_manager: true }, Allow),
             ("the cio sees it, reports or not", cio,    Action::ViewRecognitionBalance { is_manager: false }, Allow),
             ("staff without reports do not", peer,     Action::ViewRecognitionBalance { is_manager: false }, Hide),

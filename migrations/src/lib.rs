@@ -18,6 +18,7 @@ mod m20261203_000011_reports;
 mod m20261203_000012_ideas;
 mod m20261203_000013_surveys;
 mod m20261204_000014_goal_send_backs;
+mod m20261205_000015_moderation_events;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_ideas::Migration),
             Box::new(m20261203_000013_surveys::Migration),
             Box::new(m20261204_000014_goal_send_backs::Migration),
+            Box::new(m20261205_000015_moderation_events::Migration),
         ]
     }
 }

@@ -229,12 +229,76 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
         "staffdev",
         env!("CARGO_PKG_VERSION"),
     )
-    .description(
-        "Develop and recognise the people of a service department. Errors are \
-         application/problem+json; collections page with `limit` and an `after` cursor.",
-    )
+    .description(API_DESCRIPTION)
     .server("/api/v1")
 }
+
+/// The document's description, Markdown shown at the top of `/api/docs`: what the API is,
+/// how to get a token (the first thing anyone trying it needs), and the way back to the app.
+const API_DESCRIPTION: &str = "\
+The JSON API of [staffdev](/), which develops and recognises the people of a service \
+department: goals, self-evaluations, skills, kudos and the trophy, meetings and summaries. \
+It answers as the person whose token it is, and shows them what they may see in the app.
+
+## How to get a token
+
+Every operation but creating a token needs a personal API token, sent as \
+`Authorization: Bearer <token>` (the portal's reads too, unless the department made the \
+portal public).
+
+- **In the app**: sign in to [staffdev](/), open [Account](/account), and under *API \
+  tokens* give a new token a name and create it. Copy it at once: it is shown only once.
+- **Through the API**: `POST /api/v1/auth/tokens` with your email, password and a name \
+  for the token; the answer's `token` is the secret, shown this once.
+
+```sh
+curl -s -X POST https://staffdev.example/api/v1/auth/tokens \\
+  -H 'content-type: application/json' \\
+  -d '{\"email\": \"you@example.org\", \"password\": \"…\", \"name\": \"my script\"}'
+```
+
+To try an operation on this page, press **Authorize** and paste the token. Revoke a token \
+on the [Account](/account) page or with `DELETE /api/v1/auth/tokens/{id}`.
+
+## Conventions
+
+Errors are `application/problem+json` (RFC 9457); a 422 names each field at fault. \
+Collections page with `limit` and the `after` cursor from the previous page's `next`. \
+Something you may not see answers 404.";
+
+/// `/api/docs`: poem-openapi's Swagger UI page, titled for staffdev, in English, with a
+/// bar above the explorer that leads back to the app and to the Account page, where
+/// tokens are made.
+pub fn docs_html() -> String {
+    let page = service()
+        .swagger_ui_html()
+        .replacen(
+            "<title>Swagger UI</title>",
+            "<title>staffdev API</title>",
+            1,
+        )
+        .replacen(
+            "<html charset=\"UTF-8\">",
+            "<!doctype html>\n<html lang=\"en\">",
+            1,
+        );
+    // The explorer's mount point, after the bundled script: the bar goes just before it.
+    let mount = "<div id=\"ui\"></div>";
+    match page.rfind(mount) {
+        Some(at) => format!("{}{DOCS_BAR}{}", &page[..at], &page[at..]),
+        None => page,
+    }
+}
+
+/// The bar above the API explorer (the docs page alone may use inline style).
+const DOCS_BAR: &str = concat!(
+    r#"<header style="font-family: system-ui, sans-serif; background: #1d2330; color: #fff; padding: .75rem 1.25rem; display: flex; gap: 1.5rem; flex-wrap: wrap; align-items: baseline">"#,
+    r#"<strong style="font-size: 1.1rem">staffdev API</strong>"#,
+    r#"<a href="/" style="color: #fff">Back to staffdev</a>"#,
+    r#"<a href="/account" style="color: #fff">Get a token on your Account page</a>"#,
+    r#"<span>then press <strong>Authorize</strong> and paste it.</span>"#,
+    "</header>\n",
+);
 
 /// The OpenAPI document as committed in `openapi/openapi.json`.
 pub fn spec_json() -> String {

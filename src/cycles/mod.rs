@@ -376,6 +376,27 @@ pub async fn current(db: &Db, actor: &Actor) -> AppResult<Option<Cycle>> {
     pick(&list(db, actor).await?, None)
 }
 
+/// `current`, as a subquery for another area's statement: `SELECT id` of the cycle people
+/// work in now (the most recent not closed, or else the most recent), at most one row.
+pub fn current_id_subquery() -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::{
+        ExprTrait,
+        sea_query::{Expr, Order, Query},
+    };
+    Query::select()
+        .column(review_cycle::Column::Id)
+        .from(review_cycle::Entity)
+        // Not closed first (false sorts before true on both backends), then newest.
+        .order_by_expr(
+            Expr::col(review_cycle::Column::Phase).eq(Phase::Closed.as_str()),
+            Order::Asc,
+        )
+        .order_by(review_cycle::Column::StartsOn, Order::Desc)
+        .order_by(review_cycle::Column::Id, Order::Desc)
+        .limit(1)
+        .to_owned()
+}
+
 /// From a list of cycles (newest first): the one asked for (404 if it is not there), or
 /// else the current one.
 pub fn pick(cycles: &[Cycle], wanted: Option<i32>) -> AppResult<Option<Cycle>> {

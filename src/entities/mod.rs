@@ -22,6 +22,7 @@ pub mod meeting_point;
 pub mod meeting_question;
 pub mod meeting_template;
 pub mod meeting_template_item;
+pub mod moderation_event;
 pub mod notebook_entry;
 pub mod objective;
 pub mod performance_goal;

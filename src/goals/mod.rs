@@ -495,6 +495,26 @@ fn check_due(cycle: &Cycle, due_on: Option<NaiveDate>, errors: &mut Errors) {
     }
 }
 
+/// The targets of development goals in the current cycle, as a subquery for another
+/// area's statement (the team heatmap): one row per person and skill, `person_id`,
+/// `skill_id` and `level`, the highest target level among their development goals of the
+/// cycle people work in now (`cycles::current_id_subquery`) that were not dropped.
+pub fn development_targets_now() -> sea_orm::sea_query::SelectStatement {
+    use performance_goal::Column as G;
+    Query::select()
+        .column(G::PersonId)
+        .column(G::SkillId)
+        .expr_as(Expr::col(G::TargetLevel).max(), "level")
+        .from(performance_goal::Entity)
+        .and_where(Expr::col(G::SkillId).is_not_null())
+        .and_where(Expr::col(G::TargetLevel).is_not_null())
+        .and_where(Expr::col(G::Status).ne(GoalStatus::Dropped.as_str()))
+        .and_where(Expr::col(G::CycleId).in_subquery(cycles::current_id_subquery()))
+        .group_by_col(G::PersonId)
+        .group_by_col(G::SkillId)
+        .to_owned()
+}
+
 /// The skill of a development goal must be in the catalog and not retired.
 async fn check_skill(
     conn: &impl ConnectionTrait,

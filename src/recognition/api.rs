@@ -302,6 +302,57 @@ pub struct HideBody {
     pub reason: String,
 }
 
+/// Why a hidden item is brought back to the portal.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct UnhideBody {
+    /// Why it is shown again; kept on record beside why it was hidden.
+    #[oai(validator(min_length = 1, max_length = 2000))]
+    pub reason: String,
+}
+
+/// An item hidden from the portal: what it was, who hid it, when and why.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct HiddenItemBody {
+    /// kudos, notebook_entry, compliment or announcement.
+    pub kind: String,
+    /// Its id among items of its kind (the id its hide and unhide paths take).
+    pub id: i64,
+    /// Its words: the message, or an announcement's title.
+    pub text: String,
+    /// Who gave it (kudos, notebook entries), whom it is about (compliments) or who
+    /// posted it (announcements).
+    pub person: Option<PersonRefBody>,
+    pub created_at: DateTime<Utc>,
+    pub hidden_at: DateTime<Utc>,
+    pub hidden_by: Option<PersonRefBody>,
+    pub reason: String,
+}
+
+impl From<recognition::HiddenItem> for HiddenItemBody {
+    fn from(h: recognition::HiddenItem) -> Self {
+        HiddenItemBody {
+            kind: h.kind().as_str().to_owned(),
+            id: h.id(),
+            text: h.text,
+            person: h.person.map(Into::into),
+            created_at: h.created_at,
+            hidden_at: h.hidden_at,
+            hidden_by: h.hidden_by.map(Into::into),
+            reason: h.reason,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct HiddenPage {
+    pub items: Vec<HiddenItemBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
 /// The portal: trophies with their holders, the latest notebook entries, a page of the
 /// kudos wall, recent compliments and announcements.
 #[derive(Debug, Object)]
@@ -375,6 +426,24 @@ pub struct BalanceBody {
     /// People with no kudos and no compliment in the period.
     pub unrecognised: Vec<UnrecognisedBody>,
     pub teams: Vec<TeamBalanceBody>,
+}
+
+/// The four unhide endpoints share this: the service, then 204.
+async fn unhide(
+    state: &AppState,
+    actor: &Actor,
+    item: Hideable,
+    body: UnhideBody,
+) -> ApiResult<Done> {
+    recognition::unhide(
+        &state.db,
+        actor,
+        item,
+        Some(body.reason.as_str()),
+        Utc::now(),
+    )
+    .await?;
+    Ok(Done::NoContent)
 }
 
 pub struct RecognitionApi;
@@ -817,6 +886,92 @@ impl RecognitionApi {
         )
         .await?;
         Ok(Done::NoContent)
+    }
+
+    /// Everything hidden from the portal, newest hidden first, with who hid it, when and
+    /// why (the cio; 404 for everyone else).
+    #[oai(path = "/hidden", method = "get", operation_id = "list_hidden_items")]
+    async fn list_hidden(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+        after: Query<Option<String>>,
+    ) -> ApiResult<Json<HiddenPage>> {
+        let page =
+            recognition::hidden_items(&state.db, &auth.0, limit.0, after.0.as_deref()).await?;
+        Ok(Json(HiddenPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next: page.next,
+        }))
+    }
+
+    /// Bring hidden kudos back to the portal, with a reason kept on record (the cio; 404
+    /// for everyone else, 409 when they are not hidden).
+    #[oai(
+        path = "/kudos/:id/unhide",
+        method = "post",
+        operation_id = "unhide_kudos"
+    )]
+    async fn unhide_kudos(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: JsonBody<UnhideBody>,
+    ) -> ApiResult<Done> {
+        unhide(&state, &auth.0, Hideable::Kudos(id.0), body.0).await
+    }
+
+    /// Bring a hidden notebook entry's message back (the cio; 404 for everyone else, 409
+    /// when it is not hidden).
+    #[oai(
+        path = "/notebook-entries/:id/unhide",
+        method = "post",
+        operation_id = "unhide_notebook_entry"
+    )]
+    async fn unhide_entry(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: JsonBody<UnhideBody>,
+    ) -> ApiResult<Done> {
+        unhide(&state, &auth.0, Hideable::NotebookEntry(id.0), body.0).await
+    }
+
+    /// Bring a hidden compliment back to the portal (the cio; 404 for everyone else, 409
+    /// when it is not hidden).
+    #[oai(
+        path = "/compliments/:id/unhide",
+        method = "post",
+        operation_id = "unhide_compliment"
+    )]
+    async fn unhide_compliment(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: JsonBody<UnhideBody>,
+    ) -> ApiResult<Done> {
+        unhide(&state, &auth.0, Hideable::Compliment(id.0), body.0).await
+    }
+
+    /// Bring a hidden announcement back to the portal (the cio; 404 for everyone else,
+    /// 409 when it is not hidden).
+    #[oai(
+        path = "/announcements/:id/unhide",
+        method = "post",
+        operation_id = "unhide_announcement"
+    )]
+    async fn unhide_announcement(
+        &self,
+        auth: BearerAuth,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        body: JsonBody<UnhideBody>,
+    ) -> ApiResult<Done> {
+        unhide(&state, &auth.0, Hideable::Announcement(id.0), body.0).await
     }
 
     /// Who has received no kudos or compliments lately, and kudos given and received per

@@ -3,7 +3,8 @@
 //! compliments heard about staff and the department's news; the portal shows it all.
 //!
 //! Moderation hides a row (recording who, when and why) and never deletes it: hidden rows
-//! leave the portal and the feed but stay on record.
+//! leave the portal and the feed but stay on record; the cio can list them and bring one
+//! back, and every hiding and unhiding is kept in an append-only record (`moderation`).
 //!
 //! Every write takes `now`, the moment it happens: the pages and the API pass the real
 //! clock (`Utc::now()`), the demo passes moments of the past year, so its history goes
@@ -15,6 +16,7 @@ mod balance;
 mod feed;
 mod figures;
 mod kudos;
+mod moderation;
 mod notices;
 pub mod pages;
 mod trophies;
@@ -30,6 +32,10 @@ pub use feed::{
 };
 pub use figures::{KeyCount, RecognitionFigures, figures_between};
 pub use kudos::{KUDOS_RECIPIENTS_MAX, Kudos, KudosInput, give_kudos, kudos_wall, may_thank};
+pub use moderation::{
+    HiddenItem, HiddenKind, Hideable, ModerationAction, ModerationEvent, hidden_item, hidden_items,
+    hide, moderation_history, unhide,
+};
 pub use notices::{
     ANNOUNCEMENT_BODY_MAX, Announcement, AnnouncementInput, AnnouncementKind, Channel, Compliment,
     ComplimentInput, announcements, compliments, compliments_about, post_announcement,
@@ -41,16 +47,14 @@ pub use trophies::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::{
     auth::Actor,
-    db::{Db, Params, WriteTxn},
-    entities::{announcement, compliment, kudos as kudos_row, notebook_entry},
-    error::{AppError, AppResult},
+    db::Params,
+    error::AppResult,
     paging,
     policy::{self, Action, Principal},
-    validate::{Errors, RequiredText},
+    validate::RequiredText,
 };
 
 /// Kudos and notebook messages: long enough for a story, short enough for a wall.
@@ -154,71 +158,6 @@ impl NotebookMessage {
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Moderation: shared by every kind
-
-/// What the cio can hide from the portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hideable {
-    Kudos(i64),
-    NotebookEntry(i64),
-    Compliment(i64),
-    Announcement(i64),
-}
-
-/// Hides an item from the portal and the feed, recording who, when and why. It stays in
-/// the database. Hiding what is already hidden is a 409. `now` is recorded as when.
-pub async fn hide(
-    db: &Db,
-    actor: &Actor,
-    item: Hideable,
-    reason: Option<&str>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    policy::check(actor.principal(), Action::ManageRecognition)?;
-    let mut errors = Errors::default();
-    let Some(reason) = errors.check("reason", Message::parse(reason.unwrap_or(""))) else {
-        return Err(errors.into_error());
-    };
-    let txn = db.write().await?;
-    hide_row(&txn, item, actor.person_id, reason, now).await?;
-    txn.commit().await
-}
-
-/// Marks one row hidden by `by` at `now` for `reason`; 404 when there is no such row, 409
-/// when it is hidden already.
-async fn hide_row(
-    txn: &WriteTxn,
-    item: Hideable,
-    by: i32,
-    reason: Message,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    macro_rules! hide_row {
-        ($entity:ident, $id:expr) => {{
-            let row = $entity::Entity::find_by_id($id)
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if row.hidden_at.is_some() {
-                return Err(AppError::conflict("This is hidden already."));
-            }
-            let mut model: $entity::ActiveModel = row.into();
-            model.hidden_at = Set(Some(now));
-            model.hidden_by_id = Set(Some(by));
-            model.hidden_reason = Set(Some(reason.into_string()));
-            model.update(txn).await?;
-        }};
-    }
-    match item {
-        Hideable::Kudos(id) => hide_row!(kudos_row, id),
-        Hideable::NotebookEntry(id) => hide_row!(notebook_entry, id),
-        Hideable::Compliment(id) => hide_row!(compliment, id),
-        Hideable::Announcement(id) => hide_row!(announcement, id),
-    }
-    Ok(())
 }
 
 #[cfg(test)]

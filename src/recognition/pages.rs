@@ -34,6 +34,8 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
 struct PortalPage {
     layout: Layout,
     notice: Option<&'static str>,
+    /// After sending kudos: said beside the wall, where the new kudos are.
+    kudos_notice: Option<&'static str>,
     portal: std::sync::Arc<recognition::Portal>,
     signed_in: bool,
     can_give: bool,
@@ -66,8 +68,9 @@ pub async fn show_portal(
         q.after.as_deref(),
     )
     .await?;
+    let kudos_notice = (q.notice.as_deref() == Some("kudos"))
+        .then_some("Thank you: your kudos are on the wall, at the top.");
     let notice = match q.notice.as_deref() {
-        Some("kudos") => Some("Your kudos are on the wall."),
         Some("compliment") => Some("The compliment is on the portal."),
         Some("announcement") => Some("The announcement is on the portal."),
         Some("hidden") => Some("It is hidden from the portal and the feed."),
@@ -76,6 +79,7 @@ pub async fn show_portal(
     render(&PortalPage {
         layout: Layout::new(actor.as_ref(), "Portal", "portal"),
         notice,
+        kudos_notice,
         portal,
         signed_in: actor.is_some(),
         can_give: actor
@@ -146,7 +150,8 @@ pub struct KudosForm {
 #[template(path = "recognition/kudos_form.html")]
 struct KudosFormPage {
     layout: Layout,
-    colleagues: Vec<PersonRef>,
+    /// Everyone one may thank, in a fieldset per team.
+    teams: Vec<people::TeamOfPeople>,
     values: Vec<String>,
     chosen: Vec<i32>,
     chosen_values: Vec<String>,
@@ -162,14 +167,17 @@ async fn kudos_form_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
-    let colleagues = people::active_staff(&state.db)
+    let teams = people::active_staff_by_team(&state.db)
         .await?
         .into_iter()
-        .filter(|p| p.id != actor.person_id)
+        .filter_map(|mut team| {
+            team.people.retain(|p| p.id != actor.person_id);
+            (!team.people.is_empty()).then_some(team)
+        })
         .collect();
     render(&KudosFormPage {
         layout: Layout::new(Some(actor), "Give kudos", "kudos"),
-        colleagues,
+        teams,
         values: plan::active_values(&state.db).await?,
         chosen,
         chosen_values,
@@ -201,7 +209,7 @@ pub async fn kudos_form(
     .await
 }
 
-/// A multi-select sends the field once per choice; `serde_urlencoded` wants them as a
+/// Checkboxes send the field once per choice; `serde_urlencoded` wants them as a
 /// sequence, which `CsrfForm<Vec<(String, String)>>` gives us.
 #[handler]
 pub async fn give_kudos(
@@ -236,7 +244,8 @@ pub async fn give_kudos(
     .await;
     form_outcome(
         result,
-        |_| "/portal?notice=kudos".to_owned(),
+        // Straight to the new kudos on the wall, with the notice beside it.
+        |kudos| format!("/portal?notice=kudos#kudos-{}", kudos.id),
         |errors| kudos_form_page(&state, &actor, chosen, form.values, form.message, errors),
     )
     .await
@@ -850,6 +859,103 @@ pub async fn hide_announcement(
 }
 
 // ---------------------------------------------------------------------------------------
+// What is hidden, and bringing it back (the cio)
+
+#[derive(Template)]
+#[template(path = "recognition/hidden.html")]
+struct HiddenPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    hidden: crate::paging::Page<recognition::HiddenItem>,
+}
+
+/// Everything hidden from the portal, newest hidden first, each with its "Unhide…"
+/// button: the cio only (404 for everyone else).
+#[handler]
+pub async fn list_hidden(
+    state: Data<&AppState>,
+    actor: Actor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Html<String>> {
+    let hidden =
+        recognition::hidden_items(&state.db, &actor, Some(LIST_PAGE), q.after.as_deref()).await?;
+    render(&HiddenPage {
+        layout: Layout::new(Some(&actor), "Hidden items", "hidden"),
+        notice: (q.notice.as_deref() == Some("unhidden"))
+            .then_some("It is back on the portal and in the feed; the unhiding is on record."),
+        hidden,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "recognition/unhide.html")]
+struct UnhidePage {
+    layout: Layout,
+    hidden: recognition::HiddenItem,
+    history: Vec<recognition::ModerationEvent>,
+    reason: String,
+    errors: FormErrors,
+}
+
+/// The item an unhide address names: `/hidden/{kind}/{id}/unhide`; an unknown kind is a
+/// page that does not exist.
+fn unhide_item(kind: &str, id: i64) -> AppResult<Hideable> {
+    let kind = recognition::HiddenKind::parse_word(kind).map_err(|_| AppError::NotFound)?;
+    Ok(Hideable::new(kind, id))
+}
+
+async fn unhide_page(
+    state: &AppState,
+    actor: &Actor,
+    item: Hideable,
+    reason: String,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    let hidden = recognition::hidden_item(&state.db, actor, item).await?;
+    render(&UnhidePage {
+        layout: Layout::new(Some(actor), "Bring it back to the portal?", "hidden"),
+        history: recognition::moderation_history(&state.db, actor, item).await?,
+        hidden,
+        reason,
+        errors,
+    })
+}
+
+/// Asks before bringing an item back, with its record and a required reason.
+#[handler]
+pub async fn unhide_form(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((kind, id)): Path<(String, i64)>,
+) -> AppResult<Html<String>> {
+    let item = unhide_item(&kind, id)?;
+    unhide_page(&state, &actor, item, String::new(), FormErrors::default()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnhideForm {
+    #[serde(default)]
+    reason: String,
+}
+
+#[handler]
+pub async fn unhide(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path((kind, id)): Path<(String, i64)>,
+    CsrfForm(form): CsrfForm<UnhideForm>,
+) -> AppResult<Response> {
+    let item = unhide_item(&kind, id)?;
+    let result = recognition::unhide(&state.db, &actor, item, Some(&form.reason), Utc::now()).await;
+    form_outcome(
+        result,
+        |()| "/hidden?notice=unhidden".to_owned(),
+        |errors| unhide_page(&state, &actor, item, form.reason, errors),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
 // The recognition balance (managers and the cio)
 
 #[derive(Template)]
@@ -933,4 +1039,6 @@ pub fn routes(route: poem::Route) -> poem::Route {
         )
         .at("/announcements/new", get(announcement_form))
         .at("/announcements/:id/hide", post(hide_announcement))
+        .at("/hidden", get(list_hidden))
+        .at("/hidden/:kind/:id/unhide", get(unhide_form).post(unhide))
 }

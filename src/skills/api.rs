@@ -315,7 +315,11 @@ pub struct SkillFiguresBody {
 pub struct HeatCellBody {
     pub skill_id: i32,
     pub current: i16,
+    /// The skill's target, or the target level of a development goal in the current
+    /// cycle when there is no skill target or the goal's is higher.
     pub target: Option<i16>,
+    /// The target is a development goal's.
+    pub target_from_goal: bool,
     pub gap: Option<i16>,
 }
 
@@ -444,6 +448,7 @@ impl SkillLevelsApi {
                                 skill_id: *skill_id,
                                 current: c.current,
                                 target: c.target,
+                                target_from_goal: c.target_from_goal,
                                 gap: c.gap(),
                             })
                         })

@@ -794,7 +794,11 @@ pub struct HeatRow {
 #[derive(Debug, Clone, Copy)]
 pub struct HeatCell {
     pub current: i16,
+    /// The skill's target, or a development goal's target level in the current cycle when
+    /// there is no skill target or the goal's is higher.
     pub target: Option<i16>,
+    /// The target shown is the development goal's.
+    pub target_from_goal: bool,
 }
 
 impl HeatCell {
@@ -816,14 +820,35 @@ struct HeatRowSql {
     skill_id: i32,
     current: i16,
     target: Option<i16>,
+    goal_target: Option<i16>,
+}
+
+impl HeatRowSql {
+    /// The skill's target, or the development goal's when there is none or it is higher.
+    fn cell(&self) -> HeatCell {
+        match (self.target, self.goal_target) {
+            (target, Some(goal)) if target.is_none_or(|t| goal > t) => HeatCell {
+                current: self.current,
+                target: Some(goal),
+                target_from_goal: true,
+            },
+            (target, _) => HeatCell {
+                current: self.current,
+                target,
+                target_from_goal: false,
+            },
+        }
+    }
 }
 
 /// The heatmap's one query: a row per person and skill with a level, for the active
-/// people below `reader_id` (everyone, with `everyone`), the reader left out.
+/// people below `reader_id` (everyone, with `everyone`), the reader left out, with the
+/// skill's target and the highest target of a development goal in that skill in the
+/// current cycle (`goals::development_targets_now`, joined as a subquery).
 fn heatmap_query(reader_id: i32, everyone: bool) -> sea_orm::sea_query::SelectStatement {
     // Here, not for the module: its `max` would shadow `Ord::max` on numbers.
     use sea_orm::ExprTrait;
-    let (p, l, t) = ("p", "l", "t");
+    let (p, l, t, g) = ("p", "l", "t", "g");
     let mut query = Query::select();
     query
         .distinct()
@@ -832,6 +857,7 @@ fn heatmap_query(reader_id: i32, everyone: bool) -> sea_orm::sea_query::SelectSt
         .column((l, skill_level::Column::SkillId))
         .column((l, skill_level::Column::Current))
         .expr_as(Expr::col((t, skill_target::Column::Level)), "target")
+        .expr_as(Expr::col((g, "level")), "goal_target")
         .from_as(person::Entity, p)
         .join_as(
             sea_orm::JoinType::InnerJoin,
@@ -849,6 +875,14 @@ fn heatmap_query(reader_id: i32, everyone: bool) -> sea_orm::sea_query::SelectSt
                     Expr::col((t, skill_target::Column::SkillId))
                         .equals((l, skill_level::Column::SkillId)),
                 ),
+        )
+        .join_subquery(
+            sea_orm::JoinType::LeftJoin,
+            crate::goals::development_targets_now(),
+            g,
+            Expr::col((g, "person_id"))
+                .equals((l, skill_level::Column::PersonId))
+                .and(Expr::col((g, "skill_id")).equals((l, skill_level::Column::SkillId))),
         )
         .and_where(Expr::col((p, person::Column::Active)).eq(true))
         .and_where(Expr::col((p, person::Column::Id)).ne(reader_id))
@@ -894,10 +928,7 @@ pub async fn team_heatmap(db: &Db, actor: &Actor, by_gap: bool) -> AppResult<Hea
             });
         }
         if let (Some(last), Some(index)) = (heat.last_mut(), index) {
-            let cell = HeatCell {
-                current: row.current,
-                target: row.target,
-            };
+            let cell = row.cell();
             last.largest_gap = last.largest_gap.max(cell.gap().unwrap_or(0));
             last.cells[index] = Some(cell);
         }

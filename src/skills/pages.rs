@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     auth::Actor,
+    charts::{Chart, DatedSeries, Frame, Scale},
     error::AppResult,
     skills::{self, DEFAULT_LEVELS, Skill, SkillCategory, SkillInput},
     validate::Word,
@@ -286,43 +287,57 @@ pub async fn delete(
     .await
 }
 
-/// One row of a person's skills page, with the history drawn as a small chart.
+/// A skill's history as a chart: self and manager assessments as two series placed by
+/// date on a level axis of 1 to 5, the target as a dashed line, with a legend and the
+/// table it draws. None for a skill with a target but no assessment yet.
+fn history_chart(person: &str, standing: &skills::Standing) -> Option<Chart> {
+    let series_of = |name, track: Option<&skills::Track>| DatedSeries {
+        name,
+        points: track
+            .map(|t| {
+                t.history
+                    .iter()
+                    .map(|a| (a.assessed_on, f64::from(a.level)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let own = series_of("Self", standing.own.as_ref());
+    let manager = series_of("Manager", standing.manager.as_ref());
+    if own.points.is_empty() && manager.points.is_empty() {
+        return None;
+    }
+    let target_level = standing.target.as_ref().map(|t| t.level);
+    let skill = &standing.skill.name;
+    let title = format!("{skill}: levels over time");
+    let description = match target_level {
+        Some(level) => format!(
+            "{person}'s self-assessments and their manager's assessments of {skill}, level 1 to 5 by date, against the target of {level}."
+        ),
+        None => format!(
+            "{person}'s self-assessments and their manager's assessments of {skill}, level 1 to 5 by date; no target is set."
+        ),
+    };
+    let id = format!("skill-{}", standing.skill.id);
+    Some(Chart::dated_lines(
+        &Frame {
+            id: &id,
+            title: &title,
+            description: &description,
+            missing: "–",
+            scale: Scale::WHOLE_LEVEL,
+        },
+        "Assessed on",
+        &[own, manager],
+        target_level.map(f64::from),
+        |date| date.format("%-d %b %Y").to_string(),
+    ))
+}
+
+/// One row of a person's skills page and its history chart, if it has any assessment.
 struct StandingRow {
     standing: skills::Standing,
-    /// SVG polyline points of every assessment (both sources) in date order.
-    chart_points: String,
-    /// The target as a horizontal line's y, when there is one.
-    target_y: Option<i32>,
-}
-
-const CHART_WIDTH: i32 = 160;
-const CHART_HEIGHT: i32 = 50;
-
-fn level_y(level: i16) -> i32 {
-    // Level 5 at the top, level 1 at the bottom, with a margin.
-    5 + (5 - i32::from(level)) * (CHART_HEIGHT - 10) / 4
-}
-
-fn chart_points(standing: &skills::Standing) -> String {
-    let mut history: Vec<&skills::Assessment> = standing
-        .own
-        .iter()
-        .chain(standing.manager.iter())
-        .flat_map(|t| t.history.iter())
-        .collect();
-    history.sort_by_key(|a| (a.assessed_on, a.id));
-    let steps = i32::try_from(history.len().saturating_sub(1))
-        .unwrap_or(1)
-        .max(1);
-    history
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let x = 5 + i32::try_from(i).unwrap_or(0) * (CHART_WIDTH - 10) / steps;
-            format!("{x},{}", level_y(a.level))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    chart: Option<Chart>,
 }
 
 #[derive(Template)]
@@ -336,8 +351,6 @@ struct PersonSkillsPage {
     catalog: Vec<Skill>,
     may_assess_self: bool,
     may_assess_as_manager: bool,
-    chart_width: i32,
-    chart_height: i32,
     today: String,
     errors: FormErrors,
 }
@@ -368,16 +381,13 @@ async fn person_page(
             .standings
             .into_iter()
             .map(|standing| StandingRow {
-                chart_points: chart_points(&standing),
-                target_y: standing.target.as_ref().map(|t| level_y(t.level)),
+                chart: history_chart(&profile.person.name, &standing),
                 standing,
             })
             .collect(),
         catalog: skills::list(&state.db, actor, false).await?,
         may_assess_self: profile.may_assess_self,
         may_assess_as_manager: profile.may_assess_as_manager,
-        chart_width: CHART_WIDTH,
-        chart_height: CHART_HEIGHT,
         today: chrono::Utc::now().date_naive().to_string(),
         errors,
     })

@@ -470,6 +470,16 @@ pub async fn print_script() -> Response {
         .body(include_str!("../../templates/static/print.js"))
 }
 
+/// The name filter's script, compiled into the binary (see
+/// `templates/static/people-filter.js`).
+#[poem::handler]
+pub async fn people_filter_script() -> Response {
+    Response::builder()
+        .content_type("text/javascript; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=3600")
+        .body(include_str!("../../templates/static/people-filter.js"))
+}
+
 /// A `next` parameter that stays on this site: a local path, never `//host` or a URL.
 pub fn local_path(next: Option<&str>) -> String {
     match next {

@@ -189,6 +189,13 @@ both_backends! {
     async fn every_page_offered_to_each_role_passes_axe_and_leads_somewhere_it_may_go(app) {
         let Some(axe) = axe_source() else { return };
         staffdev::demo::load(app.db()).await.expect("the demo loads");
+        // The demo hides nothing; one hidden kudos puts the cio's list of hidden items and
+        // its "Unhide…" page in the audit too.
+        let cio_id = staffdev::people::id_by_email(app.db(), staffdev::demo::CIO_EMAIL).await.unwrap().expect("the demo's cio");
+        let cio = staffdev::auth::Actor { person_id: cio_id, name: "Morgan Reyes".into(), email: staffdev::demo::CIO_EMAIL.into(), role: staffdev::people::Role::Cio, is_manager: true, csrf_token: None, session_id: None };
+        let wall = staffdev::recognition::kudos_wall(app.db(), staffdev::recognition::Reader::of(Some(&cio), false), Some(1), None).await.unwrap();
+        let kudos_id = wall.items[0].id;
+        staffdev::recognition::hide(app.db(), &cio, staffdev::recognition::Hideable::Kudos(kudos_id), Some("Names a client"), chrono::Utc::now()).await.expect("hidden");
         let mut problems = Vec::new();
         for email in [
             "sam.ito@example.org",

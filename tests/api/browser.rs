@@ -400,9 +400,16 @@ both_backends! {
         assert_eq!(chrome.prop("#recipient_ids", "ariaInvalid").await.as_deref(), Some("true"));
         assert_eq!(chrome.prop("#message", "value").await.as_deref(), Some(PAYLOAD), "what was typed is kept");
 
-        // Two colleagues from the multiple select, and a value.
-        chrome.click(&format!("#recipient_ids option[value='{}']", d.peer)).await;
-        chrome.click(&format!("#recipient_ids option[value='{}']", d.lead)).await;
+        // The name filter (a script of our own, under the CSP) narrows the list as one
+        // types; a chosen colleague stays in sight.
+        chrome.click(&format!("#recipient_ids input[value='{}']", d.peer)).await;
+        chrome.fill("#people-filter", "lee").await;
+        assert_eq!(chrome.prop("label[data-name='lee lead']", "hidden").await.as_deref(), Some("false"));
+        assert_eq!(chrome.prop("label[data-name='pat peer']", "hidden").await.as_deref(), Some("false"), "chosen, so still shown");
+        assert_eq!(chrome.prop("label[data-name='carla cio']", "hidden").await.as_deref(), Some("true"));
+        assert_eq!(chrome.text("#people-filter-count").await, "2 colleagues shown.");
+        // Two colleagues from the checkboxes grouped by team, and a value.
+        chrome.click(&format!("#recipient_ids input[value='{}']", d.lead)).await;
         chrome.click("input[name=values][value='Plain language']").await;
         chrome.click_and_wait("form[action='/kudos'] button[type=submit]").await;
         assert_eq!(chrome.location().await, "/portal?notice=kudos");

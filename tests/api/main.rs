@@ -19,6 +19,7 @@ mod hardening;
 mod ideas;
 mod journeys;
 mod meetings;
+mod moderation;
 mod navigation;
 mod openapi;
 mod operations;

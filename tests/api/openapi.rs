@@ -331,3 +331,31 @@ fn assert_no_null(value: &Value, at: &str) {
         _ => {}
     }
 }
+
+both_backends! {
+    async fn api_docs_say_how_to_get_a_token(app) {
+        for path in ["/api/docs", "/api/docs/"] {
+            let response = app.api.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+            assert!(csp.contains("'unsafe-inline'"), "the explorer's own CSP: {csp}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("<title>staffdev API</title>"), "{path}: titled for staffdev");
+            assert!(html.contains(r#"<html lang="en">"#));
+            assert!(html.contains(r#"<a href="/" style="color: #fff">Back to staffdev</a>"#), "a way back to the app");
+            assert!(html.contains(r#"<a href="/account" style="color: #fff">Get a token on your Account page</a>"#));
+            assert!(!html.contains("<title>Swagger UI</title>"));
+        }
+        // The description, at the top of the docs, says the same for any reader of the spec.
+        let spec: Value = serde_json::from_str(&staffdev::api::spec_json()).unwrap();
+        let description = spec["info"]["description"].as_str().unwrap();
+        for words in ["## How to get a token", "[staffdev](/)", "[Account](/account)", "`Authorization: Bearer <token>`", "`POST /api/v1/auth/tokens`", "**Authorize**"] {
+            assert!(description.contains(words), "{words} in {description}");
+        }
+        // And the way it describes works: the token from the API opens the API.
+        let d = app.department().await;
+        let token = app.token("eng@example.org").await;
+        let (status, me) = app.get_json(&token, "/api/v1/me").await;
+        assert_eq!((status, me["id"].as_i64()), (StatusCode::OK, Some(i64::from(d.engineer))));
+    }
+}

@@ -811,3 +811,99 @@ both_backends! {
         assert_eq!(feed_ids(&app.api, &restarted_address).await, (feed_id, entries));
     }
 }
+
+/// The part of a page from `start` up to the next `end` (or the page's end).
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} is on the page"));
+    let rest = &html[from + start.len()..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+both_backends! {
+    async fn kudos_form_groups_colleagues_by_team(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let infra = app.add_person_fast("ina@example.org", "Ina Infra", d.lead).await;
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/people/{infra}"), json!({"team": "Infrastructure"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let loner = app.add_person_fast("lone@example.org", "Lou Loner", d.lead).await;
+        app.patch_json(&cio, &format!("/api/v1/people/{loner}"), json!({"team": ""})).await;
+        let browser = app.signed_in("eng@example.org").await;
+        let page = browser.get_html("/kudos/new").await;
+        // A fieldset per team, teams by name, those without one last; no select to hunt in.
+        let infrastructure = section(&page, "<legend>Infrastructure</legend>", "</fieldset>");
+        assert!(infrastructure.contains(&format!(r#"name="recipient_ids" value="{infra}""#)), "{infrastructure}");
+        assert!(!infrastructure.contains("Pat Peer"));
+        let desk = section(&page, "<legend>Service Desk</legend>", "</fieldset>");
+        for (id, name) in [(d.peer, "Pat Peer"), (d.lead, "Lee Lead"), (d.cio, "Carla CIO")] {
+            assert!(desk.contains(&format!(r#"value="{id}""#)) && desk.contains(name), "{name} in the Service Desk");
+        }
+        assert!(!page.contains(&format!(r#"value="{}""#, d.engineer)), "not oneself");
+        assert!(!page.contains(&format!(r#"value="{}""#, d.advisor)), "not advisors");
+        assert!(page.find("<legend>Infrastructure</legend>") < page.find("<legend>Service Desk</legend>"));
+        assert!(page.find("<legend>Service Desk</legend>") < page.find("<legend>No team</legend>"));
+        assert!(section(&page, "<legend>No team</legend>", "</fieldset>").contains("Lou Loner"));
+        assert!(!page.contains("<select id=\"recipient_ids\""), "checkboxes, not a multi-select");
+        // The filter is the script's: hidden until it runs, loaded from our own origin.
+        assert!(page.contains(r#"<div class="people-filter" data-people-filter hidden>"#));
+        assert!(page.contains(r#"<script src="/static/people-filter.js" defer></script>"#));
+        let script = browser.get("/static/people-filter.js").await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+        assert!(!page.contains("<script>"), "no inline script");
+
+        // The rules are the API's; what was chosen stays checked when the form comes back.
+        let ten: Vec<String> = {
+            let mut ids = vec![d.peer.to_string()];
+            for i in 0..10 {
+                ids.push(app.add_person_fast(&format!("t{i}@example.org"), &format!("T {i}"), d.lead).await.to_string());
+            }
+            ids
+        };
+        let me = d.engineer.to_string();
+        let peer = d.peer.to_string();
+        #[rustfmt::skip]
+        let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+            (vec![], "Thanks", "Choose at least one colleague"),
+            (vec![me.as_str()], "Thanks", "yourself"),
+            (ten.iter().map(String::as_str).collect(), "Thanks", "at most 10"),
+            (vec![peer.as_str()], "   ", "This cannot be empty."),
+        ];
+        for (recipients, message, said) in cases {
+            let mut fields: Vec<(&str, &str)> = recipients.iter().map(|id| ("recipient_ids", *id)).collect();
+            fields.push(("message", message));
+            let response = browser.post_form("/kudos/new", "/kudos", &fields).await;
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{recipients:?} {message:?}");
+            let again = response.text().await.unwrap();
+            assert!(again.contains(said), "{recipients:?}: {said}");
+            for id in &recipients {
+                if *id != me {
+                    assert!(again.contains(&format!(r#"value="{id}" checked>"#)), "{id} stays checked");
+                }
+            }
+        }
+    }
+}
+
+both_backends! {
+    async fn after_sending_kudos_you_see_them_on_the_portal(app) {
+        let d = app.department().await;
+        let browser = app.signed_in("eng@example.org").await;
+        let peer = d.peer.to_string();
+        let response = browser.post_form("/kudos/new", "/kudos", &[("recipient_ids", &peer), ("message", "Thanks for the handover notes")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let engineer = app.token("eng@example.org").await;
+        let (_, wall) = app.get_json(&engineer, "/api/v1/kudos").await;
+        let id = wall["items"][0]["id"].as_i64().unwrap();
+        assert_eq!(location, format!("/portal?notice=kudos#kudos-{id}"), "straight to the new kudos");
+        let portal = browser.get_html(location.split('#').next().unwrap()).await;
+        let wall = section(&portal, r#"<h2 id="kudos-heading">Kudos wall</h2>"#, "</section>");
+        assert!(wall.contains(r#"<div class="notice" role="status">Thank you: your kudos are on the wall, at the top.</div>"#), "the notice is beside the wall: {wall}");
+        let new = section(wall, &format!(r#"<li id="kudos-{id}">"#), "</li>");
+        assert!(new.contains("Thanks for the handover notes") && new.contains("Pat Peer"), "{new}");
+        assert_eq!(wall.find(r#"<li id="kudos-"#), wall.find(&format!(r#"<li id="kudos-{id}">"#)), "it is the first on the wall");
+    }
+}

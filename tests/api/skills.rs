@@ -264,7 +264,7 @@ both_backends! {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = browser.get_html(&page).await;
         assert!(html.contains("Plain language"));
-        assert!(html.contains("<polyline"), "the history is drawn");
+        assert!(html.contains(&format!(r#"<figure class="chart" id="chart-skill-{plain}">"#)), "the history is drawn");
         assert!(html.contains("Assess yourself"));
         assert_eq!(browser.get("/my-skills").await.headers()["location"], page.as_str());
     }
@@ -690,5 +690,107 @@ both_backends! {
         let (_, exact) = app.get_json(&cio, "/api/v1/skills/department").await;
         let one_below = exact.as_array().unwrap().iter().find(|f| f["skill"]["name"] == "One below").unwrap();
         assert_eq!(one_below["at_or_above_target"], 6);
+    }
+}
+
+both_backends! {
+    async fn the_skill_history_chart_has_axes_legend_and_a_table(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, network) = two_skills(&app, &cio).await;
+        let day = |m, dd| chrono::NaiveDate::from_ymd_opt(2026, m, dd).unwrap();
+        let path = format!("/api/v1/people/{}/skill-assessments", d.engineer);
+        for (token, level, date) in [(&engineer, 2, day(1, 12)), (&lead, 2, day(2, 3)), (&engineer, 3, day(6, 20)), (&lead, 4, day(9, 1))] {
+            let (status, body) = app.post_json(token, &path, json!({"assessments": [{"skill_id": plain, "level": level, "assessed_on": date}]})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let response = app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{plain}", d.engineer))).bearer_auth(&lead).json(&json!({"level": 5})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        // A target alone draws no chart (there is no history to draw).
+        app.api.put(app.url(&format!("/api/v1/people/{}/skill-targets/{network}", d.engineer))).bearer_auth(&lead).json(&json!({"level": 3})).send().await.unwrap();
+        let html = app.signed_in("eng@example.org").await.get_html(&format!("/people/{}/skills", d.engineer)).await;
+        let figure = &html[html.find(&format!(r#"<figure class="chart" id="chart-skill-{plain}">"#)).expect("a figure per skill with history")..];
+        let figure = &figure[..figure.find("</figure>").unwrap()];
+        assert!(figure.contains("Plain language: levels over time"), "a title");
+        assert!(figure.contains(r#"role="img""#) && figure.contains("<desc id="), "named and described");
+        for axis in [">Level</text>", ">1</text>", ">5</text>", ">12 Jan 2026</text>", ">1 Sep 2026</text>"] {
+            assert!(figure.contains(axis), "axis label {axis}");
+        }
+        for legend in [">Self</text>", ">Manager</text>", ">Target (5)</text>"] {
+            assert!(figure.contains(legend), "legend {legend}");
+        }
+        assert_eq!(figure.matches("<polyline").count(), 2, "self and manager are two series");
+        assert!(figure.contains(r#"class="target""#), "the target is a line");
+        // The text equivalent: a row per date, a column per series and the target.
+        assert!(figure.contains(r#"<th scope="col">Assessed on</th><th scope="col">Self</th><th scope="col">Manager</th><th scope="col">Target</th>"#), "{figure}");
+        assert!(figure.contains(r#"<th scope="row">20 Jun 2026</th><td>3</td><td>–</td><td>5</td>"#), "{figure}");
+        assert!(figure.contains(r#"<th scope="row">1 Sep 2026</th><td>–</td><td>4</td><td>5</td>"#));
+        assert!(!html.contains(&format!(r#"id="chart-skill-{network}""#)), "no chart without assessments");
+        assert!(html.contains(&format!(r##"href="#chart-skill-{plain}""##)), "the table links its chart");
+    }
+}
+
+both_backends! {
+    async fn the_heatmap_has_a_colour_key_and_shows_development_targets(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let (plain, network) = two_skills(&app, &cio).await;
+        for person in [d.engineer, d.peer] {
+            app.post_json(&lead, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": [{"skill_id": plain, "level": 2}, {"skill_id": network, "level": 3}]})).await;
+        }
+        // The engineer: a skill target of 3 and a development goal aiming at 4 (shown);
+        // the peer: a target of 5 and a goal of 4 (the target stays), and a goal alone on
+        // networking (shown); a dropped goal counts for nothing.
+        let put_target = |person: i32, skill: i64, level: i64| {
+            let request = app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{skill}"))).bearer_auth(&lead).json(&json!({"level": level}));
+            async move { assert_eq!(request.send().await.unwrap().status(), StatusCode::NO_CONTENT) }
+        };
+        put_target(d.engineer, plain, 3).await;
+        put_target(d.peer, plain, 5).await;
+        let f = app.plan_and_cycle(&cio).await;
+        let goals = format!("/api/v1/cycles/{}/goals", f.cycle);
+        let goal = |skill: i64, level: i64| json!({"objective_id": f.objectives[0], "title": "Grow", "category": "technical", "skill_id": skill, "target_level": level});
+        for (token, body) in [(&engineer, goal(plain, 4)), (&peer, goal(plain, 4)), (&peer, goal(network, 4))] {
+            let (status, created) = app.post_json(token, &goals, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+        }
+        let (_, dropped) = app.post_json(&engineer, &goals, goal(network, 5)).await;
+        let (status, body) = app.post_json(&engineer, &format!("/api/v1/goals/{}/outcome", dropped["id"]), json!({"status": "dropped"})).await;
+        assert!(status.is_success(), "{status} {body}");
+
+        let (_, map) = app.get_json(&lead, "/api/v1/skills/team").await;
+        let cell = |row: usize, skill: i64| map["people"][row]["cells"].as_array().unwrap().iter().find(|c| c["skill_id"] == skill).unwrap().clone();
+        assert_eq!(map["people"][0]["person"]["name"], "Erin Engineer");
+        #[rustfmt::skip]
+        let expected = [
+            (0, plain, json!(4), true, "the goal aims higher than the skill target"),
+            (0, network, json!(null), false, "a dropped goal is no target"),
+            (1, plain, json!(5), false, "the skill target is higher than the goal"),
+            (1, network, json!(4), true, "the goal is the only target"),
+        ];
+        for (row, skill, target, from_goal, why) in expected {
+            let c = cell(row, skill);
+            assert_eq!(c.get("target").cloned().unwrap_or(json!(null)), target, "{why}");
+            assert_eq!(c["target_from_goal"], from_goal, "{why}");
+        }
+        assert_eq!(map["people"][0]["largest_gap"], 2, "the gap counts the goal's target");
+
+        let browser = app.signed_in("lead@example.org").await;
+        let html = browser.get_html("/skills/team").await;
+        let key = &html[html.find(r#"<h2 id="heat-key-heading">Colour key</h2>"#).expect("a colour key")..];
+        for n in 1..=5 {
+            assert!(key.contains(&format!(r#"<span class="swatch heat-{n}">{n}</span> level {n}"#)), "level {n} in the key");
+        }
+        assert!(html.contains("2/4<span class=\"from-goal\"><span aria-hidden=\"true\">◆</span><span class=\"skip\"> (a development goal's target)</span></span>"), "the goal's target, marked in words too");
+        let by_gap = browser.get_html("/skills/team?color=gap").await;
+        for (class, words) in [("gap-none", "target reached"), ("gap-one", "one level to go"), ("gap-more", "two levels or more to go")] {
+            assert!(by_gap.contains(&format!(r#"<span class="swatch {class}">"#)) && by_gap.contains(words), "{class}");
+        }
+        assert!(!by_gap.contains("swatch heat-1"), "the key is the gap colours'");
     }
 }
