@@ -69,6 +69,67 @@ async fn todo_line(chrome: &Chrome, kind: &str) -> String {
 }
 
 both_backends! {
+    async fn staff_give_kudos_and_write_their_self_evaluation_on_a_desk_and_a_phone(app) {
+        let Some(chrome) = Chrome::launch(&app).await else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mut goals = Vec::new();
+        for email in ["eng@example.org", "peer@example.org"] {
+            let token = app.token(email).await;
+            let goal = app.propose_goal(&token, f.cycle, f.objectives[0], "Answer in plain words").await;
+            let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+            assert_eq!(status, StatusCode::OK);
+            goals.push(goal);
+        }
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+
+        let people = [("eng@example.org", d.engineer, "Pat", d.peer), ("peer@example.org", d.peer, "Erin", d.engineer)];
+        for (turn, ((width, height), (email, me, colleague, colleague_id))) in WIDTHS.into_iter().zip(people).enumerate() {
+            chrome.resize(width, height).await;
+            chrome.sign_in(email).await;
+
+            // Kudos: from the Recognition menu, find the colleague by name, thank them.
+            chrome.visit("/").await;
+            navigate(&chrome, width, Some("recognition"), "/kudos/new").await;
+            chrome.fill("#people-filter", colleague).await;
+            let shown = chrome.run("return Array.from(document.querySelectorAll('label[data-name]')).filter(l => !l.hidden).length").await;
+            assert_eq!(shown, json!(1), "the filter leaves {colleague} alone in sight");
+            chrome.click(&format!("input[name=recipient_ids][value='{colleague_id}']")).await;
+            let message = format!("Thank you for covering the desk, turn {turn}");
+            chrome.fill("#message", &message).await;
+            chrome.click_and_wait("form[action='/kudos'] button[type=submit]").await;
+            assert!(chrome.location().await.starts_with("/portal?notice=kudos"), "{}", chrome.location().await);
+            let wall = chrome.text("section[aria-labelledby=kudos-heading]").await;
+            assert!(wall.contains(&message), "the new kudos is on the wall: {wall}");
+            chrome.assert_nothing_overflows().await;
+
+            // The self-evaluation, from the "Waiting for you" list.
+            chrome.visit("/").await;
+            chrome.click_and_wait("ul.todo li[data-kind=self_evaluation_to_write] a").await;
+            let goal = goals[turn];
+            chrome.fill(&format!("#narrative_{goal}"), "Done, with help from the team.").await;
+            chrome.find(&format!("#outcome_{goal}")).await.select_by_value("achieved").await.expect("an outcome");
+            chrome.find(&format!("#rating_{goal}")).await.select_by_value("4").await.expect("a rating");
+            chrome.fill("#reflection", "A year of plainer answers.").await;
+            chrome.assert_nothing_overflows().await;
+            chrome.click_and_wait("button[name=then][value=submit]").await;
+            let confirm = format!("/cycles/{}/self-evaluations/{me}/submit", f.cycle);
+            assert_eq!(chrome.location().await, confirm, "saving leads on to the confirmation");
+            chrome.assert_nothing_overflows().await;
+            chrome.click_and_wait(&format!("form[action='{confirm}'] button[type=submit]")).await;
+            let badge = chrome.text("main .badge").await;
+            assert_eq!(badge, "Submitted", "the evaluation says it went to the manager");
+            assert_eq!(chrome.count("textarea#reflection").await, 0, "it is locked");
+            chrome.assert_nothing_overflows().await;
+        }
+        chrome.close().await;
+    }
+}
+
+both_backends! {
     async fn a_lead_agrees_and_reviews_from_the_waiting_list_on_a_desk_and_a_phone(app) {
         let Some(chrome) = Chrome::launch(&app).await else { return };
         let d = app.department().await;
