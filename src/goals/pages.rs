@@ -1,6 +1,7 @@
 //! Goal pages: my goals and proposing one, a goal with its history and the forms its
 //! reader may use, and assigning one goal to several people.
 
+use crate::dates::Shown;
 use askama::Template;
 use chrono::NaiveDate;
 use poem::{

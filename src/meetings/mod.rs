@@ -177,7 +177,7 @@ pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateT
         LocalResult::None => Err(format!(
             "{} on {} does not exist in {zone}: the clocks go forward then. Choose another time.",
             time.format("%H:%M"),
-            date.format("%-d %B %Y"),
+            date.format(crate::dates::DAY),
         )),
     }
 }
@@ -645,10 +645,10 @@ pub async fn hold(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> AppRes
         return Err(AppError::invalid(
             "status",
             format!(
-                "The meeting starts on {}; it can be marked held once it has started.",
+                "The meeting starts {}; it can be marked held once it has started.",
                 row.starts_at
                     .with_timezone(&zone)
-                    .format("%-d %B %Y at %H:%M")
+                    .format(crate::dates::DAY_TIME)
             ),
         ));
     }

@@ -78,7 +78,7 @@ pub struct Evidence {
 }
 
 /// Where a piece of recognition came from, for people to read: "Kudos from Pat Peer,
-/// 2026-03-02".
+/// 2 Mar 2026".
 pub fn recognition_source(kind: ReceivedKind, giver: &str, on: NaiveDate) -> String {
     describe_source(kind, Some(giver), Some(on))
 }
@@ -90,7 +90,8 @@ fn describe_source(kind: ReceivedKind, giver: Option<&str>, on: Option<NaiveDate
         source.push_str(giver);
     }
     if let Some(on) = on {
-        source.push_str(&on.format(", %Y-%m-%d").to_string());
+        source.push_str(", ");
+        source.push_str(&on.format(crate::dates::DAY).to_string());
     }
     source
 }
@@ -205,6 +206,14 @@ impl Evaluation {
                 EvaluationStatus::Submitted | EvaluationStatus::Reviewed
             )
             && self.cycle.phase != Phase::Closed
+    }
+
+    /// Why a draft is a draft again: the latest reopening, while the evaluation is still
+    /// the draft it made (a later submission answers it).
+    pub fn open_reopening(&self) -> Option<&Reopening> {
+        (self.status == EvaluationStatus::Draft)
+            .then(|| self.reopenings.last())
+            .flatten()
     }
 }
 
@@ -1379,13 +1388,13 @@ mod tests {
         };
         assert_eq!(
             kudos.source().as_deref(),
-            Some("Kudos from Pat Peer, 2026-03-02")
+            Some("Kudos from Pat Peer, 2 Mar 2026")
         );
         assert!(kudos.refers_to(ReceivedKind::Kudos, 7));
         assert!(!kudos.refers_to(ReceivedKind::Compliment, 7));
         assert_eq!(
             recognition_source(ReceivedKind::NotebookEntry, "Pat Peer", on),
-            "Trophy notebook entry from Pat Peer, 2026-03-02"
+            "Trophy notebook entry from Pat Peer, 2 Mar 2026"
         );
         let text = Evidence {
             kind: "text".into(),
