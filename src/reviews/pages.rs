@@ -2,6 +2,7 @@
 
 use crate::dates::Shown;
 use askama::Template;
+use chrono::Utc;
 use poem::{
     Response, handler,
     web::{Data, Html, Path, Query},
@@ -584,7 +585,7 @@ pub async fn submit(
 ) -> AppResult<Response> {
     // Read first: the problems a submission finds are named by the entries' places.
     let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
-    let result = reviews::submit(&state.db, &actor, cycle_id, person_id).await;
+    let result = reviews::submit(&state.db, &actor, cycle_id, person_id, Utc::now()).await;
     form_outcome(
         in_form_terms(result, &current),
         |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=submitted"),
@@ -630,6 +631,7 @@ pub async fn review(
         person_id,
         Some(&form.comment),
         rating,
+        Utc::now(),
     )
     .await;
     form_outcome(
@@ -647,7 +649,15 @@ pub async fn reopen(
     Path((cycle_id, person_id)): Path<(i32, i32)>,
     CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> AppResult<Response> {
-    let result = reviews::reopen(&state.db, &actor, cycle_id, person_id, Some(&form.reason)).await;
+    let result = reviews::reopen(
+        &state.db,
+        &actor,
+        cycle_id,
+        person_id,
+        Some(&form.reason),
+        Utc::now(),
+    )
+    .await;
     form_outcome(
         result,
         |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reopened"),
