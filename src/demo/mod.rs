@@ -407,12 +407,27 @@ pub async fn load(db: &Db) -> AppResult<()> {
             }],
         };
         reviews::save_draft(db, person, last.id, person.person_id, input).await?;
-        reviews::submit(db, person, last.id, person.person_id, moment(2026, 5, 18, n % 14)?)
-            .await?;
+        reviews::submit(
+            db,
+            person,
+            last.id,
+            person.person_id,
+            moment(2026, 5, 18, n % 14)?,
+        )
+        .await?;
         let (comment, rating) = match n % 3 {
-            0 => ("Thank you for a strong year. Clients mention your explanations by name.", 4),
-            1 => ("A solid year. Next year, write down what you fix so the desk can reuse it.", 3),
-            _ => ("An excellent year: you took on more than we planned and finished it.", 5),
+            0 => (
+                "Thank you for a strong year. Clients mention your explanations by name.",
+                4,
+            ),
+            1 => (
+                "A solid year. Next year, write down what you fix so the desk can reuse it.",
+                3,
+            ),
+            _ => (
+                "An excellent year: you took on more than we planned and finished it.",
+                5,
+            ),
         };
         reviews::review(
             db,

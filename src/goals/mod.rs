@@ -662,9 +662,11 @@ pub async fn propose_as_step(
     person_id: i32,
     input: GoalInput,
 ) -> AppResult<i32> {
-    Ok(propose_in(txn, actor, cycle_id, person_id, input, Utc::now())
-        .await?
-        .id)
+    Ok(
+        propose_in(txn, actor, cycle_id, person_id, input, Utc::now())
+            .await?
+            .id,
+    )
 }
 
 async fn propose_in(

@@ -246,7 +246,15 @@ pub async fn propose(
 ) -> AppResult<Response> {
     let result = async {
         let input = form.input()?;
-        goals::propose(&state.db, &actor, cycle_id, actor.person_id, input, Utc::now()).await
+        goals::propose(
+            &state.db,
+            &actor,
+            cycle_id,
+            actor.person_id,
+            input,
+            Utc::now(),
+        )
+        .await
     }
     .await;
     let cycle = cycle_id.to_string();
@@ -694,7 +702,8 @@ pub async fn assign(
         team: Some(team.clone()),
     };
     let result =
-        async { goals::assign(&state.db, &actor, cycle_id, who, form.input()?, Utc::now()).await }.await;
+        async { goals::assign(&state.db, &actor, cycle_id, who, form.input()?, Utc::now()).await }
+            .await;
     form_outcome(
         result,
         |created| format!("/team?cycle_id={cycle_id}&notice=assigned{}", created.len()),

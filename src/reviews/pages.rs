@@ -86,10 +86,9 @@ impl EvaluationPage {
     /// How many pieces of evidence the goal at `index` has, as the form stands: the lines
     /// typed and the recognition ticked.
     fn evidence_count(&self, index: &usize) -> usize {
-        let typed = self
-            .evidence
-            .get(*index)
-            .map_or(0, |text| text.lines().filter(|l| !l.trim().is_empty()).count());
+        let typed = self.evidence.get(*index).map_or(0, |text| {
+            text.lines().filter(|l| !l.trim().is_empty()).count()
+        });
         let ticked = self
             .recognition
             .get(*index)

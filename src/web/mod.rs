@@ -173,7 +173,11 @@ impl FormErrors {
     pub fn other(&self, shown: &[(&str, &str)]) -> Vec<&str> {
         self.0
             .iter()
-            .filter(|e| !shown.iter().any(|(field, _)| field_and_anchor(field).0 == e.field))
+            .filter(|e| {
+                !shown
+                    .iter()
+                    .any(|(field, _)| field_and_anchor(field).0 == e.field)
+            })
             .map(|e| e.message.as_str())
             .collect()
     }
@@ -182,10 +186,7 @@ impl FormErrors {
     /// at its top lists them: (the id to link to, label, message). A field is named as the
     /// service names it; where the element that shows it has another id, the form writes
     /// that id after a `#` (`"starts_at#date"`).
-    pub fn marked<'s>(
-        &'s self,
-        shown: &[(&'s str, &'s str)],
-    ) -> Vec<(&'s str, &'s str, &'s str)> {
+    pub fn marked<'s>(&'s self, shown: &[(&'s str, &'s str)]) -> Vec<(&'s str, &'s str, &'s str)> {
         shown
             .iter()
             .filter_map(|(field, label)| {

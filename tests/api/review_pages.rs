@@ -348,8 +348,11 @@ async fn evaluation_ready(app: &crate::helpers::TestApp) -> (i64, i64) {
     let engineer = app.token("eng@example.org").await;
     let lead = app.token("lead@example.org").await;
     let f = app.plan_and_cycle(&cio).await;
-    let goal = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
-    app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({})).await;
+    let goal = app
+        .propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster")
+        .await;
+    app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({}))
+        .await;
     app.move_cycle(&cio, f.cycle, "in_progress").await;
     app.move_cycle(&cio, f.cycle, "self_evaluation").await;
     (f.cycle, goal)
