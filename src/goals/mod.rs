@@ -698,9 +698,11 @@ async fn propose_in(
     insert(
         txn,
         actor,
-        cycle_id,
-        person_id,
-        objective_id,
+        Placement {
+            cycle_id,
+            person_id,
+            objective_id,
+        },
         &new,
         GoalStatus::Proposed,
         now,
@@ -720,21 +722,27 @@ fn ensure_takes_new_goals(cycle: &Cycle) -> AppResult<()> {
     Ok(())
 }
 
-async fn insert(
-    txn: &WriteTxn,
-    actor: &Actor,
+/// Where a new goal goes: whose it is, in which cycle, serving which objective.
+struct Placement {
     cycle_id: i32,
     person_id: i32,
     objective_id: i32,
+}
+
+/// Writes a new goal, proposed or (when a manager gives it) agreed, by `actor` at `now`.
+async fn insert(
+    txn: &WriteTxn,
+    actor: &Actor,
+    at: Placement,
     goal: &NewGoal,
     status: GoalStatus,
     now: DateTime<Utc>,
 ) -> AppResult<performance_goal::Model> {
     let agreed = status == GoalStatus::Agreed;
     Ok(performance_goal::ActiveModel {
-        person_id: Set(person_id),
-        cycle_id: Set(cycle_id),
-        objective_id: Set(objective_id),
+        person_id: Set(at.person_id),
+        cycle_id: Set(at.cycle_id),
+        objective_id: Set(at.objective_id),
         title: Set(goal.title.as_str().to_owned()),
         description: Set(goal.description.as_str().to_owned()),
         category: Set(goal.category.as_str().to_owned()),
@@ -1168,9 +1176,11 @@ pub async fn assign(
             insert(
                 &txn,
                 actor,
-                cycle_id,
-                person_id,
-                objective_id,
+                Placement {
+                    cycle_id,
+                    person_id,
+                    objective_id,
+                },
                 &new,
                 GoalStatus::Agreed,
                 now,
