@@ -826,7 +826,7 @@ mod tests {
         let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
         assert_eq!(
             local_instant(paris, day(29), time(2, 30)),
-            Err("02:30 on 29 March 2026 does not exist in Europe/Paris: the clocks go forward then. Choose another time.".to_owned())
+            Err("02:30 on 29 Mar 2026 does not exist in Europe/Paris: the clocks go forward then. Choose another time.".to_owned())
         );
         let winter = local_instant(paris, day(2), time(9, 0)).map(|t| t.to_rfc3339());
         assert_eq!(winter.as_deref(), Ok("2026-03-02T08:00:00+00:00"));
