@@ -456,6 +456,21 @@ both_backends! {
         assert!(html.contains(r##"<li><a href="#recipient_ids">Who do you want to thank?</a>: "##), "{html}");
         assert!(html.contains(r##"<li><a href="#message">What did they do?</a>: "##), "{html}");
         assert!(html.contains(r#"id="recipient_ids""#) && html.contains(r#"id="message""#));
+
+        // The manager's review form, on the same page once it is submitted.
+        let outcome = format!("outcome_{goal}");
+        let fields = [(outcome.as_str(), "achieved"), (rating.as_str(), "4"), ("reflection", "Listened more")];
+        assert_eq!(owner.post_form(&path, &path, &fields).await.status(), StatusCode::SEE_OTHER);
+        let submit = format!("{path}/submit");
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        let lead = app.signed_in("lead@example.org").await;
+        let response = lead.post_form(&path, &format!("{path}/review"), &[("comment", ""), ("rating", "")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<p>Please correct these fields:</p>"#), "{html}");
+        assert!(html.contains(r##"<li><a href="#comment">Your comment</a>: "##), "{html}");
+        assert!(html.contains(r##"<li><a href="#rating">Overall rating</a>: "##), "{html}");
+        assert!(html.contains(r#"<textarea id="comment""#) && html.contains(r#"<select id="rating""#));
     }
 }
 
