@@ -16,6 +16,8 @@ pub mod charts;
 pub mod config;
 /// Review cycles and their phases.
 pub mod cycles;
+/// How pages write dates: "27 Nov 2026", with the time where it matters.
+pub mod dates;
 /// Connections, migrations and write transactions for SQLite and PostgreSQL.
 pub mod db;
 /// The demo department.

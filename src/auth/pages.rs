@@ -166,7 +166,7 @@ struct AccountPage {
 }
 
 fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!("{} UTC", at.format(crate::dates::DAY_TIME))
 }
 
 async fn account_page(

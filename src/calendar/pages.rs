@@ -65,7 +65,7 @@ impl LinksSection {
 }
 
 fn when(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!("{} UTC", at.format(crate::dates::DAY_TIME))
 }
 
 /// The account page's "Calendar and feed links": the actor's links, made on first use.

@@ -1,5 +1,6 @@
 //! The review cycles page: the list for everyone, opening and moving cycles for the cio.
 
+use crate::dates::Shown;
 use askama::Template;
 use poem::{
     IntoResponse, Response, handler,

@@ -1,11 +1,13 @@
 //! A believable IT department to explore staffdev with: about 25 people in three teams, a
-//! strategic plan, a closed review cycle with submitted and reviewed self-evaluations, a
-//! cycle in progress, and a year of recognition (a trophy whose notebook has passed
-//! through most of the department, a few hundred kudos, a dozen compliments and some
-//! announcements), and a year of meetings (four quarterly meetings and a retreat held,
-//! the next quarterly published), and the advisory committee's ideas with the cio's
-//! answers. Everything goes through the same services as the pages and the API, so
-//! it obeys the same rules; the recognition year passes its services moments in the past.
+//! strategic plan, a closed review cycle whose self-evaluations were all written and
+//! reviewed inside its year, a cycle in progress, and a year of recognition (a trophy
+//! whose notebook has passed through most of the department, a few hundred kudos, a dozen
+//! compliments and some announcements), and a year of meetings (four quarterly meetings
+//! and a retreat held, the next quarterly published), and the advisory committee's ideas
+//! with the cio's answers. Everything goes through the same services as the pages and
+//! the API, so it obeys the same rules; the services that stamp what people do (goals
+//! proposed and agreed, self-evaluations submitted and reviewed, recognition) are passed
+//! moments of the demo's past.
 //!
 //! This file loads; the data is apart: the department in `data`, the year of recognition's
 //! texts in `texts`, and their loading in `recognition`.
@@ -18,7 +20,7 @@ mod recognition;
 mod report;
 mod texts;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use self::data::{GOAL_IDEAS, PLAN_GOALS, SKILLS, TEAMS, VALUES};
@@ -63,6 +65,16 @@ fn email_of(name: &str) -> String {
 fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("bad demo date")))
+}
+
+/// A moment of the demo's story: noon (UTC) on that day, `later` days on. The services
+/// that stamp what people do are handed these, so last year's work carries last year's
+/// dates.
+fn moment(y: i32, m: u32, d: u32, later: usize) -> AppResult<DateTime<Utc>> {
+    let noon = date(y, m, d)?
+        .and_hms_opt(12, 0, 0)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("bad demo time")))?;
+    Ok(noon.and_utc() + Duration::days(i64::try_from(later).unwrap_or(0)))
 }
 
 fn actor(id: i32, name: &str, role: Role, is_manager: bool) -> Actor {
@@ -252,13 +264,15 @@ pub async fn load(db: &Db) -> AppResult<()> {
                     skill_id: None,
                     target_level: None,
                 },
+                moment(2025, 7, 2, n % 5)?,
             )
             .await?;
             last_goals.push((n, goal.id));
         }
     }
+    let mut lead_goals: Vec<(i32, i32)> = Vec::new();
     for (lead, team) in &leads {
-        goals::assign(
+        let given = goals::assign(
             db,
             &cio,
             last.id,
@@ -275,17 +289,19 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 skill_id: None,
                 target_level: None,
             },
+            moment(2025, 7, 8, 0)?,
         )
         .await?;
+        lead_goals.extend(given.iter().map(|g| (lead.person_id, g.id)));
     }
-    for (n, goal_id) in &last_goals {
+    for (i, (n, goal_id)) in last_goals.iter().enumerate() {
         let lead_id = staff[*n].1;
         let lead = leads
             .iter()
             .find(|(l, _)| l.person_id == lead_id)
             .map(|(l, _)| l)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
-        goals::agree(db, lead, *goal_id).await?;
+        goals::agree(db, lead, *goal_id, moment(2025, 7, 14, i % 12)?).await?;
     }
     cycles::move_to(
         db,
@@ -325,13 +341,36 @@ pub async fn load(db: &Db) -> AppResult<()> {
         reviews::unfinished_work,
     )
     .await?;
+    // Last year ended as a year should: everyone wrote their self-evaluation in May and
+    // June, each went to their manager (the cio for the leads and the office manager) and
+    // was reviewed before the cycle closed, so every goal has its outcome. The cio's own
+    // is not here: nobody above the cio reviews it in staffdev, and the page says it was
+    // not submitted before the cycle closed.
+    let mut writers: Vec<(&Actor, &Actor, Vec<i32>)> = Vec::new();
     for (n, (person, lead_id)) in staff.iter().enumerate() {
-        let own: Vec<i32> = last_goals
+        let lead = leads
+            .iter()
+            .find(|(l, _)| l.person_id == *lead_id)
+            .map(|(l, _)| l)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
+        let own = last_goals
             .iter()
             .filter(|(m, _)| *m == n)
             .map(|(_, g)| *g)
             .collect();
-        let submitted = n % 3 != 2;
+        writers.push((person, lead, own));
+    }
+    for (lead, _) in &leads {
+        let own = lead_goals
+            .iter()
+            .filter(|(p, _)| *p == lead.person_id)
+            .map(|(_, g)| *g)
+            .collect();
+        writers.push((lead, &cio, own));
+    }
+    let office_manager = actor(beth_id, "Beth Carter", Role::Staff, false);
+    writers.push((&office_manager, &cio, Vec::new()));
+    for (n, (person, reviewer, own)) in writers.iter().enumerate() {
         let input = EvaluationInput {
             reflection: Some(
                 "A good year: I learned to explain problems from the client's side first, and asked for help sooner."
@@ -368,27 +407,40 @@ pub async fn load(db: &Db) -> AppResult<()> {
             }],
         };
         reviews::save_draft(db, person, last.id, person.person_id, input).await?;
-        if submitted {
-            reviews::submit(db, person, last.id, person.person_id).await?;
-            if n % 3 == 0 {
-                let lead = leads
-                    .iter()
-                    .find(|(l, _)| l.person_id == *lead_id)
-                    .map(|(l, _)| l)
-                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
-                reviews::review(
-                    db,
-                    lead,
-                    last.id,
-                    person.person_id,
-                    Some("Thank you for a strong year. Clients mention your explanations by name."),
-                    Some(4),
-                )
-                .await?;
-            }
-        }
+        reviews::submit(
+            db,
+            person,
+            last.id,
+            person.person_id,
+            moment(2026, 5, 18, n % 14)?,
+        )
+        .await?;
+        let (comment, rating) = match n % 3 {
+            0 => (
+                "Thank you for a strong year. Clients mention your explanations by name.",
+                4,
+            ),
+            1 => (
+                "A solid year. Next year, write down what you fix so the desk can reuse it.",
+                3,
+            ),
+            _ => (
+                "An excellent year: you took on more than we planned and finished it.",
+                5,
+            ),
+        };
+        reviews::review(
+            db,
+            reviewer,
+            last.id,
+            person.person_id,
+            Some(comment),
+            Some(rating),
+            moment(2026, 6, 8, n % 14)?,
+        )
+        .await?;
     }
-    // The demo closes last year as it was left: confirmed, as the cio would.
+    // The cio closes last year, confirming over the one evaluation nobody could review.
     cycles::move_to(db, &cio, last.id, "closed", true, reviews::unfinished_work).await?;
 
     // This year's cycle: last year's proposals arrive as proposed goals.
@@ -419,6 +471,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 skill_id: None,
                 target_level: None,
             },
+            moment(2026, 8, 20, 0)?,
         )
         .await?;
     }
@@ -438,6 +491,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 skill_id: None,
                 target_level: None,
             },
+            moment(2026, 7, 6, n % 5)?,
         )
         .await?;
         // Leads agree to most of their people's goals; a few wait.
@@ -449,7 +503,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("demo lead missing")))?;
             for goal in goals::for_person(db, lead, current.id, person.person_id).await? {
                 if goal.status == goals::GoalStatus::Proposed {
-                    goals::agree(db, lead, goal.id).await?;
+                    goals::agree(db, lead, goal.id, moment(2026, 7, 20, n % 12)?).await?;
                 }
             }
         }

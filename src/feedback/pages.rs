@@ -4,6 +4,7 @@
 //! its own without the department's navigation, sent with `Referrer-Policy: no-referrer`
 //! so an invitation's token never leaves in a Referer header.
 
+use crate::dates::Shown;
 use std::collections::HashMap;
 
 use askama::Template;

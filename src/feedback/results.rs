@@ -26,7 +26,7 @@ pub fn month_of(at: DateTime<Utc>) -> NaiveDate {
 
 /// "Nov 2026".
 pub fn month_label(month: NaiveDate) -> String {
-    month.format("%b %Y").to_string()
+    month.format(crate::dates::MONTH).to_string()
 }
 
 /// The figures of one question over one month (or over all of them).

@@ -323,7 +323,7 @@ impl GoalsApi {
             skill_id: body.skill_id,
             target_level: body.target_level,
         };
-        let goal = goals::propose(&state.db, &auth.0, id.0, person, input).await?;
+        let goal = goals::propose(&state.db, &auth.0, id.0, person, input, Utc::now()).await?;
         Ok(Created::Created(Json(goal_body(goal))))
     }
 
@@ -355,7 +355,7 @@ impl GoalsApi {
             skill_id: body.skill_id,
             target_level: body.target_level,
         };
-        let goals = goals::assign(&state.db, &auth.0, id.0, who, input).await?;
+        let goals = goals::assign(&state.db, &auth.0, id.0, who, input, Utc::now()).await?;
         Ok(Created::Created(Json(
             goals.into_iter().map(goal_body).collect(),
         )))
@@ -401,7 +401,7 @@ impl GoalsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<GoalBody>> {
         Ok(Json(goal_body(
-            goals::agree(&state.db, &auth.0, id.0).await?,
+            goals::agree(&state.db, &auth.0, id.0, Utc::now()).await?,
         )))
     }
 

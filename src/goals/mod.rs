@@ -657,16 +657,18 @@ pub async fn get(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<GoalDetail> 
     })
 }
 
-/// Proposes a goal for a person: the person themselves, or a manager above them, or the cio.
+/// Proposes a goal for a person at `now`: the person themselves, or a manager above them,
+/// or the cio.
 pub async fn propose(
     db: &Db,
     actor: &Actor,
     cycle_id: i32,
     person_id: i32,
     input: GoalInput,
+    now: DateTime<Utc>,
 ) -> AppResult<Goal> {
     let txn = db.write().await?;
-    let row = propose_in(&txn, actor, cycle_id, person_id, input).await?;
+    let row = propose_in(&txn, actor, cycle_id, person_id, input, now).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -680,7 +682,11 @@ pub async fn propose_as_step(
     person_id: i32,
     input: GoalInput,
 ) -> AppResult<i32> {
-    Ok(propose_in(txn, actor, cycle_id, person_id, input).await?.id)
+    Ok(
+        propose_in(txn, actor, cycle_id, person_id, input, Utc::now())
+            .await?
+            .id,
+    )
 }
 
 async fn propose_in(
@@ -689,6 +695,7 @@ async fn propose_in(
     cycle_id: i32,
     person_id: i32,
     input: GoalInput,
+    now: DateTime<Utc>,
 ) -> AppResult<performance_goal::Model> {
     let subject = people::subject(txn, person_id).await?;
     policy::check(actor.principal(), Action::ViewPrivateRecords(&subject))?;
@@ -711,11 +718,14 @@ async fn propose_in(
     insert(
         txn,
         actor,
-        cycle_id,
-        person_id,
-        objective_id,
+        Placement {
+            cycle_id,
+            person_id,
+            objective_id,
+        },
         &new,
         GoalStatus::Proposed,
+        now,
     )
     .await
 }
@@ -732,21 +742,27 @@ fn ensure_takes_new_goals(cycle: &Cycle) -> AppResult<()> {
     Ok(())
 }
 
-async fn insert(
-    txn: &WriteTxn,
-    actor: &Actor,
+/// Where a new goal goes: whose it is, in which cycle, serving which objective.
+struct Placement {
     cycle_id: i32,
     person_id: i32,
     objective_id: i32,
+}
+
+/// Writes a new goal, proposed or (when a manager gives it) agreed, by `actor` at `now`.
+async fn insert(
+    txn: &WriteTxn,
+    actor: &Actor,
+    at: Placement,
     goal: &NewGoal,
     status: GoalStatus,
+    now: DateTime<Utc>,
 ) -> AppResult<performance_goal::Model> {
-    let now = Utc::now();
     let agreed = status == GoalStatus::Agreed;
     Ok(performance_goal::ActiveModel {
-        person_id: Set(person_id),
-        cycle_id: Set(cycle_id),
-        objective_id: Set(objective_id),
+        person_id: Set(at.person_id),
+        cycle_id: Set(at.cycle_id),
+        objective_id: Set(at.objective_id),
         title: Set(goal.title.as_str().to_owned()),
         description: Set(goal.description.as_str().to_owned()),
         category: Set(goal.category.as_str().to_owned()),
@@ -866,26 +882,26 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     if !is_reviewer {
         // The owner changed the goal: that answers the comment it was sent back with, and
         // proposes it again.
-        resolve_send_backs(&txn, goal_id).await?;
+        resolve_send_backs(&txn, goal_id, Utc::now()).await?;
     }
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
 
-/// A manager above the owner, or the cio, agrees to a proposed goal.
-pub async fn agree(db: &Db, actor: &Actor, goal_id: i32) -> AppResult<Goal> {
+/// A manager above the owner, or the cio, agrees to a proposed goal at `now` (the pages
+/// and the API pass the present; the demo, a day of its past year).
+pub async fn agree(db: &Db, actor: &Actor, goal_id: i32, now: DateTime<Utc>) -> AppResult<Goal> {
     let (_, subject) = load(db, actor, goal_id).await?;
     policy::check(actor.principal(), Action::ReviewPrivateRecords(&subject))?;
     let txn = db.write().await?;
     let row = lock_proposed(&txn, goal_id, "agreed").await?;
-    let now = Utc::now();
     let mut model: performance_goal::ActiveModel = row.into();
     model.status = Set(GoalStatus::Agreed.as_str().to_owned());
     model.agreed_by_id = Set(Some(actor.person_id));
     model.agreed_at = Set(Some(now));
     model.updated_at = Set(now);
     let row = model.update(&txn).await?;
-    resolve_send_backs(&txn, goal_id).await?;
+    resolve_send_backs(&txn, goal_id, now).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -917,7 +933,7 @@ pub async fn send_back(
     let txn = db.write().await?;
     lock_proposed(&txn, goal_id, "sent back").await?;
     // A second comment before the owner answered replaces the first as the open one.
-    resolve_send_backs(&txn, goal_id).await?;
+    resolve_send_backs(&txn, goal_id, Utc::now()).await?;
     goal_send_back::ActiveModel {
         goal_id: Set(goal_id),
         comment: Set(comment.into_string()),
@@ -958,10 +974,10 @@ async fn lock_proposed(
     Ok(row)
 }
 
-/// Closes the open send-back of a goal, if any (kept as history).
-async fn resolve_send_backs(txn: &WriteTxn, goal_id: i32) -> AppResult<()> {
+/// Closes the open send-back of a goal, if any (kept as history), as of `now`.
+async fn resolve_send_backs(txn: &WriteTxn, goal_id: i32, now: DateTime<Utc>) -> AppResult<()> {
     goal_send_back::Entity::update_many()
-        .col_expr(goal_send_back::Column::ResolvedAt, Expr::value(Utc::now()))
+        .col_expr(goal_send_back::Column::ResolvedAt, Expr::value(now))
         .filter(goal_send_back::Column::GoalId.eq(goal_id))
         .filter(goal_send_back::Column::ResolvedAt.is_null())
         .exec(txn)
@@ -1146,14 +1162,15 @@ pub async fn record_outcomes(txn: &WriteTxn, outcomes: &[(i32, GoalStatus)]) -> 
 
 /// Gives one goal to many people at once: a list of people, a team, or both. Everyone
 /// listed must be someone the actor manages (or the actor is the cio); a team stands for
-/// the members the actor manages. The goals are created agreed, all in one transaction,
-/// or none at all.
+/// the members the actor manages. The goals are created agreed at `now`, all in one
+/// transaction, or none at all.
 pub async fn assign(
     db: &Db,
     actor: &Actor,
     cycle_id: i32,
     who: Assignees,
     input: GoalInput,
+    now: DateTime<Utc>,
 ) -> AppResult<Vec<Goal>> {
     let mut errors = Errors::default();
     let (objective_id, skill_id, due_on) = (input.objective_id, input.skill_id, input.due_on);
@@ -1179,11 +1196,14 @@ pub async fn assign(
             insert(
                 &txn,
                 actor,
-                cycle_id,
-                person_id,
-                objective_id,
+                Placement {
+                    cycle_id,
+                    person_id,
+                    objective_id,
+                },
                 &new,
                 GoalStatus::Agreed,
+                now,
             )
             .await?,
         );

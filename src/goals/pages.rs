@@ -1,8 +1,9 @@
 //! Goal pages: my goals and proposing one, a goal with its history and the forms its
 //! reader may use, and assigning one goal to several people.
 
+use crate::dates::Shown;
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use poem::{
     IntoResponse, Response, handler,
     web::{Data, Html, Path, Query},
@@ -245,7 +246,15 @@ pub async fn propose(
 ) -> AppResult<Response> {
     let result = async {
         let input = form.input()?;
-        goals::propose(&state.db, &actor, cycle_id, actor.person_id, input).await
+        goals::propose(
+            &state.db,
+            &actor,
+            cycle_id,
+            actor.person_id,
+            input,
+            Utc::now(),
+        )
+        .await
     }
     .await;
     let cycle = cycle_id.to_string();
@@ -424,7 +433,7 @@ pub async fn agree(
     Path(id): Path<i32>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> AppResult<Response> {
-    let result = goals::agree(&state.db, &actor, id).await;
+    let result = goals::agree(&state.db, &actor, id, Utc::now()).await;
     form_outcome(
         result,
         |_| format!("/goals/{id}?notice=agreed"),
@@ -708,7 +717,8 @@ pub async fn assign(
         team: Some(team.clone()),
     };
     let result =
-        async { goals::assign(&state.db, &actor, cycle_id, who, form.input()?).await }.await;
+        async { goals::assign(&state.db, &actor, cycle_id, who, form.input()?, Utc::now()).await }
+            .await;
     form_outcome(
         result,
         |created| format!("/team?cycle_id={cycle_id}&notice=assigned{}", created.len()),

@@ -2,6 +2,7 @@
 //! the submit form) and the advisory committee's home page, calling the same service
 //! functions as the API.
 
+use crate::dates::{Shown, ShownAt};
 use std::collections::HashMap;
 
 use askama::Template;

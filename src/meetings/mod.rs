@@ -177,7 +177,7 @@ pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> Result<DateT
         LocalResult::None => Err(format!(
             "{} on {} does not exist in {zone}: the clocks go forward then. Choose another time.",
             time.format("%H:%M"),
-            date.format("%-d %B %Y"),
+            date.format(crate::dates::DAY),
         )),
     }
 }
@@ -645,10 +645,10 @@ pub async fn hold(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> AppRes
         return Err(AppError::invalid(
             "status",
             format!(
-                "The meeting starts on {}; it can be marked held once it has started.",
+                "The meeting starts {}; it can be marked held once it has started.",
                 row.starts_at
                     .with_timezone(&zone)
-                    .format("%-d %B %Y at %H:%M")
+                    .format(crate::dates::DAY_TIME)
             ),
         ));
     }
@@ -826,7 +826,7 @@ mod tests {
         let time = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
         assert_eq!(
             local_instant(paris, day(29), time(2, 30)),
-            Err("02:30 on 29 March 2026 does not exist in Europe/Paris: the clocks go forward then. Choose another time.".to_owned())
+            Err("02:30 on 29 Mar 2026 does not exist in Europe/Paris: the clocks go forward then. Choose another time.".to_owned())
         );
         let winter = local_instant(paris, day(2), time(9, 0)).map(|t| t.to_rfc3339());
         assert_eq!(winter.as_deref(), Ok("2026-03-02T08:00:00+00:00"));

@@ -2,6 +2,7 @@
 //! budget, timing and outcomes, the printable agenda, the facilitator's live view, and the
 //! question bank with how answers evolve.
 
+use crate::dates::{Shown, ShownAt};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

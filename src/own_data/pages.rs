@@ -8,6 +8,7 @@ use poem::{IntoResponse, Response, Route, get, handler, http::header, web::Data}
 use crate::{
     app::AppState,
     auth::Actor,
+    dates::{Shown, ShownAt},
     error::AppResult,
     own_data::{self, OwnData},
     web::{Layout, render},
@@ -21,14 +22,6 @@ struct OwnDataPage {
 }
 
 impl OwnDataPage {
-    fn day(&self, on: &chrono::NaiveDate) -> String {
-        on.format("%-d %b %Y").to_string()
-    }
-
-    fn at(&self, at: &chrono::DateTime<Utc>) -> String {
-        at.format("%-d %b %Y, %H:%M UTC").to_string()
-    }
-
     /// The self-evaluation's cycle, for the entries listed under it.
     fn entries_of(&self, id: &i32) -> impl Iterator<Item = &own_data::EvaluationEntry> {
         self.data

@@ -1,5 +1,6 @@
 //! The directory, profiles and the cio's forms for adding and editing people.
 
+use crate::dates::Shown;
 use askama::Template;
 use poem::{
     Response, handler,

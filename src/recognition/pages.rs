@@ -2,6 +2,7 @@
 //! notebook (and the printable notebook), the cio's forms for trophies, compliments and
 //! announcements, and the hide buttons. The same service calls as the API.
 
+use crate::dates::{Shown, ShownAt};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use poem::{

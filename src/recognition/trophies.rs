@@ -39,9 +39,9 @@ impl Trophy {
         (Utc::now() - self.held_since).num_days().max(0)
     }
 
-    /// How long, as people say it: "since today", "since 2 December 2026 (1 day)".
+    /// How long, as people say it: "since today", "since 2 Dec 2026 (1 day)".
     pub fn held_for(&self) -> String {
-        let since = self.held_since.format("%-d %B %Y");
+        let since = self.held_since.format(crate::dates::DAY);
         match self.days_held() {
             0 => "since today".to_owned(),
             1 => format!("since {since} (1 day)"),

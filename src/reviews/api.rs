@@ -396,7 +396,7 @@ impl ReviewsApi {
         person_id: Path<i32>,
     ) -> ApiResult<Json<EvaluationBody>> {
         Ok(Json(evaluation_body(
-            reviews::submit(&state.db, &auth.0, id.0, person_id.0).await?,
+            reviews::submit(&state.db, &auth.0, id.0, person_id.0, Utc::now()).await?,
         )))
     }
 
@@ -421,6 +421,7 @@ impl ReviewsApi {
             person_id.0,
             Some(body.comment.as_str()),
             Some(body.rating),
+            Utc::now(),
         )
         .await?;
         Ok(Json(evaluation_body(evaluation)))
@@ -446,6 +447,7 @@ impl ReviewsApi {
             id.0,
             person_id.0,
             Some(body.reason.as_str()),
+            Utc::now(),
         )
         .await?;
         Ok(Json(evaluation_body(evaluation)))

@@ -78,7 +78,7 @@ pub struct Evidence {
 }
 
 /// Where a piece of recognition came from, for people to read: "Kudos from Pat Peer,
-/// 2026-03-02".
+/// 2 Mar 2026".
 pub fn recognition_source(kind: ReceivedKind, giver: &str, on: NaiveDate) -> String {
     describe_source(kind, Some(giver), Some(on))
 }
@@ -90,7 +90,8 @@ fn describe_source(kind: ReceivedKind, giver: Option<&str>, on: Option<NaiveDate
         source.push_str(giver);
     }
     if let Some(on) = on {
-        source.push_str(&on.format(", %Y-%m-%d").to_string());
+        source.push_str(", ");
+        source.push_str(&on.format(crate::dates::DAY).to_string());
     }
     source
 }
@@ -205,6 +206,14 @@ impl Evaluation {
                 EvaluationStatus::Submitted | EvaluationStatus::Reviewed
             )
             && self.cycle.phase != Phase::Closed
+    }
+
+    /// Why a draft is a draft again: the latest reopening, while the evaluation is still
+    /// the draft it made (a later submission answers it).
+    pub fn open_reopening(&self) -> Option<&Reopening> {
+        (self.status == EvaluationStatus::Draft)
+            .then(|| self.reopenings.last())
+            .flatten()
     }
 }
 
@@ -907,13 +916,15 @@ async fn write_draft(
     Ok(())
 }
 
-/// Submits a draft: it must say something about every goal, then it is locked, and the
-/// outcomes it gives are recorded on the goals.
+/// Submits a draft at `now`: it must say something about every goal, then it is locked,
+/// and the outcomes it gives are recorded on the goals. The pages and the API pass the
+/// present; the demo, a day of its past year.
 pub async fn submit(
     db: &Db,
     actor: &Actor,
     cycle_id: i32,
     person_id: i32,
+    now: DateTime<Utc>,
 ) -> AppResult<Evaluation> {
     let subject = people::subject(db.conn(), person_id).await?;
     policy::check(actor.principal(), Action::WriteOwnRecords(&subject))?;
@@ -959,7 +970,6 @@ pub async fn submit(
         .filter_map(|e| e.outcome.map(|o| (e.goal.id, o)))
         .collect();
     goals::record_outcomes(&txn, &outcomes).await?;
-    let now = Utc::now();
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Submitted.as_str().to_owned());
     model.submitted_at = Set(Some(now));
@@ -1014,7 +1024,7 @@ fn parse_verdict(
     })
 }
 
-/// A manager above the person (or the cio) reviews a submitted self-evaluation.
+/// A manager above the person (or the cio) reviews a submitted self-evaluation at `now`.
 pub async fn review(
     db: &Db,
     actor: &Actor,
@@ -1022,6 +1032,7 @@ pub async fn review(
     person_id: i32,
     comment: Option<&str>,
     rating: Option<i64>,
+    now: DateTime<Utc>,
 ) -> AppResult<Evaluation> {
     let (txn, row) = reviewable(db, actor, cycle_id, person_id).await?;
     let mut errors = Errors::default();
@@ -1034,7 +1045,6 @@ pub async fn review(
             row.status
         )));
     }
-    let now = Utc::now();
     let mut model: self_evaluation::ActiveModel = row.into();
     model.status = Set(EvaluationStatus::Reviewed.as_str().to_owned());
     model.reviewer_id = Set(Some(actor.person_id));
@@ -1048,13 +1058,14 @@ pub async fn review(
 }
 
 /// A manager above the person (or the cio) sends a submitted or reviewed self-evaluation
-/// back to draft, with a reason that is kept.
+/// back to draft at `now`, with a reason that is kept.
 pub async fn reopen(
     db: &Db,
     actor: &Actor,
     cycle_id: i32,
     person_id: i32,
     reason: Option<&str>,
+    now: DateTime<Utc>,
 ) -> AppResult<Evaluation> {
     let (txn, row) = reviewable(db, actor, cycle_id, person_id).await?;
     let mut errors = Errors::default();
@@ -1066,7 +1077,6 @@ pub async fn reopen(
             "This self-evaluation is a draft already.",
         ));
     }
-    let now = Utc::now();
     evaluation_reopening::ActiveModel {
         evaluation_id: Set(row.id),
         reason: Set(reason.into_string()),
@@ -1398,13 +1408,13 @@ mod tests {
         };
         assert_eq!(
             kudos.source().as_deref(),
-            Some("Kudos from Pat Peer, 2026-03-02")
+            Some("Kudos from Pat Peer, 2 Mar 2026")
         );
         assert!(kudos.refers_to(ReceivedKind::Kudos, 7));
         assert!(!kudos.refers_to(ReceivedKind::Compliment, 7));
         assert_eq!(
             recognition_source(ReceivedKind::NotebookEntry, "Pat Peer", on),
-            "Trophy notebook entry from Pat Peer, 2026-03-02"
+            "Trophy notebook entry from Pat Peer, 2 Mar 2026"
         );
         let text = Evidence {
             kind: "text".into(),

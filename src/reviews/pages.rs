@@ -1,6 +1,8 @@
 //! Self-evaluation pages (write, submit, review, reopen) and the team view.
 
+use crate::dates::Shown;
 use askama::Template;
+use chrono::Utc;
 use poem::{
     Response, handler,
     web::{Data, Html, Path, Query},
@@ -30,7 +32,7 @@ const BLANK_PROPOSALS: usize = 3;
 struct RecognitionChoice {
     /// The checkbox's value, `<kind>:<id>` (see `parse_choice`).
     value: String,
-    /// "Kudos from Pat Peer, 2026-03-02".
+    /// "Kudos from Pat Peer, 2 Mar 2026".
     source: String,
     message: String,
     checked: bool,
@@ -57,16 +59,41 @@ struct EvaluationPage {
     proposals: Vec<ProposalRow>,
     objectives: Vec<ObjectiveRef>,
     outcomes: Vec<(&'static str, &'static str)>,
-    categories: Vec<&'static str>,
+    /// Each kind of goal as (word, label).
+    categories: Vec<(&'static str, &'static str)>,
     errors: FormErrors,
-    /// The fields the page marks with their errors; any other error shows at the top.
-    marked: Vec<String>,
+    /// The fields the page marks with their errors, each with the label the error summary
+    /// links it by; any other error shows at the top.
+    marked: Vec<(String, String)>,
 }
 
 impl EvaluationPage {
     /// `marked`, as the alert at the top of the page reads it.
-    fn shown(&self) -> Vec<&str> {
-        self.marked.iter().map(String::as_str).collect()
+    fn shown(&self) -> Vec<(&str, &str)> {
+        self.marked
+            .iter()
+            .map(|(field, label)| (field.as_str(), label.as_str()))
+            .collect()
+    }
+
+    /// A goal's evidence is folded away unless something in it needs correcting.
+    fn evidence_open(&self, goal_id: &i32) -> bool {
+        ["evidence", "recognition"]
+            .iter()
+            .any(|f| self.errors.get(&format!("{f}_{goal_id}")).is_some())
+    }
+
+    /// How many pieces of evidence the goal at `index` has, as the form stands: the lines
+    /// typed and the recognition ticked.
+    fn evidence_count(&self, index: &usize) -> usize {
+        let typed = self.evidence.get(*index).map_or(0, |text| {
+            text.lines().filter(|l| !l.trim().is_empty()).count()
+        });
+        let ticked = self
+            .recognition
+            .get(*index)
+            .map_or(0, |choices| choices.iter().filter(|c| c.checked).count());
+        typed + ticked
     }
 }
 
@@ -209,34 +236,52 @@ fn form_field(evaluation: &Evaluation, field: &str) -> String {
     }
 }
 
-/// The fields `reviews/evaluation.html` marks with their errors, as it shows them.
+/// The fields `reviews/evaluation.html` marks with their errors, as it shows them, in
+/// its order, each with the label the error summary names it by.
 fn marked_fields(
     evaluation: &Evaluation,
     recognition: &[Vec<RecognitionChoice>],
     proposals: usize,
-) -> Vec<String> {
+) -> Vec<(String, String)> {
     let mut marked = Vec::new();
+    let mut mark = |field: String, label: String| marked.push((field, label));
     if evaluation.may_write {
         for (entry, choices) in evaluation.entries.iter().zip(recognition) {
-            let id = entry.goal.id;
-            marked.extend(
-                ["narrative", "outcome", "rating", "evidence"].map(|f| format!("{f}_{id}")),
-            );
+            let (id, title) = (entry.goal.id, &entry.goal.title);
+            for (field, label) in [
+                ("narrative", "How it went"),
+                ("outcome", "Outcome"),
+                ("rating", "Your rating"),
+                ("evidence", "Evidence"),
+            ] {
+                mark(format!("{field}_{id}"), format!("{label}: {title}"));
+            }
             if !choices.is_empty() {
-                marked.push(format!("recognition_{id}"));
+                mark(format!("recognition_{id}"), format!("Recognition: {title}"));
             }
         }
-        marked.extend(["reflection", "skills_developed"].map(str::to_owned));
+        mark("reflection".into(), "Overall reflection".into());
+        mark("skills_developed".into(), "Skills you developed".into());
         for i in 0..proposals {
-            marked
-                .extend(["objective_id", "title", "category"].map(|f| format!("proposal_{f}_{i}")));
+            let n = i + 1;
+            for (field, label) in [
+                ("objective_id", "Objective"),
+                ("title", "Goal"),
+                ("category", "Kind"),
+            ] {
+                mark(
+                    format!("proposal_{field}_{i}"),
+                    format!("Proposed goal {n}: {label}"),
+                );
+            }
         }
     }
     if evaluation.may_review {
-        marked.extend(["comment", "rating"].map(str::to_owned));
+        mark("comment".into(), "Your comment".into());
+        mark("rating".into(), "Overall rating".into());
     }
     if evaluation.may_reopen() {
-        marked.push("reason".to_owned());
+        mark("reason".into(), "Why it goes back to a draft".into());
     }
     marked
 }
@@ -348,7 +393,10 @@ async fn evaluation_page(
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),
-        categories: Category::all().into_iter().map(Word::as_str).collect(),
+        categories: Category::all()
+            .into_iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
         errors,
         marked,
         evaluation,
@@ -456,10 +504,20 @@ pub async fn save(
         entries,
         proposals,
     };
+    // "Save and submit…": saved first, then the page that says what submitting does and
+    // asks; the submission itself is only ever posted from there.
+    let then_submit = value("then").as_deref() == Some("submit");
     let result = reviews::save_draft(&state.db, &actor, cycle_id, person_id, input).await;
     form_outcome(
         in_form_terms(result, &current),
-        |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=saved"),
+        |_| {
+            let path = format!("/cycles/{cycle_id}/self-evaluations/{person_id}");
+            if then_submit {
+                format!("{path}/submit")
+            } else {
+                format!("{path}?notice=saved")
+            }
+        },
         |errors| evaluation_page(&state, &actor, current, None, Some(fields), errors),
     )
     .await
@@ -526,7 +584,7 @@ pub async fn submit(
 ) -> AppResult<Response> {
     // Read first: the problems a submission finds are named by the entries' places.
     let current = reviews::get(&state.db, &actor, cycle_id, person_id).await?;
-    let result = reviews::submit(&state.db, &actor, cycle_id, person_id).await;
+    let result = reviews::submit(&state.db, &actor, cycle_id, person_id, Utc::now()).await;
     form_outcome(
         in_form_terms(result, &current),
         |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=submitted"),
@@ -572,6 +630,7 @@ pub async fn review(
         person_id,
         Some(&form.comment),
         rating,
+        Utc::now(),
     )
     .await;
     form_outcome(
@@ -589,7 +648,15 @@ pub async fn reopen(
     Path((cycle_id, person_id)): Path<(i32, i32)>,
     CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> AppResult<Response> {
-    let result = reviews::reopen(&state.db, &actor, cycle_id, person_id, Some(&form.reason)).await;
+    let result = reviews::reopen(
+        &state.db,
+        &actor,
+        cycle_id,
+        person_id,
+        Some(&form.reason),
+        Utc::now(),
+    )
+    .await;
     form_outcome(
         result,
         |_| format!("/cycles/{cycle_id}/self-evaluations/{person_id}?notice=reopened"),

@@ -8,6 +8,8 @@ use poem::{
 };
 use serde::Deserialize;
 
+use crate::dates::Shown;
+
 use crate::{
     app::AppState,
     auth::Actor,

@@ -19,6 +19,13 @@ pub struct MonthFigure {
     pub kudos: Figure<i64>,
 }
 
+impl MonthFigure {
+    /// "Mar 2026".
+    pub fn label(&self) -> String {
+        crate::dates::month_of_key(&self.month)
+    }
+}
+
 /// A count by a word (a channel, a kind) with its label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counted {

@@ -1,6 +1,7 @@
 //! The summary pages: the period form and every section with the change beside each
 //! figure, the printable summary, and each section as CSV.
 
+use crate::dates::Shown;
 use askama::Template;
 use poem::{
     IntoResponse, Response, handler,
@@ -130,7 +131,7 @@ impl View {
             .recognition
             .kudos_per_month
             .iter()
-            .map(|m| Point::new(m.month.clone(), m.kudos.now.map(|v| v as f64)))
+            .map(|m| Point::new(m.label(), m.kudos.now.map(|v| v as f64)))
             .collect();
         let hidden = self.hidden();
         let frame = Frame {
@@ -251,7 +252,7 @@ impl View {
         let points: Vec<Point> = m
             .months
             .iter()
-            .map(|month| Point::new(month.month.clone(), month.value))
+            .map(|month| Point::new(crate::dates::month_of_key(&month.month), month.value))
             .collect();
         let id = format!("summary-feedback-{}", m.question_id);
         let title = format!("{} {}: {}", m.objective_code, m.objective_title, m.prompt);

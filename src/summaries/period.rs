@@ -36,7 +36,12 @@ pub struct Period {
 impl Period {
     pub fn days(from: NaiveDate, to: NaiveDate) -> Period {
         Period {
-            label: format!("{from} to {to}"),
+            // A name for people (the API gives `from` and `to` as dates beside it).
+            label: format!(
+                "{} to {}",
+                from.format(crate::dates::DAY),
+                to.format(crate::dates::DAY)
+            ),
             from,
             to,
             cycle_id: None,

@@ -168,14 +168,39 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    /// Errors on fields the form does not show (shown at the top instead).
-    pub fn other(&self, shown: &[&str]) -> Vec<&str> {
+    /// Errors on fields the form does not show (shown at the top instead). `shown` is
+    /// what the form marks, each as (field, label): see `marked`.
+    pub fn other(&self, shown: &[(&str, &str)]) -> Vec<&str> {
         self.0
             .iter()
-            .filter(|e| !shown.contains(&e.field.as_str()))
+            .filter(|e| {
+                !shown
+                    .iter()
+                    .any(|(field, _)| field_and_anchor(field).0 == e.field)
+            })
             .map(|e| e.message.as_str())
             .collect()
     }
+
+    /// The fields the form marks that have an error, in the form's order, as the summary
+    /// at its top lists them: (the id to link to, label, message). A field is named as the
+    /// service names it; where the element that shows it has another id, the form writes
+    /// that id after a `#` (`"starts_at#date"`).
+    pub fn marked<'s>(&'s self, shown: &[(&'s str, &'s str)]) -> Vec<(&'s str, &'s str, &'s str)> {
+        shown
+            .iter()
+            .filter_map(|(field, label)| {
+                let (field, anchor) = field_and_anchor(field);
+                self.get(field).map(|message| (anchor, *label, message))
+            })
+            .collect()
+    }
+}
+
+/// A form's name for a field it marks, `field` or `field#element-id`, as the field and
+/// the id of the element that shows it.
+fn field_and_anchor(shown: &str) -> (&str, &str) {
+    shown.split_once('#').unwrap_or((shown, shown))
 }
 
 /// The field name of a form error that belongs to no field (a 409 about the whole form);

@@ -372,3 +372,61 @@ both_backends! {
         assert!(hidden * 2 < all, "{hidden} of {all} figures withheld from the report");
     }
 }
+
+both_backends! {
+    async fn the_demo_closed_year_reads_as_finished(app) {
+        staffdev::demo::load(app.db()).await.expect("the demo loads");
+        let cio = demo_token(&app, staffdev::demo::CIO_EMAIL).await;
+        let (_, cycles) = app.get_json(&cio, "/api/v1/cycles").await;
+        let closed = cycles.as_array().unwrap().iter().find(|c| c["phase"] == "closed").unwrap().clone();
+        let day = |s: &serde_json::Value| chrono::NaiveDate::parse_from_str(s.as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let (starts, ends) = (day(&closed["starts_on"]), day(&closed["ends_on"]));
+        let inside = |what: String, at: &serde_json::Value| {
+            let at = chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap_or_else(|| panic!("{what}: no date"))).unwrap().date_naive();
+            assert!(starts <= at && at <= ends, "{what} on {at}, outside {starts} to {ends}");
+        };
+        let (_, team) = app.get_json(&cio, &format!("/api/v1/team?cycle_id={}", closed["id"])).await;
+        let members = team["members"].as_array().unwrap();
+        assert!(members.len() >= 20, "{} members", members.len());
+        let mut goals_seen = 0;
+        for m in members {
+            let name = m["person"]["name"].as_str().unwrap();
+            let (status, evaluation) = app.get_json(&cio, &format!("/api/v1/cycles/{}/self-evaluations/{}", closed["id"], m["person"]["id"])).await;
+            assert_eq!(status, StatusCode::OK);
+            if name == "Morgan Reyes" {
+                // Nobody above the cio reviews the cio: the one honest exception.
+                assert_eq!(m["self_evaluation"], "not_started");
+                continue;
+            }
+            assert_eq!(m["self_evaluation"], "reviewed", "{name}");
+            inside(format!("{name}'s submission"), &evaluation["submitted_at"]);
+            inside(format!("{name}'s review"), &evaluation["review"]["reviewed_at"]);
+            for r in evaluation["reopenings"].as_array().unwrap() {
+                inside(format!("{name}'s reopening"), &r["at"]);
+            }
+            for g in m["goals"].as_array().unwrap() {
+                assert!(["achieved", "partially_achieved", "not_achieved", "dropped"].contains(&g["status"].as_str().unwrap()), "{name}: {g}");
+                let (_, goal) = app.get_json(&cio, &format!("/api/v1/goals/{}", g["id"])).await;
+                inside(format!("{name}'s goal {} proposed", g["id"]), &goal["created_at"]);
+                inside(format!("{name}'s goal {} agreed", g["id"]), &goal["agreed_at"]);
+                goals_seen += 1;
+            }
+        }
+        assert!(goals_seen >= 30, "{goals_seen} goals");
+
+        // The pages say so: a staff member's year was submitted and reviewed in it; the cio's
+        // is marked as left undone, not as work still waiting.
+        let staff = app.browser();
+        staff.sign_in(staffdev::demo::STAFF_EMAIL, staffdev::demo::PASSWORD).await;
+        let (_, me) = app.get_json(&demo_token(&app, staffdev::demo::STAFF_EMAIL).await, "/api/v1/me").await;
+        let html = staff.get_html(&format!("/cycles/{}/self-evaluations/{}", closed["id"], me["id"])).await;
+        assert!(html.contains("Reviewed"), "{html}");
+        let submitted = html.split("· submitted ").nth(1).and_then(|rest| rest.split('<').next()).unwrap_or_else(|| panic!("{html}"));
+        assert!(submitted.ends_with(" May 2026") || submitted.ends_with(" Jun 2026"), "submitted {submitted}");
+        let boss = app.browser();
+        boss.sign_in(staffdev::demo::CIO_EMAIL, staffdev::demo::PASSWORD).await;
+        let (_, cio_me) = app.get_json(&cio, "/api/v1/me").await;
+        let html = boss.get_html(&format!("/cycles/{}/self-evaluations/{}", closed["id"], cio_me["id"])).await;
+        assert!(html.contains("Not submitted before the cycle closed"), "{html}");
+    }
+}

@@ -240,7 +240,7 @@ both_backends! {
         let response = browser.post_form("/meetings", "/meetings", &[("kind", "quarterly"), ("title", "Spring"), ("date", "2027-03-28"), ("time", "02:30"), ("duration_minutes", ""), ("location", ""), ("facilitator_id", ""), ("template", "")]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.unwrap();
-        assert!(html.contains("02:30 on 28 March 2027 does not exist in Europe/Paris: the clocks go forward then. Choose another time."), "{html}");
+        assert!(html.contains("02:30 on 28 Mar 2027 does not exist in Europe/Paris: the clocks go forward then. Choose another time."), "{html}");
         let response = browser.post_form("/meetings", "/meetings", &[("kind", "quarterly"), ("title", "Spring"), ("date", "2027-03-29"), ("time", "09:00"), ("duration_minutes", ""), ("location", "Library"), ("facilitator_id", ""), ("template", "")]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let cio = app.token("cio@example.org").await;

@@ -272,7 +272,7 @@ both_backends! {
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.unwrap();
-        assert!(html.contains(r#"<div class="alert" role="alert">Please correct the fields marked below.</div>"#), "{html}");
+        assert!(html.contains(r##"<div class="alert" role="alert"><p>Please correct this field:</p><ul class="error-summary"><li><a href="#title">Title</a>: "##), "{html}");
     }
 }
 

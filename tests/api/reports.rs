@@ -235,7 +235,7 @@ both_backends! {
         assert_eq!(status, StatusCode::OK);
         let start = (Utc::now() + Duration::days(40)).date_naive();
         let (from, to) = (start.checked_sub_months(Months::new(12)).unwrap(), start - Duration::days(1));
-        let heading = format!("The year in review: {from} to {to}");
+        let heading = format!("The year in review: {} to {}", from.format("%-d %b %Y"), to.format("%-d %b %Y"));
         let link = format!(r#"<a href="/summaries?from={from}&#38;to={to}">"#);
         for email in ["eng@example.org", "advisor@example.org", "cio@example.org"] {
             let browser = app.signed_in(email).await;

@@ -179,7 +179,7 @@ both_backends! {
         let html = owner.get_html(&path).await;
         assert!(html.contains("Went well") && html.contains("Run a listening session"), "saved values come back");
         // Submitting asks first, on a page that says what it does.
-        assert!(html.contains(&format!(r#"<a class="button" href="{path}/submit">Submit…</a>"#)), "{html}");
+        assert!(html.contains(r#"<button type="submit" class="secondary" name="then" value="submit">Save and submit…</button>"#), "{html}");
         let question = owner.get_html(&format!("{path}/submit")).await;
         assert!(question.contains("<h1>Submit your self-evaluation for This year?</h1>"), "{question}");
         assert!(question.contains("<li>Answer faster: Achieved</li>"), "{question}");
@@ -280,6 +280,7 @@ both_backends! {
         assert_eq!(status, StatusCode::CREATED);
         let (_, other) = app.post_json(&peer, "/api/v1/kudos", json!({"recipient_ids": [d.lead], "message": "For the lead only"})).await;
         let today = chrono::Utc::now().date_naive().to_string();
+        let shown_today = today_as_shown();
         let (status, compliment) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.engineer, "giver_name": "Prof. Alvarez", "giver_affiliation": "History department", "channel": "email", "received_on": today, "message": "Erin rescued my lecture."})).await;
         assert_eq!(status, StatusCode::CREATED);
         let kudos_value = format!("kudos:{}", kudos["id"]);
@@ -292,8 +293,8 @@ both_backends! {
         assert!(html.contains("<legend>Recognition you received this cycle</legend>"), "{html}");
         assert!(html.contains(&format!(r#"<input type="checkbox" name="{checkbox}" value="{kudos_value}">"#)), "{html}");
         assert!(html.contains(&format!(r#"value="{compliment_value}">"#)));
-        assert!(html.contains(&format!("Kudos from Pat Peer, {today}:")));
-        assert!(html.contains(&format!("Compliment from Prof. Alvarez (History department), {today}:")));
+        assert!(html.contains(&format!("Kudos from Pat Peer, {shown_today}:")));
+        assert!(html.contains(&format!("Compliment from Prof. Alvarez (History department), {shown_today}:")));
         assert!(!html.contains("<b>really</b>"), "the message is escaped");
         assert!(html.contains("&#60;b&#62;really") || html.contains("&lt;b&gt;really"), "{html}");
         assert!(!html.contains("For the lead only"));
@@ -334,9 +335,202 @@ both_backends! {
         let lead = app.signed_in("lead@example.org").await;
         for html in [owner.get_html(&path).await, lead.get_html(&path).await] {
             assert!(!html.contains(r#"type="checkbox" name="recognition_"#));
-            assert!(html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &#60;b&#62;really")) || html.contains(&format!("<p>Kudos from Pat Peer, {today}: Thanks for the runbook &lt;b&gt;really")), "{html}");
-            assert!(html.contains(&format!("<p>Compliment from Prof. Alvarez (History department), {today}: Erin rescued my lecture.</p>")), "{html}");
+            assert!(html.contains(&format!("<p>Kudos from Pat Peer, {shown_today}: Thanks for the runbook &#60;b&#62;really")) || html.contains(&format!("<p>Kudos from Pat Peer, {shown_today}: Thanks for the runbook &lt;b&gt;really")), "{html}");
+            assert!(html.contains(&format!("<p>Compliment from Prof. Alvarez (History department), {shown_today}: Erin rescued my lecture.</p>")), "{html}");
             assert!(html.contains("<p>Used in two outages</p>"));
+        }
+    }
+}
+
+/// A cycle in self-evaluation with one agreed goal of the engineer's: (cycle, goal).
+async fn evaluation_ready(app: &crate::helpers::TestApp) -> (i64, i64) {
+    let cio = app.token("cio@example.org").await;
+    let engineer = app.token("eng@example.org").await;
+    let lead = app.token("lead@example.org").await;
+    let f = app.plan_and_cycle(&cio).await;
+    let goal = app
+        .propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster")
+        .await;
+    app.post_json(&lead, &format!("/api/v1/goals/{goal}/agree"), json!({}))
+        .await;
+    app.move_cycle(&cio, f.cycle, "in_progress").await;
+    app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+    (f.cycle, goal)
+}
+
+fn today_as_shown() -> String {
+    chrono::Utc::now().format("%-d %b %Y").to_string()
+}
+
+both_backends! {
+    async fn a_reopened_self_evaluation_says_why_at_the_top(app) {
+        let d = app.department().await;
+        let (cycle, goal) = evaluation_ready(&app).await;
+        let path = format!("/cycles/{cycle}/self-evaluations/{}", d.engineer);
+        let owner = app.signed_in("eng@example.org").await;
+        let entry = [
+            (format!("narrative_{goal}"), "Went well"), (format!("outcome_{goal}"), "achieved"),
+            (format!("rating_{goal}"), "4"), ("reflection".to_owned(), "Listened more"),
+        ];
+        let fields: Vec<(&str, &str)> = entry.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(owner.post_form(&path, &path, &fields).await.status(), StatusCode::SEE_OTHER);
+        let submit = format!("{path}/submit");
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        let lead = app.signed_in("lead@example.org").await;
+        let response = lead.post_form(&path, &format!("{path}/reopen"), &[("reason", "Add the outage work in March")]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+        let html = owner.get_html(&path).await;
+        let banner = format!(r#"<h2 id="reopened-heading">Reopened by Lee Lead on {}</h2>"#, today_as_shown());
+        let at = html.find(&banner).unwrap_or_else(|| panic!("{banner} in {html}"));
+        let form = html.find(&format!(r#"<form method="post" action="{path}""#)).expect("the draft's form");
+        assert!(at < form, "the reason comes before the form");
+        assert!(html[at..form].contains("<p>Add the outage work in March</p>"), "{html}");
+        // Submitted again, it is answered: the reason stays only in the record below.
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(!html.contains("reopened-heading"), "{html}");
+        assert!(html.contains(&format!("{}, Lee Lead: Add the outage work in March", today_as_shown())), "{html}");
+    }
+}
+
+both_backends! {
+    async fn save_and_submit_goes_to_the_confirmation(app) {
+        let d = app.department().await;
+        let (cycle, goal) = evaluation_ready(&app).await;
+        let path = format!("/cycles/{cycle}/self-evaluations/{}", d.engineer);
+        let owner = app.signed_in("eng@example.org").await;
+        // Never saved before: the page offers both buttons, and the second saves first.
+        let html = owner.get_html(&path).await;
+        assert!(html.contains(">Save the draft</button>") && html.contains(">Save and submit…</button>"), "{html}");
+        let (narrative, outcome, rating) = (format!("narrative_{goal}"), format!("outcome_{goal}"), format!("rating_{goal}"));
+        let response = owner
+            .post_form(&path, &path, &[
+                (narrative.as_str(), "Went well"), (outcome.as_str(), "achieved"), (rating.as_str(), "4"),
+                ("reflection", "Listened more"), ("then", "submit"),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], format!("{path}/submit").as_str(), "on to the question");
+        let question = owner.get_html(&format!("{path}/submit")).await;
+        assert!(question.contains("<li>Answer faster: Achieved</li>"), "saved before asking: {question}");
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("Save the draft"), "nothing is submitted before the person confirms");
+        // A problem stops it on the form, as a plain save would.
+        let response = owner
+            .post_form(&path, &path, &[(rating.as_str(), "9"), ("reflection", "Listened more"), ("then", "submit")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The plain button still saves and stays.
+        let response = owner.post_form(&path, &path, &[(narrative.as_str(), "Went well"), ("reflection", "Listened more")]).await;
+        assert_eq!(response.headers()["location"], format!("{path}?notice=saved").as_str());
+    }
+}
+
+both_backends! {
+    async fn the_error_summary_names_the_fields(app) {
+        let d = app.department().await;
+        let (cycle, goal) = evaluation_ready(&app).await;
+        let path = format!("/cycles/{cycle}/self-evaluations/{}", d.engineer);
+        let owner = app.signed_in("eng@example.org").await;
+        let (rating, evidence) = (format!("rating_{goal}"), format!("evidence_{goal}"));
+        let long = "x".repeat(1_001);
+        let response = owner
+            .post_form(&path, &path, &[(rating.as_str(), "9"), (evidence.as_str(), long.as_str()), ("reflection", "Listened more")])
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        let summary = html.split(r#"<div class="alert" role="alert">"#).nth(1).unwrap().split("</div>").next().unwrap();
+        assert!(summary.starts_with("<p>Please correct these fields:</p>"), "{summary}");
+        let rating_link = summary.find(&format!(r##"<li><a href="#rating_{goal}">Your rating: Answer faster</a>: "##)).unwrap_or_else(|| panic!("{summary}"));
+        let evidence_link = summary.find(&format!(r##"<li><a href="#evidence_{goal}">Evidence: Answer faster</a>: "##)).unwrap_or_else(|| panic!("{summary}"));
+        assert!(rating_link < evidence_link, "in the form's order");
+        assert!(html.contains(&format!(r#"id="rating_{goal}""#)) && html.contains(&format!(r#"id="evidence_{goal}""#)), "each link has its field");
+        // The evidence with a problem is unfolded, so the link lands on it.
+        assert!(html.contains("<details open>"), "{html}");
+
+        // Another form: kudos name their fields too, and link where they are.
+        let response = owner.post_form("/kudos/new", "/kudos", &[("message", "")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r##"<li><a href="#recipient_ids">Who do you want to thank?</a>: "##), "{html}");
+        assert!(html.contains(r##"<li><a href="#message">What did they do?</a>: "##), "{html}");
+        assert!(html.contains(r#"id="recipient_ids""#) && html.contains(r#"id="message""#));
+
+        // The manager's review form, on the same page once it is submitted.
+        let outcome = format!("outcome_{goal}");
+        let fields = [(outcome.as_str(), "achieved"), (rating.as_str(), "4"), ("reflection", "Listened more")];
+        assert_eq!(owner.post_form(&path, &path, &fields).await.status(), StatusCode::SEE_OTHER);
+        let submit = format!("{path}/submit");
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        let lead = app.signed_in("lead@example.org").await;
+        let response = lead.post_form(&path, &format!("{path}/review"), &[("comment", ""), ("rating", "")]).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<p>Please correct these fields:</p>"#), "{html}");
+        assert!(html.contains(r##"<li><a href="#comment">Your comment</a>: "##), "{html}");
+        assert!(html.contains(r##"<li><a href="#rating">Overall rating</a>: "##), "{html}");
+        assert!(html.contains(r#"<textarea id="comment""#) && html.contains(r#"<select id="rating""#));
+    }
+}
+
+both_backends! {
+    async fn the_self_evaluation_folds_evidence_and_says_what_was_not_written(app) {
+        let d = app.department().await;
+        let (cycle, goal) = evaluation_ready(&app).await;
+        let path = format!("/cycles/{cycle}/self-evaluations/{}", d.engineer);
+        let owner = app.signed_in("eng@example.org").await;
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("<details>\n    <summary>Evidence (0 items)</summary>"), "{html}");
+        let (outcome, rating, evidence) = (format!("outcome_{goal}"), format!("rating_{goal}"), format!("evidence_{goal}"));
+        let response = owner
+            .post_form(&path, &path, &[(outcome.as_str(), "achieved"), (rating.as_str(), "4"), (evidence.as_str(), "Thanks from HR\nKB https://kb.example.org/1"), ("reflection", "Listened more")])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let html = owner.get_html(&path).await;
+        assert!(html.contains("<summary>Evidence (2 items)</summary>"), "{html}");
+        assert!(!html.contains(r#"<option value=""></option>"#), "no choice without a label");
+        assert!(html.contains(r#"<option value="communication">"#) && !html.contains(">communication</option>"), "kinds by their labels: {html}");
+        let submit = format!("{path}/submit");
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        // Read-only: what was left empty says so.
+        let html = owner.get_html(&path).await;
+        assert!(html.contains(r#"<dt>How it went</dt><dd><span class="muted">not written</span></dd>"#), "{html}");
+        assert!(html.contains(r#"<dt>Skills developed</dt><dd><span class="muted">not written</span></dd>"#), "{html}");
+        assert!(html.contains(r#"<dt>Next year</dt><dd><span class="muted">no goals proposed</span></dd>"#), "{html}");
+        assert!(!html.contains("<dd></dd>"), "{html}");
+    }
+}
+
+both_backends! {
+    async fn pages_show_dates_as_day_month_year(app) {
+        let d = app.department().await;
+        let (cycle, goal) = evaluation_ready(&app).await;
+        let owner = app.signed_in("eng@example.org").await;
+        // The goal's status reads as a sentence, with the day it was agreed.
+        let html = owner.get_html(&format!("/goals/{goal}")).await;
+        assert!(html.contains(&format!("Agreed by Lee Lead on {}", today_as_shown())), "{html}");
+        // The cycle's dates, the submission and the review: day, short month, year.
+        let cio = app.signed_in("cio@example.org").await;
+        let html = cio.get_html("/cycles").await;
+        let starts = (chrono::Utc::now().date_naive() - chrono::Duration::days(180)).format("%-d %b %Y").to_string();
+        assert!(html.contains(&starts), "{starts} in {html}");
+        let path = format!("/cycles/{cycle}/self-evaluations/{}", d.engineer);
+        let (outcome, rating) = (format!("outcome_{goal}"), format!("rating_{goal}"));
+        owner.post_form(&path, &path, &[(outcome.as_str(), "achieved"), (rating.as_str(), "4"), ("reflection", "Listened more"), ("then", "submit")]).await;
+        let submit = format!("{path}/submit");
+        assert_eq!(owner.post_form(&submit, &submit, &[]).await.status(), StatusCode::SEE_OTHER);
+        let lead = app.signed_in("lead@example.org").await;
+        lead.post_form(&path, &format!("{path}/review"), &[("comment", "Strong year"), ("rating", "4")]).await;
+        let html = owner.get_html(&path).await;
+        assert!(html.contains(&format!("· submitted {}</p>", today_as_shown())), "{html}");
+        assert!(html.contains(&format!("Lee Lead, {}</p>", today_as_shown())), "{html}");
+        // No page writes an ISO date outside a date input's value.
+        let iso = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        for page in [format!("/goals/{goal}"), path.clone(), "/cycles".to_owned(), "/portal".to_owned()] {
+            let html = cio.get_html(&page).await;
+            let outside_inputs = html.split(&iso).count() - 1 - html.matches(&format!(r#"value="{iso}""#)).count();
+            assert_eq!(outside_inputs, 0, "{page}: {html}");
         }
     }
 }
