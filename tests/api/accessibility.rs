@@ -24,7 +24,7 @@ const AXE_ENV: &str = "STAFFDEV_AXE";
 /// The pages visited per role at most: the navigation and what it links to.
 const MAX_PAGES: usize = 45;
 
-fn axe_source() -> Option<String> {
+pub fn axe_source() -> Option<String> {
     let path = std::env::var(AXE_ENV)
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -64,7 +64,7 @@ async fn sign_in_to_demo(chrome: &Chrome, email: &str) {
 }
 
 /// The serious and critical violations axe finds on the page on screen, one line each.
-async fn violations(chrome: &Chrome, axe: &str) -> Vec<String> {
+pub async fn violations(chrome: &Chrome, axe: &str) -> Vec<String> {
     let loaded = chrome.run("return typeof window.axe !== 'undefined'").await;
     if loaded != Value::Bool(true) {
         chrome.run(&format!("{axe}\n;return null")).await;

@@ -437,7 +437,7 @@ both_backends! {
         let html = response.text().await.unwrap();
         assert!(html.contains(r#"<p class="field-error" id="comment-error">Say what the goal needs before you can agree to it.</p>"#), "{html}");
         // A comment refused for its length comes back as typed, to be shortened.
-        let long = "Name the queue. ".repeat(130);
+        let long = "Name the queue. ".repeat(626); // 10,016 characters, over the 10,000 allowed
         let response = browser.post_form(&page, &format!("{page}/send-back"), &[("comment", &long)]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = response.text().await.unwrap();
