@@ -7,9 +7,12 @@
 //! methods in the module that defines the template struct, so that module brings
 //! `dates::Shown` into scope (`use crate::dates::Shown;`).
 
-use std::fmt::Display;
+use std::{fmt::Display, sync::LazyLock};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{
+    DateTime, NaiveDate, NaiveDateTime, TimeZone,
+    format::{Item, StrftimeItems},
+};
 
 /// The day: "27 Nov 2026" (no leading zero, short month).
 pub const DAY: &str = "%-d %b %Y";
@@ -29,6 +32,16 @@ pub fn month_of_key(key: &str) -> String {
         .unwrap_or_else(|_| key.to_owned())
 }
 
+// The formats parsed once: a page of twenty kudos writes forty dates, and reading the
+// format string again for each was a tenth of the signed-in portal's CPU (perf, in the
+// notes of issue 15).
+static DAY_ITEMS: LazyLock<Vec<Item<'static>>> =
+    LazyLock::new(|| StrftimeItems::new(DAY).collect());
+static DAY_TIME_ITEMS: LazyLock<Vec<Item<'static>>> =
+    LazyLock::new(|| StrftimeItems::new(DAY_TIME).collect());
+static WEEKDAY_TIME_ITEMS: LazyLock<Vec<Item<'static>>> =
+    LazyLock::new(|| StrftimeItems::new(WEEKDAY_TIME).collect());
+
 /// A date or an instant as pages write it.
 pub trait Shown {
     /// "27 Nov 2026".
@@ -45,22 +58,23 @@ pub trait ShownAt: Shown {
 
 impl Shown for NaiveDate {
     fn as_day(&self) -> String {
-        self.format(DAY).to_string()
+        self.format_with_items(DAY_ITEMS.iter()).to_string()
     }
 }
 
 impl Shown for NaiveDateTime {
     fn as_day(&self) -> String {
-        self.format(DAY).to_string()
+        self.format_with_items(DAY_ITEMS.iter()).to_string()
     }
 }
 
 impl ShownAt for NaiveDateTime {
     fn as_day_time(&self) -> String {
-        self.format(DAY_TIME).to_string()
+        self.format_with_items(DAY_TIME_ITEMS.iter()).to_string()
     }
     fn as_weekday_time(&self) -> String {
-        self.format(WEEKDAY_TIME).to_string()
+        self.format_with_items(WEEKDAY_TIME_ITEMS.iter())
+            .to_string()
     }
 }
 
@@ -69,7 +83,7 @@ where
     Tz::Offset: Display,
 {
     fn as_day(&self) -> String {
-        self.format(DAY).to_string()
+        self.format_with_items(DAY_ITEMS.iter()).to_string()
     }
 }
 
@@ -78,10 +92,11 @@ where
     Tz::Offset: Display,
 {
     fn as_day_time(&self) -> String {
-        self.format(DAY_TIME).to_string()
+        self.format_with_items(DAY_TIME_ITEMS.iter()).to_string()
     }
     fn as_weekday_time(&self) -> String {
-        self.format(WEEKDAY_TIME).to_string()
+        self.format_with_items(WEEKDAY_TIME_ITEMS.iter())
+            .to_string()
     }
 }
 
