@@ -42,6 +42,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The portal's first page, shared by every reader for a moment (see `shared`).
     pub portal_cache: Arc<crate::recognition::PortalCache>,
+    /// The JSON of the portal's shared first page, once per snapshot of it.
+    pub portal_json: Arc<crate::recognition::api::PortalJsonCache>,
     /// The Atom feed's first page, shared the same way.
     pub feed_cache: Arc<crate::recognition::FeedCache>,
     /// The department's skill figures, shared by every reader for a moment.
@@ -122,6 +124,7 @@ impl App {
             state: AppState {
                 db,
                 settings: Arc::new(settings),
+                portal_json: Arc::new(crate::recognition::api::PortalJsonCache::default()),
                 portal_cache: Arc::new(crate::recognition::PortalCache::new(
                     crate::recognition::PORTAL_CACHE_TTL,
                 )),

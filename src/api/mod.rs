@@ -439,3 +439,75 @@ fn allowed_methods(path: &str) -> Option<String> {
         matches.then(|| methods.clone())
     })
 }
+
+/// A JSON answer serialised once and sent as it is to many readers: the document
+/// describes it as `T`, exactly as `Json<T>` would, and the body is the bytes of a `T`
+/// written earlier. For answers shared by every reader for a moment (the portal's first
+/// page), so each request costs a copy of a pointer rather than a serialisation.
+pub struct SharedJson<T> {
+    bytes: bytes::Bytes,
+    of: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for SharedJson<T> {
+    fn clone(&self) -> Self {
+        SharedJson {
+            bytes: self.bytes.clone(),
+            of: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: poem_openapi::types::ToJSON> SharedJson<T> {
+    /// `value` as JSON, the way `Json<T>` would send it.
+    pub fn of(value: &T) -> Result<SharedJson<T>, AppError> {
+        let bytes = serde_json::to_vec(&value.to_json())
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        Ok(SharedJson {
+            bytes: bytes.into(),
+            of: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<T: poem_openapi::types::Type> poem_openapi::payload::Payload for SharedJson<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T> poem::IntoResponse for SharedJson<T> {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(self.bytes)
+    }
+}
+
+impl<T: poem_openapi::types::Type> ApiResponse for SharedJson<T> {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::{payload::Payload, registry};
+        registry::MetaResponses {
+            responses: vec![registry::MetaResponse {
+                description: "",
+                status: Some(200),
+                status_range: None,
+                content: vec![registry::MetaMediaType {
+                    content_type: <Self as Payload>::CONTENT_TYPE,
+                    schema: <Self as Payload>::schema_ref(),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut poem_openapi::registry::Registry) {
+        T::register(registry);
+    }
+}

@@ -3,6 +3,8 @@
 
 use crate::api::{Date, JsonBody, OneOf};
 use crate::recognition::{AnnouncementKind, Channel};
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Utc};
 use poem::{Request, web::Data};
 use poem_openapi::{
@@ -12,7 +14,7 @@ use poem_openapi::{
 };
 
 use crate::{
-    api::{ApiResult, BearerAuth, Created, Done, MaybeBearer},
+    api::{ApiResult, BearerAuth, Created, Done, MaybeBearer, SharedJson},
     app::AppState,
     auth::Actor,
     paging::Page,
@@ -446,6 +448,79 @@ async fn unhide(
     Ok(Done::NoContent)
 }
 
+/// The portal as the API answers it; the next meeting only for someone signed in.
+fn portal_body(portal: &recognition::Portal, signed_in: bool) -> PortalBody {
+    let portal = portal.clone();
+    PortalBody {
+        trophies: portal.trophies.into_iter().map(trophy_body).collect(),
+        notebook: portal.notebook.into_iter().map(entry_body).collect(),
+        kudos: kudos_page(portal.kudos),
+        compliments: portal
+            .compliments
+            .into_iter()
+            .map(compliment_body)
+            .collect(),
+        announcements: portal
+            .announcements
+            .into_iter()
+            .map(announcement_body)
+            .collect(),
+        next_meeting: if signed_in {
+            portal.next_meeting.map(NextMeetingBody::from)
+        } else {
+            None
+        },
+        latest_report: portal.latest_report.map(Into::into),
+    }
+}
+
+/// The JSON of the portal's shared first page, written once per snapshot of it. The
+/// HTML portal renders the snapshot `recognition::PortalCache` shares with every reader;
+/// this keeps that snapshot's JSON beside it, keyed by the snapshot itself
+/// (`Arc::ptr_eq`), so the bytes sent are always exactly the snapshot's, never older, and
+/// a new snapshot (a write, or its time to live) is written afresh once.
+#[derive(Default)]
+pub struct PortalJsonCache {
+    /// (snapshot, for someone signed in, its JSON); at most `PORTAL_JSON_KEPT`.
+    entries: Mutex<Vec<(Arc<recognition::Portal>, bool, SharedJson<PortalBody>)>>,
+}
+
+/// Snapshots differ by reader (the cio's, everyone else's, anonymous visitors'): a few
+/// are kept, the oldest dropped first.
+const PORTAL_JSON_KEPT: usize = 4;
+
+impl PortalJsonCache {
+    fn get(
+        &self,
+        portal: &Arc<recognition::Portal>,
+        signed_in: bool,
+    ) -> Option<SharedJson<PortalBody>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|(kept, for_signed_in, _)| {
+                Arc::ptr_eq(kept, portal) && *for_signed_in == signed_in
+            })
+            .map(|(_, _, json)| json.clone())
+    }
+
+    fn keep(
+        &self,
+        portal: &Arc<recognition::Portal>,
+        signed_in: bool,
+        json: &SharedJson<PortalBody>,
+    ) {
+        if let Ok(mut entries) = self.entries.lock() {
+            // A snapshot no cache hands out any more is held only here: let it go.
+            entries.retain(|(kept, _, _)| Arc::strong_count(kept) > 1);
+            if entries.len() >= PORTAL_JSON_KEPT {
+                entries.remove(0);
+            }
+            entries.push((portal.clone(), signed_in, json.clone()));
+        }
+    }
+}
+
 pub struct RecognitionApi;
 
 #[OpenApi(tag = "RecognitionTags::Recognition")]
@@ -458,32 +533,21 @@ impl RecognitionApi {
         req: &Request,
         state: Data<&AppState>,
         after: Query<Option<String>>,
-    ) -> ApiResult<Json<PortalBody>> {
+    ) -> ApiResult<SharedJson<PortalBody>> {
         let reader = maybe_reader(&state, auth, req)?;
+        let signed_in = reader.principal.is_some();
         let portal =
             recognition::portal(&state.db, &state.portal_cache, reader, after.0.as_deref()).await?;
-        let portal = std::sync::Arc::unwrap_or_clone(portal);
-        let next_meeting = match reader.principal {
-            Some(_) => portal.next_meeting.map(NextMeetingBody::from),
-            None => None,
-        };
-        Ok(Json(PortalBody {
-            trophies: portal.trophies.into_iter().map(trophy_body).collect(),
-            notebook: portal.notebook.into_iter().map(entry_body).collect(),
-            kudos: kudos_page(portal.kudos),
-            compliments: portal
-                .compliments
-                .into_iter()
-                .map(compliment_body)
-                .collect(),
-            announcements: portal
-                .announcements
-                .into_iter()
-                .map(announcement_body)
-                .collect(),
-            next_meeting,
-            latest_report: portal.latest_report.map(Into::into),
-        }))
+        if let Some(json) = state.portal_json.get(&portal, signed_in) {
+            return Ok(json);
+        }
+        let json = SharedJson::of(&portal_body(&portal, signed_in))?;
+        // Only a shared snapshot (the first page) is worth keeping: a page read afresh
+        // is a new `Portal` nobody else will be handed.
+        if after.0.is_none() {
+            state.portal_json.keep(&portal, signed_in, &json);
+        }
+        Ok(json)
     }
 
     /// Send kudos.
