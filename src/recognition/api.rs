@@ -481,8 +481,15 @@ fn portal_body(portal: &recognition::Portal, signed_in: bool) -> PortalBody {
 /// a new snapshot (a write, or its time to live) is written afresh once.
 #[derive(Default)]
 pub struct PortalJsonCache {
-    /// (snapshot, for someone signed in, its JSON); at most `PORTAL_JSON_KEPT`.
-    entries: Mutex<Vec<(Arc<recognition::Portal>, bool, SharedJson<PortalBody>)>>,
+    /// At most `PORTAL_JSON_KEPT`, oldest first.
+    entries: Mutex<Vec<PortalJson>>,
+}
+
+/// One snapshot's JSON, for a reader signed in or not (only they see the next meeting).
+struct PortalJson {
+    snapshot: Arc<recognition::Portal>,
+    signed_in: bool,
+    json: SharedJson<PortalBody>,
 }
 
 /// Snapshots differ by reader (the cio's, everyone else's, anonymous visitors'): a few
@@ -498,10 +505,8 @@ impl PortalJsonCache {
         let entries = self.entries.lock().ok()?;
         entries
             .iter()
-            .find(|(kept, for_signed_in, _)| {
-                Arc::ptr_eq(kept, portal) && *for_signed_in == signed_in
-            })
-            .map(|(_, _, json)| json.clone())
+            .find(|kept| Arc::ptr_eq(&kept.snapshot, portal) && kept.signed_in == signed_in)
+            .map(|kept| kept.json.clone())
     }
 
     fn keep(
@@ -512,11 +517,15 @@ impl PortalJsonCache {
     ) {
         if let Ok(mut entries) = self.entries.lock() {
             // A snapshot no cache hands out any more is held only here: let it go.
-            entries.retain(|(kept, _, _)| Arc::strong_count(kept) > 1);
+            entries.retain(|kept| Arc::strong_count(&kept.snapshot) > 1);
             if entries.len() >= PORTAL_JSON_KEPT {
                 entries.remove(0);
             }
-            entries.push((portal.clone(), signed_in, json.clone()));
+            entries.push(PortalJson {
+                snapshot: portal.clone(),
+                signed_in,
+                json: json.clone(),
+            });
         }
     }
 }
