@@ -199,11 +199,10 @@ pub struct Kudos {
     pub message: String,
     pub values: Vec<String>,
     pub created_at: DateTime<Utc>,
-    /// When the cio hid it from the portal, if they did; it is still yours.
+    /// When the cio hid it from the portal, if they did; it is still yours. Why is the
+    /// cio's note (only the cio reads it, as on the list of hidden items).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hidden_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, FromQueryResult)]
@@ -218,8 +217,6 @@ pub struct NotebookEntry {
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hidden_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, FromQueryResult)]
@@ -233,8 +230,6 @@ pub struct Compliment {
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hidden_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, FromQueryResult)]
@@ -275,7 +270,6 @@ struct KudosRow {
     value_tags: String,
     created_at: DateTime<Utc>,
     hidden_at: Option<DateTime<Utc>>,
-    hidden_reason: Option<String>,
 }
 
 /// One statement about the person `person_id`: `sql` with `$1` bound to them.
@@ -310,7 +304,6 @@ fn fold_kudos(rows: Vec<KudosRow>) -> Vec<Kudos> {
                     .collect(),
                 created_at: row.created_at,
                 hidden_at: row.hidden_at,
-                hidden_reason: row.hidden_reason,
             }),
         }
     }
@@ -458,8 +451,7 @@ pub async fn gather(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Own
         all(
             db,
             me,
-            "SELECT k.id, g.name AS person, k.message, k.value_tags, k.created_at, k.hidden_at,
-                    k.hidden_reason
+            "SELECT k.id, g.name AS person, k.message, k.value_tags, k.created_at, k.hidden_at
              FROM kudos k
              JOIN kudos_recipients r ON r.kudos_id = k.id
              JOIN people g ON g.id = k.giver_id
@@ -471,8 +463,7 @@ pub async fn gather(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Own
         all(
             db,
             me,
-            "SELECT k.id, p.name AS person, k.message, k.value_tags, k.created_at, k.hidden_at,
-                    k.hidden_reason
+            "SELECT k.id, p.name AS person, k.message, k.value_tags, k.created_at, k.hidden_at
              FROM kudos k
              JOIN kudos_recipients r ON r.kudos_id = k.id
              JOIN people p ON p.id = r.person_id
@@ -484,7 +475,7 @@ pub async fn gather(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Own
         db,
         me,
         "SELECT t.name AS trophy, n.seq, n.kind, g.name AS giver, r.name AS receiver, n.message,
-                n.created_at, n.hidden_at, n.hidden_reason
+                n.created_at, n.hidden_at
          FROM notebook_entries n
          JOIN trophies t ON t.id = n.trophy_id
          LEFT JOIN people g ON g.id = n.giver_id
@@ -496,7 +487,7 @@ pub async fn gather(db: &Db, actor: &Actor, now: DateTime<Utc>) -> AppResult<Own
         db,
         me,
         "SELECT c.giver_name, c.giver_affiliation, c.channel, c.received_on, c.message,
-                p.name AS posted_by, c.created_at, c.hidden_at, c.hidden_reason
+                p.name AS posted_by, c.created_at, c.hidden_at
          FROM compliments c
          JOIN people p ON p.id = c.posted_by_id
          WHERE c.person_id = {me} ORDER BY c.received_on DESC, c.id DESC",

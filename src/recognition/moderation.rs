@@ -243,6 +243,11 @@ async fn set_hidden(
     item: Hideable,
     hidden: Option<(i32, &Message, DateTime<Utc>)>,
 ) -> AppResult<()> {
+    // Read, decide, write: two hides (or a hide and an unhide) of one item at once must
+    // take turns, or on PostgreSQL both pass the check and the record says twice.
+    let kind: &'static str = item.kind().into();
+    txn.lock(&[format!("moderation:{kind}:{}", item.id())])
+        .await?;
     macro_rules! set_hidden {
         ($entity:ident, $id:expr) => {{
             let row = $entity::Entity::find_by_id($id)

@@ -193,6 +193,16 @@ both_backends! {
         assert_eq!(titles(&data["api_tokens"], "name"), ["tests"]);
         assert_eq!(data["not_included"].as_array().unwrap().len(), 3);
 
+        // Kudos the cio hid stay in the file, marked; why is the cio's note, not theirs.
+        let cio = app.token("cio@example.org").await;
+        let kudos = data["kudos_received"][0]["id"].as_i64().unwrap();
+        let (status, body) = app.post_json(&cio, &format!("/api/v1/kudos/{kudos}/hide"), json!({"reason": "Names a client by mistake"})).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, body) = download(&app, &eng).await;
+        let data: Value = serde_json::from_str(&body).unwrap();
+        assert!(data["kudos_received"][0]["hidden_at"].is_string(), "{body}");
+        assert!(!body.contains("Names a client"), "the cio's reason stays the cio's");
+
         // No secrets: not the password's hash, not the token itself.
         assert!(!body.contains("argon2") && !body.contains("password_hash") && !body.contains("token_hash"), "{body}");
         assert!(!body.contains(&eng), "the token's secret is not in the file");
