@@ -449,3 +449,23 @@ impl TestApp {
         goal["id"].as_i64().unwrap()
     }
 }
+
+/// Someone of the test department as the services see them, for tests that call a
+/// service directly (to count its statements or read what has no endpoint).
+pub fn actor(
+    person_id: i32,
+    name: &str,
+    email: &str,
+    role: staffdev::people::Role,
+    is_manager: bool,
+) -> staffdev::auth::Actor {
+    staffdev::auth::Actor {
+        person_id,
+        name: name.to_owned(),
+        email: email.to_owned(),
+        role,
+        is_manager,
+        csrf_token: None,
+        session_id: None,
+    }
+}

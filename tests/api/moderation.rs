@@ -31,15 +31,13 @@ async fn hidden_kudos(app: &TestApp, cio: &str, engineer: &str, peer: i32, messa
 
 /// The cio as the service sees them, to read the moderation record.
 fn cio_actor(id: i32) -> staffdev::auth::Actor {
-    staffdev::auth::Actor {
-        person_id: id,
-        name: "Carla CIO".into(),
-        email: "cio@example.org".into(),
-        role: staffdev::people::Role::Cio,
-        is_manager: true,
-        csrf_token: None,
-        session_id: None,
-    }
+    crate::helpers::actor(
+        id,
+        "Carla CIO",
+        "cio@example.org",
+        staffdev::people::Role::Cio,
+        true,
+    )
 }
 
 both_backends! {

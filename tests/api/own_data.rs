@@ -269,15 +269,7 @@ both_backends! {
     async fn the_file_takes_the_same_statements_whatever_the_history(app) {
         let d = app.department().await;
         let eng = app.token("eng@example.org").await;
-        let actor = staffdev::auth::Actor {
-            person_id: d.engineer,
-            name: "Erin Engineer".to_owned(),
-            email: "eng@example.org".to_owned(),
-            role: staffdev::people::Role::Staff,
-            is_manager: false,
-            csrf_token: None,
-            session_id: None,
-        };
+        let actor = actor(d.engineer, "Erin Engineer", "eng@example.org", staffdev::people::Role::Staff, false);
         let count = || async {
             let before = app.db().statements_run();
             staffdev::own_data::gather(app.db(), &actor, chrono::Utc::now()).await.expect("the data");

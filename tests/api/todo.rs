@@ -127,15 +127,7 @@ both_backends! {
         let d = app.department().await;
         let cio = app.token("cio@example.org").await;
         let f = app.plan_and_cycle(&cio).await;
-        let lead = staffdev::auth::Actor {
-            person_id: d.lead,
-            name: "Lee Lead".to_owned(),
-            email: "lead@example.org".to_owned(),
-            role: staffdev::people::Role::Staff,
-            is_manager: true,
-            csrf_token: None,
-            session_id: None,
-        };
+        let lead = crate::helpers::actor(d.lead, "Lee Lead", "lead@example.org", staffdev::people::Role::Staff, true);
         let count = || async {
             let before = app.db().statements_run();
             let todo = staffdev::todo::waiting_for(app.db(), &lead, Utc::now()).await.expect("the list");
@@ -191,15 +183,7 @@ both_backends! {
         let d = app.department().await;
         let cio_token = app.token("cio@example.org").await;
         let f = app.plan_and_cycle(&cio_token).await;
-        let cio = staffdev::auth::Actor {
-            person_id: d.cio,
-            name: "Carla CIO".to_owned(),
-            email: "cio@example.org".to_owned(),
-            role: staffdev::people::Role::Cio,
-            is_manager: true,
-            csrf_token: None,
-            session_id: None,
-        };
+        let cio = crate::helpers::actor(d.cio, "Carla CIO", "cio@example.org", staffdev::people::Role::Cio, true);
         let count = || async {
             let before = app.db().statements_run();
             let todo = staffdev::todo::waiting_for(app.db(), &cio, Utc::now()).await.expect("the list");
