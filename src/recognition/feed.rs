@@ -1,13 +1,14 @@
 //! The portal and its feed: every kind of recognition read together, newest first, in a
 //! fixed number of queries; and a person's recognition for their profile.
 
-use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{EntityTrait, FromQueryResult};
 
 use super::{
-    Announcement, Compliment, Kudos, Newest, NotebookEntry, Reader, Trophy, announcements,
-    kudos::{kudos_rows, kudos_wall},
-    notices::{announcement_rows, compliment_rows, compliments_about},
+    Announcement, AnnouncementKind, Channel, Compliment, EntryKind, Kudos, NotebookEntry,
+    Reader, Trophy, announcements,
+    kudos::{kudos_rows, kudos_wall, parse_recipients, recipients_json, split_tags},
+    notices::{compliment_rows, compliments_about},
     trophies,
 };
 use crate::{
@@ -15,6 +16,8 @@ use crate::{
     entities::person,
     error::{AppError, AppResult},
     paging::{self, Page},
+    people::PersonRef,
+    validate::Word,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -47,8 +50,11 @@ pub const PORTAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs
 pub type PortalCache = crate::shared::Shared<Portal>;
 
 /// Everything on the portal in a fixed number of queries, whatever the number of kudos
-/// and entries: each list is one keyset-limited query (kudos add one for recipients).
-/// `after` pages the kudos wall. The first page comes from `cache` while it is fresh.
+/// and entries: each list is one keyset-limited query. `after` pages the kudos wall. The
+/// first page comes from `cache` while it is fresh. A later page of the wall is read
+/// afresh (one statement) and shown beside the rest of the shared first page (the
+/// trophies, the notebook, the news…), which is the same on every page of the wall: so
+/// paging the wall reads the wall only.
 pub async fn portal(
     db: &Db,
     cache: &PortalCache,
@@ -56,27 +62,35 @@ pub async fn portal(
     after: Option<&str>,
 ) -> AppResult<std::sync::Arc<Portal>> {
     reader.check()?;
-    match after {
-        None => {
-            cache
-                .get_or_read(db, || read_portal(db, reader, None))
-                .await
-        }
-        Some(_) => Ok(std::sync::Arc::new(read_portal(db, reader, after).await?)),
+    let first = cache
+        .get_or_read(db, || read_portal(db, reader))
+        .await?;
+    if after.is_none() {
+        return Ok(first);
     }
+    let kudos = kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?;
+    Ok(std::sync::Arc::new(Portal {
+        trophies: first.trophies.clone(),
+        notebook: first.notebook.clone(),
+        kudos,
+        compliments: first.compliments.clone(),
+        announcements: first.announcements.clone(),
+        next_meeting: first.next_meeting.clone(),
+        latest_report: first.latest_report.clone(),
+    }))
 }
 
-async fn read_portal(db: &Db, reader: Reader, after: Option<&str>) -> AppResult<Portal> {
+/// The portal's first page.
+async fn read_portal(db: &Db, reader: Reader) -> AppResult<Portal> {
     Ok(Portal {
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
-        kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), after).await?,
+        kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), None).await?,
         compliments: compliment_rows(
             db.conn(),
             "",
             Params::new(),
             PORTAL_COMPLIMENTS,
-            Newest::ById,
         )
         .await?,
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
@@ -182,41 +196,187 @@ pub async fn feed(
     }
 }
 
-/// Each kind is one keyset-limited query (kudos add one for recipients); the merge
-/// happens here.
+/// The feed's sources, each with its rank (`FeedItem::rank`) and its table.
+const FEED_SOURCES: [(u8, &str); 4] = [
+    (0, "kudos"),
+    (1, "notebook_entries"),
+    (2, "compliments"),
+    (3, "announcements"),
+];
+
+/// One statement for the page, whatever it holds: each source's visible rows after the
+/// cursor, newest first and keyset-limited (only keys, on the source's (created_at, id)
+/// index), are merged and cut to the page in the database; then each row's own columns,
+/// its people's names and, for kudos, its recipients (`kudos::recipients_json`) are
+/// joined to those few. So one row per item crosses from the database, rather than a
+/// page of every kind, sorted here, and a row per recipient.
 async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
     let cursor =
         cursor.map(|(nanos, rank, id)| (DateTime::<Utc>::from_timestamp_nanos(nanos), rank, id));
-    let take = FEED_PAGE + 1;
-    let conn = db.conn();
-    // Each source's query binds its own copy of the cursor.
-    let after = |alias: &str, own: u8| {
-        let mut params = Params::new();
+    let mut params = Params::new();
+    let take = params.bind(super::limit_value(FEED_PAGE + 1));
+    let mut sources = Vec::with_capacity(FEED_SOURCES.len());
+    for (rank, table) in FEED_SOURCES {
         let filter = cursor.map_or_else(String::new, |cursor| {
-            after_cursor(alias, own, cursor, &mut params)
+            after_cursor("s", rank, cursor, &mut params)
         });
-        (filter, params)
-    };
-    // Each query orders by time: ids need not follow time (imports, the demo).
-    let (filter, params) = after("k", 0);
-    let kudos = kudos_rows(conn, &filter, params, take, Newest::ByTime).await?;
-    let (filter, params) = after("e", 1);
-    let entries = trophies::visible_entries_by_time(conn, &filter, params, take).await?;
-    let (filter, params) = after("c", 2);
-    let compliments = compliment_rows(conn, &filter, params, take, Newest::ByTime).await?;
-    let (filter, params) = after("a", 3);
-    let announcements = announcement_rows(conn, &filter, params, take, Newest::ByTime).await?;
-    let mut items: Vec<FeedItem> = kudos
+        // Each source orders by time: ids need not follow time (imports, the demo).
+        sources.push(format!(
+            "SELECT * FROM (SELECT {rank} AS source, s.id, s.created_at FROM {table} s
+                WHERE s.hidden_at IS NULL {filter}
+                ORDER BY s.created_at DESC, s.id DESC LIMIT {take}) s{rank}"
+        ));
+    }
+    let sources = sources.join(" UNION ALL ");
+    let backend = db.backend();
+    let recipients = recipients_json(backend, "k");
+    let sql = format!(
+        "SELECT f.source, f.id, f.created_at,
+            k.giver_id AS k_giver_id, kg.name AS k_giver_name, k.message AS k_message,
+            k.value_tags AS k_value_tags, {recipients} AS k_recipients,
+            e.trophy_id AS e_trophy_id, t.name AS e_trophy_name, e.seq AS e_seq,
+            e.kind AS e_kind, e.giver_id AS e_giver_id, eg.name AS e_giver_name,
+            e.receiver_id AS e_receiver_id, er.name AS e_receiver_name, e.message AS e_message,
+            c.person_id AS c_person_id, cp.name AS c_person_name, c.giver_name AS c_giver_name,
+            c.giver_affiliation AS c_giver_affiliation, c.channel AS c_channel,
+            c.received_on AS c_received_on, c.message AS c_message,
+            a.kind AS a_kind, a.title AS a_title, a.body AS a_body,
+            a.posted_by_id AS a_posted_by_id, ap.name AS a_posted_by_name
+         FROM (SELECT * FROM ({sources}) merged
+               ORDER BY created_at DESC, source DESC, id DESC LIMIT {take}) f
+         LEFT JOIN kudos k ON f.source = 0 AND k.id = f.id
+         LEFT JOIN people kg ON kg.id = k.giver_id
+         LEFT JOIN notebook_entries e ON f.source = 1 AND e.id = f.id
+         LEFT JOIN trophies t ON t.id = e.trophy_id
+         LEFT JOIN people eg ON eg.id = e.giver_id
+         LEFT JOIN people er ON er.id = e.receiver_id
+         LEFT JOIN compliments c ON f.source = 2 AND c.id = f.id
+         LEFT JOIN people cp ON cp.id = c.person_id
+         LEFT JOIN announcements a ON f.source = 3 AND a.id = f.id
+         LEFT JOIN people ap ON ap.id = a.posted_by_id
+         ORDER BY f.created_at DESC, f.source DESC, f.id DESC"
+    );
+    let items = FeedRow::find_by_statement(params.statement(backend, sql))
+        .all(db.conn())
+        .await?
         .into_iter()
-        .map(FeedItem::Kudos)
-        .chain(entries.into_iter().map(FeedItem::Entry))
-        .chain(compliments.into_iter().map(FeedItem::Compliment))
-        .chain(announcements.into_iter().map(FeedItem::Announcement))
-        .collect();
-    items.sort_by_key(|item| std::cmp::Reverse(item.key()));
-    items.truncate(usize::try_from(take).unwrap_or(usize::MAX));
+        .map(FeedRow::into_item)
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
+}
+
+/// A row of the feed's statement: the item's source, id and time, and the columns of its
+/// own kind (those of the other kinds are NULL).
+#[derive(FromQueryResult)]
+struct FeedRow {
+    source: i32,
+    id: i64,
+    created_at: DateTime<Utc>,
+    k_giver_id: Option<i32>,
+    k_giver_name: Option<String>,
+    k_message: Option<String>,
+    k_value_tags: Option<String>,
+    k_recipients: Option<String>,
+    e_trophy_id: Option<i32>,
+    e_trophy_name: Option<String>,
+    e_seq: Option<i32>,
+    e_kind: Option<String>,
+    e_giver_id: Option<i32>,
+    e_giver_name: Option<String>,
+    e_receiver_id: Option<i32>,
+    e_receiver_name: Option<String>,
+    e_message: Option<String>,
+    c_person_id: Option<i32>,
+    c_person_name: Option<String>,
+    c_giver_name: Option<String>,
+    c_giver_affiliation: Option<String>,
+    c_channel: Option<String>,
+    c_received_on: Option<NaiveDate>,
+    c_message: Option<String>,
+    a_kind: Option<String>,
+    a_title: Option<String>,
+    a_body: Option<String>,
+    a_posted_by_id: Option<i32>,
+    a_posted_by_name: Option<String>,
+}
+
+/// A column the feed's statement always fills for an item of its kind (the joins follow
+/// foreign keys, read in the same snapshot); missing, it is a bug in the statement.
+fn present<T>(value: Option<T>, column: &str) -> AppResult<T> {
+    value.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "the feed's statement left {column} empty"
+        ))
+    })
+}
+
+impl FeedRow {
+    fn into_item(self) -> AppResult<FeedItem> {
+        let (id, created_at) = (self.id, self.created_at);
+        Ok(match self.source {
+            0 => FeedItem::Kudos(Kudos {
+                id,
+                giver: PersonRef {
+                    id: present(self.k_giver_id, "k_giver_id")?,
+                    name: present(self.k_giver_name, "k_giver_name")?,
+                },
+                recipients: parse_recipients(self.k_recipients.as_deref())?,
+                message: present(self.k_message, "k_message")?,
+                values: split_tags(&present(self.k_value_tags, "k_value_tags")?),
+                created_at,
+            }),
+            1 => FeedItem::Entry(NotebookEntry {
+                id,
+                trophy_id: present(self.e_trophy_id, "e_trophy_id")?,
+                trophy_name: present(self.e_trophy_name, "e_trophy_name")?,
+                seq: present(self.e_seq, "e_seq")?,
+                kind: EntryKind::from_stored(&present(self.e_kind, "e_kind")?)?,
+                giver: self
+                    .e_giver_id
+                    .zip(self.e_giver_name)
+                    .map(|(id, name)| PersonRef { id, name }),
+                receiver: PersonRef {
+                    id: present(self.e_receiver_id, "e_receiver_id")?,
+                    name: present(self.e_receiver_name, "e_receiver_name")?,
+                },
+                // Only visible entries are in the feed.
+                message: Some(present(self.e_message, "e_message")?),
+                created_at,
+                hidden: None,
+            }),
+            2 => FeedItem::Compliment(Compliment {
+                id,
+                person: PersonRef {
+                    id: present(self.c_person_id, "c_person_id")?,
+                    name: present(self.c_person_name, "c_person_name")?,
+                },
+                giver_name: present(self.c_giver_name, "c_giver_name")?,
+                giver_affiliation: present(self.c_giver_affiliation, "c_giver_affiliation")?,
+                channel: Channel::from_stored(&present(self.c_channel, "c_channel")?)?,
+                received_on: present(self.c_received_on, "c_received_on")?,
+                message: present(self.c_message, "c_message")?,
+                created_at,
+                hidden: None,
+            }),
+            3 => FeedItem::Announcement(Announcement {
+                id,
+                kind: AnnouncementKind::from_stored(&present(self.a_kind, "a_kind")?)?,
+                title: present(self.a_title, "a_title")?,
+                body: present(self.a_body, "a_body")?,
+                posted_by: PersonRef {
+                    id: present(self.a_posted_by_id, "a_posted_by_id")?,
+                    name: present(self.a_posted_by_name, "a_posted_by_name")?,
+                },
+                created_at,
+            }),
+            other => {
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "the feed's statement named an unknown source {other}"
+                )));
+            }
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -248,7 +408,7 @@ pub async fn recognition_of(
         params.bind(person_id)
     );
     Ok(PersonRecognition {
-        kudos: kudos_rows(db.conn(), &filter, params, PROFILE_ITEMS, Newest::ById).await?,
+        kudos: kudos_rows(db.conn(), &filter, params, PROFILE_ITEMS).await?,
         compliments: compliments_about(db, reader, person_id, PROFILE_ITEMS).await?,
     })
 }

@@ -3,16 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Set,
 };
 
-use super::{Message, Newest, Reader, limit_value, older_than};
+use super::{Message, Reader, limit_value, older_than};
 use crate::validate::Word;
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
     entities::{kudos, kudos_recipient, person},
-    error::AppResult,
+    error::{AppError, AppResult},
     paging::{self, Page},
     people::{PersonRef, Role},
     plan,
@@ -239,81 +240,92 @@ struct KudosRow {
     message: String,
     value_tags: String,
     created_at: DateTime<Utc>,
+    /// `recipients_json`: the recipients as one JSON array of `[id, name]`.
+    recipients: Option<String>,
 }
 
-#[derive(FromQueryResult)]
-struct RecipientRow {
-    kudos_id: i64,
-    person_id: i32,
-    name: String,
-}
-
-fn split_tags(tags: &str) -> Vec<String> {
+pub(super) fn split_tags(tags: &str) -> Vec<String> {
     tags.lines()
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .collect()
 }
 
-/// Visible kudos rows (by keyset, newest first) with their recipients: two queries
-/// whatever the page size. `filter_sql` uses placeholders bound in `params`.
+/// An expression for the recipients of the kudos row `kudos` (an alias), by name: one
+/// JSON array of `[id, name]` pairs, so a page of kudos is one statement and one row per
+/// kudos, rather than a second statement and a row per recipient. Each backend spells
+/// the aggregate its own way and sorts names its own way, as `ORDER BY p.name` did.
+/// PostgreSQL's aggregate of no rows is NULL, SQLite's `[]`; both read as no one.
+pub(super) fn recipients_json(backend: DbBackend, kudos: &str) -> String {
+    let aggregate = match backend {
+        DbBackend::Postgres => "json_agg(json_build_array(rp.id, rp.name) ORDER BY rp.name)::text",
+        _ => "json_group_array(json_array(rp.id, rp.name) ORDER BY rp.name)",
+    };
+    format!(
+        "(SELECT {aggregate} FROM kudos_recipients rr JOIN people rp ON rp.id = rr.person_id
+          WHERE rr.kudos_id = {kudos}.id)"
+    )
+}
+
+/// The recipients `recipients_json` wrote, in its order.
+pub(super) fn parse_recipients(json: Option<&str>) -> AppResult<Vec<PersonRef>> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(i32, String)> = serde_json::from_str(json).map_err(|err| {
+        AppError::internal(anyhow::Error::new(err).context("reading the recipients of kudos"))
+    })?;
+    Ok(pairs
+        .into_iter()
+        .map(|(id, name)| PersonRef { id, name })
+        .collect())
+}
+
+impl KudosRow {
+    fn into_kudos(self) -> AppResult<Kudos> {
+        Ok(Kudos {
+            recipients: parse_recipients(self.recipients.as_deref())?,
+            id: self.id,
+            giver: PersonRef {
+                id: self.giver_id,
+                name: self.giver_name,
+            },
+            values: split_tags(&self.value_tags),
+            message: self.message,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Visible kudos rows (by keyset, newest first) with their givers and recipients: one
+/// statement whatever the page size. `filter_sql` uses placeholders bound in `params`.
+/// The page is chosen first and the names joined to those few rows, so the recipients
+/// are gathered for the page only.
 pub(super) async fn kudos_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
     mut params: Params,
     limit: u64,
-    newest: Newest,
 ) -> AppResult<Vec<Kudos>> {
     let backend = conn.get_database_backend();
     let limit = params.bind(limit_value(limit));
-    let order = newest.order_by("k");
-    let rows = KudosRow::find_by_statement(params.statement(
+    let recipients = recipients_json(backend, "k");
+    KudosRow::find_by_statement(params.statement(
         backend,
         format!(
-            "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at
-             FROM kudos k JOIN people g ON g.id = k.giver_id
-             WHERE k.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT {limit}"
+            "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at,
+                {recipients} AS recipients
+             FROM (SELECT * FROM kudos k WHERE k.hidden_at IS NULL {filter_sql}
+                   ORDER BY k.id DESC LIMIT {limit}) k
+             JOIN people g ON g.id = k.giver_id
+             ORDER BY k.id DESC"
         ),
     ))
     .all(conn)
-    .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut params = Params::new();
-    let ids = params.bind_all(rows.iter().map(|r| r.id));
-    let recipients = RecipientRow::find_by_statement(params.statement(
-        backend,
-        format!(
-            "SELECT r.kudos_id, r.person_id, p.name FROM kudos_recipients r
-             JOIN people p ON p.id = r.person_id
-             WHERE r.kudos_id IN ({ids}) ORDER BY p.name"
-        ),
-    ))
-    .all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Kudos {
-            recipients: recipients
-                .iter()
-                .filter(|r| r.kudos_id == row.id)
-                .map(|r| PersonRef {
-                    id: r.person_id,
-                    name: r.name.clone(),
-                })
-                .collect(),
-            id: row.id,
-            giver: PersonRef {
-                id: row.giver_id,
-                name: row.giver_name,
-            },
-            values: split_tags(&row.value_tags),
-            message: row.message,
-            created_at: row.created_at,
-        })
-        .collect())
+    .await?
+    .into_iter()
+    .map(KudosRow::into_kudos)
+    .collect()
 }
 
 /// The kudos wall, newest first, paged with a keyset cursor; hidden kudos are left out.
@@ -327,7 +339,7 @@ pub async fn kudos_wall(
     let limit = paging::limit(limit)?;
     let mut params = Params::new();
     let filter = older_than("k", after, &mut params)?;
-    let rows = kudos_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
+    let rows = kudos_rows(db.conn(), &filter, params, limit + 1).await?;
     Ok(paging::finish(rows, limit, |k| k.id))
 }
 

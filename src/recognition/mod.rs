@@ -44,6 +44,7 @@ pub use notices::{
 pub use trophies::{
     EntryKind, NotebookEntry, PassInput, ReassignInput, Trophy, TrophyInput, chain_is_unbroken,
     create_trophy, list_trophies, notebook, notebook_whole, pass_trophy, reassign_trophy, trophy,
+    trophy_with_notebook,
 };
 
 use chrono::{DateTime, Utc};
@@ -100,23 +101,6 @@ fn hidden(at: Option<DateTime<Utc>>, reason: Option<String>, reader: Reader) -> 
         at,
         reason: if reader.is_cio() { reason } else { None },
     })
-}
-
-/// How a list runs newest first: by id (lists of one kind, where the primary key is the
-/// keyset index) or by time (the feed, which merges kinds).
-#[derive(Debug, Clone, Copy)]
-enum Newest {
-    ById,
-    ByTime,
-}
-
-impl Newest {
-    fn order_by(self, alias: &str) -> String {
-        match self {
-            Newest::ById => format!("{alias}.id DESC"),
-            Newest::ByTime => format!("{alias}.created_at DESC, {alias}.id DESC"),
-        }
-    }
 }
 
 /// The condition that keeps a list, newest first by id, after a page's cursor; the

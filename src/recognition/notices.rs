@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set};
 
-use super::{Hidden, Message, Newest, Reader, limit_value, older_than};
+use super::{Hidden, Message, Reader, limit_value, older_than};
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
@@ -269,10 +269,8 @@ pub(super) async fn compliment_rows(
     filter_sql: &str,
     mut params: Params,
     limit: u64,
-    newest: Newest,
 ) -> AppResult<Vec<Compliment>> {
     let limit = params.bind(limit_value(limit));
-    let order = newest.order_by("c");
     ComplimentRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(
@@ -280,7 +278,7 @@ pub(super) async fn compliment_rows(
                     c.channel, c.received_on, c.message, c.created_at
              FROM compliments c JOIN people p ON p.id = c.person_id
              WHERE c.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT {limit}"
+             ORDER BY c.id DESC LIMIT {limit}"
         ),
     ))
     .all(conn)
@@ -301,7 +299,7 @@ pub async fn compliments(
     let limit = paging::limit(limit)?;
     let mut params = Params::new();
     let filter = older_than("c", after, &mut params)?;
-    let rows = compliment_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
+    let rows = compliment_rows(db.conn(), &filter, params, limit + 1).await?;
     Ok(paging::finish(rows, limit, |c| c.id))
 }
 
@@ -315,7 +313,7 @@ pub async fn compliments_about(
     reader.check()?;
     let mut params = Params::new();
     let filter = format!("AND c.person_id = {}", params.bind(person_id));
-    compliment_rows(db.conn(), &filter, params, limit, Newest::ById).await
+    compliment_rows(db.conn(), &filter, params, limit).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -438,17 +436,15 @@ pub(super) async fn announcement_rows(
     filter_sql: &str,
     mut params: Params,
     limit: u64,
-    newest: Newest,
 ) -> AppResult<Vec<Announcement>> {
     let limit = params.bind(limit_value(limit));
-    let order = newest.order_by("a");
     AnnouncementRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(
             "SELECT a.id, a.kind, a.title, a.body, a.posted_by_id, p.name AS posted_by_name, a.created_at
              FROM announcements a JOIN people p ON p.id = a.posted_by_id
              WHERE a.hidden_at IS NULL {filter_sql}
-             ORDER BY {order} LIMIT {limit}"
+             ORDER BY a.id DESC LIMIT {limit}"
         ),
     ))
     .all(conn)
@@ -481,7 +477,7 @@ pub async fn announcements(
     let limit = paging::limit(limit)?;
     let mut params = Params::new();
     let filter = older_than("a", after, &mut params)?;
-    let rows = announcement_rows(db.conn(), &filter, params, limit + 1, Newest::ById).await?;
+    let rows = announcement_rows(db.conn(), &filter, params, limit + 1).await?;
     Ok(paging::finish(rows, limit, |a| a.id))
 }
 

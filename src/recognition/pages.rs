@@ -374,8 +374,8 @@ async fn trophy_page(
     errors: FormErrors,
 ) -> AppResult<Html<String>> {
     let reader = reader(state, actor);
-    let trophy = recognition::trophy(&state.db, reader, id).await?;
-    let notebook = recognition::notebook(&state.db, reader, id, Some(25), after).await?;
+    let (trophy, notebook) =
+        recognition::trophy_with_notebook(&state.db, reader, id, Some(25), after).await?;
     // A holder who has since become an advisor may not pass it (the cio reassigns it).
     let is_holder = actor.is_some_and(|a| {
         a.person_id == trophy.holder.id && policy_allows(a, crate::policy::Action::GiveRecognition)

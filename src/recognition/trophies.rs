@@ -587,28 +587,63 @@ pub async fn notebook(
     limit: Option<u64>,
     after: Option<&str>,
 ) -> AppResult<Page<NotebookEntry>> {
+    Ok(trophy_with_notebook(db, reader, trophy_id, limit, after)
+        .await?
+        .1)
+}
+
+/// A trophy with a page of its notebook (as `notebook`), for its page: one statement.
+/// The trophy's row is read with its holder and the page's entries joined to it (LEFT,
+/// so a page past the last entry still names the trophy); each row repeats the trophy's
+/// few columns, which costs less than a statement of its own. A trophy that does not
+/// exist is a 404.
+pub async fn trophy_with_notebook(
+    db: &Db,
+    reader: Reader,
+    trophy_id: i32,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<(Trophy, Page<NotebookEntry>)> {
     reader.check()?;
-    find_trophy(db.conn(), trophy_id).await?;
     let limit = paging::limit(limit)?;
     let before_seq: i32 = match after {
         Some(cursor) => paging::decode_cursor(cursor)?,
         None => i32::MAX,
     };
-    let rows = EntryRow::find_by_statement(Statement::from_sql_and_values(
-        db.backend(),
-        entries_named(
-            "SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
-             ORDER BY e.seq DESC LIMIT $3",
-            "e.seq DESC",
-        ),
-        [trophy_id.into(), before_seq.into(), limit_value(limit + 1)],
-    ))
-    .all(db.conn())
-    .await?
-    .into_iter()
-    .map(|r| r.into_entry(reader))
-    .collect::<AppResult<_>>()?;
-    Ok(paging::finish(rows, limit, |e| e.seq))
+    // The entries are chosen apart, as in `entries_named`, for the same reason.
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_sql_and_values(
+            db.backend(),
+            "SELECT t.id AS t_id, t.name AS t_name, t.description AS t_description,
+                t.holder_id AS t_holder_id, h.name AS t_holder_name,
+                t.held_since AS t_held_since, t.entries AS t_entries,
+                e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
+                e.giver_id, g.name AS giver_name, e.receiver_id, r.name AS receiver_name,
+                e.message, e.created_at, e.hidden_at, e.hidden_reason
+            FROM trophies t
+            JOIN people h ON h.id = t.holder_id
+            LEFT JOIN (SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
+                       ORDER BY e.seq DESC LIMIT $3) e ON e.trophy_id = t.id
+            LEFT JOIN people g ON g.id = e.giver_id
+            LEFT JOIN people r ON r.id = e.receiver_id
+            WHERE t.id = $1
+            ORDER BY e.seq DESC",
+            [trophy_id.into(), before_seq.into(), limit_value(limit + 1)],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Err(AppError::NotFound);
+    };
+    let found = Trophy::from(TrophyRow::from_query_result(first, "t_")?);
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // The trophy's row alone, without entries (LEFT JOIN): a page past the last.
+        if row.try_get::<Option<i64>>("", "id")?.is_some() {
+            entries.push(EntryRow::from_query_result(row, "")?.into_entry(reader)?);
+        }
+    }
+    Ok((found, paging::finish(entries, limit, |e| e.seq)))
 }
 
 /// The whole notebook, first entry first, for printing.
@@ -641,24 +676,6 @@ pub(super) async fn latest_entries(
     limit: u64,
 ) -> AppResult<Vec<NotebookEntry>> {
     visible_entries(conn, "", Params::new(), limit, "e.id DESC").await
-}
-
-/// Visible entries of every trophy by time, newest first, after the feed's cursor;
-/// `filter_sql` uses placeholders bound in `params`.
-pub(super) async fn visible_entries_by_time(
-    conn: &impl ConnectionTrait,
-    filter_sql: &str,
-    params: Params,
-    limit: u64,
-) -> AppResult<Vec<NotebookEntry>> {
-    visible_entries(
-        conn,
-        filter_sql,
-        params,
-        limit,
-        "e.created_at DESC, e.id DESC",
-    )
-    .await
 }
 
 async fn visible_entries(

@@ -576,6 +576,78 @@ both_backends! {
     }
 }
 
+/// The cursor of the first link in `html` that starts with `prefix` (an "older" link).
+fn cursor_after(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let rest = &html[start..];
+    let end = rest.find(['"', '#', '&']).unwrap_or(rest.len());
+    Some(rest[..end].to_owned())
+}
+
+/// The kudos on a page of the portal's wall, by id, in the page's order.
+fn wall_ids(html: &str) -> Vec<i64> {
+    html.split(r#"<li id="kudos-"#).skip(1).filter_map(|rest| rest.split('"').next()?.parse().ok()).collect()
+}
+
+both_backends! {
+    async fn pages_read_afresh_run_one_statement_each_and_keep_their_place_under_writes(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let trophy = trophy_for(&app, &cio, d.engineer).await;
+        let (engineer, peer) = (app.token("eng@example.org").await, app.token("peer@example.org").await);
+        // Thirty passes back and forth: 31 entries, two pages of the notebook (25 a page).
+        for i in 0..30 {
+            let (token, to) = if i % 2 == 0 { (&engineer, d.peer) } else { (&peer, d.engineer) };
+            let (status, body) = app.post_json(token, &format!("/api/v1/trophies/{trophy}/passes"), json!({"receiver_id": to, "message": format!("Pass number {i}, well earned")})).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        for i in 0..45 {
+            app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer, d.lead], "message": format!("Thanks {i}")})).await;
+        }
+        // The lead reads: not the holder, so the trophy page needs no list of colleagues.
+        let lead = app.signed_in("lead@example.org").await;
+        let first = lead.get_html("/portal").await;
+        let wall = cursor_after(&first, "/portal?after=").expect("an older page of the wall");
+        let feed = cursor_after(&lead.get_html("/portal/feed.atom").await, "feed.atom?after=").expect("a second page of the feed");
+        let notebook = cursor_after(&lead.get_html(&format!("/trophies/{trophy}")).await, &format!("/trophies/{trophy}?after=")).expect("an older page of the notebook");
+        let pages = [format!("/portal?after={wall}"), format!("/portal/feed.atom?after={feed}"), format!("/trophies/{trophy}?after={notebook}")];
+        for path in &pages {
+            // The first look may read what is shared for a moment (the session, the
+            // portal's first page); the second reads only the page itself.
+            lead.get_html(path).await;
+            let looked = std::time::Instant::now();
+            let before = app.db().statements_run();
+            let html = lead.get_html(path).await;
+            let statements = app.db().statements_run() - before;
+            assert!(html.contains("Thanks") || html.contains("Pass number"), "{path}: {html}");
+            if looked.elapsed() < staffdev::recognition::PORTAL_CACHE_TTL {
+                assert_eq!(statements, 1, "{path}: one statement for the page read afresh");
+            } else {
+                eprintln!("the machine took over a second for one request: not counting {path}");
+            }
+        }
+        let notebook_page = lead.get_html(&pages[2]).await;
+        assert!(notebook_page.contains("Pass number 4,") && notebook_page.contains(r#"<li value="1">"#) && !notebook_page.contains("Pass number 5,"), "the six oldest entries: {notebook_page}");
+
+        // Kudos sent and hidden between two pages: the next page goes on from the cursor,
+        // nothing repeated or skipped, and what is hidden stays hidden.
+        let first_ids = wall_ids(&first);
+        assert_eq!(first_ids.len(), 20);
+        let hidden = first_ids[19] - 5;
+        app.post_json(&cio, &format!("/api/v1/kudos/{hidden}/hide"), json!({"reason": "Names a student"})).await;
+        for i in 0..3 {
+            app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": format!("Meanwhile {i}")})).await;
+        }
+        let second = lead.get_html(&pages[0]).await;
+        let second_ids = wall_ids(&second);
+        let expected: Vec<i64> = (1..=25).map(|n| first_ids[19] - n).filter(|id| *id != hidden).take(20).collect();
+        assert_eq!(second_ids, expected, "the page after the first, without the hidden kudos");
+        assert!(second.contains("Pat Peer") && second.contains("Lee Lead"), "recipients by name");
+        assert!(!second.contains("Meanwhile"), "new kudos are on the first page, not this one");
+        assert!(second.contains("The Big Ugly Trophy"), "the rest of the portal is beside the wall");
+    }
+}
+
 both_backends! {
     async fn two_instances_on_one_database_still_let_exactly_one_pass_win(app) {
         let d = app.department().await;
