@@ -60,7 +60,25 @@ feed=$(curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/por
   | grep -o 'feed.atom?after=[^"]*' | head -1 | cut -d= -f2-)
 [ -n "$wall" ] && [ -n "$notebook" ] && [ -n "$feed" ] || { echo "no cursors found for the deeper pages" >&2; exit 1; }
 
-run() { echo "== $1"; wrk -t2 -c32 -d"$duration" --latency "${@:2}" | grep -E "Requests/sec|  50%|  99%|Non-2xx"; }
+# Each run prints its lines and keeps its rate and p99 for the summary at the end.
+declare -A rate p99
+run() {
+  echo "== $1"
+  local out
+  out=$(wrk -t2 -c32 -d"$duration" --latency "${@:2}")
+  grep -E "Requests/sec|  50%|  99%|Non-2xx" <<<"$out"
+  rate[$1]=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
+  p99[$1]=$(awk '$1 == "99%" {print $2}' <<<"$out")
+}
+# The pages read afresh beside /healthz, as shares of its rate (targets: 10%, the feed 5%).
+summary() {
+  local healthz=${rate[/healthz]:-0} line="== summary: /healthz ${rate[/healthz]:-?} req/s"
+  for name in "${@}"; do
+    local r=${rate[$name]:-0}
+    line+=" | ${name%% (*} $r req/s ($(awk -v r="$r" -v h="$healthz" 'BEGIN {printf "%.1f", h ? 100 * r / h : 0}')%) p99 ${p99[$name]:-?}"
+  done
+  echo "$line"
+}
 echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 run "/healthz" http://127.0.0.1:8092/healthz
 run "/portal signed in" -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal
@@ -75,6 +93,8 @@ run "/portal/feed.atom?after= (its second page, read afresh)" -H "cookie: staffd
 run "/trophies/1?after= (notebook page 3, read afresh)" -H "cookie: staffdev_session=$session" "http://127.0.0.1:8092/trophies/1?after=$notebook"
 run "/healthz again" http://127.0.0.1:8092/healthz
 echo "== $(date -u +%T) load: $(cut -d' ' -f1-3 /proc/loadavg)"
+summary "/portal signed in" "/portal?after= (the wall's third page, read afresh)" \
+  "/portal/feed.atom?after= (its second page, read afresh)" "/trophies/1?after= (notebook page 3, read afresh)"
 # Memory of each server after the run: now (VmRSS) and at its peak (VmHWM).
 for pid in "${pids[@]}"; do
   awk -v pid="$pid" '/^VmRSS|^VmHWM/ {printf "== server %s %s %s MB\n", pid, $1, int($2 / 1024)}' "/proc/$pid/status"

@@ -474,6 +474,11 @@ impl Db {
                     // department-wide aggregate reads, so every run went back to the OS.
                     .pragma("cache_size", SQLITE_CACHE_KIB)
             });
+            // The pool pings a connection before handing it out, by default: for SQLite a
+            // round trip to the connection's worker thread before every statement, which
+            // profiles of pages read afresh showed, and which tells nothing (a file does not
+            // hang up). A read whose connection failed anyway is run again (`ReadConn`).
+            options.test_before_acquire(false);
             sqlite_pool_hooks(&mut options, &page_limit, None);
             if in_memory {
                 // Each pooled connection to an in-memory database sees its own empty one.

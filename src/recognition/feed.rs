@@ -5,8 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{EntityTrait, FromQueryResult};
 
 use super::{
-    Announcement, AnnouncementKind, Channel, Compliment, EntryKind, Kudos, NotebookEntry,
-    Reader, Trophy, announcements,
+    Announcement, AnnouncementKind, Channel, Compliment, EntryKind, Kudos, NotebookEntry, Reader,
+    Trophy, announcements,
     kudos::{kudos_rows, kudos_wall, parse_recipients, recipients_json, split_tags},
     notices::{compliment_rows, compliments_about},
     trophies,
@@ -62,9 +62,7 @@ pub async fn portal(
     after: Option<&str>,
 ) -> AppResult<std::sync::Arc<Portal>> {
     reader.check()?;
-    let first = cache
-        .get_or_read(db, || read_portal(db, reader))
-        .await?;
+    let first = cache.get_or_read(db, || read_portal(db, reader)).await?;
     if after.is_none() {
         return Ok(first);
     }
@@ -86,13 +84,7 @@ async fn read_portal(db: &Db, reader: Reader) -> AppResult<Portal> {
         trophies: trophies::cards(db, reader).await?,
         notebook: trophies::latest_entries(db.conn(), PORTAL_NOTEBOOK).await?,
         kudos: kudos_wall(db, reader, Some(PORTAL_KUDOS), None).await?,
-        compliments: compliment_rows(
-            db.conn(),
-            "",
-            Params::new(),
-            PORTAL_COMPLIMENTS,
-        )
-        .await?,
+        compliments: compliment_rows(db.conn(), "", Params::new(), PORTAL_COMPLIMENTS).await?,
         announcements: announcements(db, reader, Some(PORTAL_ANNOUNCEMENTS), None)
             .await?
             .items,
@@ -215,7 +207,7 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor =
         cursor.map(|(nanos, rank, id)| (DateTime::<Utc>::from_timestamp_nanos(nanos), rank, id));
     let mut params = Params::new();
-    let take = params.bind(super::limit_value(FEED_PAGE + 1));
+    let take = super::limit_sql(FEED_PAGE + 1);
     let mut sources = Vec::with_capacity(FEED_SOURCES.len());
     for (rank, table) in FEED_SOURCES {
         let filter = cursor.map_or_else(String::new, |cursor| {
@@ -305,9 +297,7 @@ struct FeedRow {
 /// foreign keys, read in the same snapshot); missing, it is a bug in the statement.
 fn present<T>(value: Option<T>, column: &str) -> AppResult<T> {
     value.ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "the feed's statement left {column} empty"
-        ))
+        AppError::internal(anyhow::anyhow!("the feed's statement left {column} empty"))
     })
 }
 

@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::{Message, Reader, limit_value, older_than};
+use super::{Message, Reader, limit_sql, older_than};
 use crate::validate::Word;
 use crate::{
     auth::Actor,
@@ -304,11 +304,11 @@ impl KudosRow {
 pub(super) async fn kudos_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut params: Params,
+    params: Params,
     limit: u64,
 ) -> AppResult<Vec<Kudos>> {
     let backend = conn.get_database_backend();
-    let limit = params.bind(limit_value(limit));
+    let limit = limit_sql(limit);
     let recipients = recipients_json(backend, "k");
     KudosRow::find_by_statement(params.statement(
         backend,

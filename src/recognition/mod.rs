@@ -115,8 +115,15 @@ fn older_than(alias: &str, after: Option<&str>, params: &mut Params) -> AppResul
     })
 }
 
-fn limit_value(limit: u64) -> sea_orm::Value {
-    i64::try_from(limit).unwrap_or(i64::MAX).into()
+/// A page's LIMIT, written into the SQL as a number rather than bound. SQLite reads a
+/// bound LIMIT while it plans the statement, and a statement planned with a bound value
+/// is prepared again every time that value is bound, that is before every run: a tenth
+/// of the CPU of each page read afresh went into parsing and planning its statements
+/// again (see benches/README.md). The number is one the code chose (a constant, or a
+/// `limit` checked by `paging::limit`), never text from a request; each page size is a
+/// statement of its own in the cache.
+fn limit_sql(limit: u64) -> String {
+    limit.to_string()
 }
 
 // ---------------------------------------------------------------------------------------

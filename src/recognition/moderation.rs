@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use super::{Message, limit_value};
+use super::{Message, limit_sql};
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
@@ -342,10 +342,10 @@ impl HiddenRow {
 async fn hidden_rows(
     conn: &impl ConnectionTrait,
     filter: &str,
-    mut params: Params,
+    params: Params,
     limit: u64,
 ) -> AppResult<Vec<HiddenItem>> {
-    let take = params.bind(limit_value(limit));
+    let take = limit_sql(limit);
     HiddenRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(

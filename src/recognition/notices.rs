@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, Set};
 
-use super::{Hidden, Message, Reader, limit_value, older_than};
+use super::{Hidden, Message, Reader, limit_sql, older_than};
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
@@ -267,10 +267,10 @@ impl ComplimentRow {
 pub(super) async fn compliment_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut params: Params,
+    params: Params,
     limit: u64,
 ) -> AppResult<Vec<Compliment>> {
-    let limit = params.bind(limit_value(limit));
+    let limit = limit_sql(limit);
     ComplimentRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(
@@ -434,10 +434,10 @@ struct AnnouncementRow {
 pub(super) async fn announcement_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut params: Params,
+    params: Params,
     limit: u64,
 ) -> AppResult<Vec<Announcement>> {
-    let limit = params.bind(limit_value(limit));
+    let limit = limit_sql(limit);
     AnnouncementRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         format!(

@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, Set, Statement, TransactionTrait,
 };
 
-use super::{Hidden, NotebookMessage, Reader, hidden, limit_value};
+use super::{Hidden, NotebookMessage, Reader, hidden, limit_sql};
 use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
@@ -615,7 +615,8 @@ pub async fn trophy_with_notebook(
         .conn()
         .query_all_raw(Statement::from_sql_and_values(
             db.backend(),
-            "SELECT t.id AS t_id, t.name AS t_name, t.description AS t_description,
+            format!(
+                "SELECT t.id AS t_id, t.name AS t_name, t.description AS t_description,
                 t.holder_id AS t_holder_id, h.name AS t_holder_name,
                 t.held_since AS t_held_since, t.entries AS t_entries,
                 e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
@@ -624,12 +625,14 @@ pub async fn trophy_with_notebook(
             FROM trophies t
             JOIN people h ON h.id = t.holder_id
             LEFT JOIN (SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
-                       ORDER BY e.seq DESC LIMIT $3) e ON e.trophy_id = t.id
+                       ORDER BY e.seq DESC LIMIT {}) e ON e.trophy_id = t.id
             LEFT JOIN people g ON g.id = e.giver_id
             LEFT JOIN people r ON r.id = e.receiver_id
             WHERE t.id = $1
             ORDER BY e.seq DESC",
-            [trophy_id.into(), before_seq.into(), limit_value(limit + 1)],
+                limit_sql(limit + 1)
+            ),
+            [trophy_id.into(), before_seq.into()],
         ))
         .await?;
     let Some(first) = rows.first() else {
@@ -681,7 +684,7 @@ pub(super) async fn latest_entries(
 async fn visible_entries(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
-    mut params: Params,
+    params: Params,
     limit: u64,
     order: &str,
 ) -> AppResult<Vec<NotebookEntry>> {
@@ -690,7 +693,7 @@ async fn visible_entries(
         principal: None,
         portal_public: true,
     };
-    let limit = params.bind(limit_value(limit));
+    let limit = limit_sql(limit);
     EntryRow::find_by_statement(params.statement(
         conn.get_database_backend(),
         entries_named(

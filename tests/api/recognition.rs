@@ -586,7 +586,10 @@ fn cursor_after(html: &str, prefix: &str) -> Option<String> {
 
 /// The kudos on a page of the portal's wall, by id, in the page's order.
 fn wall_ids(html: &str) -> Vec<i64> {
-    html.split(r#"<li id="kudos-"#).skip(1).filter_map(|rest| rest.split('"').next()?.parse().ok()).collect()
+    html.split(r#"<li id="kudos-"#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
 }
 
 both_backends! {
