@@ -44,8 +44,9 @@ curl -s -b "$advisor_jar" -c "$advisor_jar" -o /dev/null -X POST http://127.0.0.
 advisor_session=$(awk '$6 == "staffdev_session" {print $7}' "$advisor_jar")
 token=$(curl -s -X POST http://127.0.0.1:8092/api/v1/auth/tokens -H 'content-type: application/json' \
   -d '{"email":"bench-staff@example.org","password":"bench password","name":"bench"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal | grep -q "The Big Ugly Trophy" \
-  || { echo "the signed-in portal did not render" >&2; exit 1; }
+# Read whole before looking: `curl | grep -q` fails under pipefail when grep stops early.
+portal=$(curl -sf -H "cookie: staffdev_session=$session" http://127.0.0.1:8092/portal)
+grep -q "The Big Ugly Trophy" <<<"$portal" || { echo "the signed-in portal did not render" >&2; exit 1; }
 
 # Pages that are read afresh every time (only first pages are shared): the kudos wall some
 # pages back, the feed's second page, and the trophy's notebook deep in its 200,000 entries.
