@@ -11,7 +11,8 @@
 //!   inside it.
 //!
 //! Hidden kudos are not counted; hiding and unhiding recount the rows they touch. Both
-//! tables are filled here from the kudos already written.
+//! tables are filled here from the kudos already written. An index lets the trophy
+//! figures of a range be read from it alone.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
@@ -67,7 +68,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(
                         KudosPeopleMonths::FirstGivenAt,
                     ))
-                    .col(timestamp_with_time_zone_null(KudosPeopleMonths::LastGivenAt))
+                    .col(timestamp_with_time_zone_null(
+                        KudosPeopleMonths::LastGivenAt,
+                    ))
                     .col(timestamp_with_time_zone_null(
                         KudosPeopleMonths::FirstReceivedAt,
                     ))
@@ -89,6 +92,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The summaries' trophy figures (passes, and who held a trophy) in a range, read
+        // from the index alone.
+        manager
+            .create_index(
+                Index::create()
+                    .name("notebook_entries_summary_idx")
+                    .table(Alias::new("notebook_entries"))
+                    .col(Alias::new("created_at"))
+                    .col(Alias::new("kind"))
+                    .col(Alias::new("receiver_id"))
+                    .to_owned(),
+            )
+            .await?;
         let db = manager.get_connection();
         let postgres = db.get_database_backend() == DbBackend::Postgres;
         let (day, month, no_time) = if postgres {
@@ -98,7 +114,11 @@ impl MigrationTrait for Migration {
                 "CAST(NULL AS timestamptz)",
             )
         } else {
-            ("substr(k.created_at, 1, 10)", "substr(k.created_at, 1, 7)", "NULL")
+            (
+                "substr(k.created_at, 1, 10)",
+                "substr(k.created_at, 1, 7)",
+                "NULL",
+            )
         };
         db.execute_unprepared(&format!(
             "INSERT INTO kudos_days (day, kudos)
@@ -127,6 +147,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("notebook_entries_summary_idx")
+                    .table(Alias::new("notebook_entries"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(KudosPeopleMonths::Table).to_owned())
             .await?;

@@ -186,16 +186,20 @@ fn people_sql(
     };
     let gave = edges("given");
     let got = edges("received");
-    let got_staff = edges("received");
     let (active, advisor) = (p.bind(true), p.bind("advisor"));
     let (a, b) = (p.bind(first_month.clone()), p.bind(last_month.clone()));
+    // Each person once (their months folded together), then counted: several times
+    // faster than COUNT(DISTINCT …) over every month's row.
     format!(
-        "SELECT
-          COUNT(DISTINCT CASE WHEN m.given > 0{gave} THEN m.person_id END) AS givers,
-          COUNT(DISTINCT CASE WHEN m.received > 0{got} THEN m.person_id END) AS receivers,
-          COUNT(DISTINCT CASE WHEN m.received > 0{got_staff}
-              AND p.active = {active} AND p.role <> {advisor} THEN m.person_id END) AS staff_thanked
-         FROM kudos_people_months m JOIN people p ON p.id = m.person_id
-         WHERE m.month >= {a} AND m.month <= {b}"
+        "SELECT COALESCE(SUM(x.gave), 0) AS givers, COALESCE(SUM(x.got), 0) AS receivers,
+          COALESCE(SUM(CASE WHEN p.active = {active} AND p.role <> {advisor} THEN x.got ELSE 0 END), 0)
+            AS staff_thanked
+         FROM (SELECT m.person_id,
+                 MAX(CASE WHEN m.given > 0{gave} THEN 1 ELSE 0 END) AS gave,
+                 MAX(CASE WHEN m.received > 0{got} THEN 1 ELSE 0 END) AS got
+               FROM kudos_people_months m
+               WHERE m.month >= {a} AND m.month <= {b}
+               GROUP BY m.person_id) AS x
+         JOIN people p ON p.id = x.person_id"
     )
 }

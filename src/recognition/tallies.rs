@@ -85,8 +85,16 @@ pub async fn count_kudos(
         .map(|(person, (given, received))| {
             let person = p.bind(person);
             let (g, r) = (p.bind(given), p.bind(received));
-            let gave = if given > 0 { p.bind(at) } else { p.bind(None::<DateTime<Utc>>) };
-            let got = if received > 0 { p.bind(at) } else { p.bind(None::<DateTime<Utc>>) };
+            let gave = if given > 0 {
+                p.bind(at)
+            } else {
+                p.bind(None::<DateTime<Utc>>)
+            };
+            let got = if received > 0 {
+                p.bind(at)
+            } else {
+                p.bind(None::<DateTime<Utc>>)
+            };
             format!("({month}, {person}, {g}, {r}, {gave}, {gave}, {got}, {got})")
         })
         .collect();
@@ -150,7 +158,10 @@ pub async fn recount_kudos(txn: &WriteTxn, id: i64) -> AppResult<()> {
     let day = kudos.created_at.date_naive();
     let mut p = Params::new();
     let d = p.bind(day);
-    let (a, b) = (p.bind(start_of(day)), p.bind(start_of(day + chrono::Days::new(1))));
+    let (a, b) = (
+        p.bind(start_of(day)),
+        p.bind(start_of(day + chrono::Days::new(1))),
+    );
     txn.execute_raw(p.statement(
         backend,
         format!(

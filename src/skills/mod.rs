@@ -1135,7 +1135,9 @@ fn department_figures(
                 .filter(|l| l.level == t.level && l.target == t.target)
                 .map(|l| l.person_id)
                 .collect();
-            let others = usize::try_from(t.people).unwrap_or(0).saturating_sub(ids.len());
+            let others = usize::try_from(t.people)
+                .unwrap_or(0)
+                .saturating_sub(ids.len());
             for _ in 0..others {
                 stand_in -= 1;
                 ids.push(stand_in);

@@ -801,7 +801,12 @@ async fn department_of(app: &TestApp, cio: &str) -> (i64, f64, i64, Value) {
     let (status, figures) = app.get_json(cio, "/api/v1/skills/department").await;
     assert_eq!(status, StatusCode::OK, "{figures}");
     let f = &figures[0];
-    (f["people"].as_i64().unwrap(), f["average_current"].as_f64().unwrap_or(0.0), f["with_target"].as_i64().unwrap(), f["distribution"].clone())
+    (
+        f["people"].as_i64().unwrap(),
+        f["average_current"].as_f64().unwrap_or(0.0),
+        f["with_target"].as_i64().unwrap(),
+        f["distribution"].clone(),
+    )
 }
 
 both_backends! {

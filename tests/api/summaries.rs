@@ -528,10 +528,16 @@ both_backends! {
 
 /// Kudos, givers and receivers in a range, as the cio's summary gives them.
 async fn recognition_between(app: &TestApp, cio: &str, from: &str, to: &str) -> (i64, i64, i64) {
-    let (status, summary) = app.get_json(cio, &format!("/api/v1/summaries?from={from}&to={to}")).await;
+    let (status, summary) = app
+        .get_json(cio, &format!("/api/v1/summaries?from={from}&to={to}"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{summary}");
     let r = &summary["recognition"];
-    let now = |field: &str| r[field]["now"].as_i64().unwrap_or_else(|| panic!("{field} in {r}"));
+    let now = |field: &str| {
+        r[field]["now"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{field} in {r}"))
+    };
     (now("kudos"), now("givers"), now("receivers"))
 }
 
