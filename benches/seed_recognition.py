@@ -88,6 +88,19 @@ db.executemany(
     [("proactive_work", f"Batch {i}: batteries replaced before they failed", "", cio, stamp(start + timedelta(days=7 * i)))
      for i in range(ANNOUNCEMENTS)],
 )
+# The summaries' tallies (migration m20261206_000016), which the service keeps with each
+# kudos it writes; rows written straight into the tables need them counted here.
+db.execute("DELETE FROM kudos_days")
+db.execute("DELETE FROM kudos_people_months")
+db.execute("INSERT INTO kudos_days (day, kudos) SELECT substr(created_at, 1, 10), COUNT(*) FROM kudos WHERE hidden_at IS NULL GROUP BY 1")
+db.execute("""INSERT INTO kudos_people_months (month, person_id, given, received, first_given_at, last_given_at, first_received_at, last_received_at)
+    SELECT month, person_id, SUM(given), SUM(received), MIN(fg), MAX(lg), MIN(fr), MAX(lr) FROM (
+        SELECT substr(created_at, 1, 7) AS month, giver_id AS person_id, 1 AS given, 0 AS received, created_at AS fg, created_at AS lg, NULL AS fr, NULL AS lr
+        FROM kudos WHERE hidden_at IS NULL
+        UNION ALL
+        SELECT substr(k.created_at, 1, 7), r.person_id, 0, 1, NULL, NULL, k.created_at, k.created_at
+        FROM kudos_recipients r JOIN kudos k ON k.id = r.kudos_id WHERE k.hidden_at IS NULL)
+    GROUP BY month, person_id""")
 db.commit()
 db.execute("ANALYZE")
 print(f"{len(people)} people, {KUDOS} kudos, {ENTRIES} notebook entries, {COMPLIMENTS} compliments, {ANNOUNCEMENTS} announcements")

@@ -85,5 +85,13 @@ for person in people:
 db.executemany("INSERT INTO skill_assessments (id, person_id, skill_id, level, source, assessor_id, assessed_on, note, created_at) VALUES (?,?,?,?,?,?,?,?,?)", assessments)
 db.executemany("INSERT INTO skill_levels (person_id, skill_id, baseline, baseline_on, current, current_on, current_assessment_id) VALUES (?,?,?,?,?,?,?)", levels)
 db.executemany("INSERT INTO skill_targets (person_id, skill_id, level, target_date, set_by_id, proposed, updated_at) VALUES (?,?,?,?,?,?,?)", targets)
+# The department's skill tallies (migration m20261206_000017), which the service keeps with
+# each assessment; levels written straight into the tables need them counted here.
+db.execute("DELETE FROM skill_tallies")
+db.execute("""INSERT INTO skill_tallies (skill_id, level, target, people, baseline_sum)
+    SELECT l.skill_id, l.current, COALESCE(t.level, 0), COUNT(*), SUM(l.baseline)
+    FROM skill_levels l JOIN people p ON p.id = l.person_id AND p.active = 1
+    LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
+    GROUP BY l.skill_id, l.current, COALESCE(t.level, 0)""")
 db.commit()
 print(f"{len(goals)} goals, {len(assessments)} assessments, cycles {cycles[0]} {cycles[1]}")

@@ -19,6 +19,8 @@ mod m20261203_000012_ideas;
 mod m20261203_000013_surveys;
 mod m20261204_000014_goal_send_backs;
 mod m20261205_000015_moderation_events;
+mod m20261206_000016_recognition_tallies;
+mod m20261206_000017_skill_tallies;
 
 pub struct Migrator;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_surveys::Migration),
             Box::new(m20261204_000014_goal_send_backs::Migration),
             Box::new(m20261205_000015_moderation_events::Migration),
+            Box::new(m20261206_000016_recognition_tallies::Migration),
+            Box::new(m20261206_000017_skill_tallies::Migration),
         ]
     }
 }

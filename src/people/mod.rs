@@ -693,6 +693,10 @@ pub async fn update(
     if let Some(whom) = signs_out {
         sign_out(&txn, whom).await?;
     }
+    if changes.active.is_some() {
+        // The department's skill figures count active people only.
+        crate::skills::tallies::recount_people(&txn, &[model.id]).await?;
+    }
     let manager = person_ref(&txn, model.manager_id).await?;
     txn.commit().await?;
     to_person(model, manager)

@@ -179,6 +179,8 @@ async fn record_kudos(
     }))
     .exec_without_returning(txn)
     .await?;
+    let recipient_ids: Vec<i32> = recipients.iter().map(|r| r.id).collect();
+    super::tallies::count_kudos(txn, giver_id, &recipient_ids, now).await?;
     Ok(created.id)
 }
 

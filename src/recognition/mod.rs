@@ -19,6 +19,7 @@ mod kudos;
 mod moderation;
 mod notices;
 pub mod pages;
+mod tallies;
 mod trophies;
 
 pub use balance::{

@@ -271,7 +271,11 @@ async fn set_hidden(
         }};
     }
     match item {
-        Hideable::Kudos(id) => set_hidden!(kudos_row, id),
+        Hideable::Kudos(id) => {
+            set_hidden!(kudos_row, id);
+            // The summaries count only kudos on the portal.
+            super::tallies::recount_kudos(txn, id).await?;
+        }
         Hideable::NotebookEntry(id) => set_hidden!(notebook_entry, id),
         Hideable::Compliment(id) => set_hidden!(compliment, id),
         Hideable::Announcement(id) => set_hidden!(announcement, id),

@@ -124,6 +124,13 @@ pub async fn import_baseline(db: &Db, actor: &Actor, file: &str) -> AppResult<Im
     for chunk in person_ids.chunks(LEVELS_CHUNK) {
         recompute_levels(&txn, chunk).await?;
     }
+    let skill_ids: Vec<i32> = rows
+        .iter()
+        .map(|r| r.skill_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    super::tallies::recount(&txn, &skill_ids).await?;
     txn.commit().await?;
     Ok(ImportSummary {
         assessments: rows.len(),

@@ -7,6 +7,7 @@
 pub mod api;
 mod import;
 pub mod pages;
+pub(crate) mod tallies;
 
 pub use import::{IMPORT_MAX_BYTES, ImportSummary, import_baseline};
 
@@ -630,6 +631,7 @@ pub async fn assess(
     };
     errors.finish()?;
     let now = Utc::now();
+    let skill_ids: Vec<i32> = assessments.iter().map(|a| a.skill_id).collect();
     for assessment in assessments {
         let inserted = skill_assessment::ActiveModel {
             person_id: Set(person_id),
@@ -646,6 +648,7 @@ pub async fn assess(
         .await?;
         keep_level(&txn, &inserted).await?;
     }
+    tallies::recount(&txn, &skill_ids).await?;
     txn.commit().await?;
     Ok(items.len())
 }
@@ -965,38 +968,32 @@ pub struct SkillFigures {
     pub distribution: Option<[i64; 5]>,
 }
 
-/// One active person's levels in one skill.
+/// One active person's current level and target (0: none) in one skill: the reader's own
+/// people, whom the figures give no cover.
 #[derive(Debug, Clone, Copy, FromQueryResult)]
-struct LevelRow {
+struct KnownLevel {
     skill_id: i32,
     person_id: i32,
-    baseline: i16,
-    current: i16,
-    target: Option<i16>,
+    level: i16,
+    target: i16,
 }
 
-impl LevelRow {
-    fn at_or_above_target(&self) -> bool {
-        self.target.is_some_and(|t| self.current >= t)
-    }
-}
-
-/// The department's levels per skill of the catalog, the same for every reader; each
-/// reader gets the figures they may see from it.
+/// The department's tallies per skill of the catalog, the same for every reader; each
+/// reader gets the figures they may see from them.
 #[derive(Debug, Default)]
-pub struct DepartmentLevels(Vec<(Skill, Vec<LevelRow>)>);
+pub struct DepartmentLevels(Vec<(Skill, Vec<tallies::Tally>)>);
 
-/// How long the department's levels are shared before they are read again (see `shared`).
+/// How long the department's tallies are shared before they are read again (see `shared`).
 pub const FIGURES_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The department's levels, the same for every reader.
+/// The department's tallies, the same for every reader.
 pub type FiguresCache = crate::shared::Shared<DepartmentLevels>;
 
 /// Per skill, the department's average baseline, current and target levels, the share at
-/// or above target and the distribution of levels, from one query over one row per
-/// person and skill shared for a moment by every reader. Everyone signed in sees it; the
-/// cio sees every figure, anyone else no figure about fewer than `k` people (a third
-/// query, uncached: whose levels the reader sees one by one).
+/// or above target and the distribution of levels, from the maintained tallies (a few
+/// rows per skill, shared for a moment by every reader). Everyone signed in sees it; the
+/// cio sees every figure, anyone else no figure about fewer than `k` people (two more
+/// queries, uncached: whose levels the reader sees one by one, and those levels).
 pub async fn department(
     db: &Db,
     cache: &FiguresCache,
@@ -1005,62 +1002,81 @@ pub async fn department(
 ) -> AppResult<Vec<SkillFigures>> {
     policy::check(actor.principal(), Action::ReadPlan)?;
     let levels = cache.get_or_read(db, || read_levels(db)).await?;
-    let reader = if policy::allows(actor.principal(), Action::ViewExactFigures) {
-        None
-    } else {
-        Some(Reader::new(
-            k,
-            people::seen_one_by_one(db.conn(), actor).await?,
-        ))
-    };
+    if policy::allows(actor.principal(), Action::ViewExactFigures) {
+        return Ok(levels
+            .0
+            .iter()
+            .map(|(skill, tallies)| department_figures(skill.clone(), tallies, None, k))
+            .collect());
+    }
+    let seen = people::seen_one_by_one(db.conn(), actor).await?;
+    let known = known_levels(db, &seen).await?;
+    let reader = Reader::new(k, seen);
     Ok(levels
         .0
         .iter()
-        .map(|(skill, rows)| department_figures(skill.clone(), rows, reader.as_ref(), k))
+        .map(|(skill, tallies)| {
+            let own: Vec<KnownLevel> = known
+                .iter()
+                .filter(|l| l.skill_id == skill.id)
+                .copied()
+                .collect();
+            department_figures(skill.clone(), tallies, Some((&reader, &own)), k)
+        })
         .collect())
 }
 
+async fn known_levels(db: &Db, people: &[i32]) -> AppResult<Vec<KnownLevel>> {
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = crate::db::Params::new();
+    let active = p.bind(true);
+    let list = p.bind_all(people.iter().copied());
+    let sql = format!(
+        "SELECT l.skill_id, l.person_id, l.current AS level, CAST(COALESCE(t.level, 0) AS SMALLINT) AS target
+         FROM skill_levels l
+         JOIN people p ON p.id = l.person_id AND p.active = {active}
+         LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
+         WHERE l.person_id IN ({list})"
+    );
+    Ok(
+        KnownLevel::find_by_statement(p.statement(db.backend(), sql))
+            .all(db.conn())
+            .await?,
+    )
+}
+
 async fn read_levels(db: &Db) -> AppResult<DepartmentLevels> {
-    let sql = "SELECT l.skill_id, l.person_id, l.baseline, l.current, t.level AS target
-        FROM skill_levels l
-        JOIN people p ON p.id = l.person_id AND p.active = $1
-        LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
-        ORDER BY l.skill_id, l.person_id";
-    let rows = LevelRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
-        db.backend(),
-        sql,
-        [true.into()],
-    ))
-    .all(db.conn())
-    .await?;
+    let all = tallies::all(db.conn()).await?;
     let catalog = skill::Entity::find()
         .filter(skill::Column::Retired.eq(false))
         .order_by_asc(skill::Column::NameKey)
         .all(db.conn())
         .await?;
-    let mut by_skill: std::collections::HashMap<i32, Vec<LevelRow>> =
+    let mut by_skill: std::collections::HashMap<i32, Vec<tallies::Tally>> =
         std::collections::HashMap::new();
-    for row in rows {
-        by_skill.entry(row.skill_id).or_default().push(row);
+    for tally in all {
+        by_skill.entry(tally.skill_id).or_default().push(tally);
     }
     Ok(DepartmentLevels(
         catalog
             .into_iter()
             .map(|model| {
-                let rows = by_skill.remove(&model.id).unwrap_or_default();
-                Ok((to_skill(model)?, rows))
+                let tallies = by_skill.remove(&model.id).unwrap_or_default();
+                Ok((to_skill(model)?, tallies))
             })
             .collect::<AppResult<_>>()?,
     ))
 }
 
-fn average(values: impl Iterator<Item = i16>) -> Option<f64> {
-    let (sum, n) = values.fold((0.0, 0_u32), |(sum, n), v| (sum + f64::from(v), n + 1));
-    (n > 0).then(|| sum / f64::from(n))
+/// A sum over a count, when anyone is counted.
+fn mean(sum: i64, count: i64) -> Option<f64> {
+    (count > 0).then(|| sum as f64 / count as f64)
 }
 
-/// One skill's figures from its people's levels, as `reader` may see them (everything,
-/// without a reader: the cio).
+/// One skill's figures from its tallies, as `reader` may see them (everything, without a
+/// reader: the cio). `own` are the reader's own people's levels in the skill.
 ///
 /// The table behind them: the people assessed, split by current level (the distribution,
 /// shown whole or not at all, since the averages beside it would solve a partly hidden
@@ -1068,46 +1084,88 @@ fn average(values: impl Iterator<Item = i16>) -> Option<f64> {
 /// with a target); those with a target split into those at or above it and those below
 /// (never shown, but the difference). So "1 of 1 at or above target" and a lone target
 /// holder's "average" target are withheld, and so is a figure that would give them back.
+///
+/// Each cell is a union of tallies (one level and target each), so its members are the
+/// reader's own people standing there, by id, and for everyone else in the tally a
+/// stand-in that belongs to that tally only: a figure's cover is counted exactly as it
+/// would be over everyone by id.
 fn department_figures(
     skill: Skill,
-    rows: &[LevelRow],
-    reader: Option<&Reader>,
+    tallies: &[tallies::Tally],
+    reader: Option<(&Reader, &[KnownLevel])>,
     k: i64,
 ) -> SkillFigures {
-    let count = |of: &dyn Fn(&LevelRow) -> bool| rows.iter().filter(|r| of(r)).count() as i64;
-    let with_target = count(&|r| r.target.is_some());
+    let count = |of: &dyn Fn(&tallies::Tally) -> bool| -> i64 {
+        tallies.iter().filter(|t| of(t)).map(|t| t.people).sum()
+    };
+    let weighted = |of: &dyn Fn(&tallies::Tally) -> i64| -> i64 {
+        tallies.iter().map(|t| of(t) * t.people).sum()
+    };
+    let targeted = |t: &tallies::Tally| t.target > 0;
+    let reached = |t: &tallies::Tally| t.target > 0 && t.level >= t.target;
+    let people = count(&|_| true);
+    let with_target = count(&targeted);
     let exact = SkillFigures {
         skill,
-        people: rows.len() as i64,
+        people,
         fewer_than: None,
-        avg_baseline: average(rows.iter().map(|r| r.baseline)),
-        avg_current: average(rows.iter().map(|r| r.current)),
-        avg_target: average(rows.iter().filter_map(|r| r.target)),
+        avg_baseline: mean(tallies.iter().map(|t| t.baseline_sum).sum(), people),
+        avg_current: mean(weighted(&|t| i64::from(t.level)), people),
+        avg_target: mean(
+            weighted(&|t| if targeted(t) { i64::from(t.target) } else { 0 }),
+            with_target,
+        ),
         with_target: Some(with_target),
-        at_or_above_target: Some(count(&LevelRow::at_or_above_target)),
+        at_or_above_target: Some(count(&reached)),
         distribution: Some(std::array::from_fn(|i| {
-            count(&|r| usize::try_from(r.current).is_ok_and(|c| c == i + 1))
+            count(&|t| usize::try_from(t.level).is_ok_and(|l| l == i + 1))
         })),
     };
-    let Some(reader) = reader else {
+    let Some((reader, own)) = reader else {
         return exact;
     };
-    let people = |of: &dyn Fn(&LevelRow) -> bool| -> Vec<i32> {
-        rows.iter().filter(|r| of(r)).map(|r| r.person_id).collect()
+    // Each tally's members: the reader's own people there, then stand-ins (negative ids,
+    // never a person's) for the rest.
+    let mut stand_in: i32 = 0;
+    let members: Vec<Vec<i32>> = tallies
+        .iter()
+        .map(|t| {
+            let mut ids: Vec<i32> = own
+                .iter()
+                .filter(|l| l.level == t.level && l.target == t.target)
+                .map(|l| l.person_id)
+                .collect();
+            let others = usize::try_from(t.people)
+                .unwrap_or(0)
+                .saturating_sub(ids.len());
+            for _ in 0..others {
+                stand_in -= 1;
+                ids.push(stand_in);
+            }
+            ids
+        })
+        .collect();
+    let people_in = |of: &dyn Fn(&tallies::Tally) -> bool| -> Vec<i32> {
+        tallies
+            .iter()
+            .zip(&members)
+            .filter(|(t, _)| of(t))
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect()
     };
     let mut table = Table::new();
-    let assessed = table.cell(people(&|_| true));
+    let assessed = table.cell(people_in(&|_| true));
     let levels: Vec<CellId> = (1..=5)
-        .map(|level| table.cell(people(&|r| r.current == level)))
+        .map(|level| table.cell(people_in(&|t| t.level == level)))
         .collect();
     table.sum(assessed, levels.iter().copied());
     table.together(levels.iter().copied());
-    let targeted = table.cell(people(&|r| r.target.is_some()));
-    let untargeted = table.unshown(people(&|r| r.target.is_none()));
-    table.sum(assessed, [targeted, untargeted]);
-    let reached = table.cell(people(&LevelRow::at_or_above_target));
-    let below = table.unshown(people(&|r| r.target.is_some() && !r.at_or_above_target()));
-    table.sum(targeted, [reached, below]);
+    let targeted_cell = table.cell(people_in(&targeted));
+    let untargeted = table.unshown(people_in(&|t| !targeted(t)));
+    table.sum(assessed, [targeted_cell, untargeted]);
+    let reached_cell = table.cell(people_in(&reached));
+    let below = table.unshown(people_in(&|t| targeted(t) && !reached(t)));
+    table.sum(targeted_cell, [reached_cell, below]);
     let shown = table.decide(reader);
     if !shown.shows(assessed) {
         return SkillFigures {
@@ -1122,13 +1180,13 @@ fn department_figures(
             ..exact
         };
     }
-    let targets_shown = shown.shows(targeted);
+    let targets_shown = shown.shows(targeted_cell);
     let figures = SkillFigures {
         avg_target: exact.avg_target.filter(|_| targets_shown),
         with_target: exact.with_target.filter(|_| targets_shown),
         at_or_above_target: exact
             .at_or_above_target
-            .filter(|_| targets_shown && shown.shows(reached)),
+            .filter(|_| targets_shown && shown.shows(reached_cell)),
         distribution: exact.distribution.filter(|_| shown.shows(levels[0])),
         ..exact
     };
@@ -1274,6 +1332,7 @@ pub async fn set_target(
     model.proposed = Set(proposing);
     model.updated_at = Set(Utc::now());
     model.save(&txn).await?;
+    tallies::recount(&txn, &[skill_id]).await?;
     txn.commit().await
 }
 

@@ -270,22 +270,8 @@ async fn build(
     let catalog = skill_area::catalog(conn).await?;
     let end = skill_area::levels_on(conn, period.to.min(today), today).await?;
     let eve = skill_area::levels_on(conn, period.eve().min(today), today).await?;
-    let recognition_now = recognition::figures_between(
-        conn,
-        period.start_instant(),
-        period.end_instant(),
-        period.from,
-        period.to,
-    )
-    .await?;
-    let recognition_before = recognition::figures_between(
-        conn,
-        previous.start_instant(),
-        previous.end_instant(),
-        previous.from,
-        previous.to,
-    )
-    .await?;
+    let recognition_now = recognition::figures_between(conn, period.from, period.to).await?;
+    let recognition_before = recognition::figures_between(conn, previous.from, previous.to).await?;
     let held_now =
         meetings::held::held_between(conn, period.start_instant(), period.end_instant()).await?;
     let held_before =

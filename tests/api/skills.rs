@@ -794,3 +794,39 @@ both_backends! {
         assert!(!by_gap.contains("swatch heat-1"), "the key is the gap colours'");
     }
 }
+
+/// The cio's department figures of the first skill: people, average current level, people
+/// with a target, the distribution.
+async fn department_of(app: &TestApp, cio: &str) -> (i64, f64, i64, Value) {
+    let (status, figures) = app.get_json(cio, "/api/v1/skills/department").await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let f = &figures[0];
+    (
+        f["people"].as_i64().unwrap(),
+        f["average_current"].as_f64().unwrap_or(0.0),
+        f["with_target"].as_i64().unwrap(),
+        f["distribution"].clone(),
+    )
+}
+
+both_backends! {
+    async fn the_department_view_follows_assessments_targets_and_who_is_active(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let (_, skill) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let skill = skill["id"].as_i64().unwrap();
+        assess_all(&app, &cio, skill, &[(d.engineer, 2, None), (d.peer, 3, Some(4)), (d.lead, 4, None)]).await;
+        assert_eq!(department_of(&app, &cio).await, (3, 3.0, 1, json!([0, 1, 1, 1, 0])));
+        // A later assessment moves the lead from 4 to 1; a target is set for the engineer.
+        assess_all(&app, &cio, skill, &[(d.lead, 1, None), (d.engineer, 2, Some(3))]).await;
+        assert_eq!(department_of(&app, &cio).await, (3, 2.0, 2, json!([1, 1, 1, 0, 0])));
+        // Someone who leaves is no longer counted, and is again when they come back.
+        let path = format!("/api/v1/people/{}", d.peer);
+        let (status, _) = app.patch_json(&cio, &path, json!({"active": false})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(department_of(&app, &cio).await, (2, 1.5, 1, json!([1, 1, 0, 0, 0])));
+        let (status, _) = app.patch_json(&cio, &path, json!({"active": true})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(department_of(&app, &cio).await, (3, 2.0, 2, json!([1, 1, 1, 0, 0])));
+    }
+}

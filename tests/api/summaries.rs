@@ -525,3 +525,71 @@ both_backends! {
         assert!(html.contains(r#"<th scope="row">G1.1</th><td>1</td><td>1</td><td>1</td><td>1</td>"#), "{html}");
     }
 }
+
+/// Kudos, givers and receivers in a range, as the cio's summary gives them.
+async fn recognition_between(app: &TestApp, cio: &str, from: &str, to: &str) -> (i64, i64, i64) {
+    let (status, summary) = app
+        .get_json(cio, &format!("/api/v1/summaries?from={from}&to={to}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let r = &summary["recognition"];
+    let now = |field: &str| {
+        r[field]["now"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{field} in {r}"))
+    };
+    (now("kudos"), now("givers"), now("receivers"))
+}
+
+both_backends! {
+    async fn recognition_counts_people_exactly_at_month_edges_and_leaves_out_hidden_kudos(app) {
+        use staffdev::people::Role::{Cio, Staff};
+        use staffdev::recognition::{Hideable, KudosInput, give_kudos, hide, unhide};
+        let d = app.department().await;
+        let cio_token = app.token("cio@example.org").await;
+        let cio = actor(d.cio, "Carla CIO", "cio@example.org", Cio, true);
+        let eng = actor(d.engineer, "Erin Engineer", "eng@example.org", Staff, false);
+        let peer = actor(d.peer, "Pat Peer", "peer@example.org", Staff, false);
+        let lead = actor(d.lead, "Lee Lead", "lead@example.org", Staff, true);
+        let at = |day: &str| format!("{day}T10:00:00Z").parse::<chrono::DateTime<Utc>>().unwrap();
+        let mut ids = Vec::new();
+        for (giver, to, day) in [
+            (&eng, vec![d.peer], "2025-03-05"),
+            (&peer, vec![d.lead], "2025-03-20"),
+            (&lead, vec![d.engineer, d.peer], "2025-04-10"),
+            (&eng, vec![d.lead], "2025-05-25"),
+        ] {
+            let input = KudosInput { recipient_ids: Some(to), message: Some("Thank you".into()), values: None };
+            ids.push(give_kudos(app.db(), giver, input, at(day)).await.expect("kudos").id);
+        }
+        // (from, to, (kudos, givers, receivers)): ranges starting and ending inside a
+        // month, whole months, and inside one month.
+        let expected = [
+            ("2025-03-10", "2025-05-20", (2, 2, 3)),
+            ("2025-03-01", "2025-05-31", (4, 3, 3)),
+            ("2025-03-06", "2025-03-19", (0, 0, 0)),
+            ("2025-03-01", "2025-03-19", (1, 1, 1)),
+            ("2025-03-21", "2025-05-24", (1, 1, 2)),
+            ("2025-03-05", "2025-05-25", (4, 3, 3)),
+        ];
+        for (from, to, figures) in expected {
+            assert_eq!(recognition_between(&app, &cio_token, from, to).await, figures, "{from} to {to}");
+        }
+        let (_, summary) = app.get_json(&cio_token, "/api/v1/summaries?from=2025-03-10&to=2025-05-20").await;
+        let months: Vec<(String, i64)> = summary["recognition"]["kudos_per_month"].as_array().unwrap().iter()
+            .map(|m| (m["month"].as_str().unwrap().to_owned(), m["kudos"]["now"].as_i64().unwrap()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert_eq!(months, [("2025-03".to_owned(), 1), ("2025-04".to_owned(), 1)]);
+
+        // Hiding the April kudos takes it and its people out; unhiding brings them back.
+        hide(app.db(), &cio, Hideable::Kudos(ids[2]), Some("Names a client"), Utc::now()).await.expect("hidden");
+        assert_eq!(recognition_between(&app, &cio_token, "2025-03-21", "2025-05-24").await, (0, 0, 0));
+        assert_eq!(recognition_between(&app, &cio_token, "2025-03-10", "2025-05-20").await, (1, 1, 1));
+        assert_eq!(recognition_between(&app, &cio_token, "2025-03-01", "2025-05-31").await, (3, 2, 2));
+        unhide(app.db(), &cio, Hideable::Kudos(ids[2]), Some("Checked with the client"), Utc::now()).await.expect("shown");
+        for (from, to, figures) in expected {
+            assert_eq!(recognition_between(&app, &cio_token, from, to).await, figures, "{from} to {to}, unhidden");
+        }
+    }
+}
