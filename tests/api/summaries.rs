@@ -525,3 +525,115 @@ both_backends! {
         assert!(html.contains(r#"<th scope="row">G1.1</th><td>1</td><td>1</td><td>1</td><td>1</td>"#), "{html}");
     }
 }
+
+/// Ten people assessed in a technical skill two months ago (levels and targets spread
+/// over 2 to 4), and `new` more first assessed today at level 4 with a target of 5: the
+/// skill's row over the last month as each reader sees it.
+async fn newcomers_as(app: &TestApp, new: usize, readers: &[&str]) -> Vec<Value> {
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let (status, skill) = app
+        .post_json(
+            &cio,
+            "/api/v1/skills",
+            json!({"name": "Networks", "category": "technical"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{skill}");
+    let skill = skill["id"].as_i64().unwrap();
+    let today = Utc::now().date_naive();
+    for i in 0..10 + new {
+        let email = format!("n{i}@example.org");
+        let id = app
+            .add_person(&email, &format!("Person {i}"), "staff", Some(d.cio))
+            .await;
+        let (level, on) = if i < 10 {
+            ((i % 3 + 2) as i64, today - Duration::days(60))
+        } else {
+            (4, today)
+        };
+        let (status, body) = app
+            .post_json(
+                &cio,
+                &format!("/api/v1/people/{id}/skill-assessments"),
+                json!({"assessments": [{"skill_id": skill, "level": level, "assessed_on": on}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let target = if i < 10 { level } else { 5 };
+        let (status, body) = put_json(
+            app,
+            &cio,
+            &format!("/api/v1/people/{id}/skill-targets/{skill}"),
+            json!({"level": target}),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    let path = format!(
+        "/api/v1/summaries?from={}&to={today}",
+        today - Duration::days(30)
+    );
+    let mut rows = Vec::new();
+    for email in readers {
+        let token = app.token(email).await;
+        let (status, summary) = app.get_json(&token, &path).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let row = summary["skills"]["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Networks")
+            .unwrap()
+            .clone();
+        rows.push(row);
+    }
+    rows
+}
+
+/// What a reader works out about the newcomers from a row: now × count − before × count
+/// for the baseline, target and current averages, and the people at level 4 now minus
+/// before. `None` where a figure it needs is withheld.
+fn newcomers_worked_out(row: &Value) -> [Option<f64>; 4] {
+    let (now, before) = (
+        row["assessed"]["now"].as_f64(),
+        row["assessed"]["before"].as_f64(),
+    );
+    let sum = |f: &str| Some(row[f]["now"].as_f64()? * now? - row[f]["before"].as_f64()? * before?);
+    let at_4 = || {
+        Some(row["distribution"]["now"][3].as_f64()? - row["distribution"]["before"][3].as_f64()?)
+    };
+    [sum("baseline"), sum("target"), sum("current"), at_4()]
+}
+
+const READERS: [&str; 4] = [
+    "cio@example.org",
+    "advisor@example.org",
+    "eng@example.org",
+    "lead@example.org",
+];
+
+both_backends! {
+    async fn fewer_than_k_newcomers_keep_their_baseline_and_target(app) {
+        // k − 1 newcomers: only the cio can work out their baselines, targets or levels.
+        let rows = newcomers_as(&app, 2, &READERS).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(8.0), Some(10.0), Some(8.0), Some(2.0)], "the cio: {}", rows[0]);
+        for (email, row) in READERS.iter().zip(&rows).skip(1) {
+            assert_eq!(newcomers_worked_out(row), [None; 4], "{email}: {row}");
+        }
+    }
+}
+
+both_backends! {
+    async fn k_newcomers_are_shown(app) {
+        let rows = newcomers_as(&app, 3, &READERS[1..2]).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(12.0), Some(15.0), Some(12.0), Some(3.0)], "{}", rows[0]);
+    }
+}
+
+both_backends! {
+    async fn k_plus_one_newcomers_are_shown(app) {
+        let rows = newcomers_as(&app, 4, &READERS[1..2]).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(16.0), Some(20.0), Some(16.0), Some(4.0)], "{}", rows[0]);
+    }
+}
