@@ -257,9 +257,14 @@ pub struct SummaryMeetingsBody {
 pub struct SummaryMeasureMonthBody {
     /// "2026-03"
     pub month: String,
-    pub responses: i64,
-    /// Absent when nobody answered that month.
+    /// Absent when withheld.
+    pub responses: Option<i64>,
+    /// Absent when nobody answered that month, or when withheld.
     pub value: Option<f64>,
+    /// The month's figures are withheld for privacy: they rest on fewer than k responses
+    /// (an invitation may name the member of staff who served the client), or would give
+    /// such a month away.
+    pub withheld: bool,
 }
 
 /// A client survey question that informs an objective's measure.
@@ -291,16 +296,22 @@ pub struct SummaryMeasureBody {
 pub struct SummaryFeedbackMonthBody {
     /// "2026-03"
     pub month: String,
-    pub responses: i64,
-    /// Of those, through an invitation.
-    pub invited: i64,
+    /// Absent when withheld.
+    pub responses: Option<i64>,
+    /// Of those, through an invitation; absent when withheld.
+    pub invited: Option<i64>,
     pub invitations_sent: i64,
-    /// Of the invitations sent that month, those answered.
-    pub invitations_answered: i64,
+    /// Of the invitations sent that month, those answered; absent when withheld.
+    pub invitations_answered: Option<i64>,
+    /// Some of the month's figures are withheld for privacy: they rest on fewer than k
+    /// responses, or would give such a figure away.
+    pub withheld: bool,
 }
 
 /// What clients said, in aggregate (never free text): measures against their targets,
-/// responses per month and the invitations' response rate.
+/// responses per month and the invitations' response rate. For everyone but the cio, a
+/// figure resting on fewer than k responses is withheld (absent), and so is any figure
+/// that would give it away by subtraction.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SummaryClientFeedbackBody {
@@ -336,6 +347,7 @@ fn client_feedback(f: &summaries::ClientFeedback) -> SummaryClientFeedbackBody {
                         month: month.month.clone(),
                         responses: month.responses,
                         value: month.value,
+                        withheld: month.responses.is_none(),
                     })
                     .collect(),
             })
@@ -349,6 +361,9 @@ fn client_feedback(f: &summaries::ClientFeedback) -> SummaryClientFeedbackBody {
                 invited: m.invited,
                 invitations_sent: m.invitations_sent,
                 invitations_answered: m.invitations_answered,
+                withheld: m.responses.is_none()
+                    || m.invited.is_none()
+                    || m.invitations_answered.is_none(),
             })
             .collect(),
         responses: count(&f.responses),

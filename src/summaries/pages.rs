@@ -269,11 +269,17 @@ impl View {
                 "The share of yes each month of the period, against the target.",
             )
         };
+        // A month is missing for want of answers, or withheld (fewer than k responses).
+        let missing = if m.months.iter().any(|month| month.responses.is_none()) {
+            format!("no answers that month, or {}", self.hidden())
+        } else {
+            "no answers that month".to_owned()
+        };
         let frame = Frame {
             id: &id,
             title: &title,
             description,
-            missing: "no answers that month",
+            missing: &missing,
             scale,
         };
         Chart::line(&frame, "Month", heading, &points, m.target)
