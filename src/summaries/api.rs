@@ -50,12 +50,14 @@ pub struct SummaryValueBody {
     pub change: Option<f64>,
 }
 
-/// How many are at levels 1 to 5, now and before.
+/// How many are at one level, now and before: each level's count is a figure of its own,
+/// withheld alone.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct SummaryDistributionBody {
-    pub now: Option<Vec<i64>>,
-    pub before: Option<Vec<i64>>,
+pub struct SummaryLevelCountBody {
+    /// 1 to 5.
+    pub level: i64,
+    pub count: SummaryCountBody,
 }
 
 fn count(f: &Figure<i64>) -> SummaryCountBody {
@@ -155,7 +157,8 @@ pub struct SummarySkillRowBody {
     pub baseline: SummaryValueBody,
     pub current: SummaryValueBody,
     pub target: SummaryValueBody,
-    pub distribution: SummaryDistributionBody,
+    /// How many are at levels 1 to 5: five entries, level 1 first.
+    pub distribution: Vec<SummaryLevelCountBody>,
 }
 
 fn skill_row(r: &summaries::SkillRow) -> SummarySkillRowBody {
@@ -166,10 +169,15 @@ fn skill_row(r: &summaries::SkillRow) -> SummarySkillRowBody {
         baseline: value(&r.baseline),
         current: value(&r.current),
         target: value(&r.target),
-        distribution: SummaryDistributionBody {
-            now: r.distribution.now.map(|d| d.to_vec()),
-            before: r.distribution.before.map(|d| d.to_vec()),
-        },
+        distribution: (0..5)
+            .map(|i| SummaryLevelCountBody {
+                level: i as i64 + 1,
+                count: count(&Figure {
+                    now: r.distribution.now.and_then(|d| d[i]),
+                    before: r.distribution.before.and_then(|d| d[i]),
+                }),
+            })
+            .collect(),
     }
 }
 

@@ -139,10 +139,8 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 row.extend(cells.reals(&r.current));
                 row.extend(cells.reals(&r.target));
                 for d in [r.distribution.now, r.distribution.before] {
-                    match d {
-                        Some(d) => row.extend(d.iter().map(ToString::to_string)),
-                        None => row.extend(std::iter::repeat_n(withheld(summary.k), 5)),
-                    }
+                    let d = d.unwrap_or_default();
+                    row.extend(d.iter().map(|n| cells.int(*n)));
                 }
                 row
             };

@@ -113,15 +113,17 @@ impl View {
         }
     }
 
-    pub fn levels(&self, levels: &Option<[i64; 5]>) -> String {
-        match levels {
-            Some(l) => l
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" · "),
-            None => self.hidden(),
+    /// The people at levels 1 to 5, each level shown or withheld on its own.
+    pub fn levels(&self, levels: &Option<[Option<i64>; 5]>) -> String {
+        let levels = levels.unwrap_or_default();
+        if levels.iter().all(Option::is_none) {
+            return self.hidden();
         }
+        levels
+            .iter()
+            .map(|l| self.count(l))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// Kudos per month as bars (the table below it gives the previous period too).

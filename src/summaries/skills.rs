@@ -25,8 +25,10 @@ pub struct SkillRow {
     pub baseline: Figure<f64>,
     pub current: Figure<f64>,
     pub target: Figure<f64>,
-    /// How many are at levels 1 to 5.
-    pub distribution: Figure<[i64; 5]>,
+    /// How many are at levels 1 to 5, each its own figure (None when withheld). Reports
+    /// published before levels were withheld one by one hold five numbers, or null for
+    /// a distribution withheld whole: both read as this.
+    pub distribution: Figure<[Option<i64>; 5]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -383,8 +385,10 @@ fn row(
     let people = |b: &Block| shown.shows(b.assessed) && shown.shows(b.level_sum);
     let baselines = |b: &Block| people(b) && shown.shows(b.baseline_sum);
     let targets = |b: &Block| people(b) && shown.shows(b.targeted) && shown.shows(b.target_sum);
-    // A distribution is shown whole or not at all.
-    let levels = |b: &Block| people(b) && b.levels.iter().all(|l| shown.shows(*l));
+    // Each level's count is a figure of its own, withheld alone when its cell is.
+    let levels = |b: &Block| -> [Option<i64>; 5] {
+        std::array::from_fn(|i| shown.figure(b.levels[i], b.distribution[i]))
+    };
     SkillRow {
         name,
         category: category.as_str().to_owned(),
@@ -405,8 +409,8 @@ fn row(
             before: before.target.filter(|_| targets(before)),
         },
         distribution: Figure {
-            now: levels(now).then_some(now.distribution),
-            before: levels(before).then_some(before.distribution),
+            now: Some(levels(now)),
+            before: Some(levels(before)),
         },
     }
 }
@@ -512,7 +516,7 @@ mod tests {
     fn newcomers_levels(r: &SkillRow) -> (Option<f64>, Option<i64>) {
         let (now, before) = (r.assessed.now, r.assessed.before);
         let sum = || Some(r.current.now? * now? as f64 - r.current.before? * before? as f64);
-        let at_4 = || Some(r.distribution.now?[3] - r.distribution.before?[3]);
+        let at_4 = || Some(r.distribution.now?[3]? - r.distribution.before?[3]?);
         (sum(), at_4())
     }
 
