@@ -541,10 +541,13 @@ impl From<Report> for ReportBody {
     }
 }
 
-/// The published reports, newest first (one a year: the list is not paged).
+/// A page of the published reports, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReportListBody {
     pub items: Vec<ReportRefBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
 }
 
 /// A report to publish: the summary of a review cycle (`cycle_id`) or of a range of days
@@ -630,16 +633,23 @@ impl SummariesApi {
         auth: MaybeBearer,
         req: &Request,
         state: Data<&AppState>,
+        /// 1 to 200; 50 when absent.
+        limit: Query<Option<u64>>,
+        /// The `next` cursor of the previous page.
+        after: Query<Option<String>>,
     ) -> ApiResult<Json<ReportListBody>> {
         let actor = auth.actor(req)?;
-        let list = reports::list(
+        let page = reports::page(
             &state.db,
             actor.as_ref().map(|a| a.principal()),
             state.settings.portal_public,
+            limit.0,
+            after.0.as_deref(),
         )
         .await?;
         Ok(Json(ReportListBody {
-            items: list.into_iter().map(Into::into).collect(),
+            items: page.items.into_iter().map(Into::into).collect(),
+            next: page.next,
         }))
     }
 

@@ -427,20 +427,32 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> (Option<policy::Principal>
 struct ReportsPage {
     layout: Layout,
     reports: Vec<ReportRef>,
+    /// The cursor of the next page, when there is one.
+    next: Option<String>,
     may_publish: bool,
 }
 
-/// The published reports: everyone signed in, and anonymous visitors of a public portal.
+/// A page of the reports list: after the cursor of the page before.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportsQuery {
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// The published reports, a page at a time: everyone signed in, and anonymous visitors of
+/// a public portal.
 #[handler]
 pub async fn reports_list(
     state: Data<&AppState>,
     MaybeActor(actor): MaybeActor,
+    Query(query): Query<ReportsQuery>,
 ) -> AppResult<Html<String>> {
     let (principal, public) = reader(&state, actor.as_ref());
-    let reports = reports::list(&state.db, principal, public).await?;
+    let page = reports::page(&state.db, principal, public, None, query.after.as_deref()).await?;
     render(&ReportsPage {
         layout: Layout::new(actor.as_ref(), "Annual reports", "reports"),
-        reports,
+        reports: page.items,
+        next: page.next,
         may_publish: principal.is_some_and(|p| policy::allows(p, Action::PublishReports)),
     })
 }
