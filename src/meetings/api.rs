@@ -20,6 +20,10 @@ use crate::{
         templates::{self, TemplateChoice},
     },
     people::api::PersonRefBody,
+    summaries::{
+        api::{SummaryBody, summary_body},
+        review,
+    },
     validate::Word,
 };
 
@@ -235,6 +239,12 @@ pub struct AgendaBody {
     /// Items deferred from earlier meetings of the same kind, waiting to be taken up.
     pub backlog: Vec<MeetingItemBody>,
     pub attendees: Vec<PersonRefBody>,
+    /// A retreat with a review item: the year in review, the summary of the twelve
+    /// months before the retreat beside the twelve before those, as on the meeting's page
+    /// and its printable agenda. It shows what a reader who knows nobody one by one sees
+    /// (figures about fewer than k people are withheld for every reader, the cio too),
+    /// since the agenda travels. Absent for every other meeting.
+    pub year_in_review: Option<SummaryBody>,
 }
 
 impl From<Agenda> for AgendaBody {
@@ -247,6 +257,7 @@ impl From<Agenda> for AgendaBody {
             open_actions: a.open_actions.into_iter().map(Into::into).collect(),
             backlog: a.backlog.into_iter().map(Into::into).collect(),
             attendees: a.attendees.into_iter().map(Into::into).collect(),
+            year_in_review: None,
         }
     }
 }
@@ -470,8 +481,19 @@ pub struct MeetingSaveTemplateBody {
     pub name: String,
 }
 
+/// A meeting's agenda, with a retreat's year in review (the same service function as the
+/// meeting's page).
 async fn agenda_body(state: &AppState, auth: &BearerAuth, id: i64) -> ApiResult<AgendaBody> {
-    Ok(agenda::agenda(&state.db, &auth.0, id).await?.into())
+    let agenda = agenda::agenda(&state.db, &auth.0, id).await?;
+    let review = match agenda.year_in_review_start() {
+        Some(start) => Some(summary_body(
+            &review::year_in_review(&state.db, &auth.0, start, state.settings.privacy_k).await?,
+        )),
+        None => None,
+    };
+    let mut body = AgendaBody::from(agenda);
+    body.year_in_review = review;
+    Ok(body)
 }
 
 pub struct MeetingsApi;

@@ -50,12 +50,14 @@ pub struct SummaryValueBody {
     pub change: Option<f64>,
 }
 
-/// How many are at levels 1 to 5, now and before.
+/// How many are at one level, now and before: each level's count is a figure of its own,
+/// withheld alone.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct SummaryDistributionBody {
-    pub now: Option<Vec<i64>>,
-    pub before: Option<Vec<i64>>,
+pub struct SummaryLevelCountBody {
+    /// 1 to 5.
+    pub level: i64,
+    pub count: SummaryCountBody,
 }
 
 fn count(f: &Figure<i64>) -> SummaryCountBody {
@@ -155,7 +157,8 @@ pub struct SummarySkillRowBody {
     pub baseline: SummaryValueBody,
     pub current: SummaryValueBody,
     pub target: SummaryValueBody,
-    pub distribution: SummaryDistributionBody,
+    /// How many are at levels 1 to 5: five entries, level 1 first.
+    pub distribution: Vec<SummaryLevelCountBody>,
 }
 
 fn skill_row(r: &summaries::SkillRow) -> SummarySkillRowBody {
@@ -166,10 +169,15 @@ fn skill_row(r: &summaries::SkillRow) -> SummarySkillRowBody {
         baseline: value(&r.baseline),
         current: value(&r.current),
         target: value(&r.target),
-        distribution: SummaryDistributionBody {
-            now: r.distribution.now.map(|d| d.to_vec()),
-            before: r.distribution.before.map(|d| d.to_vec()),
-        },
+        distribution: (0..5)
+            .map(|i| SummaryLevelCountBody {
+                level: i as i64 + 1,
+                count: count(&Figure {
+                    now: r.distribution.now.and_then(|d| d[i]),
+                    before: r.distribution.before.and_then(|d| d[i]),
+                }),
+            })
+            .collect(),
     }
 }
 
@@ -257,9 +265,14 @@ pub struct SummaryMeetingsBody {
 pub struct SummaryMeasureMonthBody {
     /// "2026-03"
     pub month: String,
-    pub responses: i64,
-    /// Absent when nobody answered that month.
+    /// Absent when withheld.
+    pub responses: Option<i64>,
+    /// Absent when nobody answered that month, or when withheld.
     pub value: Option<f64>,
+    /// The month's figures are withheld for privacy: they rest on fewer than k responses
+    /// (an invitation may name the member of staff who served the client), or would give
+    /// such a month away.
+    pub withheld: bool,
 }
 
 /// A client survey question that informs an objective's measure.
@@ -291,16 +304,22 @@ pub struct SummaryMeasureBody {
 pub struct SummaryFeedbackMonthBody {
     /// "2026-03"
     pub month: String,
-    pub responses: i64,
-    /// Of those, through an invitation.
-    pub invited: i64,
+    /// Absent when withheld.
+    pub responses: Option<i64>,
+    /// Of those, through an invitation; absent when withheld.
+    pub invited: Option<i64>,
     pub invitations_sent: i64,
-    /// Of the invitations sent that month, those answered.
-    pub invitations_answered: i64,
+    /// Of the invitations sent that month, those answered; absent when withheld.
+    pub invitations_answered: Option<i64>,
+    /// Some of the month's figures are withheld for privacy: they rest on fewer than k
+    /// responses, or would give such a figure away.
+    pub withheld: bool,
 }
 
 /// What clients said, in aggregate (never free text): measures against their targets,
-/// responses per month and the invitations' response rate.
+/// responses per month and the invitations' response rate. For everyone but the cio, a
+/// figure resting on fewer than k responses is withheld (absent), and so is any figure
+/// that would give it away by subtraction.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct SummaryClientFeedbackBody {
@@ -336,6 +355,7 @@ fn client_feedback(f: &summaries::ClientFeedback) -> SummaryClientFeedbackBody {
                         month: month.month.clone(),
                         responses: month.responses,
                         value: month.value,
+                        withheld: month.responses.is_none(),
                     })
                     .collect(),
             })
@@ -349,6 +369,9 @@ fn client_feedback(f: &summaries::ClientFeedback) -> SummaryClientFeedbackBody {
                 invited: m.invited,
                 invitations_sent: m.invitations_sent,
                 invitations_answered: m.invitations_answered,
+                withheld: m.responses.is_none()
+                    || m.invited.is_none()
+                    || m.invitations_answered.is_none(),
             })
             .collect(),
         responses: count(&f.responses),
@@ -518,10 +541,13 @@ impl From<Report> for ReportBody {
     }
 }
 
-/// The published reports, newest first (one a year: the list is not paged).
+/// A page of the published reports, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReportListBody {
     pub items: Vec<ReportRefBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
 }
 
 /// A report to publish: the summary of a review cycle (`cycle_id`) or of a range of days
@@ -607,16 +633,23 @@ impl SummariesApi {
         auth: MaybeBearer,
         req: &Request,
         state: Data<&AppState>,
+        /// 1 to 200; 50 when absent.
+        limit: Query<Option<u64>>,
+        /// The `next` cursor of the previous page.
+        after: Query<Option<String>>,
     ) -> ApiResult<Json<ReportListBody>> {
         let actor = auth.actor(req)?;
-        let list = reports::list(
+        let page = reports::page(
             &state.db,
             actor.as_ref().map(|a| a.principal()),
             state.settings.portal_public,
+            limit.0,
+            after.0.as_deref(),
         )
         .await?;
         Ok(Json(ReportListBody {
-            items: list.into_iter().map(Into::into).collect(),
+            items: page.items.into_iter().map(Into::into).collect(),
+            next: page.next,
         }))
     }
 

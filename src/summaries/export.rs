@@ -31,6 +31,20 @@ impl Cells {
         v.map_or_else(|| withheld(self.k), |v| v.to_string())
     }
 
+    /// A client-feedback count: blank when withheld.
+    fn blank_int(v: Option<i64>) -> String {
+        v.map_or_else(String::new, |v| v.to_string())
+    }
+
+    /// now, before, change of a client-feedback count: blank when withheld.
+    fn blank_ints(f: &Figure<i64>) -> [String; 3] {
+        [
+            Cells::blank_int(f.now),
+            Cells::blank_int(f.before),
+            f.change().map_or_else(String::new, |c| c.to_string()),
+        ]
+    }
+
     fn real(&self, v: Option<f64>) -> String {
         v.map_or_else(String::new, |v| format!("{v:.2}"))
     }
@@ -125,10 +139,8 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 row.extend(cells.reals(&r.current));
                 row.extend(cells.reals(&r.target));
                 for d in [r.distribution.now, r.distribution.before] {
-                    match d {
-                        Some(d) => row.extend(d.iter().map(ToString::to_string)),
-                        None => row.extend(std::iter::repeat_n(withheld(summary.k), 5)),
-                    }
+                    let d = d.unwrap_or_default();
+                    row.extend(d.iter().map(|n| cells.int(*n)));
                 }
                 row
             };
@@ -252,8 +264,8 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                     cells.reals(&m.value),
                     [
                         target.clone(),
-                        cells.int(m.responses.now),
-                        cells.int(m.responses.before),
+                        Cells::blank_int(m.responses.now),
+                        Cells::blank_int(m.responses.before),
                     ],
                 );
                 for month in &m.months {
@@ -263,11 +275,22 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                         &m.prompt,
                         &month.month,
                         [cells.real(month.value), String::new(), String::new()],
-                        [target.clone(), month.responses.to_string(), String::new()],
+                        [
+                            target.clone(),
+                            Cells::blank_int(month.responses),
+                            String::new(),
+                        ],
                     );
                 }
             }
-            line("responses", "", "", "", cells.ints(&f.responses), none());
+            line(
+                "responses",
+                "",
+                "",
+                "",
+                Cells::blank_ints(&f.responses),
+                none(),
+            );
             line(
                 "invitations_sent",
                 "",
@@ -281,7 +304,7 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 "",
                 "",
                 "",
-                cells.ints(&f.invitations_answered),
+                Cells::blank_ints(&f.invitations_answered),
                 none(),
             );
             line(
@@ -293,7 +316,7 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                 none(),
             );
             for m in &f.months {
-                let count = |n: i64| [n.to_string(), String::new(), String::new()];
+                let count = |n: Option<i64>| [Cells::blank_int(n), String::new(), String::new()];
                 line(
                     "responses_in_month",
                     "",
@@ -315,7 +338,7 @@ pub fn section_csv(summary: &Summary, section: Section) -> AppResult<String> {
                     "",
                     "",
                     &m.month,
-                    count(m.invitations_sent),
+                    count(Some(m.invitations_sent)),
                     none(),
                 );
                 line(

@@ -291,6 +291,10 @@ async fn build(
     let team_ref = team.as_ref();
     let coverage_cells = coverage::cells(&mut table, plan, &shares, &cycle_sets, team_ref);
     let skill_cells = skills::cells(&mut table, catalog, &end, &eve, team_ref);
+    let reader = match &audience {
+        Audience::Exact => None,
+        Audience::Reader(reader) => Some(reader),
+    };
     let (shown, exact) = match &audience {
         Audience::Exact => (Shown::All, true),
         Audience::Reader(reader) => (Shown::Decided(table.decide(reader)), false),
@@ -305,7 +309,7 @@ async fn build(
             &recognition_before,
         ),
         meetings: activity::meetings(held_now, &held_before),
-        client_feedback: client_feedback::section(&period, client_feedback),
+        client_feedback: client_feedback::section(&period, client_feedback, reader),
         period,
         previous,
         cut,

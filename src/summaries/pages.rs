@@ -113,15 +113,17 @@ impl View {
         }
     }
 
-    pub fn levels(&self, levels: &Option<[i64; 5]>) -> String {
-        match levels {
-            Some(l) => l
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" · "),
-            None => self.hidden(),
+    /// The people at levels 1 to 5, each level shown or withheld on its own.
+    pub fn levels(&self, levels: &Option<[Option<i64>; 5]>) -> String {
+        let levels = levels.unwrap_or_default();
+        if levels.iter().all(Option::is_none) {
+            return self.hidden();
         }
+        levels
+            .iter()
+            .map(|l| self.count(l))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// Kudos per month as bars (the table below it gives the previous period too).
@@ -269,11 +271,17 @@ impl View {
                 "The share of yes each month of the period, against the target.",
             )
         };
+        // A month is missing for want of answers, or withheld (fewer than k responses).
+        let missing = if m.months.iter().any(|month| month.responses.is_none()) {
+            format!("no answers that month, or {}", self.hidden())
+        } else {
+            "no answers that month".to_owned()
+        };
         let frame = Frame {
             id: &id,
             title: &title,
             description,
-            missing: "no answers that month",
+            missing: &missing,
             scale,
         };
         Chart::line(&frame, "Month", heading, &points, m.target)
@@ -419,20 +427,32 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> (Option<policy::Principal>
 struct ReportsPage {
     layout: Layout,
     reports: Vec<ReportRef>,
+    /// The cursor of the next page, when there is one.
+    next: Option<String>,
     may_publish: bool,
 }
 
-/// The published reports: everyone signed in, and anonymous visitors of a public portal.
+/// A page of the reports list: after the cursor of the page before.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportsQuery {
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// The published reports, a page at a time: everyone signed in, and anonymous visitors of
+/// a public portal.
 #[handler]
 pub async fn reports_list(
     state: Data<&AppState>,
     MaybeActor(actor): MaybeActor,
+    Query(query): Query<ReportsQuery>,
 ) -> AppResult<Html<String>> {
     let (principal, public) = reader(&state, actor.as_ref());
-    let reports = reports::list(&state.db, principal, public).await?;
+    let page = reports::page(&state.db, principal, public, None, query.after.as_deref()).await?;
     render(&ReportsPage {
         layout: Layout::new(actor.as_ref(), "Annual reports", "reports"),
-        reports,
+        reports: page.items,
+        next: page.next,
         may_publish: principal.is_some_and(|p| policy::allows(p, Action::PublishReports)),
     })
 }

@@ -5,7 +5,10 @@
 //! portal is public; the latest is on the portal.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
 use super::{PeriodInput, Summary, periods, public_summary};
 use crate::{
@@ -13,6 +16,7 @@ use crate::{
     db::Db,
     entities::annual_report,
     error::{AppError, AppResult},
+    paging::{self, Page},
     policy::{self, Action, Principal},
     validate::{Errors, LongText, Title},
 };
@@ -103,17 +107,48 @@ pub async fn publish(
     Ok(head(&created))
 }
 
-/// The published reports, newest first. One query.
+/// The published reports, newest first (all of them, for pages that list a few). One query.
 pub async fn list(db: &Db, actor: Option<Principal>, public: bool) -> AppResult<Vec<ReportRef>> {
+    Ok(page(db, actor, public, Some(paging::MAX_LIMIT), None)
+        .await?
+        .items)
+}
+
+/// One page of the published reports, newest first: `limit` of them after the `after`
+/// cursor (keyset on publication time and id, never OFFSET). One query.
+pub async fn page(
+    db: &Db,
+    actor: Option<Principal>,
+    public: bool,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Page<ReportRef>> {
     policy::check_portal(actor, public)?;
-    Ok(annual_report::Entity::find()
+    let limit = paging::limit(limit)?;
+    let mut query = annual_report::Entity::find();
+    if let Some(cursor) = after.filter(|c| !c.is_empty()) {
+        let (at, id): (DateTime<Utc>, i64) = paging::decode_cursor(cursor)?;
+        query = query.filter(
+            Condition::any()
+                .add(annual_report::Column::PublishedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(annual_report::Column::PublishedAt.eq(at))
+                        .add(annual_report::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let rows = query
         .order_by_desc(annual_report::Column::PublishedAt)
         .order_by_desc(annual_report::Column::Id)
+        .limit(limit + 1)
         .all(db.conn())
-        .await?
-        .iter()
-        .map(head)
-        .collect())
+        .await?;
+    let page = paging::finish(rows, limit, |m| (m.published_at, m.id));
+    Ok(Page {
+        items: page.items.iter().map(head).collect(),
+        next: page.next,
+    })
 }
 
 /// The latest report, for the portal. One query.

@@ -25,8 +25,10 @@ pub struct SkillRow {
     pub baseline: Figure<f64>,
     pub current: Figure<f64>,
     pub target: Figure<f64>,
-    /// How many are at levels 1 to 5.
-    pub distribution: Figure<[i64; 5]>,
+    /// How many are at levels 1 to 5, each its own figure (None when withheld). Reports
+    /// published before levels were withheld one by one hold five numbers, or null for
+    /// a distribution withheld whole: both read as this.
+    pub distribution: Figure<[Option<i64>; 5]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,10 @@ struct Block {
     levels: [CellId; 5],
     targeted: CellId,
     untargeted: CellId,
+    /// The baselines added up (the baseline average times the count).
+    baseline_sum: CellId,
+    /// The targets added up (the target average times the people with a target).
+    target_sum: CellId,
     count: i64,
     distribution: [i64; 5],
     baseline: Option<f64>,
@@ -54,6 +60,32 @@ struct Block {
 fn average(values: impl Iterator<Item = i16>) -> Option<f64> {
     let (sum, n) = values.fold((0.0, 0_u32), |(sum, n), v| (sum + f64::from(v), n + 1));
     (n > 0).then(|| sum / f64::from(n))
+}
+
+/// The people a sum of levels 1 to 5 (an average beside its count) is about. Levels are
+/// whole numbers from 1 to 5, so an average near either end also tells how many at most
+/// are not at that end (10 people averaging 4.9: one person is at 4): the figure is about
+/// those people, or about everyone when all are at one end.
+fn sum_members(values: &[(Person, i16)]) -> Vec<Person> {
+    let off = |keep: &dyn Fn(i16) -> bool| -> Vec<Person> {
+        values
+            .iter()
+            .filter(|(_, v)| keep(*v))
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let below_top = off(&|v| v < 5);
+    let above_bottom = off(&|v| v > 1);
+    let off_the_end = if below_top.len() <= above_bottom.len() {
+        below_top
+    } else {
+        above_bottom
+    };
+    if off_the_end.is_empty() {
+        values.iter().map(|(p, _)| *p).collect()
+    } else {
+        off_the_end
+    }
 }
 
 fn block<'a>(
@@ -81,34 +113,34 @@ fn block<'a>(
     });
     table.sum(assessed, levels);
     // The average level beside the count gives away the levels' weighted sum: a cell of
-    // its own, shown with the count, so that no hidden level follows from it either.
-    // Levels are whole numbers from 1 to 5, so an average near either end also tells how
-    // many at most are not at that end (10 people averaging 4.9: one person is at 4). The
-    // figure is about those people, so its cell covers them: when they are fewer than k,
-    // the average and the count are withheld.
-    let below_top = people(&|r| r.level < 5);
-    let above_bottom = people(&|r| r.level > 1);
-    let off_the_end = if below_top.len() <= above_bottom.len() {
-        below_top
-    } else {
-        above_bottom
+    // its own, shown with the count, so that no hidden level follows from it either. Its
+    // cell covers the people an average near an end pins (`sum_members`): when they are
+    // fewer than k, the average and the count are withheld.
+    let values = |of: &dyn Fn(&LevelOn) -> Option<i16>| -> Vec<(Person, i16)> {
+        rows.clone()
+            .filter_map(|r| Some((r.person_id, of(r)?)))
+            .collect()
     };
-    let level_sum = if off_the_end.is_empty() {
-        cell(table, people(&|_| true))
-    } else {
-        cell(table, off_the_end)
-    };
+    let level_sum = cell(table, sum_members(&values(&|r| Some(r.level))));
     table.weighted_sum(level_sum, (1..=5).zip(levels));
     table.together([assessed, level_sum]);
     let targeted = cell(table, people(&|r| r.target.is_some()));
     let untargeted = table.unshown(people(&|r| r.target.is_none()));
     table.sum(assessed, [targeted, untargeted]);
+    // The baseline and target averages beside their counts give away their sums in the
+    // same way: cells of their own (withheld alone, the counts may stay), tied across the
+    // two days by `carry` so that the end's sum minus the eve's does not give away the
+    // few people first assessed in between.
+    let baseline_sum = cell(table, sum_members(&values(&|r| Some(r.baseline))));
+    let target_sum = cell(table, sum_members(&values(&|r| r.target)));
     Block {
         assessed,
         level_sum,
         levels,
         targeted,
         untargeted,
+        baseline_sum,
+        target_sum,
         count: rows.clone().count() as i64,
         distribution: std::array::from_fn(|i| {
             rows.clone()
@@ -133,34 +165,158 @@ fn sum_blocks(table: &mut Table, total: &Block, parts: &[&Block]) {
     }
     table.sum(total.targeted, parts.iter().map(|p| p.targeted));
     table.sum(total.untargeted, parts.iter().map(|p| p.untargeted));
+    table.sum(total.baseline_sum, parts.iter().map(|p| p.baseline_sum));
+    table.sum(total.target_sum, parts.iter().map(|p| p.target_sum));
 }
 
-/// Per day (end of period, eve of period), per cut (department; with a team, the team and
-/// the rest, never shown).
-type Blocks = [Vec<Block>; 2];
+/// What one sum (of baselines, of targets) holds on both days: the values that are the
+/// same on the eve and at the end (a baseline never changes once set), the values only
+/// the end holds (people first assessed in the period, a target set since) and those only
+/// the eve holds. None of them is ever displayed, but the end's sum is `same + end_only`
+/// and the eve's `same + eve_only`, so a reader subtracting one average's sum from the
+/// other learns `end_only − eve_only`: about a few people when few were added.
+#[derive(Debug, Clone, Copy)]
+struct Carried {
+    same: CellId,
+    end_only: CellId,
+    eve_only: CellId,
+}
+
+/// The carried baselines, targets and levels (one per level 1 to 5, which carries the
+/// current average too: its sum is their weighted sum) of one cut.
+#[derive(Debug, Clone, Copy)]
+struct Carry {
+    baseline: Carried,
+    target: Carried,
+    levels: [Carried; 5],
+}
+
+fn carried(
+    table: &mut Table,
+    days: [&[&LevelOn]; 2],
+    of: &dyn Fn(&LevelOn) -> Option<i16>,
+    sums: [CellId; 2],
+) -> Carried {
+    use std::collections::BTreeMap;
+    let values = |rows: &[&LevelOn]| -> BTreeMap<(i32, Person), i16> {
+        rows.iter()
+            .filter_map(|r| Some(((r.skill_id, r.person_id), of(r)?)))
+            .collect()
+    };
+    let (end, eve) = (values(days[0]), values(days[1]));
+    // Each is a sum of whole levels beside a count a reader can work out (the end's
+    // people minus the eve's), so its cell covers the people it pins (`sum_members`).
+    let only = |a: &BTreeMap<(i32, Person), i16>, b: &BTreeMap<(i32, Person), i16>| {
+        let values: Vec<(Person, i16)> = a
+            .iter()
+            .filter(|(key, v)| b.get(key) != Some(v))
+            .map(|((_, p), v)| (*p, *v))
+            .collect();
+        sum_members(&values)
+    };
+    let same: Vec<(Person, i16)> = end
+        .iter()
+        .filter(|(key, v)| eve.get(key) == Some(v))
+        .map(|((_, p), v)| (*p, *v))
+        .collect();
+    let carried = Carried {
+        same: table.unshown(sum_members(&same)),
+        end_only: table.unshown(only(&end, &eve)),
+        eve_only: table.unshown(only(&eve, &end)),
+    };
+    table.sum(sums[0], [carried.same, carried.end_only]);
+    table.sum(sums[1], [carried.same, carried.eve_only]);
+    carried
+}
+
+fn sum_carried(table: &mut Table, total: &Carried, parts: &[&Carried]) {
+    if parts.is_empty() {
+        return;
+    }
+    table.sum(total.same, parts.iter().map(|p| p.same));
+    table.sum(total.end_only, parts.iter().map(|p| p.end_only));
+    table.sum(total.eve_only, parts.iter().map(|p| p.eve_only));
+}
+
+fn sum_carries(table: &mut Table, total: &Carry, parts: &[&Carry]) {
+    let baselines: Vec<&Carried> = parts.iter().map(|p| &p.baseline).collect();
+    sum_carried(table, &total.baseline, &baselines);
+    let targets: Vec<&Carried> = parts.iter().map(|p| &p.target).collect();
+    sum_carried(table, &total.target, &targets);
+    for i in 0..5 {
+        let levels: Vec<&Carried> = parts.iter().map(|p| &p.levels[i]).collect();
+        sum_carried(table, &total.levels[i], &levels);
+    }
+}
+
+/// One skill's (or category's) cells: per day (end of period, eve of period), per cut
+/// (department; with a team, the team and the rest, never shown); and per cut, what the
+/// two days' sums share.
+struct Blocks {
+    days: [Vec<Block>; 2],
+    carry: Vec<Carry>,
+}
+
+/// The rows of each cut: the department, and with a team, the team and the rest (whose
+/// cells are never shown).
+fn cuts<'a>(
+    rows: &[&'a LevelOn],
+    team: Option<&BTreeSet<Person>>,
+) -> Vec<(Vec<&'a LevelOn>, bool)> {
+    let Some(team) = team else {
+        return vec![(rows.to_vec(), false)];
+    };
+    let (mine, rest): (Vec<&LevelOn>, Vec<&LevelOn>) =
+        rows.iter().partition(|r| team.contains(&r.person_id));
+    vec![(rows.to_vec(), false), (mine, false), (rest, true)]
+}
 
 fn unit(table: &mut Table, days: &[Vec<&LevelOn>; 2], team: Option<&BTreeSet<Person>>) -> Blocks {
-    let mut per_day = |rows: &Vec<&LevelOn>| {
-        let department = block(table, rows.iter().copied(), false);
-        let Some(team) = team else {
-            return vec![department];
-        };
-        let mine = block(
-            table,
-            rows.iter().copied().filter(|r| team.contains(&r.person_id)),
-            false,
-        );
-        let rest = block(
-            table,
-            rows.iter()
-                .copied()
-                .filter(|r| !team.contains(&r.person_id)),
-            true,
-        );
-        sum_blocks(table, &department, &[&mine, &rest]);
-        vec![department, mine, rest]
+    let rows = [cuts(&days[0], team), cuts(&days[1], team)];
+    let per_day = |table: &mut Table, rows: &[(Vec<&LevelOn>, bool)]| -> Vec<Block> {
+        let blocks: Vec<Block> = rows
+            .iter()
+            .map(|(r, unshown)| block(table, r.iter().copied(), *unshown))
+            .collect();
+        if let [department, mine, rest] = &blocks[..] {
+            sum_blocks(table, department, &[mine, rest]);
+        }
+        blocks
     };
-    [per_day(&days[0]), per_day(&days[1])]
+    let blocks = [per_day(table, &rows[0]), per_day(table, &rows[1])];
+    let carry: Vec<Carry> = (0..blocks[0].len())
+        .map(|cut| {
+            let days = [&rows[0][cut].0[..], &rows[1][cut].0[..]];
+            let (end, eve) = (&blocks[0][cut], &blocks[1][cut]);
+            Carry {
+                baseline: carried(
+                    table,
+                    days,
+                    &|r| Some(r.baseline),
+                    [end.baseline_sum, eve.baseline_sum],
+                ),
+                target: carried(table, days, &|r| r.target, [end.target_sum, eve.target_sum]),
+                // The people at each level: those at it on both days, and those who came
+                // to it (first assessed, or moved) or left it in the period.
+                levels: std::array::from_fn(|i| {
+                    let level = i16::try_from(i + 1).unwrap_or_default();
+                    carried(
+                        table,
+                        days,
+                        &|r| (r.level == level).then_some(1),
+                        [end.levels[i], eve.levels[i]],
+                    )
+                }),
+            }
+        })
+        .collect();
+    if let [department, mine, rest] = &carry[..] {
+        sum_carries(table, department, &[mine, rest]);
+    }
+    Blocks {
+        days: blocks,
+        carry,
+    }
 }
 
 pub struct SkillCells {
@@ -203,10 +359,14 @@ pub fn cells(
             .map(|(_, b)| b)
             .collect();
         for day in 0..2 {
-            for cut in 0..blocks[day].len() {
-                let parts: Vec<&Block> = members.iter().map(|b| &b[day][cut]).collect();
-                sum_blocks(table, &blocks[day][cut], &parts);
+            for cut in 0..blocks.days[day].len() {
+                let parts: Vec<&Block> = members.iter().map(|b| &b.days[day][cut]).collect();
+                sum_blocks(table, &blocks.days[day][cut], &parts);
             }
+        }
+        for cut in 0..blocks.carry.len() {
+            let parts: Vec<&Carry> = members.iter().map(|b| &b.carry[cut]).collect();
+            sum_carries(table, &blocks.carry[cut], &parts);
         }
         categories.push((category, blocks));
     }
@@ -220,12 +380,15 @@ fn row(
     cut: Cut,
     shown: &Shown,
 ) -> SkillRow {
-    let index = cut.index().min(blocks[0].len() - 1);
-    let (now, before) = (&blocks[0][index], &blocks[1][index]);
+    let index = cut.index().min(blocks.days[0].len() - 1);
+    let (now, before) = (&blocks.days[0][index], &blocks.days[1][index]);
     let people = |b: &Block| shown.shows(b.assessed) && shown.shows(b.level_sum);
-    let targets = |b: &Block| people(b) && shown.shows(b.targeted);
-    // A distribution is shown whole or not at all.
-    let levels = |b: &Block| people(b) && b.levels.iter().all(|l| shown.shows(*l));
+    let baselines = |b: &Block| people(b) && shown.shows(b.baseline_sum);
+    let targets = |b: &Block| people(b) && shown.shows(b.targeted) && shown.shows(b.target_sum);
+    // Each level's count is a figure of its own, withheld alone when its cell is.
+    let levels = |b: &Block| -> [Option<i64>; 5] {
+        std::array::from_fn(|i| shown.figure(b.levels[i], b.distribution[i]))
+    };
     SkillRow {
         name,
         category: category.as_str().to_owned(),
@@ -234,8 +397,8 @@ fn row(
             before: people(before).then_some(before.count),
         },
         baseline: Figure {
-            now: now.baseline.filter(|_| people(now)),
-            before: before.baseline.filter(|_| people(before)),
+            now: now.baseline.filter(|_| baselines(now)),
+            before: before.baseline.filter(|_| baselines(before)),
         },
         current: Figure {
             now: now.current.filter(|_| people(now)),
@@ -246,8 +409,8 @@ fn row(
             before: before.target.filter(|_| targets(before)),
         },
         distribution: Figure {
-            now: levels(now).then_some(now.distribution),
-            before: levels(before).then_some(before.distribution),
+            now: Some(levels(now)),
+            before: Some(levels(before)),
         },
     }
 }
@@ -302,5 +465,85 @@ mod tests {
         let shown = table.decide(&Reader::new(3, []));
         assert!(shown.shows(b.level_sum) && shown.shows(b.assessed));
         assert!(b.levels.iter().all(|&l| shown.shows(l)));
+    }
+
+    fn assessed(person_id: i32, baseline: i16, target: i16) -> LevelOn {
+        LevelOn {
+            skill_id: 1,
+            person_id,
+            baseline,
+            level: baseline,
+            target: Some(target),
+        }
+    }
+
+    /// Ten people assessed before the period (baselines and targets spread over 2 to 4),
+    /// and `new` more first assessed inside it: the department's row as `k` = 3 sees it.
+    fn with_newcomers(new: i32) -> SkillRow {
+        let eve: Vec<LevelOn> = (1..=10)
+            .map(|p| assessed(p, (p % 3 + 2) as i16, (p % 3 + 2) as i16))
+            .collect();
+        let end: Vec<LevelOn> = eve
+            .iter()
+            .cloned()
+            .chain((11..11 + new).map(|p| assessed(p, 4, 5)))
+            .collect();
+        let mut table = Table::new();
+        let days = [end.iter().collect(), eve.iter().collect()];
+        let blocks = unit(&mut table, &days, None);
+        let shown = Shown::Decided(table.decide(&Reader::new(3, [])));
+        row(
+            "Plain language".to_owned(),
+            SkillCategory::Communication,
+            &blocks,
+            Cut::Department,
+            &shown,
+        )
+    }
+
+    /// What a reader works out about the newcomers from the two averages and counts:
+    /// their baselines' and targets' sums, when every figure it needs is shown.
+    fn newcomers_sums(r: &SkillRow) -> (Option<f64>, Option<f64>) {
+        let (now, before) = (r.assessed.now, r.assessed.before);
+        let sum = |avg: &Figure<f64>| -> Option<f64> {
+            Some(avg.now? * now? as f64 - avg.before? * before? as f64)
+        };
+        (sum(&r.baseline), sum(&r.target))
+    }
+
+    /// Their current levels, from the current averages and from the people at level 4
+    /// (where they all are) at both ends.
+    fn newcomers_levels(r: &SkillRow) -> (Option<f64>, Option<i64>) {
+        let (now, before) = (r.assessed.now, r.assessed.before);
+        let sum = || Some(r.current.now? * now? as f64 - r.current.before? * before? as f64);
+        let at_4 = || Some(r.distribution.now?[3]? - r.distribution.before?[3]?);
+        (sum(), at_4())
+    }
+
+    #[test]
+    fn the_two_averages_never_give_away_fewer_than_k_newcomers() {
+        // k − 1 newcomers: neither their baselines nor their targets can be worked out.
+        for new in 1..=2 {
+            let r = with_newcomers(new);
+            assert_eq!(newcomers_sums(&r), (None, None), "{new} new: {r:?}");
+            assert_eq!(newcomers_levels(&r), (None, None), "{new} new: {r:?}");
+        }
+        // k and k + 1 newcomers: both averages are shown on both days.
+        for new in 3..=4 {
+            let r = with_newcomers(new);
+            let (baselines, targets) = newcomers_sums(&r);
+            let expected = f64::from(new);
+            assert!(
+                baselines.is_some_and(|b| (b - 4.0 * expected).abs() < 1e-9),
+                "{new} new: {r:?}"
+            );
+            assert!(
+                targets.is_some_and(|t| (t - 5.0 * expected).abs() < 1e-9),
+                "{new} new: {r:?}"
+            );
+            let (levels, at_4) = newcomers_levels(&r);
+            assert!(levels.is_some_and(|l| (l - 4.0 * expected).abs() < 1e-9));
+            assert_eq!(at_4, Some(i64::from(new)));
+        }
     }
 }

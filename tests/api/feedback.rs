@@ -762,9 +762,10 @@ fn close(a: &Value, b: f64) -> bool {
 
 both_backends! {
     async fn the_summary_measures_client_feedback_against_targets_and_the_previous_period(app) {
+        // The cio's figures are exact (an advisor's are below).
         let (_, survey) = feedback_history(&app).await;
-        let advisor = app.token("advisor@example.org").await;
-        let (status, summary) = app.get_json(&advisor, &format!("/api/v1/summaries?{FEEDBACK_PERIOD}")).await;
+        let cio = app.token("cio@example.org").await;
+        let (status, summary) = app.get_json(&cio, &format!("/api/v1/summaries?{FEEDBACK_PERIOD}")).await;
         assert_eq!(status, StatusCode::OK, "{summary}");
         let f = &summary["client_feedback"];
         assert_eq!(f["measures"].as_array().unwrap().len(), 1, "only the linked rating: {f}");
@@ -777,8 +778,8 @@ both_backends! {
         assert_eq!(m["responses"]["now"], 6);
         assert_eq!(m["responses"]["before"], 2);
         assert_eq!(m["months"], json!([
-            {"month": "2025-03", "responses": 2, "value": 4.0},
-            {"month": "2025-04", "responses": 4, "value": 4.75}
+            {"month": "2025-03", "responses": 2, "value": 4.0, "withheld": false},
+            {"month": "2025-04", "responses": 4, "value": 4.75, "withheld": false}
         ]));
         assert_eq!(f["responses"], json!({"now": 6, "before": 2, "change": 4, "withheld": false}));
         assert_eq!(f["invitations_sent"]["now"], 4);
@@ -786,13 +787,13 @@ both_backends! {
         assert_eq!(f["invitations_answered"]["now"], 2);
         assert!(close(&f["response_rate"]["now"], 200.0 / 3.0) && close(&f["response_rate"]["before"], 50.0), "{f}");
         assert_eq!(f["months"], json!([
-            {"month": "2025-03", "responses": 2, "invited": 2, "invitations_sent": 4, "invitations_answered": 2},
-            {"month": "2025-04", "responses": 4, "invited": 0, "invitations_sent": 0, "invitations_answered": 0}
+            {"month": "2025-03", "responses": 2, "invited": 2, "invitations_sent": 4, "invitations_answered": 2, "withheld": false},
+            {"month": "2025-04", "responses": 4, "invited": 0, "invitations_sent": 0, "invitations_answered": 0, "withheld": false}
         ]));
         assert!(!f.to_string().contains("Free text stays out"), "no free text in a summary");
 
         // The page and the printable page: the figures, the change, the chart with its table.
-        let browser = app.signed_in("advisor@example.org").await;
+        let browser = app.signed_in("cio@example.org").await;
         for path in [format!("/summaries?{FEEDBACK_PERIOD}"), format!("/summaries/print?{FEEDBACK_PERIOD}")] {
             let html = browser.get_html(&path).await;
             assert!(html.contains(r#"<h2 id="summary-client-feedback">Client feedback</h2>"#), "{path}");
@@ -827,6 +828,100 @@ both_backends! {
         assert_eq!(row("responses_in_month", "2025-03")[4], "2");
         assert_eq!(row("invitations_sent_in_month", "2025-03")[4], "4");
         assert!(!body.contains("Free text stays out"));
+
+        // An advisor: March rests on two responses (both through invitations, which may
+        // name a colleague), so it is withheld, and April with it (6 − April would give
+        // March); zeros stay. The previous period (two responses) is withheld too.
+        let advisor = app.token("advisor@example.org").await;
+        let (_, summary) = app.get_json(&advisor, &format!("/api/v1/summaries?{FEEDBACK_PERIOD}")).await;
+        let f = &summary["client_feedback"];
+        assert_eq!(f["responses"], json!({"now": 6, "withheld": false}));
+        assert_eq!(f["invitations_answered"], json!({"withheld": true}), "two answered");
+        assert_eq!(f["response_rate"], json!({}), "the rate rests on the two");
+        assert_eq!(f["invitations_sent"]["now"], 4, "invitations are no responses");
+        assert_eq!(f["months"], json!([
+            {"month": "2025-03", "invitations_sent": 4, "withheld": true},
+            {"month": "2025-04", "invited": 0, "invitations_sent": 0, "invitations_answered": 0, "withheld": true}
+        ]));
+        let m = &f["measures"][0];
+        assert!(close(&m["value"]["now"], 4.5) && m["value"]["before"].is_null(), "{m}");
+        assert_eq!(m["responses"], json!({"now": 6, "withheld": false}));
+        assert_eq!(m["months"], json!([
+            {"month": "2025-03", "withheld": true},
+            {"month": "2025-04", "withheld": true}
+        ]));
+        let browser = app.signed_in("advisor@example.org").await;
+        let html = browser.get_html(&format!("/summaries?{FEEDBACK_PERIOD}")).await;
+        assert!(html.contains("<th scope=\"row\">Mar 2025</th><td>hidden for privacy (fewer than 3)</td><td>hidden for privacy (fewer than 3)</td><td>4</td><td>hidden for privacy (fewer than 3)</td>"), "{html}");
+        let body = browser.get(&format!("/summaries/client_feedback.csv?{FEEDBACK_PERIOD}")).await.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+        let row = |figure: &str, month: &str| rows.iter().find(|r| r[0] == figure && r[3] == month).unwrap_or_else(|| panic!("{figure} {month}: {rows:?}")).clone();
+        assert_eq!(row("responses_in_month", "2025-03")[4], "", "blank when withheld");
+        assert_eq!(row("measure_in_month", "2025-03")[4], "");
+        assert_eq!(row("measure", "")[4..], ["4.50", "", "", "4.50", "6", ""]);
+    }
+}
+
+/// `n` open answers in January 2025 and five in February, as an advisor sees the months
+/// of the two (responses in each, the measure's in each).
+async fn january_as_advisor(app: &TestApp, n: usize) -> Value {
+    use staffdev::feedback::respond::Target;
+    app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let fixture = app.plan_and_cycle(&cio).await;
+    let (survey, q) = open_survey(app, &cio, Some(fixture.objectives[1])).await;
+    for i in 0..n {
+        answer_on(
+            app,
+            Target::Open(survey),
+            &q,
+            "4",
+            "yes",
+            &format!("2025-01-{:02}", i + 10),
+        )
+        .await;
+    }
+    for i in 0..5 {
+        answer_on(
+            app,
+            Target::Open(survey),
+            &q,
+            "5",
+            "yes",
+            &format!("2025-02-{:02}", i + 10),
+        )
+        .await;
+    }
+    let advisor = app.token("advisor@example.org").await;
+    let (status, summary) = app
+        .get_json(&advisor, "/api/v1/summaries?from=2025-01-01&to=2025-02-28")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let f = &summary["client_feedback"];
+    json!({
+        "responses": f["responses"]["now"],
+        "months": f["months"].as_array().unwrap().iter().map(|m| m["responses"].clone()).collect::<Vec<_>>(),
+        "measure": f["measures"][0]["months"].as_array().unwrap().iter().map(|m| m["responses"].clone()).collect::<Vec<_>>(),
+    })
+}
+
+both_backends! {
+    async fn a_month_below_k_responses_is_withheld_with_its_complement(app) {
+        // k − 1: January is withheld, and February with it, or 7 − 5 gives January.
+        assert_eq!(january_as_advisor(&app, 2).await, json!({"responses": 7, "months": [null, null], "measure": [null, null]}));
+    }
+}
+
+both_backends! {
+    async fn a_month_of_k_responses_is_shown(app) {
+        assert_eq!(january_as_advisor(&app, 3).await, json!({"responses": 8, "months": [3, 5], "measure": [3, 5]}));
+    }
+}
+
+both_backends! {
+    async fn a_month_of_k_plus_one_responses_is_shown(app) {
+        assert_eq!(january_as_advisor(&app, 4).await, json!({"responses": 9, "months": [4, 5], "measure": [4, 5]}));
     }
 }
 
@@ -843,6 +938,7 @@ both_backends! {
             3,
         ).await.expect("summary");
         assert_eq!(summary.client_feedback.responses.now, Some(6));
+        assert_eq!(summary.client_feedback.months[0].responses, None, "a report keeps what anyone may see: March rests on two");
         let mut stored = serde_json::to_value(&summary).unwrap();
         stored.as_object_mut().unwrap().remove("client_feedback");
         let old: staffdev::summaries::Summary = serde_json::from_value(stored).expect("an old report reads");

@@ -653,3 +653,31 @@ both_backends! {
         assert!(bank.contains("What is our vision for IT?") && bank.contains("Suggested next") && !bank.contains("Add a question"));
     }
 }
+
+both_backends! {
+    async fn a_retreats_json_has_its_year_in_review_like_its_page(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let (status, body) = app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the review."})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let retreat = plan(&app, &cio, json!({"kind": "retreat", "title": "Retreat", "starts_at": in_days(40), "template": "builtin"})).await;
+        let (status, agenda) = app.get_json(&cio, &format!("/api/v1/meetings/{retreat}")).await;
+        assert_eq!(status, StatusCode::OK, "{agenda}");
+        let review = &agenda["year_in_review"];
+        let start = chrono::NaiveDate::parse_from_str(&agenda["starts_at"].as_str().unwrap()[..10], "%Y-%m-%d").unwrap();
+        // The day before the retreat in its own zone (within a day of the UTC date).
+        let to = chrono::NaiveDate::parse_from_str(review["period"]["to"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        assert!((0..=2).contains(&(start - to).num_days()), "the twelve months before: {review}");
+        assert_eq!(review["exact"], false, "what a reader who knows nobody sees, the cio too");
+        assert_eq!(review["recognition"]["kudos"]["now"], 1);
+        // The page shows the same summary.
+        let browser = app.signed_in("cio@example.org").await;
+        let html = browser.get_html(&format!("/meetings/{retreat}")).await;
+        assert!(html.contains("The year in review: "), "{html}");
+        // A quarterly meeting has none (and reads no summary).
+        let quarterly = plan(&app, &cio, json!({"kind": "quarterly", "title": "Q1", "starts_at": in_days(10), "template": "builtin"})).await;
+        let (_, agenda) = app.get_json(&cio, &format!("/api/v1/meetings/{quarterly}")).await;
+        assert!(agenda.get("year_in_review").is_none(), "{agenda}");
+    }
+}

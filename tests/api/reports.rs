@@ -284,3 +284,30 @@ both_backends! {
         eprintln!("retreat page statements: {many}");
     }
 }
+
+both_backends! {
+    async fn the_reports_list_comes_a_page_at_a_time(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        for year in [2023, 2024, 2025] {
+            let (status, body) = app.post_json(&cio, "/api/v1/reports", serde_json::json!({"title": format!("Report {year}"), "introduction": "Our year.", "from": format!("{year}-01-01"), "to": format!("{year}-12-31")})).await;
+            assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        }
+        let (status, first) = app.get_json(&cio, "/api/v1/reports?limit=2").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{first}");
+        let titles = |page: &serde_json::Value| page["items"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        assert_eq!(titles(&first), ["Report 2025", "Report 2024"], "newest first");
+        let next = first["next"].as_str().expect("a next page").to_owned();
+        let (_, second) = app.get_json(&cio, &format!("/api/v1/reports?limit=2&after={next}")).await;
+        assert_eq!(titles(&second), ["Report 2023"]);
+        assert!(second.get("next").is_none(), "the last page: {second}");
+        for (query, field) in [("limit=0", "limit"), ("limit=201", "limit"), ("after=not-a-cursor!", "after")] {
+            let (status, problem) = app.get_json(&cio, &format!("/api/v1/reports?{query}")).await;
+            assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{query}: {problem}");
+            assert_eq!(error_fields(&problem), [field], "{query}");
+        }
+        let browser = app.signed_in("cio@example.org").await;
+        let html = browser.get_html(&format!("/reports?after={next}")).await;
+        assert!(html.contains("Report 2023") && !html.contains("Report 2025"), "{html}");
+    }
+}

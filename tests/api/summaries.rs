@@ -146,6 +146,11 @@ fn objective<'a>(summary: &'a Value, code: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{code} in {summary}"))
 }
 
+/// A skill row's people at levels 1 to 5, `now` or `before`: `None` where withheld.
+fn levels(row: &Value, when: &str) -> [Option<i64>; 5] {
+    std::array::from_fn(|i| row["distribution"][i]["count"][when].as_i64())
+}
+
 fn counts(outcomes: &Value) -> [Option<i64>; 4] {
     ["linked", "achieved", "partially_achieved", "not_achieved"]
         .map(|f| outcomes[f]["now"].as_i64())
@@ -209,8 +214,9 @@ both_backends! {
         assert_eq!(skill["current"]["change"], 2.0);
         let baseline = skill["baseline"]["now"].as_f64().unwrap();
         assert!((baseline - 8.0 / 3.0).abs() < 1e-9, "{baseline}");
-        assert_eq!(skill["distribution"]["now"], json!([0, 1, 1, 1, 0]));
-        assert_eq!(skill["distribution"]["before"], json!([1, 0, 0, 0, 0]));
+        assert_eq!(levels(skill, "now"), [Some(0), Some(1), Some(1), Some(1), Some(0)]);
+        assert_eq!(levels(skill, "before"), [Some(1), Some(0), Some(0), Some(0), Some(0)]);
+        assert_eq!(skill["distribution"][0], json!({"level": 1, "count": {"now": 0, "before": 1, "change": -1, "withheld": false}}));
         let communication = summary["skills"]["categories"].as_array().unwrap().iter().find(|c| c["category"] == "communication").unwrap();
         assert_eq!(communication["assessed"]["now"], 3);
         assert_eq!(communication["current"]["now"], 3.0);
@@ -252,7 +258,9 @@ both_backends! {
         no_hidden_coverage_is_derivable(&summary);
         let skill = &summary["skills"]["skills"][0];
         assert_eq!(skill["assessed"]["now"], 3);
-        assert!(skill["distribution"]["now"].is_null(), "one person a level: {skill}");
+        // One person a level: each of those levels is withheld on its own, the zeros stay.
+        assert_eq!(levels(skill, "now"), [Some(0), None, None, None, Some(0)], "{skill}");
+        assert_eq!(skill["distribution"][1]["count"], json!({"before": 0, "withheld": true}), "nobody was at 2 on the eve");
         assert!(skill["assessed"]["before"].is_null(), "Erin alone on the eve");
         assert!(skill["current"]["before"].is_null());
         // Recognition is public on the portal: shown as it is.
@@ -273,8 +281,9 @@ both_backends! {
     }
 }
 
-/// An objective linked by `n` people, as an advisor sees its linked goals.
-async fn linked_as_advisor(app: &TestApp, n: usize) -> (Option<i64>, Option<i64>) {
+/// An objective linked by `n` people, all assessed at level 3 in one skill, as an advisor
+/// sees its linked goals, the people assessed and those at level 3.
+async fn linked_as_advisor(app: &TestApp, n: usize) -> (Option<i64>, Option<i64>, Option<i64>) {
     let d = app.department().await;
     let cio = app.token("cio@example.org").await;
     let f = app.plan_and_cycle(&cio).await;
@@ -309,27 +318,29 @@ async fn linked_as_advisor(app: &TestApp, n: usize) -> (Option<i64>, Option<i64>
     let (_, summary) = app
         .get_json(&advisor, &format!("/api/v1/summaries?cycle_id={}", f.cycle))
         .await;
+    let skill = &summary["skills"]["skills"][0];
     (
         counts(&objective(&summary, "G1.1")["outcomes"])[0],
-        summary["skills"]["skills"][0]["assessed"]["now"].as_i64(),
+        skill["assessed"]["now"].as_i64(),
+        levels(skill, "now")[2],
     )
 }
 
 both_backends! {
     async fn below_k_is_hidden(app) {
-        assert_eq!(linked_as_advisor(&app, 2).await, (None, None), "k − 1 people");
+        assert_eq!(linked_as_advisor(&app, 2).await, (None, None, None), "k − 1 people");
     }
 }
 
 both_backends! {
     async fn at_k_is_shown(app) {
-        assert_eq!(linked_as_advisor(&app, 3).await, (Some(3), Some(3)), "k people");
+        assert_eq!(linked_as_advisor(&app, 3).await, (Some(3), Some(3), Some(3)), "k people");
     }
 }
 
 both_backends! {
     async fn above_k_is_shown(app) {
-        assert_eq!(linked_as_advisor(&app, 4).await, (Some(4), Some(4)), "k + 1 people");
+        assert_eq!(linked_as_advisor(&app, 4).await, (Some(4), Some(4), Some(4)), "k + 1 people");
     }
 }
 
@@ -423,6 +434,14 @@ both_backends! {
         let html = advisor.get_html(&format!("/summaries?cycle_id={}", s.f.cycle)).await;
         assert!(html.contains("hidden for privacy (fewer than 3)"), "{html}");
         assert!(!html.contains("Erin Engineer</td>"), "no name beside a figure");
+        let hidden = "hidden for privacy (fewer than 3)";
+        assert!(html.contains(&format!("<td>0 · {hidden} · {hidden} · {hidden} · 0</td>")), "each level on its own: {html}");
+        let body = advisor.get(&format!("/summaries/skills.csv?cycle_id={}", s.f.cycle)).await.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        let at = header.iter().position(|h| h == "at_level_1").unwrap();
+        let row = reader.records().map(Result::unwrap).find(|r| &r[1] == "Plain language").unwrap();
+        assert_eq!(row.iter().skip(at).take(5).collect::<Vec<_>>(), ["0", hidden, hidden, hidden, "0"]);
         let print = advisor.get_html(&format!("/summaries/print?cycle_id={}", s.f.cycle)).await;
         assert!(print.contains("page-break-before"), "{print}");
     }
@@ -492,6 +511,13 @@ both_backends! {
         assert_eq!(status, StatusCode::CREATED);
         let after = reports::get(app.db(), None, true, published.id).await.expect("read");
         assert_eq!(after, before, "frozen");
+        // A report published when distributions were shown whole (five numbers, or null)
+        // still reads, each level a figure of its own.
+        let mut stored = serde_json::to_value(&before.summary).unwrap();
+        stored["skills"]["skills"][0]["distribution"] = json!({"now": [0, 1, 1, 1, 0], "before": null});
+        let old: staffdev::summaries::Summary = serde_json::from_value(stored).expect("an old report reads");
+        assert_eq!(old.skills.skills[0].distribution.now, Some([Some(0), Some(1), Some(1), Some(1), Some(0)]));
+        assert_eq!(old.skills.skills[0].distribution.before, None);
         assert_eq!(reports::latest(app.db(), None, true).await.expect("latest").map(|r| r.id), Some(published.id));
         assert!(reports::list(app.db(), None, false).await.is_err(), "anonymous visitors of a private portal");
         let bad = ReportInput { title: Some(String::new()), introduction: None, period: PeriodInput { from: Some("2026-02-01".into()), to: Some("2026-01-01".into()), ..PeriodInput::default() } };
@@ -591,5 +617,115 @@ both_backends! {
         for (from, to, figures) in expected {
             assert_eq!(recognition_between(&app, &cio_token, from, to).await, figures, "{from} to {to}, unhidden");
         }
+    }
+}
+
+/// Ten people assessed in a technical skill two months ago (levels and targets spread
+/// over 2 to 4), and `new` more first assessed today at level 4 with a target of 5: the
+/// skill's row over the last month as each reader sees it.
+async fn newcomers_as(app: &TestApp, new: usize, readers: &[&str]) -> Vec<Value> {
+    let d = app.department().await;
+    let cio = app.token("cio@example.org").await;
+    let (status, skill) = app
+        .post_json(
+            &cio,
+            "/api/v1/skills",
+            json!({"name": "Networks", "category": "technical"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{skill}");
+    let skill = skill["id"].as_i64().unwrap();
+    let today = Utc::now().date_naive();
+    for i in 0..10 + new {
+        let email = format!("n{i}@example.org");
+        let id = app
+            .add_person(&email, &format!("Person {i}"), "staff", Some(d.cio))
+            .await;
+        let (level, on) = if i < 10 {
+            ((i % 3 + 2) as i64, today - Duration::days(60))
+        } else {
+            (4, today)
+        };
+        let (status, body) = app
+            .post_json(
+                &cio,
+                &format!("/api/v1/people/{id}/skill-assessments"),
+                json!({"assessments": [{"skill_id": skill, "level": level, "assessed_on": on}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let target = if i < 10 { level } else { 5 };
+        let (status, body) = put_json(
+            app,
+            &cio,
+            &format!("/api/v1/people/{id}/skill-targets/{skill}"),
+            json!({"level": target}),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+    let path = format!(
+        "/api/v1/summaries?from={}&to={today}",
+        today - Duration::days(30)
+    );
+    let mut rows = Vec::new();
+    for email in readers {
+        let token = app.token(email).await;
+        let (status, summary) = app.get_json(&token, &path).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let row = summary["skills"]["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Networks")
+            .unwrap()
+            .clone();
+        rows.push(row);
+    }
+    rows
+}
+
+/// What a reader works out about the newcomers from a row: now × count − before × count
+/// for the baseline, target and current averages, and the people at level 4 now minus
+/// before. `None` where a figure it needs is withheld.
+fn newcomers_worked_out(row: &Value) -> [Option<f64>; 4] {
+    let (now, before) = (
+        row["assessed"]["now"].as_f64(),
+        row["assessed"]["before"].as_f64(),
+    );
+    let sum = |f: &str| Some(row[f]["now"].as_f64()? * now? - row[f]["before"].as_f64()? * before?);
+    let at_4 = || Some((levels(row, "now")[3]? - levels(row, "before")[3]?) as f64);
+    [sum("baseline"), sum("target"), sum("current"), at_4()]
+}
+
+const READERS: [&str; 4] = [
+    "cio@example.org",
+    "advisor@example.org",
+    "eng@example.org",
+    "lead@example.org",
+];
+
+both_backends! {
+    async fn fewer_than_k_newcomers_keep_their_baseline_and_target(app) {
+        // k − 1 newcomers: only the cio can work out their baselines, targets or levels.
+        let rows = newcomers_as(&app, 2, &READERS).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(8.0), Some(10.0), Some(8.0), Some(2.0)], "the cio: {}", rows[0]);
+        for (email, row) in READERS.iter().zip(&rows).skip(1) {
+            assert_eq!(newcomers_worked_out(row), [None; 4], "{email}: {row}");
+        }
+    }
+}
+
+both_backends! {
+    async fn k_newcomers_are_shown(app) {
+        let rows = newcomers_as(&app, 3, &READERS[1..2]).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(12.0), Some(15.0), Some(12.0), Some(3.0)], "{}", rows[0]);
+    }
+}
+
+both_backends! {
+    async fn k_plus_one_newcomers_are_shown(app) {
+        let rows = newcomers_as(&app, 4, &READERS[1..2]).await;
+        assert_eq!(newcomers_worked_out(&rows[0]), [Some(16.0), Some(20.0), Some(16.0), Some(4.0)], "{}", rows[0]);
     }
 }
