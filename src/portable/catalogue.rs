@@ -400,3 +400,87 @@ pub(super) fn parents_first(tables: Vec<Table>) -> anyhow::Result<Vec<Table>> {
     }
     Ok(ordered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, parents: &[&str]) -> Table {
+        Table {
+            name: name.to_owned(),
+            columns: Vec::new(),
+            primary_key: vec!["id".to_owned()],
+            foreign_keys: parents
+                .iter()
+                .map(|parent| ForeignKey {
+                    columns: vec![format!("{parent}_id")],
+                    parent: (*parent).to_owned(),
+                    parent_columns: vec!["id".to_owned()],
+                })
+                .collect(),
+        }
+    }
+
+    fn names(tables: &[Table]) -> Vec<&str> {
+        tables.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn parents_come_before_their_children_and_names_settle_the_rest() {
+        let tables = vec![
+            table("kudos_recipients", &["kudos", "people"]),
+            table("kudos", &["people"]),
+            table("people", &["people"]),
+            table("audit_events", &["people"]),
+            table("installation", &[]),
+        ];
+        let ordered = parents_first(tables).unwrap();
+        assert_eq!(
+            names(&ordered),
+            [
+                "installation",
+                "people",
+                "audit_events",
+                "kudos",
+                "kudos_recipients"
+            ]
+        );
+    }
+
+    #[test]
+    fn tables_that_refer_to_each_other_in_a_circle_are_named() {
+        let tables = vec![table("a", &["b"]), table("b", &["a"]), table("c", &[])];
+        let message = parents_first(tables).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "the tables a, b refer to each other in a circle, so no order puts every parent first"
+        );
+    }
+
+    #[test]
+    fn a_column_has_one_kind_on_both_backends() {
+        let cases = [
+            ("integer", ("integer", "int4"), Kind::Integer),
+            ("integer", ("bigint", "int8"), Kind::Integer),
+            ("varchar(254)", ("character varying", "varchar"), Kind::Text),
+            ("text", ("text", "text"), Kind::Text),
+            ("boolean", ("boolean", "bool"), Kind::Boolean),
+            (
+                "timestamp_with_timezone_text",
+                ("timestamp with time zone", "timestamptz"),
+                Kind::Timestamp,
+            ),
+            ("date_text", ("date", "date"), Kind::Date),
+            ("double", ("double precision", "float8"), Kind::Real),
+            ("blob", ("bytea", "bytea"), Kind::Bytes),
+        ];
+        for (sqlite, (data_type, udt), kind) in cases {
+            assert_eq!(Kind::of_sqlite(sqlite), kind, "{sqlite}");
+            assert_eq!(Kind::of_postgres(data_type, udt), kind, "{data_type}");
+        }
+        assert_eq!(
+            Kind::of_postgres("jsonb", "jsonb"),
+            Kind::Other("jsonb".to_owned())
+        );
+    }
+}

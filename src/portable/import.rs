@@ -50,6 +50,9 @@ pub async fn import(database_url: &str, source: &Path) -> anyhow::Result<Importe
         .with_context(|| format!("could not open the export file {}", source.display()))?;
     let mut lines = Lines::new(BufReader::with_capacity(1 << 16, file));
     let migrations = read_header(&mut lines)?;
+    // An SQLite file this import creates goes again if the import fails, so a refused
+    // file leaves nothing at all behind, not even an empty database.
+    let created = crate::db::missing_sqlite_file(database_url);
     let db = Db::connect(database_url, 1).await?;
     let imported = import_into(&db, &migrations, &mut lines).await;
     let migrated = match imported {
@@ -57,6 +60,15 @@ pub async fn import(database_url: &str, source: &Path) -> anyhow::Result<Importe
         Err(_) => Ok(()),
     };
     db.close().await;
+    if imported.is_err()
+        && let Some(path) = created
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
     let imported = imported?;
     migrated.context("the department is in, but the newer migrations failed over it")?;
     Ok(imported)
