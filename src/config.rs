@@ -81,6 +81,17 @@ pub enum Command {
         /// The backup to restore.
         file: std::path::PathBuf,
     },
+    /// Write the whole department to FILE as JSON lines, from either backend, safe while
+    /// serving (sessions, API tokens and private links are left out).
+    Export {
+        /// Where to write the export; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Load a file written by `staffdev export` into an empty database of either backend.
+    Import {
+        /// The export to load.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

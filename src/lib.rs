@@ -48,6 +48,8 @@ pub mod people;
 pub mod plan;
 /// Who may do what.
 pub mod policy;
+/// `staffdev export` and `import`: the whole department in one portable file, between backends.
+pub mod portable;
 /// Kudos, trophies and their notebooks, compliments, announcements and the portal.
 pub mod recognition;
 /// Self-evaluations, manager reviews and the team view.

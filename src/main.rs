@@ -93,6 +93,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Export { file } => {
+            let exported = staffdev::portable::export(&global.database_url, &file).await?;
+            println!(
+                "Exported {} rows of {} tables to {} ({} bytes).",
+                exported.rows,
+                exported.tables,
+                exported.path.display(),
+                exported.bytes
+            );
+            Ok(())
+        }
+        Command::Import { file } => {
+            let imported = staffdev::portable::import(&global.database_url, &file).await?;
+            println!(
+                "Imported {} rows of {} tables from {}.",
+                imported.rows,
+                imported.tables,
+                file.display()
+            );
+            Ok(())
+        }
         Command::Serve(args) => {
             telemetry::init_logging(global.log_format, &global.log)?;
             let settings = Settings::from_args(&global, &args);

@@ -27,6 +27,7 @@ mod own_data;
 mod pages;
 mod people;
 mod plan;
+mod portable;
 mod recognition;
 mod reports;
 mod resilience;
