@@ -339,7 +339,11 @@ mod tests {
         )
         .unwrap();
         assert!(!email.html.contains("<script>"), "{}", email.html);
-        assert!(email.html.contains("&lt;script&gt;"), "{}", email.html);
+        assert!(
+            email.html.contains("&#60;script&#62;"),
+            "shown as text: {}",
+            email.html
+        );
         assert!(email.text.contains("<script>alert(1)</script> & thanks"));
         assert_eq!(
             email.unsubscribe,
