@@ -16,6 +16,7 @@ mod data;
 mod feedback;
 mod ideas;
 mod meetings;
+mod notifications;
 mod recognition;
 mod report;
 mod texts;
@@ -550,6 +551,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
     ];
     ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await?;
     report::load_report(db, &cio, last.id).await?;
+    notifications::load_outbox(db).await?;
     feedback::load_feedback(
         db,
         &cio,

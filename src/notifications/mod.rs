@@ -299,6 +299,8 @@ fn parse_choices(changes: &PreferenceChanges) -> AppResult<Vec<(EventKind, Deliv
         let kind = errors.check(field.clone(), EventKind::parse_word(kind));
         let delivery = errors.check(field, Delivery::parse_word(delivery));
         if let (Some(kind), Some(delivery)) = (kind, delivery) {
+            // A kind named twice takes its last choice (one upsert cannot touch a row twice).
+            parsed.retain(|(k, _): &(EventKind, Delivery)| *k != kind);
             parsed.push((kind, delivery));
         }
     }
@@ -415,6 +417,7 @@ pub async fn set_switches(
     let mut parsed = Vec::new();
     for (kind, on) in &changes {
         if let Some(kind) = errors.check(format!("switches.{kind}"), EventKind::parse_word(kind)) {
+            parsed.retain(|(k, _): &(EventKind, bool)| *k != kind);
             parsed.push((kind, *on));
         }
     }

@@ -189,6 +189,14 @@ both_backends! {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let (_, mine) = app.get_json(&peer, "/api/v1/me/notifications").await;
         assert!(mine["preferences"].as_array().unwrap().iter().all(|p| p["delivery"] == "immediate"), "{mine}");
+        // A kind named twice is not a mistake: the last choice counts.
+        let (status, mine) = put_json(&app, &peer, "/api/v1/me/notifications", json!({"preferences": [{"kind": "kudos_received", "delivery": "off"}, {"kind": "kudos_received", "delivery": "digest"}]})).await;
+        assert_eq!(status, StatusCode::OK, "{mine}");
+        assert_eq!(delivery_of(&mine, "kudos_received"), "digest");
+        let cio = app.token("cio@example.org").await;
+        let (status, switches) = put_json(&app, &cio, "/api/v1/notifications/settings", json!({"switches": [{"kind": "trophy_received", "on": false}, {"kind": "trophy_received", "on": true}]})).await;
+        assert_eq!(status, StatusCode::OK, "{switches}");
+        assert!(switches["switches"].as_array().unwrap().iter().all(|s| s["on"] == true), "{switches}");
     }
 }
 
@@ -413,4 +421,31 @@ async fn put_json(app: &TestApp, token: &str, path: &str, body: Value) -> (Statu
         .await
         .unwrap();
     crate::helpers::split(response).await
+}
+
+both_backends! {
+    async fn a_serving_instance_with_a_mail_server_emails_a_trophy_pass_on_its_own(app, settings = |s: &mut staffdev::config::Settings| {
+        if let Some(smtp) = smtp_server() {
+            s.smtp = Some(smtp.settings());
+            s.notification_idle = Duration::from_millis(50);
+        }
+    }) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let (status, trophy) = app.post_json(&cio, "/api/v1/trophies", json!({"name": "The Big Ugly Trophy", "description": "Inflatable.", "holder_id": d.engineer})).await;
+        assert_eq!(status, StatusCode::CREATED, "{trophy}");
+        let path = format!("/api/v1/trophies/{}/passes", trophy["id"]);
+        let (status, _) = app.post_json(&engineer, &path, json!({"receiver_id": d.peer, "message": "For keeping calm in the outage"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let received = smtp.wait_for(&app.state.installation_id, 1).await;
+        assert_eq!(received.len(), 1, "the app's own sender emailed it");
+        assert!(received[0].to.contains("peer@example.org"));
+        assert_eq!(received[0].subject, "The Big Ugly Trophy is on your desk");
+        assert!(received[0].text.contains("Erin Engineer passed The Big Ugly Trophy to you."), "{}", received[0].text);
+        assert!(received[0].text.contains(&format!("{}/trophies/{}", app.address, trophy["id"])), "{}", received[0].text);
+        let page = app.signed_in("cio@example.org").await.get_html("/notifications").await;
+        assert!(!page.contains("No mail server is set up"), "the cio's page knows a server is set up");
+    }
 }
