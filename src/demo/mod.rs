@@ -551,7 +551,6 @@ pub async fn load(db: &Db) -> AppResult<()> {
     ];
     ideas::load_ideas(db, &cio, &advisors, &staff_senders, &objectives).await?;
     report::load_report(db, &cio, last.id).await?;
-    notifications::load_outbox(db).await?;
     feedback::load_feedback(
         db,
         &cio,
@@ -559,7 +558,9 @@ pub async fn load(db: &Db) -> AppResult<()> {
         objective_id("G1.2"),
         objective_id("G1.1"),
     )
-    .await
+    .await?;
+    // Last: everything above wrote notifications as it went.
+    notifications::load_outbox(db).await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

@@ -151,6 +151,9 @@ fn kind_label(kind: EventKind) -> &'static str {
     match kind {
         EventKind::KudosReceived => "kudos you receive",
         EventKind::TrophyReceived => "trophies passed to you",
+        EventKind::ComplimentReceived => "compliments about you",
+        EventKind::GoalReviewed => "your goals agreed or sent back",
+        EventKind::IdeaAnswered => "answers to your ideas",
     }
 }
 
@@ -204,6 +207,66 @@ fn content(payload: &Payload, site: &str, to_name: &str) -> Content {
             ],
             action_label: "Open its notebook",
             action_url: format!("{site}trophies/{trophy_id}"),
+        },
+        Payload::ComplimentReceived {
+            from,
+            affiliation,
+            message,
+        } => {
+            let who = if affiliation.is_empty() {
+                from.clone()
+            } else {
+                format!("{from} ({affiliation})")
+            };
+            Content {
+                subject: format!("A compliment from {from}"),
+                headline: format!(
+                    "{who} had good things to say about you; the cio posted them on the portal."
+                ),
+                quote: Some(message.clone()),
+                details: Vec::new(),
+                action_label: "See it on the portal",
+                action_url: format!("{site}portal"),
+            }
+        }
+        Payload::GoalReviewed {
+            goal_id,
+            title,
+            by,
+            sent_back,
+        } => match sent_back {
+            None => Content {
+                subject: format!("Your goal is agreed: {title}"),
+                headline: format!("{by} agreed to your goal \"{title}\"."),
+                quote: None,
+                details: vec!["Report your progress on it as the year goes.".to_owned()],
+                action_label: "Open the goal",
+                action_url: format!("{site}goals/{goal_id}"),
+            },
+            Some(comment) => Content {
+                subject: format!("Your goal needs a change: {title}"),
+                headline: format!("{by} sent your goal \"{title}\" back to you with a comment."),
+                quote: Some(comment.clone()),
+                details: vec!["Change the goal and propose it again.".to_owned()],
+                action_label: "Open the goal",
+                action_url: format!("{site}goals/{goal_id}"),
+            },
+        },
+        Payload::IdeaAnswered {
+            idea_id,
+            title,
+            status,
+            reply,
+        } => Content {
+            subject: format!("Your idea was answered: {title}"),
+            headline: format!(
+                "The cio answered your idea \"{title}\": {}.",
+                status.to_lowercase()
+            ),
+            quote: Some(reply.clone()),
+            details: Vec::new(),
+            action_label: "Open the idea",
+            action_url: format!("{site}ideas/{idea_id}"),
         },
     }
 }

@@ -50,6 +50,12 @@ pub enum EventKind {
     KudosReceived,
     #[strum(message = "A trophy passed or reassigned to you")]
     TrophyReceived,
+    #[strum(message = "A compliment about you posted on the portal")]
+    ComplimentReceived,
+    #[strum(message = "Your goal agreed or sent back")]
+    GoalReviewed,
+    #[strum(message = "An answer to your idea")]
+    IdeaAnswered,
 }
 
 /// How a person hears about one kind of event.
@@ -99,6 +105,7 @@ pub enum Channel {
 pub enum About {
     Kudos(i64),
     NotebookEntry(i64),
+    Compliment(i64),
 }
 
 impl About {
@@ -106,6 +113,7 @@ impl About {
         match self {
             About::Kudos(id) => ("kudos", id),
             About::NotebookEntry(id) => ("notebook_entry", id),
+            About::Compliment(id) => ("compliment", id),
         }
     }
 }
@@ -130,6 +138,26 @@ pub enum Payload {
         /// The cio moved it (its holder had left), rather than its holder passing it.
         reassigned: bool,
     },
+    ComplimentReceived {
+        from: String,
+        /// Where the person who gave it comes from ("Finance office").
+        affiliation: String,
+        message: String,
+    },
+    GoalReviewed {
+        goal_id: i32,
+        title: String,
+        by: String,
+        /// None: agreed; Some: sent back with this comment.
+        sent_back: Option<String>,
+    },
+    IdeaAnswered {
+        idea_id: i64,
+        title: String,
+        /// The status's label ("Adopted").
+        status: String,
+        reply: String,
+    },
 }
 
 impl Payload {
@@ -137,6 +165,9 @@ impl Payload {
         match self {
             Payload::KudosReceived { .. } => EventKind::KudosReceived,
             Payload::TrophyReceived { .. } => EventKind::TrophyReceived,
+            Payload::ComplimentReceived { .. } => EventKind::ComplimentReceived,
+            Payload::GoalReviewed { .. } => EventKind::GoalReviewed,
+            Payload::IdeaAnswered { .. } => EventKind::IdeaAnswered,
         }
     }
 }

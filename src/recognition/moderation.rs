@@ -195,7 +195,8 @@ pub async fn hide(
     let told = match item {
         Hideable::Kudos(id) => Some(notifications::About::Kudos(id)),
         Hideable::NotebookEntry(id) => Some(notifications::About::NotebookEntry(id)),
-        Hideable::Compliment(_) | Hideable::Announcement(_) => None,
+        Hideable::Compliment(id) => Some(notifications::About::Compliment(id)),
+        Hideable::Announcement(_) => None,
     };
     if let Some(about) = told {
         notifications::withdraw(&txn, about, now).await?;

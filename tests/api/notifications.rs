@@ -251,7 +251,7 @@ both_backends! {
         let cio_token = app.token("cio@example.org").await;
         let (_, switches) = app.get_json(&cio_token, "/api/v1/notifications/settings").await;
         let on: Vec<(&str, bool)> = switches["switches"].as_array().unwrap().iter().map(|s| (s["kind"].as_str().unwrap(), s["on"].as_bool().unwrap())).collect();
-        assert_eq!(on, vec![("kudos_received", false), ("trophy_received", true)]);
+        assert_eq!(on, vec![("kudos_received", false), ("trophy_received", true), ("compliment_received", false), ("goal_reviewed", false), ("idea_answered", false)], "every kind not ticked is off");
     }
 }
 
@@ -447,5 +447,44 @@ both_backends! {
         assert!(received[0].text.contains(&format!("{}/trophies/{}", app.address, trophy["id"])), "{}", received[0].text);
         let page = app.signed_in("cio@example.org").await.get_html("/notifications").await;
         assert!(!page.contains("No mail server is set up"), "the cio's page knows a server is set up");
+    }
+}
+
+both_backends! {
+    async fn compliments_goal_reviews_and_answered_ideas_reach_their_person_by_email(app) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let advisor = app.token("advisor@example.org").await;
+
+        let (status, _) = app.post_json(&cio, "/api/v1/compliments", json!({"person_id": d.peer, "giver_name": "Dana Client", "giver_affiliation": "Finance office", "channel": "email", "received_on": "2026-01-05", "message": "Fixed my laptop <b>in minutes</b>"})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let f = app.plan_and_cycle(&cio).await;
+        let agreed = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{agreed}/agree"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let sent_back = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Be better").await;
+        let (status, _) = app.post_json(&lead, &format!("/api/v1/goals/{sent_back}/send-back"), json!({"comment": "Say how you will measure it."})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, idea) = app.post_json(&advisor, "/api/v1/ideas", json!({"title": "Office hours for students", "text": "A weekly walk-in hour."})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/ideas/{}/answer", idea["id"]), json!({"status": "under_consideration", "reply": "We will try it next term."})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        let sender = sender_for(&app, &smtp.settings());
+        assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 4);
+        let received = smtp.wait_for(&app.state.installation_id, 4).await;
+        let mut seen: Vec<(String, String)> = received.iter().map(|r| (r.to.clone(), r.subject.clone())).collect();
+        seen.sort();
+        let to = |who: &str| seen.iter().filter(|(to, _)| to.contains(who)).map(|(_, s)| s.as_str()).collect::<Vec<_>>();
+        assert_eq!(to("peer@"), vec!["A compliment from Dana Client"]);
+        assert_eq!(to("eng@"), vec!["Your goal is agreed: Answer faster", "Your goal needs a change: Be better"]);
+        assert_eq!(to("advisor@"), vec!["Your idea was answered: Office hours for students"]);
+        let compliment = received.iter().find(|r| r.to.contains("peer@")).unwrap();
+        assert!(compliment.html.contains("&#60;b&#62;in minutes&#60;/b&#62;"), "{}", compliment.html);
+        let back = received.iter().find(|r| r.subject.contains("needs a change")).unwrap();
+        assert!(back.text.contains("Say how you will measure it.") && back.text.contains(&format!("/goals/{sent_back}")), "{}", back.text);
     }
 }
