@@ -71,6 +71,8 @@ pub struct App {
     acceptor: TcpAcceptor,
     state: AppState,
     port: u16,
+    /// The notification sender, when a mail server is configured.
+    sender: Option<crate::notifications::sender::Sender>,
 }
 
 /// The largest request body accepted: a baseline CSV import (5 MB) with room for a
@@ -119,7 +121,18 @@ impl App {
             .first()
             .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
             .context("the listener has no address")?;
+        let installation_id: Arc<str> = installation_id.into();
+        let sender = match &settings.smtp {
+            Some(smtp) => Some(crate::notifications::sender::Sender {
+                mailer: crate::notifications::email::Mailer::new(smtp)?,
+                site: site_address(&settings, port),
+                installation_id: installation_id.clone(),
+                idle: settings.notification_idle,
+            }),
+            None => None,
+        };
         Ok(App {
+            sender,
             acceptor,
             state: AppState {
                 db,
@@ -137,7 +150,7 @@ impl App {
                 survey_forms: Arc::new(crate::feedback::respond::FormCache::default()),
                 actors: Arc::new(crate::auth::ActorCache::default()),
                 waiting_counts: Arc::new(crate::todo::CountCache::default()),
-                installation_id: installation_id.into(),
+                installation_id,
             },
             port,
         })
@@ -156,9 +169,23 @@ impl App {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         let grace = self.state.settings.shutdown_grace;
         let db = self.state.db.clone();
+        let (stop_sender, stopped) = tokio::sync::watch::channel(false);
+        let sender = self.sender.map(|sender| {
+            tokio::spawn(crate::notifications::sender::run(
+                db.clone(),
+                sender,
+                stopped,
+            ))
+        });
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes(self.state), shutdown, Some(grace))
             .await;
+        // The sender finishes the email it is on (each is bounded by the SMTP timeout);
+        // what it had claimed and not sent is sent again once its claim runs out.
+        let _ = stop_sender.send(true);
+        if let Some(sender) = sender {
+            let _ = tokio::time::timeout(grace, sender).await;
+        }
         db.close().await;
         result
     }
@@ -217,6 +244,22 @@ fn public_address(settings: &Settings) -> String {
         .as_ref()
         .map(|u| u.to_string())
         .unwrap_or_else(|| format!("http://{}/", settings.bind))
+}
+
+/// The service's address for links in emails: the public URL, or the address it listens
+/// on with the port it really got.
+fn site_address(settings: &Settings, port: u16) -> String {
+    match &settings.public_url {
+        Some(url) => {
+            let url = url.to_string();
+            if url.ends_with('/') {
+                url
+            } else {
+                format!("{url}/")
+            }
+        }
+        None => format!("http://{}:{port}/", settings.bind.ip()),
+    }
 }
 
 #[handler]
@@ -423,6 +466,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::feedback::pages::routes,
     crate::todo::pages::routes,
     crate::own_data::pages::routes,
+    crate::notifications::pages::routes,
 ];
 
 fn page_routes() -> Route {

@@ -161,6 +161,31 @@ pub struct ServeArgs {
     /// instance; past it the answer is 429.
     #[arg(long, env = "STAFFDEV_SURVEY_RATE_LIMIT", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=100000))]
     pub survey_rate_limit: i64,
+    /// The SMTP server notifications are emailed through; without it nothing is sent and
+    /// notifications wait in the outbox (the cio's Notifications page says so).
+    #[arg(long, env = "STAFFDEV_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port (default: 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long, env = "STAFFDEV_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the SMTP connection is protected.
+    #[arg(
+        long,
+        env = "STAFFDEV_SMTP_TLS",
+        value_enum,
+        default_value = "starttls"
+    )]
+    pub smtp_tls: crate::notifications::email::SmtpTls,
+    /// The SMTP account, when the server asks for one.
+    #[arg(long, env = "STAFFDEV_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// The SMTP account's password; never logged. Prefer the variable to the flag, which
+    /// other users of the machine can read in the process list.
+    #[arg(long, env = "STAFFDEV_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The address emails come from, e.g. "staffdev <staffdev@example.org>".
+    #[arg(long, env = "STAFFDEV_SMTP_FROM")]
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +204,53 @@ pub struct CreateUserArgs {
     pub job_title: String,
     #[arg(long, default_value = "")]
     pub team: String,
+}
+
+/// The SMTP settings the flags give: none without a host; a host without a from address
+/// (or the other settings without a host) is a mistake said in one sentence.
+fn smtp_settings(
+    serve: &ServeArgs,
+) -> Result<Option<crate::notifications::email::SmtpSettings>, String> {
+    let Some(host) = serve.smtp_host.as_ref().filter(|h| !h.trim().is_empty()) else {
+        if serve.smtp_from.is_some() || serve.smtp_user.is_some() || serve.smtp_password.is_some() {
+            return Err(
+                "--smtp-host (STAFFDEV_SMTP_HOST) is needed with the other --smtp-* \
+                        settings: without it no email is sent"
+                    .to_owned(),
+            );
+        }
+        return Ok(None);
+    };
+    let Some(from) = serve.smtp_from.as_ref().filter(|f| !f.trim().is_empty()) else {
+        return Err(
+            "--smtp-from (STAFFDEV_SMTP_FROM) is needed with --smtp-host: the address \
+                    emails come from, e.g. \"staffdev <staffdev@example.org>\""
+                .to_owned(),
+        );
+    };
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(format!(
+            "--smtp-from (STAFFDEV_SMTP_FROM) must be an email address such as \
+             \"staffdev <staffdev@example.org>\", not {from:?}"
+        ));
+    }
+    if serve.smtp_password.is_some() && serve.smtp_user.is_none() {
+        return Err(
+            "--smtp-password (STAFFDEV_SMTP_PASSWORD) needs --smtp-user (STAFFDEV_SMTP_USER)"
+                .to_owned(),
+        );
+    }
+    Ok(Some(crate::notifications::email::SmtpSettings {
+        host: host.trim().to_owned(),
+        port: serve.smtp_port.unwrap_or(serve.smtp_tls.default_port()),
+        tls: serve.smtp_tls,
+        user: serve.smtp_user.clone(),
+        password: serve
+            .smtp_password
+            .clone()
+            .map(crate::notifications::email::Secret),
+        from: from.trim().to_owned(),
+    }))
 }
 
 /// The longest a session may last: longer is a credential that never ends (and a huge
@@ -210,6 +282,12 @@ pub struct Settings {
     pub survey_invitation_days: i64,
     /// Survey submissions per client address in ten minutes.
     pub survey_rate_limit: i64,
+    /// Where notifications are emailed through; `None`: nothing is sent.
+    pub smtp: Option<crate::notifications::email::SmtpSettings>,
+    /// A mistake in the `--smtp-*` flags, which `check` reports before anything starts.
+    pub smtp_problem: Option<String>,
+    /// How long the notification sender waits when nothing is due.
+    pub notification_idle: Duration,
 }
 
 impl Settings {
@@ -230,6 +308,9 @@ impl Settings {
             time_zone: serve.time_zone.clone(),
             survey_invitation_days: serve.survey_invitation_days,
             survey_rate_limit: serve.survey_rate_limit,
+            smtp: smtp_settings(serve).ok().flatten(),
+            smtp_problem: smtp_settings(serve).err(),
+            notification_idle: Duration::from_secs(2),
         }
     }
 
@@ -252,6 +333,9 @@ impl Settings {
             time_zone: "UTC".to_owned(),
             survey_invitation_days: 30,
             survey_rate_limit: 30,
+            smtp: None,
+            smtp_problem: None,
+            notification_idle: Duration::from_secs(2),
         }
     }
 
@@ -283,6 +367,9 @@ impl Settings {
                 "--public-url (STAFFDEV_PUBLIC_URL) must be an http:// or https:// address, \
                  not {url}"
             );
+        }
+        if let Some(problem) = &self.smtp_problem {
+            anyhow::bail!("{problem}");
         }
         anyhow::ensure!(
             self.time_zone.parse::<chrono_tz::Tz>().is_ok(),

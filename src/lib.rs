@@ -38,6 +38,8 @@ pub mod ideas;
 pub mod installation;
 /// Quarterly meetings and the retreat: agendas, the question bank, outcomes.
 pub mod meetings;
+/// Notifications: the outbox written with each event, preferences, the email sender.
+pub mod notifications;
 /// Everything staffdev holds about a person, for them to download.
 pub mod own_data;
 /// Keyset pagination shared by every collection.

@@ -101,6 +101,9 @@ pub enum Action<'a> {
     /// One's own "waiting for you" list: everyone with records of their own (advisors
     /// have none).
     ReadWorkList,
+    /// Turn notification kinds on or off for the department and read the outbox (who was
+    /// told what, and what failed): the cio. Nobody else learns the page exists (404).
+    ManageNotifications,
 }
 
 /// True when `actor_id` is somewhere above the subject in the manager chain.
@@ -283,6 +286,13 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
         }
         Action::ViewSurvey { is_draft } => {
             if is_cio || !is_draft {
+                Allow
+            } else {
+                Hide
+            }
+        }
+        Action::ManageNotifications => {
+            if is_cio {
                 Allow
             } else {
                 Hide
@@ -492,6 +502,10 @@ mod tests {
             ("advisors do not see drafts",  advisor,    Action::ViewSurvey { is_draft: true }, Hide),
             ("staff read an open survey's results", me, Action::ViewSurvey { is_draft: false }, Allow),
             ("advisors read them too",      advisor,    Action::ViewSurvey { is_draft: false }, Allow),
+            ("the cio reads the outbox",    cio,        Action::ManageNotifications, Allow),
+            ("a manager does not",          lead,       Action::ManageNotifications, Hide),
+            ("staff do not",                me,         Action::ManageNotifications, Hide),
+            ("advisors do not",             advisor,    Action::ManageNotifications, Hide),
         ];
         for (case, actor, action, expected) in table {
             assert_eq!(decide(actor, action), expected, "{case}");

@@ -201,7 +201,11 @@ pub type Endpoints = (
     crate::ideas::api::IdeasApi,
     crate::feedback::api::FeedbackApi,
     crate::todo::api::TodoApi,
-    crate::own_data::api::OwnDataApi,
+    // Tuples of at most 16 implement `OpenApi`; the person's own things share one.
+    (
+        crate::own_data::api::OwnDataApi,
+        crate::notifications::api::NotificationsApi,
+    ),
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -224,7 +228,10 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::ideas::api::IdeasApi,
             crate::feedback::api::FeedbackApi,
             crate::todo::api::TodoApi,
-            crate::own_data::api::OwnDataApi,
+            (
+                crate::own_data::api::OwnDataApi,
+                crate::notifications::api::NotificationsApi,
+            ),
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),

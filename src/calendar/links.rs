@@ -156,6 +156,21 @@ fn well_formed(secret: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The installation's key, for other signatures that must hold on every instance and
+/// across restarts (unsubscribe links); each use signs with a purpose of its own.
+pub async fn installation_key(db: &Db) -> AppResult<String> {
+    if let Some(key) = private_link_key::Entity::find_by_id(KEY_ID)
+        .one(db.conn())
+        .await?
+    {
+        return Ok(key.secret);
+    }
+    let txn = db.write().await?;
+    let key = ensure_key(&txn).await?;
+    txn.commit().await?;
+    Ok(key)
+}
+
 /// The installation's key, made by the first write that needs it (every instance then
 /// reads the same one).
 async fn ensure_key(txn: &WriteTxn) -> AppResult<String> {

@@ -7,7 +7,7 @@
 
 pub mod api;
 pub mod ics;
-mod links;
+pub mod links;
 pub mod pages;
 
 pub use links::{

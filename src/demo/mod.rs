@@ -16,6 +16,7 @@ mod data;
 mod feedback;
 mod ideas;
 mod meetings;
+mod notifications;
 mod recognition;
 mod report;
 mod texts;
@@ -557,7 +558,9 @@ pub async fn load(db: &Db) -> AppResult<()> {
         objective_id("G1.2"),
         objective_id("G1.1"),
     )
-    .await
+    .await?;
+    // Last: everything above wrote notifications as it went.
+    notifications::load_outbox(db).await
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

@@ -21,6 +21,7 @@ use crate::{
     db::{Db, WriteTxn},
     entities::{goal_progress_note, goal_send_back, performance_goal, person},
     error::{AppError, AppResult},
+    notifications,
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
     policy::{self, Action},
@@ -902,6 +903,21 @@ pub async fn agree(db: &Db, actor: &Actor, goal_id: i32, now: DateTime<Utc>) -> 
     model.updated_at = Set(now);
     let row = model.update(&txn).await?;
     resolve_send_backs(&txn, goal_id, now).await?;
+    if row.person_id != actor.person_id {
+        notifications::notify(
+            &txn,
+            &notifications::Payload::GoalReviewed {
+                goal_id,
+                title: row.title.clone(),
+                by: actor.name.clone(),
+                sent_back: None,
+            },
+            &[row.person_id],
+            None,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -931,18 +947,32 @@ pub async fn send_back(
         return Err(errors.into_error());
     };
     let txn = db.write().await?;
-    lock_proposed(&txn, goal_id, "sent back").await?;
+    let goal = lock_proposed(&txn, goal_id, "sent back").await?;
     // A second comment before the owner answered replaces the first as the open one.
     resolve_send_backs(&txn, goal_id, Utc::now()).await?;
+    let comment_text = comment.into_string();
     goal_send_back::ActiveModel {
         goal_id: Set(goal_id),
-        comment: Set(comment.into_string()),
+        comment: Set(comment_text.clone()),
         sent_back_by_id: Set(actor.person_id),
         sent_back_at: Set(Utc::now()),
         resolved_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    notifications::notify(
+        &txn,
+        &notifications::Payload::GoalReviewed {
+            goal_id,
+            title: goal.title,
+            by: actor.name.clone(),
+            sent_back: Some(comment_text),
+        },
+        &[goal.person_id],
+        None,
+        Utc::now(),
+    )
     .await?;
     txn.commit().await?;
     get(db, actor, goal_id).await

@@ -31,6 +31,7 @@ use crate::{
     entities::idea,
     error::{AppError, AppResult},
     meetings::{ItemKind, digest::ItemRef},
+    notifications,
     paging::{self, Page},
     people::{self, PersonRef},
     plan::{self, ObjectiveRef},
@@ -385,6 +386,21 @@ pub async fn answer(db: &Db, actor: &Actor, id: i64, input: AnswerInput) -> AppR
     model.meeting_item_id = Set(input.meeting_item_id);
     model.updated_at = Set(now);
     let row = model.update(&txn).await?;
+    if row.submitted_by_id != actor.person_id {
+        notifications::notify(
+            &txn,
+            &notifications::Payload::IdeaAnswered {
+                idea_id: row.id,
+                title: row.title.clone(),
+                status: status.label().to_owned(),
+                reply: row.reply.clone(),
+            },
+            &[row.submitted_by_id],
+            None,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     hydrate(db.conn(), actor, vec![row])
         .await?

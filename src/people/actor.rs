@@ -4,7 +4,10 @@
 //! included, and auth (which builds on people: it checks people's emails and passwords
 //! and reads their roles) only finds one. `auth::Actor` names the same type.
 
-use crate::{people::Role, policy::Principal};
+use crate::{
+    people::{PersonRef, Role},
+    policy::Principal,
+};
 
 /// The signed-in person making a request.
 #[derive(Debug, Clone)]
@@ -26,6 +29,14 @@ impl Actor {
         Principal {
             person_id: self.person_id,
             role: self.role,
+        }
+    }
+
+    /// The actor as others see them: their id and name.
+    pub fn person_ref(&self) -> PersonRef {
+        PersonRef {
+            id: self.person_id,
+            name: self.name.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::{
     db::{Db, Params, WriteTxn},
     entities::{kudos, kudos_recipient, person},
     error::{AppError, AppResult},
+    notifications,
     paging::{self, Page},
     people::{PersonRef, Role},
     plan,
@@ -141,7 +142,7 @@ pub async fn give_kudos(
         return Err(errors.into_error());
     };
     errors.finish()?;
-    let id = record_kudos(&txn, actor.person_id, &new, &recipients, now).await?;
+    let id = record_kudos(&txn, actor.person_id, &actor.name, &new, &recipients, now).await?;
     txn.commit().await?;
     Ok(Kudos {
         id,
@@ -160,6 +161,7 @@ pub async fn give_kudos(
 async fn record_kudos(
     txn: &WriteTxn,
     giver_id: i32,
+    giver_name: &str,
     new: &NewKudos,
     recipients: &[PersonRef],
     now: DateTime<Utc>,
@@ -181,6 +183,19 @@ async fn record_kudos(
     .await?;
     let recipient_ids: Vec<i32> = recipients.iter().map(|r| r.id).collect();
     super::tallies::count_kudos(txn, giver_id, &recipient_ids, now).await?;
+    notifications::notify(
+        txn,
+        &notifications::Payload::KudosReceived {
+            from: giver_name.to_owned(),
+            message: new.message.to_string(),
+            values: new.values.clone(),
+            also_thanked: recipients.iter().map(|r| r.name.clone()).collect(),
+        },
+        &recipient_ids,
+        Some(notifications::About::Kudos(created.id)),
+        now,
+    )
+    .await?;
     Ok(created.id)
 }
 

@@ -15,6 +15,7 @@ use crate::{
     db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, kudos as kudos_row, moderation_event, notebook_entry},
     error::{AppError, AppResult},
+    notifications,
     paging::{self, Page},
     people::PersonRef,
     policy::{self, Action},
@@ -190,6 +191,16 @@ pub async fn hide(
     let reason = parse_reason(reason)?;
     let txn = db.write().await?;
     set_hidden(&txn, item, Some((actor.person_id, &reason, now))).await?;
+    // What has not been emailed about it yet never will be.
+    let told = match item {
+        Hideable::Kudos(id) => Some(notifications::About::Kudos(id)),
+        Hideable::NotebookEntry(id) => Some(notifications::About::NotebookEntry(id)),
+        Hideable::Compliment(id) => Some(notifications::About::Compliment(id)),
+        Hideable::Announcement(_) => None,
+    };
+    if let Some(about) = told {
+        notifications::withdraw(&txn, about, now).await?;
+    }
     record(
         &txn,
         item,

@@ -10,6 +10,7 @@ use crate::{
     db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, person},
     error::AppResult,
+    notifications,
     paging::{self, Page},
     people::{PersonRef, Role},
     policy::{self, Action},
@@ -183,6 +184,18 @@ pub async fn post_compliment_in(
         ..Default::default()
     }
     .insert(txn)
+    .await?;
+    notifications::notify(
+        txn,
+        &notifications::Payload::ComplimentReceived {
+            from: created.giver_name.clone(),
+            affiliation: created.giver_affiliation.clone(),
+            message: created.message.clone(),
+        },
+        &[person.id],
+        Some(notifications::About::Compliment(created.id)),
+        now,
+    )
     .await?;
     to_compliment(created, person, None)
 }

@@ -16,6 +16,7 @@ use crate::{
     db::{Db, Params, WriteTxn},
     entities::{notebook_entry, person, trophy},
     error::{AppError, AppResult},
+    notifications,
     paging::{self, Page},
     people::{PersonRef, Role},
     policy::{self, Action},
@@ -254,8 +255,8 @@ struct NewEntry {
 
 /// The notebook writer: appends one page. (trophy, seq) is unique, so two writers cannot
 /// both write page n; the loser gets a 409.
-async fn write_entry(txn: &WriteTxn, entry: NewEntry) -> AppResult<()> {
-    notebook_entry::ActiveModel {
+async fn write_entry(txn: &WriteTxn, entry: NewEntry) -> AppResult<i64> {
+    let written = notebook_entry::ActiveModel {
         trophy_id: Set(entry.trophy_id),
         seq: Set(entry.seq),
         kind: Set(entry.kind.as_str().to_owned()),
@@ -282,7 +283,7 @@ async fn write_entry(txn: &WriteTxn, entry: NewEntry) -> AppResult<()> {
             },
         )
     })?;
-    Ok(())
+    Ok(written.id)
 }
 
 #[derive(FromQueryResult)]
@@ -391,7 +392,7 @@ pub async fn pass_trophy(
         receiver,
         EntryKind::Pass,
         message,
-        actor.person_id,
+        &actor.person_ref(),
         now,
     )
     .await?;
@@ -409,14 +410,15 @@ async fn hand_over(
     receiver: PersonRef,
     kind: EntryKind,
     message: NotebookMessage,
-    recorded_by: i32,
+    recorded_by: &PersonRef,
     now: DateTime<Utc>,
 ) -> AppResult<Trophy> {
     let Some(seq) = move_trophy(txn, before.id, before.holder.id, receiver.id, now).await? else {
         let now_held = find_trophy(txn, before.id).await?;
         return Err(not_the_holder(&now_held));
     };
-    write_entry(
+    let message = message.into_string();
+    let entry_id = write_entry(
         txn,
         NewEntry {
             trophy_id: before.id,
@@ -424,10 +426,24 @@ async fn hand_over(
             kind,
             giver_id: Some(before.holder.id),
             receiver_id: receiver.id,
-            message: message.into_string(),
-            recorded_by,
+            message: message.clone(),
+            recorded_by: recorded_by.id,
             at: now,
         },
+    )
+    .await?;
+    notifications::notify(
+        txn,
+        &notifications::Payload::TrophyReceived {
+            trophy_id: before.id,
+            trophy: before.name.clone(),
+            from: recorded_by.name.clone(),
+            message,
+            reassigned: kind == EntryKind::Reassign,
+        },
+        &[receiver.id],
+        Some(notifications::About::NotebookEntry(entry_id)),
+        now,
     )
     .await?;
     Ok(Trophy {
@@ -511,7 +527,7 @@ pub async fn reassign_trophy(
         receiver,
         EntryKind::Reassign,
         reason,
-        actor.person_id,
+        &actor.person_ref(),
         now,
     )
     .await?;

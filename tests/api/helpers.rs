@@ -13,6 +13,7 @@ use staffdev::{
 };
 
 mod database;
+pub mod smtp;
 pub use database::TestDatabase;
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -21,6 +21,7 @@ mod journeys;
 mod meetings;
 mod moderation;
 mod navigation;
+mod notifications;
 mod openapi;
 mod operations;
 mod own_data;

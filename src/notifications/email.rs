@@ -1,0 +1,432 @@
+//! Emails: what one notification says (plain text and HTML from the same content, both
+//! from templates), and the SMTP transport that sends it.
+//!
+//! The HTML part is an askama template, so whatever people wrote (a kudos message with
+//! `<script>` in it) arrives as text; the plain-text part is not escaped, as a text part
+//! must not be. Every email carries `List-Unsubscribe` (the signed link, and one-click
+//! unsubscribe by POST, RFC 8058) and a `Message-ID` made from the outbox row, so a retry
+//! after an unknown outcome is the same message to the receiving side.
+
+use std::{fmt, time::Duration};
+
+use askama::Template;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{
+        Mailbox, MultiPart,
+        header::{Header, HeaderName, HeaderValue},
+    },
+    transport::smtp::authentication::Credentials,
+};
+
+use super::{EventKind, Payload};
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    /// Plain SMTP (only for a relay on the same machine or a test server).
+    None,
+    /// Plain, then STARTTLS before anything is sent (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
+}
+
+/// A password that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"(hidden)\"")
+    }
+}
+
+/// Where and how emails are sent. Without these settings nothing is sent: notifications
+/// wait in the outbox, and the cio's page says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `staffdev <staffdev@example.org>`.
+    pub from: String,
+}
+
+/// One email ready to go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub to_name: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// The absolute unsubscribe link.
+    pub unsubscribe: String,
+    /// Without the angle brackets.
+    pub message_id: String,
+}
+
+/// What an email says, before it becomes text and HTML.
+struct Content {
+    subject: String,
+    headline: String,
+    quote: Option<String>,
+    details: Vec<String>,
+    action_label: &'static str,
+    action_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "notifications/email.txt")]
+struct TextPart<'a> {
+    name: &'a str,
+    content: &'a Content,
+    kind_label: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "notifications/email.html")]
+struct HtmlPart<'a> {
+    name: &'a str,
+    content: &'a Content,
+    kind_label: &'a str,
+    unsubscribe: &'a str,
+}
+
+/// The email for one outbox row. `site` is the service's address with a trailing slash;
+/// `unsubscribe_path` the signed link's path for this person and kind.
+pub fn render(
+    outbox_id: i64,
+    installation_id: &str,
+    payload: &Payload,
+    to_name: &str,
+    to_address: &str,
+    site: &str,
+    unsubscribe_path: &str,
+) -> Result<Email, askama::Error> {
+    let content = content(payload, site, to_name);
+    let unsubscribe = format!("{}{}", site, unsubscribe_path.trim_start_matches('/'));
+    let kind_label = kind_label(payload.kind());
+    let text = TextPart {
+        name: to_name,
+        content: &content,
+        kind_label,
+        unsubscribe: &unsubscribe,
+    }
+    .render()?;
+    let html = HtmlPart {
+        name: to_name,
+        content: &content,
+        kind_label,
+        unsubscribe: &unsubscribe,
+    }
+    .render()?;
+    Ok(Email {
+        to_name: to_name.to_owned(),
+        to_address: to_address.to_owned(),
+        subject: content.subject,
+        text,
+        html,
+        unsubscribe,
+        message_id: format!("outbox-{outbox_id}.{installation_id}@staffdev"),
+    })
+}
+
+/// How the unsubscribe line names a kind ("kudos you receive").
+fn kind_label(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::KudosReceived => "kudos you receive",
+        EventKind::TrophyReceived => "trophies passed to you",
+        EventKind::ComplimentReceived => "compliments about you",
+        EventKind::GoalReviewed => "your goals agreed or sent back",
+        EventKind::IdeaAnswered => "answers to your ideas",
+    }
+}
+
+fn content(payload: &Payload, site: &str, to_name: &str) -> Content {
+    match payload {
+        Payload::KudosReceived {
+            from,
+            message,
+            values,
+            also_thanked,
+        } => {
+            let mut details = Vec::new();
+            if !values.is_empty() {
+                details.push(format!("For: {}", values.join(", ")));
+            }
+            // The payload names everyone thanked; each email names the others.
+            let others: Vec<&str> = also_thanked
+                .iter()
+                .map(String::as_str)
+                .filter(|name| *name != to_name)
+                .collect();
+            if !others.is_empty() {
+                details.push(format!("Also thanked: {}", others.join(", ")));
+            }
+            Content {
+                subject: format!("Kudos from {from}"),
+                headline: format!("{from} sent you kudos."),
+                quote: Some(message.clone()),
+                details,
+                action_label: "See them on the portal",
+                action_url: format!("{site}portal"),
+            }
+        }
+        Payload::TrophyReceived {
+            trophy_id,
+            trophy,
+            from,
+            message,
+            reassigned,
+        } => Content {
+            subject: format!("{trophy} is on your desk"),
+            headline: if *reassigned {
+                format!("{from} reassigned {trophy} to you.")
+            } else {
+                format!("{from} passed {trophy} to you.")
+            },
+            quote: Some(message.clone()),
+            details: vec![
+                "Keep it until you pass it on to a colleague with a note in its notebook."
+                    .to_owned(),
+            ],
+            action_label: "Open its notebook",
+            action_url: format!("{site}trophies/{trophy_id}"),
+        },
+        Payload::ComplimentReceived {
+            from,
+            affiliation,
+            message,
+        } => {
+            let who = if affiliation.is_empty() {
+                from.clone()
+            } else {
+                format!("{from} ({affiliation})")
+            };
+            Content {
+                subject: format!("A compliment from {from}"),
+                headline: format!(
+                    "{who} had good things to say about you; the cio posted them on the portal."
+                ),
+                quote: Some(message.clone()),
+                details: Vec::new(),
+                action_label: "See it on the portal",
+                action_url: format!("{site}portal"),
+            }
+        }
+        Payload::GoalReviewed {
+            goal_id,
+            title,
+            by,
+            sent_back,
+        } => match sent_back {
+            None => Content {
+                subject: format!("Your goal is agreed: {title}"),
+                headline: format!("{by} agreed to your goal \"{title}\"."),
+                quote: None,
+                details: vec!["Report your progress on it as the year goes.".to_owned()],
+                action_label: "Open the goal",
+                action_url: format!("{site}goals/{goal_id}"),
+            },
+            Some(comment) => Content {
+                subject: format!("Your goal needs a change: {title}"),
+                headline: format!("{by} sent your goal \"{title}\" back to you with a comment."),
+                quote: Some(comment.clone()),
+                details: vec!["Change the goal and propose it again.".to_owned()],
+                action_label: "Open the goal",
+                action_url: format!("{site}goals/{goal_id}"),
+            },
+        },
+        Payload::IdeaAnswered {
+            idea_id,
+            title,
+            status,
+            reply,
+        } => Content {
+            subject: format!("Your idea was answered: {title}"),
+            headline: format!(
+                "The cio answered your idea \"{title}\": {}.",
+                status.to_lowercase()
+            ),
+            quote: Some(reply.clone()),
+            details: Vec::new(),
+            action_label: "Open the idea",
+            action_url: format!("{site}ideas/{idea_id}"),
+        },
+    }
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the mail program may
+/// unsubscribe with one POST to the link, without opening a page.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// Sends emails through one SMTP server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Longest a single SMTP exchange may take; well under the sender's claim on a row, so
+/// no other instance takes a row while it is being sent.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Mailer {
+    pub fn new(settings: &SmtpSettings) -> anyhow::Result<Mailer> {
+        let from: Mailbox = settings.from.parse().map_err(|err| {
+            anyhow::anyhow!("--smtp-from {:?} is not an address: {err}", settings.from)
+        })?;
+        let builder = match settings.tls {
+            SmtpTls::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.as_str())
+            }
+            SmtpTls::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)?
+            }
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)?,
+        };
+        let mut builder = builder.port(settings.port).timeout(Some(SMTP_TIMEOUT));
+        if let Some(user) = &settings.user {
+            let password = settings
+                .password
+                .as_ref()
+                .map(|p| p.0.clone())
+                .unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// Sends one email; the error is one line for the outbox's `last_error`.
+    pub async fn send(&self, email: &Email) -> Result<(), String> {
+        let to = Mailbox::new(
+            Some(email.to_name.clone()),
+            email.to_address.parse().map_err(|err| {
+                format!("the address {:?} is not usable: {err}", email.to_address)
+            })?,
+        );
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{}>", email.message_id)))
+            .header(ListUnsubscribe(email.unsubscribe.clone()))
+            .header(ListUnsubscribePost)
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|err| format!("the email could not be built: {err}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|err| format!("the mail server refused or could not be reached: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kudos() -> Payload {
+        Payload::KudosReceived {
+            from: "Priya Shah".to_owned(),
+            message: "<script>alert(1)</script> & thanks".to_owned(),
+            values: vec!["Service".to_owned()],
+            also_thanked: vec![],
+        }
+    }
+
+    #[test]
+    fn the_html_part_shows_script_as_text_and_the_text_part_as_written() {
+        let email = render(
+            7,
+            "inst",
+            &kudos(),
+            "Sam Ito",
+            "sam@example.org",
+            "https://staffdev.example.org/",
+            "/notifications/unsubscribe/3/kudos_received/sig",
+        )
+        .unwrap();
+        assert!(!email.html.contains("<script>"), "{}", email.html);
+        assert!(
+            email.html.contains("&#60;script&#62;"),
+            "shown as text: {}",
+            email.html
+        );
+        assert!(email.text.contains("<script>alert(1)</script> & thanks"));
+        assert_eq!(
+            email.unsubscribe,
+            "https://staffdev.example.org/notifications/unsubscribe/3/kudos_received/sig"
+        );
+        assert!(email.text.contains(&email.unsubscribe));
+        assert_eq!(email.subject, "Kudos from Priya Shah");
+        assert_eq!(email.message_id, "outbox-7.inst@staffdev");
+    }
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let settings = SmtpSettings {
+            host: "mail".to_owned(),
+            port: 587,
+            tls: SmtpTls::Starttls,
+            user: Some("u".to_owned()),
+            password: Some(Secret("hunter2".to_owned())),
+            from: "a@b.c".to_owned(),
+        };
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

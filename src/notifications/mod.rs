@@ -1,0 +1,665 @@
+//! Notifications: what people hear about without opening the site.
+//!
+//! An event (kudos received, the trophy arriving on your desk, …) calls `notify` inside
+//! the transaction that makes it happen, and `notify` writes one outbox row per person
+//! who should hear of it, in one statement whatever their number: the department's switch
+//! for the kind and each person's choice (immediate, in the weekly digest, or off) are
+//! read by that same statement. Nothing is sent inside the transaction; the sender
+//! (`sender.rs`) in every serving instance claims due rows, sends them by email and marks
+//! them sent, so an event rolled back is never told and one committed is never lost.
+//!
+//! The row keeps the event's details (`payload`), not a rendered email: the email is
+//! rendered when it goes, to the address the person has then, with an unsubscribe link
+//! signed for that person and kind (`unsubscribe.rs`).
+
+pub mod api;
+pub mod email;
+pub mod pages;
+pub mod sender;
+pub mod unsubscribe;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::Actor,
+    db::{Db, Params, WriteTxn},
+    error::{AppError, AppResult},
+    policy::{self, Action},
+    validate::{Errors, Word},
+};
+
+/// What someone can hear about. The stored word names the kind in preferences, switches,
+/// the outbox and unsubscribe links, so a word never changes once released.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum EventKind {
+    #[strum(message = "Kudos you receive")]
+    KudosReceived,
+    #[strum(message = "A trophy passed or reassigned to you")]
+    TrophyReceived,
+    #[strum(message = "A compliment about you posted on the portal")]
+    ComplimentReceived,
+    #[strum(message = "Your goal agreed or sent back")]
+    GoalReviewed,
+    #[strum(message = "An answer to your idea")]
+    IdeaAnswered,
+}
+
+/// How a person hears about one kind of event.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Delivery {
+    #[strum(message = "An email at once")]
+    Immediate,
+    #[strum(message = "In the weekly digest")]
+    Digest,
+    #[strum(message = "Off")]
+    Off,
+}
+
+/// Where a notification goes: an email of its own, or an item of the weekly digest.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Channel {
+    #[strum(message = "Email")]
+    Email,
+    #[strum(message = "Weekly digest")]
+    Digest,
+}
+
+/// The portal item a notification tells of: hiding it withdraws what has not gone yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Kudos(i64),
+    NotebookEntry(i64),
+    Compliment(i64),
+}
+
+impl About {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            About::Kudos(id) => ("kudos", id),
+            About::NotebookEntry(id) => ("notebook_entry", id),
+            About::Compliment(id) => ("compliment", id),
+        }
+    }
+}
+
+/// What an email says about its event, kept in the outbox row as JSON and rendered when
+/// the email goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Payload {
+    KudosReceived {
+        from: String,
+        message: String,
+        values: Vec<String>,
+        /// Everyone thanked in the same kudos (each email leaves its reader out).
+        also_thanked: Vec<String>,
+    },
+    TrophyReceived {
+        trophy_id: i32,
+        trophy: String,
+        from: String,
+        message: String,
+        /// The cio moved it (its holder had left), rather than its holder passing it.
+        reassigned: bool,
+    },
+    ComplimentReceived {
+        from: String,
+        /// Where the person who gave it comes from ("Finance office").
+        affiliation: String,
+        message: String,
+    },
+    GoalReviewed {
+        goal_id: i32,
+        title: String,
+        by: String,
+        /// None: agreed; Some: sent back with this comment.
+        sent_back: Option<String>,
+    },
+    IdeaAnswered {
+        idea_id: i64,
+        title: String,
+        /// The status's label ("Adopted").
+        status: String,
+        reply: String,
+    },
+}
+
+impl Payload {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Payload::KudosReceived { .. } => EventKind::KudosReceived,
+            Payload::TrophyReceived { .. } => EventKind::TrophyReceived,
+            Payload::ComplimentReceived { .. } => EventKind::ComplimentReceived,
+            Payload::GoalReviewed { .. } => EventKind::GoalReviewed,
+            Payload::IdeaAnswered { .. } => EventKind::IdeaAnswered,
+        }
+    }
+}
+
+/// Writes the notifications of one event for `recipients`, in the event's transaction and
+/// in one statement whatever their number: people who left, who turned the kind off, or
+/// whose department has it off get nothing; the rest get an email row or a digest item.
+pub async fn notify(
+    txn: &WriteTxn,
+    payload: &Payload,
+    recipients: &[i32],
+    about: Option<About>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let kind = payload.kind().as_str();
+    let json = serde_json::to_string(payload)
+        .map_err(|err| AppError::internal(anyhow::Error::new(err)))?;
+    let (about_kind, about_id) = match about.map(About::parts) {
+        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+        None => (None, None),
+    };
+    let mut p = Params::new();
+    let kind_1 = p.bind(kind);
+    let immediate = p.bind(Delivery::Immediate.as_str());
+    let digest = p.bind(Delivery::Digest.as_str());
+    let email = p.bind(Channel::Email.as_str());
+    let digest_channel = p.bind(Channel::Digest.as_str());
+    let about_kind = p.bind(about_kind);
+    let about_id = p.bind(about_id);
+    let payload = p.bind(json);
+    let at = p.bind(now);
+    let off = p.bind(Delivery::Off.as_str());
+    let people = p.bind_all(recipients.iter().copied());
+    let sql = format!(
+        "INSERT INTO outbox (kind, channel, person_id, about_kind, about_id, payload, \
+                             created_at, next_attempt_at, attempts) \
+         SELECT {kind_1}, \
+                CASE COALESCE(np.delivery, {immediate}) WHEN {digest} THEN {digest_channel} ELSE {email} END, \
+                p.id, {about_kind}, {about_id}, {payload}, {at}, {at}, 0 \
+         FROM people p \
+         LEFT JOIN notification_preferences np ON np.person_id = p.id AND np.kind = {kind_1} \
+         WHERE p.id IN ({people}) AND p.active \
+           AND COALESCE(np.delivery, {immediate}) <> {off} \
+           AND NOT EXISTS (SELECT 1 FROM notification_switches s \
+                           WHERE s.kind = {kind_1} AND NOT s.enabled) \
+         ORDER BY p.id"
+    );
+    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+        .await?;
+    Ok(())
+}
+
+/// Withdraws what has not gone yet about an item the cio just hid, in the hiding's
+/// transaction: a hidden item is never sent, and never repeated in a digest. What has
+/// gone stays gone (an email cannot be taken back).
+pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppResult<()> {
+    let (kind, id) = about.parts();
+    let mut p = Params::new();
+    let at = p.bind(now);
+    let reason = p.bind(WITHDRAWN);
+    let kind = p.bind(kind);
+    let id = p.bind(id);
+    let sql = format!(
+        "UPDATE outbox SET gave_up_at = {at}, last_error = {reason} \
+         WHERE about_kind = {kind} AND about_id = {id} \
+           AND sent_at IS NULL AND gave_up_at IS NULL"
+    );
+    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+        .await?;
+    Ok(())
+}
+
+/// Why a withdrawn notification never went.
+pub const WITHDRAWN: &str = "withdrawn: the cio hid the item before it was sent";
+
+/// One person's choices, kind by kind, with the department's switch beside each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preference {
+    pub kind: EventKind,
+    pub delivery: Delivery,
+    /// The cio has the kind on for the department; off, nobody hears of it.
+    pub department_on: bool,
+}
+
+#[derive(FromQueryResult)]
+struct ChoiceRow {
+    kind: String,
+    delivery: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// The actor's own choices for every kind (immediate where they never chose).
+pub async fn preferences(db: &Db, actor: &Actor) -> AppResult<Vec<Preference>> {
+    policy::check(actor.principal(), Action::ManageOwnAccount)?;
+    preferences_of(db.conn(), actor.person_id).await
+}
+
+async fn preferences_of(conn: &impl ConnectionTrait, person_id: i32) -> AppResult<Vec<Preference>> {
+    // Every kind, with the person's row and the switch when they exist: one statement
+    // over a small VALUES list rather than three reads merged in code.
+    let mut p = Params::new();
+    let kinds: Vec<String> = EventKind::all()
+        .into_iter()
+        .map(|k| format!("({})", p.bind(k.as_str())))
+        .collect();
+    let person = p.bind(person_id);
+    let sql = format!(
+        "SELECT k.kind AS kind, np.delivery AS delivery, s.enabled AS enabled \
+         FROM (SELECT column1 AS kind FROM (VALUES {}) AS v) AS k \
+         LEFT JOIN notification_preferences np ON np.kind = k.kind AND np.person_id = {person} \
+         LEFT JOIN notification_switches s ON s.kind = k.kind",
+        kinds.join(", ")
+    );
+    let rows = ChoiceRow::find_by_statement(p.statement(conn.get_database_backend(), sql))
+        .all(conn)
+        .await?;
+    let mut choices = Vec::with_capacity(rows.len());
+    for row in rows {
+        choices.push(Preference {
+            kind: EventKind::from_stored(&row.kind)?,
+            delivery: match row.delivery {
+                Some(word) => Delivery::from_stored(&word)?,
+                None => Delivery::Immediate,
+            },
+            department_on: row.enabled.unwrap_or(true),
+        });
+    }
+    choices.sort_by_key(|c| EventKind::all().iter().position(|k| *k == c.kind));
+    Ok(choices)
+}
+
+/// A change of one's choices: kind word → delivery word. Kinds left out keep theirs.
+pub type PreferenceChanges = Vec<(String, String)>;
+
+/// Sets the actor's choices; every word is checked before anything is written, and an
+/// unknown kind or delivery names the field (`preferences.<kind>`).
+pub async fn set_preferences(
+    db: &Db,
+    actor: &Actor,
+    changes: PreferenceChanges,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Preference>> {
+    policy::check(actor.principal(), Action::ManageOwnAccount)?;
+    let parsed = parse_choices(&changes)?;
+    let txn = db.write().await?;
+    set_choices(&txn, actor.person_id, &parsed, now).await?;
+    let result = preferences_of(&txn, actor.person_id).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+fn parse_choices(changes: &PreferenceChanges) -> AppResult<Vec<(EventKind, Delivery)>> {
+    let mut errors = Errors::default();
+    let mut parsed = Vec::with_capacity(changes.len());
+    for (kind, delivery) in changes {
+        let field = format!("preferences.{kind}");
+        let kind = errors.check(field.clone(), EventKind::parse_word(kind));
+        let delivery = errors.check(field, Delivery::parse_word(delivery));
+        if let (Some(kind), Some(delivery)) = (kind, delivery) {
+            // A kind named twice takes its last choice (one upsert cannot touch a row twice).
+            parsed.retain(|(k, _): &(EventKind, Delivery)| *k != kind);
+            parsed.push((kind, delivery));
+        }
+    }
+    errors.finish()?;
+    Ok(parsed)
+}
+
+/// Writes choices in one statement (an upsert of every row).
+async fn set_choices(
+    txn: &WriteTxn,
+    person_id: i32,
+    choices: &[(EventKind, Delivery)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if choices.is_empty() {
+        return Ok(());
+    }
+    let mut p = Params::new();
+    let rows: Vec<String> = choices
+        .iter()
+        .map(|(kind, delivery)| {
+            format!(
+                "({}, {}, {}, {})",
+                p.bind(person_id),
+                p.bind(kind.as_str()),
+                p.bind(delivery.as_str()),
+                p.bind(now)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO notification_preferences (person_id, kind, delivery, changed_at) \
+         VALUES {} \
+         ON CONFLICT (person_id, kind) DO UPDATE \
+         SET delivery = excluded.delivery, changed_at = excluded.changed_at",
+        rows.join(", ")
+    );
+    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+        .await?;
+    Ok(())
+}
+
+/// Turns one kind off for one person, from a signed unsubscribe link (no sign-in): the
+/// person must still exist.
+pub async fn unsubscribe(
+    db: &Db,
+    person_id: i32,
+    kind: EventKind,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let txn = db.write().await?;
+    let exists = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "SELECT id FROM people WHERE id = $1",
+            [person_id.into()],
+        ))
+        .await?
+        .is_some();
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    set_choices(&txn, person_id, &[(kind, Delivery::Off)], now).await?;
+    txn.commit().await
+}
+
+/// The department's switch for one kind, as the cio sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switch {
+    pub kind: EventKind,
+    pub on: bool,
+}
+
+#[derive(FromQueryResult)]
+struct SwitchRow {
+    kind: String,
+    enabled: bool,
+}
+
+/// The department's switches (the cio).
+pub async fn switches(db: &Db, actor: &Actor) -> AppResult<Vec<Switch>> {
+    policy::check(actor.principal(), Action::ManageNotifications)?;
+    switches_in(db.conn()).await
+}
+
+async fn switches_in(conn: &impl ConnectionTrait) -> AppResult<Vec<Switch>> {
+    let rows = SwitchRow::find_by_statement(Statement::from_string(
+        conn.get_database_backend(),
+        "SELECT kind, enabled FROM notification_switches",
+    ))
+    .all(conn)
+    .await?;
+    let mut result = Vec::new();
+    for kind in EventKind::all() {
+        let on = rows
+            .iter()
+            .find(|r| r.kind == kind.as_str())
+            .is_none_or(|r| r.enabled);
+        result.push(Switch { kind, on });
+    }
+    Ok(result)
+}
+
+/// Turns kinds on or off for the whole department (the cio); kinds left out stay as
+/// they are. Unknown kinds name their field (`switches.<kind>`).
+pub async fn set_switches(
+    db: &Db,
+    actor: &Actor,
+    changes: Vec<(String, bool)>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Switch>> {
+    policy::check(actor.principal(), Action::ManageNotifications)?;
+    let mut errors = Errors::default();
+    let mut parsed = Vec::new();
+    for (kind, on) in &changes {
+        if let Some(kind) = errors.check(format!("switches.{kind}"), EventKind::parse_word(kind)) {
+            parsed.retain(|(k, _): &(EventKind, bool)| *k != kind);
+            parsed.push((kind, *on));
+        }
+    }
+    errors.finish()?;
+    let txn = db.write().await?;
+    if !parsed.is_empty() {
+        let mut p = Params::new();
+        let rows: Vec<String> = parsed
+            .iter()
+            .map(|(kind, on)| {
+                format!(
+                    "({}, {}, {}, {})",
+                    p.bind(kind.as_str()),
+                    p.bind(*on),
+                    p.bind(now),
+                    p.bind(actor.person_id)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO notification_switches (kind, enabled, changed_at, changed_by_id) \
+             VALUES {} \
+             ON CONFLICT (kind) DO UPDATE SET enabled = excluded.enabled, \
+             changed_at = excluded.changed_at, changed_by_id = excluded.changed_by_id",
+            rows.join(", ")
+        );
+        txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+            .await?;
+    }
+    let result = switches_in(&txn).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Where one notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for its first attempt or a retry.
+    Waiting,
+    /// Waiting for the weekly digest.
+    InDigest,
+    Sent,
+    /// Given up: failed for a day, or withdrawn.
+    GaveUp,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::InDigest => "in_digest",
+            Status::Sent => "sent",
+            Status::GaveUp => "gave_up",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Waiting => "Waiting",
+            Status::InDigest => "Waiting for the digest",
+            Status::Sent => "Sent",
+            Status::GaveUp => "Gave up",
+        }
+    }
+}
+
+/// One outbox row, as the cio sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: EventKind,
+    pub channel: Channel,
+    pub person_id: i32,
+    pub person_name: String,
+    pub created_at: DateTime<Utc>,
+    pub status: Status,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub gave_up_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+#[derive(FromQueryResult)]
+struct OutboxRow {
+    id: i64,
+    kind: String,
+    channel: String,
+    person_id: i32,
+    person_name: String,
+    created_at: DateTime<Utc>,
+    attempts: i32,
+    next_attempt_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    gave_up_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+/// The outbox, newest first, for the cio: what went, what waits, what failed and why.
+pub struct Outbox {
+    pub notifications: crate::paging::Page<Notification>,
+    /// Waiting and given-up counts over the whole outbox.
+    pub waiting: i64,
+    pub gave_up: i64,
+}
+
+#[derive(FromQueryResult)]
+struct OutboxCounts {
+    waiting: i64,
+    gave_up: i64,
+}
+
+/// The outbox page after `after` (a cursor from the last page), `limit` rows.
+pub async fn outbox(
+    db: &Db,
+    actor: &Actor,
+    limit: Option<u64>,
+    after: Option<&str>,
+) -> AppResult<Outbox> {
+    policy::check(actor.principal(), Action::ManageNotifications)?;
+    let limit = crate::paging::limit(limit)?;
+    let before_id: Option<i64> = after.map(crate::paging::decode_cursor).transpose()?;
+    let conn = db.conn();
+    let backend = conn.get_database_backend();
+    let mut p = Params::new();
+    let cursor = match before_id {
+        Some(id) => format!("WHERE o.id < {}", p.bind(id)),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT o.id, o.kind, o.channel, o.person_id, p.name AS person_name, o.created_at, \
+                o.attempts, o.next_attempt_at, o.sent_at, o.gave_up_at, o.last_error \
+         FROM outbox o JOIN people p ON p.id = o.person_id \
+         {cursor} ORDER BY o.id DESC LIMIT {}",
+        limit + 1
+    );
+    let rows = OutboxRow::find_by_statement(p.statement(backend, sql))
+        .all(conn)
+        .await?;
+    let counts = OutboxCounts::find_by_statement(Statement::from_string(
+        backend,
+        "SELECT \
+           COUNT(CASE WHEN sent_at IS NULL AND gave_up_at IS NULL THEN 1 END) AS waiting, \
+           COUNT(gave_up_at) AS gave_up \
+         FROM outbox",
+    ))
+    .one(conn)
+    .await?
+    .ok_or_else(|| AppError::internal(anyhow::anyhow!("the outbox counts read nothing")))?;
+    let mut notifications = Vec::with_capacity(rows.len());
+    for row in rows {
+        let channel = Channel::from_stored(&row.channel)?;
+        let status = if row.sent_at.is_some() {
+            Status::Sent
+        } else if row.gave_up_at.is_some() {
+            Status::GaveUp
+        } else if channel == Channel::Digest {
+            Status::InDigest
+        } else {
+            Status::Waiting
+        };
+        notifications.push(Notification {
+            id: row.id,
+            kind: EventKind::from_stored(&row.kind)?,
+            channel,
+            person_id: row.person_id,
+            person_name: row.person_name,
+            created_at: row.created_at,
+            status,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            sent_at: row.sent_at,
+            gave_up_at: row.gave_up_at,
+            last_error: row.last_error,
+        });
+    }
+    Ok(Outbox {
+        notifications: crate::paging::finish(notifications, limit, |n| n.id),
+        waiting: counts.waiting,
+        gave_up: counts.gave_up,
+    })
+}
+
+/// How long a failing notification is retried before the sender gives up on it.
+pub const GIVE_UP_AFTER: Duration = Duration::hours(24);
+
+/// The wait before attempt `attempts + 1`: 30 seconds doubling to at most an hour, so a
+/// mail server down for a minute costs a minute, and one down all day is not hammered.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 8) - 1;
+    let seconds = 30_i64 << exponent;
+    Duration::seconds(seconds.min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_has_a_label() {
+        crate::validate::assert_labelled::<EventKind>();
+        crate::validate::assert_labelled::<Delivery>();
+        crate::validate::assert_labelled::<Channel>();
+    }
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(8), Duration::seconds(3600));
+        assert_eq!(backoff(40), Duration::seconds(3600));
+    }
+}
