@@ -423,6 +423,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::feedback::pages::routes,
     crate::todo::pages::routes,
     crate::own_data::pages::routes,
+    crate::audit::pages::routes,
 ];
 
 fn page_routes() -> Route {
@@ -462,5 +463,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .data(state)
         .around(move |ep, req| security_headers(ep, req, https_only))
         .with(crate::telemetry::RequestLog)
+        .around(crate::telemetry::audit_request_id)
         .with(RequestId::default())
 }

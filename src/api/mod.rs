@@ -102,7 +102,7 @@ impl From<AppError> for ApiError {
         err.log();
         let problem = Json(Problem::from_app_error(&err));
         match err {
-            AppError::BadRequest(_) => ApiError::BadRequest(problem),
+            AppError::BadRequest(_) | AppError::BadParameters(_) => ApiError::BadRequest(problem),
             AppError::Unauthenticated | AppError::BadCredentials => ApiError::Unauthorized(problem),
             AppError::Forbidden(_) => ApiError::Forbidden(problem),
             AppError::NotFound => ApiError::NotFound(problem),
@@ -201,7 +201,11 @@ pub type Endpoints = (
     crate::ideas::api::IdeasApi,
     crate::feedback::api::FeedbackApi,
     crate::todo::api::TodoApi,
-    crate::own_data::api::OwnDataApi,
+    // Tuples of operations stop at sixteen; later areas join the last one.
+    (
+        crate::own_data::api::OwnDataApi,
+        crate::audit::api::AuditApi,
+    ),
 );
 
 /// The JSON API with its document. Building it needs no database, so `staffdev openapi`
@@ -224,7 +228,10 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             crate::ideas::api::IdeasApi,
             crate::feedback::api::FeedbackApi,
             crate::todo::api::TodoApi,
-            crate::own_data::api::OwnDataApi,
+            (
+                crate::own_data::api::OwnDataApi,
+                crate::audit::api::AuditApi,
+            ),
         ),
         "staffdev",
         env!("CARGO_PKG_VERSION"),
