@@ -625,8 +625,7 @@ pub async fn move_to(
             crate::audit::Kind::CyclePhaseMoved,
             crate::audit::Subject::Cycle(id),
         )
-        .change("phase", proposed.from.as_str(), to.as_str())
-        .set("unfinished", proposed.unfinished.len()),
+        .change("phase", proposed.from.as_str(), to.as_str()),
     )
     .await?;
     txn.commit().await?;

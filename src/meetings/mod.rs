@@ -608,9 +608,7 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
             "status",
             row.status.as_str(),
             MeetingStatus::Published.as_str(),
-        )
-        .set("title", &row.title)
-        .set("starts_at", row.starts_at);
+        );
     let mut model = row.into_active_model();
     model.status = Set(MeetingStatus::Published.as_str().to_owned());
     model.published_at = Set(Some(now));
