@@ -116,7 +116,7 @@ impl AuditApi {
     /// `to` (YYYY-MM-DD, inclusive, UTC). A filter that cannot be used is a 400 whose
     /// `errors` name it.
     #[oai(path = "/audit", method = "get", operation_id = "list_audit_events")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // poem-openapi takes each query parameter as an argument
     async fn list(
         &self,
         auth: BearerAuth,
@@ -143,6 +143,7 @@ impl AuditApi {
         method = "get",
         operation_id = "export_audit_events"
     )]
+    #[allow(clippy::too_many_arguments)] // poem-openapi takes each query parameter as an argument
     async fn export(
         &self,
         auth: BearerAuth,
