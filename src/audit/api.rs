@@ -42,9 +42,11 @@ pub struct AuditEventBody {
     pub subject_id: Option<i64>,
     /// The person the change concerns.
     pub person: Option<PersonRefBody>,
-    /// The fields that changed, as they were (an object; empty for something new).
+    /// The fields that changed, as they were (an object; empty for something new). A
+    /// field that had no value is absent from this side, never `null`.
     pub before: serde_json::Value,
-    /// The fields that changed, as they became (an object; empty for something gone).
+    /// The fields that changed, as they became (an object; empty for something gone). A
+    /// field left without a value is absent from this side, never `null`.
     pub after: serde_json::Value,
     /// The id of the request that made the change (its `x-request-id`); absent for
     /// changes made outside a request.

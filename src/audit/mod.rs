@@ -172,6 +172,13 @@ pub struct Event {
     after: Map<String, Value>,
 }
 
+/// Keeps a field's value, unless it is none (see `Event::change`).
+fn insert(side: &mut Map<String, Value>, field: &str, value: Value) {
+    if !value.is_null() {
+        side.insert(field.to_owned(), value);
+    }
+}
+
 fn json(value: impl Serialize) -> Value {
     // Strings, numbers, booleans, dates and options of them cannot fail to serialize.
     serde_json::to_value(value).unwrap_or(Value::Null)
@@ -200,23 +207,26 @@ impl Event {
     }
 
     /// A field that changed from `before` to `after`; left out when it did not change.
+    /// A side where the field had no value (None) leaves it out, as the API sends no
+    /// null: `{}` before and `{"manager_id": 4}` after is a manager given to someone who
+    /// had none.
     pub fn change<T: Serialize + PartialEq>(mut self, field: &str, before: T, after: T) -> Event {
         if before != after {
-            self.before.insert(field.to_owned(), json(before));
-            self.after.insert(field.to_owned(), json(after));
+            insert(&mut self.before, field, json(before));
+            insert(&mut self.after, field, json(after));
         }
         self
     }
 
     /// A field of something new (it had no value before).
     pub fn set(mut self, field: &str, value: impl Serialize) -> Event {
-        self.after.insert(field.to_owned(), json(value));
+        insert(&mut self.after, field, json(value));
         self
     }
 
     /// A field of something that is gone (it has no value after).
     pub fn was(mut self, field: &str, value: impl Serialize) -> Event {
-        self.before.insert(field.to_owned(), json(value));
+        insert(&mut self.before, field, json(value));
         self
     }
 
@@ -569,11 +579,12 @@ mod tests {
     fn an_event_keeps_only_the_fields_that_changed() {
         let event = Event::new(Kind::RoleChanged, Subject::Person(3))
             .change("role", "staff", "cio")
-            .change("team", "Ops", "Ops");
+            .change("team", "Ops", "Ops")
+            .change("manager_id", Some(2), None);
         assert_eq!(event.person_id, Some(3));
         assert_eq!(
             Value::Object(event.before).to_string(),
-            r#"{"role":"staff"}"#
+            r#"{"manager_id":2,"role":"staff"}"#
         );
         assert_eq!(Value::Object(event.after).to_string(), r#"{"role":"cio"}"#);
     }
