@@ -466,6 +466,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::feedback::pages::routes,
     crate::todo::pages::routes,
     crate::own_data::pages::routes,
+    crate::audit::pages::routes,
     crate::notifications::pages::routes,
 ];
 
@@ -506,5 +507,6 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .data(state)
         .around(move |ep, req| security_headers(ep, req, https_only))
         .with(crate::telemetry::RequestLog)
+        .around(crate::telemetry::audit_request_id)
         .with(RequestId::default())
 }

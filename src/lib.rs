@@ -4,6 +4,8 @@
 pub mod api;
 /// Application state, routes, middleware and the listener.
 pub mod app;
+/// The audit trail: who changed what and when, append-only, read by the cio.
+pub mod audit;
 /// Sign-in, sessions, API tokens, CSRF and the actor of a request.
 pub mod auth;
 /// `staffdev backup` and `restore`: consistent copies of the SQLite database while serving.

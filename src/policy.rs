@@ -62,6 +62,9 @@ pub enum Action<'a> {
     /// List what has been hidden from the portal and bring it back: the cio. Nobody else
     /// learns the list exists (404), since it names what was hidden and why.
     ReviewHiddenItems,
+    /// Read the audit trail (who changed what, when) and export it: the cio. Nobody else
+    /// learns it exists (404): it names people, their roles and failed sign-ins.
+    ReadAuditTrail,
     /// See who has gone unrecognised lately and kudos per team: the cio, and managers
     /// (anyone with active direct reports) for the people below them.
     ViewRecognitionBalance { is_manager: bool },
@@ -161,7 +164,7 @@ pub fn decide(actor: Principal, action: Action<'_>) -> Decision {
                 Allow
             }
         }
-        Action::ReviewHiddenItems => {
+        Action::ReviewHiddenItems | Action::ReadAuditTrail => {
             if is_cio {
                 Allow
             } else {
@@ -450,6 +453,10 @@ mod tests {
             ("a manager does not see them", lead,       Action::ReviewHiddenItems, Hide),
             ("staff do not see them",       me,         Action::ReviewHiddenItems, Hide),
             ("advisors do not see them",    advisor,    Action::ReviewHiddenItems, Hide),
+            ("the cio reads the audit trail", cio,      Action::ReadAuditTrail, Allow),
+            ("a manager does not see it",   lead,       Action::ReadAuditTrail, Hide),
+            ("staff do not see it",         me,         Action::ReadAuditTrail, Hide),
+            ("advisors do not see it",      advisor,    Action::ReadAuditTrail, Hide),
             ("managers see the balance",    lead,       Action::ViewRecognitionBalance { is_manager: true }, Allow),
             ("the cio sees it, reports or not", cio,    Action::ViewRecognitionBalance { is_manager: false }, Allow),
             ("staff without reports do not", peer,     Action::ViewRecognitionBalance { is_manager: false }, Hide),

@@ -85,6 +85,19 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
     }
 }
 
+/// Hands the request's id (from poem's RequestId middleware) to the audit trail for the
+/// whole request (`audit::within_request`), so services record it without seeing HTTP.
+pub async fn audit_request_id<E: Endpoint>(
+    ep: std::sync::Arc<E>,
+    req: Request,
+) -> poem::Result<Response> {
+    let request_id = req.extensions().get::<ReqId>().map(|id| id.to_string());
+    crate::audit::within_request(request_id, async move {
+        ep.call(req).await.map(IntoResponse::into_response)
+    })
+    .await
+}
+
 /// Installs the global logger. Every line inside a request carries its request id, from
 /// the span that poem's RequestId middleware opens.
 pub fn init_logging(format: LogFormat, filter: &str) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ mod m20261204_000014_goal_send_backs;
 mod m20261205_000015_moderation_events;
 mod m20261206_000016_recognition_tallies;
 mod m20261206_000017_skill_tallies;
+mod m20261207_000018_audit_events;
 mod m20261208_000019_notifications;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_moderation_events::Migration),
             Box::new(m20261206_000016_recognition_tallies::Migration),
             Box::new(m20261206_000017_skill_tallies::Migration),
+            Box::new(m20261207_000018_audit_events::Migration),
             Box::new(m20261208_000019_notifications::Migration),
         ]
     }

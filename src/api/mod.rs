@@ -102,7 +102,7 @@ impl From<AppError> for ApiError {
         err.log();
         let problem = Json(Problem::from_app_error(&err));
         match err {
-            AppError::BadRequest(_) => ApiError::BadRequest(problem),
+            AppError::BadRequest(_) | AppError::BadParameters(_) => ApiError::BadRequest(problem),
             AppError::Unauthenticated | AppError::BadCredentials => ApiError::Unauthorized(problem),
             AppError::Forbidden(_) => ApiError::Forbidden(problem),
             AppError::NotFound => ApiError::NotFound(problem),
@@ -201,10 +201,11 @@ pub type Endpoints = (
     crate::ideas::api::IdeasApi,
     crate::feedback::api::FeedbackApi,
     crate::todo::api::TodoApi,
-    // Tuples of at most 16 implement `OpenApi`; the person's own things share one.
+    // Tuples of operations stop at sixteen; later areas join the last one.
     (
         crate::own_data::api::OwnDataApi,
         crate::notifications::api::NotificationsApi,
+        crate::audit::api::AuditApi,
     ),
 );
 
@@ -231,6 +232,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
             (
                 crate::own_data::api::OwnDataApi,
                 crate::notifications::api::NotificationsApi,
+                crate::audit::api::AuditApi,
             ),
         ),
         "staffdev",

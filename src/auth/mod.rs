@@ -155,6 +155,7 @@ pub async fn check_credentials(
         Ok(email) => people::credentials(db.conn(), &email).await?,
         Err(_) => None,
     };
+    let person_id = found.as_ref().map(|p| p.person_id);
     let usable = found.filter(|p| p.active && p.password_hash.is_some());
     let stored = usable.as_ref().and_then(|p| p.password_hash.as_deref());
     let matches = passwords::verify(password, stored).await?;
@@ -172,7 +173,12 @@ pub async fn check_credentials(
         // The reservation stays: it was a failure.
         _ => {
             let txn = db.write().await?;
-            throttle::fail(&txn, reservation).await?;
+            let attempt = throttle::Attempt {
+                email,
+                person_id,
+                client,
+            };
+            throttle::fail(&txn, reservation, &attempt).await?;
             txn.commit().await?;
             Err(AppError::BadCredentials)
         }

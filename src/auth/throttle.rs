@@ -37,11 +37,12 @@ use std::{net::IpAddr, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QuerySelect, Set,
-    prelude::Expr,
+    ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
+    Set, prelude::Expr,
 };
 
 use crate::{
+    audit,
     auth::secrets,
     db::WriteTxn,
     entities::{sign_in_device, sign_in_failure},
@@ -195,8 +196,31 @@ struct FailureCount {
 pub struct Reservation {
     row_ids: Vec<i64>,
     own: String,
-    /// Keys counted only once the attempt has failed (`fail`).
-    on_failure: Vec<String>,
+    /// Keys counted only once the attempt has failed (`fail`), with the count past which
+    /// they are spaced.
+    on_failure: Vec<(String, i64)>,
+    /// The counts this attempt fills up: should it fail, they lock (the audit trail
+    /// records it).
+    locks: Vec<&'static str>,
+}
+
+/// What a lock is on, as the audit trail names it, from its key.
+fn locked_what(key: &str) -> &'static str {
+    match key.split_once(':').map(|(kind, _)| kind) {
+        Some("device") => "device",
+        Some("pair") => "account_from_address",
+        Some("account") => "account",
+        _ => "address",
+    }
+}
+
+/// A failed attempt as the audit trail tells it, should it lock anything.
+pub struct Attempt<'a> {
+    /// The email as typed.
+    pub email: &'a str,
+    /// Whose account it is, if it names someone.
+    pub person_id: Option<i32>,
+    pub client: &'a Client,
 }
 
 /// Counts one attempt under each key of its source, or refuses with 429 (and the longest
@@ -209,6 +233,7 @@ pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> 
     let names: Vec<&str> = source.keys.iter().map(|(key, _)| key.as_str()).collect();
     txn.lock(&names).await?;
     let mut wait: Option<Duration> = None;
+    let mut locks = Vec::new();
     for (key, limit) in &source.keys {
         sign_in_failure::Entity::delete_many()
             .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
@@ -225,6 +250,14 @@ pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> 
             .into_model::<FailureCount>()
             .one(txn)
             .await?;
+        // This attempt, once it fails, is the one that reaches the limit. Counted under
+        // the key's lock, so exactly one attempt locks a key.
+        let failures = counted.as_ref().map_or(0, |c| c.failures);
+        if let Limit::Block(max) = *limit
+            && failures == max - 1
+        {
+            locks.push(locked_what(key));
+        }
         let Some(FailureCount {
             failures,
             oldest: Some(oldest),
@@ -258,8 +291,8 @@ pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> 
         // reservation there would make a burst of right passwords from one proxy (a
         // Monday morning) wait as if it were guessing. The account's counts, which bound
         // guesses, are reserved.
-        if let Limit::Space(_) = limit {
-            on_failure.push(key.clone());
+        if let Limit::Space(after) = limit {
+            on_failure.push((key.clone(), *after));
             continue;
         }
         row_ids.push(record(txn, key, now).await?);
@@ -268,6 +301,7 @@ pub async fn reserve(txn: &WriteTxn, source: &Source) -> AppResult<Reservation> 
         row_ids,
         own: source.own.clone(),
         on_failure,
+        locks,
     })
 }
 
@@ -282,13 +316,42 @@ async fn record(txn: &WriteTxn, key: &str, at: chrono::DateTime<Utc>) -> AppResu
     Ok(inserted.last_insert_id)
 }
 
-/// The attempt was wrong: the counts that wait for the answer take it too.
-pub async fn fail(txn: &WriteTxn, reservation: Reservation) -> AppResult<()> {
+/// The attempt was wrong: the counts that wait for the answer take it too. When it locks
+/// an account or spaces an address, the audit trail records it in the same write.
+pub async fn fail(
+    txn: &WriteTxn,
+    reservation: Reservation,
+    attempt: &Attempt<'_>,
+) -> AppResult<()> {
     let now = Utc::now();
-    for key in &reservation.on_failure {
+    let mut locks = reservation.locks;
+    for (key, after) in &reservation.on_failure {
+        txn.lock(&[key]).await?;
+        let failures = sign_in_failure::Entity::find()
+            .filter(sign_in_failure::Column::ThrottleKey.eq(key.as_str()))
+            .filter(sign_in_failure::Column::FailedAt.gt(now - chrono(WINDOW)))
+            .count(txn)
+            .await?;
         record(txn, key, now).await?;
+        if i64::try_from(failures).unwrap_or(i64::MAX) == after - 1 {
+            locks.push(locked_what(key));
+        }
     }
-    Ok(())
+    if locks.is_empty() {
+        return Ok(());
+    }
+    let subject = if locks.iter().all(|&what| what == "address") {
+        audit::Subject::Address
+    } else {
+        audit::Subject::Account(attempt.person_id)
+    };
+    let event = audit::Event::new(audit::Kind::SignInLocked, subject)
+        .concerning(attempt.person_id)
+        .set("email", attempt.email.trim().to_lowercase())
+        .set("address", &attempt.client.address)
+        .set("known_device", attempt.client.device.is_some())
+        .change("locked", Vec::<&str>::new(), locks);
+    audit::record(txn, None, event).await
 }
 
 /// The attempt was right: it does not count, and the earlier failures of its own source

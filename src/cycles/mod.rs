@@ -618,6 +618,16 @@ pub async fn move_to(
             "The cycle moved on meanwhile; reload and try again.",
         ));
     }
+    crate::audit::record(
+        &txn,
+        Some(actor),
+        crate::audit::Event::new(
+            crate::audit::Kind::CyclePhaseMoved,
+            crate::audit::Subject::Cycle(id),
+        )
+        .change("phase", proposed.from.as_str(), to.as_str()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(PhaseMove {
         cycle: Cycle {

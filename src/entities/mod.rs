@@ -4,6 +4,7 @@
 pub mod announcement;
 pub mod annual_report;
 pub mod api_token;
+pub mod audit_event;
 pub mod compliment;
 pub mod evaluation_entry;
 pub mod evaluation_proposal;

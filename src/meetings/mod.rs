@@ -30,6 +30,7 @@ use sea_orm::{
 pub use agenda::{Budget, Item, ItemInput, ItemKind, Slot};
 
 use crate::{
+    audit,
     auth::Actor,
     db::{Db, WriteTxn},
     entities::{meeting, meeting_item},
@@ -601,10 +602,18 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     let planned = agenda::planned_total(&txn, id).await?;
     check_fits(planned, row.duration_minutes, "agenda")?;
     let now = Utc::now();
+    let event = audit::Event::new(audit::Kind::MeetingPublished, audit::Subject::Meeting(id))
+        .concerning(row.facilitator_id)
+        .change(
+            "status",
+            row.status.as_str(),
+            MeetingStatus::Published.as_str(),
+        );
     let mut model = row.into_active_model();
     model.status = Set(MeetingStatus::Published.as_str().to_owned());
     model.published_at = Set(Some(now));
     let row = bump(&txn, model.update(&txn).await?).await?;
+    audit::record(&txn, Some(actor), event).await?;
     txn.commit().await?;
     let mut meetings = hydrate(db.conn(), vec![row]).await?;
     meetings.pop().ok_or(AppError::NotFound)

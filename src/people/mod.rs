@@ -13,6 +13,7 @@ pub mod passwords;
 
 use std::collections::HashMap;
 
+use crate::audit::{Event, Kind};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult,
@@ -661,6 +662,30 @@ pub async fn update(
         (true, _) | (false, true) => Some(SignOut::Everywhere(id)),
         (false, false) => None,
     };
+    // The audit trail's events, one per kind of change, written with the change.
+    let subject = crate::audit::Subject::Person(id);
+    let audited = [
+        Event::new(Kind::RoleChanged, subject).change(
+            "role",
+            existing.role.as_str(),
+            changes.role.map_or(existing.role.as_str(), |r| r.as_str()),
+        ),
+        Event::new(Kind::ManagerChanged, subject).change(
+            "manager_id",
+            existing.manager_id,
+            changes.manager_id.unwrap_or(existing.manager_id),
+        ),
+        Event::new(Kind::ActiveChanged, subject).change(
+            "active",
+            existing.active,
+            changes.active.unwrap_or(existing.active),
+        ),
+        Event::new(Kind::PasswordReset, subject).change(
+            "password",
+            None,
+            password_hash.as_ref().map(|_| "changed"),
+        ),
+    ];
     let mut model: person::ActiveModel = existing.into();
     if let Some(email) = changes.email {
         model.email = Set(email.as_str().to_owned());
@@ -692,6 +717,9 @@ pub async fn update(
     })?;
     if let Some(whom) = signs_out {
         sign_out(&txn, whom).await?;
+    }
+    for event in audited.into_iter().filter(Event::changed_anything) {
+        crate::audit::record(&txn, Some(actor), event).await?;
     }
     if changes.active.is_some() {
         // The department's skill figures count active people only.
@@ -1004,6 +1032,22 @@ pub async fn refs(
                     name: m.name,
                 },
             )
+        })
+        .collect())
+}
+
+/// Everyone, active or not, by name: whom a record about past changes may name (the
+/// audit trail's person filter). One query.
+pub async fn all_refs(conn: &impl ConnectionTrait) -> AppResult<Vec<PersonRef>> {
+    Ok(person::Entity::find()
+        .order_by_asc(person::Column::Name)
+        .order_by_asc(person::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| PersonRef {
+            id: m.id,
+            name: m.name,
         })
         .collect())
 }

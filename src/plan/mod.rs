@@ -570,8 +570,36 @@ impl PartInput {
     }
 }
 
-/// Makes `id` the active plan, archiving the one in force before.
-async fn activate(txn: &WriteTxn, id: i32) -> AppResult<()> {
+/// Makes `id` the active plan, archiving the one in force before, and puts it on the
+/// audit trail (`was`: the plan's status before, none for a new plan).
+async fn activate(
+    txn: &WriteTxn,
+    actor: &Actor,
+    id: i32,
+    was: Option<PlanStatus>,
+) -> AppResult<()> {
+    // The plan's own row may already say active (an update writes it first).
+    let archived = plan::Entity::find()
+        .filter(plan::Column::Status.eq(PlanStatus::Active.as_str()))
+        .filter(plan::Column::Id.ne(id))
+        .one(txn)
+        .await?
+        .map(|p| p.id);
+    crate::audit::record(
+        txn,
+        Some(actor),
+        crate::audit::Event::new(
+            crate::audit::Kind::PlanActivated,
+            crate::audit::Subject::Plan(id),
+        )
+        .change(
+            "status",
+            was.map(PlanStatus::as_str),
+            Some(PlanStatus::Active.as_str()),
+        )
+        .change("archived_plan_id", None, archived),
+    )
+    .await?;
     plan::Entity::update_many()
         .col_expr(
             plan::Column::Status,
@@ -613,7 +641,7 @@ pub async fn create(db: &Db, actor: &Actor, input: PlanInput) -> AppResult<PlanS
     .insert(&txn)
     .await?;
     if new.status == PlanStatus::Active {
-        activate(&txn, model.id).await?;
+        activate(&txn, actor, model.id, None).await?;
     }
     txn.commit().await?;
     summary(&model)
@@ -666,8 +694,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: PlanInput) -> AppRes
     }
     model.updated_at = Set(Utc::now());
     let model = model.update(&txn).await?;
-    if changes.status == Some(PlanStatus::Active) {
-        activate(&txn, id).await?;
+    if changes.status == Some(PlanStatus::Active) && current != PlanStatus::Active {
+        activate(&txn, actor, id, Some(current)).await?;
     }
     txn.commit().await?;
     summary(&model)

@@ -150,6 +150,10 @@ impl NotebookMessage {
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 #[cfg(test)]

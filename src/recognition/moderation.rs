@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::{Message, limit_sql};
 use crate::{
+    audit,
     auth::Actor,
     db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, kudos as kudos_row, moderation_event, notebook_entry},
@@ -201,6 +202,14 @@ pub async fn hide(
     if let Some(about) = told {
         notifications::withdraw(&txn, about, now).await?;
     }
+    audit::record(
+        &txn,
+        Some(actor),
+        audit_event(audit::Kind::ItemHidden, item)
+            .change("hidden", false, true)
+            .set("reason", reason.as_str()),
+    )
+    .await?;
     record(
         &txn,
         item,
@@ -227,6 +236,14 @@ pub async fn unhide(
     let reason = parse_reason(reason)?;
     let txn = db.write().await?;
     set_hidden(&txn, item, None).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        audit_event(audit::Kind::ItemUnhidden, item)
+            .change("hidden", true, false)
+            .set("reason", reason.as_str()),
+    )
+    .await?;
     record(
         &txn,
         item,
@@ -237,6 +254,19 @@ pub async fn unhide(
     )
     .await?;
     txn.commit().await
+}
+
+/// The audit trail's event for moderating `item`.
+fn audit_event(kind: audit::Kind, item: Hideable) -> audit::Event {
+    audit::Event::new(
+        kind,
+        match item {
+            Hideable::Kudos(id) => audit::Subject::Kudos(id),
+            Hideable::NotebookEntry(id) => audit::Subject::NotebookEntry(id),
+            Hideable::Compliment(id) => audit::Subject::Compliment(id),
+            Hideable::Announcement(id) => audit::Subject::Announcement(id),
+        },
+    )
 }
 
 fn parse_reason(reason: Option<&str>) -> AppResult<Message> {

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, S
 
 use super::{Hidden, Message, Reader, limit_sql, older_than};
 use crate::{
+    audit,
     auth::Actor,
     db::{Db, Params, WriteTxn},
     entities::{announcement, compliment, person},
@@ -195,6 +196,22 @@ pub async fn post_compliment_in(
         &[person.id],
         Some(notifications::About::Compliment(created.id)),
         now,
+    )
+    .await?;
+    audit::record(
+        txn,
+        Some(actor),
+        audit::Event::new(
+            audit::Kind::ComplimentPosted,
+            audit::Subject::Compliment(created.id),
+        )
+        .concerning(person.id)
+        .set("person_id", person.id)
+        .set("giver_name", &created.giver_name)
+        .set("giver_affiliation", &created.giver_affiliation)
+        .set("channel", &created.channel)
+        .set("received_on", created.received_on)
+        .set("message", &created.message),
     )
     .await?;
     to_compliment(created, person, None)
@@ -417,6 +434,18 @@ pub async fn post_announcement(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        audit::Event::new(
+            audit::Kind::AnnouncementPosted,
+            audit::Subject::Announcement(created.id),
+        )
+        .set("kind", &created.kind)
+        .set("title", &created.title)
+        .set("body", &created.body),
+    )
     .await?;
     txn.commit().await?;
     Ok(Announcement {

@@ -12,6 +12,7 @@ use sea_orm::{
 
 use super::{Hidden, NotebookMessage, Reader, hidden, limit_sql};
 use crate::{
+    audit,
     auth::Actor,
     db::{Db, Params, WriteTxn},
     entities::{notebook_entry, person, trophy},
@@ -521,6 +522,13 @@ pub async fn reassign_trophy(
     let (Some(receiver), Some(reason)) = (receiver, reason) else {
         return Err(errors.into_error());
     };
+    let event = audit::Event::new(
+        audit::Kind::TrophyReassigned,
+        audit::Subject::Trophy(trophy_id),
+    )
+    .concerning(receiver.id)
+    .change("holder_id", before.holder.id, receiver.id)
+    .set("reason", reason.as_str());
     let moved = hand_over(
         &txn,
         before,
@@ -531,6 +539,7 @@ pub async fn reassign_trophy(
         now,
     )
     .await?;
+    audit::record(&txn, Some(actor), event).await?;
     txn.commit().await?;
     Ok(moved)
 }

@@ -19,6 +19,7 @@ use sea_orm::{
     sea_query::{Order, Query},
 };
 
+use crate::audit::{self, Event, Kind};
 use crate::{
     auth::Actor,
     db::{Db, WriteTxn},
@@ -292,8 +293,31 @@ pub async fn create(db: &Db, actor: &Actor, input: SkillInput) -> AppResult<Skil
             duplicate_name,
         )
     })?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Event::new(Kind::SkillAdded, audit::Subject::Skill(model.id))
+            .set("name", &model.name)
+            .set("category", &model.category),
+    )
+    .await?;
     txn.commit().await?;
     to_skill(model)
+}
+
+/// A skill's fields as the audit trail compares them.
+fn audited_fields(s: &skill::Model) -> [(&'static str, serde_json::Value); 9] {
+    [
+        ("name", s.name.clone().into()),
+        ("category", s.category.clone().into()),
+        ("description", s.description.clone().into()),
+        ("level1", s.level1.clone().into()),
+        ("level2", s.level2.clone().into()),
+        ("level3", s.level3.clone().into()),
+        ("level4", s.level4.clone().into()),
+        ("level5", s.level5.clone().into()),
+        ("retired", s.retired.into()),
+    ]
 }
 
 pub async fn update(db: &Db, actor: &Actor, id: i32, input: SkillInput) -> AppResult<Skill> {
@@ -313,6 +337,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: SkillInput) -> AppRe
     {
         return Err(duplicate_name());
     }
+    let before = audited_fields(&existing);
+    let was_retired = existing.retired;
     let mut model: skill::ActiveModel = existing.into();
     if let Some(name) = changes.name {
         model.name_key = Set(name.to_lowercase());
@@ -343,6 +369,19 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: SkillInput) -> AppRe
             duplicate_name,
         )
     })?;
+    // One event per edit: retiring or bringing back names it, with anything else changed.
+    let kind = match (was_retired, model.retired) {
+        (false, true) => Kind::SkillRetired,
+        (true, false) => Kind::SkillReinstated,
+        _ => Kind::SkillChanged,
+    };
+    let event = before.into_iter().zip(audited_fields(&model)).fold(
+        Event::new(kind, audit::Subject::Skill(id)),
+        |event, ((field, was), (_, is))| event.change(field, was, is),
+    );
+    if event.changed_anything() {
+        audit::record(&txn, Some(actor), event).await?;
+    }
     txn.commit().await?;
     to_skill(model)
 }
@@ -351,7 +390,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: SkillInput) -> AppRe
 pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
     policy::check(actor.principal(), Action::ManageSkills)?;
     let txn = db.write().await?;
-    skill::Entity::find_by_id(id)
+    let existing = skill::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -370,6 +409,12 @@ pub async fn delete(db: &Db, actor: &Actor, id: i32) -> AppResult<()> {
         )));
     }
     skill::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Event::new(Kind::SkillDeleted, audit::Subject::Skill(id)).was("name", &existing.name),
+    )
+    .await?;
     txn.commit().await
 }
 

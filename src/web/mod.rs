@@ -54,6 +54,8 @@ pub struct NavActor {
     pub waiting: Option<usize>,
     /// Policy lets them open the team views (never advisors, whoever reports to them).
     pub may_view_team: bool,
+    /// The audit trail: the cio.
+    pub sees_audit: bool,
 }
 
 impl NavActor {
@@ -90,6 +92,7 @@ impl Layout {
                     }),
                     waiting: WAITING_COUNT.try_with(|count| *count).ok().flatten(),
                     may_view_team: allows(Action::ViewTeam),
+                    sees_audit: allows(Action::ReadAuditTrail),
                 }
             }),
             csrf_token: actor.and_then(|a| a.csrf_token.clone()).unwrap_or_default(),

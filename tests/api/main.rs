@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accessibility;
+mod audit;
 mod auth;
 mod backup;
 mod browser;
