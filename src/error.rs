@@ -29,11 +29,6 @@ pub enum AppError {
     /// 400: the request could not be read at all (malformed JSON, a bad parameter).
     #[error("{0}")]
     BadRequest(String),
-    /// 400: query parameters that cannot be used (a filter naming no known word, a date
-    /// that is not one, a range that ends before it starts, a cursor we never gave out),
-    /// each named with the reason.
-    #[error("Some parameters cannot be used.")]
-    BadParameters(Vec<FieldError>),
     /// 401: nobody is signed in, or the credentials are not valid.
     #[error("Sign in to continue.")]
     Unauthenticated,
@@ -102,7 +97,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) | AppError::BadParameters(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -114,12 +109,10 @@ impl AppError {
         }
     }
 
-    /// Field errors carried by a 400 about parameters, a 409 or a 422.
+    /// Field errors carried by a 409 or a 422.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            AppError::Invalid(errors)
-            | AppError::BadParameters(errors)
-            | AppError::Conflict { errors, .. } => errors,
+            AppError::Invalid(errors) | AppError::Conflict { errors, .. } => errors,
             _ => &[],
         }
     }

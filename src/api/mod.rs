@@ -102,7 +102,7 @@ impl From<AppError> for ApiError {
         err.log();
         let problem = Json(Problem::from_app_error(&err));
         match err {
-            AppError::BadRequest(_) | AppError::BadParameters(_) => ApiError::BadRequest(problem),
+            AppError::BadRequest(_) => ApiError::BadRequest(problem),
             AppError::Unauthenticated | AppError::BadCredentials => ApiError::Unauthorized(problem),
             AppError::Forbidden(_) => ApiError::Forbidden(problem),
             AppError::NotFound => ApiError::NotFound(problem),

@@ -115,7 +115,7 @@ pub struct AuditApi;
 impl AuditApi {
     /// The audit trail, newest first (the cio; 404 for everyone else). Filters: `person`
     /// (an id: changes concerning them), `kind` (one of the words of `kind`), `from` and
-    /// `to` (YYYY-MM-DD, inclusive, UTC). A filter that cannot be used is a 400 whose
+    /// `to` (YYYY-MM-DD, inclusive, UTC). A filter that cannot be used is a 422 whose
     /// `errors` name it.
     #[oai(path = "/audit", method = "get", operation_id = "list_audit_events")]
     #[allow(clippy::too_many_arguments)] // poem-openapi takes each query parameter as an argument

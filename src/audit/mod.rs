@@ -332,7 +332,7 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 }
 
 impl TrailFilter {
-    /// Every filter that cannot be used is named at once (400).
+    /// Every filter that cannot be used is named at once (422, as for any parameter).
     fn parse(&self) -> AppResult<Filters> {
         let mut errors = Vec::new();
         let person = given(&self.person).and_then(|p| match p.parse::<i32>() {
@@ -376,7 +376,7 @@ impl TrailFilter {
             }
         });
         if !errors.is_empty() {
-            return Err(AppError::BadParameters(errors));
+            return Err(AppError::Invalid(errors));
         }
         Ok(Filters {
             person,
@@ -478,7 +478,7 @@ async fn read_page(
 }
 
 /// The trail, newest first, filtered and paged (the cio; 404 for everyone else). A filter
-/// that cannot be used is a 400 naming it.
+/// that cannot be used is a 422 naming it.
 pub async fn trail(
     db: &Db,
     actor: &Actor,
@@ -599,7 +599,7 @@ mod tests {
             after: Some("!!".into()),
         };
         let err = filter.parse().err().unwrap();
-        assert_eq!(err.status(), poem::http::StatusCode::BAD_REQUEST);
+        assert_eq!(err.status(), poem::http::StatusCode::UNPROCESSABLE_ENTITY);
         let fields: Vec<&str> = err
             .field_errors()
             .iter()

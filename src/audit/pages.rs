@@ -82,7 +82,7 @@ impl TrailPage {
 }
 
 /// The trail, newest first, with the filters as a GET form: the cio only (404 for
-/// everyone else). Filters that cannot be used show by their fields with a 400.
+/// everyone else). Filters that cannot be used show by their fields with a 422.
 #[handler]
 pub async fn list(
     state: Data<&AppState>,
@@ -92,7 +92,7 @@ pub async fn list(
     let people = audit::people_named(&state.db, &actor).await?;
     let (events, errors) = match audit::trail(&state.db, &actor, &q.filter(), None).await {
         Ok(events) => (events, FormErrors::default()),
-        Err(AppError::BadParameters(errors)) => (
+        Err(AppError::Invalid(errors)) => (
             Page {
                 items: Vec::new(),
                 next: None,
@@ -104,7 +104,7 @@ pub async fn list(
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
-        StatusCode::BAD_REQUEST
+        StatusCode::UNPROCESSABLE_ENTITY
     };
     let typed = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_owned();
     Ok(render(&TrailPage {

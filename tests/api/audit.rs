@@ -289,7 +289,7 @@ both_backends! {
 }
 
 both_backends! {
-    async fn filters_that_cannot_be_used_are_a_400_naming_the_field(app) {
+    async fn filters_that_cannot_be_used_are_a_422_naming_the_field(app) {
         app.department().await;
         let cio = app.token("cio@example.org").await;
         for (query, field, message) in [
@@ -302,13 +302,13 @@ both_backends! {
         ] {
             for path in [format!("/api/v1/audit?{query}"), format!("/api/v1/audit.csv?{query}")] {
                 let (status, problem) = app.get_json(&cio, &path).await;
-                assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {problem}");
                 assert_eq!(error_fields(&problem), [field], "{path}: {problem}");
                 assert!(problem["errors"][0]["message"].as_str().unwrap().starts_with(message), "{path}: {problem}");
             }
             let browser = app.signed_in("cio@example.org").await;
             let response = browser.get(&format!("/audit?{query}")).await;
-            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
             let html = response.text().await.unwrap();
             assert!(html.contains(&format!(r#"id="{field}-error""#)), "{query}: {html}");
         }
