@@ -88,6 +88,11 @@ struct Addressee {
 
 /// Claims one batch of due emails and sends it; answers how many were claimed.
 pub async fn send_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
+    // Look before taking the write lock: an idle sender polls, and a write transaction
+    // every few seconds would also make every reader's shared snapshot stale (`Db::generation`).
+    if !anything_due(db, now).await? {
+        return Ok(0);
+    }
     let key = crate::calendar::links::installation_key(db).await?;
     let (claimed, people) = claim(db, now).await?;
     for row in &claimed {
@@ -131,6 +136,32 @@ async fn deliver(
     )
     .map_err(|err| Outcome::Final(format!("the email could not be rendered: {err}")))?;
     sender.mailer.send(&email).await.map_err(Outcome::Retry)
+}
+
+#[derive(FromQueryResult)]
+struct Due {
+    #[allow(dead_code)] // read only to learn whether a row exists
+    id: i64,
+}
+
+/// Whether any email is due, read without a write transaction (the waiting index answers).
+async fn anything_due(db: &Db, now: DateTime<Utc>) -> AppResult<bool> {
+    let conn = db.conn();
+    let mut p = Params::new();
+    let email = p.bind(super::Channel::Email.as_str());
+    let at = p.bind(now);
+    let sql = format!(
+        "SELECT id FROM outbox \
+         WHERE channel = {email} AND sent_at IS NULL AND gave_up_at IS NULL \
+           AND next_attempt_at <= {at} AND (claimed_until IS NULL OR claimed_until < {at}) \
+         LIMIT 1"
+    );
+    Ok(
+        Due::find_by_statement(p.statement(conn.get_database_backend(), sql))
+            .one(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// Gives up rows that waited a day without going (the mail server was down, or not set
