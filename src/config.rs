@@ -292,6 +292,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
+        let (smtp, smtp_problem) = match smtp_settings(serve) {
+            Ok(smtp) => (smtp, None),
+            Err(problem) => (None, Some(problem)),
+        };
         Settings {
             database_url: global.database_url.clone(),
             db_max_connections: global.db_max_connections,
@@ -308,8 +312,8 @@ impl Settings {
             time_zone: serve.time_zone.clone(),
             survey_invitation_days: serve.survey_invitation_days,
             survey_rate_limit: serve.survey_rate_limit,
-            smtp: smtp_settings(serve).ok().flatten(),
-            smtp_problem: smtp_settings(serve).err(),
+            smtp,
+            smtp_problem,
             notification_idle: Duration::from_secs(2),
         }
     }

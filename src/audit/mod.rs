@@ -30,12 +30,12 @@ use crate::{
     auth::Actor,
     db::{Db, Params, WriteTxn},
     entities::audit_event,
-    error::{AppError, AppResult, FieldError},
+    error::{AppError, AppResult},
     paging::{self, Page},
     people::PersonRef,
     policy::{self, Action},
     summaries::export::neutralise,
-    validate::{Word, parse_date},
+    validate::{Errors, Word},
 };
 
 tokio::task_local! {
@@ -334,50 +334,31 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
 impl TrailFilter {
     /// Every filter that cannot be used is named at once (422, as for any parameter).
     fn parse(&self) -> AppResult<Filters> {
-        let mut errors = Vec::new();
-        let person = given(&self.person).and_then(|p| match p.parse::<i32>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                errors.push(FieldError::new("person", "Choose a person by their id."));
-                None
-            }
+        let mut errors = Errors::default();
+        let person = given(&self.person).and_then(|p| {
+            let id = p.parse::<i32>().ok().filter(|id| *id > 0);
+            errors.check("person", id.ok_or("Choose a person by their id."))
         });
-        let kind = given(&self.kind).and_then(|k| match Kind::parse_word(k) {
-            Ok(kind) => Some(kind),
-            Err(message) => {
-                errors.push(FieldError::new("kind", message));
-                None
-            }
-        });
-        let mut day = |field: &str, value: &Option<String>| {
-            given(value).and_then(|d| match parse_date(d) {
-                Ok(day) => Some(day),
-                Err(message) => {
-                    errors.push(FieldError::new(field, message));
-                    None
-                }
-            })
-        };
-        let from = day("from", &self.from);
-        let to = day("to", &self.to);
+        let kind = given(&self.kind).and_then(|k| errors.check("kind", Kind::parse_word(k)));
+        let from = given(&self.from).and_then(|d| errors.date("from", d));
+        let to = given(&self.to).and_then(|d| errors.date("to", d));
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
-            errors.push(FieldError::new(
+            errors.add(
                 "to",
                 "The last day comes before the first; swap them or widen the range.",
-            ));
+            );
         }
-        let after = given(&self.after).and_then(|c| match paging::decode_cursor(c) {
-            Ok(key) => Some(key),
-            Err(err) => {
-                errors.extend(err.field_errors().iter().cloned());
+        let after = match given(&self.after).map(paging::decode_cursor) {
+            Some(Ok(key)) => Some(key),
+            Some(Err(err)) => {
+                errors.0.extend(err.field_errors().iter().cloned());
                 None
             }
-        });
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
+            None => None,
+        };
+        errors.finish()?;
         Ok(Filters {
             person,
             kind,

@@ -483,36 +483,31 @@ pub async fn set_switches(
     Ok(result)
 }
 
-/// Where one notification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where one notification stands (worked out from the row, never stored).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     /// Waiting for its first attempt or a retry.
+    #[strum(message = "Waiting")]
     Waiting,
     /// Waiting for the weekly digest.
+    #[strum(message = "Waiting for the digest")]
     InDigest,
+    #[strum(message = "Sent")]
     Sent,
     /// Given up: failed for a day, or withdrawn.
+    #[strum(message = "Gave up")]
     GaveUp,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Waiting => "waiting",
-            Status::InDigest => "in_digest",
-            Status::Sent => "sent",
-            Status::GaveUp => "gave_up",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Waiting => "Waiting",
-            Status::InDigest => "Waiting for the digest",
-            Status::Sent => "Sent",
-            Status::GaveUp => "Gave up",
-        }
-    }
 }
 
 /// One outbox row, as the cio sees it.
@@ -652,6 +647,7 @@ mod tests {
         crate::validate::assert_labelled::<EventKind>();
         crate::validate::assert_labelled::<Delivery>();
         crate::validate::assert_labelled::<Channel>();
+        crate::validate::assert_labelled::<Status>();
     }
 
     #[test]

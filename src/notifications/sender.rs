@@ -138,12 +138,6 @@ async fn deliver(
     sender.mailer.send(&email).await.map_err(Outcome::Retry)
 }
 
-#[derive(FromQueryResult)]
-struct Due {
-    #[allow(dead_code)] // read only to learn whether a row exists
-    id: i64,
-}
-
 /// Whether any email is due, read without a write transaction (the waiting index answers).
 async fn anything_due(db: &Db, now: DateTime<Utc>) -> AppResult<bool> {
     let conn = db.conn();
@@ -156,12 +150,10 @@ async fn anything_due(db: &Db, now: DateTime<Utc>) -> AppResult<bool> {
            AND next_attempt_at <= {at} AND (claimed_until IS NULL OR claimed_until < {at}) \
          LIMIT 1"
     );
-    Ok(
-        Due::find_by_statement(p.statement(conn.get_database_backend(), sql))
-            .one(conn)
-            .await?
-            .is_some(),
-    )
+    Ok(conn
+        .query_one_raw(p.statement(conn.get_database_backend(), sql))
+        .await?
+        .is_some())
 }
 
 /// Gives up rows that waited a day without going (the mail server was down, or not set
