@@ -2,13 +2,9 @@
 //! test app is serving from: the copy holds every write acknowledged before it began, and
 //! bad paths are one sentence and nothing written.
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
 };
 
 use reqwest::StatusCode;
@@ -16,30 +12,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 use staffdev::db::Db;
 
-fn staffdev(args: &[&str], database_url: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_staffdev"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("STAFFDEV_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .args(args)
-        .args(["--database-url", database_url])
-        .output()
-        .expect("run staffdev")
-}
-
-fn failure_line(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "should fail: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr.lines().last().unwrap_or_default().to_owned()
-}
-
-fn path_arg(path: &Path) -> String {
-    path.display().to_string()
-}
+use crate::helpers::binary::{failure_line, path_arg, staffdev};
 
 async fn kudos_ids(url: &str) -> Vec<i64> {
     let db = Db::connect(url, 1).await.expect("open the restored copy");

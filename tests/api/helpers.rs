@@ -12,6 +12,7 @@ use staffdev::{
     people::{self, PersonInput},
 };
 
+pub mod binary;
 mod database;
 pub mod smtp;
 pub use database::TestDatabase;

@@ -5,7 +5,7 @@
 
 use std::{
     path::Path,
-    process::{Command, Output},
+    process::Output,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -18,37 +18,15 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use staffdev::{app::App, config::Settings, db::Db};
 
-use crate::helpers::{Backend, POSTGRES_ENV, TestApp, TestDatabase};
-
-fn staffdev(args: &[&str], database_url: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_staffdev"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("STAFFDEV_") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .args(args)
-        .args(["--database-url", database_url])
-        .output()
-        .expect("run staffdev")
-}
+use crate::helpers::{
+    Backend, POSTGRES_ENV, TestApp, TestDatabase,
+    binary::{failure_line, path_arg, staffdev},
+};
 
 fn succeeded(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "should succeed: {stderr}");
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn failure_line(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "should fail: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr.lines().last().unwrap_or_default().to_owned()
-}
-
-fn path_arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 fn backend_of(app: &TestApp) -> Backend {
