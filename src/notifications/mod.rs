@@ -374,14 +374,29 @@ async fn set_choices(
     Ok(())
 }
 
-/// Turns one kind off for one person, from a signed unsubscribe link (no sign-in): the
-/// person must still exist.
+/// The kind a signed unsubscribe link names, with the link's own path (for its form):
+/// anything forged (another person, another kind, a wrong signature) is a 404.
+pub async fn unsubscribe_link(
+    db: &Db,
+    person_id: i32,
+    kind: &str,
+    signature: &str,
+) -> AppResult<(EventKind, String)> {
+    let key = crate::calendar::links::installation_key(db).await?;
+    let kind = unsubscribe::verify(&key, person_id, kind, signature)?;
+    Ok((kind, unsubscribe::path(&key, person_id, kind)?))
+}
+
+/// Turns one kind off for one person, from a signed unsubscribe link (no sign-in: the
+/// signature is the authority, checked here). The person must still exist.
 pub async fn unsubscribe(
     db: &Db,
     person_id: i32,
-    kind: EventKind,
+    kind: &str,
+    signature: &str,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<EventKind> {
+    let (kind, _) = unsubscribe_link(db, person_id, kind, signature).await?;
     let txn = db.write().await?;
     let exists = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -395,7 +410,8 @@ pub async fn unsubscribe(
         return Err(AppError::NotFound);
     }
     set_choices(&txn, person_id, &[(kind, Delivery::Off)], now).await?;
-    txn.commit().await
+    txn.commit().await?;
+    Ok(kind)
 }
 
 /// The department's switch for one kind, as the cio sees it.

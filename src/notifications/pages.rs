@@ -186,12 +186,12 @@ pub async fn unsubscribe_page(
     state: Data<&AppState>,
     Path((person, kind, signature)): Path<(i32, String, String)>,
 ) -> AppResult<Html<String>> {
-    let key = crate::calendar::links::installation_key(&state.db).await?;
-    let kind = notifications::unsubscribe::verify(&key, person, &kind, &signature)?;
+    let (kind, action) =
+        notifications::unsubscribe_link(&state.db, person, &kind, &signature).await?;
     render(&UnsubscribePage {
         layout: Layout::new(None, "Stop these emails", "account"),
         kind,
-        action: notifications::unsubscribe::path(&key, person, kind)?,
+        action,
         done: false,
     })
 }
@@ -203,9 +203,7 @@ pub async fn unsubscribe(
     state: Data<&AppState>,
     Path((person, kind, signature)): Path<(i32, String, String)>,
 ) -> AppResult<Response> {
-    let key = crate::calendar::links::installation_key(&state.db).await?;
-    let kind = notifications::unsubscribe::verify(&key, person, &kind, &signature)?;
-    notifications::unsubscribe(&state.db, person, kind, Utc::now()).await?;
+    let kind = notifications::unsubscribe(&state.db, person, &kind, &signature, Utc::now()).await?;
     Ok(render(&UnsubscribePage {
         layout: Layout::new(None, "You will not get these emails", "account"),
         kind,
