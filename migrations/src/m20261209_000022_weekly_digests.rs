@@ -74,11 +74,21 @@ impl MigrationTrait for Migration {
                  WHERE digest_id IS NULL AND sent_at IS NULL AND gave_up_at IS NULL",
             )
             .await?;
+        // The cio's outbox page counts what was given up; this keeps that count to the
+        // failures rather than a scan of every notification ever sent.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX outbox_gave_up_idx ON outbox (gave_up_at) \
+                 WHERE gave_up_at IS NOT NULL",
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for index in [
+            "outbox_gave_up_idx",
             "outbox_unfolded_items_idx",
             "outbox_digest_items_idx",
             "outbox_one_digest_a_week_idx",

@@ -420,12 +420,16 @@ impl Mailer {
         })
     }
 
-    /// Sends one email; the error is one line for the outbox's `last_error`.
-    pub async fn send(&self, email: &Email) -> Result<(), String> {
+    /// Sends one email; the error says whether another try could go better, with one
+    /// line for the outbox's `last_error`.
+    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
         let to = Mailbox::new(
             Some(email.to_name.clone()),
             email.to_address.parse().map_err(|err| {
-                format!("the address {:?} is not usable: {err}", email.to_address)
+                SendError::permanent(format!(
+                    "the address {:?} is not usable: {err}",
+                    email.to_address
+                ))
             })?,
         );
         let message = Message::builder()
@@ -439,12 +443,40 @@ impl Mailer {
                 email.text.clone(),
                 email.html.clone(),
             ))
-            .map_err(|err| format!("the email could not be built: {err}"))?;
+            .map_err(|err| SendError::permanent(format!("the email could not be built: {err}")))?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|err| format!("the mail server refused or could not be reached: {err}"))
+            .map_err(|err| {
+                // A 5xx answer (no such mailbox, refused for policy) will be the same tomorrow;
+                // anything else (4xx, no answer, a broken connection) may not.
+                if err.is_permanent() {
+                    SendError::permanent(format!("the mail server refused it for good: {err}"))
+                } else {
+                    SendError {
+                        permanent: false,
+                        message: format!("the mail server refused or could not be reached: {err}"),
+                    }
+                }
+            })
+    }
+}
+
+/// Why an email did not go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// Trying again would fail the same way.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendError {
+    fn permanent(message: String) -> SendError {
+        SendError {
+            permanent: true,
+            message,
+        }
     }
 }
 

@@ -197,7 +197,13 @@ async fn deliver(
         .send(&email)
         .await
         .map(|()| told)
-        .map_err(Outcome::Retry))
+        .map_err(|err| {
+            if err.permanent {
+                Outcome::Final(err.message)
+            } else {
+                Outcome::Retry(err.message)
+            }
+        }))
 }
 
 /// Whether any email is due, read without a write transaction (the waiting index answers).

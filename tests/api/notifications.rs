@@ -494,3 +494,21 @@ both_backends! {
         assert!(back.text.contains("Say how you will measure it.") && back.text.contains(&format!("/goals/{sent_back}")), "{}", back.text);
     }
 }
+
+both_backends! {
+    async fn a_mailbox_the_server_refuses_for_good_is_given_up_at_once(app) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let bounce = app.add_person_fast("bounce.back@example.org", "Bo Back", d.lead).await;
+        let engineer = app.token("eng@example.org").await;
+        kudos(&app, &engineer, &[bounce, d.peer], "Thanks for the cabling").await;
+        let sender = sender_for(&app, &smtp.settings());
+        assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 2);
+        assert_eq!(smtp.wait_for(&app.state.installation_id, 1).await.len(), 1, "the peer's went");
+        let rows = outbox_rows(app.db()).await;
+        let refused = rows.iter().find(|r| r.person_id == bounce).unwrap();
+        assert!(refused.gave_up && !refused.sent && refused.attempts == 1, "not retried for a day: {refused:?}");
+        assert!(refused.last_error.as_deref().unwrap_or_default().contains("for good"), "{refused:?}");
+        assert!(refused.last_error.as_deref().unwrap_or_default().contains("550"), "{refused:?}");
+    }
+}
