@@ -26,9 +26,8 @@ enum Outbox {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Two statements: SQLite adds one column per ALTER TABLE. No foreign key on
-        // `digest_id`, which SQLite cannot add to an existing table; the digest row is
-        // never deleted while items point at it (the outbox is append-only but for its
-        // delivery columns).
+        // `digest_id`, which SQLite cannot add to an existing table; nothing deletes
+        // outbox rows but the demo's loading, which runs before any digest exists.
         manager
             .alter_table(
                 Table::alter()
