@@ -49,6 +49,11 @@ pub async fn run(db: Db, sender: Sender, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             break;
         }
+        // Reminders before self-evaluation deadlines are written to the outbox here, so
+        // the round below sends them (one read when none is due).
+        if let Err(err) = super::remind_due(&db, Utc::now()).await {
+            tracing::warn!(error = %err, "the self-evaluation reminders could not be written; retrying");
+        }
         let pause = match send_due(&db, &sender, Utc::now()).await {
             Ok(0) => sender.idle,
             Ok(_) => StdDuration::ZERO,
@@ -135,7 +140,12 @@ async fn deliver(
         &link,
     )
     .map_err(|err| Outcome::Final(format!("the email could not be rendered: {err}")))?;
-    sender.mailer.send(&email).await.map_err(Outcome::Retry)
+    let attached = email::attachment(&payload, &sender.site, &sender.installation_id, Utc::now());
+    sender
+        .mailer
+        .send_with(&email, attached.as_ref())
+        .await
+        .map_err(Outcome::Retry)
 }
 
 /// Whether any email is due, read without a write transaction (the waiting index answers).
