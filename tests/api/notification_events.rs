@@ -471,3 +471,30 @@ fn value<'a>(properties: &'a [ical::property::Property], name: &str) -> Option<&
         .find(|p| p.name == name)
         .and_then(|p| p.value.as_deref())
 }
+
+both_backends! {
+    async fn a_serving_instance_with_a_mail_server_sends_the_reminders_on_its_own(app, settings = |s: &mut staffdev::config::Settings| {
+        if let Some(smtp) = smtp_server() {
+            s.smtp = Some(smtp.settings());
+            s.notification_idle = Duration::from_millis(50);
+        }
+    }) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        switch(&app, &cio, "self_evaluation_opened", false).await;
+        let due = Utc::now().date_naive() + Days::days(1);
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"self_evaluation_due_on": due})).await;
+        assert_eq!(status, StatusCode::OK);
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let received = smtp.wait_for(&app.state.installation_id, 4).await;
+        assert_eq!(received.len(), 4, "the app's own sender wrote and sent the day's reminder: {received:?}");
+        assert!(received.iter().all(|r| r.subject == "Your self-evaluation for This year is due tomorrow"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(smtp.received_from(&app.state.installation_id).len(), 4, "and only once");
+        assert_eq!(told(app.db(), "self_evaluation_reminder").await.len(), 4);
+        let _ = d;
+    }
+}
