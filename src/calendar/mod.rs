@@ -98,6 +98,19 @@ pub async fn meeting_file(
     })
 }
 
+/// A meeting as an iCalendar file without a reader to check: for the email that tells
+/// everyone of a published meeting, whose audience was chosen when it was written.
+pub fn meeting_file_of(
+    meeting: &CalendarMeeting,
+    site: &Site<'_>,
+    now: DateTime<Utc>,
+) -> CalendarFile {
+    CalendarFile {
+        filename: filename(meeting),
+        text: ics::single(&event_of(meeting, site), now),
+    }
+}
+
 /// The UID of a meeting's event: the same for its whole life, and different from every
 /// other installation's meeting of the same id.
 pub fn uid(meeting_id: i64, installation: &str) -> String {

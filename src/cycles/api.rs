@@ -1,9 +1,9 @@
 //! The review cycle endpoints.
 
-use crate::api::{Date, JsonBody, OneOf};
+use crate::api::{Date, JsonBody, Nullable, OneOf};
 use crate::cycles::Phase;
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json};
+use poem_openapi::{Object, OpenApi, Tags, param::Path, payload::Json, types::MaybeUndefined};
 
 use crate::{
     api::{ApiResult, BearerAuth, Created},
@@ -29,6 +29,8 @@ pub struct CycleBody {
     pub ends_on: Date,
     /// goal_setting, in_progress, self_evaluation or closed.
     pub phase: String,
+    /// The day self-evaluations are due; absent when none is set.
+    pub self_evaluation_due_on: Option<Date>,
 }
 
 /// A cycle to open.
@@ -41,6 +43,9 @@ pub struct NewCycleBody {
     pub starts_on: Date,
     /// After `starts_on`.
     pub ends_on: Date,
+    /// The day self-evaluations are due, within the cycle's dates; reminders go to those
+    /// who have not submitted 7 days and 1 day before it.
+    pub self_evaluation_due_on: Option<Date>,
 }
 
 /// Changes to a cycle; absent fields stay as they are.
@@ -52,6 +57,9 @@ pub struct CycleInputBody {
     pub plan_id: Option<i32>,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
+    /// Within the cycle's dates; `null` removes the deadline. A new deadline gets its own
+    /// reminders.
+    pub self_evaluation_due_on: Nullable<Date>,
 }
 
 /// The phase to move to: only the next one.
@@ -130,6 +138,7 @@ pub fn cycle_body(c: Cycle) -> CycleBody {
         starts_on: c.starts_on.into(),
         ends_on: c.ends_on.into(),
         phase: c.phase.as_str().to_owned(),
+        self_evaluation_due_on: c.self_evaluation_due_on.map(Into::into),
     }
 }
 
@@ -139,6 +148,11 @@ fn input(body: CycleInputBody) -> CycleInput {
         plan_id: body.plan_id,
         starts_on: body.starts_on.map(Into::into),
         ends_on: body.ends_on.map(Into::into),
+        self_evaluation_due_on: match body.self_evaluation_due_on.0 {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(day) => Some(Some(day.into())),
+        },
     }
 }
 
@@ -177,6 +191,7 @@ impl CyclesApi {
             plan_id: Some(body.plan_id),
             starts_on: Some(body.starts_on.into()),
             ends_on: Some(body.ends_on.into()),
+            self_evaluation_due_on: Some(body.self_evaluation_due_on.map(Into::into)),
         };
         let cycle = cycles::open(
             &state.db,
@@ -200,7 +215,8 @@ impl CyclesApi {
         )))
     }
 
-    /// Rename a cycle or move its dates (cio only; not once closed).
+    /// Rename a cycle, move its dates or set its self-evaluation deadline (cio only; not
+    /// once closed).
     #[oai(path = "/cycles/:id", method = "patch", operation_id = "update_cycle")]
     async fn update(
         &self,

@@ -226,6 +226,9 @@ pub struct Cycle {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub phase: Phase,
+    /// The day self-evaluations are due (within the cycle's dates); reminders go to those
+    /// who have not submitted 7 days and 1 day before it.
+    pub self_evaluation_due_on: Option<NaiveDate>,
 }
 
 impl Cycle {
@@ -253,6 +256,9 @@ pub struct CycleInput {
     pub plan_id: Option<i32>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// `Some(None)` clears the deadline (on edits); on creation `None` and `Some(None)`
+    /// both mean no deadline.
+    pub self_evaluation_due_on: Option<Option<NaiveDate>>,
 }
 
 /// A cycle to open, parsed. Whether its plan exists and is not archived is checked
@@ -263,6 +269,7 @@ pub struct NewCycle {
     pub plan_id: i32,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
+    pub self_evaluation_due_on: Option<NaiveDate>,
 }
 
 /// Changes to a cycle, parsed; `None` leaves a field as it is. Whether the dates stay in
@@ -272,6 +279,8 @@ pub struct CycleChanges {
     pub name: Option<CycleName>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// `Some(None)` clears the deadline.
+    pub self_evaluation_due_on: Option<Option<NaiveDate>>,
 }
 
 impl CycleInput {
@@ -284,11 +293,16 @@ impl CycleInput {
         if !check_dates(starts_on, ends_on, errors) {
             return None;
         }
+        let due_on = self.self_evaluation_due_on.flatten();
+        if !check_due_on(starts_on, ends_on, due_on, errors) {
+            return None;
+        }
         Some(NewCycle {
             name: name?,
             plan_id: plan_id?,
             starts_on,
             ends_on,
+            self_evaluation_due_on: due_on,
         })
     }
 
@@ -305,6 +319,7 @@ impl CycleInput {
             name: name?,
             starts_on: self.starts_on,
             ends_on: self.ends_on,
+            self_evaluation_due_on: self.self_evaluation_due_on,
         })
     }
 }
@@ -318,6 +333,7 @@ fn to_cycle(model: review_cycle::Model, plan_title: String) -> AppResult<Cycle> 
         plan_title,
         starts_on: model.starts_on,
         ends_on: model.ends_on,
+        self_evaluation_due_on: model.self_evaluation_due_on,
     })
 }
 
@@ -428,6 +444,28 @@ fn check_dates(starts_on: NaiveDate, ends_on: NaiveDate, errors: &mut Errors) ->
     }
 }
 
+/// Whether a self-evaluation deadline falls within the cycle's dates; when not, the
+/// reason is recorded against `self_evaluation_due_on`. No deadline always will do.
+fn check_due_on(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    due_on: Option<NaiveDate>,
+    errors: &mut Errors,
+) -> bool {
+    match due_on {
+        Some(due) if due < starts_on || due > ends_on => {
+            errors.add(
+                "self_evaluation_due_on",
+                format!(
+                    "Self-evaluations must be due within the cycle, from {starts_on} to {ends_on}."
+                ),
+            );
+            false
+        }
+        _ => true,
+    }
+}
+
 /// Opens a new cycle in goal setting, then runs `then` in the same write transaction: the
 /// pages and the API pass `reviews::carry_proposals_into`, so that the goals people
 /// proposed for "next year" in their self-evaluations arrive as proposed goals.
@@ -462,6 +500,7 @@ pub async fn open(
         plan_id: Set(plan.id),
         starts_on: Set(new.starts_on),
         ends_on: Set(new.ends_on),
+        self_evaluation_due_on: Set(new.self_evaluation_due_on),
         phase: Set(Phase::GoalSetting.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -498,17 +537,23 @@ async fn followable_plan(
     })
 }
 
-/// Renames a cycle or moves its dates (not once it is closed).
+/// Renames a cycle, moves its dates or sets its self-evaluation deadline (not once it is
+/// closed). A deadline that changes forgets the reminders sent for the old one, so the
+/// new one gets its own.
 pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppResult<Cycle> {
     policy::check(actor.principal(), Action::ManagePlan)?;
     let mut errors = Errors::default();
-    let (raw_starts_on, raw_ends_on) = (input.starts_on, input.ends_on);
+    let (raw_starts_on, raw_ends_on, raw_due_on) =
+        (input.starts_on, input.ends_on, input.self_evaluation_due_on);
     let changes = input.parse_changes(&mut errors);
     let txn = db.write().await?;
     let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
     let starts_on = raw_starts_on.unwrap_or(existing.starts_on);
     let ends_on = raw_ends_on.unwrap_or(existing.ends_on);
-    check_dates(starts_on, ends_on, &mut errors);
+    let due_on = raw_due_on.unwrap_or(existing.self_evaluation_due_on);
+    if check_dates(starts_on, ends_on, &mut errors) {
+        check_due_on(starts_on, ends_on, due_on, &mut errors);
+    }
     let Some(changes) = changes else {
         return Err(errors.into_error());
     };
@@ -524,8 +569,12 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppRe
     }
     model.starts_on = Set(starts_on);
     model.ends_on = Set(ends_on);
+    model.self_evaluation_due_on = Set(due_on);
     model.updated_at = Set(Utc::now());
     let model = model.update(&txn).await?;
+    if due_on != existing.self_evaluation_due_on {
+        crate::notifications::forget_reminders(&txn, id).await?;
+    }
     txn.commit().await?;
     to_cycle(model, existing.plan_title)
 }
@@ -628,6 +677,23 @@ pub async fn move_to(
         .change("phase", proposed.from.as_str(), to.as_str()),
     )
     .await?;
+    if to == Phase::SelfEvaluation {
+        // Everyone who writes a self-evaluation hears the phase is open, in the move's
+        // transaction (the cio who moved it knows).
+        crate::notifications::notify_audience(
+            &txn,
+            &crate::notifications::Payload::SelfEvaluationOpened {
+                cycle_id: id,
+                cycle: proposed.cycle.name.clone(),
+                due_on: proposed.cycle.self_evaluation_due_on,
+            },
+            crate::notifications::Audience::Members,
+            Some(actor.person_id),
+            None,
+            Utc::now(),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(PhaseMove {
         cycle: Cycle {
@@ -672,7 +738,7 @@ mod tests {
     #[test]
     fn a_new_cycle_names_every_bad_field_in_order() {
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-        let cases: [(CycleInput, &[&str]); 4] = [
+        let cases: [(CycleInput, &[&str]); 6] = [
             (
                 CycleInput::default(),
                 &["name", "plan_id", "starts_on", "ends_on"],
@@ -683,6 +749,7 @@ mod tests {
                     plan_id: Some(1),
                     starts_on: day("2026-07-01"),
                     ends_on: day("2026-07-01"),
+                    self_evaluation_due_on: None,
                 },
                 &["name", "ends_on"],
             ),
@@ -692,6 +759,7 @@ mod tests {
                     plan_id: Some(1),
                     starts_on: day("2026-07-01"),
                     ends_on: day("2029-07-01"),
+                    self_evaluation_due_on: None,
                 },
                 &["ends_on"],
             ),
@@ -701,6 +769,27 @@ mod tests {
                     plan_id: Some(1),
                     starts_on: day("2026-07-01"),
                     ends_on: day("2027-06-30"),
+                    self_evaluation_due_on: None,
+                },
+                &[],
+            ),
+            (
+                CycleInput {
+                    name: Some("C".into()),
+                    plan_id: Some(1),
+                    starts_on: day("2026-07-01"),
+                    ends_on: day("2027-06-30"),
+                    self_evaluation_due_on: Some(day("2027-07-01")),
+                },
+                &["self_evaluation_due_on"],
+            ),
+            (
+                CycleInput {
+                    name: Some("C".into()),
+                    plan_id: Some(1),
+                    starts_on: day("2026-07-01"),
+                    ends_on: day("2027-06-30"),
+                    self_evaluation_due_on: Some(day("2027-06-30")),
                 },
                 &[],
             ),
@@ -752,6 +841,7 @@ mod tests {
             starts_on: day("2027-07-01"),
             ends_on: day("2028-06-30"),
             phase: Phase::GoalSetting,
+            self_evaluation_due_on: None,
         };
         let refused = check_started(&cycle, Phase::InProgress, day("2027-06-30")).unwrap_err();
         assert_eq!(

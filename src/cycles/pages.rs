@@ -40,6 +40,9 @@ pub struct CycleForm {
     starts_on: String,
     #[serde(default)]
     ends_on: String,
+    /// Empty: no deadline.
+    #[serde(default)]
+    self_evaluation_due_on: String,
 }
 
 impl CycleForm {
@@ -49,14 +52,111 @@ impl CycleForm {
         let mut errors = Errors::default();
         let starts_on = errors.date("starts_on", &self.starts_on);
         let ends_on = errors.date("ends_on", &self.ends_on);
+        let due_on = self.due_on(&mut errors);
         errors.finish()?;
         Ok(CycleInput {
             name: Some(self.name.clone()),
             plan_id: self.plan_id.trim().parse().ok(),
             starts_on,
             ends_on,
+            self_evaluation_due_on: Some(due_on),
         })
     }
+
+    /// The changes as the service takes them (the plan stays as it is).
+    fn changes(&self) -> AppResult<CycleInput> {
+        let mut errors = Errors::default();
+        let starts_on = errors.date("starts_on", &self.starts_on);
+        let ends_on = errors.date("ends_on", &self.ends_on);
+        let due_on = self.due_on(&mut errors);
+        errors.finish()?;
+        Ok(CycleInput {
+            name: Some(self.name.clone()),
+            plan_id: None,
+            starts_on,
+            ends_on,
+            self_evaluation_due_on: Some(due_on),
+        })
+    }
+
+    /// The deadline typed: empty is none.
+    fn due_on(&self, errors: &mut Errors) -> Option<chrono::NaiveDate> {
+        if self.self_evaluation_due_on.trim().is_empty() {
+            None
+        } else {
+            errors.date("self_evaluation_due_on", &self.self_evaluation_due_on)
+        }
+    }
+
+    fn of(cycle: &Cycle) -> CycleForm {
+        CycleForm {
+            name: cycle.name.clone(),
+            plan_id: cycle.plan_id.to_string(),
+            starts_on: cycle.starts_on.to_string(),
+            ends_on: cycle.ends_on.to_string(),
+            self_evaluation_due_on: cycle
+                .self_evaluation_due_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cycles/edit.html")]
+struct EditPage {
+    layout: Layout,
+    cycle: Cycle,
+    form: CycleForm,
+    errors: FormErrors,
+}
+
+async fn edit_page(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    form: Option<CycleForm>,
+    errors: FormErrors,
+) -> AppResult<Html<String>> {
+    plan::authorize_manage(actor)?;
+    let cycle = cycles::get(&state.db, actor, id).await?;
+    render(&EditPage {
+        layout: Layout::new(Some(actor), format!("Change {}", cycle.name), "cycles"),
+        form: form.unwrap_or_else(|| CycleForm::of(&cycle)),
+        cycle,
+        errors,
+    })
+}
+
+/// The cio's form for a cycle's name, dates and self-evaluation deadline.
+#[handler]
+pub async fn edit(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+) -> AppResult<Html<String>> {
+    edit_page(&state, &actor, id, None, FormErrors::default()).await
+}
+
+#[handler]
+pub async fn update(
+    state: Data<&AppState>,
+    actor: Actor,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<CycleForm>,
+) -> AppResult<Response> {
+    plan::authorize_manage(&actor)?;
+    let result = async {
+        let input = form.changes()?;
+        cycles::update(&state.db, &actor, id, input).await
+    }
+    .await;
+    form_outcome(
+        result,
+        |_| "/cycles?notice=changed".to_owned(),
+        |errors| edit_page(&state, &actor, id, Some(form), errors),
+    )
+    .await
 }
 
 async fn page(
@@ -91,6 +191,7 @@ pub async fn list(
     let notice = match q.notice.as_deref() {
         Some("created") => Some("The cycle is open for goal setting."),
         Some("moved") => Some("The cycle has moved on."),
+        Some("changed") => Some("The cycle is saved."),
         _ => None,
     };
     page(
@@ -236,4 +337,5 @@ pub fn routes(route: poem::Route) -> poem::Route {
     route
         .at("/cycles", get(list).post(create))
         .at("/cycles/:id/phase", get(confirm_move).post(move_to))
+        .at("/cycles/:id/edit", get(edit).post(update))
 }

@@ -243,6 +243,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
             plan_id: Some(plan.id),
             starts_on: Some(date(2025, 7, 1)?),
             ends_on: Some(date(2026, 6, 30)?),
+            self_evaluation_due_on: Some(Some(date(2026, 6, 12)?)),
         },
         reviews::carry_proposals_into,
     )
@@ -453,6 +454,7 @@ pub async fn load(db: &Db) -> AppResult<()> {
             plan_id: Some(plan.id),
             starts_on: Some(date(2026, 7, 1)?),
             ends_on: Some(date(2027, 6, 30)?),
+            self_evaluation_due_on: Some(Some(date(2027, 6, 11)?)),
         },
         reviews::carry_proposals_into,
     )

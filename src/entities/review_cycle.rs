@@ -11,6 +11,8 @@ pub struct Model {
     pub ends_on: Date,
     /// "goal_setting" | "in_progress" | "self_evaluation" | "closed"
     pub phase: String,
+    /// The day self-evaluations are due; reminders go 7 days and 1 day before it.
+    pub self_evaluation_due_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

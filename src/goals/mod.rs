@@ -716,7 +716,7 @@ async fn propose_in(
     };
     errors.finish()?;
     ensure_takes_new_goals(&cycle)?;
-    insert(
+    let row = insert(
         txn,
         actor,
         Placement {
@@ -726,6 +726,39 @@ async fn propose_in(
         },
         &new,
         GoalStatus::Proposed,
+        now,
+    )
+    .await?;
+    if own {
+        tell_manager(txn, &subject, &row, &actor.name, false, now).await?;
+    }
+    Ok(row)
+}
+
+/// Tells the owner's manager (`manager_id`, the person whose "waiting for you" lists
+/// the goal) that a goal the owner proposed or changed waits for their agreement.
+/// Nobody hears when the owner has no manager; someone who left hears nothing.
+async fn tell_manager(
+    txn: &WriteTxn,
+    owner: &policy::Subject,
+    goal: &performance_goal::Model,
+    owner_name: &str,
+    changed: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(&manager) = owner.managers.first() else {
+        return Ok(());
+    };
+    notifications::notify(
+        txn,
+        &notifications::Payload::GoalWaiting {
+            goal_id: goal.id,
+            title: goal.title.clone(),
+            owner: owner_name.to_owned(),
+            changed,
+        },
+        &[manager],
+        None,
         now,
     )
     .await
@@ -873,17 +906,24 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
         model.skill_id = Set(Some(target.skill_id));
         model.target_level = Set(Some(target.level.to_i16()));
     }
-    if status == GoalStatus::Agreed && !is_reviewer {
+    let reproposed = status == GoalStatus::Agreed && !is_reviewer;
+    if reproposed {
         model.status = Set(GoalStatus::Proposed.as_str().to_owned());
         model.agreed_by_id = Set(None);
         model.agreed_at = Set(None);
     }
-    model.updated_at = Set(Utc::now());
+    let now = Utc::now();
+    model.updated_at = Set(now);
     let row = model.update(&txn).await?;
     if !is_reviewer {
         // The owner changed the goal: that answers the comment it was sent back with, and
         // proposes it again.
-        resolve_send_backs(&txn, goal_id, Utc::now()).await?;
+        let answered = resolve_send_backs(&txn, goal_id, now).await?;
+        // The manager hears when the goal waits for them anew: an agreed goal changed, or
+        // a sent-back one answered. Edits to a proposal they already know of are quiet.
+        if reproposed || answered {
+            tell_manager(&txn, &subject, &row, &actor.name, true, now).await?;
+        }
     }
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
@@ -1005,14 +1045,15 @@ async fn lock_proposed(
 }
 
 /// Closes the open send-back of a goal, if any (kept as history), as of `now`.
-async fn resolve_send_backs(txn: &WriteTxn, goal_id: i32, now: DateTime<Utc>) -> AppResult<()> {
-    goal_send_back::Entity::update_many()
+/// Answers whether there was one.
+async fn resolve_send_backs(txn: &WriteTxn, goal_id: i32, now: DateTime<Utc>) -> AppResult<bool> {
+    let result = goal_send_back::Entity::update_many()
         .col_expr(goal_send_back::Column::ResolvedAt, Expr::value(now))
         .filter(goal_send_back::Column::GoalId.eq(goal_id))
         .filter(goal_send_back::Column::ResolvedAt.is_null())
         .exec(txn)
         .await?;
-    Ok(())
+    Ok(result.rows_affected > 0)
 }
 
 #[derive(FromQueryResult)]

@@ -525,17 +525,33 @@ pub(crate) async fn planned_total(conn: &impl ConnectionTrait, meeting_id: i64) 
 }
 
 /// After an agenda change: a published meeting must still fit (the same 422 as on
-/// publishing, about `field`), and calendars see a new sequence.
-async fn after_change(txn: &WriteTxn, meeting_id: i64, field: &str) -> AppResult<()> {
+/// publishing, about `field`), calendars see a new sequence, and everyone hears of the
+/// published meeting's new agenda (but `actor`, who changed it).
+async fn after_change(
+    txn: &WriteTxn,
+    actor: &Actor,
+    meeting_id: i64,
+    field: &str,
+) -> AppResult<()> {
     let row = meeting::Entity::find_by_id(meeting_id)
         .one(txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    if MeetingStatus::from_stored(&row.status)? == MeetingStatus::Published {
+    let published = MeetingStatus::from_stored(&row.status)? == MeetingStatus::Published;
+    if published {
         let planned = planned_total(txn, meeting_id).await?;
         check_fits(planned, row.duration_minutes, field)?;
     }
-    bump(txn, row).await?;
+    let row = bump(txn, row).await?;
+    if published {
+        super::announce(
+            txn,
+            actor,
+            &row,
+            crate::notifications::MeetingChange::Changed,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -614,7 +630,7 @@ pub async fn add_item(db: &Db, actor: &Actor, meeting_id: i64, input: ItemInput)
     let item = input.parse(db, &txn).await?;
     ensure_open(&row)?;
     let inserted = append(&txn, meeting_id, item, None).await?;
-    after_change(&txn, meeting_id, "planned_minutes").await?;
+    after_change(&txn, actor, meeting_id, "planned_minutes").await?;
     txn.commit().await?;
     Ok(inserted.id)
 }
@@ -664,7 +680,7 @@ pub async fn update_item(db: &Db, actor: &Actor, item_id: i64, input: ItemInput)
     model.deferred_at = Set(row.deferred_at);
     model.carried_from_id = Set(row.carried_from_id);
     model.update(&txn).await?;
-    after_change(&txn, meeting.id, "planned_minutes").await?;
+    after_change(&txn, actor, meeting.id, "planned_minutes").await?;
     txn.commit().await
 }
 
@@ -684,7 +700,7 @@ pub async fn delete_item(db: &Db, actor: &Actor, item_id: i64) -> AppResult<i64>
         .collect();
     renumber(&txn, meeting.id, &ids).await?;
     let _ = row;
-    after_change(&txn, meeting.id, "planned_minutes").await?;
+    after_change(&txn, actor, meeting.id, "planned_minutes").await?;
     txn.commit().await?;
     Ok(meeting.id)
 }
@@ -709,7 +725,7 @@ pub async fn move_item(db: &Db, actor: &Actor, item_id: i64, position: i64) -> A
     ids.retain(|&id| id != item_id);
     ids.insert(position as usize, item_id);
     renumber(&txn, meeting.id, &ids).await?;
-    after_change(&txn, meeting.id, "position").await?;
+    after_change(&txn, actor, meeting.id, "position").await?;
     txn.commit().await?;
     Ok(meeting.id)
 }
@@ -729,7 +745,7 @@ pub async fn shift_item(db: &Db, actor: &Actor, item_id: i64, by: i64) -> AppRes
     if to != from {
         ids.swap(from as usize, to as usize);
         renumber(&txn, meeting.id, &ids).await?;
-        after_change(&txn, meeting.id, "position").await?;
+        after_change(&txn, actor, meeting.id, "position").await?;
     }
     txn.commit().await?;
     Ok(meeting.id)
@@ -846,7 +862,7 @@ pub async fn take_up(db: &Db, actor: &Actor, meeting_id: i64, deferred_id: i64) 
         question_id: source.question_id,
     };
     append(&txn, meeting_id, item, Some(deferred_id)).await?;
-    after_change(&txn, meeting_id, "planned_minutes").await?;
+    after_change(&txn, actor, meeting_id, "planned_minutes").await?;
     txn.commit().await
 }
 

@@ -35,6 +35,7 @@ use crate::{
     db::{Db, WriteTxn},
     entities::{meeting, meeting_item},
     error::{AppError, AppResult},
+    notifications::{self, MeetingChange},
     people::{self, PersonRef},
     policy::{self, Action},
     validate::{Bounded, Errors, Text, Title, Word},
@@ -428,6 +429,35 @@ pub(crate) async fn bump(txn: &WriteTxn, row: meeting::Model) -> AppResult<meeti
     Ok(model.update(txn).await?)
 }
 
+/// Tells everyone who sees published meetings (every active person, advisors included;
+/// not `actor`, who made the change) that a meeting was published, changed or cancelled,
+/// with its calendar file, in the change's transaction. One statement whatever their
+/// number; each change is told, so several edits in a row send several emails.
+pub(crate) async fn announce(
+    txn: &WriteTxn,
+    actor: &Actor,
+    row: &meeting::Model,
+    change: MeetingChange,
+) -> AppResult<()> {
+    let meeting = calendar_rows(txn, vec![row.clone()])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    notifications::notify_audience(
+        txn,
+        &notifications::Payload::MeetingPublished {
+            change,
+            meeting: (&meeting).into(),
+        },
+        notifications::Audience::Everyone,
+        Some(actor.person_id),
+        None,
+        Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The condition on meetings that keeps those the actor may see: every meeting for the
 /// cio; for others those once published, and drafts they facilitate (not advisors).
 fn visible_to(actor: &Actor) -> Condition {
@@ -540,6 +570,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: MeetingInput) -> App
         let planned = agenda::planned_total(&txn, id).await?;
         check_fits(planned, duration, "duration_minutes")?;
     }
+    let before = row.clone();
     let mut model = row.into_active_model();
     if let Some(kind) = changes.kind {
         model.kind = Set(kind.as_str().to_owned());
@@ -557,8 +588,24 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, input: MeetingInput) -> App
     if let Some(facilitator) = changes.facilitator_id {
         model.facilitator_id = Set(facilitator);
     }
+    let before = (
+        before.title.clone(),
+        before.starts_at,
+        before.duration_minutes,
+        before.location.clone(),
+    );
     let row = model.update(&txn).await?;
     let row = bump(&txn, row).await?;
+    // Everyone hears when what their calendar shows changed: the title, time or place.
+    let after = (
+        row.title.clone(),
+        row.starts_at,
+        row.duration_minutes,
+        row.location.clone(),
+    );
+    if status == MeetingStatus::Published && before != after {
+        announce(&txn, actor, &row, MeetingChange::Changed).await?;
+    }
     txn.commit().await?;
     let mut meetings = hydrate(db.conn(), vec![row]).await?;
     meetings.pop().ok_or(AppError::NotFound)
@@ -614,6 +661,7 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     model.published_at = Set(Some(now));
     let row = bump(&txn, model.update(&txn).await?).await?;
     audit::record(&txn, Some(actor), event).await?;
+    announce(&txn, actor, &row, MeetingChange::Published).await?;
     txn.commit().await?;
     let mut meetings = hydrate(db.conn(), vec![row]).await?;
     meetings.pop().ok_or(AppError::NotFound)
@@ -625,9 +673,13 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     let txn = db.write().await?;
     let row = manageable(&txn, actor, id).await?;
     ensure_open(&row)?;
+    let was_published = row.published_at.is_some();
     let mut model = row.into_active_model();
     model.status = Set(MeetingStatus::Cancelled.as_str().to_owned());
     let row = bump(&txn, model.update(&txn).await?).await?;
+    if was_published {
+        announce(&txn, actor, &row, MeetingChange::Cancelled).await?;
+    }
     txn.commit().await?;
     let mut meetings = hydrate(db.conn(), vec![row]).await?;
     meetings.pop().ok_or(AppError::NotFound)

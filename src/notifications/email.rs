@@ -13,13 +13,13 @@ use askama::Template;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{
-        Mailbox, MultiPart,
-        header::{Header, HeaderName, HeaderValue},
+        Attachment, Mailbox, MultiPart,
+        header::{ContentType, Header, HeaderName, HeaderValue},
     },
     transport::smtp::authentication::Credentials,
 };
 
-use super::{EventKind, Payload};
+use super::{EventKind, MeetingChange, MeetingNotice, Payload};
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -226,6 +226,11 @@ fn kind_label(kind: EventKind) -> &'static str {
         EventKind::ComplimentReceived => "compliments about you",
         EventKind::GoalReviewed => "your goals agreed or sent back",
         EventKind::IdeaAnswered => "answers to your ideas",
+        EventKind::GoalWaiting => "goals waiting for your agreement",
+        EventKind::EvaluationWaiting => "self-evaluations waiting for your review",
+        EventKind::SelfEvaluationOpened => "the self-evaluation phase opening",
+        EventKind::SelfEvaluationReminder => "reminders before self-evaluations are due",
+        EventKind::MeetingPublished => "meetings published, changed or cancelled",
     }
 }
 
@@ -340,7 +345,192 @@ fn content(payload: &Payload, site: &str, to_name: &str) -> Content {
             action_label: "Open the idea",
             action_url: format!("{site}ideas/{idea_id}"),
         },
+        Payload::GoalWaiting {
+            goal_id,
+            title,
+            owner,
+            changed,
+        } => Content {
+            subject: format!("A goal waits for your agreement: {title}"),
+            headline: if *changed {
+                format!(
+                    "{owner} changed their goal \"{title}\"; it waits for your agreement again."
+                )
+            } else {
+                format!("{owner} proposed the goal \"{title}\"; it waits for your agreement.")
+            },
+            quote: None,
+            details: vec!["Agree to it, or send it back with a comment.".to_owned()],
+            action_label: "Open the goal",
+            action_url: format!("{site}goals/{goal_id}"),
+        },
+        Payload::EvaluationWaiting {
+            cycle_id,
+            person_id,
+            owner,
+            cycle,
+        } => Content {
+            subject: format!("{owner} submitted their self-evaluation"),
+            headline: format!(
+                "{owner} submitted their self-evaluation for {cycle}; it waits for your review."
+            ),
+            quote: None,
+            details: vec!["Add your comment and rating, or reopen it with a reason.".to_owned()],
+            action_label: "Open the self-evaluation",
+            action_url: format!("{site}cycles/{cycle_id}/self-evaluations/{person_id}"),
+        },
+        Payload::SelfEvaluationOpened {
+            cycle_id: _,
+            cycle,
+            due_on,
+        } => Content {
+            subject: format!("Self-evaluations are open for {cycle}"),
+            headline: format!(
+                "{cycle} has moved to self-evaluation: time to look back on your goals."
+            ),
+            quote: None,
+            details: match due_on {
+                Some(day) => vec![format!(
+                    "Submit yours by {}.",
+                    day.format(crate::dates::DAY)
+                )],
+                None => Vec::new(),
+            },
+            action_label: "Write your self-evaluation",
+            action_url: format!("{site}self-evaluation"),
+        },
+        Payload::SelfEvaluationReminder {
+            cycle_id: _,
+            cycle,
+            due_on,
+            days_left,
+        } => {
+            let when = match days_left {
+                0 => "today".to_owned(),
+                1 => "tomorrow".to_owned(),
+                n => format!("in {n} days"),
+            };
+            Content {
+                subject: format!("Your self-evaluation for {cycle} is due {when}"),
+                headline: format!(
+                    "Your self-evaluation for {cycle} is due {when}, on {}, and is not submitted yet.",
+                    due_on.format(crate::dates::DAY)
+                ),
+                quote: None,
+                details: vec!["Finish your draft and submit it.".to_owned()],
+                action_label: "Open your self-evaluation",
+                action_url: format!("{site}self-evaluation"),
+            }
+        }
+        Payload::MeetingPublished { change, meeting } => meeting_content(*change, meeting, site),
     }
+}
+
+/// A meeting's email: what happened, when and where on the clocks of its own zone.
+fn meeting_content(change: MeetingChange, meeting: &MeetingNotice, site: &str) -> Content {
+    let title = &meeting.title;
+    let zone: Option<chrono_tz::Tz> = meeting.time_zone.parse().ok();
+    let when = match zone {
+        Some(zone) => format!(
+            "{} to {} ({})",
+            meeting
+                .starts_at
+                .with_timezone(&zone)
+                .format(crate::dates::WEEKDAY_TIME),
+            meeting.ends_at.with_timezone(&zone).format("%H:%M"),
+            meeting.time_zone
+        ),
+        None => format!(
+            "{} to {} (UTC)",
+            meeting.starts_at.format(crate::dates::WEEKDAY_TIME),
+            meeting.ends_at.format("%H:%M")
+        ),
+    };
+    let (subject, headline) = match change {
+        MeetingChange::Published => (
+            format!("Meeting: {title}"),
+            format!("{title} is planned; everyone is invited."),
+        ),
+        MeetingChange::Changed => (
+            format!("Meeting changed: {title}"),
+            format!("{title} has changed; here it is as it stands now."),
+        ),
+        MeetingChange::Cancelled => (
+            format!("Meeting cancelled: {title}"),
+            format!("{title} is cancelled."),
+        ),
+    };
+    let mut details = vec![format!("When: {when}")];
+    if !meeting.location.trim().is_empty() {
+        details.push(format!("Where: {}", meeting.location));
+    }
+    if let Some(facilitator) = &meeting.facilitator {
+        details.push(format!("Facilitated by {facilitator}"));
+    }
+    if change != MeetingChange::Cancelled && !meeting.description.trim().is_empty() {
+        details.push("Agenda:".to_owned());
+        details.extend(
+            meeting
+                .description
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(str::to_owned),
+        );
+    }
+    details.push(if change == MeetingChange::Cancelled {
+        "The attached calendar file removes it from your calendar.".to_owned()
+    } else {
+        "The attached calendar file adds it to your calendar, or updates it there.".to_owned()
+    });
+    Content {
+        subject,
+        headline,
+        quote: None,
+        details,
+        action_label: "Open the meeting",
+        action_url: format!("{site}meetings/{}", meeting.meeting_id),
+    }
+}
+
+/// A file attached to an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub filename: String,
+    /// `text/calendar; method=PUBLISH`, for example.
+    pub content_type: String,
+    pub body: String,
+}
+
+/// What an email about `payload` carries attached: a meeting's `.ics` (METHOD:PUBLISH,
+/// or CANCEL once cancelled); nothing for other kinds. `site` has its trailing slash.
+pub fn attachment(
+    payload: &Payload,
+    site: &str,
+    installation_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Attached> {
+    let Payload::MeetingPublished { meeting, .. } = payload else {
+        return None;
+    };
+    let meeting = meeting.calendar_meeting()?;
+    let file = crate::calendar::meeting_file_of(
+        &meeting,
+        &crate::calendar::Site {
+            address: site.trim_end_matches('/'),
+            installation: installation_id,
+        },
+        now,
+    );
+    let method = if meeting.status == crate::meetings::MeetingStatus::Cancelled {
+        "CANCEL"
+    } else {
+        "PUBLISH"
+    };
+    Some(Attached {
+        filename: file.filename,
+        content_type: format!("text/calendar; charset=utf-8; method={method}"),
+        body: file.text,
+    })
 }
 
 /// `List-Unsubscribe: <https://…>` (RFC 2369).
@@ -423,6 +613,16 @@ impl Mailer {
     /// Sends one email; the error says whether another try could go better, with one
     /// line for the outbox's `last_error`.
     pub async fn send(&self, email: &Email) -> Result<(), SendError> {
+        self.send_with(email, None).await
+    }
+
+    /// Sends one email with a file attached when there is one: then the text and HTML
+    /// alternatives and the file go as `multipart/mixed`.
+    pub async fn send_with(
+        &self,
+        email: &Email,
+        attached: Option<&Attached>,
+    ) -> Result<(), SendError> {
         let to = Mailbox::new(
             Some(email.to_name.clone()),
             email.to_address.parse().map_err(|err| {
@@ -439,10 +639,23 @@ impl Mailer {
             .message_id(Some(format!("<{}>", email.message_id)))
             .header(ListUnsubscribe(email.unsubscribe.clone()))
             .header(ListUnsubscribePost)
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(match attached {
+                None => MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()),
+                Some(file) => {
+                    let content_type = ContentType::parse(&file.content_type).map_err(|err| {
+                        SendError::permanent(format!("the attachment's type is not usable: {err}"))
+                    })?;
+                    MultiPart::mixed()
+                        .multipart(MultiPart::alternative_plain_html(
+                            email.text.clone(),
+                            email.html.clone(),
+                        ))
+                        .singlepart(
+                            Attachment::new(file.filename.clone())
+                                .body(file.body.clone(), content_type),
+                        )
+                }
+            })
             .map_err(|err| SendError::permanent(format!("the email could not be built: {err}")))?;
         self.transport
             .send(message)

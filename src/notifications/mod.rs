@@ -16,10 +16,13 @@ pub mod api;
 pub mod digest;
 pub mod email;
 pub mod pages;
+pub mod reminders;
 pub mod sender;
 pub mod unsubscribe;
 
-use chrono::{DateTime, Duration, Utc};
+pub use reminders::{forget_reminders, remind_due};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +60,16 @@ pub enum EventKind {
     GoalReviewed,
     #[strum(message = "An answer to your idea")]
     IdeaAnswered,
+    #[strum(message = "A goal waiting for your agreement (as a manager)")]
+    GoalWaiting,
+    #[strum(message = "A self-evaluation waiting for your review (as a manager)")]
+    EvaluationWaiting,
+    #[strum(message = "The self-evaluation phase opening")]
+    SelfEvaluationOpened,
+    #[strum(message = "Reminders before your self-evaluation is due")]
+    SelfEvaluationReminder,
+    #[strum(message = "A meeting published, changed or cancelled")]
+    MeetingPublished,
 }
 
 /// What an outbox row tells of: one event, or a person's weekly digest gathering the
@@ -208,6 +221,114 @@ pub enum Payload {
         status: String,
         reply: String,
     },
+    GoalWaiting {
+        goal_id: i32,
+        title: String,
+        /// The goal's owner, who proposed or changed it.
+        owner: String,
+        /// The owner changed a goal already agreed or sent back, rather than proposing it.
+        changed: bool,
+    },
+    EvaluationWaiting {
+        cycle_id: i32,
+        person_id: i32,
+        /// Whose self-evaluation it is.
+        owner: String,
+        cycle: String,
+    },
+    SelfEvaluationOpened {
+        cycle_id: i32,
+        cycle: String,
+        due_on: Option<NaiveDate>,
+    },
+    SelfEvaluationReminder {
+        cycle_id: i32,
+        cycle: String,
+        due_on: NaiveDate,
+        /// Days from the reminder to the deadline (0: due today).
+        days_left: i64,
+    },
+    MeetingPublished {
+        change: MeetingChange,
+        meeting: MeetingNotice,
+    },
+}
+
+/// What happened to a meeting that everyone hears of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingChange {
+    Published,
+    /// Its time, place or agenda changed after it was published.
+    Changed,
+    Cancelled,
+}
+
+/// A meeting as it was when its notification was written: enough for the email and for
+/// its `.ics` attachment (`calendar::meeting_file_of`), whose SEQUENCE lets a calendar
+/// keep the newest of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingNotice {
+    pub meeting_id: i64,
+    pub title: String,
+    /// The `MeetingKind` word.
+    pub kind: String,
+    /// The `MeetingStatus` word.
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The IANA zone the meeting was planned in.
+    pub time_zone: String,
+    pub location: String,
+    pub facilitator: Option<String>,
+    /// The agenda as plain text.
+    pub description: String,
+    pub sequence: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&crate::meetings::CalendarMeeting> for MeetingNotice {
+    fn from(m: &crate::meetings::CalendarMeeting) -> Self {
+        MeetingNotice {
+            meeting_id: m.id,
+            title: m.title.clone(),
+            kind: m.kind.as_str().to_owned(),
+            status: m.status.as_str().to_owned(),
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            time_zone: m.time_zone.name().to_owned(),
+            location: m.location.clone(),
+            facilitator: m.facilitator.clone(),
+            description: m.description.clone(),
+            sequence: m.sequence,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+impl MeetingNotice {
+    /// Back to the meeting calendars are written from; None when a stored word or zone
+    /// no longer reads (the email then goes without its attachment).
+    pub fn calendar_meeting(&self) -> Option<crate::meetings::CalendarMeeting> {
+        use crate::meetings::{CalendarMeeting, MeetingKind, MeetingStatus};
+        Some(CalendarMeeting {
+            id: self.meeting_id,
+            title: self.title.clone(),
+            kind: MeetingKind::from_stored(&self.kind).ok()?,
+            status: MeetingStatus::from_stored(&self.status).ok()?,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            time_zone: self.time_zone.parse().ok()?,
+            location: self.location.clone(),
+            facilitator: self.facilitator.clone(),
+            description: self.description.clone(),
+            sequence: self.sequence,
+            updated_at: self.updated_at,
+            created_at: self.created_at,
+        })
+    }
 }
 
 impl Payload {
@@ -218,6 +339,11 @@ impl Payload {
             Payload::ComplimentReceived { .. } => EventKind::ComplimentReceived,
             Payload::GoalReviewed { .. } => EventKind::GoalReviewed,
             Payload::IdeaAnswered { .. } => EventKind::IdeaAnswered,
+            Payload::GoalWaiting { .. } => EventKind::GoalWaiting,
+            Payload::EvaluationWaiting { .. } => EventKind::EvaluationWaiting,
+            Payload::SelfEvaluationOpened { .. } => EventKind::SelfEvaluationOpened,
+            Payload::SelfEvaluationReminder { .. } => EventKind::SelfEvaluationReminder,
+            Payload::MeetingPublished { .. } => EventKind::MeetingPublished,
         }
     }
 }
@@ -271,6 +397,105 @@ pub async fn notify(
     txn.execute_raw(p.statement(txn.get_database_backend(), sql))
         .await?;
     Ok(())
+}
+
+/// Who hears of an event when the database chooses them: so an event that reaches the
+/// whole department binds no list of thousands of ids, and reads who is who at the
+/// moment it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone active, advisors included: who sees published meetings.
+    Everyone,
+    /// Everyone active who keeps records of their own (not advisors): who must write a
+    /// self-evaluation (the same people as `reviews::unfinished_in` counts).
+    Members,
+    /// `Members` whose self-evaluation of the cycle is not submitted (not started, a
+    /// draft, or reopened).
+    NotSubmitted { cycle_id: i32 },
+}
+
+impl Audience {
+    /// `SELECT q.id FROM people q …`, its values bound in `p`.
+    fn subquery(self, p: &mut Params) -> String {
+        let active = p.bind(true);
+        match self {
+            Audience::Everyone => format!("SELECT q.id FROM people q WHERE q.active = {active}"),
+            Audience::Members => {
+                let advisor = p.bind(crate::people::Role::Advisor.as_str());
+                format!(
+                    "SELECT q.id FROM people q WHERE q.active = {active} AND q.role <> {advisor}"
+                )
+            }
+            Audience::NotSubmitted { cycle_id } => {
+                let advisor = p.bind(crate::people::Role::Advisor.as_str());
+                let cycle = p.bind(cycle_id);
+                let done = p.bind_all([
+                    crate::reviews::EvaluationStatus::Submitted.as_str(),
+                    crate::reviews::EvaluationStatus::Reviewed.as_str(),
+                ]);
+                format!(
+                    "SELECT q.id FROM people q WHERE q.active = {active} AND q.role <> {advisor} \
+                     AND NOT EXISTS (SELECT 1 FROM self_evaluations e \
+                                     WHERE e.cycle_id = {cycle} AND e.person_id = q.id \
+                                       AND e.status IN ({done}))"
+                )
+            }
+        }
+    }
+}
+
+/// `notify` for an `Audience` rather than a list (leaving out `except`, the person who
+/// made the event happen): the same single `INSERT … SELECT`, with the people chosen by
+/// a subquery in that statement, whatever their number.
+pub async fn notify_audience(
+    txn: &WriteTxn,
+    payload: &Payload,
+    audience: Audience,
+    except: Option<i32>,
+    about: Option<About>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let kind = payload.kind().as_str();
+    let json = serde_json::to_string(payload)
+        .map_err(|err| AppError::internal(anyhow::Error::new(err)))?;
+    let (about_kind, about_id) = match about.map(About::parts) {
+        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
+        None => (None, None),
+    };
+    let mut p = Params::new();
+    let kind_1 = p.bind(kind);
+    let immediate = p.bind(Delivery::Immediate.as_str());
+    let digest = p.bind(Delivery::Digest.as_str());
+    let email = p.bind(Channel::Email.as_str());
+    let digest_channel = p.bind(Channel::Digest.as_str());
+    let about_kind = p.bind(about_kind);
+    let about_id = p.bind(about_id);
+    let payload = p.bind(json);
+    let at = p.bind(now);
+    let off = p.bind(Delivery::Off.as_str());
+    let people = audience.subquery(&mut p);
+    let except = match except {
+        Some(id) => format!("AND p.id <> {}", p.bind(id)),
+        None => String::new(),
+    };
+    let sql = format!(
+        "INSERT INTO outbox (kind, channel, person_id, about_kind, about_id, payload, \
+                             created_at, next_attempt_at, attempts) \
+         SELECT {kind_1}, \
+                CASE COALESCE(np.delivery, {immediate}) WHEN {digest} THEN {digest_channel} ELSE {email} END, \
+                p.id, {about_kind}, {about_id}, {payload}, {at}, {at}, 0 \
+         FROM people p \
+         LEFT JOIN notification_preferences np ON np.person_id = p.id AND np.kind = {kind_1} \
+         WHERE p.id IN ({people}) AND p.active {except} \
+           AND COALESCE(np.delivery, {immediate}) <> {off} \
+           AND NOT EXISTS (SELECT 1 FROM notification_switches s \
+                           WHERE s.kind = {kind_1} AND NOT s.enabled) \
+         ORDER BY p.id"
+    );
+    let result = txn
+        .execute_raw(p.statement(txn.get_database_backend(), sql))
+        .await?;
+    Ok(result.rows_affected())
 }
 
 /// Withdraws what has not gone yet about an item the cio just hid, in the hiding's

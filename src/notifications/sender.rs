@@ -88,10 +88,18 @@ struct Addressee {
     active: bool,
 }
 
-/// One turn of the loop: builds the weekly digests if their time has come, then sends a
-/// batch; answers how many emails were claimed.
+/// One turn of the loop: writes the reminders and builds the weekly digests whose time
+/// has come, then sends a batch; answers how many emails were claimed.
 pub async fn work_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
-    digest::build_due(db, sender.zone, now).await?;
+    // Reminders and digests are written to the outbox first, so this round sends them;
+    // each step stands alone (one read when nothing is due), and a failing one is logged
+    // without holding up the others.
+    if let Err(err) = super::remind_due(db, sender.zone, now).await {
+        tracing::warn!(error = %err, "the self-evaluation reminders could not be written; retrying");
+    }
+    if let Err(err) = digest::build_due(db, sender.zone, now).await {
+        tracing::warn!(error = %err, "the weekly digests could not be built; retrying");
+    }
     send_due(db, sender, now).await
 }
 
@@ -140,7 +148,7 @@ async fn deliver(
         Ok(link) => link,
         Err(err) => return Ok(Err(Outcome::Final(err.to_string()))),
     };
-    let (rendered, told) = match topic {
+    let (rendered, told, attached) = match topic {
         Topic::Event(_) => {
             let payload: Payload = match serde_json::from_str(&row.payload) {
                 Ok(payload) => payload,
@@ -159,7 +167,9 @@ async fn deliver(
                 &sender.site,
                 &link,
             );
-            (rendered, Vec::new())
+            let attached =
+                email::attachment(&payload, &sender.site, &sender.installation_id, Utc::now());
+            (rendered, Vec::new(), attached)
         }
         Topic::WeeklyDigest => {
             let week = match digest::week_of(&row.payload) {
@@ -181,7 +191,9 @@ async fn deliver(
                 &sender.site,
                 &link,
             );
-            (rendered, items.iter().map(|item| item.id).collect())
+            // A digest names its meetings with their links; files are attached only to
+            // the email of the event itself.
+            (rendered, items.iter().map(|item| item.id).collect(), None)
         }
     };
     let email = match rendered {
@@ -194,7 +206,7 @@ async fn deliver(
     };
     Ok(sender
         .mailer
-        .send(&email)
+        .send_with(&email, attached.as_ref())
         .await
         .map(|()| told)
         .map_err(|err| {

@@ -975,6 +975,22 @@ pub async fn submit(
     model.submitted_at = Set(Some(now));
     model.updated_at = Set(now);
     model.update(&txn).await?;
+    // The manager (`manager_id`, whose "waiting for you" lists it) hears it waits for them.
+    if let Some(&manager) = subject.managers.first() {
+        crate::notifications::notify(
+            &txn,
+            &crate::notifications::Payload::EvaluationWaiting {
+                cycle_id,
+                person_id,
+                owner: current.person.name.clone(),
+                cycle: cycle.name.clone(),
+            },
+            &[manager],
+            None,
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     get(db, actor, cycle_id, person_id).await
 }

@@ -22,6 +22,7 @@ mod journeys;
 mod meetings;
 mod moderation;
 mod navigation;
+mod notification_events;
 mod notifications;
 mod openapi;
 mod operations;

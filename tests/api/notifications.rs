@@ -252,7 +252,8 @@ both_backends! {
         let cio_token = app.token("cio@example.org").await;
         let (_, switches) = app.get_json(&cio_token, "/api/v1/notifications/settings").await;
         let on: Vec<(&str, bool)> = switches["switches"].as_array().unwrap().iter().map(|s| (s["kind"].as_str().unwrap(), s["on"].as_bool().unwrap())).collect();
-        assert_eq!(on, vec![("kudos_received", false), ("trophy_received", true), ("compliment_received", false), ("goal_reviewed", false), ("idea_answered", false)], "every kind not ticked is off");
+        assert_eq!(on[..5], [("kudos_received", false), ("trophy_received", true), ("compliment_received", false), ("goal_reviewed", false), ("idea_answered", false)], "every kind not ticked is off");
+        assert!(on[5..].iter().all(|(_, on)| !on), "{on:?}");
     }
 }
 
@@ -480,14 +481,16 @@ both_backends! {
         assert_eq!(status, StatusCode::OK);
 
         let sender = sender_for(&app, &smtp.settings());
-        assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 4);
-        let received = smtp.wait_for(&app.state.installation_id, 4).await;
+        // Four, and the two goals waiting for the lead as they were proposed.
+        assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 6);
+        let received = smtp.wait_for(&app.state.installation_id, 6).await;
         let mut seen: Vec<(String, String)> = received.iter().map(|r| (r.to.clone(), r.subject.clone())).collect();
         seen.sort();
         let to = |who: &str| seen.iter().filter(|(to, _)| to.contains(who)).map(|(_, s)| s.as_str()).collect::<Vec<_>>();
         assert_eq!(to("peer@"), vec!["A compliment from Dana Client"]);
         assert_eq!(to("eng@"), vec!["Your goal is agreed: Answer faster", "Your goal needs a change: Be better"]);
         assert_eq!(to("advisor@"), vec!["Your idea was answered: Office hours for students"]);
+        assert_eq!(to("lead@"), vec!["A goal waits for your agreement: Answer faster", "A goal waits for your agreement: Be better"]);
         let compliment = received.iter().find(|r| r.to.contains("peer@")).unwrap();
         assert!(compliment.html.contains("&#60;b&#62;in minutes&#60;/b&#62;"), "{}", compliment.html);
         let back = received.iter().find(|r| r.subject.contains("needs a change")).unwrap();

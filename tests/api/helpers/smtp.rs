@@ -57,6 +57,24 @@ pub struct Received {
     pub list_unsubscribe_post: String,
     pub text: String,
     pub html: String,
+    /// The attached calendar file (`text/calendar`), empty when there is none.
+    pub calendar: String,
+    /// Its `Content-Type`, with its `method`.
+    pub calendar_type: String,
+    /// Its file name, from `Content-Disposition`.
+    pub calendar_filename: String,
+}
+
+/// The first part of `mail` (itself or any part inside it, depth first) of type `mime`:
+/// the text and HTML alternatives sit one level down when a file is attached.
+fn find_part<'a>(
+    mail: &'a mailparse::ParsedMail<'a>,
+    mime: &str,
+) -> Option<&'a mailparse::ParsedMail<'a>> {
+    if mail.ctype.mimetype == mime {
+        return Some(mail);
+    }
+    mail.subparts.iter().find_map(|p| find_part(p, mime))
 }
 
 fn python() -> Option<PathBuf> {
@@ -149,12 +167,11 @@ impl SmtpServer {
                     continue;
                 }
                 let part = |mime: &str| {
-                    mail.subparts
-                        .iter()
-                        .find(|p| p.ctype.mimetype == mime)
+                    find_part(&mail, mime)
                         .and_then(|p| p.get_body().ok())
                         .unwrap_or_default()
                 };
+                let calendar = find_part(&mail, "text/calendar");
                 found.push(Received {
                     to: header("To"),
                     subject: header("Subject"),
@@ -163,6 +180,18 @@ impl SmtpServer {
                     list_unsubscribe_post: header("List-Unsubscribe-Post"),
                     text: part("text/plain"),
                     html: part("text/html"),
+                    calendar: part("text/calendar"),
+                    calendar_type: calendar
+                        .and_then(|p| {
+                            mailparse::MailHeaderMap::get_first_value(
+                                p.headers.as_slice(),
+                                "Content-Type",
+                            )
+                        })
+                        .unwrap_or_default(),
+                    calendar_filename: calendar
+                        .and_then(|p| p.get_content_disposition().params.get("filename").cloned())
+                        .unwrap_or_default(),
                 });
             }
         }
