@@ -288,6 +288,9 @@ pub struct Settings {
     pub smtp_problem: Option<String>,
     /// How long the notification sender waits when nothing is due.
     pub notification_idle: Duration,
+    /// Whether this instance runs the chat webhook sender: `serve` always does; tests
+    /// and commands that do not serve drive it themselves (`webhooks::sender::send_due`).
+    pub send_webhooks: bool,
 }
 
 impl Settings {
@@ -315,6 +318,7 @@ impl Settings {
             smtp,
             smtp_problem,
             notification_idle: Duration::from_secs(2),
+            send_webhooks: true,
         }
     }
 
@@ -340,6 +344,7 @@ impl Settings {
             smtp: None,
             smtp_problem: None,
             notification_idle: Duration::from_secs(2),
+            send_webhooks: false,
         }
     }
 
