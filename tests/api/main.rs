@@ -38,3 +38,4 @@ mod reviews;
 mod skills;
 mod summaries;
 mod todo;
+mod webhooks;

@@ -255,7 +255,7 @@ pub async fn confirm_delete(
     render(&ConfirmPage {
         layout: Layout::new(
             Some(&actor),
-            &format!("Delete the webhook {}?", hook.name),
+            format!("Delete the webhook {}?", hook.name),
             "notifications",
         ),
         lines: vec![
