@@ -123,7 +123,10 @@ impl ListPage {
     fn sent_or_tried(&self, d: &Delivery) -> String {
         match (d.sent_at, d.gave_up_at) {
             (Some(at), _) | (None, Some(at)) => at.as_day_time(),
-            (None, None) if d.attempts > 0 => format!(
+            (None, None) if d.attempts == 1 => {
+                format!("tried once; next {}", d.next_attempt_at.as_day_time())
+            }
+            (None, None) if d.attempts > 1 => format!(
                 "tried {} times; next {}",
                 d.attempts,
                 d.next_attempt_at.as_day_time()
