@@ -130,6 +130,7 @@ impl App {
                 site: site_address(&settings, port),
                 installation_id: installation_id.clone(),
                 idle: settings.notification_idle,
+                zone: settings.zone(),
             }),
             None => None,
         };

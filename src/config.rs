@@ -151,7 +151,7 @@ pub struct ServeArgs {
     #[arg(long, env = "STAFFDEV_PORTAL_PUBLIC", default_value_t = false)]
     pub portal_public: bool,
     /// The department's time zone, an IANA name such as Europe/Paris: meeting times are
-    /// shown and typed in it.
+    /// shown and typed in it, and the weekly digest goes on Monday at 08:00 there.
     #[arg(long, env = "STAFFDEV_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
     /// Days a client survey invitation can be answered after it is made (1 to 365).

@@ -107,6 +107,7 @@ pub struct SwitchesChangeBody {
 #[oai(skip_serializing_if_is_none)]
 pub struct NotificationBody {
     pub id: i64,
+    /// The kind of event (kudos_received, …), or weekly_digest for a digest email.
     pub kind: String,
     /// email, or digest (an item of the weekly digest).
     pub channel: String,

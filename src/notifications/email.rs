@@ -146,6 +146,78 @@ pub fn render(
     })
 }
 
+#[derive(Template)]
+#[template(path = "notifications/digest.txt")]
+struct DigestTextPart<'a> {
+    name: &'a str,
+    week: &'a str,
+    items: &'a [Content],
+    site: &'a str,
+    unsubscribe: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "notifications/digest.html")]
+struct DigestHtmlPart<'a> {
+    subject: &'a str,
+    name: &'a str,
+    week: &'a str,
+    items: &'a [Content],
+    site: &'a str,
+    unsubscribe: &'a str,
+}
+
+/// The weekly digest for one person: each item as its own email would tell it, in one
+/// email. `week` is the Monday it is for; the items are from the days before.
+#[allow(clippy::too_many_arguments)]
+pub fn render_digest(
+    outbox_id: i64,
+    installation_id: &str,
+    week: chrono::NaiveDate,
+    items: &[&Payload],
+    to_name: &str,
+    to_address: &str,
+    site: &str,
+    unsubscribe_path: &str,
+) -> Result<Email, askama::Error> {
+    let contents: Vec<Content> = items
+        .iter()
+        .map(|payload| content(payload, site, to_name))
+        .collect();
+    let unsubscribe = format!("{}{}", site, unsubscribe_path.trim_start_matches('/'));
+    let week = format!("the week to Monday {}", week.format("%-d %B %Y"));
+    let subject = match contents.len() {
+        1 => format!("Your staffdev week: {}", contents[0].subject),
+        n => format!("Your staffdev week: {n} things that happened for you"),
+    };
+    let text = DigestTextPart {
+        name: to_name,
+        week: &week,
+        items: &contents,
+        site,
+        unsubscribe: &unsubscribe,
+    }
+    .render()?;
+    let html = DigestHtmlPart {
+        subject: &subject,
+        name: to_name,
+        week: &week,
+        items: &contents,
+        site,
+        unsubscribe: &unsubscribe,
+    }
+    .render()?;
+    Ok(Email {
+        to_name: to_name.to_owned(),
+        to_address: to_address.to_owned(),
+        subject,
+        text,
+        html,
+        unsubscribe,
+        message_id: format!("outbox-{outbox_id}.{installation_id}@staffdev"),
+    })
+}
+
 /// How the unsubscribe line names a kind ("kudos you receive").
 fn kind_label(kind: EventKind) -> &'static str {
     match kind {
@@ -348,12 +420,16 @@ impl Mailer {
         })
     }
 
-    /// Sends one email; the error is one line for the outbox's `last_error`.
-    pub async fn send(&self, email: &Email) -> Result<(), String> {
+    /// Sends one email; the error says whether another try could go better, with one
+    /// line for the outbox's `last_error`.
+    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
         let to = Mailbox::new(
             Some(email.to_name.clone()),
             email.to_address.parse().map_err(|err| {
-                format!("the address {:?} is not usable: {err}", email.to_address)
+                SendError::permanent(format!(
+                    "the address {:?} is not usable: {err}",
+                    email.to_address
+                ))
             })?,
         );
         let message = Message::builder()
@@ -367,12 +443,40 @@ impl Mailer {
                 email.text.clone(),
                 email.html.clone(),
             ))
-            .map_err(|err| format!("the email could not be built: {err}"))?;
+            .map_err(|err| SendError::permanent(format!("the email could not be built: {err}")))?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|err| format!("the mail server refused or could not be reached: {err}"))
+            .map_err(|err| {
+                // A 5xx answer (no such mailbox, refused for policy) will be the same tomorrow;
+                // anything else (4xx, no answer, a broken connection) may not.
+                if err.is_permanent() {
+                    SendError::permanent(format!("the mail server refused it for good: {err}"))
+                } else {
+                    SendError {
+                        permanent: false,
+                        message: format!("the mail server refused or could not be reached: {err}"),
+                    }
+                }
+            })
+    }
+}
+
+/// Why an email did not go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    /// Trying again would fail the same way.
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendError {
+    fn permanent(message: String) -> SendError {
+        SendError {
+            permanent: true,
+            message,
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 //! signed for that person and kind (`unsubscribe.rs`).
 
 pub mod api;
+pub mod digest;
 pub mod email;
 pub mod pages;
 pub mod sender;
@@ -57,6 +58,55 @@ pub enum EventKind {
     GoalReviewed,
     #[strum(message = "An answer to your idea")]
     IdeaAnswered,
+}
+
+/// What an outbox row tells of: one event, or a person's weekly digest gathering the
+/// events they chose to read once a week. The stored word is the event kind's, or
+/// `weekly_digest`; unsubscribe links name a topic the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Event(EventKind),
+    WeeklyDigest,
+}
+
+impl Topic {
+    const WEEKLY_DIGEST: &'static str = "weekly_digest";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Event(kind) => kind.as_str(),
+            Topic::WeeklyDigest => Self::WEEKLY_DIGEST,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Topic::Event(kind) => kind.label(),
+            Topic::WeeklyDigest => "Your weekly digest",
+        }
+    }
+
+    pub fn is_weekly_digest(self) -> bool {
+        self == Topic::WeeklyDigest
+    }
+
+    /// The topic a word names (from a link); `None` for anything else.
+    pub fn parse(word: &str) -> Option<Topic> {
+        if word == Self::WEEKLY_DIGEST {
+            Some(Topic::WeeklyDigest)
+        } else {
+            EventKind::parse_word(word).ok().map(Topic::Event)
+        }
+    }
+
+    /// A topic read back from the database.
+    pub fn from_stored(word: &str) -> AppResult<Topic> {
+        if word == Self::WEEKLY_DIGEST {
+            Ok(Topic::WeeklyDigest)
+        } else {
+            EventKind::from_stored(word).map(Topic::Event)
+        }
+    }
 }
 
 /// How a person hears about one kind of event.
@@ -379,29 +429,30 @@ async fn set_choices(
     Ok(())
 }
 
-/// The kind a signed unsubscribe link names, with the link's own path (for its form):
-/// anything forged (another person, another kind, a wrong signature) is a 404.
+/// The topic a signed unsubscribe link names, with the link's own path (for its form):
+/// anything forged (another person, another topic, a wrong signature) is a 404.
 pub async fn unsubscribe_link(
     db: &Db,
     person_id: i32,
     kind: &str,
     signature: &str,
-) -> AppResult<(EventKind, String)> {
+) -> AppResult<(Topic, String)> {
     let key = crate::calendar::links::installation_key(db).await?;
-    let kind = unsubscribe::verify(&key, person_id, kind, signature)?;
-    Ok((kind, unsubscribe::path(&key, person_id, kind)?))
+    let topic = unsubscribe::verify(&key, person_id, kind, signature)?;
+    Ok((topic, unsubscribe::path(&key, person_id, topic)?))
 }
 
-/// Turns one kind off for one person, from a signed unsubscribe link (no sign-in: the
-/// signature is the authority, checked here). The person must still exist.
+/// Turns one kind off for one person, or the whole weekly digest, from a signed
+/// unsubscribe link (no sign-in: the signature is the authority, checked here). The
+/// person must still exist.
 pub async fn unsubscribe(
     db: &Db,
     person_id: i32,
     kind: &str,
     signature: &str,
     now: DateTime<Utc>,
-) -> AppResult<EventKind> {
-    let (kind, _) = unsubscribe_link(db, person_id, kind, signature).await?;
+) -> AppResult<Topic> {
+    let (topic, _) = unsubscribe_link(db, person_id, kind, signature).await?;
     let txn = db.write().await?;
     let exists = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -414,9 +465,12 @@ pub async fn unsubscribe(
     if !exists {
         return Err(AppError::NotFound);
     }
-    set_choices(&txn, person_id, &[(kind, Delivery::Off)], now).await?;
+    match topic {
+        Topic::Event(kind) => set_choices(&txn, person_id, &[(kind, Delivery::Off)], now).await?,
+        Topic::WeeklyDigest => digest::unsubscribe(&txn, person_id, now).await?,
+    }
     txn.commit().await?;
-    Ok(kind)
+    Ok(topic)
 }
 
 /// The department's switch for one kind, as the cio sees it.
@@ -535,7 +589,7 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub id: i64,
-    pub kind: EventKind,
+    pub kind: Topic,
     pub channel: Channel,
     pub person_id: i32,
     pub person_name: String,
@@ -606,10 +660,11 @@ pub async fn outbox(
         .await?;
     let counts = OutboxCounts::find_by_statement(Statement::from_string(
         backend,
+        // Two counts, each answered by its partial index (the queue, the failures)
+        // rather than one pass over every notification ever sent.
         "SELECT \
-           COUNT(CASE WHEN sent_at IS NULL AND gave_up_at IS NULL THEN 1 END) AS waiting, \
-           COUNT(gave_up_at) AS gave_up \
-         FROM outbox",
+           (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND gave_up_at IS NULL) AS waiting, \
+           (SELECT COUNT(*) FROM outbox WHERE gave_up_at IS NOT NULL) AS gave_up",
     ))
     .one(conn)
     .await?
@@ -628,7 +683,7 @@ pub async fn outbox(
         };
         notifications.push(Notification {
             id: row.id,
-            kind: EventKind::from_stored(&row.kind)?,
+            kind: Topic::from_stored(&row.kind)?,
             channel,
             person_id: row.person_id,
             person_name: row.person_name,

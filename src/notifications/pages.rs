@@ -174,7 +174,7 @@ pub async fn save_switches(
 #[template(path = "notifications/unsubscribe.html")]
 struct UnsubscribePage {
     layout: Layout,
-    kind: EventKind,
+    kind: notifications::Topic,
     action: String,
     done: bool,
 }

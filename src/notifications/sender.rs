@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use tokio::sync::watch;
 
-use super::{GIVE_UP_AFTER, Payload, backoff, email, unsubscribe};
+use super::{GIVE_UP_AFTER, Payload, Topic, backoff, digest, email, unsubscribe};
 use crate::{
     db::{Db, Params},
     error::AppResult,
@@ -39,6 +39,8 @@ pub struct Sender {
     pub installation_id: Arc<str>,
     /// How long to wait when nothing is due.
     pub idle: StdDuration,
+    /// The department's time zone: the weekly digest goes on Monday morning there.
+    pub zone: chrono_tz::Tz,
 }
 
 /// Sends until `stop` turns true; errors are logged and retried after a pause, never
@@ -49,7 +51,7 @@ pub async fn run(db: Db, sender: Sender, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             break;
         }
-        let pause = match send_due(&db, &sender, Utc::now()).await {
+        let pause = match work_due(&db, &sender, Utc::now()).await {
             Ok(0) => sender.idle,
             Ok(_) => StdDuration::ZERO,
             Err(err) => {
@@ -86,6 +88,13 @@ struct Addressee {
     active: bool,
 }
 
+/// One turn of the loop: builds the weekly digests if their time has come, then sends a
+/// batch; answers how many emails were claimed.
+pub async fn work_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
+    digest::build_due(db, sender.zone, now).await?;
+    send_due(db, sender, now).await
+}
+
 /// Claims one batch of due emails and sends it; answers how many were claimed.
 pub async fn send_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult<usize> {
     // Look before taking the write lock: an idle sender polls, and a write transaction
@@ -97,7 +106,7 @@ pub async fn send_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult
     let (claimed, people) = claim(db, now).await?;
     for row in &claimed {
         let outcome = match people.iter().find(|p| p.id == row.person_id) {
-            Some(person) if person.active => deliver(sender, &key, row, person).await,
+            Some(person) if person.active => deliver(db, sender, &key, row, person).await?,
             _ => Err(Outcome::Final(
                 "the person has left the department".to_owned(),
             )),
@@ -113,29 +122,88 @@ enum Outcome {
     Final(String),
 }
 
+/// Renders and sends one claimed row. On success, answers the digest items it told of
+/// (none for a single event's email); a database error while reading them stops the
+/// batch, leaving the row claimed to be retried when the claim runs out.
 async fn deliver(
+    db: &Db,
     sender: &Sender,
     key: &str,
     row: &Claimed,
     person: &Addressee,
-) -> Result<(), Outcome> {
-    let kind =
-        super::EventKind::from_stored(&row.kind).map_err(|e| Outcome::Final(e.to_string()))?;
-    let payload: Payload = serde_json::from_str(&row.payload)
-        .map_err(|err| Outcome::Final(format!("the notification cannot be read: {err}")))?;
-    let link =
-        unsubscribe::path(key, row.person_id, kind).map_err(|e| Outcome::Final(e.to_string()))?;
-    let email = email::render(
-        row.id,
-        &sender.installation_id,
-        &payload,
-        &person.name,
-        &person.email,
-        &sender.site,
-        &link,
-    )
-    .map_err(|err| Outcome::Final(format!("the email could not be rendered: {err}")))?;
-    sender.mailer.send(&email).await.map_err(Outcome::Retry)
+) -> AppResult<Result<Vec<i64>, Outcome>> {
+    let topic = match Topic::from_stored(&row.kind) {
+        Ok(topic) => topic,
+        Err(err) => return Ok(Err(Outcome::Final(err.to_string()))),
+    };
+    let link = match unsubscribe::path(key, row.person_id, topic) {
+        Ok(link) => link,
+        Err(err) => return Ok(Err(Outcome::Final(err.to_string()))),
+    };
+    let (rendered, told) = match topic {
+        Topic::Event(_) => {
+            let payload: Payload = match serde_json::from_str(&row.payload) {
+                Ok(payload) => payload,
+                Err(err) => {
+                    return Ok(Err(Outcome::Final(format!(
+                        "the notification cannot be read: {err}"
+                    ))));
+                }
+            };
+            let rendered = email::render(
+                row.id,
+                &sender.installation_id,
+                &payload,
+                &person.name,
+                &person.email,
+                &sender.site,
+                &link,
+            );
+            (rendered, Vec::new())
+        }
+        Topic::WeeklyDigest => {
+            let week = match digest::week_of(&row.payload) {
+                Ok(week) => week,
+                Err(err) => return Ok(Err(Outcome::Final(err.to_string()))),
+            };
+            let items = digest::items(db, row.id).await?;
+            if items.is_empty() {
+                return Ok(Err(Outcome::Final(digest::NOTHING_LEFT.to_owned())));
+            }
+            let payloads: Vec<&Payload> = items.iter().map(|item| &item.payload).collect();
+            let rendered = email::render_digest(
+                row.id,
+                &sender.installation_id,
+                week,
+                &payloads,
+                &person.name,
+                &person.email,
+                &sender.site,
+                &link,
+            );
+            (rendered, items.iter().map(|item| item.id).collect())
+        }
+    };
+    let email = match rendered {
+        Ok(email) => email,
+        Err(err) => {
+            return Ok(Err(Outcome::Final(format!(
+                "the email could not be rendered: {err}"
+            ))));
+        }
+    };
+    Ok(sender
+        .mailer
+        .send(&email)
+        .await
+        .map(|()| told)
+        .map_err(|err| {
+            if err.permanent {
+                Outcome::Final(err.message)
+            } else {
+                Outcome::Retry(err.message)
+            }
+        }))
 }
 
 /// Whether any email is due, read without a write transaction (the waiting index answers).
@@ -174,7 +242,20 @@ async fn claim(db: &Db, now: DateTime<Utc>) -> AppResult<(Vec<Claimed>, Vec<Addr
            AND next_attempt_at <= {at} AND created_at < {cutoff} \
            AND (claimed_until IS NULL OR claimed_until < {at})"
     );
-    txn.execute_raw(p.statement(backend, sql)).await?;
+    let gave_up = txn.execute_raw(p.statement(backend, sql)).await?;
+    if gave_up.rows_affected() > 0 {
+        // A digest given up takes its items with it, so none waits for ever.
+        let mut p = Params::new();
+        let at = p.bind(now);
+        let reason = p.bind("the weekly digest was not sent within a day; given up");
+        let topic = p.bind(Topic::WeeklyDigest.as_str());
+        let sql = format!(
+            "UPDATE outbox SET gave_up_at = {at}, last_error = {reason} \
+             WHERE sent_at IS NULL AND gave_up_at IS NULL AND digest_id IN \
+               (SELECT id FROM outbox WHERE kind = {topic} AND gave_up_at = {at})"
+        );
+        txn.execute_raw(p.statement(backend, sql)).await?;
+    }
 
     let mut p = Params::new();
     let until = p.bind(now + CLAIM_FOR);
@@ -217,17 +298,21 @@ async fn claim(db: &Db, now: DateTime<Utc>) -> AppResult<(Vec<Claimed>, Vec<Addr
 async fn mark(
     db: &Db,
     row: &Claimed,
-    outcome: Result<(), Outcome>,
+    outcome: Result<Vec<i64>, Outcome>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let txn = db.write().await?;
     let mut p = Params::new();
     let id = p.bind(row.id);
     let at = p.bind(now);
     let sql = match outcome {
-        Ok(()) => format!(
-            "UPDATE outbox SET sent_at = {at}, claimed_until = NULL, last_error = NULL \
+        Ok(told) => {
+            digest::mark_items_sent(&txn, &told, now).await?;
+            format!(
+                "UPDATE outbox SET sent_at = {at}, claimed_until = NULL, last_error = NULL \
              WHERE id = {id}"
-        ),
+            )
+        }
         Err(Outcome::Retry(error)) if now - row.created_at < GIVE_UP_AFTER => {
             tracing::warn!(outbox_id = row.id, attempts = row.attempts, %error, "an email will be retried");
             let error = p.bind(error);
@@ -239,6 +324,7 @@ async fn mark(
         }
         Err(Outcome::Retry(error) | Outcome::Final(error)) => {
             tracing::warn!(outbox_id = row.id, attempts = row.attempts, %error, "an email was given up");
+            digest::give_up_items(&txn, row.id, &error, now).await?;
             let error = p.bind(error);
             format!(
                 "UPDATE outbox SET claimed_until = NULL, last_error = {error}, \
@@ -246,7 +332,6 @@ async fn mark(
             )
         }
     };
-    let txn = db.write().await?;
     let backend = txn.get_database_backend();
     txn.execute_raw(p.statement(backend, sql)).await?;
     txn.commit().await

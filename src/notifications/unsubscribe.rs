@@ -1,4 +1,4 @@
-//! Unsubscribe links: one per person and event kind, signed so that nobody can turn off
+//! Unsubscribe links: one per person and topic (an event kind, or the weekly digest), signed so that nobody can turn off
 //! someone else's notifications, and usable without signing in (from the email, or by the
 //! mail program's one-click `List-Unsubscribe-Post`).
 //!
@@ -11,17 +11,14 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::EventKind;
-use crate::{
-    error::{AppError, AppResult},
-    validate::Word,
-};
+use super::Topic;
+use crate::error::{AppError, AppResult};
 
 /// Separates this use of the key from private links.
 const PURPOSE: &str = "staffdev unsubscribe v1";
 
-/// The path of a person's unsubscribe link for one kind, below the site's address.
-pub fn path(key: &str, person_id: i32, kind: EventKind) -> AppResult<String> {
+/// The path of a person's unsubscribe link for one topic, below the site's address.
+pub fn path(key: &str, person_id: i32, kind: Topic) -> AppResult<String> {
     let signature = URL_SAFE_NO_PAD.encode(mac(key, person_id, kind)?.finalize().into_bytes());
     Ok(format!(
         "/notifications/unsubscribe/{person_id}/{}/{signature}",
@@ -29,10 +26,10 @@ pub fn path(key: &str, person_id: i32, kind: EventKind) -> AppResult<String> {
     ))
 }
 
-/// The person and kind a link names, when its signature is right; anything else (an
-/// unknown kind, a changed person, a signature that does not match) is a 404.
-pub fn verify(key: &str, person_id: i32, kind: &str, signature: &str) -> AppResult<EventKind> {
-    let kind = EventKind::parse_word(kind).map_err(|_| AppError::NotFound)?;
+/// The person and topic a link names, when its signature is right; anything else (an
+/// unknown topic, a changed person, a signature that does not match) is a 404.
+pub fn verify(key: &str, person_id: i32, kind: &str, signature: &str) -> AppResult<Topic> {
+    let kind = Topic::parse(kind).ok_or(AppError::NotFound)?;
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .map_err(|_| AppError::NotFound)?;
@@ -42,7 +39,7 @@ pub fn verify(key: &str, person_id: i32, kind: &str, signature: &str) -> AppResu
     Ok(kind)
 }
 
-fn mac(key: &str, person_id: i32, kind: EventKind) -> AppResult<Hmac<Sha256>> {
+fn mac(key: &str, person_id: i32, kind: Topic) -> AppResult<Hmac<Sha256>> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(|err| {
         AppError::internal(anyhow::anyhow!("the installation key is unusable: {err}"))
     })?;
@@ -56,20 +53,28 @@ fn mac(key: &str, person_id: i32, kind: EventKind) -> AppResult<Hmac<Sha256>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notifications::EventKind;
 
     #[test]
     fn a_link_opens_only_for_its_person_and_kind() {
         let key = "k".repeat(43);
-        let link = path(&key, 7, EventKind::KudosReceived).unwrap();
+        let link = path(&key, 7, Topic::Event(EventKind::KudosReceived)).unwrap();
         let signature = link.rsplit('/').next().unwrap();
         assert_eq!(
             verify(&key, 7, "kudos_received", signature).unwrap(),
-            EventKind::KudosReceived
+            Topic::Event(EventKind::KudosReceived)
         );
         assert!(verify(&key, 8, "kudos_received", signature).is_err());
         assert!(verify(&key, 7, "trophy_received", signature).is_err());
         assert!(verify("another key", 7, "kudos_received", signature).is_err());
         assert!(verify(&key, 7, "kudos_received", "not base64!").is_err());
         assert!(verify(&key, 7, "no_such_kind", signature).is_err());
+        assert!(verify(&key, 7, "weekly_digest", signature).is_err());
+        let digest = path(&key, 7, Topic::WeeklyDigest).unwrap();
+        let signature = digest.rsplit('/').next().unwrap();
+        assert_eq!(
+            verify(&key, 7, "weekly_digest", signature).unwrap(),
+            Topic::WeeklyDigest
+        );
     }
 }

@@ -39,3 +39,4 @@ mod skills;
 mod summaries;
 mod todo;
 mod webhooks;
+mod weekly_digest;

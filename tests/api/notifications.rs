@@ -20,17 +20,18 @@ use staffdev::{
 use crate::helpers::{TestApp, error_fields, smtp::smtp_server};
 
 /// A sender for the test's app through `settings`, with a short pause when idle.
-fn sender_for(app: &TestApp, settings: &SmtpSettings) -> Sender {
+pub(crate) fn sender_for(app: &TestApp, settings: &SmtpSettings) -> Sender {
     Sender {
         mailer: Mailer::new(settings).expect("a mailer"),
         site: format!("{}/", app.address),
         installation_id: app.state.installation_id.clone(),
         idle: Duration::from_millis(50),
+        zone: chrono_tz::Tz::UTC,
     }
 }
 
 /// A mail server nobody listens on.
-fn dead_server() -> SmtpSettings {
+pub(crate) fn dead_server() -> SmtpSettings {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
@@ -46,17 +47,17 @@ fn dead_server() -> SmtpSettings {
 }
 
 #[derive(Debug, PartialEq)]
-struct Row {
-    kind: String,
-    channel: String,
-    person_id: i32,
-    attempts: i32,
-    sent: bool,
-    gave_up: bool,
-    last_error: Option<String>,
+pub(crate) struct Row {
+    pub kind: String,
+    pub channel: String,
+    pub person_id: i32,
+    pub attempts: i32,
+    pub sent: bool,
+    pub gave_up: bool,
+    pub last_error: Option<String>,
 }
 
-async fn outbox_rows(db: &Db) -> Vec<Row> {
+pub(crate) async fn outbox_rows(db: &Db) -> Vec<Row> {
     let rows = db
         .conn()
         .query_all_raw(Statement::from_string(
@@ -79,7 +80,7 @@ async fn outbox_rows(db: &Db) -> Vec<Row> {
         .collect()
 }
 
-async fn kudos(app: &TestApp, token: &str, to: &[i32], message: &str) -> i64 {
+pub(crate) async fn kudos(app: &TestApp, token: &str, to: &[i32], message: &str) -> i64 {
     let (status, body) = app
         .post_json(
             token,
@@ -399,7 +400,7 @@ both_backends! {
     }
 }
 
-fn delivery_of(choices: &Value, kind: &str) -> String {
+pub(crate) fn delivery_of(choices: &Value, kind: &str) -> String {
     choices["preferences"]
         .as_array()
         .unwrap()
@@ -411,7 +412,12 @@ fn delivery_of(choices: &Value, kind: &str) -> String {
         .to_owned()
 }
 
-async fn put_json(app: &TestApp, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn put_json(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = app
         .api
         .put(app.url(path))
@@ -486,5 +492,23 @@ both_backends! {
         assert!(compliment.html.contains("&#60;b&#62;in minutes&#60;/b&#62;"), "{}", compliment.html);
         let back = received.iter().find(|r| r.subject.contains("needs a change")).unwrap();
         assert!(back.text.contains("Say how you will measure it.") && back.text.contains(&format!("/goals/{sent_back}")), "{}", back.text);
+    }
+}
+
+both_backends! {
+    async fn a_mailbox_the_server_refuses_for_good_is_given_up_at_once(app) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let bounce = app.add_person_fast("bounce.back@example.org", "Bo Back", d.lead).await;
+        let engineer = app.token("eng@example.org").await;
+        kudos(&app, &engineer, &[bounce, d.peer], "Thanks for the cabling").await;
+        let sender = sender_for(&app, &smtp.settings());
+        assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 2);
+        assert_eq!(smtp.wait_for(&app.state.installation_id, 1).await.len(), 1, "the peer's went");
+        let rows = outbox_rows(app.db()).await;
+        let refused = rows.iter().find(|r| r.person_id == bounce).unwrap();
+        assert!(refused.gave_up && !refused.sent && refused.attempts == 1, "not retried for a day: {refused:?}");
+        assert!(refused.last_error.as_deref().unwrap_or_default().contains("for good"), "{refused:?}");
+        assert!(refused.last_error.as_deref().unwrap_or_default().contains("550"), "{refused:?}");
     }
 }

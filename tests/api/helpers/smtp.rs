@@ -25,7 +25,15 @@ const SERVER: &str = r#"
 import sys
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
-controller = Controller(Mailbox(sys.argv[1]), hostname="127.0.0.1", port=int(sys.argv[2]))
+class Handler(Mailbox):
+    # A mailbox that does not exist: any address starting with "bounce" is refused for
+    # good (550), as a real server refuses an unknown user.
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+controller = Controller(Handler(sys.argv[1]), hostname="127.0.0.1", port=int(sys.argv[2]))
 controller.start()
 print("ready", flush=True)
 sys.stdin.read()
