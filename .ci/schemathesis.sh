@@ -56,6 +56,7 @@ trap cleanup EXIT
 STAFFDEV_DATABASE_URL="sqlite://${work}/contract.db" \
   STAFFDEV_BIND="127.0.0.1:${PORT}" \
   STAFFDEV_LOG="warn" \
+  STAFFDEV_SEND_WEBHOOKS=false \
   target/debug/staffdev serve --demo >"$work/server.log" 2>&1 &
 server_pid=$!
 

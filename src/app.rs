@@ -73,6 +73,8 @@ pub struct App {
     port: u16,
     /// The notification sender, when a mail server is configured.
     sender: Option<crate::notifications::sender::Sender>,
+    /// The chat webhook sender (no mail server needed), unless the settings turn it off.
+    webhooks: Option<crate::notifications::webhooks::sender::Poster>,
 }
 
 /// The largest request body accepted: a baseline CSV import (5 MB) with room for a
@@ -132,8 +134,17 @@ impl App {
             }),
             None => None,
         };
+        let webhooks = if settings.send_webhooks {
+            Some(crate::notifications::webhooks::sender::Poster::new(
+                site_address(&settings, port),
+                settings.notification_idle,
+            )?)
+        } else {
+            None
+        };
         Ok(App {
             sender,
+            webhooks,
             acceptor,
             state: AppState {
                 db,
@@ -175,6 +186,13 @@ impl App {
             tokio::spawn(crate::notifications::sender::run(
                 db.clone(),
                 sender,
+                stopped.clone(),
+            ))
+        });
+        let webhooks = self.webhooks.map(|poster| {
+            tokio::spawn(crate::notifications::webhooks::sender::run(
+                db.clone(),
+                poster,
                 stopped,
             ))
         });
@@ -186,6 +204,9 @@ impl App {
         let _ = stop_sender.send(true);
         if let Some(sender) = sender {
             let _ = tokio::time::timeout(grace, sender).await;
+        }
+        if let Some(webhooks) = webhooks {
+            let _ = tokio::time::timeout(grace, webhooks).await;
         }
         db.close().await;
         result
@@ -469,6 +490,7 @@ const PAGE_AREAS: &[fn(Route) -> Route] = &[
     crate::own_data::pages::routes,
     crate::audit::pages::routes,
     crate::notifications::pages::routes,
+    crate::notifications::webhooks::pages::routes,
 ];
 
 fn page_routes() -> Route {

@@ -186,6 +186,10 @@ pub struct ServeArgs {
     /// The address emails come from, e.g. "staffdev <staffdev@example.org>".
     #[arg(long, env = "STAFFDEV_SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// Post the chat webhooks the cio set up from this instance; false leaves them to the
+    /// other instances (or, with none, waiting in the outbox).
+    #[arg(long, env = "STAFFDEV_SEND_WEBHOOKS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub send_webhooks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -288,6 +292,10 @@ pub struct Settings {
     pub smtp_problem: Option<String>,
     /// How long the notification sender waits when nothing is due.
     pub notification_idle: Duration,
+    /// Whether this instance runs the chat webhook sender (`--send-webhooks`, on by
+    /// default for `serve`); tests and commands that do not serve leave it off, and tests
+    /// drive it themselves (`webhooks::sender::send_due`).
+    pub send_webhooks: bool,
 }
 
 impl Settings {
@@ -315,6 +323,7 @@ impl Settings {
             smtp,
             smtp_problem,
             notification_idle: Duration::from_secs(2),
+            send_webhooks: serve.send_webhooks,
         }
     }
 
@@ -340,6 +349,7 @@ impl Settings {
             smtp: None,
             smtp_problem: None,
             notification_idle: Duration::from_secs(2),
+            send_webhooks: false,
         }
     }
 

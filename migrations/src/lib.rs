@@ -23,6 +23,7 @@ mod m20261206_000016_recognition_tallies;
 mod m20261206_000017_skill_tallies;
 mod m20261207_000018_audit_events;
 mod m20261208_000019_notifications;
+mod m20261209_000020_webhooks;
 mod m20261209_000021_self_evaluation_deadlines;
 mod m20261209_000022_weekly_digests;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_skill_tallies::Migration),
             Box::new(m20261207_000018_audit_events::Migration),
             Box::new(m20261208_000019_notifications::Migration),
+            Box::new(m20261209_000020_webhooks::Migration),
             Box::new(m20261209_000021_self_evaluation_deadlines::Migration),
             Box::new(m20261209_000022_weekly_digests::Migration),
         ]

@@ -206,6 +206,7 @@ pub type Endpoints = (
         crate::own_data::api::OwnDataApi,
         crate::notifications::api::NotificationsApi,
         crate::audit::api::AuditApi,
+        crate::notifications::webhooks::api::WebhooksApi,
     ),
 );
 
@@ -233,6 +234,7 @@ pub fn service() -> OpenApiService<Endpoints, ()> {
                 crate::own_data::api::OwnDataApi,
                 crate::notifications::api::NotificationsApi,
                 crate::audit::api::AuditApi,
+                crate::notifications::webhooks::api::WebhooksApi,
             ),
         ),
         "staffdev",

@@ -34,10 +34,11 @@ pub struct AuditEventBody {
     /// What happened: role_changed, manager_changed, active_changed, password_reset,
     /// cycle_phase_moved, plan_activated, skill_added, skill_changed, skill_retired,
     /// skill_reinstated, skill_deleted, trophy_reassigned, item_hidden, item_unhidden,
-    /// compliment_posted, announcement_posted, meeting_published or sign_in_locked.
+    /// compliment_posted, announcement_posted, meeting_published, sign_in_locked,
+    /// webhook_added, webhook_changed or webhook_deleted.
     pub kind: String,
     /// What was changed: person, cycle, plan, skill, trophy, kudos, notebook_entry,
-    /// compliment, announcement, meeting, account or address.
+    /// compliment, announcement, meeting, webhook, account or address.
     pub subject_kind: String,
     pub subject_id: Option<i64>,
     /// The person the change concerns.

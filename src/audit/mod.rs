@@ -104,6 +104,12 @@ pub enum Kind {
     MeetingPublished,
     #[strum(message = "Sign-in locked after failures")]
     SignInLocked,
+    #[strum(message = "Chat webhook added")]
+    WebhookAdded,
+    #[strum(message = "Chat webhook changed")]
+    WebhookChanged,
+    #[strum(message = "Chat webhook deleted")]
+    WebhookDeleted,
 }
 
 /// What a change was made to.
@@ -119,6 +125,8 @@ pub enum Subject {
     Compliment(i64),
     Announcement(i64),
     Meeting(i64),
+    /// A chat webhook (`notifications::webhooks`).
+    Webhook(i32),
     /// An account someone tried to sign in to, which may name nobody.
     Account(Option<i32>),
     /// An address signing in to many accounts.
@@ -138,6 +146,7 @@ impl Subject {
             Subject::Compliment(_) => "compliment",
             Subject::Announcement(_) => "announcement",
             Subject::Meeting(_) => "meeting",
+            Subject::Webhook(_) => "webhook",
             Subject::Account(_) => "account",
             Subject::Address => "address",
         }
@@ -149,7 +158,8 @@ impl Subject {
             | Subject::Cycle(id)
             | Subject::Plan(id)
             | Subject::Skill(id)
-            | Subject::Trophy(id) => Some(i64::from(id)),
+            | Subject::Trophy(id)
+            | Subject::Webhook(id) => Some(i64::from(id)),
             Subject::Kudos(id)
             | Subject::NotebookEntry(id)
             | Subject::Compliment(id)

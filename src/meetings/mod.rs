@@ -662,6 +662,19 @@ pub async fn publish(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     let row = bump(&txn, model.update(&txn).await?).await?;
     audit::record(&txn, Some(actor), event).await?;
     announce(&txn, actor, &row, MeetingChange::Published).await?;
+    crate::notifications::webhooks::enqueue(
+        &txn,
+        &crate::notifications::webhooks::PublicPayload::MeetingPublished {
+            meeting_id: row.id,
+            title: row.title.clone(),
+            starts_at: row.starts_at,
+            time_zone: row.time_zone.clone(),
+            duration_minutes: row.duration_minutes,
+            location: row.location.clone(),
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     let mut meetings = hydrate(db.conn(), vec![row]).await?;
     meetings.pop().ok_or(AppError::NotFound)

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod reminders;
 pub mod sender;
 pub mod unsubscribe;
+pub mod webhooks;
 
 pub use reminders::{forget_reminders, remind_due};
 
@@ -169,6 +170,8 @@ pub enum About {
     Kudos(i64),
     NotebookEntry(i64),
     Compliment(i64),
+    /// News on the portal (told to chat webhooks only).
+    Announcement(i64),
 }
 
 impl About {
@@ -177,6 +180,7 @@ impl About {
             About::Kudos(id) => ("kudos", id),
             About::NotebookEntry(id) => ("notebook_entry", id),
             About::Compliment(id) => ("compliment", id),
+            About::Announcement(id) => ("announcement", id),
         }
     }
 }
@@ -500,7 +504,8 @@ pub async fn notify_audience(
 
 /// Withdraws what has not gone yet about an item the cio just hid, in the hiding's
 /// transaction: a hidden item is never sent, and never repeated in a digest. What has
-/// gone stays gone (an email cannot be taken back).
+/// gone stays gone (an email cannot be taken back). Chat webhooks' deliveries about it
+/// are withdrawn in the same way.
 pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppResult<()> {
     let (kind, id) = about.parts();
     let mut p = Params::new();
@@ -515,7 +520,7 @@ pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppRe
     );
     txn.execute_raw(p.statement(txn.get_database_backend(), sql))
         .await?;
-    Ok(())
+    webhooks::withdraw(txn, about, now).await
 }
 
 /// Why a withdrawn notification never went.

@@ -183,6 +183,18 @@ async fn record_kudos(
     .await?;
     let recipient_ids: Vec<i32> = recipients.iter().map(|r| r.id).collect();
     super::tallies::count_kudos(txn, giver_id, &recipient_ids, now).await?;
+    notifications::webhooks::enqueue(
+        txn,
+        &notifications::webhooks::PublicPayload::Kudos {
+            kudos_id: created.id,
+            from: giver_name.to_owned(),
+            to: recipients.iter().map(|r| r.name.clone()).collect(),
+            message: new.message.to_string(),
+            values: new.values.clone(),
+        },
+        now,
+    )
+    .await?;
     notifications::notify(
         txn,
         &notifications::Payload::KudosReceived {

@@ -192,16 +192,14 @@ pub async fn hide(
     let reason = parse_reason(reason)?;
     let txn = db.write().await?;
     set_hidden(&txn, item, Some((actor.person_id, &reason, now))).await?;
-    // What has not been emailed about it yet never will be.
+    // What has not been emailed or posted to chat about it yet never will be.
     let told = match item {
-        Hideable::Kudos(id) => Some(notifications::About::Kudos(id)),
-        Hideable::NotebookEntry(id) => Some(notifications::About::NotebookEntry(id)),
-        Hideable::Compliment(id) => Some(notifications::About::Compliment(id)),
-        Hideable::Announcement(_) => None,
+        Hideable::Kudos(id) => notifications::About::Kudos(id),
+        Hideable::NotebookEntry(id) => notifications::About::NotebookEntry(id),
+        Hideable::Compliment(id) => notifications::About::Compliment(id),
+        Hideable::Announcement(id) => notifications::About::Announcement(id),
     };
-    if let Some(about) = told {
-        notifications::withdraw(&txn, about, now).await?;
-    }
+    notifications::withdraw(&txn, told, now).await?;
     audit::record(
         &txn,
         Some(actor),

@@ -186,6 +186,18 @@ pub async fn post_compliment_in(
     }
     .insert(txn)
     .await?;
+    notifications::webhooks::enqueue(
+        txn,
+        &notifications::webhooks::PublicPayload::Compliment {
+            compliment_id: created.id,
+            about: person.name.clone(),
+            from: created.giver_name.clone(),
+            affiliation: created.giver_affiliation.clone(),
+            message: created.message.clone(),
+        },
+        now,
+    )
+    .await?;
     notifications::notify(
         txn,
         &notifications::Payload::ComplimentReceived {
@@ -434,6 +446,17 @@ pub async fn post_announcement(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    notifications::webhooks::enqueue(
+        &txn,
+        &notifications::webhooks::PublicPayload::Announcement {
+            announcement_id: created.id,
+            kind: new.kind.label().to_owned(),
+            title: created.title.clone(),
+            body: created.body.clone(),
+        },
+        now,
+    )
     .await?;
     audit::record(
         &txn,

@@ -433,6 +433,20 @@ async fn hand_over(
         },
     )
     .await?;
+    notifications::webhooks::enqueue(
+        txn,
+        &notifications::webhooks::PublicPayload::TrophyPassed {
+            trophy_id: before.id,
+            notebook_entry_id: entry_id,
+            trophy: before.name.clone(),
+            from: before.holder.name.clone(),
+            to: receiver.name.clone(),
+            message: message.clone(),
+            reassigned: kind == EntryKind::Reassign,
+        },
+        now,
+    )
+    .await?;
     notifications::notify(
         txn,
         &notifications::Payload::TrophyReceived {

@@ -103,6 +103,17 @@ pub async fn publish(
     }
     .insert(&txn)
     .await?;
+    crate::notifications::webhooks::enqueue(
+        &txn,
+        &crate::notifications::webhooks::PublicPayload::ReportPublished {
+            report_id: created.id,
+            title: created.title.clone(),
+            period_from: created.period_from,
+            period_to: created.period_to,
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(head(&created))
 }

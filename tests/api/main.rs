@@ -39,4 +39,5 @@ mod reviews;
 mod skills;
 mod summaries;
 mod todo;
+mod webhooks;
 mod weekly_digest;
