@@ -365,41 +365,15 @@ pub async fn notify(
     if recipients.is_empty() {
         return Ok(());
     }
-    let kind = payload.kind().as_str();
-    let json = serde_json::to_string(payload)
-        .map_err(|err| AppError::internal(anyhow::Error::new(err)))?;
-    let (about_kind, about_id) = match about.map(About::parts) {
-        Some((kind, id)) => (Some(kind.to_owned()), Some(id)),
-        None => (None, None),
-    };
-    let mut p = Params::new();
-    let kind_1 = p.bind(kind);
-    let immediate = p.bind(Delivery::Immediate.as_str());
-    let digest = p.bind(Delivery::Digest.as_str());
-    let email = p.bind(Channel::Email.as_str());
-    let digest_channel = p.bind(Channel::Digest.as_str());
-    let about_kind = p.bind(about_kind);
-    let about_id = p.bind(about_id);
-    let payload = p.bind(json);
-    let at = p.bind(now);
-    let off = p.bind(Delivery::Off.as_str());
-    let people = p.bind_all(recipients.iter().copied());
-    let sql = format!(
-        "INSERT INTO outbox (kind, channel, person_id, about_kind, about_id, payload, \
-                             created_at, next_attempt_at, attempts) \
-         SELECT {kind_1}, \
-                CASE COALESCE(np.delivery, {immediate}) WHEN {digest} THEN {digest_channel} ELSE {email} END, \
-                p.id, {about_kind}, {about_id}, {payload}, {at}, {at}, 0 \
-         FROM people p \
-         LEFT JOIN notification_preferences np ON np.person_id = p.id AND np.kind = {kind_1} \
-         WHERE p.id IN ({people}) AND p.active \
-           AND COALESCE(np.delivery, {immediate}) <> {off} \
-           AND NOT EXISTS (SELECT 1 FROM notification_switches s \
-                           WHERE s.kind = {kind_1} AND NOT s.enabled) \
-         ORDER BY p.id"
-    );
-    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
-        .await?;
+    write(
+        txn,
+        payload,
+        Recipients::Listed(recipients),
+        None,
+        about,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -459,6 +433,32 @@ pub async fn notify_audience(
     about: Option<About>,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
+    write(
+        txn,
+        payload,
+        Recipients::Chosen(audience),
+        except,
+        about,
+        now,
+    )
+    .await
+}
+
+/// Who an event is written for: ids the caller knows, or an audience the database picks.
+enum Recipients<'a> {
+    Listed(&'a [i32]),
+    Chosen(Audience),
+}
+
+/// The one statement behind `notify` and `notify_audience`; answers the rows written.
+async fn write(
+    txn: &WriteTxn,
+    payload: &Payload,
+    recipients: Recipients<'_>,
+    except: Option<i32>,
+    about: Option<About>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     let kind = payload.kind().as_str();
     let json = serde_json::to_string(payload)
         .map_err(|err| AppError::internal(anyhow::Error::new(err)))?;
@@ -477,7 +477,10 @@ pub async fn notify_audience(
     let payload = p.bind(json);
     let at = p.bind(now);
     let off = p.bind(Delivery::Off.as_str());
-    let people = audience.subquery(&mut p);
+    let people = match recipients {
+        Recipients::Listed(ids) => p.bind_all(ids.iter().copied()),
+        Recipients::Chosen(audience) => audience.subquery(&mut p),
+    };
     let except = match except {
         Some(id) => format!("AND p.id <> {}", p.bind(id)),
         None => String::new(),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use poem::{
     IntoResponse, Response, Route, get, handler,
     web::{Data, Html, Path, Query},
@@ -117,15 +117,28 @@ struct OutboxPage {
 
 impl OutboxPage {
     fn sent_or_tried(&self, n: &Notification) -> String {
-        match (n.sent_at, n.gave_up_at) {
-            (Some(at), _) | (None, Some(at)) => at.as_day_time(),
-            (None, None) if n.attempts > 0 => format!(
-                "tried {} times; next {}",
-                n.attempts,
-                n.next_attempt_at.as_day_time()
-            ),
-            (None, None) => String::new(),
+        sent_or_tried(n.sent_at, n.gave_up_at, n.attempts, n.next_attempt_at)
+    }
+}
+
+/// When a notification or a webhook delivery went or was given up, or how often it was
+/// tried and when it is tried next.
+pub(crate) fn sent_or_tried(
+    sent_at: Option<DateTime<Utc>>,
+    gave_up_at: Option<DateTime<Utc>>,
+    attempts: i32,
+    next_attempt_at: DateTime<Utc>,
+) -> String {
+    match (sent_at, gave_up_at) {
+        (Some(at), _) | (None, Some(at)) => at.as_day_time(),
+        (None, None) if attempts == 1 => {
+            format!("tried once; next {}", next_attempt_at.as_day_time())
         }
+        (None, None) if attempts > 1 => format!(
+            "tried {attempts} times; next {}",
+            next_attempt_at.as_day_time()
+        ),
+        (None, None) => String::new(),
     }
 }
 

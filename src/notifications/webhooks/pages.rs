@@ -121,18 +121,12 @@ impl ListPage {
     }
 
     fn sent_or_tried(&self, d: &Delivery) -> String {
-        match (d.sent_at, d.gave_up_at) {
-            (Some(at), _) | (None, Some(at)) => at.as_day_time(),
-            (None, None) if d.attempts == 1 => {
-                format!("tried once; next {}", d.next_attempt_at.as_day_time())
-            }
-            (None, None) if d.attempts > 1 => format!(
-                "tried {} times; next {}",
-                d.attempts,
-                d.next_attempt_at.as_day_time()
-            ),
-            (None, None) => String::new(),
-        }
+        crate::notifications::pages::sent_or_tried(
+            d.sent_at,
+            d.gave_up_at,
+            d.attempts,
+            d.next_attempt_at,
+        )
     }
 }
 
