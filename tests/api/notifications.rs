@@ -515,3 +515,33 @@ both_backends! {
         assert!(refused.last_error.as_deref().unwrap_or_default().contains("550"), "{refused:?}");
     }
 }
+
+both_backends! {
+    async fn a_sender_killed_after_claiming_leaves_its_rows_to_the_next_once_the_claim_runs_out(app) {
+        let Some(smtp) = smtp_server() else { return };
+        let d = app.department().await;
+        let engineer = app.token("eng@example.org").await;
+        kudos(&app, &engineer, &[d.peer], "Thanks for staying late").await;
+        // What a sender killed (kill -9) between claiming and marking leaves behind: the
+        // row claimed for fifteen minutes, one attempt counted, nothing marked.
+        let now = Utc::now();
+        app.db()
+            .conn()
+            .execute_raw(Statement::from_sql_and_values(
+                app.db().backend(),
+                "UPDATE outbox SET claimed_until = $1, attempts = 1",
+                [(now + chrono::Duration::minutes(15)).into()],
+            ))
+            .await
+            .unwrap();
+        let sender = sender_for(&app, &smtp.settings());
+        assert_eq!(sender::send_due(app.db(), &sender, now).await.unwrap(), 0, "nobody takes a claimed row");
+        assert_eq!(sender::send_due(app.db(), &sender, now + chrono::Duration::minutes(14)).await.unwrap(), 0);
+        // The claim runs out: the next sender (a restarted instance, or another) sends it.
+        assert_eq!(sender::send_due(app.db(), &sender, now + chrono::Duration::minutes(16)).await.unwrap(), 1);
+        let received = smtp.wait_for(&app.state.installation_id, 1).await;
+        assert_eq!(received.len(), 1);
+        let row = &outbox_rows(app.db()).await[0];
+        assert_eq!((row.attempts, row.sent), (2, true), "{row:?}");
+    }
+}
