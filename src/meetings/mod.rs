@@ -691,6 +691,8 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     model.status = Set(MeetingStatus::Cancelled.as_str().to_owned());
     let row = bump(&txn, model.update(&txn).await?).await?;
     if was_published {
+        // Chat rooms not told of the publication yet are not told of it at all.
+        notifications::withdraw(&txn, notifications::About::Meeting(row.id), Utc::now()).await?;
         announce(&txn, actor, &row, MeetingChange::Cancelled).await?;
     }
     txn.commit().await?;

@@ -172,6 +172,9 @@ pub enum About {
     Compliment(i64),
     /// News on the portal (told to chat webhooks only).
     Announcement(i64),
+    /// A meeting's publication (told to chat webhooks): cancelling the meeting withdraws
+    /// what has not been posted.
+    Meeting(i64),
 }
 
 impl About {
@@ -181,6 +184,15 @@ impl About {
             About::NotebookEntry(id) => ("notebook_entry", id),
             About::Compliment(id) => ("compliment", id),
             About::Announcement(id) => ("announcement", id),
+            About::Meeting(id) => ("meeting", id),
+        }
+    }
+
+    /// Why what was withdrawn about this item never went.
+    fn withdrawn_because(self) -> &'static str {
+        match self {
+            About::Meeting(_) => WITHDRAWN_CANCELLED,
+            _ => WITHDRAWN,
         }
     }
 }
@@ -513,7 +525,7 @@ pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppRe
     let (kind, id) = about.parts();
     let mut p = Params::new();
     let at = p.bind(now);
-    let reason = p.bind(WITHDRAWN);
+    let reason = p.bind(about.withdrawn_because());
     let kind = p.bind(kind);
     let id = p.bind(id);
     let sql = format!(
@@ -528,6 +540,8 @@ pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppRe
 
 /// Why a withdrawn notification never went.
 pub const WITHDRAWN: &str = "withdrawn: the cio hid the item before it was sent";
+/// Why a meeting's publication was never posted.
+pub const WITHDRAWN_CANCELLED: &str = "withdrawn: the meeting was cancelled before it was sent";
 
 /// One person's choices, kind by kind, with the department's switch beside each.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -539,3 +539,31 @@ both_backends! {
         assert!(app.state.settings.smtp.is_none());
     }
 }
+
+both_backends! {
+    async fn a_meeting_cancelled_before_its_post_goes_is_never_posted(app) {
+        let receiver = start_receiver().await;
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        add_webhook(&app, &cio, json!({"name": "Meetings", "url": receiver.url("/ok/meetings"), "format": "generic", "events": ["meeting_published"]})).await;
+        let mut ids = Vec::new();
+        for title in ["Quarterly all-staff", "Retreat planning"] {
+            let (status, meeting) = app.post_json(&cio, "/api/v1/meetings", json!({"kind": "other", "title": title, "starts_at": "2027-03-02T09:00:00Z", "duration_minutes": 60, "facilitator_id": d.engineer})).await;
+            assert_eq!(status, StatusCode::CREATED, "{meeting}");
+            let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{}/publish", meeting["id"]), json!({})).await;
+            assert_eq!(status, StatusCode::OK);
+            ids.push(meeting["id"].clone());
+        }
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{}/cancel", ids[1]), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        assert_eq!(send_all(&app, Utc::now()).await, 1);
+        let posted = receiver.accepted("/ok/meetings");
+        assert_eq!(posted.len(), 1);
+        assert_eq!(posted[0]["payload"]["meeting_id"], ids[0]);
+        let (_, deliveries) = app.get_json(&cio, "/api/v1/notifications/webhook-deliveries").await;
+        let withdrawn: Vec<&Value> = deliveries["items"].as_array().unwrap().iter().filter(|i| i["status"] == "gave_up").collect();
+        assert_eq!(withdrawn.len(), 1, "{deliveries}");
+        assert_eq!(withdrawn[0]["last_error"], staffdev::notifications::WITHDRAWN_CANCELLED);
+    }
+}

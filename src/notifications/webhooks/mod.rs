@@ -172,7 +172,8 @@ impl PublicPayload {
             PublicPayload::Announcement {
                 announcement_id, ..
             } => Some(About::Announcement(*announcement_id)),
-            PublicPayload::MeetingPublished { .. } | PublicPayload::ReportPublished { .. } => None,
+            PublicPayload::MeetingPublished { meeting_id, .. } => Some(About::Meeting(*meeting_id)),
+            PublicPayload::ReportPublished { .. } => None,
         }
     }
 
@@ -224,7 +225,7 @@ pub(super) async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -
     let (kind, id) = about.parts();
     let mut p = Params::new();
     let at = p.bind(now);
-    let reason = p.bind(super::WITHDRAWN);
+    let reason = p.bind(about.withdrawn_because());
     let kind = p.bind(kind);
     let id = p.bind(id);
     let sql = format!(
