@@ -443,18 +443,28 @@ pub(crate) async fn announce(
         .await?
         .pop()
         .ok_or(AppError::NotFound)?;
-    notifications::notify_audience(
-        txn,
-        &notifications::Payload::MeetingPublished {
-            change,
-            meeting: (&meeting).into(),
-        },
-        notifications::Audience::Everyone,
-        Some(actor.person_id),
-        None,
-        Utc::now(),
-    )
-    .await?;
+    let payload = notifications::Payload::MeetingPublished {
+        change,
+        meeting: (&meeting).into(),
+    };
+    let now = Utc::now();
+    match change {
+        MeetingChange::Changed => {
+            notifications::notify_meeting_change(txn, &payload, row.id, Some(actor.person_id), now)
+                .await?;
+        }
+        MeetingChange::Published | MeetingChange::Cancelled => {
+            notifications::notify_audience(
+                txn,
+                &payload,
+                notifications::Audience::Everyone,
+                Some(actor.person_id),
+                Some(notifications::About::Meeting(row.id)),
+                now,
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 
@@ -691,8 +701,11 @@ pub async fn cancel(db: &Db, actor: &Actor, id: i64) -> AppResult<Meeting> {
     model.status = Set(MeetingStatus::Cancelled.as_str().to_owned());
     let row = bump(&txn, model.update(&txn).await?).await?;
     if was_published {
-        // Chat rooms not told of the publication yet are not told of it at all.
-        notifications::withdraw(&txn, notifications::About::Meeting(row.id), Utc::now()).await?;
+        // Whoever has not been told of the publication or of a change yet (by email or
+        // in a chat room) is told of the cancellation alone.
+        let now = Utc::now();
+        notifications::withdraw(&txn, notifications::About::Meeting(row.id), now).await?;
+        notifications::withdraw(&txn, notifications::About::MeetingChange(row.id), now).await?;
         announce(&txn, actor, &row, MeetingChange::Cancelled).await?;
     }
     txn.commit().await?;

@@ -73,10 +73,17 @@ struct Built {
 pub async fn build_due(db: &Db, zone: Tz, now: DateTime<Utc>) -> AppResult<usize> {
     let (week, cutoff) = due_week(now, zone);
     let conn = db.conn();
+    // Items of people whose digest for the week exists already (one committed late,
+    // after its week's digest was built) wait for the next week; they must not make
+    // every round take the write lock until then.
     let mut p = Params::new();
+    let waiting = waiting_items(&mut p, cutoff);
+    let week_param = p.bind(week);
     let sql = format!(
-        "SELECT id FROM outbox WHERE {} LIMIT 1",
-        waiting_items(&mut p, cutoff)
+        "SELECT id FROM outbox WHERE {waiting} \
+           AND NOT EXISTS (SELECT 1 FROM outbox d \
+                           WHERE d.person_id = outbox.person_id AND d.digest_week = {week_param}) \
+         LIMIT 1"
     );
     if conn
         .query_one_raw(p.statement(conn.get_database_backend(), sql))

@@ -662,18 +662,40 @@ impl Mailer {
             .await
             .map(|_| ())
             .map_err(|err| {
-                // A 5xx answer (no such mailbox, refused for policy) will be the same tomorrow;
-                // anything else (4xx, no answer, a broken connection) may not.
-                if err.is_permanent() {
-                    SendError::permanent(format!("the mail server refused it for good: {err}"))
+                let message = err.to_string();
+                if err.is_permanent() && refuses_the_recipient(&message) {
+                    SendError::permanent(format!("the mail server refused it for good: {message}"))
                 } else {
                     SendError {
                         permanent: false,
-                        message: format!("the mail server refused or could not be reached: {err}"),
+                        message: format!(
+                            "the mail server refused or could not be reached: {message}"
+                        ),
                     }
                 }
             })
     }
+}
+
+/// Whether a permanent (5xx) answer refuses this one recipient, which will be the same
+/// tomorrow: its enhanced status code (RFC 3463) says the mailbox does not exist or is
+/// disabled (5.1.x other than the sender's 5.1.7 and 5.1.8, or 5.2.1). Any other 5xx (a
+/// wrong password, TLS required, the sender or relaying refused) is the server's setup,
+/// which the cio can fix within the day, so those are retried like a 4xx.
+fn refuses_the_recipient(answer: &str) -> bool {
+    answer
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ':')
+        .find_map(|word| {
+            let mut parts = word.split('.');
+            let (class, subject, detail) = (parts.next()?, parts.next()?, parts.next()?);
+            (class == "5" && parts.next().is_none() && detail.parse::<u16>().is_ok())
+                .then(|| (subject.to_owned(), detail.to_owned()))
+        })
+        .is_some_and(|(subject, detail)| match subject.as_str() {
+            "1" => !matches!(detail.as_str(), "7" | "8"),
+            "2" => detail == "1",
+            _ => false,
+        })
 }
 
 /// Why an email did not go.
@@ -732,6 +754,26 @@ mod tests {
         assert!(email.text.contains(&email.unsubscribe));
         assert_eq!(email.subject, "Kudos from Priya Shah");
         assert_eq!(email.message_id, "outbox-7.inst@staffdev");
+    }
+
+    #[test]
+    fn only_a_refused_recipient_is_given_up_for_good() {
+        for answer in [
+            "permanent error (550): 5.1.1 No such user here",
+            "permanent error (550): 5.1.10 Recipient address rejected",
+            "permanent error (550): 5.2.1 Mailbox disabled",
+        ] {
+            assert!(refuses_the_recipient(answer), "{answer}");
+        }
+        for answer in [
+            "permanent error (535): 5.7.8 Authentication credentials invalid",
+            "permanent error (530): 5.7.0 Must issue a STARTTLS command first",
+            "permanent error (553): 5.1.8 Sender address rejected",
+            "permanent error (554): 5.7.1 Relay access denied",
+            "permanent error (550): Requested action not taken",
+        ] {
+            assert!(!refuses_the_recipient(answer), "{answer}");
+        }
     }
 
     #[test]

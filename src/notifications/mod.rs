@@ -172,9 +172,12 @@ pub enum About {
     Compliment(i64),
     /// News on the portal (told to chat webhooks only).
     Announcement(i64),
-    /// A meeting's publication (told to chat webhooks): cancelling the meeting withdraws
-    /// what has not been posted.
+    /// A meeting's publication or cancellation: cancelling the meeting withdraws what
+    /// has not been posted or emailed of its publication.
     Meeting(i64),
+    /// A change to a published meeting: a later change supersedes the emails of an
+    /// earlier one that have not gone, and cancelling withdraws them.
+    MeetingChange(i64),
 }
 
 impl About {
@@ -185,13 +188,14 @@ impl About {
             About::Compliment(id) => ("compliment", id),
             About::Announcement(id) => ("announcement", id),
             About::Meeting(id) => ("meeting", id),
+            About::MeetingChange(id) => ("meeting_change", id),
         }
     }
 
     /// Why what was withdrawn about this item never went.
     fn withdrawn_because(self) -> &'static str {
         match self {
-            About::Meeting(_) => WITHDRAWN_CANCELLED,
+            About::Meeting(_) | About::MeetingChange(_) => WITHDRAWN_CANCELLED,
             _ => WITHDRAWN,
         }
     }
@@ -384,6 +388,7 @@ pub async fn notify(
         None,
         about,
         now,
+        now,
     )
     .await?;
     Ok(())
@@ -452,9 +457,55 @@ pub async fn notify_audience(
         except,
         about,
         now,
+        now,
     )
     .await
 }
+
+/// How long a change to a published meeting waits before it is emailed: a facilitator
+/// reworking the agenda makes several changes in a few minutes, and people hear of the
+/// last one, once.
+pub const MEETING_CHANGE_WAIT: Duration = Duration::minutes(10);
+
+/// A change to a published meeting, for everyone but `except`: what earlier changes left
+/// unsent (and unclaimed) is superseded, and the new emails wait `MEETING_CHANGE_WAIT`,
+/// so a burst of edits is one email each, telling the meeting as it stands after the last.
+pub async fn notify_meeting_change(
+    txn: &WriteTxn,
+    payload: &Payload,
+    meeting_id: i64,
+    except: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let about = About::MeetingChange(meeting_id);
+    let (kind, id) = about.parts();
+    let mut p = Params::new();
+    let at = p.bind(now);
+    let reason = p.bind(SUPERSEDED);
+    let kind = p.bind(kind);
+    let id = p.bind(id);
+    let sql = format!(
+        "UPDATE outbox SET gave_up_at = {at}, last_error = {reason} \
+         WHERE about_kind = {kind} AND about_id = {id} \
+           AND sent_at IS NULL AND gave_up_at IS NULL AND digest_id IS NULL \
+           AND (claimed_until IS NULL OR claimed_until < {at})"
+    );
+    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+        .await?;
+    write(
+        txn,
+        payload,
+        Recipients::Chosen(Audience::Everyone),
+        except,
+        Some(about),
+        now,
+        now + MEETING_CHANGE_WAIT,
+    )
+    .await
+}
+
+/// Why an earlier change's email never went.
+pub const SUPERSEDED: &str = "superseded: a later change to the meeting is told instead";
 
 /// Who an event is written for: ids the caller knows, or an audience the database picks.
 enum Recipients<'a> {
@@ -462,7 +513,8 @@ enum Recipients<'a> {
     Chosen(Audience),
 }
 
-/// The one statement behind `notify` and `notify_audience`; answers the rows written.
+/// The one statement behind `notify` and `notify_audience`, written at `now` and first
+/// tried at `not_before`; answers the rows written.
 async fn write(
     txn: &WriteTxn,
     payload: &Payload,
@@ -470,6 +522,7 @@ async fn write(
     except: Option<i32>,
     about: Option<About>,
     now: DateTime<Utc>,
+    not_before: DateTime<Utc>,
 ) -> AppResult<u64> {
     let kind = payload.kind().as_str();
     let json = serde_json::to_string(payload)
@@ -488,6 +541,7 @@ async fn write(
     let about_id = p.bind(about_id);
     let payload = p.bind(json);
     let at = p.bind(now);
+    let first_try = p.bind(not_before);
     let off = p.bind(Delivery::Off.as_str());
     let people = match recipients {
         Recipients::Listed(ids) => p.bind_all(ids.iter().copied()),
@@ -502,7 +556,7 @@ async fn write(
                              created_at, next_attempt_at, attempts) \
          SELECT {kind_1}, \
                 CASE COALESCE(np.delivery, {immediate}) WHEN {digest} THEN {digest_channel} ELSE {email} END, \
-                p.id, {about_kind}, {about_id}, {payload}, {at}, {at}, 0 \
+                p.id, {about_kind}, {about_id}, {payload}, {at}, {first_try}, 0 \
          FROM people p \
          LEFT JOIN notification_preferences np ON np.person_id = p.id AND np.kind = {kind_1} \
          WHERE p.id IN ({people}) AND p.active {except} \

@@ -9,7 +9,7 @@
 //! submitted). The primary key (cycle, which) makes each reminder go once, whatever the
 //! number of instances or rounds.
 //!
-//! "Today" is the UTC date of `now`.
+//! "Today" is the date of `now` in the department's time zone.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};

@@ -383,7 +383,9 @@ both_backends! {
         let everyone = sorted(vec![d.lead, d.peer, d.advisor]);
         assert_eq!(sorted(told(app.db(), "meeting_published").await), everyone);
 
-        // A new place, a new agenda item: each is told. A new facilitator alone is not.
+        // A new place, then a new agenda item: each is a change, written to wait ten
+        // minutes, and the later supersedes what the earlier left unsent. A new
+        // facilitator alone is nobody's news.
         let (status, _) = app.patch_json(&cio, &format!("/api/v1/meetings/{id}"), json!({"location": "Main hall"})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(told(app.db(), "meeting_published").await.len(), 6);
@@ -393,12 +395,16 @@ both_backends! {
         let (status, _) = app.patch_json(&cio, &format!("/api/v1/meetings/{id}"), json!({"facilitator_id": d.lead})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(told(app.db(), "meeting_published").await.len(), 9);
+        let superseded = scalar(app.db(), &format!("SELECT COUNT(*) FROM outbox WHERE last_error = '{}'", notifications::SUPERSEDED)).await;
+        assert_eq!(superseded, 3, "the place's change is told with the agenda's");
 
         let Some(sender) = sender_for(&app) else { return };
         let smtp = smtp_server().unwrap();
-        assert_eq!(send_all(&app, Utc::now()).await, 9);
-        let received = smtp.wait_for(&app.state.installation_id, 9).await;
-        assert_eq!(received.len(), 9);
+        // Now only the publication goes; the change waits its ten minutes, then goes once.
+        assert_eq!(send_all(&app, Utc::now()).await, 3);
+        assert_eq!(send_all(&app, Utc::now() + notifications::MEETING_CHANGE_WAIT + chrono::Duration::seconds(30)).await, 3);
+        let received = smtp.wait_for(&app.state.installation_id, 6).await;
+        assert_eq!(received.len(), 6);
         let uid = format!("meeting-{id}-{}@staffdev", app.state.installation_id);
         let published: Vec<_> = received.iter().filter(|r| r.subject == "Meeting: Winter meeting").collect();
         assert_eq!(published.len(), 3);
@@ -414,14 +420,15 @@ both_backends! {
             assert!(!email.to.contains("eng@") && !email.to.contains("cio@"), "{}", email.to);
         }
         assert!(published.iter().all(|r| r.text.contains("Where: Library, room 3")));
-        let latest = received.iter().filter(|r| r.text.contains("Coffee")).count();
-        assert_eq!(latest, 3, "the agenda change carries the new agenda");
+        let latest: Vec<_> = received.iter().filter(|r| r.text.contains("Coffee")).collect();
+        assert_eq!(latest.len(), 3, "the change carries the new agenda");
+        assert!(latest.iter().all(|r| r.text.contains("Where: Main hall")), "and the new place");
 
         // Cancelled: everyone hears, and the file removes it from their calendar.
         let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{id}/cancel"), json!({})).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(sender::send_due(app.db(), &sender, Utc::now()).await.unwrap(), 3);
-        let received = smtp.wait_for(&app.state.installation_id, 12).await;
+        let received = smtp.wait_for(&app.state.installation_id, 9).await;
         let cancelled: Vec<_> = received.iter().filter(|r| r.subject == "Meeting cancelled: Winter meeting").collect();
         assert_eq!(cancelled.len(), 3);
         for email in cancelled {
@@ -493,4 +500,14 @@ both_backends! {
         assert_eq!(told(app.db(), "self_evaluation_reminder").await.len(), 4);
         let _ = d;
     }
+}
+
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
 }

@@ -202,12 +202,31 @@ fn slack_text(m: &Message) -> String {
     lines.join("\n")
 }
 
-fn markdown_text(m: &Message) -> String {
-    let mut lines = vec![m.headline.clone()];
-    if let Some(quote) = &m.quote {
-        lines.push(quoted(quote, str::to_owned));
+/// What people wrote, as text in Markdown: the characters that make links, images,
+/// emphasis or headings are escaped, and `@` is followed by a zero-width space, so a
+/// kudos reading `@channel` or `[Reset your password](https://…)` alerts nobody and
+/// links nowhere.
+fn markdown_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '~' | '|' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '@' => escaped.push_str("@\u{200B}"),
+            _ => escaped.push(c),
+        }
     }
-    lines.extend(m.details.iter().cloned());
+    escaped
+}
+
+fn markdown_text(m: &Message) -> String {
+    let mut lines = vec![markdown_escape(&m.headline)];
+    if let Some(quote) = &m.quote {
+        lines.push(quoted(quote, markdown_escape));
+    }
+    lines.extend(m.details.iter().map(|d| markdown_escape(d)));
     lines.push(format!("[{}]({})", m.link_label, m.url));
     lines.join("\n")
 }
@@ -217,12 +236,14 @@ fn html_escape(text: &str) -> String {
 }
 
 fn teams_text(m: &Message) -> String {
-    // A MessageCard's text keeps line breaks only as paragraphs.
-    let mut lines = vec![html_escape(&m.headline)];
+    // A MessageCard's text keeps line breaks only as paragraphs; it reads both HTML and
+    // Markdown, so what people wrote is escaped for both.
+    let both = |text: &str| markdown_escape(&html_escape(text));
+    let mut lines = vec![both(&m.headline)];
     if let Some(quote) = &m.quote {
-        lines.push(quoted(quote, html_escape));
+        lines.push(quoted(quote, both));
     }
-    lines.extend(m.details.iter().map(|d| html_escape(d)));
+    lines.extend(m.details.iter().map(|d| both(d)));
     lines.push(format!("[{}]({})", m.link_label, html_escape(&m.url)));
     lines.join("\n\n")
 }
@@ -288,6 +309,30 @@ mod tests {
         assert_eq!(generic["url"], "https://staff.example/portal");
         assert_eq!(generic["payload"]["kudos_id"], 7);
         assert_eq!(generic["payload"]["message"], "Thanks");
+    }
+
+    #[test]
+    fn mattermost_and_teams_show_what_people_wrote_as_text() {
+        let site = "https://staff.example/";
+        let message =
+            "@channel [Reset your password](https://evil.example) ![](https://t.example/p) **now**";
+        for format in [Format::Mattermost, Format::Teams] {
+            let body = render(format, &kudos(message), site);
+            let text = body["text"].as_str().unwrap();
+            assert!(text.contains("@\u{200B}channel"), "{format:?}: {text}");
+            assert!(
+                text.contains(r"\[Reset your password\]\(https://evil.example\)"),
+                "{format:?}: {text}"
+            );
+            assert!(
+                text.contains(r"\!\[\]\(https://t.example/p\) \*\*now\*\*"),
+                "{format:?}: {text}"
+            );
+            assert!(
+                text.ends_with("[See them on the portal](https://staff.example/portal)"),
+                "{format:?}: {text}"
+            );
+        }
     }
 
     #[test]
