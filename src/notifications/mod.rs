@@ -592,6 +592,25 @@ pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppRe
     webhooks::withdraw(txn, about, now).await
 }
 
+/// Whether a claimed row was withdrawn (its item hidden, its meeting cancelled) since it
+/// was claimed: the senders ask right before each email or post, so the window in which
+/// a hidden item still goes is the time of one send, not of a whole batch. `table` is
+/// `outbox` or `webhook_outbox`.
+pub(crate) async fn withdrawn_since_claim(
+    db: &Db,
+    table: &'static str,
+    id: i64,
+) -> AppResult<bool> {
+    let conn = db.conn();
+    let mut p = Params::new();
+    let id = p.bind(id);
+    let sql = format!("SELECT id FROM {table} WHERE id = {id} AND gave_up_at IS NOT NULL");
+    Ok(conn
+        .query_one_raw(p.statement(conn.get_database_backend(), sql))
+        .await?
+        .is_some())
+}
+
 /// Why a withdrawn notification never went.
 pub const WITHDRAWN: &str = "withdrawn: the cio hid the item before it was sent";
 /// Why a meeting's publication was never posted.

@@ -113,6 +113,9 @@ pub async fn send_due(db: &Db, sender: &Sender, now: DateTime<Utc>) -> AppResult
     let key = crate::calendar::links::installation_key(db).await?;
     let (claimed, people) = claim(db, now).await?;
     for row in &claimed {
+        if super::withdrawn_since_claim(db, "outbox", row.id).await? {
+            continue;
+        }
         let outcome = match people.iter().find(|p| p.id == row.person_id) {
             Some(person) if person.active => deliver(db, sender, &key, row, person).await?,
             _ => Err(Outcome::Final(

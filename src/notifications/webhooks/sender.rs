@@ -116,6 +116,9 @@ pub async fn send_due(db: &Db, poster: &Poster, now: DateTime<Utc>) -> AppResult
     }
     let (claimed, targets) = claim(db, now).await?;
     for row in &claimed {
+        if crate::notifications::withdrawn_since_claim(db, "webhook_outbox", row.id).await? {
+            continue;
+        }
         let outcome = match targets.iter().find(|t| t.id == row.webhook_id) {
             Some(target) if target.enabled => deliver(poster, row, target).await,
             Some(_) => Err(Outcome::Final(
