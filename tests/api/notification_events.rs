@@ -511,3 +511,29 @@ async fn scalar(db: &Db, sql: &str) -> i64 {
         .unwrap();
     row.try_get_by_index(0).unwrap()
 }
+
+both_backends! {
+    async fn a_meeting_cancelled_while_a_change_waits_is_told_as_cancelled_only(app) {
+        app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let id = draft_meeting(&app, &cio, "Spring meeting").await;
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{id}/publish"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let Some(_) = sender_for(&app) else { return };
+        let smtp = smtp_server().unwrap();
+        assert_eq!(send_all(&app, Utc::now()).await, 4, "the publication went to the four others");
+        let (status, _) = app.patch_json(&cio, &format!("/api/v1/meetings/{id}"), json!({"location": "Main hall"})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app.post_json(&cio, &format!("/api/v1/meetings/{id}/cancel"), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // The waiting change never goes; the cancellation does, at once.
+        assert_eq!(send_all(&app, Utc::now() + notifications::MEETING_CHANGE_WAIT * 2).await, 4);
+        let received = smtp.wait_for(&app.state.installation_id, 8).await;
+        assert_eq!(received.len(), 8);
+        assert_eq!(received.iter().filter(|r| r.subject == "Meeting cancelled: Spring meeting").count(), 4);
+        assert_eq!(received.iter().filter(|r| r.subject == "Meeting: Spring meeting").count(), 4, "the change was not told");
+        let withdrawn = scalar(app.db(), &format!("SELECT COUNT(*) FROM outbox WHERE last_error = '{}'", notifications::WITHDRAWN_CANCELLED)).await;
+        assert_eq!(withdrawn, 4);
+    }
+}
