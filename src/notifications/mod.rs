@@ -576,20 +576,23 @@ async fn write(
 /// gone stays gone (an email cannot be taken back). Chat webhooks' deliveries about it
 /// are withdrawn in the same way.
 pub async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppResult<()> {
-    let (kind, id) = about.parts();
-    let mut p = Params::new();
-    let at = p.bind(now);
-    let reason = p.bind(about.withdrawn_because());
-    let kind = p.bind(kind);
-    let id = p.bind(id);
-    let sql = format!(
-        "UPDATE outbox SET gave_up_at = {at}, last_error = {reason} \
-         WHERE about_kind = {kind} AND about_id = {id} \
-           AND sent_at IS NULL AND gave_up_at IS NULL"
-    );
-    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
-        .await?;
-    webhooks::withdraw(txn, about, now).await
+    // One statement per outbox: both keep `about_kind`/`about_id` and the delivery columns.
+    for table in ["outbox", "webhook_outbox"] {
+        let (kind, id) = about.parts();
+        let mut p = Params::new();
+        let at = p.bind(now);
+        let reason = p.bind(about.withdrawn_because());
+        let kind = p.bind(kind);
+        let id = p.bind(id);
+        let sql = format!(
+            "UPDATE {table} SET gave_up_at = {at}, last_error = {reason} \
+             WHERE about_kind = {kind} AND about_id = {id} \
+               AND sent_at IS NULL AND gave_up_at IS NULL"
+        );
+        txn.execute_raw(p.statement(txn.get_database_backend(), sql))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether a claimed row was withdrawn (its item hidden, its meeting cancelled) since it

@@ -45,18 +45,37 @@ pub struct Sender {
 
 /// Sends until `stop` turns true; errors are logged and retried after a pause, never
 /// fatal (the mail server or the database may come back).
-pub async fn run(db: Db, sender: Sender, mut stop: watch::Receiver<bool>) {
-    tracing::info!("the notification sender is running");
+pub async fn run(db: Db, sender: Sender, stop: watch::Receiver<bool>) {
+    poll("notification sender", sender.idle, stop, || {
+        work_due(&db, &sender, Utc::now())
+    })
+    .await
+}
+
+/// The loop of both senders (email here, chat webhooks in `webhooks::sender`): runs
+/// `step` until `stop` turns true, again at once while it finds work, after `idle` when
+/// it found none, and after a pause of at least a second when it failed (logged, never
+/// fatal).
+pub(crate) async fn poll<Step, Round>(
+    name: &str,
+    idle: StdDuration,
+    mut stop: watch::Receiver<bool>,
+    mut step: Step,
+) where
+    Step: FnMut() -> Round,
+    Round: std::future::Future<Output = AppResult<usize>>,
+{
+    tracing::info!("the {name} is running");
     loop {
         if *stop.borrow() {
             break;
         }
-        let pause = match work_due(&db, &sender, Utc::now()).await {
-            Ok(0) => sender.idle,
+        let pause = match step().await {
+            Ok(0) => idle,
             Ok(_) => StdDuration::ZERO,
             Err(err) => {
-                tracing::warn!(error = %err, "the notification sender could not go on; retrying");
-                sender.idle.max(StdDuration::from_secs(1))
+                tracing::warn!(error = %err, "the {name} could not go on; retrying");
+                idle.max(StdDuration::from_secs(1))
             }
         };
         if pause.is_zero() {
@@ -67,7 +86,7 @@ pub async fn run(db: Db, sender: Sender, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => {}
         }
     }
-    tracing::info!("the notification sender stopped");
+    tracing::info!("the {name} stopped");
 }
 
 #[derive(FromQueryResult)]

@@ -219,25 +219,6 @@ pub async fn enqueue(txn: &WriteTxn, payload: &PublicPayload, now: DateTime<Utc>
     Ok(())
 }
 
-/// Withdraws the webhook deliveries about an item the cio just hid that have not gone
-/// yet, in the hiding's transaction (`notifications::withdraw` calls it).
-pub(super) async fn withdraw(txn: &WriteTxn, about: About, now: DateTime<Utc>) -> AppResult<()> {
-    let (kind, id) = about.parts();
-    let mut p = Params::new();
-    let at = p.bind(now);
-    let reason = p.bind(about.withdrawn_because());
-    let kind = p.bind(kind);
-    let id = p.bind(id);
-    let sql = format!(
-        "UPDATE webhook_outbox SET gave_up_at = {at}, last_error = {reason} \
-         WHERE about_kind = {kind} AND about_id = {id} \
-           AND sent_at IS NULL AND gave_up_at IS NULL"
-    );
-    txn.execute_raw(p.statement(txn.get_database_backend(), sql))
-        .await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------
 // The cio's configuration
 

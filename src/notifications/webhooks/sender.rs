@@ -65,29 +65,11 @@ impl Poster {
 
 /// Posts until `stop` turns true; errors are logged and retried after a pause, never
 /// fatal (the database may come back).
-pub async fn run(db: Db, poster: Poster, mut stop: watch::Receiver<bool>) {
-    tracing::info!("the webhook sender is running");
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        let pause = match send_due(&db, &poster, Utc::now()).await {
-            Ok(0) => poster.idle,
-            Ok(_) => StdDuration::ZERO,
-            Err(err) => {
-                tracing::warn!(error = %err, "the webhook sender could not go on; retrying");
-                poster.idle.max(StdDuration::from_secs(1))
-            }
-        };
-        if pause.is_zero() {
-            continue;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = stop.changed() => {}
-        }
-    }
-    tracing::info!("the webhook sender stopped");
+pub async fn run(db: Db, poster: Poster, stop: watch::Receiver<bool>) {
+    crate::notifications::sender::poll("webhook sender", poster.idle, stop, || {
+        send_due(&db, &poster, Utc::now())
+    })
+    .await
 }
 
 #[derive(FromQueryResult)]
