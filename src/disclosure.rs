@@ -51,8 +51,30 @@ pub struct CellId(usize);
 #[derive(Debug, Clone)]
 struct Cell {
     members: Vec<Person>,
+    /// How many more people the cell covers, not listed (see `Cover`).
+    others: usize,
     /// Never displayed, but what a subtraction would reveal.
     unshown: bool,
+}
+
+/// The people a figure is about: some by id, and `others` more who are not listed. A
+/// caller that aggregates in the database lists only the people of small groups and
+/// counts the rest; it must count only people the reader does not know, and only in
+/// groups of at least k of them, so that a cell with `others` covers k or more unknown
+/// people (and any group of parts holding such a cell covers k or more). Decisions about
+/// "fewer than k" are then exact; the sizes used to choose the smallest complement are
+/// upper bounds where cells overlap (one person unlisted in two skills counts twice).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cover {
+    pub listed: Vec<Person>,
+    pub others: usize,
+}
+
+impl Cover {
+    pub fn add(&mut self, other: &Cover) {
+        self.listed.extend_from_slice(&other.listed);
+        self.others += other.others;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +107,16 @@ impl Reader {
             k: usize::try_from(k).unwrap_or(0),
             known: known.into_iter().collect(),
         }
+    }
+
+    /// The people the reader sees one by one.
+    pub fn known(&self) -> &BTreeSet<Person> {
+        &self.known
+    }
+
+    /// The reader's threshold.
+    pub fn k(&self) -> usize {
+        self.k
     }
 
     fn unknown<'a>(&self, members: impl IntoIterator<Item = &'a Person>) -> usize {
@@ -124,20 +156,34 @@ impl Table {
 
     /// A figure about `members` (person ids; repeats are counted once).
     pub fn cell(&mut self, members: impl IntoIterator<Item = Person>) -> CellId {
-        self.push(members, false)
+        self.push(members, 0, false)
+    }
+
+    /// A figure about the people of `cover` (see `Cover`); `unshown` as for `unshown`.
+    pub fn covering(&mut self, cover: Cover, unshown: bool) -> CellId {
+        self.push(cover.listed, cover.others, unshown)
     }
 
     /// A group whose figure is never displayed but follows from others by subtraction
     /// ("people without a target" = people − people with a target).
     pub fn unshown(&mut self, members: impl IntoIterator<Item = Person>) -> CellId {
-        self.push(members, true)
+        self.push(members, 0, true)
     }
 
-    fn push(&mut self, members: impl IntoIterator<Item = Person>, unshown: bool) -> CellId {
+    fn push(
+        &mut self,
+        members: impl IntoIterator<Item = Person>,
+        others: usize,
+        unshown: bool,
+    ) -> CellId {
         let mut members: Vec<Person> = members.into_iter().collect();
         members.sort_unstable();
         members.dedup();
-        self.cells.push(Cell { members, unshown });
+        self.cells.push(Cell {
+            members,
+            others,
+            unshown,
+        });
         CellId(self.cells.len() - 1)
     }
 
@@ -166,7 +212,7 @@ impl Table {
         let unknown: Vec<usize> = self
             .cells
             .iter()
-            .map(|c| reader.unknown(&c.members))
+            .map(|c| reader.unknown(&c.members) + c.others)
             .collect();
         let risky: Vec<bool> = unknown.iter().map(|&u| reader.too_few(u)).collect();
         let mut hidden: Vec<bool> = self
@@ -195,14 +241,29 @@ impl Table {
             } else {
                 self.sums.iter().find_map(|sum| {
                     let total_known = !opaque(sum.total, &hidden) || determined[sum.total.0];
-                    let open_parts: BTreeSet<Person> = sum
+                    if !total_known {
+                        return None;
+                    }
+                    let open: Vec<CellId> = sum
                         .parts
                         .iter()
-                        .filter(|(_, p)| opaque(*p, &hidden) && !determined[p.0])
-                        .flat_map(|(_, p)| self.cells[p.0].members.iter().copied())
+                        .map(|(_, p)| *p)
+                        .filter(|p| opaque(*p, &hidden) && !determined[p.0])
                         .collect();
-                    let too_few = reader.too_few(reader.unknown(&open_parts));
-                    (total_known && too_few).then(|| {
+                    // The parts together cover at least as many as the largest: when that
+                    // is k or more there is no need to count the people they share.
+                    let largest = open.iter().map(|p| unknown[p.0]).max().unwrap_or(0);
+                    let together = if largest >= reader.k {
+                        largest
+                    } else {
+                        let listed: BTreeSet<Person> = open
+                            .iter()
+                            .flat_map(|p| self.cells[p.0].members.iter().copied())
+                            .collect();
+                        reader.unknown(&listed).max(largest)
+                    };
+                    let too_few = reader.too_few(together);
+                    too_few.then(|| {
                         // A hidden total the reader works out from other sums is no
                         // better than a shown one: break the working-out instead.
                         self.candidate(sum, &hidden, &unknown).or_else(|| {

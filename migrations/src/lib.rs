@@ -26,6 +26,7 @@ mod m20261208_000019_notifications;
 mod m20261209_000020_webhooks;
 mod m20261209_000021_self_evaluation_deadlines;
 mod m20261209_000022_weekly_digests;
+mod m20261210_000023_skill_levels_on_a_day;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000020_webhooks::Migration),
             Box::new(m20261209_000021_self_evaluation_deadlines::Migration),
             Box::new(m20261209_000022_weekly_digests::Migration),
+            Box::new(m20261210_000023_skill_levels_on_a_day::Migration),
         ]
     }
 }

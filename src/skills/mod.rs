@@ -1244,15 +1244,50 @@ fn department_figures(
     }
 }
 
-/// One active person's standing in one skill on a given day, for the summaries: their
-/// baseline (first assessment), their latest level on or before the day, and their target.
+/// One active person's standing in one skill over a period, for the summaries: their
+/// baseline (first assessment), their latest level on or before the period's eve and on
+/// or before its end (`None`: not assessed by then), and their target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
-pub struct LevelOn {
+pub struct PeriodStanding {
     pub skill_id: i32,
     pub person_id: i32,
     pub baseline: i16,
-    pub level: i16,
+    pub eve: Option<i16>,
+    pub end: Option<i16>,
     pub target: Option<i16>,
+}
+
+/// The active people who stand alike in one skill over a period (same baseline, level
+/// on the eve, level at the end and target): how many, and who, when they are fewer than
+/// the `list_below` asked of `period_standings`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodGroup {
+    pub skill_id: i32,
+    pub baseline: i16,
+    pub eve: Option<i16>,
+    pub end: Option<i16>,
+    pub target: Option<i16>,
+    pub people: i64,
+    pub listed: Option<Vec<i32>>,
+}
+
+#[derive(FromQueryResult)]
+struct GroupRow {
+    skill_id: i32,
+    baseline: i16,
+    eve: Option<i16>,
+    end: Option<i16>,
+    target: Option<i16>,
+    people: i64,
+    listed: Option<String>,
+}
+
+/// The department's skills over a period, grouped (see `period_standings`), and the standings of
+/// the people asked for one by one.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodStandings {
+    pub groups: Vec<PeriodGroup>,
+    pub people: Vec<PeriodStanding>,
 }
 
 /// The skills of the catalog that are not retired, in name order (no policy: everyone
@@ -1268,47 +1303,95 @@ pub async fn catalog(conn: &impl sea_orm::ConnectionTrait) -> AppResult<Vec<Skil
         .collect()
 }
 
-/// Every active person's levels as they stood at the end of `day`, one row per person
-/// and skill assessed by then (no policy: the caller decides what a reader sees). One
-/// query: from the maintained `skill_levels` when `day` is today or later, else the
-/// latest assessment on or before it.
-pub async fn levels_on(
+/// Every active person's standing in every skill they were assessed in by `end_day`
+/// (no policy: the caller decides what a reader sees), in two queries whatever the
+/// department's size: grouped by skill, baseline, the two levels and target, with the
+/// people of each group listed when there are fewer than `list_below` of them; and the
+/// standings of `people` one by one (the reader's own people). A level on a day is the
+/// latest assessment on or before it (`skill_assessments_latest_idx` answers it with one
+/// seek), or the maintained `skill_levels` when the day is today or later.
+pub async fn period_standings(
     conn: &impl sea_orm::ConnectionTrait,
-    day: NaiveDate,
+    eve_day: NaiveDate,
+    end_day: NaiveDate,
     today: NaiveDate,
-) -> AppResult<Vec<LevelOn>> {
-    let mut params = crate::db::Params::new();
-    let active = params.bind(true);
-    let sql = if day >= today {
+    people: &[i32],
+    list_below: i64,
+) -> AppResult<PeriodStandings> {
+    let backend = conn.get_database_backend();
+    let standing = |params: &mut crate::db::Params| {
+        let mut level_on = |day: NaiveDate| {
+            if day >= today {
+                "l.current".to_owned()
+            } else {
+                let day = params.bind(day);
+                format!(
+                    "(SELECT e.level FROM skill_assessments e
+                      WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
+                        AND e.assessed_on <= {day}
+                      ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1)"
+                )
+            }
+        };
+        let (eve, end) = (level_on(eve_day), level_on(end_day));
+        let active = params.bind(true);
         format!(
-            "SELECT l.skill_id, l.person_id, l.baseline, l.current AS level, t.level AS target
-            FROM skill_levels l
-            JOIN people p ON p.id = l.person_id AND p.active = {active}
-            LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
-            ORDER BY l.skill_id, l.person_id"
-        )
-    } else {
-        let on = params.bind(day);
-        format!(
-            "SELECT a.skill_id, a.person_id, l.baseline, a.level, t.level AS target
-            FROM skill_assessments a
-            JOIN skill_levels l ON l.person_id = a.person_id AND l.skill_id = a.skill_id
-            JOIN people p ON p.id = a.person_id AND p.active = {active}
-            LEFT JOIN skill_targets t ON t.person_id = a.person_id AND t.skill_id = a.skill_id
-            WHERE a.assessed_on <= {on} AND NOT EXISTS (
-                SELECT 1 FROM skill_assessments b
-                WHERE b.person_id = a.person_id AND b.skill_id = a.skill_id
-                  AND b.assessed_on <= {on}
-                  AND (b.assessed_on > a.assessed_on
-                       OR (b.assessed_on = a.assessed_on AND b.id > a.id)))
-            ORDER BY a.skill_id, a.person_id"
+            "SELECT l.skill_id, l.person_id, l.baseline, {eve} AS eve, {end} AS end_level,
+                    t.level AS target
+             FROM skill_levels l
+             JOIN people p ON p.id = l.person_id AND p.active = {active}
+             LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id"
         )
     };
-    Ok(
-        LevelOn::find_by_statement(params.statement(conn.get_database_backend(), sql))
+    let mut params = crate::db::Params::new();
+    let inner = standing(&mut params);
+    let below = params.bind(list_below);
+    let listed = match backend {
+        sea_orm::DatabaseBackend::Postgres => "string_agg(CAST(s.person_id AS TEXT), ',')",
+        _ => "group_concat(s.person_id)",
+    };
+    let sql = format!(
+        "SELECT s.skill_id, s.baseline, s.eve, s.end_level AS \"end\", s.target,
+                COUNT(*) AS people,
+                CASE WHEN COUNT(*) < {below} THEN {listed} END AS listed
+         FROM ({inner}) s
+         WHERE s.eve IS NOT NULL OR s.end_level IS NOT NULL
+         GROUP BY s.skill_id, s.baseline, s.eve, s.end_level, s.target
+         ORDER BY s.skill_id, s.baseline, s.eve, s.end_level, s.target"
+    );
+    let groups = GroupRow::find_by_statement(params.statement(backend, sql))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|g| PeriodGroup {
+            skill_id: g.skill_id,
+            baseline: g.baseline,
+            eve: g.eve,
+            end: g.end,
+            target: g.target,
+            people: g.people,
+            listed: g
+                .listed
+                .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()),
+        })
+        .collect();
+    let people = if people.is_empty() {
+        Vec::new()
+    } else {
+        let mut params = crate::db::Params::new();
+        let inner = standing(&mut params);
+        let list = params.bind_all(people.iter().copied());
+        let sql = format!(
+            "SELECT s.skill_id, s.person_id, s.baseline, s.eve, s.end_level AS \"end\", s.target
+             FROM ({inner}) s
+             WHERE s.person_id IN ({list}) AND (s.eve IS NOT NULL OR s.end_level IS NOT NULL)
+             ORDER BY s.skill_id, s.person_id"
+        );
+        PeriodStanding::find_by_statement(params.statement(backend, sql))
             .all(conn)
-            .await?,
-    )
+            .await?
+    };
+    Ok(PeriodStandings { groups, people })
 }
 
 /// Sets a person's target in a skill (a manager above them, or the cio), or proposes one

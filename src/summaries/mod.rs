@@ -268,8 +268,34 @@ async fn build(
     };
     let shares = goals::outcomes_in_cycles(conn, &all_cycles).await?;
     let catalog = skill_area::catalog(conn).await?;
-    let end = skill_area::levels_on(conn, period.to.min(today), today).await?;
-    let eve = skill_area::levels_on(conn, period.eve().min(today), today).await?;
+    // Levels are grouped in the database. The people read one by one are the team of a
+    // team's cut and the people the reader knows; for a reader, groups of fewer than k
+    // people besides those are listed too, so that every group left unlisted covers k or
+    // more people the reader does not know (`disclosure::Cover`).
+    let (one_by_one, list_below) = match &audience {
+        Audience::Exact => (team.iter().flatten().copied().collect(), 0),
+        Audience::Reader(reader) => {
+            let known = reader.known();
+            let one_by_one: Vec<Person> = known
+                .iter()
+                .chain(team.iter().flatten())
+                .copied()
+                .collect::<BTreeSet<Person>>()
+                .into_iter()
+                .collect();
+            let below = reader.k() + one_by_one.len();
+            (one_by_one, i64::try_from(below).unwrap_or(i64::MAX))
+        }
+    };
+    let standings = skill_area::period_standings(
+        conn,
+        period.eve().min(today),
+        period.to.min(today),
+        today,
+        &one_by_one,
+        list_below,
+    )
+    .await?;
     let recognition_now = recognition::figures_between(conn, period.from, period.to).await?;
     let recognition_before = recognition::figures_between(conn, previous.from, previous.to).await?;
     let held_now =
@@ -290,7 +316,7 @@ async fn build(
     let mut table = Table::new();
     let team_ref = team.as_ref();
     let coverage_cells = coverage::cells(&mut table, plan, &shares, &cycle_sets, team_ref);
-    let skill_cells = skills::cells(&mut table, catalog, &end, &eve, team_ref);
+    let skill_cells = skills::cells(&mut table, catalog, &skills::rows(&standings), team_ref);
     let reader = match &audience {
         Audience::Exact => None,
         Audience::Reader(reader) => Some(reader),

@@ -3,14 +3,14 @@
 //! on the eve of the period (the change since its start). Every figure is a cell of the
 //! summary's disclosure table; the averages follow the cell of the people they average.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Cut, Figure, Shown};
 use crate::{
-    disclosure::{CellId, Person, Table},
-    skills::{LevelOn, Skill, SkillCategory},
+    disclosure::{CellId, Cover, Person, Table},
+    skills::{PeriodStandings, Skill, SkillCategory},
     validate::Word,
 };
 
@@ -57,54 +57,142 @@ struct Block {
     target: Option<f64>,
 }
 
-fn average(values: impl Iterator<Item = i16>) -> Option<f64> {
-    let (sum, n) = values.fold((0.0, 0_u32), |(sum, n), v| (sum + f64::from(v), n + 1));
-    (n > 0).then(|| sum / f64::from(n))
+/// Who a row is about: one person, or `count` people the reader does not know who stand
+/// alike in the skill and are not listed (a group of at least k of them: see
+/// `disclosure::Cover` and `rows`). `group` ties one group's rows on the two days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Person(Person),
+    Unlisted { group: usize, count: i64 },
+}
+
+impl Who {
+    fn weight(self) -> i64 {
+        match self {
+            Who::Person(_) => 1,
+            Who::Unlisted { count, .. } => count,
+        }
+    }
+}
+
+/// A standing in one skill on one day (the period's end or its eve).
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    skill_id: i32,
+    who: Who,
+    baseline: i16,
+    level: i16,
+    target: Option<i16>,
+}
+
+/// The people of `who`s, as a table's cell covers them.
+fn cover(who: impl Iterator<Item = Who>) -> Cover {
+    let mut cover = Cover::default();
+    for w in who {
+        match w {
+            Who::Person(p) => cover.listed.push(p),
+            Who::Unlisted { count, .. } => {
+                cover.others += usize::try_from(count).unwrap_or_default();
+            }
+        }
+    }
+    cover
+}
+
+/// The period's standings as rows for its end and its eve: the people asked for one by
+/// one (the reader's own, a team), the people of small groups by id, and every other
+/// group as one unlisted row.
+pub fn rows(standings: &PeriodStandings) -> [Vec<Row>; 2] {
+    let one_by_one: BTreeSet<Person> = standings.people.iter().map(|s| s.person_id).collect();
+    type Key = (i32, i16, Option<i16>, Option<i16>, Option<i16>);
+    let mut counted: BTreeMap<Key, i64> = BTreeMap::new();
+    let mut days: [Vec<Row>; 2] = [Vec::new(), Vec::new()];
+    let mut push = |skill_id, who, baseline, levels: [Option<i16>; 2], target| {
+        for (day, level) in days.iter_mut().zip(levels) {
+            if let Some(level) = level {
+                day.push(Row {
+                    skill_id,
+                    who,
+                    baseline,
+                    level,
+                    target,
+                });
+            }
+        }
+    };
+    for s in &standings.people {
+        *counted
+            .entry((s.skill_id, s.baseline, s.eve, s.end, s.target))
+            .or_default() += 1;
+        let who = Who::Person(s.person_id);
+        push(s.skill_id, who, s.baseline, [s.end, s.eve], s.target);
+    }
+    for (group, g) in standings.groups.iter().enumerate() {
+        let levels = [g.end, g.eve];
+        match &g.listed {
+            Some(ids) => {
+                for &p in ids.iter().filter(|p| !one_by_one.contains(p)) {
+                    push(g.skill_id, Who::Person(p), g.baseline, levels, g.target);
+                }
+            }
+            None => {
+                let key = (g.skill_id, g.baseline, g.eve, g.end, g.target);
+                let count = g.people - counted.get(&key).copied().unwrap_or(0);
+                if count > 0 {
+                    let who = Who::Unlisted { group, count };
+                    push(g.skill_id, who, g.baseline, levels, g.target);
+                }
+            }
+        }
+    }
+    for day in &mut days {
+        day.sort_by_key(|r| (r.skill_id, r.who));
+    }
+    days
+}
+
+fn average(values: impl Iterator<Item = (i16, i64)>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0_i64), |(sum, n), (v, w)| {
+        (sum + f64::from(v) * w as f64, n + w)
+    });
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// The people a sum of levels 1 to 5 (an average beside its count) is about. Levels are
 /// whole numbers from 1 to 5, so an average near either end also tells how many at most
 /// are not at that end (10 people averaging 4.9: one person is at 4): the figure is about
 /// those people, or about everyone when all are at one end.
-fn sum_members(values: &[(Person, i16)]) -> Vec<Person> {
-    let off = |keep: &dyn Fn(i16) -> bool| -> Vec<Person> {
-        values
+fn sum_members(values: &[(Who, i16)]) -> Cover {
+    let off = |keep: &dyn Fn(i16) -> bool| -> (i64, Vec<Who>) {
+        let who: Vec<Who> = values
             .iter()
             .filter(|(_, v)| keep(*v))
-            .map(|(p, _)| *p)
-            .collect()
+            .map(|(w, _)| *w)
+            .collect();
+        (who.iter().map(|w| w.weight()).sum(), who)
     };
     let below_top = off(&|v| v < 5);
     let above_bottom = off(&|v| v > 1);
-    let off_the_end = if below_top.len() <= above_bottom.len() {
+    let off_the_end = if below_top.0 <= above_bottom.0 {
         below_top
     } else {
         above_bottom
     };
-    if off_the_end.is_empty() {
-        values.iter().map(|(p, _)| *p).collect()
+    if off_the_end.1.is_empty() {
+        cover(values.iter().map(|(w, _)| *w))
     } else {
-        off_the_end
+        cover(off_the_end.1.into_iter())
     }
 }
 
 fn block<'a>(
     table: &mut Table,
-    rows: impl Iterator<Item = &'a LevelOn> + Clone,
+    rows: impl Iterator<Item = &'a Row> + Clone,
     unshown: bool,
 ) -> Block {
-    let cell = |table: &mut Table, members: Vec<Person>| {
-        if unshown {
-            table.unshown(members)
-        } else {
-            table.cell(members)
-        }
-    };
-    let people = |of: &dyn Fn(&LevelOn) -> bool| -> Vec<Person> {
-        rows.clone()
-            .filter(|r| of(r))
-            .map(|r| r.person_id)
-            .collect()
+    let cell = |table: &mut Table, members: Cover| table.covering(members, unshown);
+    let people = |of: &dyn Fn(&Row) -> bool| -> Cover {
+        cover(rows.clone().filter(|r| of(r)).map(|r| r.who))
     };
     let assessed = cell(table, people(&|_| true));
     let levels: [CellId; 5] = std::array::from_fn(|i| {
@@ -116,16 +204,14 @@ fn block<'a>(
     // its own, shown with the count, so that no hidden level follows from it either. Its
     // cell covers the people an average near an end pins (`sum_members`): when they are
     // fewer than k, the average and the count are withheld.
-    let values = |of: &dyn Fn(&LevelOn) -> Option<i16>| -> Vec<(Person, i16)> {
-        rows.clone()
-            .filter_map(|r| Some((r.person_id, of(r)?)))
-            .collect()
+    let values = |of: &dyn Fn(&Row) -> Option<i16>| -> Vec<(Who, i16)> {
+        rows.clone().filter_map(|r| Some((r.who, of(r)?))).collect()
     };
     let level_sum = cell(table, sum_members(&values(&|r| Some(r.level))));
     table.weighted_sum(level_sum, (1..=5).zip(levels));
     table.together([assessed, level_sum]);
     let targeted = cell(table, people(&|r| r.target.is_some()));
-    let untargeted = table.unshown(people(&|r| r.target.is_none()));
+    let untargeted = table.covering(people(&|r| r.target.is_none()), true);
     table.sum(assessed, [targeted, untargeted]);
     // The baseline and target averages beside their counts give away their sums in the
     // same way: cells of their own (withheld alone, the counts may stay), tied across the
@@ -141,15 +227,19 @@ fn block<'a>(
         untargeted,
         baseline_sum,
         target_sum,
-        count: rows.clone().count() as i64,
+        count: rows.clone().map(|r| r.who.weight()).sum(),
         distribution: std::array::from_fn(|i| {
             rows.clone()
                 .filter(|r| usize::try_from(r.level).is_ok_and(|l| l == i + 1))
-                .count() as i64
+                .map(|r| r.who.weight())
+                .sum()
         }),
-        baseline: average(rows.clone().map(|r| r.baseline)),
-        current: average(rows.clone().map(|r| r.level)),
-        target: average(rows.clone().filter_map(|r| r.target)),
+        baseline: average(rows.clone().map(|r| (r.baseline, r.who.weight()))),
+        current: average(rows.clone().map(|r| (r.level, r.who.weight()))),
+        target: average(
+            rows.clone()
+                .filter_map(|r| Some((r.target?, r.who.weight()))),
+        ),
     }
 }
 
@@ -193,36 +283,35 @@ struct Carry {
 
 fn carried(
     table: &mut Table,
-    days: [&[&LevelOn]; 2],
-    of: &dyn Fn(&LevelOn) -> Option<i16>,
+    days: [&[&Row]; 2],
+    of: &dyn Fn(&Row) -> Option<i16>,
     sums: [CellId; 2],
 ) -> Carried {
-    use std::collections::BTreeMap;
-    let values = |rows: &[&LevelOn]| -> BTreeMap<(i32, Person), i16> {
+    let values = |rows: &[&Row]| -> BTreeMap<(i32, Who), i16> {
         rows.iter()
-            .filter_map(|r| Some(((r.skill_id, r.person_id), of(r)?)))
+            .filter_map(|r| Some(((r.skill_id, r.who), of(r)?)))
             .collect()
     };
     let (end, eve) = (values(days[0]), values(days[1]));
     // Each is a sum of whole levels beside a count a reader can work out (the end's
     // people minus the eve's), so its cell covers the people it pins (`sum_members`).
-    let only = |a: &BTreeMap<(i32, Person), i16>, b: &BTreeMap<(i32, Person), i16>| {
-        let values: Vec<(Person, i16)> = a
+    let only = |a: &BTreeMap<(i32, Who), i16>, b: &BTreeMap<(i32, Who), i16>| {
+        let values: Vec<(Who, i16)> = a
             .iter()
             .filter(|(key, v)| b.get(key) != Some(v))
             .map(|((_, p), v)| (*p, *v))
             .collect();
         sum_members(&values)
     };
-    let same: Vec<(Person, i16)> = end
+    let same: Vec<(Who, i16)> = end
         .iter()
         .filter(|(key, v)| eve.get(key) == Some(v))
         .map(|((_, p), v)| (*p, *v))
         .collect();
     let carried = Carried {
-        same: table.unshown(sum_members(&same)),
-        end_only: table.unshown(only(&end, &eve)),
-        eve_only: table.unshown(only(&eve, &end)),
+        same: table.covering(sum_members(&same), true),
+        end_only: table.covering(only(&end, &eve), true),
+        eve_only: table.covering(only(&eve, &end), true),
     };
     table.sum(sums[0], [carried.same, carried.end_only]);
     table.sum(sums[1], [carried.same, carried.eve_only]);
@@ -259,21 +348,20 @@ struct Blocks {
 
 /// The rows of each cut: the department, and with a team, the team and the rest (whose
 /// cells are never shown).
-fn cuts<'a>(
-    rows: &[&'a LevelOn],
-    team: Option<&BTreeSet<Person>>,
-) -> Vec<(Vec<&'a LevelOn>, bool)> {
+fn cuts<'a>(rows: &[&'a Row], team: Option<&BTreeSet<Person>>) -> Vec<(Vec<&'a Row>, bool)> {
     let Some(team) = team else {
         return vec![(rows.to_vec(), false)];
     };
-    let (mine, rest): (Vec<&LevelOn>, Vec<&LevelOn>) =
-        rows.iter().partition(|r| team.contains(&r.person_id));
+    // The unlisted are people the reader does not know, so never of their team.
+    let (mine, rest): (Vec<&Row>, Vec<&Row>) = rows
+        .iter()
+        .partition(|r| matches!(r.who, Who::Person(p) if team.contains(&p)));
     vec![(rows.to_vec(), false), (mine, false), (rest, true)]
 }
 
-fn unit(table: &mut Table, days: &[Vec<&LevelOn>; 2], team: Option<&BTreeSet<Person>>) -> Blocks {
+fn unit(table: &mut Table, days: &[Vec<&Row>; 2], team: Option<&BTreeSet<Person>>) -> Blocks {
     let rows = [cuts(&days[0], team), cuts(&days[1], team)];
-    let per_day = |table: &mut Table, rows: &[(Vec<&LevelOn>, bool)]| -> Vec<Block> {
+    let per_day = |table: &mut Table, rows: &[(Vec<&Row>, bool)]| -> Vec<Block> {
         let blocks: Vec<Block> = rows
             .iter()
             .map(|(r, unshown)| block(table, r.iter().copied(), *unshown))
@@ -328,8 +416,7 @@ pub struct SkillCells {
 pub fn cells(
     table: &mut Table,
     catalog: Vec<Skill>,
-    end: &[LevelOn],
-    eve: &[LevelOn],
+    [end, eve]: &[Vec<Row>; 2],
     team: Option<&BTreeSet<Person>>,
 ) -> SkillCells {
     let mut skills = Vec::with_capacity(catalog.len());
@@ -435,10 +522,10 @@ mod tests {
     use super::*;
     use crate::disclosure::Reader;
 
-    fn at(person_id: i32, level: i16) -> LevelOn {
-        LevelOn {
+    fn at(person_id: i32, level: i16) -> Row {
+        Row {
             skill_id: 1,
-            person_id,
+            who: Who::Person(person_id),
             baseline: level,
             level,
             target: None,
@@ -448,7 +535,7 @@ mod tests {
     #[test]
     fn an_average_near_the_top_withholds_itself_when_it_pins_fewer_than_k() {
         // Nine people at 5 and one at 4: the average 4.9 says one person is at 4.
-        let rows: Vec<LevelOn> = (1..=9).map(|p| at(p, 5)).chain([at(10, 4)]).collect();
+        let rows: Vec<Row> = (1..=9).map(|p| at(p, 5)).chain([at(10, 4)]).collect();
         let mut table = Table::new();
         let b = block(&mut table, rows.iter(), false);
         let shown = table.decide(&Reader::new(3, []));
@@ -459,7 +546,7 @@ mod tests {
     #[test]
     fn an_average_in_the_middle_of_many_is_shown() {
         // Levels spread over 1 to 5, at least three people each.
-        let rows: Vec<LevelOn> = (1..=15).map(|p| at(p, ((p % 5) + 1) as i16)).collect();
+        let rows: Vec<Row> = (1..=15).map(|p| at(p, ((p % 5) + 1) as i16)).collect();
         let mut table = Table::new();
         let b = block(&mut table, rows.iter(), false);
         let shown = table.decide(&Reader::new(3, []));
@@ -467,10 +554,10 @@ mod tests {
         assert!(b.levels.iter().all(|&l| shown.shows(l)));
     }
 
-    fn assessed(person_id: i32, baseline: i16, target: i16) -> LevelOn {
-        LevelOn {
+    fn assessed(person_id: i32, baseline: i16, target: i16) -> Row {
+        Row {
             skill_id: 1,
-            person_id,
+            who: Who::Person(person_id),
             baseline,
             level: baseline,
             target: Some(target),
@@ -480,10 +567,10 @@ mod tests {
     /// Ten people assessed before the period (baselines and targets spread over 2 to 4),
     /// and `new` more first assessed inside it: the department's row as `k` = 3 sees it.
     fn with_newcomers(new: i32) -> SkillRow {
-        let eve: Vec<LevelOn> = (1..=10)
+        let eve: Vec<Row> = (1..=10)
             .map(|p| assessed(p, (p % 3 + 2) as i16, (p % 3 + 2) as i16))
             .collect();
-        let end: Vec<LevelOn> = eve
+        let end: Vec<Row> = eve
             .iter()
             .cloned()
             .chain((11..11 + new).map(|p| assessed(p, 4, 5)))
@@ -544,6 +631,133 @@ mod tests {
             let (levels, at_4) = newcomers_levels(&r);
             assert!(levels.is_some_and(|l| (l - 4.0 * expected).abs() < 1e-9));
             assert_eq!(at_4, Some(i64::from(new)));
+        }
+    }
+
+    /// The period's standings of `people` (person, skill, baseline, eve, end, target) as
+    /// the database answers them: grouped, listing groups of fewer than `list_below`,
+    /// and `one_by_one` read one by one.
+    fn grouped(
+        people: &[crate::skills::PeriodStanding],
+        one_by_one: &[Person],
+        list_below: i64,
+    ) -> PeriodStandings {
+        let mut groups: BTreeMap<_, Vec<Person>> = BTreeMap::new();
+        for s in people {
+            groups
+                .entry((s.skill_id, s.baseline, s.eve, s.end, s.target))
+                .or_default()
+                .push(s.person_id);
+        }
+        PeriodStandings {
+            groups: groups
+                .into_iter()
+                .map(
+                    |((skill_id, baseline, eve, end, target), ids)| crate::skills::PeriodGroup {
+                        skill_id,
+                        baseline,
+                        eve,
+                        end,
+                        target,
+                        people: ids.len() as i64,
+                        listed: ((ids.len() as i64) < list_below).then_some(ids),
+                    },
+                )
+                .collect(),
+            people: people
+                .iter()
+                .filter(|s| one_by_one.contains(&s.person_id))
+                .copied()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn groups_counted_in_the_database_decide_exactly_as_people_listed_one_by_one() {
+        use crate::skills::PeriodStanding;
+        // 200 people in three skills (one per category, so that a category's cover is
+        // its skill's): most in four common standings (groups of about 40, counted in
+        // the database), the others spread over levels, some first assessed in the
+        // period, some moving, half with targets (small groups, listed). A manager
+        // (person 1) knows people 1 to 8, whose team is 2 to 8; k = 4.
+        let mut people = Vec::new();
+        let mut state = 7_u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for skill_id in 1..=3 {
+            for person_id in 1..=200 {
+                let (baseline, eve, end, target) = if next(100) < 85 {
+                    let level = 2 + next(2) as i16;
+                    (2, Some(level), Some(level), (next(2) == 0).then_some(4))
+                } else {
+                    let baseline = (next(3) + 1) as i16;
+                    let eve = (next(5) > 0).then(|| (baseline + next(2) as i16).min(5));
+                    let end = eve.map_or(baseline, |l| (l + next(3) as i16 - 1).clamp(1, 5));
+                    let target = (next(2) == 0).then(|| (4 + next(2)) as i16);
+                    (baseline, eve, Some(end), target)
+                };
+                people.push(PeriodStanding {
+                    skill_id,
+                    person_id,
+                    baseline,
+                    eve,
+                    end,
+                    target,
+                });
+            }
+        }
+        let catalog: Vec<Skill> = SkillCategory::all()
+            .into_iter()
+            .zip(1..)
+            .map(|(category, id)| Skill {
+                id,
+                name: format!("Skill {id}"),
+                category,
+                description: String::new(),
+                levels: Default::default(),
+                retired: false,
+            })
+            .collect();
+        let known: Vec<Person> = (1..=8).collect();
+        let team: BTreeSet<Person> = (2..=8).collect();
+        let summary = |standings: &PeriodStandings, team: Option<&BTreeSet<Person>>| {
+            let mut table = Table::new();
+            let cells = cells(&mut table, catalog.clone(), &rows(standings), team);
+            let shown = Shown::Decided(
+                table.decide(&crate::disclosure::Reader::new(4, known.iter().copied())),
+            );
+            let cut = if team.is_some() {
+                Cut::Team
+            } else {
+                Cut::Department
+            };
+            figures(cells, cut, &shown)
+        };
+        let everyone: Vec<Person> = (1..=200).collect();
+        let counted_groups = grouped(&people, &known, 4 + 8);
+        assert!(
+            counted_groups.groups.iter().any(|g| g.listed.is_none()),
+            "some groups are counted, not listed"
+        );
+        for team in [None, Some(&team)] {
+            let listed = summary(&grouped(&people, &everyone, 0), team);
+            let counted = summary(&counted_groups, team);
+            assert_eq!(counted, listed, "team: {team:?}");
+            let withheld = |r: &SkillRow| {
+                [r.distribution.now, r.distribution.before]
+                    .iter()
+                    .any(|d| d.is_some_and(|d| d.contains(&None)))
+            };
+            let shown = |r: &SkillRow| r.distribution.now.is_some_and(|d| d[2].is_some());
+            // The team's figures are about people the manager knows: all shown.
+            if team.is_none() {
+                assert!(listed.skills.iter().any(withheld), "something is withheld");
+            }
+            assert!(listed.skills.iter().any(shown), "something is shown");
         }
     }
 }
