@@ -16,7 +16,9 @@
 # its p99 the higher of the two. When the database holds no kudos it is migrated and
 # filled with the rows seed_recognition.py writes into DB (seeded first if missing; for
 # this backend DB defaults to /tmp/pg-src.db), copied over by seed_postgres.py.
-# PORT (default 8092) moves every port.
+# PORT (default 8092) moves every port. INSTANCES=1 or 2 overrides the number of
+# instances (default 1 on SQLite, 2 on PostgreSQL; two on SQLite share the file), to
+# compare like with like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-target/release/staffdev}
@@ -45,12 +47,17 @@ if [ "$backend" = postgres ]; then
     "$bin" migrate up --database-url "sqlite://$db" >/dev/null
     python3 benches/seed_postgres.py "$db" "$pg_url"
   fi
-  # The second instance of each pair: wrk runs against both at once (see run).
-  twin=1
+  instances=${INSTANCES:-2}
 else
   database_url=sqlite://$db
-  twin=0
+  instances=${INSTANCES:-1}
 fi
+# With two instances each port has a twin on the next one, and wrk loads both (see run).
+case $instances in
+  1) twin=0 ;;
+  2) twin=1 ;;
+  *) echo "INSTANCES is 1 or 2, not $instances" >&2; exit 1 ;;
+esac
 
 pids=()
 serve() { # port, extra env
@@ -61,7 +68,7 @@ serve() { # port, extra env
 }
 trap 'kill $(jobs -p) 2>/dev/null' EXIT
 base=http://127.0.0.1:$port
-if [ "$backend" = postgres ]; then
+if [ "$twin" = 1 ]; then
   public=http://127.0.0.1:$((port + 2))
   serve "$port"
   serve $((port + 1))
@@ -156,7 +163,7 @@ summary() {
   done
   echo "$line"
 }
-echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), $backend$([ "$twin" = 1 ] && echo ", two instances")"
+echo "== $(date -u +%T) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), $backend, $instances instance(s)"
 run "/healthz" "$base/healthz"
 run "/portal signed in" -H "cookie: staffdev_session=$session" "$base/portal"
 if [ -n "$advisor_session" ]; then
