@@ -1403,37 +1403,116 @@ pub struct OutcomeShare {
     pub not_achieved: i64,
 }
 
-/// The goals of `cycle_ids` by objective, cycle, person and outcome, in one aggregate
-/// query (no policy: the caller decides what a reader sees of them).
-pub async fn outcomes_in_cycles(
+/// The people whose goals in one cycle link one objective with the same outcomes (see
+/// `OutcomeShare`): how many, and who, when fewer than the `list_below` asked of
+/// `outcomes_grouped`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeGroup {
+    pub objective_id: i32,
+    pub cycle_id: i32,
+    pub linked: i64,
+    pub achieved: i64,
+    pub partially: i64,
+    pub not_achieved: i64,
+    pub people: i64,
+    pub listed: Option<Vec<i32>>,
+}
+
+#[derive(FromQueryResult)]
+struct OutcomeGroupRow {
+    objective_id: i32,
+    cycle_id: i32,
+    linked: i64,
+    achieved: i64,
+    partially: i64,
+    not_achieved: i64,
+    people: i64,
+    listed: Option<String>,
+}
+
+/// The goals of `cycle_ids` by objective, cycle, person and outcome, grouped in the
+/// database: per objective, cycle and outcomes, how many people, listed when fewer than
+/// `list_below`; and the shares of `people` (the reader's own) one by one. Two queries
+/// whatever the department's size (no policy: the caller decides what a reader sees).
+pub async fn outcomes_grouped(
     conn: &impl ConnectionTrait,
     cycle_ids: &[i32],
-) -> AppResult<Vec<OutcomeShare>> {
+    people: &[i32],
+    list_below: i64,
+) -> AppResult<(Vec<OutcomeGroup>, Vec<OutcomeShare>)> {
     if cycle_ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
-    let g = performance_goal::Column::Status;
-    let count_of = |status: GoalStatus| Expr::case(g.eq(status.as_str()), 1).finally(0).sum();
-    let query = Query::select()
-        .column(performance_goal::Column::ObjectiveId)
-        .column(performance_goal::Column::CycleId)
-        .column(performance_goal::Column::PersonId)
-        .expr_as(Expr::cust("COUNT(*)"), "linked")
-        .expr_as(count_of(GoalStatus::Achieved), "achieved")
-        .expr_as(count_of(GoalStatus::PartiallyAchieved), "partially")
-        .expr_as(count_of(GoalStatus::NotAchieved), "not_achieved")
-        .from(performance_goal::Entity)
-        .and_where(performance_goal::Column::CycleId.is_in(cycle_ids.iter().copied()))
-        .and_where(g.ne(GoalStatus::Dropped.as_str()))
-        .group_by_col(performance_goal::Column::ObjectiveId)
-        .group_by_col(performance_goal::Column::CycleId)
-        .group_by_col(performance_goal::Column::PersonId)
-        .to_owned();
-    Ok(
-        OutcomeShare::find_by_statement(conn.get_database_backend().build(&query))
+    let backend = conn.get_database_backend();
+    let shares = |p: &mut crate::db::Params| {
+        let cycles = p.bind_all(cycle_ids.iter().copied());
+        let dropped = p.bind(GoalStatus::Dropped.as_str());
+        let mut count_of = |status: GoalStatus| {
+            let status = p.bind(status.as_str());
+            format!("SUM(CASE WHEN status = {status} THEN 1 ELSE 0 END)")
+        };
+        let (achieved, partially, not_achieved) = (
+            count_of(GoalStatus::Achieved),
+            count_of(GoalStatus::PartiallyAchieved),
+            count_of(GoalStatus::NotAchieved),
+        );
+        format!(
+            "SELECT objective_id, cycle_id, person_id, COUNT(*) AS linked,
+                    {achieved} AS achieved, {partially} AS partially,
+                    {not_achieved} AS not_achieved
+             FROM performance_goals
+             WHERE cycle_id IN ({cycles}) AND status <> {dropped}
+             GROUP BY objective_id, cycle_id, person_id"
+        )
+    };
+    let mut p = crate::db::Params::new();
+    let inner = shares(&mut p);
+    let below = p.bind(list_below);
+    let listed = match backend {
+        sea_orm::DatabaseBackend::Postgres => "string_agg(CAST(s.person_id AS TEXT), ',')",
+        _ => "group_concat(s.person_id)",
+    };
+    let sql = format!(
+        "SELECT s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved,
+                COUNT(*) AS people, CASE WHEN COUNT(*) < {below} THEN {listed} END AS listed
+         FROM ({inner}) s
+         GROUP BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved
+         ORDER BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved"
+    );
+    let groups = OutcomeGroupRow::find_by_statement(p.statement(backend, sql))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|g| OutcomeGroup {
+            objective_id: g.objective_id,
+            cycle_id: g.cycle_id,
+            linked: g.linked,
+            achieved: g.achieved,
+            partially: g.partially,
+            not_achieved: g.not_achieved,
+            people: g.people,
+            listed: g
+                .listed
+                .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()),
+        })
+        .collect();
+    let one_by_one = if people.is_empty() {
+        Vec::new()
+    } else {
+        let mut p = crate::db::Params::new();
+        let inner = shares(&mut p);
+        let list = p.bind_all(people.iter().copied());
+        let sql = format!(
+            "SELECT s.objective_id, s.cycle_id, s.person_id, s.linked, s.achieved, s.partially,
+                    s.not_achieved
+             FROM ({inner}) s WHERE s.person_id IN ({list})
+             ORDER BY s.objective_id, s.cycle_id, s.person_id"
+        );
+        OutcomeShare::find_by_statement(p.statement(backend, sql))
             .all(conn)
-            .await?,
-    )
+            .await?
+    };
+    Ok((groups, one_by_one))
 }
 
 /// How many goals (dropped ones too) link an objective: the plan keeps a linked objective.

@@ -32,12 +32,45 @@ use crate::{
     auth::Actor,
     cycles::{self, Cycle},
     db::Db,
-    disclosure::{CellId, Disclosure, Person, Reader, Table},
+    disclosure::{CellId, Cover, Disclosure, Person, Reader, Table},
     error::AppResult,
     feedback, goals, meetings, people, plan,
     policy::{self, Action},
     recognition, skills as skill_area,
 };
+
+/// Who a row of figures read from the database is about: one person, or `count` people
+/// the reader does not know who stand alike and are not listed (a group of at least k of
+/// them: see `disclosure::Cover`). `group` ties one group's rows together (a skill's
+/// two days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Person(Person),
+    Unlisted { group: usize, count: i64 },
+}
+
+impl Who {
+    fn weight(self) -> i64 {
+        match self {
+            Who::Person(_) => 1,
+            Who::Unlisted { count, .. } => count,
+        }
+    }
+}
+
+/// The people of `who`s, as a table's cell covers them.
+fn cover(who: impl Iterator<Item = Who>) -> Cover {
+    let mut cover = Cover::default();
+    for w in who {
+        match w {
+            Who::Person(p) => cover.listed.push(p),
+            Who::Unlisted { count, .. } => {
+                cover.others += usize::try_from(count).unwrap_or_default();
+            }
+        }
+    }
+    cover
+}
 
 /// A figure in the period (`now`) and in the previous one (`before`). `None` is a figure
 /// withheld for privacy (or, for an average, one with nobody to average).
@@ -266,7 +299,6 @@ async fn build(
         Some(id) => plan::outline(conn, id).await?,
         None => None,
     };
-    let shares = goals::outcomes_in_cycles(conn, &all_cycles).await?;
     let catalog = skill_area::catalog(conn).await?;
     // Levels are grouped in the database. The people read one by one are the team of a
     // team's cut and the people the reader knows; for a reader, groups of fewer than k
@@ -287,6 +319,8 @@ async fn build(
             (one_by_one, i64::try_from(below).unwrap_or(i64::MAX))
         }
     };
+    let (goal_groups, own_goals) =
+        goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below).await?;
     let standings = skill_area::period_standings(
         conn,
         period.eve().min(today),
@@ -315,6 +349,7 @@ async fn build(
 
     let mut table = Table::new();
     let team_ref = team.as_ref();
+    let shares = coverage::shares(&goal_groups, &own_goals);
     let coverage_cells = coverage::cells(&mut table, plan, &shares, &cycle_sets, team_ref);
     let skill_cells = skills::cells(&mut table, catalog, &skills::rows(&standings), team_ref);
     let reader = match &audience {

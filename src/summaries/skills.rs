@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Cut, Figure, Shown};
+use super::{Cut, Figure, Shown, Who, cover};
 use crate::{
     disclosure::{CellId, Cover, Person, Table},
     skills::{PeriodStandings, Skill, SkillCategory},
@@ -57,24 +57,6 @@ struct Block {
     target: Option<f64>,
 }
 
-/// Who a row is about: one person, or `count` people the reader does not know who stand
-/// alike in the skill and are not listed (a group of at least k of them: see
-/// `disclosure::Cover` and `rows`). `group` ties one group's rows on the two days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
-    Person(Person),
-    Unlisted { group: usize, count: i64 },
-}
-
-impl Who {
-    fn weight(self) -> i64 {
-        match self {
-            Who::Person(_) => 1,
-            Who::Unlisted { count, .. } => count,
-        }
-    }
-}
-
 /// A standing in one skill on one day (the period's end or its eve).
 #[derive(Debug, Clone, Copy)]
 pub struct Row {
@@ -83,20 +65,6 @@ pub struct Row {
     baseline: i16,
     level: i16,
     target: Option<i16>,
-}
-
-/// The people of `who`s, as a table's cell covers them.
-fn cover(who: impl Iterator<Item = Who>) -> Cover {
-    let mut cover = Cover::default();
-    for w in who {
-        match w {
-            Who::Person(p) => cover.listed.push(p),
-            Who::Unlisted { count, .. } => {
-                cover.others += usize::try_from(count).unwrap_or_default();
-            }
-        }
-    }
-    cover
 }
 
 /// The period's standings as rows for its end and its eve: the people asked for one by
