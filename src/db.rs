@@ -913,6 +913,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn instants_in_json_rows_read_as_sqlx_reads_them() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-03T10:15:30.123456789Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let whole = chrono::DateTime::parse_from_rfc3339("2026-12-03T10:15:30Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (text, expected) in [
+            // sqlx's own writing, with its nanoseconds (the feed's cursor keeps them).
+            ("2026-12-03T10:15:30.123456789+00:00", at),
+            // PostgreSQL's JSON, in another zone.
+            ("2026-12-03T11:15:30.123456789+01:00", at),
+            ("2026-12-03 10:15:30.123456789+00:00", at),
+            ("2026-12-03 10:15:30.123456789", at),
+            ("2026-12-03T10:15:30", whole),
+            ("2026-12-03 10:15:30Z", whole),
+        ] {
+            assert_eq!(parse_stored_instant(text), Some(expected), "{text}");
+        }
+        assert_eq!(parse_stored_instant("yesterday"), None);
+    }
+
+    #[test]
     fn params_number_their_placeholders_in_binding_order() {
         let mut params = Params::new();
         let person = params.bind(7);

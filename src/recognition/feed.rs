@@ -277,30 +277,32 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
         &db::nested_json(backend, "u.item"),
         "u.created_at DESC, u.source DESC, u.id DESC",
     );
-    // `f` is read once by the four selects (MATERIALIZED, on both backends).
+    // `f` is read once by the four selects (MATERIALIZED, on both backends). CROSS JOIN
+    // keeps SQLite's join order: the page's few rows first, each looked up by its key
+    // (left free, SQLite may start from a table and probe `f`, scanning thousands of
+    // rows); PostgreSQL reads it as the inner join it is.
     let sql = format!(
         "WITH f AS MATERIALIZED (
             SELECT * FROM ({sources}) merged
             ORDER BY created_at DESC, source DESC, id DESC LIMIT {take})
          SELECT {page} AS page FROM (
             SELECT f.source, f.id, f.created_at, {kudos} AS item
-            FROM f JOIN kudos k ON k.id = f.id JOIN people kg ON kg.id = k.giver_id
-            WHERE f.source = 0
+            FROM f CROSS JOIN kudos k CROSS JOIN people kg
+            WHERE f.source = 0 AND k.id = f.id AND kg.id = k.giver_id
             UNION ALL
             SELECT f.source, f.id, f.created_at, {entries} AS item
-            FROM f JOIN notebook_entries e ON e.id = f.id
-            JOIN trophies t ON t.id = e.trophy_id
-            LEFT JOIN people eg ON eg.id = e.giver_id
-            JOIN people er ON er.id = e.receiver_id
-            WHERE f.source = 1
+            FROM f CROSS JOIN notebook_entries e CROSS JOIN trophies t
+            CROSS JOIN people er LEFT JOIN people eg ON eg.id = e.giver_id
+            WHERE f.source = 1 AND e.id = f.id AND t.id = e.trophy_id
+              AND er.id = e.receiver_id
             UNION ALL
             SELECT f.source, f.id, f.created_at, {compliments} AS item
-            FROM f JOIN compliments c ON c.id = f.id JOIN people cp ON cp.id = c.person_id
-            WHERE f.source = 2
+            FROM f CROSS JOIN compliments c CROSS JOIN people cp
+            WHERE f.source = 2 AND c.id = f.id AND cp.id = c.person_id
             UNION ALL
             SELECT f.source, f.id, f.created_at, {announcements} AS item
-            FROM f JOIN announcements a ON a.id = f.id JOIN people ap ON ap.id = a.posted_by_id
-            WHERE f.source = 3) u"
+            FROM f CROSS JOIN announcements a CROSS JOIN people ap
+            WHERE f.source = 3 AND a.id = f.id AND ap.id = a.posted_by_id) u"
     );
     let row = db
         .conn()
