@@ -471,7 +471,9 @@ pub fn from_json_rows<T: serde::de::DeserializeOwned>(
         return Ok(Vec::new());
     };
     serde_json::from_str(&json).map_err(|err| {
-        AppError::internal(anyhow::Error::new(err).context(format!("reading the JSON rows of {column}")))
+        AppError::internal(
+            anyhow::Error::new(err).context(format!("reading the JSON rows of {column}")),
+        )
     })
 }
 

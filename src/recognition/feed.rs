@@ -233,7 +233,11 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let sources = sources.join(" UNION ALL ");
     let backend = db.backend();
     let object = |fields: &[(&str, &str)]| {
-        let mut all = vec![("source", "f.source"), ("id", "f.id"), ("created_at", "f.created_at")];
+        let mut all = vec![
+            ("source", "f.source"),
+            ("id", "f.id"),
+            ("created_at", "f.created_at"),
+        ];
         all.extend_from_slice(fields);
         db::json_object(backend, &all)
     };
