@@ -154,7 +154,9 @@ run() { # name, wrk arguments ending with the URL
   echo "Requests/sec (both): ${rate[$1]}, p99 (the higher): ${p99[$1]}"
   rm -f "$one" "$two"
 }
-# The pages read afresh beside /healthz, as shares of its rate (targets: 10%, the feed 5%).
+# The portal and the pages read afresh beside /healthz, as shares of its rate (targets:
+# the signed-in portal 50%, the API portal at least the signed-in portal's, the pages read
+# afresh 10%, the feed's 5%).
 summary() {
   local healthz=${rate[/healthz]:-0} line="== summary: /healthz ${rate[/healthz]:-?} req/s"
   for name in "${@}"; do
@@ -177,7 +179,7 @@ run "/portal/feed.atom?after= (its second page, read afresh)" -H "cookie: staffd
 run "/trophies/1?after= (notebook page 3, read afresh)" -H "cookie: staffdev_session=$session" "$base/trophies/1?after=$notebook"
 run "/healthz again" "$base/healthz"
 echo "== $(date -u +%T) load: $(cut -d' ' -f1-3 /proc/loadavg)"
-summary "/portal signed in" "/portal?after= (the wall's third page, read afresh)" \
+summary "/portal signed in" "/api/v1/portal" "/portal?after= (the wall's third page, read afresh)" \
   "/portal/feed.atom?after= (its second page, read afresh)" "/trophies/1?after= (notebook page 3, read afresh)"
 # Memory of each server after the run: now (VmRSS) and at its peak (VmHWM).
 for pid in "${pids[@]}"; do

@@ -6,12 +6,13 @@
 #   cargo build --release && bash benches/profile_pages.sh
 # Needs the database portal_load.sh seeds (DB, default /tmp/portal.db), wrk and perf.
 # Writes OUT-<page>.data and OUT-<page>.txt (OUT defaults to /tmp/pages-profile).
+# Serves on 127.0.0.1:PORT (default 8094).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-target/release/staffdev}
 db=${DB:-/tmp/portal.db}
 out=${OUT:-/tmp/pages-profile}
-port=8094
+port=${PORT:-8094}
 [ -f "$db" ] || { echo "no $db: run benches/portal_load.sh once to seed it" >&2; exit 1; }
 
 "$bin" serve --database-url "sqlite://$db" --bind "127.0.0.1:$port" --log warn >"$out-serve.log" 2>&1 &

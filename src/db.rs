@@ -415,6 +415,108 @@ impl Params {
     }
 }
 
+/// One JSON object per row, for a page that crosses from the database as a single value
+/// (`json_rows`): `fields` are (key, SQL expression) pairs, the keys plain words.
+pub fn json_object(backend: DbBackend, fields: &[(&str, &str)]) -> String {
+    let pairs: Vec<String> = fields
+        .iter()
+        .map(|(key, expr)| format!("'{key}', {expr}"))
+        .collect();
+    let pairs = pairs.join(", ");
+    match backend {
+        DbBackend::Postgres => format!("json_build_object({pairs})"),
+        _ => format!("json_object({pairs})"),
+    }
+}
+
+/// The aggregate that gathers the rows of a query as one JSON array of `json_object`s in
+/// `order`, as text. A page read afresh is then one row, one message from SQLite's worker
+/// thread to the request rather than one per row (each a wake-up of the other thread,
+/// what the profile of pages read afresh showed most; see benches/README.md). No rows
+/// give `[]` on SQLite and NULL on PostgreSQL, which `from_json_rows` reads as empty.
+pub fn json_rows(backend: DbBackend, fields: &[(&str, &str)], order: &str) -> String {
+    json_agg(backend, &json_object(backend, fields), order)
+}
+
+/// As `json_rows`, for rows whose JSON value `value` is already computed (use
+/// `nested_json` for one read from a subquery).
+pub fn json_agg(backend: DbBackend, value: &str, order: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("json_agg({value} ORDER BY {order})::text"),
+        _ => format!("json_group_array({value} ORDER BY {order})"),
+    }
+}
+
+/// A JSON value computed elsewhere (a subquery's `json_agg` or `json_group_array`, a
+/// column of a subquery holding a `json_object`), to nest in another: SQLite forgets
+/// that a value coming out of a subquery is JSON and would nest it as a string, so it is
+/// read as JSON again; PostgreSQL keeps its type.
+pub fn nested_json(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => expr.to_owned(),
+        _ => format!("json({expr})"),
+    }
+}
+
+/// The rows `json_rows` gathered into `column` of `row`.
+pub fn from_json_rows<T: serde::de::DeserializeOwned>(
+    row: Option<&QueryResult>,
+    column: &str,
+) -> Result<Vec<T>, AppError> {
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
+    let json: Option<String> = row.try_get("", column)?;
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|err| {
+        AppError::internal(
+            anyhow::Error::new(err).context(format!("reading the JSON rows of {column}")),
+        )
+    })
+}
+
+/// An instant as a JSON row carries it (`json_rows`): PostgreSQL writes RFC 3339, SQLite
+/// the text stored, which sqlx writes as RFC 3339 and other writers (imports, the
+/// seeders) may write with a space or without an offset (then UTC), as sqlx reads them.
+pub fn parse_stored_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{DateTime, NaiveDateTime, Utc};
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    for format in ["%F %T%.f%:z", "%F %T%.fZ", "%FT%T%.fZ"] {
+        if let Ok(at) = DateTime::parse_from_str(text, format) {
+            return Some(at.with_timezone(&Utc));
+        }
+    }
+    ["%F %T%.f", "%FT%T%.f", "%F %R", "%FT%R"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|at| at.and_utc())
+}
+
+/// Serde's reading of an instant in a JSON row (`parse_stored_instant`).
+pub fn stored_instant<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<chrono::DateTime<chrono::Utc>, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(de)?;
+    parse_stored_instant(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("not an instant: {text:?}")))
+}
+
+/// Serde's reading of an instant that may be missing in a JSON row.
+pub fn stored_instant_opt<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+    let text = <Option<std::borrow::Cow<'de, str>> as serde::Deserialize>::deserialize(de)?;
+    text.map(|text| {
+        parse_stored_instant(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an instant: {text:?}")))
+    })
+    .transpose()
+}
+
 /// The database URL with any password replaced, for messages and logs.
 pub fn redacted_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -811,6 +913,29 @@ async fn apply_page_limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_in_json_rows_read_as_sqlx_reads_them() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-03T10:15:30.123456789Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let whole = chrono::DateTime::parse_from_rfc3339("2026-12-03T10:15:30Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (text, expected) in [
+            // sqlx's own writing, with its nanoseconds (the feed's cursor keeps them).
+            ("2026-12-03T10:15:30.123456789+00:00", at),
+            // PostgreSQL's JSON, in another zone.
+            ("2026-12-03T11:15:30.123456789+01:00", at),
+            ("2026-12-03 10:15:30.123456789+00:00", at),
+            ("2026-12-03 10:15:30.123456789", at),
+            ("2026-12-03T10:15:30", whole),
+            ("2026-12-03 10:15:30Z", whole),
+        ] {
+            assert_eq!(parse_stored_instant(text), Some(expected), "{text}");
+        }
+        assert_eq!(parse_stored_instant("yesterday"), None);
+    }
 
     #[test]
     fn params_number_their_placeholders_in_binding_order() {

@@ -35,7 +35,7 @@ pub const FEED_NAME: &str = "Department meetings";
 /// it signed in: the same function and the same shared first page as `/portal/feed.atom`.
 pub async fn portal_feed(
     db: &Db,
-    cache: &FeedCache,
+    cache: &Arc<FeedCache>,
     secret: &str,
     portal_public: bool,
     after: Option<&str>,

@@ -2,17 +2,18 @@
 //! fixed number of queries; and a person's recognition for their profile.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{EntityTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde::Deserialize;
 
 use super::{
     Announcement, AnnouncementKind, Channel, Compliment, EntryKind, Kudos, NotebookEntry, Reader,
     Trophy, announcements,
-    kudos::{kudos_rows, kudos_wall, parse_recipients, recipients_json, split_tags},
+    kudos::{self, kudos_rows, kudos_wall, recipients_json, split_tags},
     notices::{compliment_rows, compliments_about},
     trophies,
 };
 use crate::{
-    db::{Db, Params},
+    db::{self, Db, Params},
     entities::person,
     error::{AppError, AppResult},
     paging::{self, Page},
@@ -51,18 +52,21 @@ pub type PortalCache = crate::shared::Shared<Portal>;
 
 /// Everything on the portal in a fixed number of queries, whatever the number of kudos
 /// and entries: each list is one keyset-limited query. `after` pages the kudos wall. The
-/// first page comes from `cache` while it is fresh. A later page of the wall is read
+/// first page comes from `cache`, refreshed in the background once it is old (no request
+/// waits for it, see `Shared::get_or_refresh`). A later page of the wall is read
 /// afresh (one statement) and shown beside the rest of the shared first page (the
 /// trophies, the notebook, the news…), which is the same on every page of the wall: so
 /// paging the wall reads the wall only.
 pub async fn portal(
     db: &Db,
-    cache: &PortalCache,
+    cache: &std::sync::Arc<PortalCache>,
     reader: Reader,
     after: Option<&str>,
 ) -> AppResult<std::sync::Arc<Portal>> {
     reader.check()?;
-    let first = cache.get_or_read(db, || read_portal(db, reader)).await?;
+    let first = cache
+        .get_or_refresh(db, move |db| async move { read_portal(&db, reader).await })
+        .await?;
     if after.is_none() {
         return Ok(first);
     }
@@ -174,16 +178,20 @@ fn after_cursor(
 pub type FeedCache = crate::shared::Shared<Page<FeedItem>>;
 
 /// One page of the feed: at most `FEED_PAGE` items of every kind, newest first. The first
-/// page comes from `cache` while it is fresh.
+/// page comes from `cache`, refreshed in the background once it is old.
 pub async fn feed(
     db: &Db,
-    cache: &FeedCache,
+    cache: &std::sync::Arc<FeedCache>,
     reader: Reader,
     after: Option<&str>,
 ) -> AppResult<std::sync::Arc<Page<FeedItem>>> {
     reader.check()?;
     match after {
-        None => cache.get_or_read(db, || read_feed(db, None)).await,
+        None => {
+            cache
+                .get_or_refresh(db, |db| async move { read_feed(&db, None).await })
+                .await
+        }
         Some(_) => Ok(std::sync::Arc::new(read_feed(db, after).await?)),
     }
 }
@@ -196,12 +204,14 @@ const FEED_SOURCES: [(u8, &str); 4] = [
     (3, "announcements"),
 ];
 
-/// One statement for the page, whatever it holds: each source's visible rows after the
-/// cursor, newest first and keyset-limited (only keys, on the source's (created_at, id)
-/// index), are merged and cut to the page in the database; then each row's own columns,
-/// its people's names and, for kudos, its recipients (`kudos::recipients_json`) are
-/// joined to those few. So one row per item crosses from the database, rather than a
-/// page of every kind, sorted here, and a row per recipient.
+/// One statement and one row for the page, whatever it holds: each source's visible rows
+/// after the cursor, newest first and keyset-limited (only keys, on the source's
+/// (created_at, id) index), are merged and cut to the page in the database (`f`); then
+/// each kind's few rows of that page are joined to their own columns and people's names
+/// (and, for kudos, their recipients, `kudos::recipients_json`) in a narrow select of
+/// their own, one JSON object each, and the page is gathered into one JSON array
+/// (`db::json_agg`). So a single value crosses from the database, rather than a row per
+/// item with every kind's columns, each found through ten outer joins.
 async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
     let cursor =
@@ -222,54 +232,106 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     }
     let sources = sources.join(" UNION ALL ");
     let backend = db.backend();
+    let object = |fields: &[(&str, &str)]| {
+        let mut all = vec![
+            ("source", "f.source"),
+            ("id", "f.id"),
+            ("created_at", "f.created_at"),
+        ];
+        all.extend_from_slice(fields);
+        db::json_object(backend, &all)
+    };
     let recipients = recipients_json(backend, "k");
-    let sql = format!(
-        "SELECT f.source, f.id, f.created_at,
-            k.giver_id AS k_giver_id, kg.name AS k_giver_name, k.message AS k_message,
-            k.value_tags AS k_value_tags, {recipients} AS k_recipients,
-            e.trophy_id AS e_trophy_id, t.name AS e_trophy_name, e.seq AS e_seq,
-            e.kind AS e_kind, e.giver_id AS e_giver_id, eg.name AS e_giver_name,
-            e.receiver_id AS e_receiver_id, er.name AS e_receiver_name, e.message AS e_message,
-            c.person_id AS c_person_id, cp.name AS c_person_name, c.giver_name AS c_giver_name,
-            c.giver_affiliation AS c_giver_affiliation, c.channel AS c_channel,
-            c.received_on AS c_received_on, c.message AS c_message,
-            a.kind AS a_kind, a.title AS a_title, a.body AS a_body,
-            a.posted_by_id AS a_posted_by_id, ap.name AS a_posted_by_name
-         FROM (SELECT * FROM ({sources}) merged
-               ORDER BY created_at DESC, source DESC, id DESC LIMIT {take}) f
-         LEFT JOIN kudos k ON f.source = 0 AND k.id = f.id
-         LEFT JOIN people kg ON kg.id = k.giver_id
-         LEFT JOIN notebook_entries e ON f.source = 1 AND e.id = f.id
-         LEFT JOIN trophies t ON t.id = e.trophy_id
-         LEFT JOIN people eg ON eg.id = e.giver_id
-         LEFT JOIN people er ON er.id = e.receiver_id
-         LEFT JOIN compliments c ON f.source = 2 AND c.id = f.id
-         LEFT JOIN people cp ON cp.id = c.person_id
-         LEFT JOIN announcements a ON f.source = 3 AND a.id = f.id
-         LEFT JOIN people ap ON ap.id = a.posted_by_id
-         ORDER BY f.created_at DESC, f.source DESC, f.id DESC"
+    let kudos = object(&[
+        ("k_giver_id", "k.giver_id"),
+        ("k_giver_name", "kg.name"),
+        ("k_message", "k.message"),
+        ("k_value_tags", "k.value_tags"),
+        ("k_recipients", &recipients),
+    ]);
+    let entries = object(&[
+        ("e_trophy_id", "e.trophy_id"),
+        ("e_trophy_name", "t.name"),
+        ("e_seq", "e.seq"),
+        ("e_kind", "e.kind"),
+        ("e_giver_id", "e.giver_id"),
+        ("e_giver_name", "eg.name"),
+        ("e_receiver_id", "e.receiver_id"),
+        ("e_receiver_name", "er.name"),
+        ("e_message", "e.message"),
+    ]);
+    let compliments = object(&[
+        ("c_person_id", "c.person_id"),
+        ("c_person_name", "cp.name"),
+        ("c_giver_name", "c.giver_name"),
+        ("c_giver_affiliation", "c.giver_affiliation"),
+        ("c_channel", "c.channel"),
+        ("c_received_on", "c.received_on"),
+        ("c_message", "c.message"),
+    ]);
+    let announcements = object(&[
+        ("a_kind", "a.kind"),
+        ("a_title", "a.title"),
+        ("a_body", "a.body"),
+        ("a_posted_by_id", "a.posted_by_id"),
+        ("a_posted_by_name", "ap.name"),
+    ]);
+    let page = db::json_agg(
+        backend,
+        &db::nested_json(backend, "u.item"),
+        "u.created_at DESC, u.source DESC, u.id DESC",
     );
-    let items = FeedRow::find_by_statement(params.statement(backend, sql))
-        .all(db.conn())
-        .await?
+    // `f` is read once by the four selects (MATERIALIZED, on both backends). CROSS JOIN
+    // keeps SQLite's join order: the page's few rows first, each looked up by its key
+    // (left free, SQLite may start from a table and probe `f`, scanning thousands of
+    // rows); PostgreSQL reads it as the inner join it is.
+    let sql = format!(
+        "WITH f AS MATERIALIZED (
+            SELECT * FROM ({sources}) merged
+            ORDER BY created_at DESC, source DESC, id DESC LIMIT {take})
+         SELECT {page} AS page FROM (
+            SELECT f.source, f.id, f.created_at, {kudos} AS item
+            FROM f CROSS JOIN kudos k CROSS JOIN people kg
+            WHERE f.source = 0 AND k.id = f.id AND kg.id = k.giver_id
+            UNION ALL
+            SELECT f.source, f.id, f.created_at, {entries} AS item
+            FROM f CROSS JOIN notebook_entries e CROSS JOIN trophies t
+            CROSS JOIN people er LEFT JOIN people eg ON eg.id = e.giver_id
+            WHERE f.source = 1 AND e.id = f.id AND t.id = e.trophy_id
+              AND er.id = e.receiver_id
+            UNION ALL
+            SELECT f.source, f.id, f.created_at, {compliments} AS item
+            FROM f CROSS JOIN compliments c CROSS JOIN people cp
+            WHERE f.source = 2 AND c.id = f.id AND cp.id = c.person_id
+            UNION ALL
+            SELECT f.source, f.id, f.created_at, {announcements} AS item
+            FROM f CROSS JOIN announcements a CROSS JOIN people ap
+            WHERE f.source = 3 AND a.id = f.id AND ap.id = a.posted_by_id) u"
+    );
+    let row = db
+        .conn()
+        .query_one_raw(params.statement(backend, sql))
+        .await?;
+    let items = db::from_json_rows::<FeedRow>(row.as_ref(), "page")?
         .into_iter()
         .map(FeedRow::into_item)
         .collect::<AppResult<Vec<_>>>()?;
     Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
 }
 
-/// A row of the feed's statement: the item's source, id and time, and the columns of its
-/// own kind (those of the other kinds are NULL).
-#[derive(FromQueryResult)]
+/// An item of the feed's statement: its source, id and time, and the fields of its own
+/// kind (the other kinds' are absent, which serde reads as None).
+#[derive(Deserialize)]
 struct FeedRow {
     source: i32,
     id: i64,
+    #[serde(deserialize_with = "crate::db::stored_instant")]
     created_at: DateTime<Utc>,
     k_giver_id: Option<i32>,
     k_giver_name: Option<String>,
     k_message: Option<String>,
     k_value_tags: Option<String>,
-    k_recipients: Option<String>,
+    k_recipients: Option<Vec<(i32, String)>>,
     e_trophy_id: Option<i32>,
     e_trophy_name: Option<String>,
     e_seq: Option<i32>,
@@ -311,7 +373,7 @@ impl FeedRow {
                     id: present(self.k_giver_id, "k_giver_id")?,
                     name: present(self.k_giver_name, "k_giver_name")?,
                 },
-                recipients: parse_recipients(self.k_recipients.as_deref())?,
+                recipients: kudos::recipients(self.k_recipients),
                 message: present(self.k_message, "k_message")?,
                 values: split_tags(&present(self.k_value_tags, "k_value_tags")?),
                 created_at,

@@ -3,17 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
 };
+use serde::Deserialize;
 
 use super::{Message, Reader, limit_sql, older_than};
 use crate::validate::Word;
 use crate::{
     auth::Actor,
-    db::{Db, Params, WriteTxn},
+    db::{self, Db, Params, WriteTxn},
     entities::{kudos, kudos_recipient, person},
-    error::{AppError, AppResult},
+    error::AppResult,
     notifications,
     paging::{self, Page},
     people::{PersonRef, Role},
@@ -261,16 +261,18 @@ async fn check_recipients(
     Ok(recipients)
 }
 
-#[derive(FromQueryResult)]
+/// A kudos as `kudos_rows` gathers it: one JSON object in the page's one value.
+#[derive(Deserialize)]
 struct KudosRow {
     id: i64,
     giver_id: i32,
     giver_name: String,
     message: String,
     value_tags: String,
+    #[serde(deserialize_with = "crate::db::stored_instant")]
     created_at: DateTime<Utc>,
-    /// `recipients_json`: the recipients as one JSON array of `[id, name]`.
-    recipients: Option<String>,
+    /// `recipients_json`: the recipients as `[id, name]` pairs; null for none on PostgreSQL.
+    recipients: Option<Vec<(i32, String)>>,
 }
 
 pub(super) fn split_tags(tags: &str) -> Vec<String> {
@@ -281,39 +283,38 @@ pub(super) fn split_tags(tags: &str) -> Vec<String> {
 }
 
 /// An expression for the recipients of the kudos row `kudos` (an alias), by name: one
-/// JSON array of `[id, name]` pairs, so a page of kudos is one statement and one row per
-/// kudos, rather than a second statement and a row per recipient. Each backend spells
-/// the aggregate its own way and sorts names its own way, as `ORDER BY p.name` did.
-/// PostgreSQL's aggregate of no rows is NULL, SQLite's `[]`; both read as no one.
+/// JSON array of `[id, name]` pairs (a JSON value, to nest in a row's `json_object`), so a
+/// page of kudos is one statement rather than a second statement and a row per recipient.
+/// Each backend spells the aggregate its own way and sorts names its own way, as
+/// `ORDER BY p.name` did. PostgreSQL's aggregate of no rows is NULL, SQLite's `[]`; both
+/// read as no one.
 pub(super) fn recipients_json(backend: DbBackend, kudos: &str) -> String {
     let aggregate = match backend {
-        DbBackend::Postgres => "json_agg(json_build_array(rp.id, rp.name) ORDER BY rp.name)::text",
+        DbBackend::Postgres => "json_agg(json_build_array(rp.id, rp.name) ORDER BY rp.name)",
         _ => "json_group_array(json_array(rp.id, rp.name) ORDER BY rp.name)",
     };
-    format!(
-        "(SELECT {aggregate} FROM kudos_recipients rr JOIN people rp ON rp.id = rr.person_id
-          WHERE rr.kudos_id = {kudos}.id)"
+    db::nested_json(
+        backend,
+        &format!(
+            "(SELECT {aggregate} FROM kudos_recipients rr JOIN people rp ON rp.id = rr.person_id
+              WHERE rr.kudos_id = {kudos}.id)"
+        ),
     )
 }
 
 /// The recipients `recipients_json` wrote, in its order.
-pub(super) fn parse_recipients(json: Option<&str>) -> AppResult<Vec<PersonRef>> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
-    };
-    let pairs: Vec<(i32, String)> = serde_json::from_str(json).map_err(|err| {
-        AppError::internal(anyhow::Error::new(err).context("reading the recipients of kudos"))
-    })?;
-    Ok(pairs
+pub(super) fn recipients(pairs: Option<Vec<(i32, String)>>) -> Vec<PersonRef> {
+    pairs
+        .unwrap_or_default()
         .into_iter()
         .map(|(id, name)| PersonRef { id, name })
-        .collect())
+        .collect()
 }
 
 impl KudosRow {
-    fn into_kudos(self) -> AppResult<Kudos> {
-        Ok(Kudos {
-            recipients: parse_recipients(self.recipients.as_deref())?,
+    fn into_kudos(self) -> Kudos {
+        Kudos {
+            recipients: recipients(self.recipients),
             id: self.id,
             giver: PersonRef {
                 id: self.giver_id,
@@ -322,14 +323,14 @@ impl KudosRow {
             values: split_tags(&self.value_tags),
             message: self.message,
             created_at: self.created_at,
-        })
+        }
     }
 }
 
 /// Visible kudos rows (by keyset, newest first) with their givers and recipients: one
-/// statement whatever the page size. `filter_sql` uses placeholders bound in `params`.
-/// The page is chosen first and the names joined to those few rows, so the recipients
-/// are gathered for the page only.
+/// statement whatever the page size, answering one row (`db::json_rows`). `filter_sql`
+/// uses placeholders bound in `params`. The page is chosen first and the names joined to
+/// those few rows, so the recipients are gathered for the page only.
 pub(super) async fn kudos_rows(
     conn: &impl ConnectionTrait,
     filter_sql: &str,
@@ -339,22 +340,34 @@ pub(super) async fn kudos_rows(
     let backend = conn.get_database_backend();
     let limit = limit_sql(limit);
     let recipients = recipients_json(backend, "k");
-    KudosRow::find_by_statement(params.statement(
+    let page = db::json_rows(
         backend,
-        format!(
-            "SELECT k.id, k.giver_id, g.name AS giver_name, k.message, k.value_tags, k.created_at,
-                {recipients} AS recipients
-             FROM (SELECT * FROM kudos k WHERE k.hidden_at IS NULL {filter_sql}
-                   ORDER BY k.id DESC LIMIT {limit}) k
-             JOIN people g ON g.id = k.giver_id
-             ORDER BY k.id DESC"
-        ),
-    ))
-    .all(conn)
-    .await?
-    .into_iter()
-    .map(KudosRow::into_kudos)
-    .collect()
+        &[
+            ("id", "k.id"),
+            ("giver_id", "k.giver_id"),
+            ("giver_name", "g.name"),
+            ("message", "k.message"),
+            ("value_tags", "k.value_tags"),
+            ("created_at", "k.created_at"),
+            ("recipients", &recipients),
+        ],
+        "k.id DESC",
+    );
+    let row = conn
+        .query_one_raw(params.statement(
+            backend,
+            format!(
+                "SELECT {page} AS page
+                 FROM (SELECT * FROM kudos k WHERE k.hidden_at IS NULL {filter_sql}
+                       ORDER BY k.id DESC LIMIT {limit}) k
+                 JOIN people g ON g.id = k.giver_id"
+            ),
+        ))
+        .await?;
+    Ok(db::from_json_rows::<KudosRow>(row.as_ref(), "page")?
+        .into_iter()
+        .map(KudosRow::into_kudos)
+        .collect())
 }
 
 /// The kudos wall, newest first, paged with a keyset cursor; hidden kudos are left out.

@@ -9,12 +9,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, Set, Statement, TransactionTrait,
 };
+use serde::Deserialize;
 
 use super::{Hidden, NotebookMessage, Reader, hidden, limit_sql};
 use crate::{
     audit,
     auth::Actor,
-    db::{Db, Params, WriteTxn},
+    db::{self, Db, Params, WriteTxn},
     entities::{notebook_entry, person, trophy},
     error::{AppError, AppResult},
     notifications,
@@ -558,7 +559,9 @@ pub async fn reassign_trophy(
     Ok(moved)
 }
 
-#[derive(FromQueryResult)]
+/// An entry with its names: a row, or an object of a page gathered as JSON
+/// (`trophy_with_notebook`).
+#[derive(FromQueryResult, Deserialize)]
 struct EntryRow {
     id: i64,
     trophy_id: i32,
@@ -570,7 +573,9 @@ struct EntryRow {
     receiver_id: i32,
     receiver_name: String,
     message: String,
+    #[serde(deserialize_with = "crate::db::stored_instant")]
     created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::db::stored_instant_opt")]
     hidden_at: Option<DateTime<Utc>>,
     hidden_reason: Option<String>,
 }
@@ -631,11 +636,10 @@ pub async fn notebook(
         .1)
 }
 
-/// A trophy with a page of its notebook (as `notebook`), for its page: one statement.
-/// The trophy's row is read with its holder and the page's entries joined to it (LEFT,
-/// so a page past the last entry still names the trophy); each row repeats the trophy's
-/// few columns, which costs less than a statement of its own. A trophy that does not
-/// exist is a 404.
+/// A trophy with a page of its notebook (as `notebook`), for its page: one statement and
+/// one row, the trophy's columns with its holder and the page's entries gathered into one
+/// JSON value (`db::json_rows`), so the trophy's columns come once and a single message
+/// crosses from the database. A trophy that does not exist is a 404.
 pub async fn trophy_with_notebook(
     db: &Db,
     reader: Reader,
@@ -649,42 +653,56 @@ pub async fn trophy_with_notebook(
         Some(cursor) => paging::decode_cursor(cursor)?,
         None => i32::MAX,
     };
+    let backend = db.backend();
+    let entries = db::json_rows(
+        backend,
+        &[
+            ("id", "e.id"),
+            ("trophy_id", "e.trophy_id"),
+            ("trophy_name", "t.name"),
+            ("seq", "e.seq"),
+            ("kind", "e.kind"),
+            ("giver_id", "e.giver_id"),
+            ("giver_name", "g.name"),
+            ("receiver_id", "e.receiver_id"),
+            ("receiver_name", "r.name"),
+            ("message", "e.message"),
+            ("created_at", "e.created_at"),
+            ("hidden_at", "e.hidden_at"),
+            ("hidden_reason", "e.hidden_reason"),
+        ],
+        "e.seq DESC",
+    );
     // The entries are chosen apart, as in `entries_named`, for the same reason.
-    let rows = db
+    let row = db
         .conn()
-        .query_all_raw(Statement::from_sql_and_values(
-            db.backend(),
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
             format!(
                 "SELECT t.id AS t_id, t.name AS t_name, t.description AS t_description,
                 t.holder_id AS t_holder_id, h.name AS t_holder_name,
                 t.held_since AS t_held_since, t.entries AS t_entries,
-                e.id, e.trophy_id, t.name AS trophy_name, e.seq, e.kind,
-                e.giver_id, g.name AS giver_name, e.receiver_id, r.name AS receiver_name,
-                e.message, e.created_at, e.hidden_at, e.hidden_reason
+                (SELECT {entries}
+                 FROM (SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
+                       ORDER BY e.seq DESC LIMIT {}) e
+                 LEFT JOIN people g ON g.id = e.giver_id
+                 JOIN people r ON r.id = e.receiver_id) AS entries
             FROM trophies t
             JOIN people h ON h.id = t.holder_id
-            LEFT JOIN (SELECT * FROM notebook_entries e WHERE e.trophy_id = $1 AND e.seq < $2
-                       ORDER BY e.seq DESC LIMIT {}) e ON e.trophy_id = t.id
-            LEFT JOIN people g ON g.id = e.giver_id
-            LEFT JOIN people r ON r.id = e.receiver_id
-            WHERE t.id = $1
-            ORDER BY e.seq DESC",
+            WHERE t.id = $1",
                 limit_sql(limit + 1)
             ),
             [trophy_id.into(), before_seq.into()],
         ))
         .await?;
-    let Some(first) = rows.first() else {
+    let Some(row) = row else {
         return Err(AppError::NotFound);
     };
-    let found = Trophy::from(TrophyRow::from_query_result(first, "t_")?);
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in &rows {
-        // The trophy's row alone, without entries (LEFT JOIN): a page past the last.
-        if row.try_get::<Option<i64>>("", "id")?.is_some() {
-            entries.push(EntryRow::from_query_result(row, "")?.into_entry(reader)?);
-        }
-    }
+    let found = Trophy::from(TrophyRow::from_query_result(&row, "t_")?);
+    let entries = db::from_json_rows::<EntryRow>(Some(&row), "entries")?
+        .into_iter()
+        .map(|e| e.into_entry(reader))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((found, paging::finish(entries, limit, |e| e.seq)))
 }
 

@@ -616,8 +616,11 @@ both_backends! {
         let pages = [format!("/portal?after={wall}"), format!("/portal/feed.atom?after={feed}"), format!("/trophies/{trophy}?after={notebook}")];
         for path in &pages {
             // The first look may read what is shared for a moment (the session, the
-            // portal's first page); the second reads only the page itself.
+            // portal's first page, maybe in the background once it is old); the second
+            // reads only the page itself.
             lead.get_html(path).await;
+            app.state.portal_cache.settled().await;
+            app.state.feed_cache.settled().await;
             let looked = std::time::Instant::now();
             let before = app.db().statements_run();
             let html = lead.get_html(path).await;
