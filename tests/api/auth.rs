@@ -110,6 +110,30 @@ both_backends! {
 }
 
 both_backends! {
+    async fn a_crowd_of_requests_with_one_credential_looks_it_up_once_after_a_write(app) {
+        // Sessions and tokens share the cache and its single lookup; a token on /me is the
+        // request whose statements are easiest to count (pages keep caches of their own).
+        app.department().await;
+        let token = app.token("eng@example.org").await;
+        let statements = async |crowd: usize| {
+            let before = app.db().statements_run();
+            let answers = futures_util::future::join_all((0..crowd).map(|_| app.get_json(&token, "/api/v1/me"))).await;
+            assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK));
+            app.db().statements_run() - before
+        };
+        // The first use is recorded (a write), then the token is looked up again and cached.
+        statements(1).await;
+        statements(1).await;
+        let answer = statements(1).await;
+        // A write through this instance empties the cache; sixteen requests at once then
+        // cost sixteen answers and one lookup of the token, not sixteen.
+        app.db().write().await.unwrap().commit().await.unwrap();
+        let crowd = statements(16).await;
+        assert_eq!(crowd, 16 * answer + 1, "one answer costs {answer}");
+    }
+}
+
+both_backends! {
     async fn an_idle_session_expires(app) {
         app.department().await;
         let browser = app.signed_in("eng@example.org").await;
