@@ -42,49 +42,93 @@ pub const TOKEN_NAME_MAX: usize = 100;
 /// transaction, which empties this instance's cache at once (see `Db::generation`); on
 /// another instance sharing the database such a change takes effect within this time.
 pub const ACTOR_CACHE_TTL: Duration = Duration::from_secs(2);
-/// Past this many live entries the cache starts over rather than grow.
-const ACTOR_CACHE_MAX: usize = 10_000;
+/// Past this many entries the cache drops the least used first.
+const ACTOR_CACHE_MAX: u64 = 10_000;
 
 /// Actors recently resolved from a session cookie or an API token, keyed by the
-/// credential's digest: a reader clicking through pages costs one lookup every couple of
-/// seconds instead of one per request.
-#[derive(Default)]
+/// credential's digest and `Db::generation`: a reader clicking through pages costs one
+/// lookup every couple of seconds instead of one per request. When an entry is missing
+/// (expired, or a write has committed), concurrent requests for the same credential wait
+/// for one lookup rather than each asking the database (moka's `try_get_with`); nobody is
+/// ever served an entry older than `ACTOR_CACHE_TTL`, so sign-out keeps its bound.
 pub struct ActorCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, CachedActor>>,
+    entries: moka::future::Cache<(u64, String), CachedActor>,
 }
 
+impl Default for ActorCache {
+    fn default() -> Self {
+        ActorCache {
+            entries: moka::future::Cache::builder()
+                .max_capacity(ACTOR_CACHE_MAX)
+                .expire_after(FromLookup)
+                .build(),
+        }
+    }
+}
+
+#[derive(Clone)]
 struct CachedActor {
     actor: Actor,
-    at: std::time::Instant,
-    generation: u64,
+    /// When the lookup began: the time to live counts from here, not from its answer.
+    looked_up: std::time::Instant,
+}
+
+/// Each entry lives `ACTOR_CACHE_TTL` from the start of the lookup that found it.
+struct FromLookup;
+
+impl moka::Expiry<(u64, String), CachedActor> for FromLookup {
+    fn expire_after_create(
+        &self,
+        _key: &(u64, String),
+        value: &CachedActor,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(ACTOR_CACHE_TTL.saturating_sub(value.looked_up.elapsed()))
+    }
+}
+
+/// Why a lookup left nothing to cache.
+enum Miss {
+    /// Unknown, expired or deactivated: not cached, so the next request asks again.
+    NoActor,
+    /// Taken by the caller whose lookup failed; the others read for themselves.
+    Failed(std::sync::Mutex<Option<AppError>>),
 }
 
 impl ActorCache {
-    fn get(&self, key: &str, generation: u64) -> Option<Actor> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|c| c.generation == generation && c.at.elapsed() < ACTOR_CACHE_TTL)
-            .map(|c| c.actor.clone())
-    }
-
-    fn put(&self, key: String, actor: Actor, generation: u64, at: std::time::Instant) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= ACTOR_CACHE_MAX {
-                entries
-                    .retain(|_, c| c.generation == generation && c.at.elapsed() < ACTOR_CACHE_TTL);
-                if entries.len() >= ACTOR_CACHE_MAX {
-                    entries.clear();
-                }
+    /// The actor cached under `key` for this `generation`, or `read`'s answer, which is
+    /// cached when it names someone. Concurrent callers missing the same key wait for one
+    /// `read`; if it fails, its caller gets the error and the others read for themselves,
+    /// so each gets an error of its own (a 503 stays a 503).
+    async fn get_or_read<F>(
+        &self,
+        key: String,
+        generation: u64,
+        read: impl Fn() -> F,
+    ) -> AppResult<Option<Actor>>
+    where
+        F: std::future::Future<Output = AppResult<Option<Actor>>>,
+    {
+        let lookup = async {
+            let looked_up = std::time::Instant::now();
+            match read().await {
+                Ok(Some(actor)) => Ok(CachedActor { actor, looked_up }),
+                Ok(None) => Err(Miss::NoActor),
+                Err(error) => Err(Miss::Failed(std::sync::Mutex::new(Some(error)))),
             }
-            entries.insert(
-                key,
-                CachedActor {
-                    actor,
-                    at,
-                    generation,
-                },
-            );
+        };
+        match self.entries.try_get_with((generation, key), lookup).await {
+            Ok(cached) => Ok(Some(cached.actor)),
+            Err(miss) => match &*miss {
+                Miss::NoActor => Ok(None),
+                Miss::Failed(error) => {
+                    let taken = error.lock().ok().and_then(|mut e| e.take());
+                    match taken {
+                        Some(error) => Err(error),
+                        None => read().await,
+                    }
+                }
+            },
         }
     }
 }
@@ -313,16 +357,11 @@ pub async fn actor_for_session(
     limits: SessionPolicy,
 ) -> AppResult<Option<Actor>> {
     let key = format!("session:{}", secrets::digest(cookie_value));
-    let generation = db.generation();
-    if let Some(actor) = cache.get(&key, generation) {
-        return Ok(Some(actor));
-    }
-    let looked_up = std::time::Instant::now();
-    let actor = session_actor(db, cookie_value, limits).await?;
-    if let Some(actor) = &actor {
-        cache.put(key, actor.clone(), generation, looked_up);
-    }
-    Ok(actor)
+    cache
+        .get_or_read(key, db.generation(), || {
+            session_actor(db, cookie_value, limits)
+        })
+        .await
 }
 
 async fn session_actor(
@@ -381,16 +420,9 @@ pub async fn actor_for_token(db: &Db, cache: &ActorCache, token: &str) -> AppRes
         return Ok(None);
     }
     let key = format!("token:{}", secrets::digest(token));
-    let generation = db.generation();
-    if let Some(actor) = cache.get(&key, generation) {
-        return Ok(Some(actor));
-    }
-    let looked_up = std::time::Instant::now();
-    let actor = token_actor(db, token).await?;
-    if let Some(actor) = &actor {
-        cache.put(key, actor.clone(), generation, looked_up);
-    }
-    Ok(actor)
+    cache
+        .get_or_read(key, db.generation(), || token_actor(db, token))
+        .await
 }
 
 async fn token_actor(db: &Db, token: &str) -> AppResult<Option<Actor>> {
@@ -626,6 +658,93 @@ async fn end_other_sessions(txn: &WriteTxn, person_id: i32, keep: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ada() -> Actor {
+        Actor {
+            person_id: 1,
+            name: "Ada".to_owned(),
+            email: "ada@example.org".to_owned(),
+            role: crate::people::Role::Staff,
+            is_manager: false,
+            csrf_token: None,
+            session_id: None,
+        }
+    }
+
+    /// Sixteen requests for one credential at once, each reading (slowly) if let.
+    async fn burst(
+        cache: &ActorCache,
+        generation: u64,
+        reads: &std::sync::atomic::AtomicUsize,
+        answer: impl Fn() -> AppResult<Option<Actor>>,
+    ) -> Vec<AppResult<Option<Actor>>> {
+        let one = || {
+            cache.get_or_read("session:x".to_owned(), generation, || async {
+                reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                answer()
+            })
+        };
+        futures_util::future::join_all((0..16).map(|_| one())).await
+    }
+
+    #[tokio::test]
+    async fn a_crowd_missing_one_session_waits_for_a_single_lookup() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let cache = ActorCache::default();
+        let reads = AtomicUsize::new(0);
+
+        let answers = burst(&cache, 0, &reads, || Ok(Some(ada()))).await;
+        assert_eq!(reads.load(SeqCst), 1, "one lookup for the crowd");
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, Ok(Some(a)) if a.person_id == 1))
+        );
+
+        burst(&cache, 0, &reads, || Ok(Some(ada()))).await;
+        assert_eq!(reads.load(SeqCst), 1, "then it is cached");
+
+        // A write through this instance (the next generation) asks again, once.
+        burst(&cache, 1, &reads, || Ok(Some(ada()))).await;
+        assert_eq!(reads.load(SeqCst), 2, "after a write, one lookup again");
+
+        // A session that is gone is not cached: each crowd asks again, once.
+        let answers = burst(&cache, 2, &reads, || Ok(None)).await;
+        assert_eq!(reads.load(SeqCst), 3);
+        assert!(answers.iter().all(|a| matches!(a, Ok(None))));
+        burst(&cache, 2, &reads, || Ok(None)).await;
+        assert_eq!(reads.load(SeqCst), 4, "signed out stays signed out");
+
+        // A failed lookup is not cached and every caller gets an error of its own.
+        reads.store(0, SeqCst);
+        let answers = burst(&cache, 3, &reads, || Err(AppError::NotFound)).await;
+        assert!(answers.iter().all(|a| matches!(a, Err(AppError::NotFound))));
+        assert_eq!(
+            reads.load(SeqCst),
+            16,
+            "the failed lookup and one each for the others"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_entry_lives_its_time_to_live_from_the_start_of_its_lookup() {
+        let cache = ActorCache::default();
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let slow = || async {
+            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(ACTOR_CACHE_TTL / 2).await;
+            Ok(Some(ada()))
+        };
+        cache.get_or_read("token:x".to_owned(), 0, slow).await.ok();
+        tokio::time::sleep(ACTOR_CACHE_TTL / 2 + Duration::from_millis(100)).await;
+        cache.get_or_read("token:x".to_owned(), 0, slow).await.ok();
+        assert_eq!(
+            reads.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "a slow lookup does not stretch how long its answer is trusted"
+        );
+    }
 
     #[test]
     fn token_names_are_trimmed_bounded_and_default_to_api_token() {

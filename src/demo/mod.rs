@@ -562,7 +562,17 @@ pub async fn load(db: &Db) -> AppResult<()> {
     )
     .await?;
     // Last: everything above wrote notifications as it went.
-    notifications::load_outbox(db).await
+    notifications::load_outbox(db).await?;
+    // Hundreds of rows just came in: give the planner their statistics (a warning only).
+    match crate::portable::refresh_statistics(db).await {
+        Ok((tables, took)) => tracing::info!(
+            tables,
+            took_ms = took.as_millis() as u64,
+            "demo: refreshed the planner's statistics (ANALYZE)"
+        ),
+        Err(err) => tracing::warn!("demo: {err:#}"),
+    }
+    Ok(())
 }
 
 /// A catalog of twelve skills, a baseline round a year ago, a later round showing progress

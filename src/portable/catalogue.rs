@@ -202,7 +202,7 @@ impl Conn {
         Ok(names)
     }
 
-    async fn table_names(&mut self) -> anyhow::Result<Vec<String>> {
+    pub(super) async fn table_names(&mut self) -> anyhow::Result<Vec<String>> {
         let names = match self {
             Conn::Sqlite(c) => {
                 sqlx::query_scalar(

@@ -5,7 +5,8 @@
 //! multi-row INSERTs of a few hundred, each under a savepoint, and when one is refused
 //! its rows are tried one by one to name the line at fault. A row may name a parent of
 //! its own table that comes later in the file (a person whose manager was added after
-//! them): that column goes in empty and is filled once the table is in.
+//! them): that column goes in empty and is filled once the table is in. Once committed
+//! (and migrated), the tables are analysed, so the planner does not treat them as empty.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashSet},
@@ -59,6 +60,18 @@ pub async fn import(database_url: &str, source: &Path) -> anyhow::Result<Importe
         Ok(_) => db.migrate_up().await,
         Err(_) => Ok(()),
     };
+    if imported.is_ok() && migrated.is_ok() {
+        // The department is in and committed: a failure here is only a warning.
+        match super::refresh_statistics(&db).await {
+            Ok((tables, took)) => eprintln!(
+                "import: refreshed the planner's statistics of {tables} tables (ANALYZE) in {} ms",
+                took.as_millis()
+            ),
+            Err(err) => {
+                eprintln!("import: warning: {err:#}; run ANALYZE on the database before serving it")
+            }
+        }
+    }
     db.close().await;
     if imported.is_err()
         && let Some(path) = created

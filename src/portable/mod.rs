@@ -26,6 +26,13 @@ mod import;
 pub use export::export;
 pub use import::import;
 
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::db::Db;
+
 /// What every export file says on its first line.
 pub const FORMAT: &str = "staffdev-export";
 
@@ -70,4 +77,31 @@ fn is_carried(table: &str) -> bool {
 /// An identifier quoted for both backends.
 fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Gives the query planner statistics of every table (`ANALYZE`) after a bulk load (an
+/// import, the demo department), outside any transaction. PostgreSQL's autovacuum may be
+/// off or come late, and until then it plans the pages' reads as if the tables were empty
+/// (measured: 290 ms instead of 0.5 ms for a page read afresh). On SQLite it fills
+/// `sqlite_stat1`. Returns how many tables and how long it took, for the log.
+pub async fn refresh_statistics(db: &Db) -> anyhow::Result<(usize, Duration)> {
+    let started = Instant::now();
+    let tables = catalogue::Conn::acquire(db).await?.table_names().await?;
+    let sql = match db.backend() {
+        // Named, so a role that does not own the system catalogues is not warned about them.
+        DbBackend::Postgres if !tables.is_empty() => format!(
+            "ANALYZE {}",
+            tables
+                .iter()
+                .map(|t| quoted(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "ANALYZE".to_owned(),
+    };
+    db.conn()
+        .execute_unprepared(&sql)
+        .await
+        .context("could not refresh the planner's statistics (ANALYZE)")?;
+    Ok((tables.len(), started.elapsed()))
 }

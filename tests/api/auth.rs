@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use reqwest::StatusCode;
-use sea_orm::{EntityTrait, PaginatorTrait, prelude::Expr};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait, prelude::Expr};
 use serde_json::json;
 use staffdev::entities::{api_token, session};
 
@@ -106,6 +106,47 @@ both_backends! {
         let response = browser.get("/people").await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"], "/sign-in?next=%2Fpeople");
+    }
+}
+
+both_backends! {
+    async fn a_crowd_of_requests_with_one_credential_looks_it_up_once_after_a_write(app) {
+        // Sessions and tokens share the cache and its single lookup; a token on /me is the
+        // request whose statements are easiest to count (pages keep caches of their own).
+        app.department().await;
+        let token = app.token("eng@example.org").await;
+        let statements = async |crowd: usize| {
+            let before = app.db().statements_run();
+            let answers = futures_util::future::join_all((0..crowd).map(|_| app.get_json(&token, "/api/v1/me"))).await;
+            assert!(answers.iter().all(|(status, _)| *status == StatusCode::OK));
+            app.db().statements_run() - before
+        };
+        // The first use is recorded (a write), then the token is looked up again and cached.
+        statements(1).await;
+        statements(1).await;
+        let answer = statements(1).await;
+        // A write through this instance empties the cache; sixteen requests at once then
+        // cost sixteen answers and one lookup of the token, not sixteen. On PostgreSQL the
+        // tokens are held locked while the crowd arrives, so all sixteen are surely in
+        // flight together (SQLite never makes a reader wait like that).
+        app.db().write().await.unwrap().commit().await.unwrap();
+        let other = staffdev::db::Db::connect(&app.database.url, 1).await.unwrap();
+        let lock = if app.db().backend() == sea_orm::DbBackend::Postgres {
+            let txn = other.conn().begin().await.unwrap();
+            txn.execute_unprepared("LOCK TABLE api_tokens IN ACCESS EXCLUSIVE MODE").await.unwrap();
+            Some(txn)
+        } else {
+            None
+        };
+        let release = async {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            if let Some(txn) = lock {
+                txn.commit().await.unwrap();
+            }
+        };
+        let (crowd, ()) = tokio::join!(statements(16), release);
+        other.close().await;
+        assert_eq!(crowd, 16 * answer + 1, "one answer costs {answer}");
     }
 }
 

@@ -189,9 +189,31 @@ async fn count(url: &str, table: &str) -> i64 {
     n
 }
 
+/// The planner's statistics of a table: `ANALYZE` has run over it since it was filled.
+async fn statistics_of(url: &str, table: &str) -> i64 {
+    let db = Db::connect(url, 1).await.expect("open the database");
+    let sql = match db.backend() {
+        sea_orm::DbBackend::Postgres => format!(
+            "SELECT COUNT(*)::int8 AS n FROM pg_stats WHERE schemaname = current_schema() AND tablename = '{table}'"
+        ),
+        _ => format!("SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = '{table}'"),
+    };
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await;
+    db.close().await;
+    row.expect("read the statistics")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
 both_backends! {
     async fn the_demo_department_moved_to_the_other_backend_answers_the_api_byte_for_byte(app) {
         staffdev::demo::load(app.db()).await.expect("load the demo");
+        // Both bulk loads, the demo and the import, leave the planner its statistics.
+        assert!(statistics_of(&app.database.url, "kudos").await > 0, "after the demo");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("department.jsonl");
         let output = staffdev(&["export", &path_arg(&file)], &app.database.url);
@@ -202,6 +224,9 @@ both_backends! {
         let output = staffdev(&["import", &path_arg(&file)], &target.url);
         let said = succeeded(&output);
         assert!(said.starts_with("Imported "), "{said}");
+        let told = String::from_utf8_lossy(&output.stderr);
+        assert!(told.contains("refreshed the planner's statistics"), "{told}");
+        assert!(statistics_of(&target.url, "kudos").await > 0, "after the import");
         let moved = serve(target).await;
 
         let (cio, moved_cio) = (
