@@ -70,13 +70,6 @@ pub struct Cover {
     pub others: usize,
 }
 
-impl Cover {
-    pub fn add(&mut self, other: &Cover) {
-        self.listed.extend_from_slice(&other.listed);
-        self.others += other.others;
-    }
-}
-
 #[derive(Debug, Clone)]
 struct Sum {
     total: CellId,

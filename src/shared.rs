@@ -95,8 +95,14 @@ impl<T> Shared<T> {
         let Some(snapshot) = slot.as_ref().filter(|s| s.generation == generation) else {
             return Lookup::Read;
         };
-        if snapshot.taken.elapsed() < self.ttl {
+        let age = snapshot.taken.elapsed();
+        if age < self.ttl {
             return Lookup::Use(snapshot.value.clone());
+        }
+        // A copy that could not be refreshed for this long is not answered any more: the
+        // request reads (and shows the error, if reading still fails).
+        if age >= self.ttl * STALE_LIMIT {
+            return Lookup::Read;
         }
         match self
             .refreshing
@@ -117,8 +123,12 @@ impl<T> Shared<T> {
 
     fn store(&self, generation: u64, taken: Instant, value: Arc<T>) {
         if let Ok(mut slot) = self.slot.lock() {
-            // Two readers may race to refill it; keep the copy taken last.
-            if slot.as_ref().is_none_or(|s| s.taken <= taken) {
+            // Two readers may race to refill it; keep the copy of the latest generation
+            // taken last (a late background read must not replace a newer copy).
+            if slot
+                .as_ref()
+                .is_none_or(|s| (s.generation, s.taken) <= (generation, taken))
+            {
                 *slot = Some(Snapshot {
                     taken,
                     generation,
@@ -128,6 +138,13 @@ impl<T> Shared<T> {
         }
     }
 }
+
+/// How many times its time to live an old copy is still answered while it cannot be
+/// refreshed (`get_or_refresh`).
+const STALE_LIMIT: u32 = 10;
+
+/// How long a background refresh may take before it gives up its claim.
+const REFRESH_LIMIT: Duration = Duration::from_secs(30);
 
 impl<T: Send + Sync + 'static> Shared<T> {
     /// Like `get_or_read`, except that an old copy is answered at once, also to the
@@ -151,9 +168,18 @@ impl<T: Send + Sync + 'static> Shared<T> {
                 let (shared, db) = (self.clone(), db.clone());
                 tokio::spawn(async move {
                     let _claim = RefreshClaim(&shared.refreshing);
-                    if let Err(err) = shared.read_and_store(generation, read(db)).await {
-                        // The old copy stays for its readers; the next request tries again.
-                        tracing::warn!(error = %err, "could not refresh a shared copy");
+                    let refresh = shared.read_and_store(generation, read(db));
+                    // The old copy stays for its readers; the next request tries again. A
+                    // read that hangs gives its claim up, so it cannot stop every refresh.
+                    match tokio::time::timeout(REFRESH_LIMIT, refresh).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(err)) => {
+                            tracing::warn!(error = %err, "could not refresh a shared copy");
+                        }
+                        Err(_) => tracing::warn!(
+                            limit_seconds = REFRESH_LIMIT.as_secs(),
+                            "refreshing a shared copy took too long; given up"
+                        ),
                     }
                 });
                 Ok(old)
@@ -192,6 +218,19 @@ mod tests {
         assert!(
             matches!(shared.lookup(0), Lookup::Refresh(_)),
             "a failed read lets the next one try"
+        );
+        let shared = Shared::new(ttl);
+        shared.store(0, Instant::now() - ttl * (STALE_LIMIT + 1), Arc::new(1));
+        assert!(
+            matches!(shared.lookup(0), Lookup::Read),
+            "a copy that could not be refreshed for long is not answered"
+        );
+        let shared = Shared::new(ttl);
+        shared.store(1, Instant::now() - ttl * 2, Arc::new(2));
+        shared.store(0, Instant::now(), Arc::new(1));
+        assert!(
+            matches!(shared.lookup(1), Lookup::Refresh(v) if *v == 2),
+            "a late read of an older generation does not replace a newer copy"
         );
     }
 }
