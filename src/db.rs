@@ -415,6 +415,22 @@ impl Params {
     }
 }
 
+/// An aggregate listing a group's ids as text ("3,7,12"): `group_concat` on SQLite,
+/// `string_agg` on PostgreSQL. Read it back with `listed_ids`.
+pub fn id_list(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("string_agg(CAST({column} AS TEXT), ',')"),
+        _ => format!("group_concat({column})"),
+    }
+}
+
+/// The ids an `id_list` aggregate wrote.
+pub fn listed_ids(text: &str) -> Vec<i32> {
+    text.split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
+}
+
 /// One JSON object per row, for a page that crosses from the database as a single value
 /// (`json_rows`): `fields` are (key, SQL expression) pairs, the keys plain words.
 pub fn json_object(backend: DbBackend, fields: &[(&str, &str)]) -> String {

@@ -1468,10 +1468,7 @@ pub async fn outcomes_grouped(
     let mut p = crate::db::Params::new();
     let inner = shares(&mut p);
     let below = p.bind(list_below);
-    let listed = match backend {
-        sea_orm::DatabaseBackend::Postgres => "string_agg(CAST(s.person_id AS TEXT), ',')",
-        _ => "group_concat(s.person_id)",
-    };
+    let listed = crate::db::id_list(backend, "s.person_id");
     let sql = format!(
         "SELECT s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved,
                 COUNT(*) AS people, CASE WHEN COUNT(*) < {below} THEN {listed} END AS listed
@@ -1491,9 +1488,7 @@ pub async fn outcomes_grouped(
             partially: g.partially,
             not_achieved: g.not_achieved,
             people: g.people,
-            listed: g
-                .listed
-                .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()),
+            listed: g.listed.map(|ids| crate::db::listed_ids(&ids)),
         })
         .collect();
     let one_by_one = if people.is_empty() {

@@ -1346,10 +1346,7 @@ pub async fn period_standings(
     let mut params = crate::db::Params::new();
     let inner = standing(&mut params);
     let below = params.bind(list_below);
-    let listed = match backend {
-        sea_orm::DatabaseBackend::Postgres => "string_agg(CAST(s.person_id AS TEXT), ',')",
-        _ => "group_concat(s.person_id)",
-    };
+    let listed = crate::db::id_list(backend, "s.person_id");
     let sql = format!(
         "SELECT s.skill_id, s.baseline, s.eve, s.end_level AS \"end\", s.target,
                 COUNT(*) AS people,
@@ -1370,9 +1367,7 @@ pub async fn period_standings(
             end: g.end,
             target: g.target,
             people: g.people,
-            listed: g
-                .listed
-                .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()),
+            listed: g.listed.map(|ids| crate::db::listed_ids(&ids)),
         })
         .collect();
     let people = if people.is_empty() {

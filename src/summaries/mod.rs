@@ -300,10 +300,10 @@ async fn build(
         None => None,
     };
     let catalog = skill_area::catalog(conn).await?;
-    // Levels are grouped in the database. The people read one by one are the team of a
-    // team's cut and the people the reader knows; for a reader, groups of fewer than k
-    // people besides those are listed too, so that every group left unlisted covers k or
-    // more people the reader does not know (`disclosure::Cover`).
+    // Skill levels and goal outcomes are grouped in the database. The people read one by
+    // one are the team of a team's cut and the people the reader knows; for a reader,
+    // groups of fewer than k people besides those are listed too, so that every group
+    // left unlisted covers k or more people the reader does not know (`disclosure::Cover`).
     let (one_by_one, list_below) = match &audience {
         Audience::Exact => (team.iter().flatten().copied().collect(), 0),
         Audience::Reader(reader) => {
