@@ -160,6 +160,18 @@ impl Browser {
     }
 }
 
+/// The first column of the one row `sql` answers, as a number (a count, mostly).
+pub async fn scalar(db: &Db, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .conn()
+        .query_one_raw(Statement::from_string(db.backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
 pub fn csrf_token_in(html: &str) -> Option<String> {
     input_value(html, "csrf_token").filter(|t| !t.is_empty())
 }

@@ -18,7 +18,7 @@ use staffdev::{
     },
 };
 
-use crate::helpers::{TestApp, error_fields, smtp::smtp_server};
+use crate::helpers::{TestApp, error_fields, scalar, smtp::smtp_server};
 
 fn sender_for(app: &TestApp) -> Option<Sender> {
     Some(crate::notifications::sender_for(
@@ -500,16 +500,6 @@ both_backends! {
         assert_eq!(told(app.db(), "self_evaluation_reminder").await.len(), 4);
         let _ = d;
     }
-}
-
-async fn scalar(db: &Db, sql: &str) -> i64 {
-    let row = db
-        .conn()
-        .query_one_raw(Statement::from_string(db.backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
 }
 
 both_backends! {

@@ -10,7 +10,7 @@ use staffdev::{
     notifications::{digest, sender},
 };
 
-use crate::helpers::{TestApp, smtp::smtp_server};
+use crate::helpers::{TestApp, scalar, smtp::smtp_server};
 use crate::notifications::{delivery_of, kudos, outbox_rows, put_json, sender_for};
 
 /// The next Monday 08:01 UTC after now: when this week's items are due in a digest.
@@ -121,17 +121,6 @@ both_backends! {
         let mismatched: i64 = scalar(app.db(), "SELECT COUNT(*) FROM outbox i JOIN outbox d ON d.id = i.digest_id WHERE d.person_id <> i.person_id").await;
         assert_eq!(mismatched, 0, "and only in their own");
     }
-}
-
-async fn scalar(db: &Db, sql: &str) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = db
-        .conn()
-        .query_one_raw(Statement::from_string(db.backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index(0).unwrap()
 }
 
 both_backends! {
