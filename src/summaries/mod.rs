@@ -295,11 +295,6 @@ async fn build(
         in_previous.iter().map(|c| c.id).collect(),
     ];
     let all_cycles: Vec<i32> = cycle_sets[0].union(&cycle_sets[1]).copied().collect();
-    let plan = match plan_of(db, &in_period).await? {
-        Some(id) => plan::outline(conn, id).await?,
-        None => None,
-    };
-    let catalog = skill_area::catalog(conn).await?;
     // Skill levels and goal outcomes are grouped in the database. The people read one by
     // one are the team of a team's cut and the people the reader knows; for a reader,
     // groups of fewer than k people besides those are listed too, so that every group
@@ -319,33 +314,50 @@ async fn build(
             (one_by_one, i64::try_from(below).unwrap_or(i64::MAX))
         }
     };
-    let (goal_groups, own_goals) =
-        goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below).await?;
-    let standings = skill_area::period_standings(
-        conn,
-        period.eve().min(today),
-        period.to.min(today),
-        today,
-        &one_by_one,
-        list_below,
-    )
-    .await?;
-    let recognition_now = recognition::figures_between(conn, period.from, period.to).await?;
-    let recognition_before = recognition::figures_between(conn, previous.from, previous.to).await?;
-    let held_now =
-        meetings::held::held_between(conn, period.start_instant(), period.end_instant()).await?;
-    let held_before =
-        meetings::held::held_between(conn, previous.start_instant(), previous.end_instant())
-            .await?;
-    let client_feedback = feedback::period_feedback(
-        db,
-        [
-            (period.start_instant(), period.end_instant()),
-            (previous.start_instant(), previous.end_instant()),
-        ],
-        Utc::now(),
-    )
-    .await?;
+    let plan = async {
+        match plan_of(db, &in_period).await? {
+            Some(id) => plan::outline(conn, id).await,
+            None => Ok(None),
+        }
+    };
+    // The sections read independent figures, so their statements run at once, each on a
+    // connection of its own: one request waits for the slowest read rather than for
+    // all of them in turn.
+    let (
+        plan,
+        catalog,
+        (goal_groups, own_goals),
+        standings,
+        recognition_now,
+        recognition_before,
+        held_now,
+        held_before,
+        client_feedback,
+    ) = tokio::try_join!(
+        plan,
+        skill_area::catalog(conn),
+        goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below),
+        skill_area::period_standings(
+            conn,
+            period.eve().min(today),
+            period.to.min(today),
+            today,
+            &one_by_one,
+            list_below,
+        ),
+        recognition::figures_between(conn, period.from, period.to),
+        recognition::figures_between(conn, previous.from, previous.to),
+        meetings::held::held_between(conn, period.start_instant(), period.end_instant()),
+        meetings::held::held_between(conn, previous.start_instant(), previous.end_instant()),
+        feedback::period_feedback(
+            db,
+            [
+                (period.start_instant(), period.end_instant()),
+                (previous.start_instant(), previous.end_instant()),
+            ],
+            Utc::now(),
+        ),
+    )?;
 
     let mut table = Table::new();
     let team_ref = team.as_ref();
