@@ -44,6 +44,8 @@ pub struct AppState {
     pub portal_cache: Arc<crate::recognition::PortalCache>,
     /// The JSON of the portal's shared first page, once per snapshot of it.
     pub portal_json: Arc<crate::recognition::api::PortalJsonCache>,
+    /// The portal page's lists, once per snapshot of it.
+    pub portal_lists: Arc<crate::recognition::pages::PortalListsCache>,
     /// The Atom feed's first page, shared the same way.
     pub feed_cache: Arc<crate::recognition::FeedCache>,
     /// The department's skill figures, shared by every reader for a moment.
@@ -150,6 +152,7 @@ impl App {
                 db,
                 settings: Arc::new(settings),
                 portal_json: Arc::new(crate::recognition::api::PortalJsonCache::default()),
+                portal_lists: Arc::new(crate::recognition::pages::PortalListsCache::default()),
                 portal_cache: Arc::new(crate::recognition::PortalCache::new(
                     crate::recognition::PORTAL_CACHE_TTL,
                 )),

@@ -35,17 +35,85 @@ fn reader(state: &AppState, actor: Option<&Actor>) -> Reader {
 struct PortalPage {
     layout: Layout,
     notice: Option<&'static str>,
-    /// After sending kudos: said beside the wall, where the new kudos are.
-    kudos_notice: Option<&'static str>,
     portal: std::sync::Arc<recognition::Portal>,
     signed_in: bool,
     can_give: bool,
-    is_cio: bool,
     /// Managers and the cio see the recognition balance.
     sees_balance: bool,
     actor_id: i32,
+    /// The lists below the trophies (`PortalLists`), rendered.
+    lists: std::sync::Arc<str>,
+}
+
+/// The portal's lists: the notebook, the news, the compliments and the kudos wall.
+#[derive(Template)]
+#[template(path = "recognition/portal_lists.html")]
+struct PortalLists<'a> {
+    layout: &'a Layout,
+    portal: &'a recognition::Portal,
+    /// After sending kudos: said beside the wall, where the new kudos are.
+    kudos_notice: Option<&'static str>,
+    can_give: bool,
+    is_cio: bool,
     /// This page's address, for the hide forms to come back to.
     here: String,
+}
+
+/// The portal's lists rendered once per snapshot of its first page, for every reader but
+/// the cio: they are most of the page's rendering, and the same for all those readers
+/// but for the "be the first" link of an empty wall (`can_give`). Keyed by the snapshot
+/// itself (`Arc::ptr_eq`, like the API's `PortalJsonCache`), so a page never shows lists
+/// older or newer than the rest of it.
+#[derive(Default)]
+pub struct PortalListsCache {
+    /// At most `PORTAL_LISTS_KEPT`, oldest first.
+    entries: std::sync::Mutex<Vec<RenderedLists>>,
+}
+
+struct RenderedLists {
+    snapshot: std::sync::Arc<recognition::Portal>,
+    can_give: bool,
+    html: std::sync::Arc<str>,
+}
+
+/// Snapshots differ by reader (signed in or anonymous) and so does `can_give`: a few are
+/// kept, the oldest dropped first.
+const PORTAL_LISTS_KEPT: usize = 4;
+
+impl PortalListsCache {
+    fn get(
+        &self,
+        snapshot: &std::sync::Arc<recognition::Portal>,
+        can_give: bool,
+    ) -> Option<std::sync::Arc<str>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|kept| {
+                std::sync::Arc::ptr_eq(&kept.snapshot, snapshot) && kept.can_give == can_give
+            })
+            .map(|kept| kept.html.clone())
+    }
+
+    fn keep(
+        &self,
+        snapshot: &std::sync::Arc<recognition::Portal>,
+        can_give: bool,
+        html: &std::sync::Arc<str>,
+    ) {
+        if let Ok(mut entries) = self.entries.lock() {
+            // A snapshot no cache hands out any more is held only here: let it go.
+            entries.retain(|kept| std::sync::Arc::strong_count(&kept.snapshot) > 1);
+            if entries.len() >= PORTAL_LISTS_KEPT {
+                entries.remove(0);
+            }
+            entries.push(RenderedLists {
+                snapshot: snapshot.clone(),
+                can_give,
+                html: html.clone(),
+            });
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -77,16 +145,38 @@ pub async fn show_portal(
         Some("hidden") => Some("It is hidden from the portal and the feed."),
         _ => None,
     };
-    render(&PortalPage {
-        layout: Layout::new(actor.as_ref(), "Portal", "portal"),
-        notice,
+    let layout = Layout::new(actor.as_ref(), "Portal", "portal");
+    let can_give = actor
+        .as_ref()
+        .is_some_and(|a| policy_allows(a, crate::policy::Action::GiveRecognition));
+    let is_cio = actor.as_ref().is_some_and(recognition_manager);
+    let lists = PortalLists {
+        layout: &layout,
+        portal: &portal,
         kudos_notice,
+        can_give,
+        is_cio,
+        here: page_address("/portal", q.after.as_deref()),
+    };
+    // Only the shared first page is kept: a later page of the wall is read afresh, and
+    // the cio's hide forms and a notice differ from one request to the next.
+    let shared = q.after.is_none() && !is_cio && kudos_notice.is_none();
+    let lists = match shared.then(|| state.portal_lists.get(&portal, can_give)) {
+        Some(Some(html)) => html,
+        _ => {
+            let html: std::sync::Arc<str> = render(&lists)?.0.into();
+            if shared {
+                state.portal_lists.keep(&portal, can_give, &html);
+            }
+            html
+        }
+    };
+    render(&PortalPage {
+        layout,
+        notice,
         portal,
         signed_in: actor.is_some(),
-        can_give: actor
-            .as_ref()
-            .is_some_and(|a| policy_allows(a, crate::policy::Action::GiveRecognition)),
-        is_cio: actor.as_ref().is_some_and(recognition_manager),
+        can_give,
         sees_balance: actor.as_ref().is_some_and(|a| {
             policy_allows(
                 a,
@@ -96,7 +186,7 @@ pub async fn show_portal(
             )
         }),
         actor_id: actor.as_ref().map_or(0, |a| a.person_id),
-        here: page_address("/portal", q.after.as_deref()),
+        lists,
     })
 }
 

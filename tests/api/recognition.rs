@@ -968,6 +968,30 @@ both_backends! {
 }
 
 both_backends! {
+    async fn the_portal_page_shares_its_lists_yet_only_the_cio_gets_hide_forms(app) {
+        let d = app.department().await;
+        let engineer = app.token("eng@example.org").await;
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Thanks for the rota"})).await;
+        let (staff, cio) = (app.signed_in("peer@example.org").await, app.signed_in("cio@example.org").await);
+        let wall = |html: &str| section(html, r#"<h2 id="kudos-heading">Kudos wall</h2>"#, "</section>").to_owned();
+        // Staff first, so their lists are the ones kept for the snapshot.
+        let first = staff.get_html("/portal").await;
+        assert!(wall(&first).contains("Thanks for the rota"), "{first}");
+        assert!(!first.contains("Hide from the portal"), "staff get no hide form");
+        let for_cio = cio.get_html("/portal").await;
+        assert!(wall(&for_cio).contains("Thanks for the rota") && wall(&for_cio).contains("Hide from the portal"), "the cio's own lists: {for_cio}");
+        let again = staff.get_html("/portal").await;
+        assert_eq!(wall(&again), wall(&first), "the same lists, kept");
+        assert!(!again.contains("Hide from the portal"), "the cio's lists are never kept for others");
+        // A write through this instance shows at once.
+        app.post_json(&engineer, "/api/v1/kudos", json!({"recipient_ids": [d.peer], "message": "Fresh thanks"})).await;
+        let fresh = staff.get_html("/portal").await;
+        let fresh_wall = wall(&fresh);
+        assert!(fresh_wall.find("Fresh thanks") < fresh_wall.find("Thanks for the rota") && fresh_wall.contains("Fresh thanks"), "{fresh_wall}");
+    }
+}
+
+both_backends! {
     async fn after_sending_kudos_you_see_them_on_the_portal(app) {
         let d = app.department().await;
         let browser = app.signed_in("eng@example.org").await;
