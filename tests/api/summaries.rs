@@ -876,3 +876,48 @@ both_backends! {
         assert!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await > 10);
     }
 }
+
+both_backends! {
+    async fn assessments_targets_and_a_cycle_edit_at_once_keep_the_standings_exact(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let today = Utc::now().date_naive();
+        let (_, a) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let (_, b) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Networking", "category": "technical"})).await;
+        let skills = [a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap()];
+        let mut people = Vec::new();
+        for i in 0..12 {
+            people.push(app.add_person_fast(&format!("r{i}@example.org"), &format!("Racer {i}"), d.lead).await);
+        }
+        // Every writer touches both skills' tallies, in either order, while the cycle's
+        // dates move under them: none may wait in a circle or lose a count.
+        let starts_on = f.starts_on + Duration::days(3);
+        let mut writes = Vec::new();
+        let first_day = f.starts_on;
+        for (i, &person) in people.iter().enumerate() {
+            let (app, cio) = (&app, &cio);
+            let order = if i % 2 == 0 { [skills[0], skills[1]] } else { [skills[1], skills[0]] };
+            writes.push(Box::pin(async move {
+                let items = json!([
+                    {"skill_id": order[0], "level": 1 + i % 5, "assessed_on": first_day - Duration::days(i as i64)},
+                    {"skill_id": order[1], "level": 1 + (i + 2) % 5, "assessed_on": today - Duration::days(i as i64)},
+                ]);
+                let (status, body) = app.post_json(cio, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": items})).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                let response = app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{}", order[0]))).bearer_auth(cio).json(&json!({"level": 1 + i % 3})).send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>);
+        }
+        writes.push(Box::pin(async {
+            let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"starts_on": starts_on})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }));
+        futures_util::future::join_all(writes).await;
+        let [kept, computed] = kept_and_computed(&app, f.cycle, starts_on, f.ends_on, &[], 100).await;
+        assert_eq!(kept, computed);
+        let db = app.db();
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await, 24);
+        assert_eq!(scalar(db, "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM skill_cycle_tallies").await, 24);
+    }
+}
