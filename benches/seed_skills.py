@@ -62,5 +62,24 @@ db.execute("""INSERT INTO skill_tallies (skill_id, level, target, people, baseli
     FROM skill_levels l JOIN people p ON p.id = l.person_id AND p.active = 1
     LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id
     GROUP BY l.skill_id, l.current, COALESCE(t.level, 0)""")
+# The skill standings kept per review cycle (migration m20261211_000024), which the service
+# keeps with each assessment, target, change of active state and cycle's dates: rebuilt here
+# for every cycle from the rows written above.
+db.execute("DELETE FROM skill_cycle_tallies")
+db.execute("DELETE FROM skill_cycle_standings")
+db.execute("""INSERT INTO skill_cycle_standings (cycle_id, person_id, skill_id, baseline, eve, end_level, target)
+    SELECT s.cycle_id, s.person_id, s.skill_id, s.baseline, COALESCE(s.eve, 0), COALESCE(s.end_level, 0), s.target
+    FROM (SELECT c.id AS cycle_id, l.person_id, l.skill_id, l.baseline,
+                 (SELECT e.level FROM skill_assessments e WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
+                    AND e.assessed_on < c.starts_on ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1) AS eve,
+                 (SELECT e.level FROM skill_assessments e WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
+                    AND e.assessed_on <= c.ends_on ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1) AS end_level,
+                 COALESCE(t.level, 0) AS target
+          FROM review_cycles c CROSS JOIN skill_levels l JOIN people p ON p.id = l.person_id AND p.active = 1
+          LEFT JOIN skill_targets t ON t.person_id = l.person_id AND t.skill_id = l.skill_id) s
+    WHERE s.eve IS NOT NULL OR s.end_level IS NOT NULL""")
+db.execute("""INSERT INTO skill_cycle_tallies (cycle_id, skill_id, baseline, eve, end_level, target, people)
+    SELECT cycle_id, skill_id, baseline, eve, end_level, target, COUNT(*) FROM skill_cycle_standings
+    GROUP BY cycle_id, skill_id, baseline, eve, end_level, target""")
 db.commit()
 print(f"{len(people)} people, {len(skills)} skills, {len(assessments)} assessments, {len(targets)} targets")

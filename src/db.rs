@@ -378,6 +378,25 @@ impl WriteTxn {
         }
         Ok(())
     }
+
+    /// `lock`'s shared twin, for many writers that may run together but never beside one
+    /// that takes the same key with `lock` (which waits for them all, and they for it):
+    /// every assessment refreshes its own people's cycle standings under a shared key, a
+    /// cycle whose dates change rebuilds all of that cycle's standings under it alone.
+    /// Take it after any `lock` of the same transaction, never before.
+    pub async fn lock_shared(&self, key: &str) -> Result<(), AppError> {
+        if self.txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        self.txn
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock_shared(hashtext($1))",
+                [key.into()],
+            ))
+            .await?;
+        Ok(())
+    }
 }
 
 /// The bound values of a raw SQL statement, numbered as they are bound: `bind` answers

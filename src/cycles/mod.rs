@@ -508,6 +508,8 @@ pub async fn open(
     }
     .insert(&txn)
     .await?;
+    // The summaries read a cycle's skill standings from what skills keeps per cycle.
+    crate::skills::standings::rebuild_cycle(&txn, model.id).await?;
     let cycle = to_cycle(model, plan.title)?;
     then(&txn, &cycle).await?;
     txn.commit().await?;
@@ -574,6 +576,10 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppRe
     let model = model.update(&txn).await?;
     if due_on != existing.self_evaluation_due_on {
         crate::notifications::forget_reminders(&txn, id).await?;
+    }
+    if (starts_on, ends_on) != (existing.starts_on, existing.ends_on) {
+        // The levels kept for the cycle's eve and end are those of the old days.
+        crate::skills::standings::rebuild_cycle(&txn, id).await?;
     }
     txn.commit().await?;
     to_cycle(model, existing.plan_title)

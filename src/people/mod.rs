@@ -724,6 +724,7 @@ pub async fn update(
     if changes.active.is_some() {
         // The department's skill figures count active people only.
         crate::skills::tallies::recount_people(&txn, &[model.id]).await?;
+        crate::skills::standings::refresh_people(&txn, &[model.id], None).await?;
     }
     let manager = person_ref(&txn, model.manager_id).await?;
     txn.commit().await?;

@@ -131,6 +131,9 @@ pub async fn import_baseline(db: &Db, actor: &Actor, file: &str) -> AppResult<Im
         .into_iter()
         .collect();
     super::tallies::recount(&txn, &skill_ids).await?;
+    for chunk in person_ids.chunks(LEVELS_CHUNK) {
+        super::standings::refresh_people(&txn, chunk, Some(&skill_ids)).await?;
+    }
     txn.commit().await?;
     Ok(ImportSummary {
         assessments: rows.len(),

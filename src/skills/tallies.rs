@@ -32,8 +32,7 @@ pub async fn recount(txn: &WriteTxn, skill_ids: &[i32]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let keys: Vec<String> = ids.iter().map(|id| format!("skill-tallies:{id}")).collect();
-    txn.lock(&keys).await?;
+    lock(txn, &ids).await?;
     let backend = txn.get_database_backend();
     let mut p = Params::new();
     let list = p.bind_all(ids.iter().copied());
@@ -61,26 +60,45 @@ pub async fn recount(txn: &WriteTxn, skill_ids: &[i32]) -> AppResult<()> {
     Ok(())
 }
 
+/// Takes the locks of these skills' tallies (PostgreSQL; see `recount`). The cycle
+/// standings (`super::standings`) take the same ones for the same skills after a
+/// recount, which then waits for nothing new.
+pub(super) async fn lock(txn: &WriteTxn, skill_ids: &[i32]) -> AppResult<()> {
+    let keys: Vec<String> = skill_ids
+        .iter()
+        .map(|id| format!("skill-tallies:{id}"))
+        .collect();
+    txn.lock(&keys).await
+}
+
 #[derive(FromQueryResult)]
 struct SkillOf {
     skill_id: i32,
 }
 
-/// Recounts every skill these people have a level in: after their active state changed,
-/// or a bulk import rebuilt their levels.
-pub async fn recount_people(txn: &WriteTxn, person_ids: &[i32]) -> AppResult<()> {
+/// The skills these people have a level in.
+pub(super) async fn skills_of(txn: &WriteTxn, person_ids: &[i32]) -> AppResult<Vec<i32>> {
     if person_ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut p = Params::new();
     let list = p.bind_all(person_ids.iter().copied());
     let skills = SkillOf::find_by_statement(p.statement(
         txn.get_database_backend(),
-        format!("SELECT DISTINCT skill_id FROM skill_levels WHERE person_id IN ({list})"),
+        format!(
+            "SELECT DISTINCT skill_id FROM skill_levels WHERE person_id IN ({list})
+             ORDER BY skill_id"
+        ),
     ))
     .all(txn)
     .await?;
-    let ids: Vec<i32> = skills.into_iter().map(|s| s.skill_id).collect();
+    Ok(skills.into_iter().map(|s| s.skill_id).collect())
+}
+
+/// Recounts every skill these people have a level in: after their active state changed,
+/// or a bulk import rebuilt their levels.
+pub async fn recount_people(txn: &WriteTxn, person_ids: &[i32]) -> AppResult<()> {
+    let ids = skills_of(txn, person_ids).await?;
     recount(txn, &ids).await
 }
 

@@ -339,6 +339,7 @@ async fn build(
         goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below),
         skill_area::period_standings(
             conn,
+            period.cycle_id,
             period.eve().min(today),
             period.to.min(today),
             today,

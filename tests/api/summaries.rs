@@ -729,3 +729,195 @@ both_backends! {
         assert_eq!(newcomers_worked_out(&rows[0]), [Some(16.0), Some(20.0), Some(16.0), Some(4.0)], "{}", rows[0]);
     }
 }
+
+/// A cycle's skill standings as the summary reads them (kept per cycle) and as the
+/// statement over every person's assessments computes them for the same days, with the
+/// groups and their listed people in one order.
+async fn kept_and_computed(
+    app: &TestApp,
+    cycle: i64,
+    starts_on: chrono::NaiveDate,
+    ends_on: chrono::NaiveDate,
+    people: &[i32],
+    list_below: i64,
+) -> [String; 2] {
+    let today = Utc::now().date_naive();
+    let eve = (starts_on - Duration::days(1)).min(today);
+    let end = ends_on.min(today);
+    let cycle = Some(i32::try_from(cycle).unwrap());
+    let mut read = Vec::new();
+    for cycle in [cycle, None] {
+        let mut s = staffdev::skills::period_standings(
+            app.db().conn(),
+            cycle,
+            eve,
+            end,
+            today,
+            people,
+            list_below,
+        )
+        .await
+        .expect("standings");
+        for g in &mut s.groups {
+            if let Some(listed) = &mut g.listed {
+                listed.sort_unstable();
+            }
+        }
+        s.groups
+            .sort_by_key(|g| (g.skill_id, g.baseline, g.eve, g.end, g.target));
+        s.people.sort_by_key(|p| (p.skill_id, p.person_id));
+        read.push(format!("{:?}\n{:?}", s.groups, s.people));
+    }
+    [read.remove(0), read.remove(0)]
+}
+
+both_backends! {
+    async fn a_cycles_kept_skill_standings_equal_those_computed_from_the_assessments(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let today = Utc::now().date_naive();
+        let day = |n: i64| today + Duration::days(n);
+        let mut extra = Vec::new();
+        for i in 0..4 {
+            extra.push(app.add_person_fast(&format!("x{i}@example.org"), &format!("Extra {i}"), d.lead).await);
+        }
+        let mut cycles = vec![(f.cycle, f.starts_on, f.ends_on)];
+        let open = async |name: &str, starts_on: chrono::NaiveDate, ends_on: chrono::NaiveDate| {
+            let (status, cycle) = app
+                .post_json(&cio, "/api/v1/cycles", json!({"name": name, "plan_id": f.plan, "starts_on": starts_on, "ends_on": ends_on}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{cycle}");
+            (cycle["id"].as_i64().unwrap(), starts_on, ends_on)
+        };
+        // A cycle still to come, opened before anyone is assessed.
+        cycles.push(open("Next year", day(200), day(560)).await);
+        let (_, a) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let (_, b) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Networking", "category": "technical"})).await;
+        let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+        let assess = async |person: i32, items: Value| {
+            let (status, body) = app
+                .post_json(&cio, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": items}))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        };
+        let target = async |person: i32, skill: i64, level: i64| {
+            let response = app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{skill}"))).bearer_auth(&cio).json(&json!({"level": level})).send().await.unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+        };
+        let people = [d.engineer, extra[0]];
+        let check = async |cycles: &[(i64, chrono::NaiveDate, chrono::NaiveDate)], when: &str| {
+            for &(cycle, starts_on, ends_on) in cycles {
+                for (one_by_one, list_below) in [(&people[..], 100), (&[][..], 0), (&people[..1], 3)] {
+                    let [kept, computed] = kept_and_computed(&app, cycle, starts_on, ends_on, one_by_one, list_below).await;
+                    assert_eq!(kept, computed, "cycle {cycle} {when}, listed below {list_below}");
+                }
+            }
+        };
+        // Before, inside and after a past cycle, inside this one; two on one day (the later counts).
+        assess(d.engineer, json!([{"skill_id": a, "level": 1, "assessed_on": day(-700)}, {"skill_id": b, "level": 2, "assessed_on": day(-400)}])).await;
+        assess(d.engineer, json!([{"skill_id": a, "level": 3, "assessed_on": day(-200)}])).await;
+        assess(d.engineer, json!([{"skill_id": a, "level": 4}])).await;
+        assess(d.peer, json!([{"skill_id": a, "level": 3, "assessed_on": f.starts_on - Duration::days(1)}])).await;
+        assess(d.peer, json!([{"skill_id": b, "level": 2, "assessed_on": f.starts_on}])).await;
+        assess(d.lead, json!([{"skill_id": a, "level": 2, "assessed_on": day(-100)}])).await;
+        assess(d.lead, json!([{"skill_id": a, "level": 5, "assessed_on": day(-100)}])).await;
+        for (i, &x) in extra.iter().enumerate() {
+            assess(x, json!([{"skill_id": a, "level": 2, "assessed_on": day(-300)}, {"skill_id": b, "level": 1 + i % 2, "assessed_on": day(-30)}])).await;
+        }
+        check(&cycles, "after assessments").await;
+        // A past cycle opened over that history.
+        cycles.push(open("Two years ago", day(-650), day(-250)).await);
+        check(&cycles, "after opening a past cycle").await;
+        // An assessment backdated into the past cycle, before it and after it.
+        assess(extra[1], json!([{"skill_id": a, "level": 4, "assessed_on": day(-500)}, {"skill_id": b, "level": 5, "assessed_on": day(-660)}])).await;
+        assess(extra[2], json!([{"skill_id": b, "level": 3, "assessed_on": day(-240)}])).await;
+        check(&cycles, "after backdated assessments").await;
+        // Targets set, then changed.
+        target(d.engineer, a, 5).await;
+        target(extra[0], a, 4).await;
+        target(extra[1], b, 3).await;
+        check(&cycles, "after targets").await;
+        target(d.engineer, a, 4).await;
+        target(extra[0], a, 2).await;
+        check(&cycles, "after changed targets").await;
+        // A CSV import, with a new person and levels before every cycle.
+        let csv = format!(
+            "email,skill,level,date,source,note\n\
+             x3@example.org,Networking,5,{},manager,\n\
+             peer@example.org,Plain language,1,{},self,\n\
+             lead@example.org,Networking,2,{},manager,\n",
+            day(-800), day(-20), day(-120)
+        );
+        let response = app.api.post(app.url("/api/v1/skills/baseline-imports")).bearer_auth(&cio).header("content-type", "text/csv").body(csv).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        check(&cycles, "after an import").await;
+        // Someone leaves, and comes back.
+        let path = format!("/api/v1/people/{}", extra[1]);
+        assert_eq!(app.patch_json(&cio, &path, json!({"active": false})).await.0, StatusCode::OK);
+        check(&cycles, "after someone left").await;
+        assert_eq!(app.patch_json(&cio, &path, json!({"active": true})).await.0, StatusCode::OK);
+        check(&cycles, "after they came back").await;
+        // The past cycle's dates move over the assessments; a rename keeps them.
+        let (past, _, _) = cycles[2];
+        let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{past}"), json!({"starts_on": day(-450), "ends_on": day(-150)})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        cycles[2] = (past, day(-450), day(-150));
+        let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"name": "This year, renamed"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        check(&cycles, "after a cycle's dates moved").await;
+        // The tallies hold no empty group, and count every kept standing.
+        let db = app.db();
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_tallies WHERE people <= 0").await, 0);
+        assert_eq!(
+            scalar(db, "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM skill_cycle_tallies").await,
+            scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await
+        );
+        assert!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await > 10);
+    }
+}
+
+both_backends! {
+    async fn assessments_targets_and_a_cycle_edit_at_once_keep_the_standings_exact(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let today = Utc::now().date_naive();
+        let (_, a) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let (_, b) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Networking", "category": "technical"})).await;
+        let skills = [a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap()];
+        let mut people = Vec::new();
+        for i in 0..12 {
+            people.push(app.add_person_fast(&format!("r{i}@example.org"), &format!("Racer {i}"), d.lead).await);
+        }
+        // Every writer touches both skills' tallies, in either order, while the cycle's
+        // dates move under them: none may wait in a circle or lose a count.
+        let starts_on = f.starts_on + Duration::days(3);
+        let mut writes = Vec::new();
+        let first_day = f.starts_on;
+        for (i, &person) in people.iter().enumerate() {
+            let (app, cio) = (&app, &cio);
+            let order = if i % 2 == 0 { [skills[0], skills[1]] } else { [skills[1], skills[0]] };
+            writes.push(Box::pin(async move {
+                let items = json!([
+                    {"skill_id": order[0], "level": 1 + i % 5, "assessed_on": first_day - Duration::days(i as i64)},
+                    {"skill_id": order[1], "level": 1 + (i + 2) % 5, "assessed_on": today - Duration::days(i as i64)},
+                ]);
+                let (status, body) = app.post_json(cio, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": items})).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                let response = app.api.put(app.url(&format!("/api/v1/people/{person}/skill-targets/{}", order[0]))).bearer_auth(cio).json(&json!({"level": 1 + i % 3})).send().await.unwrap();
+                assert!(response.status().is_success(), "{}", response.status());
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>);
+        }
+        writes.push(Box::pin(async {
+            let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"starts_on": starts_on})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }));
+        futures_util::future::join_all(writes).await;
+        let [kept, computed] = kept_and_computed(&app, f.cycle, starts_on, f.ends_on, &[], 100).await;
+        assert_eq!(kept, computed);
+        let db = app.db();
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await, 24);
+        assert_eq!(scalar(db, "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM skill_cycle_tallies").await, 24);
+    }
+}
