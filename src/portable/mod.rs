@@ -11,8 +11,9 @@
 //! (`sqlite_master` and its pragmas, PostgreSQL's `information_schema` and `pg_catalog`),
 //! so a table a later migration adds is carried without touching this module. The
 //! maintained tallies (`kudos_days`, `kudos_people_months`, `skill_tallies`,
-//! `skill_levels`) are carried like any table: they were consistent with the rows they
-//! count in the one read transaction the export runs in.
+//! `skill_levels`, `goal_outcome_shares`, `goal_outcome_tallies`) are carried like any
+//! table: they were consistent with the rows they count in the one read transaction the
+//! export runs in.
 //!
 //! Values are written by the kind of their column, the same on both backends: whole
 //! numbers and reals as JSON numbers, booleans as JSON booleans, timestamps as RFC 3339
