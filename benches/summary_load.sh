@@ -4,17 +4,18 @@
 # Seeds DB (default /tmp/summary.db) once: the portal benchmark's department
 # (seed_recognition.py: 5,000 people, 1,000,000 kudos, a 200,000-entry notebook) plus
 # seed_summary.py (a plan, last year's closed cycle and this year's, 50,000 goals,
-# 400,000 skill assessments). Serves it on 127.0.0.1:8095 and measures this year's cycle
-# summary: the time of one request (the median of 9, by curl) and requests per second at
-# 8 connections (wrk, DURATION, default 10s), as the cio (exact figures) and as staff
-# (figures withheld under k), through the API and the page. Target: under 100 ms for one
-# request.
+# 400,000 skill assessments). Serves it on 127.0.0.1:PORT (default 8095) and measures
+# this year's cycle summary: the time of one request (the median of 9, by curl) and
+# requests per second at 8 connections (wrk, DURATION, default 10s), as the cio (exact
+# figures) and as staff (figures withheld under k), through the API and the page.
+# Target: under 100 ms for one request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-target/release/staffdev}
 db=${DB:-/tmp/summary.db}
 duration=${DURATION:-10s}
-base=http://127.0.0.1:8095
+port=${PORT:-8095}
+base=http://127.0.0.1:$port
 
 if [ ! -f "$db" ]; then
   "$bin" migrate up --database-url "sqlite://$db" >/dev/null
@@ -23,7 +24,7 @@ if [ ! -f "$db" ]; then
 fi
 cycle=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT MAX(id) FROM review_cycles WHERE plan_id = (SELECT id FROM plans WHERE title = '"'"'Bench plan'"'"')").fetchone()[0])' "$db")
 
-"$bin" serve --database-url "sqlite://$db" --bind 127.0.0.1:8095 --log warn >/tmp/summary-serve.log 2>&1 &
+"$bin" serve --database-url "sqlite://$db" --bind "127.0.0.1:$port" --log warn >/tmp/summary-serve.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
