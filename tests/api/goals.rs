@@ -678,3 +678,56 @@ both_backends! {
         assert_eq!(scalar(app.db(), &format!("SELECT COUNT(*) FROM goal_outcome_shares WHERE person_id = {} AND cycle_id = {cycle} AND objective_id = {}", d.engineer, f.objectives[1])).await, 1, "the team goal only");
     }
 }
+
+both_backends! {
+    async fn plan_coverage_stays_exact_when_many_goals_are_written_at_once(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mut people = vec![d.engineer, d.peer];
+        for n in 0..10 {
+            people.push(app.add_person_fast(&format!("crowd{n}@example.org"), &format!("Crowd {n}"), d.lead).await);
+        }
+        // Every writer touches the same objectives' tallies, in both orders; on PostgreSQL
+        // they run at once and must neither wait in a circle nor lose a count.
+        let mut writes = tokio::task::JoinSet::new();
+        for (n, person) in people.iter().copied().enumerate() {
+            for objective in [f.objectives[n % 2], f.objectives[(n + 1) % 2], f.objectives[0]] {
+                let (client, token, url) = (app.api.clone(), lead.clone(), app.url(&format!("/api/v1/cycles/{}/goals", f.cycle)));
+                writes.spawn(async move {
+                    client.post(url).bearer_auth(token).json(&json!({"person_id": person, "objective_id": objective, "title": "Together", "category": "service"})).send().await.expect("request").status()
+                });
+            }
+        }
+        let statuses = writes.join_all().await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+        let (_, goals) = app.get_json(&cio, &format!("/api/v1/cycles/{}/goals?person_id={}", f.cycle, d.engineer)).await;
+        assert_eq!(goals.as_array().unwrap().len(), 3);
+        // Then half of each person's goals dropped at once, and moved between objectives.
+        let mut ids = Vec::new();
+        for person in &people {
+            let (_, goals) = app.get_json(&cio, &format!("/api/v1/cycles/{}/goals?person_id={person}", f.cycle)).await;
+            ids.extend(goals.as_array().unwrap().iter().map(|g| g["id"].as_i64().unwrap()));
+        }
+        let mut writes = tokio::task::JoinSet::new();
+        for (n, id) in ids.iter().copied().enumerate() {
+            let client = app.api.clone();
+            let token = lead.clone();
+            let (url, body, patch) = if n % 2 == 0 {
+                (app.url(&format!("/api/v1/goals/{id}/outcome")), json!({"status": "dropped"}), false)
+            } else {
+                (app.url(&format!("/api/v1/goals/{id}")), json!({"objective_id": f.objectives[n % 3]}), true)
+            };
+            writes.spawn(async move {
+                let request = if patch { client.patch(url) } else { client.post(url) };
+                request.bearer_auth(token).json(&body).send().await.expect("request").status()
+            });
+        }
+        let statuses = writes.join_all().await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let cycle = [f.cycle as i32];
+        assert_coverage_counted(&app, &cycle, &[d.engineer], "after writes at once").await;
+        assert_coverage_counted(&app, &cycle, &people, "after writes at once").await;
+    }
+}
