@@ -3,8 +3,8 @@
 summary benchmark's scale: a plan of 4 strategic goals x 4 objectives, last year's closed
 cycle and this year's, 50,000 goals (5 per person per cycle, last year's with their
 outcomes) and 400,000 skill assessments (20 skills in three categories x 4 rounds per
-person), with `skill_levels` maintained as the service maintains it. Written straight
-into the tables for speed.
+person), with `skill_levels`, `skill_tallies` and the goal outcome tallies maintained as
+the service maintains them. Written straight into the tables for speed.
 
     python3 benches/seed_recognition.py /tmp/summary.db path/to/staffdev
     python3 benches/seed_summary.py /tmp/summary.db
@@ -112,5 +112,19 @@ db.execute("""INSERT INTO skill_cycle_standings (cycle_id, person_id, skill_id, 
 db.execute("""INSERT INTO skill_cycle_tallies (cycle_id, skill_id, baseline, eve, end_level, target, people)
     SELECT cycle_id, skill_id, baseline, eve, end_level, target, COUNT(*) FROM skill_cycle_standings
     GROUP BY cycle_id, skill_id, baseline, eve, end_level, target""")
+# Plan coverage by person and by group (migration m20261211_000025), which the service
+# keeps with each goal it writes; goals written straight into the table need it counted here.
+db.execute("DELETE FROM goal_outcome_tallies")
+db.execute("DELETE FROM goal_outcome_shares")
+db.execute("""INSERT INTO goal_outcome_shares (cycle_id, objective_id, person_id, linked, achieved, partially, not_achieved)
+    SELECT cycle_id, objective_id, person_id, COUNT(*),
+           SUM(CASE WHEN status = 'achieved' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN status = 'partially_achieved' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN status = 'not_achieved' THEN 1 ELSE 0 END)
+    FROM performance_goals WHERE status <> 'dropped'
+    GROUP BY cycle_id, objective_id, person_id""")
+db.execute("""INSERT INTO goal_outcome_tallies (cycle_id, objective_id, linked, achieved, partially, not_achieved, people)
+    SELECT cycle_id, objective_id, linked, achieved, partially, not_achieved, COUNT(*)
+    FROM goal_outcome_shares GROUP BY cycle_id, objective_id, linked, achieved, partially, not_achieved""")
 db.commit()
 print(f"{len(goals)} goals, {len(assessments)} assessments, cycles {cycles[0]} {cycles[1]}")

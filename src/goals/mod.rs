@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+mod tallies;
 
 use std::collections::HashMap;
 
@@ -395,6 +396,15 @@ fn status_of(model: &performance_goal::Model) -> AppResult<GoalStatus> {
     GoalStatus::from_stored(&model.status)
 }
 
+/// The plan coverage share a goal counts in (see `tallies`).
+fn share_of(row: &performance_goal::Model) -> tallies::ShareKey {
+    tallies::ShareKey {
+        cycle_id: row.cycle_id,
+        objective_id: row.objective_id,
+        person_id: row.person_id,
+    }
+}
+
 /// Names of the people a set of goals refers to, in one query.
 async fn names(conn: &impl ConnectionTrait, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
     Ok(people::refs(conn, ids)
@@ -729,6 +739,7 @@ async fn propose_in(
         now,
     )
     .await?;
+    tallies::refresh(txn, &[share_of(&row)]).await?;
     if own {
         tell_manager(txn, &subject, &row, &actor.name, false, now).await?;
     }
@@ -816,7 +827,9 @@ async fn insert(
     .await?)
 }
 
-/// Inserts a proposed goal carried over from a self-evaluation into a new cycle.
+/// Inserts a proposed goal carried over from a self-evaluation into a new cycle. The
+/// caller counts the goals it carried with `count_outcomes` once all are in, so that the
+/// transaction takes its tallies' locks once.
 pub async fn insert_carried(
     txn: &WriteTxn,
     cycle_id: i32,
@@ -886,6 +899,7 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
             status.label().to_lowercase()
         )));
     }
+    let before = share_of(&row);
     let mut model: performance_goal::ActiveModel = row.into();
     if let Some(objective_id) = changes.objective_id {
         model.objective_id = Set(objective_id);
@@ -915,6 +929,8 @@ pub async fn update(db: &Db, actor: &Actor, goal_id: i32, input: GoalInput) -> A
     let now = Utc::now();
     model.updated_at = Set(now);
     let row = model.update(&txn).await?;
+    // A new objective moves the goal from one share of plan coverage to another.
+    tallies::refresh(&txn, &[before, share_of(&row)]).await?;
     if !is_reviewer {
         // The owner changed the goal: that answers the comment it was sent back with, and
         // proposes it again.
@@ -1197,6 +1213,7 @@ pub async fn set_outcome(db: &Db, actor: &Actor, goal_id: i32, outcome: &str) ->
         )));
     }
     let row = apply_outcome(&txn, row, outcome).await?;
+    tallies::refresh(&txn, &[share_of(&row)]).await?;
     txn.commit().await?;
     hydrate_one(db.conn(), row).await
 }
@@ -1219,16 +1236,23 @@ async fn apply_outcome(
 /// submit transaction). The year-end statement wins over an outcome set before it, so a
 /// resubmission after a reopen updates them; goals never agreed, or dropped, stay as they are.
 pub async fn record_outcomes(txn: &WriteTxn, outcomes: &[(i32, GoalStatus)]) -> AppResult<()> {
+    let mut touched = Vec::new();
     for (goal_id, outcome) in outcomes {
         if let Some(row) = performance_goal::Entity::find_by_id(*goal_id)
             .one(txn)
             .await?
             && !matches!(status_of(&row)?, GoalStatus::Proposed | GoalStatus::Dropped)
         {
-            apply_outcome(txn, row, *outcome).await?;
+            touched.push(share_of(&apply_outcome(txn, row, *outcome).await?));
         }
     }
-    Ok(())
+    tallies::refresh(txn, &touched).await
+}
+
+/// Counts the plan coverage of these people's goals in a cycle afresh, after goals were
+/// written there without it (`insert_carried`).
+pub async fn count_outcomes(txn: &WriteTxn, cycle_id: i32, person_ids: &[i32]) -> AppResult<()> {
+    tallies::refresh_people(txn, cycle_id, person_ids).await
 }
 
 /// Gives one goal to many people at once: a list of people, a team, or both. Everyone
@@ -1279,6 +1303,8 @@ pub async fn assign(
             .await?,
         );
     }
+    let touched: Vec<_> = rows.iter().map(share_of).collect();
+    tallies::refresh(&txn, &touched).await?;
     txn.commit().await?;
     hydrate(db.conn(), rows).await
 }
@@ -1430,10 +1456,12 @@ struct OutcomeGroupRow {
     listed: Option<String>,
 }
 
-/// The goals of `cycle_ids` by objective, cycle, person and outcome, grouped in the
-/// database: per objective, cycle and outcomes, how many people, listed when fewer than
-/// `list_below`; and the shares of `people` (the reader's own) one by one. Two queries
-/// whatever the department's size (no policy: the caller decides what a reader sees).
+/// The goals of `cycle_ids` by objective, cycle, person and outcome, grouped: per
+/// objective, cycle and outcomes, how many people, listed (by id, ascending) when fewer
+/// than `list_below`; and the shares of `people` (the reader's own) one by one. Read from
+/// the maintained tallies (`tallies`): a few hundred groups, each small group's members
+/// one index seek, whatever the department's size. Two queries (no policy: the caller
+/// decides what a reader sees).
 pub async fn outcomes_grouped(
     conn: &impl ConnectionTrait,
     cycle_ids: &[i32],
@@ -1444,37 +1472,22 @@ pub async fn outcomes_grouped(
         return Ok((Vec::new(), Vec::new()));
     }
     let backend = conn.get_database_backend();
-    let shares = |p: &mut crate::db::Params| {
-        let cycles = p.bind_all(cycle_ids.iter().copied());
-        let dropped = p.bind(GoalStatus::Dropped.as_str());
-        let mut count_of = |status: GoalStatus| {
-            let status = p.bind(status.as_str());
-            format!("SUM(CASE WHEN status = {status} THEN 1 ELSE 0 END)")
-        };
-        let (achieved, partially, not_achieved) = (
-            count_of(GoalStatus::Achieved),
-            count_of(GoalStatus::PartiallyAchieved),
-            count_of(GoalStatus::NotAchieved),
-        );
-        format!(
-            "SELECT objective_id, cycle_id, person_id, COUNT(*) AS linked,
-                    {achieved} AS achieved, {partially} AS partially,
-                    {not_achieved} AS not_achieved
-             FROM performance_goals
-             WHERE cycle_id IN ({cycles}) AND status <> {dropped}
-             GROUP BY objective_id, cycle_id, person_id"
-        )
-    };
     let mut p = crate::db::Params::new();
-    let inner = shares(&mut p);
+    let cycles = p.bind_all(cycle_ids.iter().copied());
     let below = p.bind(list_below);
     let listed = crate::db::id_list(backend, "s.person_id");
     let sql = format!(
-        "SELECT s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved,
-                COUNT(*) AS people, CASE WHEN COUNT(*) < {below} THEN {listed} END AS listed
-         FROM ({inner}) s
-         GROUP BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved
-         ORDER BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved"
+        "SELECT t.objective_id, t.cycle_id, t.linked, t.achieved, t.partially, t.not_achieved,
+                t.people,
+                CASE WHEN t.people < {below} THEN
+                    (SELECT {listed} FROM goal_outcome_shares s
+                     WHERE s.cycle_id = t.cycle_id AND s.objective_id = t.objective_id
+                       AND s.linked = t.linked AND s.achieved = t.achieved
+                       AND s.partially = t.partially AND s.not_achieved = t.not_achieved)
+                END AS listed
+         FROM goal_outcome_tallies t
+         WHERE t.cycle_id IN ({cycles})
+         ORDER BY t.objective_id, t.cycle_id, t.linked, t.achieved, t.partially, t.not_achieved"
     );
     let groups = OutcomeGroupRow::find_by_statement(p.statement(backend, sql))
         .all(conn)
@@ -1488,20 +1501,24 @@ pub async fn outcomes_grouped(
             partially: g.partially,
             not_achieved: g.not_achieved,
             people: g.people,
-            listed: g.listed.map(|ids| crate::db::listed_ids(&ids)),
+            listed: g.listed.map(|ids| {
+                let mut ids = crate::db::listed_ids(&ids);
+                ids.sort_unstable();
+                ids
+            }),
         })
         .collect();
     let one_by_one = if people.is_empty() {
         Vec::new()
     } else {
         let mut p = crate::db::Params::new();
-        let inner = shares(&mut p);
+        let cycles = p.bind_all(cycle_ids.iter().copied());
         let list = p.bind_all(people.iter().copied());
         let sql = format!(
-            "SELECT s.objective_id, s.cycle_id, s.person_id, s.linked, s.achieved, s.partially,
-                    s.not_achieved
-             FROM ({inner}) s WHERE s.person_id IN ({list})
-             ORDER BY s.objective_id, s.cycle_id, s.person_id"
+            "SELECT objective_id, cycle_id, person_id, linked, achieved, partially, not_achieved
+             FROM goal_outcome_shares
+             WHERE cycle_id IN ({cycles}) AND person_id IN ({list})
+             ORDER BY objective_id, cycle_id, person_id"
         );
         OutcomeShare::find_by_statement(p.statement(backend, sql))
             .all(conn)

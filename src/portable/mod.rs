@@ -11,7 +11,8 @@
 //! (`sqlite_master` and its pragmas, PostgreSQL's `information_schema` and `pg_catalog`),
 //! so a table a later migration adds is carried without touching this module. The
 //! maintained tallies (`kudos_days`, `kudos_people_months`, `skill_tallies`,
-//! `skill_levels`, `skill_cycle_standings`, `skill_cycle_tallies`) are carried like any
+//! `skill_levels`, `skill_cycle_standings`, `skill_cycle_tallies`, `goal_outcome_shares`,
+//! `goal_outcome_tallies`) are carried like any
 //! table: they were consistent with the rows they count in the one read transaction the
 //! export runs in.
 //!

@@ -1156,6 +1156,7 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
+    let mut carried = Vec::new();
     for proposal in waiting {
         let Some(evaluation) = evaluations.get(&proposal.evaluation_id) else {
             continue;
@@ -1177,11 +1178,12 @@ pub async fn carry_proposals_into(txn: &WriteTxn, cycle: &Cycle) -> AppResult<()
             &proposal.category,
         )
         .await?;
+        carried.push(evaluation.person_id);
         let mut model: evaluation_proposal::ActiveModel = proposal.into();
         model.carried_goal_id = Set(Some(goal_id));
         model.update(txn).await?;
     }
-    Ok(())
+    goals::count_outcomes(txn, cycle.id, &carried).await
 }
 
 #[derive(FromQueryResult)]

@@ -489,3 +489,245 @@ both_backends! {
         assert_eq!(owner.get(&format!("{page}/outcome?status=dropped")).await.status(), StatusCode::CONFLICT);
     }
 }
+
+/// Plan coverage as the summaries read it before the tallies: every non-dropped goal of
+/// the cycles grouped per objective, cycle and person, then those shares grouped, small
+/// groups listed; and the shares of `people` one by one. Kept here to check the tallies.
+async fn coverage_recounted(
+    db: &staffdev::db::Db,
+    cycle_ids: &[i32],
+    people: &[i32],
+    list_below: i64,
+) -> (
+    Vec<staffdev::goals::OutcomeGroup>,
+    Vec<staffdev::goals::OutcomeShare>,
+) {
+    use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+    let list = |ids: &[i32]| {
+        ids.iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let inner = format!(
+        "SELECT objective_id, cycle_id, person_id, CAST(COUNT(*) AS BIGINT) AS linked,
+                CAST(SUM(CASE WHEN status = 'achieved' THEN 1 ELSE 0 END) AS BIGINT) AS achieved,
+                CAST(SUM(CASE WHEN status = 'partially_achieved' THEN 1 ELSE 0 END) AS BIGINT) AS partially,
+                CAST(SUM(CASE WHEN status = 'not_achieved' THEN 1 ELSE 0 END) AS BIGINT) AS not_achieved
+         FROM performance_goals
+         WHERE cycle_id IN ({}) AND status <> 'dropped'
+         GROUP BY objective_id, cycle_id, person_id",
+        list(cycle_ids)
+    );
+    let listed = match db.backend() {
+        DbBackend::Postgres => "string_agg(CAST(s.person_id AS TEXT), ',')",
+        _ => "group_concat(s.person_id)",
+    };
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            db.backend(),
+            format!(
+                "SELECT s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved,
+                        CAST(COUNT(*) AS BIGINT) AS people,
+                        CASE WHEN COUNT(*) < {list_below} THEN {listed} END AS listed
+                 FROM ({inner}) s
+                 GROUP BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved
+                 ORDER BY s.objective_id, s.cycle_id, s.linked, s.achieved, s.partially, s.not_achieved"
+            ),
+        ))
+        .await
+        .unwrap();
+    let groups = rows
+        .iter()
+        .map(|row| {
+            let listed: Option<String> = row.try_get("", "listed").unwrap();
+            staffdev::goals::OutcomeGroup {
+                objective_id: row.try_get("", "objective_id").unwrap(),
+                cycle_id: row.try_get("", "cycle_id").unwrap(),
+                linked: row.try_get("", "linked").unwrap(),
+                achieved: row.try_get("", "achieved").unwrap(),
+                partially: row.try_get("", "partially").unwrap(),
+                not_achieved: row.try_get("", "not_achieved").unwrap(),
+                people: row.try_get("", "people").unwrap(),
+                listed: listed.map(|ids| {
+                    let mut ids: Vec<i32> = ids.split(',').map(|id| id.parse().unwrap()).collect();
+                    ids.sort_unstable();
+                    ids
+                }),
+            }
+        })
+        .collect();
+    let one_by_one = staffdev::goals::OutcomeShare::find_by_statement(Statement::from_string(
+        db.backend(),
+        format!(
+            "SELECT s.* FROM ({inner}) s WHERE s.person_id IN ({})
+             ORDER BY s.objective_id, s.cycle_id, s.person_id",
+            // PostgreSQL refuses an empty `IN ()`.
+            if people.is_empty() {
+                "NULL".to_owned()
+            } else {
+                list(people)
+            }
+        ),
+    ))
+    .all(db.conn())
+    .await
+    .unwrap();
+    (groups, one_by_one)
+}
+
+/// The maintained plan coverage against `coverage_recounted`, whatever the threshold.
+async fn assert_coverage_counted(app: &TestApp, cycle_ids: &[i32], people: &[i32], when: &str) {
+    for list_below in [1, 2, 3, 1000] {
+        let kept =
+            staffdev::goals::outcomes_grouped(app.db().conn(), cycle_ids, people, list_below)
+                .await
+                .unwrap();
+        let recounted = coverage_recounted(app.db(), cycle_ids, people, list_below).await;
+        assert_eq!(kept, recounted, "{when}, groups listed below {list_below}");
+    }
+}
+
+both_backends! {
+    async fn plan_coverage_kept_with_every_goal_write_equals_a_recount_from_the_goals(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let engineer = app.token("eng@example.org").await;
+        let peer = app.token("peer@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let cycle = f.cycle as i32;
+        let people = [d.engineer];
+        let goal = |id: i64| format!("/api/v1/goals/{id}");
+
+        // Proposed by two people, one moved to another objective, one sent back and
+        // answered, agreed; one given to the whole team; one dropped.
+        let first = app.propose_goal(&engineer, f.cycle, f.objectives[0], "Answer faster").await;
+        let second = app.propose_goal(&engineer, f.cycle, f.objectives[1], "Plain words").await;
+        let theirs = app.propose_goal(&peer, f.cycle, f.objectives[0], "Answer faster too").await;
+        assert_coverage_counted(&app, &[cycle], &people, "proposed").await;
+        let (status, _) = app.patch_json(&engineer, &goal(second), json!({"objective_id": f.objectives[2]})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app.post_json(&lead, &format!("{}/send-back", goal(first)), json!({"comment": "Say by when."})).await;
+        assert_eq!(status, StatusCode::OK);
+        app.patch_json(&engineer, &goal(first), json!({"title": "Answer within a day"})).await;
+        for id in [first, second, theirs] {
+            let (status, _) = app.post_json(&lead, &format!("{}/agree", goal(id)), json!({})).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let (status, given) = app
+            .post_json(&lead, &format!("/api/v1/cycles/{}/goals/assign", f.cycle), json!({"team": "Service Desk", "objective_id": f.objectives[1], "title": "An article a month", "category": "communication"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let given: Vec<(i64, i64)> = given.as_array().unwrap().iter().map(|g| (g["owner"]["id"].as_i64().unwrap(), g["id"].as_i64().unwrap())).collect();
+        let given_to = |person: i32| given.iter().find(|(owner, _)| *owner == person as i64).unwrap().1;
+        let dropped = app.propose_goal(&engineer, f.cycle, f.objectives[1], "Maybe later").await;
+        let (status, _) = app.post_json(&lead, &format!("{}/outcome", goal(dropped)), json!({"status": "dropped"})).await;
+        assert_eq!(status, StatusCode::OK);
+        // A change of objective on an agreed goal by its manager keeps it agreed.
+        let (status, _) = app.patch_json(&lead, &goal(theirs), json!({"objective_id": f.objectives[1]})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_coverage_counted(&app, &[cycle], &people, "agreed and given").await;
+
+        // Under way: progress, then outcomes by hand and in a self-evaluation.
+        app.move_cycle(&cio, f.cycle, "in_progress").await;
+        let (status, _) = app.post_json(&engineer, &format!("{}/progress", goal(first)), json!({"progress": 50, "note": "Half"})).await;
+        assert_eq!(status, StatusCode::OK);
+        for (token, id, outcome) in [(&engineer, first, "achieved"), (&peer, theirs, "not_achieved"), (&peer, given_to(d.peer), "partially_achieved")] {
+            let (status, body) = app.post_json(token, &format!("{}/outcome", goal(id)), json!({"status": outcome})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        assert_coverage_counted(&app, &[cycle], &people, "outcomes set").await;
+        app.move_cycle(&cio, f.cycle, "self_evaluation").await;
+        let path = format!("/api/v1/cycles/{}/self-evaluations/{}", f.cycle, d.engineer);
+        let entry = |id: i64, outcome: &str| json!({"goal_id": id, "narrative": "Done.", "outcome": outcome, "self_rating": 3, "evidence": []});
+        let draft = json!({
+            "reflection": "A year of listening.",
+            "skills_developed": "Writing",
+            "entries": [entry(first, "partially_achieved"), entry(second, "not_achieved"), entry(given_to(d.engineer), "achieved")],
+            "proposals": [{"objective_id": f.objectives[2], "title": "Retire old servers", "category": "technical"}],
+        });
+        let response = app.api.put(app.url(&path)).bearer_auth(&engineer).json(&draft).send().await.unwrap();
+        assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+        let (status, body) = app.post_json(&engineer, &format!("{path}/submit"), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_coverage_counted(&app, &[cycle], &people, "self-evaluation submitted").await;
+        app.move_cycle(&cio, f.cycle, "closed").await;
+
+        // A second cycle: the proposal carried into it, a new goal, a change of objective.
+        let (status, next) = app
+            .post_json(&cio, "/api/v1/cycles", json!({"name": "Next year", "plan_id": f.plan, "starts_on": f.ends_on + chrono::Duration::days(1), "ends_on": f.ends_on + chrono::Duration::days(365)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let next_cycle = next["id"].as_i64().unwrap();
+        let (_, carried) = app.get_json(&engineer, &format!("/api/v1/cycles/{next_cycle}/goals")).await;
+        assert_eq!(carried.as_array().unwrap().len(), 1, "{carried}");
+        let both = [cycle, next_cycle as i32];
+        assert_coverage_counted(&app, &both, &people, "proposal carried").await;
+        let carried = carried[0]["id"].as_i64().unwrap();
+        app.patch_json(&engineer, &goal(carried), json!({"objective_id": f.objectives[0]})).await;
+        app.propose_goal(&peer, next_cycle, f.objectives[0], "Mentor someone").await;
+        for (cycles, when) in [(&both[..], "two cycles"), (&both[1..], "the second cycle")] {
+            assert_coverage_counted(&app, cycles, &people, when).await;
+            assert_coverage_counted(&app, cycles, &[d.engineer, d.peer, d.lead], when).await;
+            assert_coverage_counted(&app, cycles, &[], when).await;
+        }
+        // The tallies hold no empty group; the dropped goal counts nowhere.
+        assert_eq!(scalar(app.db(), "SELECT COUNT(*) FROM goal_outcome_tallies WHERE people <= 0").await, 0);
+        assert_eq!(scalar(app.db(), &format!("SELECT COUNT(*) FROM goal_outcome_shares WHERE person_id = {} AND cycle_id = {cycle} AND objective_id = {}", d.engineer, f.objectives[1])).await, 1, "the team goal only");
+    }
+}
+
+both_backends! {
+    async fn plan_coverage_stays_exact_when_many_goals_are_written_at_once(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let lead = app.token("lead@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let mut people = vec![d.engineer, d.peer];
+        for n in 0..10 {
+            people.push(app.add_person_fast(&format!("crowd{n}@example.org"), &format!("Crowd {n}"), d.lead).await);
+        }
+        // Every writer touches the same objectives' tallies, in both orders; on PostgreSQL
+        // they run at once and must neither wait in a circle nor lose a count.
+        let mut writes = tokio::task::JoinSet::new();
+        for (n, person) in people.iter().copied().enumerate() {
+            for objective in [f.objectives[n % 2], f.objectives[(n + 1) % 2], f.objectives[0]] {
+                let (client, token, url) = (app.api.clone(), lead.clone(), app.url(&format!("/api/v1/cycles/{}/goals", f.cycle)));
+                writes.spawn(async move {
+                    client.post(url).bearer_auth(token).json(&json!({"person_id": person, "objective_id": objective, "title": "Together", "category": "service"})).send().await.expect("request").status()
+                });
+            }
+        }
+        let statuses = writes.join_all().await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+        let (_, goals) = app.get_json(&cio, &format!("/api/v1/cycles/{}/goals?person_id={}", f.cycle, d.engineer)).await;
+        assert_eq!(goals.as_array().unwrap().len(), 3);
+        // Then half of each person's goals dropped at once, and moved between objectives.
+        let mut ids = Vec::new();
+        for person in &people {
+            let (_, goals) = app.get_json(&cio, &format!("/api/v1/cycles/{}/goals?person_id={person}", f.cycle)).await;
+            ids.extend(goals.as_array().unwrap().iter().map(|g| g["id"].as_i64().unwrap()));
+        }
+        let mut writes = tokio::task::JoinSet::new();
+        for (n, id) in ids.iter().copied().enumerate() {
+            let client = app.api.clone();
+            let token = lead.clone();
+            let (url, body, patch) = if n % 2 == 0 {
+                (app.url(&format!("/api/v1/goals/{id}/outcome")), json!({"status": "dropped"}), false)
+            } else {
+                (app.url(&format!("/api/v1/goals/{id}")), json!({"objective_id": f.objectives[n % 3]}), true)
+            };
+            writes.spawn(async move {
+                let request = if patch { client.patch(url) } else { client.post(url) };
+                request.bearer_auth(token).json(&body).send().await.expect("request").status()
+            });
+        }
+        let statuses = writes.join_all().await;
+        assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+        let cycle = [f.cycle as i32];
+        assert_coverage_counted(&app, &cycle, &[d.engineer], "after writes at once").await;
+        assert_coverage_counted(&app, &cycle, &people, "after writes at once").await;
+    }
+}
