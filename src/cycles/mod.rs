@@ -549,6 +549,10 @@ pub async fn update(db: &Db, actor: &Actor, id: i32, input: CycleInput) -> AppRe
         (input.starts_on, input.ends_on, input.self_evaluation_due_on);
     let changes = input.parse_changes(&mut errors);
     let txn = db.write().await?;
+    // Two edits at once on PostgreSQL: the later one must read the dates the earlier one
+    // wrote, or it could write the old dates back without rebuilding the standings kept
+    // for them (`skills::standings`).
+    txn.lock(&[format!("review-cycle:{id}")]).await?;
     let existing = find(&txn, id).await?.ok_or(AppError::NotFound)?;
     let starts_on = raw_starts_on.unwrap_or(existing.starts_on);
     let ends_on = raw_ends_on.unwrap_or(existing.ends_on);

@@ -600,6 +600,9 @@ pub async fn update(
 
     let txn = db.write().await?;
     txn.lock(&[PEOPLE_LOCK]).await?;
+    if changes.as_ref().is_some_and(|c| c.active.is_some()) {
+        crate::skills::standings::lock_for_active_change(&txn, id).await?;
+    }
     let existing = person::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -516,6 +516,13 @@ impl PortalJsonCache {
         json: &SharedJson<PortalBody>,
     ) {
         if let Ok(mut entries) = self.entries.lock() {
+            // Several requests may have written the same new snapshot at once: keep one.
+            if entries
+                .iter()
+                .any(|kept| Arc::ptr_eq(&kept.snapshot, portal) && kept.signed_in == signed_in)
+            {
+                return;
+            }
             // A snapshot no cache hands out any more is held only here: let it go.
             entries.retain(|kept| Arc::strong_count(&kept.snapshot) > 1);
             if entries.len() >= PORTAL_JSON_KEPT {

@@ -102,6 +102,12 @@ impl PortalListsCache {
         html: &std::sync::Arc<str>,
     ) {
         if let Ok(mut entries) = self.entries.lock() {
+            // Several requests may have rendered the same new snapshot at once: keep one.
+            if entries.iter().any(|kept| {
+                std::sync::Arc::ptr_eq(&kept.snapshot, snapshot) && kept.can_give == can_give
+            }) {
+                return;
+            }
             // A snapshot no cache hands out any more is held only here: let it go.
             entries.retain(|kept| std::sync::Arc::strong_count(&kept.snapshot) > 1);
             if entries.len() >= PORTAL_LISTS_KEPT {

@@ -94,6 +94,10 @@ pub async fn import_baseline(db: &Db, actor: &Actor, file: &str) -> AppResult<Im
         .map(|s| (s.name_key.clone(), s))
         .collect();
     let rows = parse(file, &people, &catalog, actor.person_id)?;
+    let mut assessed: Vec<i32> = rows.iter().map(|r| r.person_id).collect();
+    assessed.sort_unstable();
+    assessed.dedup();
+    super::standings::lock_people(&txn, &assessed).await?;
     refuse_already_recorded(&txn, &rows).await?;
     let now = Utc::now();
     for chunk in rows.chunks(INSERT_CHUNK) {

@@ -670,6 +670,7 @@ pub async fn assess(
     };
     let today = Utc::now().date_naive();
     let txn = db.write().await?;
+    standings::lock_people(&txn, &[person_id]).await?;
     let catalog = skill::Entity::find().all(&txn).await?;
     let mut errors = Errors::default();
     let Some(assessments) = parse_assessments(&items, &catalog, today, &mut errors) else {

@@ -67,6 +67,28 @@ impl Scope<'_> {
     }
 }
 
+/// Puts the writers of these people's skills in line (PostgreSQL; keys in a fixed order):
+/// taken first, before any skill's lock, by every write that can give someone a level in a
+/// skill they had none in (an assessment, an import) and by a change of their active
+/// state. Without it a deactivation could read the person's skills just before an
+/// assessment adds one, and leave them counted in that skill while inactive.
+pub async fn lock_people(txn: &WriteTxn, people: &[i32]) -> AppResult<()> {
+    let keys: Vec<String> = people.iter().map(|id| format!("skills-of:{id}")).collect();
+    txn.lock(&keys).await
+}
+
+/// Before a change of someone's active state writes their row: every lock the refresh
+/// after it takes (`refresh_people`), in the same order, while no row of theirs is locked
+/// yet. A cycle being rebuilt holds `CYCLES_KEY` alone and checks every person's row (the
+/// foreign key), so taking `CYCLES_KEY` only after locking the person's row could leave
+/// each transaction waiting for the other.
+pub async fn lock_for_active_change(txn: &WriteTxn, person_id: i32) -> AppResult<()> {
+    lock_people(txn, &[person_id]).await?;
+    let skills = tallies::skills_of(txn, &[person_id]).await?;
+    tallies::lock(txn, &skills).await?;
+    txn.lock_shared(CYCLES_KEY).await
+}
+
 /// Refreshes the standings of these people in these skills (in every skill they have a
 /// level in: `None`) in every cycle, and the tallies that count them: after an
 /// assessment, a target, an import, or a change of someone's active state. Call it after

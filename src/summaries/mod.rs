@@ -314,30 +314,14 @@ async fn build(
             (one_by_one, i64::try_from(below).unwrap_or(i64::MAX))
         }
     };
-    let plan = async {
-        match plan_of(db, &in_period).await? {
-            Some(id) => plan::outline(conn, id).await,
-            None => Ok(None),
-        }
-    };
-    // The sections read independent figures, so their statements run at once, each on a
-    // connection of its own: one request waits for the slowest read rather than for
-    // all of them in turn.
-    let (
-        plan,
-        catalog,
-        (goal_groups, own_goals),
-        standings,
-        recognition_now,
-        recognition_before,
-        held_now,
-        held_before,
-        client_feedback,
-    ) = tokio::try_join!(
-        plan,
-        skill_area::catalog(conn),
-        goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below),
-        skill_area::period_standings(
+    // The sections read independent figures, so they are read in three lanes at once,
+    // each a chain of statements on one pooled connection at a time: one request waits
+    // about as long as its slowest lane (the two periods' recognition figures are the
+    // largest reads, one in each of the first two), and holds at most three of the pool's
+    // connections, which writers share on PostgreSQL.
+    let skills_and_now = async {
+        let catalog = skill_area::catalog(conn).await?;
+        let standings = skill_area::period_standings(
             conn,
             period.cycle_id,
             period.eve().min(today),
@@ -345,20 +329,44 @@ async fn build(
             today,
             &one_by_one,
             list_below,
-        ),
-        recognition::figures_between(conn, period.from, period.to),
-        recognition::figures_between(conn, previous.from, previous.to),
-        meetings::held::held_between(conn, period.start_instant(), period.end_instant()),
-        meetings::held::held_between(conn, previous.start_instant(), previous.end_instant()),
-        feedback::period_feedback(
+        )
+        .await?;
+        let recognition_now = recognition::figures_between(conn, period.from, period.to).await?;
+        AppResult::Ok((catalog, standings, recognition_now))
+    };
+    let plan_and_before = async {
+        let plan = match plan_of(db, &in_period).await? {
+            Some(id) => plan::outline(conn, id).await?,
+            None => None,
+        };
+        let outcomes = goals::outcomes_grouped(conn, &all_cycles, &one_by_one, list_below).await?;
+        let recognition_before =
+            recognition::figures_between(conn, previous.from, previous.to).await?;
+        AppResult::Ok((plan, outcomes, recognition_before))
+    };
+    let meetings_and_feedback = async {
+        let held_now =
+            meetings::held::held_between(conn, period.start_instant(), period.end_instant())
+                .await?;
+        let held_before =
+            meetings::held::held_between(conn, previous.start_instant(), previous.end_instant())
+                .await?;
+        let client_feedback = feedback::period_feedback(
             db,
             [
                 (period.start_instant(), period.end_instant()),
                 (previous.start_instant(), previous.end_instant()),
             ],
             Utc::now(),
-        ),
-    )?;
+        )
+        .await?;
+        AppResult::Ok((held_now, held_before, client_feedback))
+    };
+    let (
+        (catalog, standings, recognition_now),
+        (plan, (goal_groups, own_goals), recognition_before),
+        (held_now, held_before, client_feedback),
+    ) = tokio::try_join!(skills_and_now, plan_and_before, meetings_and_feedback)?;
 
     let mut table = Table::new();
     let team_ref = team.as_ref();

@@ -921,3 +921,55 @@ both_backends! {
         assert_eq!(scalar(db, "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM skill_cycle_tallies").await, 24);
     }
 }
+
+both_backends! {
+    async fn people_deactivated_while_assessed_and_a_cycle_renamed_while_moved_keep_the_standings_exact(app) {
+        let d = app.department().await;
+        let cio = app.token("cio@example.org").await;
+        let f = app.plan_and_cycle(&cio).await;
+        let today = Utc::now().date_naive();
+        let (_, skill) = app.post_json(&cio, "/api/v1/skills", json!({"name": "Plain language", "category": "communication"})).await;
+        let skill = skill["id"].as_i64().unwrap();
+        let mut people = Vec::new();
+        for i in 0..8 {
+            people.push(app.add_person_fast(&format!("r{i}@example.org"), &format!("Racer {i}"), d.lead).await);
+        }
+        // Each person's first level in a skill races their deactivation; the cycle's new
+        // dates race an edit of its name that reads the old ones.
+        let starts_on = f.starts_on + Duration::days(5);
+        let mut writes = Vec::new();
+        for &person in &people {
+            let (app, cio) = (&app, &cio);
+            writes.push(Box::pin(async move {
+                let items = json!([{"skill_id": skill, "level": 3, "assessed_on": today}]);
+                let (status, body) = app.post_json(cio, &format!("/api/v1/people/{person}/skill-assessments"), json!({"assessments": items})).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>);
+            writes.push(Box::pin(async move {
+                let (status, body) = app.patch_json(cio, &format!("/api/v1/people/{person}"), json!({"active": false})).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }));
+        }
+        writes.push(Box::pin(async {
+            let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"starts_on": starts_on})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }));
+        writes.push(Box::pin(async {
+            let (status, body) = app.patch_json(&cio, &format!("/api/v1/cycles/{}", f.cycle), json!({"name": "Renamed meanwhile"})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }));
+        futures_util::future::join_all(writes).await;
+        let db = app.db();
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await, 0, "nobody active was assessed");
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_tallies").await, 0);
+        let (_, cycle) = app.get_json(&cio, &format!("/api/v1/cycles/{}", f.cycle)).await;
+        assert_eq!(cycle["starts_on"], json!(starts_on), "the later edit read the moved dates: {cycle}");
+        // Active again: counted from the cycle's dates as they are now.
+        for &person in &people {
+            app.patch_json(&cio, &format!("/api/v1/people/{person}"), json!({"active": true})).await;
+        }
+        let [kept, computed] = kept_and_computed(&app, f.cycle, starts_on, f.ends_on, &[], 100).await;
+        assert_eq!(kept, computed);
+        assert_eq!(scalar(db, "SELECT COUNT(*) FROM skill_cycle_standings").await, 8);
+    }
+}
