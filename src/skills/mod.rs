@@ -1320,6 +1320,19 @@ pub async fn catalog(conn: &impl sea_orm::ConnectionTrait) -> AppResult<Vec<Skil
         .collect()
 }
 
+/// SQL for the level of the person and skill of `skill_levels l` in their latest
+/// assessment whose date meets `on` (a condition on `e.assessed_on`, such as `<= $1`):
+/// latest by date, then by id, as `skill_levels.current` is kept. One seek in
+/// `skill_assessments_latest_idx`; NULL when there is none.
+fn level_assessed_sql(on: &str) -> String {
+    format!(
+        "(SELECT e.level FROM skill_assessments e
+          WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
+            AND e.assessed_on {on}
+          ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1)"
+    )
+}
+
 /// Every active person's standing in every skill they were assessed in by `end_day`
 /// (no policy: the caller decides what a reader sees), in two queries whatever the
 /// department's size: grouped by skill, baseline, the two levels and target, with the
@@ -1350,12 +1363,7 @@ pub async fn period_standings(
                 "l.current".to_owned()
             } else {
                 let day = params.bind(day);
-                format!(
-                    "(SELECT e.level FROM skill_assessments e
-                      WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
-                        AND e.assessed_on <= {day}
-                      ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1)"
-                )
+                level_assessed_sql(&format!("<= {day}"))
             }
         };
         let (eve, end) = (level_on(eve_day), level_on(end_day));

@@ -187,6 +187,8 @@ async fn insert(txn: &WriteTxn, scope: &Scope<'_>) -> AppResult<()> {
     let mut p = Params::new();
     let filter = scope.filter(&mut p, "c.id", "l.person_id", "l.skill_id");
     let active = p.bind(true);
+    let eve = super::level_assessed_sql("< c.starts_on");
+    let end_level = super::level_assessed_sql("<= c.ends_on");
     txn.execute_raw(p.statement(
         txn.get_database_backend(),
         format!(
@@ -195,14 +197,7 @@ async fn insert(txn: &WriteTxn, scope: &Scope<'_>) -> AppResult<()> {
              SELECT s.cycle_id, s.person_id, s.skill_id, s.baseline,
                     COALESCE(s.eve, 0), COALESCE(s.end_level, 0), s.target
              FROM (SELECT c.id AS cycle_id, l.person_id, l.skill_id, l.baseline,
-                          (SELECT e.level FROM skill_assessments e
-                           WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
-                             AND e.assessed_on < c.starts_on
-                           ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1) AS eve,
-                          (SELECT e.level FROM skill_assessments e
-                           WHERE e.person_id = l.person_id AND e.skill_id = l.skill_id
-                             AND e.assessed_on <= c.ends_on
-                           ORDER BY e.assessed_on DESC, e.id DESC LIMIT 1) AS end_level,
+                          {eve} AS eve, {end_level} AS end_level,
                           COALESCE(t.level, 0) AS target
                    FROM review_cycles c
                    CROSS JOIN skill_levels l
