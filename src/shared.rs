@@ -188,6 +188,66 @@ impl<T: Send + Sync + 'static> Shared<T> {
     }
 }
 
+/// What is made once from a shared snapshot (its JSON, its rendered lists) and kept beside
+/// it, for each variant `K` readers need (signed in or not, may give kudos or not). Keyed
+/// by the snapshot itself (`Arc::ptr_eq`; the entry holds the snapshot, so its address is
+/// never reused meanwhile), so what is handed out is always exactly the snapshot's, never
+/// older, and a new snapshot (a write, or its time to live) is made afresh once.
+pub struct PerSnapshot<S, K, V> {
+    /// At most `PER_SNAPSHOT_KEPT`, oldest first.
+    entries: Mutex<Vec<Kept<S, K, V>>>,
+}
+
+struct Kept<S, K, V> {
+    snapshot: Arc<S>,
+    variant: K,
+    value: V,
+}
+
+/// Snapshots differ by reader (the cio's, everyone else's, anonymous visitors') and so
+/// do variants: a few are kept, the oldest dropped first.
+const PER_SNAPSHOT_KEPT: usize = 4;
+
+impl<S, K, V> Default for PerSnapshot<S, K, V> {
+    fn default() -> Self {
+        PerSnapshot {
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<S, K: PartialEq, V: Clone> PerSnapshot<S, K, V> {
+    pub fn get(&self, snapshot: &Arc<S>, variant: &K) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|kept| Arc::ptr_eq(&kept.snapshot, snapshot) && kept.variant == *variant)
+            .map(|kept| kept.value.clone())
+    }
+
+    pub fn keep(&self, snapshot: &Arc<S>, variant: K, value: &V) {
+        if let Ok(mut entries) = self.entries.lock() {
+            // Several requests may have made the same new snapshot's value at once: keep one.
+            if entries
+                .iter()
+                .any(|kept| Arc::ptr_eq(&kept.snapshot, snapshot) && kept.variant == variant)
+            {
+                return;
+            }
+            // A snapshot no cache hands out any more is held only here: let it go.
+            entries.retain(|kept| Arc::strong_count(&kept.snapshot) > 1);
+            if entries.len() >= PER_SNAPSHOT_KEPT {
+                entries.remove(0);
+            }
+            entries.push(Kept {
+                snapshot: snapshot.clone(),
+                variant,
+                value: value.clone(),
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,6 @@
 
 use crate::api::{Date, JsonBody, OneOf};
 use crate::recognition::{AnnouncementKind, Channel};
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use poem::{Request, web::Data};
@@ -474,68 +473,11 @@ fn portal_body(portal: &recognition::Portal, signed_in: bool) -> PortalBody {
     }
 }
 
-/// The JSON of the portal's shared first page, written once per snapshot of it. The
-/// HTML portal renders the snapshot `recognition::PortalCache` shares with every reader;
-/// this keeps that snapshot's JSON beside it, keyed by the snapshot itself
-/// (`Arc::ptr_eq`), so the bytes sent are always exactly the snapshot's, never older, and
-/// a new snapshot (a write, or its time to live) is written afresh once.
-#[derive(Default)]
-pub struct PortalJsonCache {
-    /// At most `PORTAL_JSON_KEPT`, oldest first.
-    entries: Mutex<Vec<PortalJson>>,
-}
-
-/// One snapshot's JSON, for a reader signed in or not (only they see the next meeting).
-struct PortalJson {
-    snapshot: Arc<recognition::Portal>,
-    signed_in: bool,
-    json: SharedJson<PortalBody>,
-}
-
-/// Snapshots differ by reader (the cio's, everyone else's, anonymous visitors'): a few
-/// are kept, the oldest dropped first.
-const PORTAL_JSON_KEPT: usize = 4;
-
-impl PortalJsonCache {
-    fn get(
-        &self,
-        portal: &Arc<recognition::Portal>,
-        signed_in: bool,
-    ) -> Option<SharedJson<PortalBody>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .iter()
-            .find(|kept| Arc::ptr_eq(&kept.snapshot, portal) && kept.signed_in == signed_in)
-            .map(|kept| kept.json.clone())
-    }
-
-    fn keep(
-        &self,
-        portal: &Arc<recognition::Portal>,
-        signed_in: bool,
-        json: &SharedJson<PortalBody>,
-    ) {
-        if let Ok(mut entries) = self.entries.lock() {
-            // Several requests may have written the same new snapshot at once: keep one.
-            if entries
-                .iter()
-                .any(|kept| Arc::ptr_eq(&kept.snapshot, portal) && kept.signed_in == signed_in)
-            {
-                return;
-            }
-            // A snapshot no cache hands out any more is held only here: let it go.
-            entries.retain(|kept| Arc::strong_count(&kept.snapshot) > 1);
-            if entries.len() >= PORTAL_JSON_KEPT {
-                entries.remove(0);
-            }
-            entries.push(PortalJson {
-                snapshot: portal.clone(),
-                signed_in,
-                json: json.clone(),
-            });
-        }
-    }
-}
+/// The JSON of the portal's shared first page, written once per snapshot of it (the one
+/// `recognition::PortalCache` shares with every reader), for readers signed in or not
+/// (only they see the next meeting).
+pub type PortalJsonCache =
+    crate::shared::PerSnapshot<recognition::Portal, bool, SharedJson<PortalBody>>;
 
 pub struct RecognitionApi;
 
@@ -554,7 +496,7 @@ impl RecognitionApi {
         let signed_in = reader.principal.is_some();
         let portal =
             recognition::portal(&state.db, &state.portal_cache, reader, after.0.as_deref()).await?;
-        if let Some(json) = state.portal_json.get(&portal, signed_in) {
+        if let Some(json) = state.portal_json.get(&portal, &signed_in) {
             return Ok(json);
         }
         let json = SharedJson::of(&portal_body(&portal, signed_in))?;

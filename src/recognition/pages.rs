@@ -61,66 +61,9 @@ struct PortalLists<'a> {
 
 /// The portal's lists rendered once per snapshot of its first page, for every reader but
 /// the cio: they are most of the page's rendering, and the same for all those readers
-/// but for the "be the first" link of an empty wall (`can_give`). Keyed by the snapshot
-/// itself (`Arc::ptr_eq`, like the API's `PortalJsonCache`), so a page never shows lists
-/// older or newer than the rest of it.
-#[derive(Default)]
-pub struct PortalListsCache {
-    /// At most `PORTAL_LISTS_KEPT`, oldest first.
-    entries: std::sync::Mutex<Vec<RenderedLists>>,
-}
-
-struct RenderedLists {
-    snapshot: std::sync::Arc<recognition::Portal>,
-    can_give: bool,
-    html: std::sync::Arc<str>,
-}
-
-/// Snapshots differ by reader (signed in or anonymous) and so does `can_give`: a few are
-/// kept, the oldest dropped first.
-const PORTAL_LISTS_KEPT: usize = 4;
-
-impl PortalListsCache {
-    fn get(
-        &self,
-        snapshot: &std::sync::Arc<recognition::Portal>,
-        can_give: bool,
-    ) -> Option<std::sync::Arc<str>> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .iter()
-            .find(|kept| {
-                std::sync::Arc::ptr_eq(&kept.snapshot, snapshot) && kept.can_give == can_give
-            })
-            .map(|kept| kept.html.clone())
-    }
-
-    fn keep(
-        &self,
-        snapshot: &std::sync::Arc<recognition::Portal>,
-        can_give: bool,
-        html: &std::sync::Arc<str>,
-    ) {
-        if let Ok(mut entries) = self.entries.lock() {
-            // Several requests may have rendered the same new snapshot at once: keep one.
-            if entries.iter().any(|kept| {
-                std::sync::Arc::ptr_eq(&kept.snapshot, snapshot) && kept.can_give == can_give
-            }) {
-                return;
-            }
-            // A snapshot no cache hands out any more is held only here: let it go.
-            entries.retain(|kept| std::sync::Arc::strong_count(&kept.snapshot) > 1);
-            if entries.len() >= PORTAL_LISTS_KEPT {
-                entries.remove(0);
-            }
-            entries.push(RenderedLists {
-                snapshot: snapshot.clone(),
-                can_give,
-                html: html.clone(),
-            });
-        }
-    }
-}
+/// but for the "be the first" link of an empty wall (`can_give`, the variant).
+pub type PortalListsCache =
+    crate::shared::PerSnapshot<recognition::Portal, bool, std::sync::Arc<str>>;
 
 #[derive(Deserialize)]
 pub struct PortalQuery {
@@ -167,7 +110,7 @@ pub async fn show_portal(
     // Only the shared first page is kept: a later page of the wall is read afresh, and
     // the cio's hide forms and a notice differ from one request to the next.
     let shared = q.after.is_none() && !is_cio && kudos_notice.is_none();
-    let lists = match shared.then(|| state.portal_lists.get(&portal, can_give)) {
+    let lists = match shared.then(|| state.portal_lists.get(&portal, &can_give)) {
         Some(Some(html)) => html,
         _ => {
             let html: std::sync::Arc<str> = render(&lists)?.0.into();
