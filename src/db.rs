@@ -216,7 +216,9 @@ fn only_reads(sql: &str) -> bool {
 }
 
 /// Whether a failed read may run once more: only a read, and only because its
-/// connection died.
+/// connection died. Asked only after a failure: scanning the words of every statement
+/// beforehand cost a page read afresh about 1% of its time (a page's statement is a few
+/// thousand characters).
 fn may_retry(sql: &str, err: &DbErr) -> bool {
     let retry = DbFailure::of(err) == DbFailure::ConnectionLost && only_reads(sql);
     if retry {
@@ -240,9 +242,6 @@ impl ConnectionTrait for ReadConn {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        if !only_reads(&stmt.sql) {
-            return self.pool.query_one_raw(stmt).await;
-        }
         match self.pool.query_one_raw(stmt.clone()).await {
             Err(err) if may_retry(&stmt.sql, &err) => {
                 self.retry(async |conn| conn.query_one_raw(stmt).await)
@@ -253,9 +252,6 @@ impl ConnectionTrait for ReadConn {
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        if !only_reads(&stmt.sql) {
-            return self.pool.query_all_raw(stmt).await;
-        }
         match self.pool.query_all_raw(stmt.clone()).await {
             Err(err) if may_retry(&stmt.sql, &err) => {
                 self.retry(async |conn| conn.query_all_raw(stmt).await)

@@ -29,6 +29,7 @@ mod m20261209_000022_weekly_digests;
 mod m20261210_000023_skill_levels_on_a_day;
 mod m20261211_000024_skill_cycle_standings;
 mod m20261211_000025_goal_outcome_tallies;
+mod m20261212_000026_visible_recognition_indexes;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000023_skill_levels_on_a_day::Migration),
             Box::new(m20261211_000024_skill_cycle_standings::Migration),
             Box::new(m20261211_000025_goal_outcome_tallies::Migration),
+            Box::new(m20261212_000026_visible_recognition_indexes::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! fixed number of queries; and a person's recognition for their profile.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 use serde::Deserialize;
 
 use super::{
@@ -205,108 +205,139 @@ const FEED_SOURCES: [(u8, &str); 4] = [
 ];
 
 /// One statement and one row for the page, whatever it holds: each source's visible rows
-/// after the cursor, newest first and keyset-limited (only keys, on the source's
-/// (created_at, id) index), are merged and cut to the page in the database (`f`); then
-/// each kind's few rows of that page are joined to their own columns and people's names
-/// (and, for kudos, their recipients, `kudos::recipients_json`) in a narrow select of
-/// their own, one JSON object each, and the page is gathered into one JSON array
-/// (`db::json_agg`). So a single value crosses from the database, rather than a row per
-/// item with every kind's columns, each found through ten outer joins.
+/// after the cursor, newest first and keyset-limited (only keys, on the source's index of
+/// visible rows by time), are merged and cut to the page in the database (`f`); then each
+/// item is joined to its own kind's columns and people's names (and, for kudos, their
+/// recipients, `kudos::recipients_json`) and written as one JSON object, and the page is
+/// gathered into one JSON array (`db::json_agg`). So a single value crosses from the
+/// database, rather than a row per item with every kind's columns.
+///
+/// The objects are made in the same select that gathers them, not in a subquery per kind:
+/// SQLite forgets that a subquery's value is JSON, and reading every object again as JSON
+/// (`db::nested_json`) cost a sixth of the statement (benches/README.md, the feed's second
+/// page). So each kind's joins are outer joins on an id that is NULL for the other kinds
+/// (`CASE WHEN f.source = … THEN f.id END`), which both backends skip without a lookup.
 async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     let cursor: Option<(i64, u8, i64)> = after.map(paging::decode_cursor).transpose()?;
     let cursor =
         cursor.map(|(nanos, rank, id)| (DateTime::<Utc>::from_timestamp_nanos(nanos), rank, id));
     let mut params = Params::new();
     let take = super::limit_sql(FEED_PAGE + 1);
+    let backend = db.backend();
     let mut sources = Vec::with_capacity(FEED_SOURCES.len());
     for (rank, table) in FEED_SOURCES {
         let filter = cursor.map_or_else(String::new, |cursor| {
             after_cursor("s", rank, cursor, &mut params)
         });
         // Each source orders by time: ids need not follow time (imports, the demo).
-        sources.push(format!(
-            "SELECT * FROM (SELECT {rank} AS source, s.id, s.created_at FROM {table} s
-                WHERE s.hidden_at IS NULL {filter}
-                ORDER BY s.created_at DESC, s.id DESC LIMIT {take}) s{rank}"
-        ));
+        let source = format!(
+            "SELECT {rank} AS source, s.id, s.created_at FROM {table} s
+                WHERE s.hidden_at IS NULL {filter}"
+        );
+        sources.push(match backend {
+            // PostgreSQL does not merge sources whose order includes a constant: each
+            // is cut to the page in its own index first (else it sorts every row).
+            DbBackend::Postgres => format!(
+                "SELECT * FROM ({source} ORDER BY s.created_at DESC, s.id DESC LIMIT {take}) s{rank}"
+            ),
+            // SQLite merges the sources of a compound select in its ORDER BY, each read
+            // in its index and only as far as the page needs: cheaper than cutting each
+            // to a page and sorting the four pages (benches/README.md).
+            _ => source,
+        });
     }
-    let sources = sources.join(" UNION ALL ");
-    let backend = db.backend();
-    let object = |fields: &[(&str, &str)]| {
-        let mut all = vec![
-            ("source", "f.source"),
-            ("id", "f.id"),
-            ("created_at", "f.created_at"),
-        ];
-        all.extend_from_slice(fields);
-        db::json_object(backend, &all)
+    let merged = sources.join(" UNION ALL ");
+    let merged = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT * FROM ({merged}) merged ORDER BY created_at DESC, source DESC, id DESC LIMIT {take}"
+        ),
+        _ => format!("{merged} ORDER BY created_at DESC, source DESC, id DESC LIMIT {take}"),
+    };
+    // Each item: its id and time, and its own kind's fields in one nested object, made
+    // in the same expression (so SQLite nests it as JSON without reading it again).
+    let object = |kind: &str, fields: &[(&str, &str)]| {
+        let fields = db::json_object(backend, fields);
+        db::json_object(
+            backend,
+            &[
+                ("id", "f.id"),
+                ("created_at", "f.created_at"),
+                (kind, &fields),
+            ],
+        )
     };
     let recipients = recipients_json(backend, "k");
-    let kudos = object(&[
-        ("k_giver_id", "k.giver_id"),
-        ("k_giver_name", "kg.name"),
-        ("k_message", "k.message"),
-        ("k_value_tags", "k.value_tags"),
-        ("k_recipients", &recipients),
-    ]);
-    let entries = object(&[
-        ("e_trophy_id", "e.trophy_id"),
-        ("e_trophy_name", "t.name"),
-        ("e_seq", "e.seq"),
-        ("e_kind", "e.kind"),
-        ("e_giver_id", "e.giver_id"),
-        ("e_giver_name", "eg.name"),
-        ("e_receiver_id", "e.receiver_id"),
-        ("e_receiver_name", "er.name"),
-        ("e_message", "e.message"),
-    ]);
-    let compliments = object(&[
-        ("c_person_id", "c.person_id"),
-        ("c_person_name", "cp.name"),
-        ("c_giver_name", "c.giver_name"),
-        ("c_giver_affiliation", "c.giver_affiliation"),
-        ("c_channel", "c.channel"),
-        ("c_received_on", "c.received_on"),
-        ("c_message", "c.message"),
-    ]);
-    let announcements = object(&[
-        ("a_kind", "a.kind"),
-        ("a_title", "a.title"),
-        ("a_body", "a.body"),
-        ("a_posted_by_id", "a.posted_by_id"),
-        ("a_posted_by_name", "ap.name"),
-    ]);
+    let kudos = object(
+        "kudos",
+        &[
+            ("giver_id", "k.giver_id"),
+            ("giver_name", "kg.name"),
+            ("message", "k.message"),
+            ("value_tags", "k.value_tags"),
+            ("recipients", &recipients),
+        ],
+    );
+    let entries = object(
+        "entry",
+        &[
+            ("trophy_id", "e.trophy_id"),
+            ("trophy_name", "t.name"),
+            ("seq", "e.seq"),
+            ("kind", "e.kind"),
+            ("giver_id", "e.giver_id"),
+            ("giver_name", "eg.name"),
+            ("receiver_id", "e.receiver_id"),
+            ("receiver_name", "er.name"),
+            ("message", "e.message"),
+        ],
+    );
+    let compliments = object(
+        "compliment",
+        &[
+            ("person_id", "c.person_id"),
+            ("person_name", "cp.name"),
+            ("giver_name", "c.giver_name"),
+            ("giver_affiliation", "c.giver_affiliation"),
+            ("channel", "c.channel"),
+            ("received_on", "c.received_on"),
+            ("message", "c.message"),
+        ],
+    );
+    let announcements = object(
+        "announcement",
+        &[
+            ("kind", "a.kind"),
+            ("title", "a.title"),
+            ("body", "a.body"),
+            ("posted_by_id", "a.posted_by_id"),
+            ("posted_by_name", "ap.name"),
+        ],
+    );
     let page = db::json_agg(
         backend,
-        &db::nested_json(backend, "u.item"),
-        "u.created_at DESC, u.source DESC, u.id DESC",
+        &format!(
+            "CASE f.source WHEN 0 THEN {kudos} WHEN 1 THEN {entries}
+                WHEN 2 THEN {compliments} ELSE {announcements} END"
+        ),
+        "f.created_at DESC, f.source DESC, f.id DESC",
     );
-    // `f` is read once by the four selects (MATERIALIZED, on both backends). CROSS JOIN
-    // keeps SQLite's join order: the page's few rows first, each looked up by its key
-    // (left free, SQLite may start from a table and probe `f`, scanning thousands of
-    // rows); PostgreSQL reads it as the inner join it is.
+    let of = |source: u8| format!("CASE WHEN f.source = {source} THEN f.id END");
+    let (k, e, c, a) = (of(0), of(1), of(2), of(3));
+    // MATERIALIZED: SQLite then cuts the page before the joins start rather than merging
+    // the sources row by row between them; measurably faster (benches/README.md).
     let sql = format!(
-        "WITH f AS MATERIALIZED (
-            SELECT * FROM ({sources}) merged
-            ORDER BY created_at DESC, source DESC, id DESC LIMIT {take})
-         SELECT {page} AS page FROM (
-            SELECT f.source, f.id, f.created_at, {kudos} AS item
-            FROM f CROSS JOIN kudos k CROSS JOIN people kg
-            WHERE f.source = 0 AND k.id = f.id AND kg.id = k.giver_id
-            UNION ALL
-            SELECT f.source, f.id, f.created_at, {entries} AS item
-            FROM f CROSS JOIN notebook_entries e CROSS JOIN trophies t
-            CROSS JOIN people er LEFT JOIN people eg ON eg.id = e.giver_id
-            WHERE f.source = 1 AND e.id = f.id AND t.id = e.trophy_id
-              AND er.id = e.receiver_id
-            UNION ALL
-            SELECT f.source, f.id, f.created_at, {compliments} AS item
-            FROM f CROSS JOIN compliments c CROSS JOIN people cp
-            WHERE f.source = 2 AND c.id = f.id AND cp.id = c.person_id
-            UNION ALL
-            SELECT f.source, f.id, f.created_at, {announcements} AS item
-            FROM f CROSS JOIN announcements a CROSS JOIN people ap
-            WHERE f.source = 3 AND a.id = f.id AND ap.id = a.posted_by_id) u"
+        "WITH f AS MATERIALIZED ({merged})
+         SELECT {page} AS page FROM f
+         LEFT JOIN kudos k ON k.id = {k}
+         LEFT JOIN people kg ON kg.id = k.giver_id
+         LEFT JOIN notebook_entries e ON e.id = {e}
+         LEFT JOIN trophies t ON t.id = e.trophy_id
+         LEFT JOIN people er ON er.id = e.receiver_id
+         LEFT JOIN people eg ON eg.id = e.giver_id
+         LEFT JOIN compliments c ON c.id = {c}
+         LEFT JOIN people cp ON cp.id = c.person_id
+         LEFT JOIN announcements a ON a.id = {a}
+         LEFT JOIN people ap ON ap.id = a.posted_by_id"
     );
     let row = db
         .conn()
@@ -319,115 +350,136 @@ async fn read_feed(db: &Db, after: Option<&str>) -> AppResult<Page<FeedItem>> {
     Ok(paging::finish(items, FEED_PAGE, FeedItem::key))
 }
 
-/// An item of the feed's statement: its source, id and time, and the fields of its own
-/// kind (the other kinds' are absent, which serde reads as None).
+/// An item of the feed's statement: its id and time, and the fields of its own kind (the
+/// other kinds are absent). Each kind's fields are boxed: a page's rows are read into a
+/// vector that grows as it goes, and inline they made each row 700 bytes to move.
 #[derive(Deserialize)]
 struct FeedRow {
-    source: i32,
     id: i64,
     #[serde(deserialize_with = "crate::db::stored_instant")]
     created_at: DateTime<Utc>,
-    k_giver_id: Option<i32>,
-    k_giver_name: Option<String>,
-    k_message: Option<String>,
-    k_value_tags: Option<String>,
-    k_recipients: Option<Vec<(i32, String)>>,
-    e_trophy_id: Option<i32>,
-    e_trophy_name: Option<String>,
-    e_seq: Option<i32>,
-    e_kind: Option<String>,
-    e_giver_id: Option<i32>,
-    e_giver_name: Option<String>,
-    e_receiver_id: Option<i32>,
-    e_receiver_name: Option<String>,
-    e_message: Option<String>,
-    c_person_id: Option<i32>,
-    c_person_name: Option<String>,
-    c_giver_name: Option<String>,
-    c_giver_affiliation: Option<String>,
-    c_channel: Option<String>,
-    c_received_on: Option<NaiveDate>,
-    c_message: Option<String>,
-    a_kind: Option<String>,
-    a_title: Option<String>,
-    a_body: Option<String>,
-    a_posted_by_id: Option<i32>,
-    a_posted_by_name: Option<String>,
+    kudos: Option<Box<KudosFields>>,
+    entry: Option<Box<EntryFields>>,
+    compliment: Option<Box<ComplimentFields>>,
+    announcement: Option<Box<AnnouncementFields>>,
 }
 
-/// A column the feed's statement always fills for an item of its kind (the joins follow
-/// foreign keys, read in the same snapshot); missing, it is a bug in the statement.
-fn present<T>(value: Option<T>, column: &str) -> AppResult<T> {
-    value.ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("the feed's statement left {column} empty"))
-    })
+#[derive(Deserialize)]
+struct KudosFields {
+    giver_id: i32,
+    giver_name: String,
+    message: String,
+    value_tags: String,
+    recipients: Option<Vec<(i32, String)>>,
+}
+
+#[derive(Deserialize)]
+struct EntryFields {
+    trophy_id: i32,
+    trophy_name: String,
+    seq: i32,
+    kind: String,
+    giver_id: Option<i32>,
+    giver_name: Option<String>,
+    receiver_id: i32,
+    receiver_name: String,
+    /// Only visible entries are in the feed, and a visible entry has its words.
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct ComplimentFields {
+    person_id: i32,
+    person_name: String,
+    giver_name: String,
+    giver_affiliation: String,
+    channel: String,
+    received_on: NaiveDate,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct AnnouncementFields {
+    kind: String,
+    title: String,
+    body: String,
+    posted_by_id: i32,
+    posted_by_name: String,
 }
 
 impl FeedRow {
     fn into_item(self) -> AppResult<FeedItem> {
-        let (id, created_at) = (self.id, self.created_at);
-        Ok(match self.source {
-            0 => FeedItem::Kudos(Kudos {
+        let FeedRow { id, created_at, .. } = self;
+        if let Some(k) = self.kudos {
+            let k = *k;
+            return Ok(FeedItem::Kudos(Kudos {
                 id,
                 giver: PersonRef {
-                    id: present(self.k_giver_id, "k_giver_id")?,
-                    name: present(self.k_giver_name, "k_giver_name")?,
+                    id: k.giver_id,
+                    name: k.giver_name,
                 },
-                recipients: kudos::recipients(self.k_recipients),
-                message: present(self.k_message, "k_message")?,
-                values: split_tags(&present(self.k_value_tags, "k_value_tags")?),
+                recipients: kudos::recipients(k.recipients),
+                message: k.message,
+                values: split_tags(&k.value_tags),
                 created_at,
-            }),
-            1 => FeedItem::Entry(NotebookEntry {
+            }));
+        }
+        if let Some(e) = self.entry {
+            let e = *e;
+            return Ok(FeedItem::Entry(NotebookEntry {
                 id,
-                trophy_id: present(self.e_trophy_id, "e_trophy_id")?,
-                trophy_name: present(self.e_trophy_name, "e_trophy_name")?,
-                seq: present(self.e_seq, "e_seq")?,
-                kind: EntryKind::from_stored(&present(self.e_kind, "e_kind")?)?,
-                giver: self
-                    .e_giver_id
-                    .zip(self.e_giver_name)
+                trophy_id: e.trophy_id,
+                trophy_name: e.trophy_name,
+                seq: e.seq,
+                kind: EntryKind::from_stored(&e.kind)?,
+                giver: e
+                    .giver_id
+                    .zip(e.giver_name)
                     .map(|(id, name)| PersonRef { id, name }),
                 receiver: PersonRef {
-                    id: present(self.e_receiver_id, "e_receiver_id")?,
-                    name: present(self.e_receiver_name, "e_receiver_name")?,
+                    id: e.receiver_id,
+                    name: e.receiver_name,
                 },
-                // Only visible entries are in the feed.
-                message: Some(present(self.e_message, "e_message")?),
+                message: Some(e.message),
                 created_at,
                 hidden: None,
-            }),
-            2 => FeedItem::Compliment(Compliment {
+            }));
+        }
+        if let Some(c) = self.compliment {
+            let c = *c;
+            return Ok(FeedItem::Compliment(Compliment {
                 id,
                 person: PersonRef {
-                    id: present(self.c_person_id, "c_person_id")?,
-                    name: present(self.c_person_name, "c_person_name")?,
+                    id: c.person_id,
+                    name: c.person_name,
                 },
-                giver_name: present(self.c_giver_name, "c_giver_name")?,
-                giver_affiliation: present(self.c_giver_affiliation, "c_giver_affiliation")?,
-                channel: Channel::from_stored(&present(self.c_channel, "c_channel")?)?,
-                received_on: present(self.c_received_on, "c_received_on")?,
-                message: present(self.c_message, "c_message")?,
+                giver_name: c.giver_name,
+                giver_affiliation: c.giver_affiliation,
+                channel: Channel::from_stored(&c.channel)?,
+                received_on: c.received_on,
+                message: c.message,
                 created_at,
                 hidden: None,
-            }),
-            3 => FeedItem::Announcement(Announcement {
+            }));
+        }
+        if let Some(a) = self.announcement {
+            let a = *a;
+            return Ok(FeedItem::Announcement(Announcement {
                 id,
-                kind: AnnouncementKind::from_stored(&present(self.a_kind, "a_kind")?)?,
-                title: present(self.a_title, "a_title")?,
-                body: present(self.a_body, "a_body")?,
+                kind: AnnouncementKind::from_stored(&a.kind)?,
+                title: a.title,
+                body: a.body,
                 posted_by: PersonRef {
-                    id: present(self.a_posted_by_id, "a_posted_by_id")?,
-                    name: present(self.a_posted_by_name, "a_posted_by_name")?,
+                    id: a.posted_by_id,
+                    name: a.posted_by_name,
                 },
                 created_at,
-            }),
-            other => {
-                return Err(AppError::internal(anyhow::anyhow!(
-                    "the feed's statement named an unknown source {other}"
-                )));
-            }
-        })
+            }));
+        }
+        // The joins follow foreign keys read in the same snapshot: a bug in the statement.
+        Err(AppError::internal(anyhow::anyhow!(
+            "the feed's statement wrote item {id} without its kind's fields"
+        )))
     }
 }
 
