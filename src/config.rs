@@ -28,14 +28,10 @@ pub struct GlobalArgs {
         default_value = "sqlite://staffdev.db"
     )]
     pub database_url: String,
-    /// Largest number of pooled database connections per instance.
-    #[arg(
-        long,
-        global = true,
-        env = "STAFFDEV_DB_MAX_CONNECTIONS",
-        default_value_t = 10
-    )]
-    pub db_max_connections: u32,
+    /// Largest number of pooled database connections per instance [default: twice the
+    /// cores for SQLite, 10 for PostgreSQL].
+    #[arg(long, global = true, env = "STAFFDEV_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
     /// Log format: text for people, json for log collectors.
     #[arg(long, global = true, env = "STAFFDEV_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -306,7 +302,9 @@ impl Settings {
         };
         Settings {
             database_url: global.database_url.clone(),
-            db_max_connections: global.db_max_connections,
+            db_max_connections: global
+                .db_max_connections
+                .unwrap_or_else(|| crate::db::default_max_connections(&global.database_url)),
             bind: serve.bind,
             public_url: serve.public_url.clone(),
             session_idle: Duration::from_secs(serve.session_idle_minutes.saturating_mul(60)),
@@ -330,9 +328,10 @@ impl Settings {
     /// Settings for a given database with every other value at its default; used by tests
     /// and by commands that do not serve.
     pub fn for_database(database_url: impl Into<String>) -> Self {
+        let database_url = database_url.into();
         Settings {
-            database_url: database_url.into(),
-            db_max_connections: 10,
+            db_max_connections: crate::db::default_max_connections(&database_url),
+            database_url,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             session_idle: Duration::from_secs(120 * 60),
