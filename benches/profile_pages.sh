@@ -50,7 +50,7 @@ for page in "wall:/portal?after=$wall" "feed:/portal/feed.atom?after=$feed" "not
     perf report -i "$out-$name.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -3
     echo "-- inclusive: re-preparing, row copies, hand-offs, rendering"
     perf report -i "$out-$name.data" --children --sort symbol --stdio -g none 2>/dev/null \
-      | grep -E 'sqlite3Reprepare|SqliteRow::current|flume::IntoIter|SyncSignal|sqlite3VdbeExec$|askama::|atom_syndication::feed::Feed::write_to|Command::Ping|ping' \
+      | grep -E 'sqlite3Reprepare|SqliteRow::current|flume::IntoIter|SyncSignal|sqlite3VdbeExec$|askama::|recognition::atom::write|Command::Ping|ping' \
       | head -12 | cut -c1-140
     echo "-- self time, top 25"
     perf report -i "$out-$name.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -25 | cut -c1-140
