@@ -29,7 +29,7 @@ pub struct GlobalArgs {
     )]
     pub database_url: String,
     /// Largest number of pooled database connections per instance [default: twice the
-    /// cores for SQLite, 10 for PostgreSQL].
+    /// cores for SQLite, at most 10; 10 for PostgreSQL].
     #[arg(long, global = true, env = "STAFFDEV_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
     /// Log format: text for people, json for log collectors.

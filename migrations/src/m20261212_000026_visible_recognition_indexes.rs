@@ -1,12 +1,13 @@
-//! Every read of kudos, notebook entries, compliments and announcements by time asks only
-//! for visible ones (`hidden_at IS NULL`): the feed's sources, the kudos figures and
+//! Almost every read of kudos, notebook entries, compliments and announcements by time
+//! asks only for visible ones (`hidden_at IS NULL`): the feed's sources, the kudos figures and
 //! tallies, a person's balance. Their (created_at, id) indexes also held the hidden rows,
 //! so each row found there was looked up in its table to check `hidden_at` (the feed's
 //! second page: four sources of 51 rows, 204 lookups). The same indexes restricted to
-//! visible rows answer those reads alone, and are what they replace: no read walks these
-//! tables by time with the hidden rows included (moderation reads by `hidden_at`, the
-//! notebook by its sequence). Both backends read a partial index for a query whose
-//! WHERE holds the index's own condition.
+//! visible rows answer those reads alone, and are what they replace. The one read by
+//! time that counts hidden rows too, the summaries' trophy passes and holders
+//! (`recognition::figures`), has its own `notebook_entries_summary_idx`; moderation
+//! reads by `hidden_at`, the notebook by its sequence. Both backends read a partial
+//! index for a query whose WHERE holds the index's own condition.
 
 use sea_orm_migration::prelude::*;
 

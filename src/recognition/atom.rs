@@ -134,7 +134,7 @@ fn link(w: &mut Writer<Vec<u8>>, rel: &str, href: &str, mime: &str) -> io::Resul
     Ok(())
 }
 
-/// An Atom date (RFC 3339), to the milliseconds as they are stored.
+/// An Atom date (RFC 3339), with the precision stored (up to nanoseconds).
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }

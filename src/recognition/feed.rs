@@ -165,9 +165,10 @@ fn after_cursor(
         Ordering::Less => format!("AND {alias}.created_at <= {at}"),
         Ordering::Equal => {
             let id = params.bind(id);
-            format!(
-                "AND ({alias}.created_at < {at} OR ({alias}.created_at = {at} AND {alias}.id < {id}))"
-            )
+            // A row value, which both backends read as a range of the (created_at, id)
+            // index; spelt out with OR, PostgreSQL scanned from the newest row and
+            // filtered, so a deep page cost more the deeper it was.
+            format!("AND ({alias}.created_at, {alias}.id) < ({at}, {id})")
         }
         Ordering::Greater => format!("AND {alias}.created_at < {at}"),
     }
@@ -532,7 +533,7 @@ mod tests {
         let mut params = Params::new();
         assert_eq!(
             after_cursor("e", 1, cursor, &mut params),
-            "AND (e.created_at < $1 OR (e.created_at = $1 AND e.id < $2))"
+            "AND (e.created_at, e.id) < ($1, $2)"
         );
         let mut params = Params::new();
         params.bind(0);
