@@ -49,6 +49,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The table the readiness probe creates (and drops or rolls back) to prove that the
 /// database can still allocate a page and, after a failure, commit.
 const READINESS_PROBE_TABLE: &str = "staffdev_readiness_probe";
+/// What the readiness probe writes on SQLite: room for a write, not for one page. A file
+/// that cannot grow may still hold a few free pages (a dropped index's, or those a
+/// failed write gave back), enough for the probe's new table but not for a kudos and its
+/// index entries; 64 KiB (16 pages) must come from growing the file unless that many
+/// are free.
+const READINESS_PROBE_BYTES: u32 = 64 * 1024;
 
 #[derive(Clone)]
 pub struct Db {
@@ -738,7 +744,8 @@ impl Db {
     }
 
     /// Ok when the database answers and can take writes, for `/readyz`. On SQLite every
-    /// check starts a write that needs a new page (creating a table) and rolls it back,
+    /// check starts a write that needs new pages (a table holding `READINESS_PROBE_BYTES`)
+    /// and rolls it back,
     /// which fails at once while the file cannot grow. After a write failed for a reason
     /// of the database's own (on either backend), the check commits its probe, so a disk
     /// that fills only at COMMIT is seen too, and a success marks the database writable
@@ -753,6 +760,12 @@ impl Db {
             let txn = self.write().await?;
             txn.execute_unprepared(&format!("CREATE TABLE {READINESS_PROBE_TABLE} (x INTEGER)"))
                 .await?;
+            if self.sqlite_writer.is_some() {
+                txn.execute_unprepared(&format!(
+                    "INSERT INTO {READINESS_PROBE_TABLE} VALUES (zeroblob({READINESS_PROBE_BYTES}))"
+                ))
+                .await?;
+            }
             if failing {
                 txn.execute_unprepared(&format!("DROP TABLE {READINESS_PROBE_TABLE}"))
                     .await?;
