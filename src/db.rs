@@ -47,7 +47,7 @@ const SQLITE_CACHE_KIB: &str = "-16384";
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The table the readiness probe creates (and drops or rolls back) to prove that the
-/// database can still allocate a page and, after a failure, commit.
+/// database can still allocate pages and, after a failure, commit.
 const READINESS_PROBE_TABLE: &str = "staffdev_readiness_probe";
 /// What the readiness probe writes on SQLite: room for a write, not for one page. A file
 /// that cannot grow may still hold a few free pages (a dropped index's, or those a
@@ -745,8 +745,7 @@ impl Db {
 
     /// Ok when the database answers and can take writes, for `/readyz`. On SQLite every
     /// check starts a write that needs new pages (a table holding `READINESS_PROBE_BYTES`)
-    /// and rolls it back,
-    /// which fails at once while the file cannot grow. After a write failed for a reason
+    /// and rolls it back, which fails at once while the file cannot grow. After a write failed for a reason
     /// of the database's own (on either backend), the check commits its probe, so a disk
     /// that fills only at COMMIT is seen too, and a success marks the database writable
     /// again without waiting for a person's write. Between failures PostgreSQL only pings.
